@@ -1,0 +1,37 @@
+"""derive: the symbolic witness (SymPy only). Network spec, registries, identities, proofs."""
+
+from derive.activations import ACTIVATIONS, Activation
+from derive.errors import InputError
+from derive.evaluate import evaluate
+from derive.formula import Formula, ShapeMismatch, Var
+from derive.forward import derived_gradient, symbolic_forward
+from derive.identities import Identity, seed_identities
+from derive.losses import LOSSES, Loss
+from derive.model import Setting, setting
+from derive.network import Network, parse_sizes
+from derive.proof import Counterexample, Proof, prove
+from derive.symbols import network_symbols
+
+__all__ = [
+    "ACTIVATIONS",
+    "LOSSES",
+    "Activation",
+    "Counterexample",
+    "Formula",
+    "Identity",
+    "InputError",
+    "Loss",
+    "Network",
+    "Proof",
+    "Setting",
+    "ShapeMismatch",
+    "Var",
+    "derived_gradient",
+    "evaluate",
+    "network_symbols",
+    "parse_sizes",
+    "prove",
+    "seed_identities",
+    "setting",
+    "symbolic_forward",
+]

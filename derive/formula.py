@@ -1,0 +1,172 @@
+"""A small expression language for right-hand sides of gradient identities.
+
+Nodes are frozen dataclasses: network quantities (`Var`), transpose, matrix product,
+Hadamard product `∘`, `f'(·)` applied elementwise, sums and scalar factors. The seed's
+identities are written in it (`derive/identities.py`), and so will be users' parsed claims.
+Matrix products bind tighter than `∘`, as the seed intends in `W_1^T δ_2 ∘ f'(z_1)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+KINDS = ("a", "z", "W", "b", "delta")
+
+
+@dataclass(frozen=True)
+class Var:
+    """A network quantity: `a_l`, `z_l`, `W_l`, `b_l` or `delta_l = dL/dz_l`."""
+
+    kind: str
+    layer: int
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"kind: expected one of {KINDS}; received {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class Transpose:
+    operand: Formula
+
+
+@dataclass(frozen=True)
+class MatMul:
+    left: Formula
+    right: Formula
+
+
+@dataclass(frozen=True)
+class Hadamard:
+    left: Formula
+    right: Formula
+
+
+@dataclass(frozen=True)
+class Add:
+    left: Formula
+    right: Formula
+
+
+@dataclass(frozen=True)
+class Scale:
+    factor: Fraction
+    operand: Formula
+
+
+@dataclass(frozen=True)
+class FPrime:
+    """`f'(x)`, the activation's derivative applied elementwise."""
+
+    operand: Formula
+
+
+Formula = Var | Transpose | MatMul | Hadamard | Add | Scale | FPrime
+
+
+class ShapeMismatch(ValueError):
+    """A formula whose shapes do not fit; `node` is the subexpression where it breaks."""
+
+    def __init__(self, node: Formula, message: str) -> None:
+        self.node = node
+        super().__init__(f"{message} in {to_text(node)}")
+
+
+def shape(formula: Formula, sizes: tuple[int, ...]) -> tuple[int, int]:
+    """The (rows, cols) of `formula` in a network of these layer widths, or `ShapeMismatch`
+    naming the node that does not fit."""
+
+    def var(v: Var) -> tuple[int, int]:
+        n = len(sizes)
+        top = n - 1 if v.kind in ("W", "b") else n
+        if not 1 <= v.layer <= top:
+            raise ShapeMismatch(v, f"layer {v.layer} does not exist (layers 1…{top})")
+        if v.kind == "W":
+            return (sizes[v.layer], sizes[v.layer - 1])
+        if v.kind == "b":
+            return (sizes[v.layer], 1)
+        return (sizes[v.layer - 1], 1)
+
+    def walk(node: Formula) -> tuple[int, int]:
+        match node:
+            case Var():
+                return var(node)
+            case Transpose(x):
+                r, c = walk(x)
+                return (c, r)
+            case MatMul(left, right):
+                (r1, c1), (r2, c2) = walk(left), walk(right)
+                if c1 != r2:
+                    raise ShapeMismatch(node, f"matrix product of {r1}×{c1} and {r2}×{c2}")
+                return (r1, c2)
+            case Hadamard(left, right) | Add(left, right):
+                s1, s2 = walk(left), walk(right)
+                if s1 != s2:
+                    op = "∘" if isinstance(node, Hadamard) else "+"
+                    raise ShapeMismatch(node, f"'{op}' of {s1[0]}×{s1[1]} and {s2[0]}×{s2[1]}")
+                return s1
+            case Scale(_, x) | FPrime(x):
+                return walk(x)
+        raise TypeError(f"not a formula node: {node!r}")
+
+    return walk(formula)
+
+
+# --- rendering --------------------------------------------------------------------------------
+# Precedence: + (1) < ∘ (2) < product / scalar factor (3) < transpose, atoms (4).
+
+_TEX_BASE = {"a": "a", "z": "z", "W": "W", "b": "b", "delta": r"\delta"}
+_TEXT_BASE = {"a": "a", "z": "z", "W": "W", "b": "b", "delta": "δ"}
+
+
+def _fraction(q: Fraction, tex: bool) -> str:
+    if q.denominator == 1:
+        return str(q.numerator)
+    return rf"\tfrac{{{q.numerator}}}{{{q.denominator}}}" if tex else f"{q.numerator}/{q.denominator}"
+
+
+def _render(node: Formula, tex: bool) -> tuple[str, int]:
+    """(text, precedence) of a node."""
+
+    def wrap(child: Formula, at_least: int) -> str:
+        s, p = _render(child, tex)
+        if p >= at_least:
+            return s
+        return rf"\left({s}\right)" if tex else f"({s})"
+
+    match node:
+        case Var(kind, layer):
+            base = (_TEX_BASE if tex else _TEXT_BASE)[kind]
+            return (f"{base}_{{{layer}}}" if tex else f"{base}{layer}"), 4
+        case Transpose(x):
+            return wrap(x, 4) + ("^{T}" if tex else "ᵀ"), 4
+        case MatMul(left, right):
+            return f"{wrap(left, 3)} {wrap(right, 4 if isinstance(right, MatMul) else 3)}", 3
+        case Hadamard(left, right):
+            op = r" \circ " if tex else " ∘ "
+            return wrap(left, 2) + op + wrap(right, 3), 2
+        case Add(left, Scale(factor, right)) if factor < 0:
+            return f"{wrap(left, 1)} - {_render(Scale(-factor, right), tex)[0]}", 1
+        case Add(left, right):
+            return f"{wrap(left, 1)} + {wrap(right, 2)}", 1
+        case Scale(factor, x):
+            if factor == 1:
+                return _render(x, tex)
+            if factor == -1:
+                return "-" + wrap(x, 3), 3
+            return f"{_fraction(factor, tex)} {wrap(x, 3)}", 3
+        case FPrime(x):
+            inner = _render(x, tex)[0]
+            return (rf"f'\!\left({inner}\right)" if tex else f"f'({inner})"), 4
+    raise TypeError(f"not a formula node: {node!r}")
+
+
+def to_latex(formula: Formula) -> str:
+    """LaTeX in the seed's notation, e.g. `W_{1}^{T} \\delta_{2} \\circ f'\\!\\left(z_{1}\\right)`."""
+    return _render(formula, tex=True)[0]
+
+
+def to_text(formula: Formula) -> str:
+    """Plain text, e.g. `W1ᵀ δ2 ∘ f'(z1)`."""
+    return _render(formula, tex=False)[0]
