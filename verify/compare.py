@@ -1,0 +1,139 @@
+"""Compare the witnesses: forward passes first, then every entry of every gradient.
+
+Each quantity is compared pairwise at every point under the one tolerance policy
+(`verify/tolerance.py`). The entrywise median of the witnesses names the odd one out: a wrong
+witness stands apart from the median, the two that agree sit on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import combinations
+
+import numpy as np
+
+from derive import Identity, Network, prove, seed_identities
+from verify import tolerance
+from verify import witnesses as witness_registry
+from verify.results import CheckResult, Disagreement, ForwardCheck, VerifyRun, Witness
+from verify.sampling import sample
+from verify.witnesses import WitnessFn, WitnessValues
+
+ACCEPTED = ("proved",)  # symbolic statuses that let an identity pass
+
+
+def verify(
+    network: Network,
+    points: int = 1000,
+    seed: int = 0,
+    *,
+    identities: Sequence[Identity] | None = None,
+    witnesses: Sequence[WitnessFn] | None = None,
+) -> VerifyRun:
+    """Prove and numerically check `identities` (default: the seed's, for every layer) with
+    `witnesses` (default: sympy, numpy, jax)."""
+    identities = tuple(identities or seed_identities(network.depth))
+    witnesses = witnesses or witness_registry.DEFAULT_WITNESSES
+    pts = sample(network, points, seed)
+    values = [w(network, pts, identities) for w in witnesses]
+    return VerifyRun(
+        network=network,
+        seed=seed,
+        points=points,
+        forward=check_forward(values),
+        results=tuple(check_identity(i, network, values) for i in identities),
+        tolerance=tolerance.POLICY,
+    )
+
+
+def _as_matrix(x: np.ndarray) -> np.ndarray:
+    return x.reshape(x.shape[0], 1, 1) if x.ndim == 1 else x
+
+
+def _blamed(stack: np.ndarray, names: Sequence[str], allowed: np.ndarray) -> tuple[str, ...]:
+    """Witnesses whose distance from the entrywise median exceeds the tolerance somewhere."""
+    deviation = np.abs(stack - np.median(stack, axis=0)).reshape(len(names), stack.shape[1], -1).max(-1)
+    return tuple(n for n, d in zip(names, deviation, strict=True) if (d > allowed).any())
+
+
+def check_forward(values: Sequence[WitnessValues]) -> ForwardCheck:
+    """All witnesses must agree on `z_l`, `a_l` and `L` before gradients mean anything."""
+    names = [v.name for v in values]
+    worst = 0.0
+    for quantity in values[0].forward:
+        stack = np.stack([_as_matrix(v.forward[quantity]) for v in values])
+        allowed = tolerance.allowed(np.median(stack, axis=0))
+        err = np.abs(stack[:, None] - stack[None, :]).reshape(len(values), len(values), stack.shape[1], -1)
+        worst = max(worst, float(err.max()))
+        if (err.max(axis=(0, 1, 3)) > allowed).any():
+            blamed = _blamed(stack, names, allowed)
+            others = [n for n in names if n not in blamed]
+            return ForwardCheck(
+                False,
+                worst,
+                f"{quantity}: {', '.join(blamed)} disagree{'s' if len(blamed) == 1 else ''} with "
+                f"{', '.join(others) or 'each other'} (max abs err {float(err.max()):.3g})",
+            )
+    return ForwardCheck(True, worst)
+
+
+def check_identity(identity: Identity, network: Network, values: Sequence[WitnessValues]) -> CheckResult:
+    proof = prove(identity, network, generic=False)
+    generic_proof = prove(identity, network, generic=True)
+    expected = network.shape(identity.target.kind, identity.target.layer)
+    arrays: dict[str, np.ndarray] = {}
+    failures: dict[str, str] = {}
+    for v in values:
+        got = v.gradients[identity.name]
+        if isinstance(got, str):
+            failures[v.name] = got
+        elif got.shape[1:] != expected:
+            failures[v.name] = (
+                f"shape error: {got.shape[1]}×{got.shape[2]}, expected {expected[0]}×{expected[1]}"
+            )
+        else:
+            arrays[v.name] = got
+    names = list(arrays)
+    count = values[0].forward["z1"].shape[0]
+    per_witness = {n: Witness(n, float("nan"), None, msg) for n, msg in failures.items()}
+    if len(arrays) < 2:
+        return CheckResult(identity.name, proof, generic_proof, float("nan"), per_witness, count, False)
+
+    stack = np.stack([arrays[n] for n in names])  # (witnesses, P, rows, cols)
+    median = np.median(stack, axis=0)
+    allowed = tolerance.allowed(arrays.get("jax", median))
+    pair_errors = {
+        f"{a}–{b}": np.abs(arrays[a] - arrays[b]).reshape(count, -1).max(axis=1)
+        for a, b in combinations(names, 2)
+    }
+    worst_pair = max(pair_errors, key=lambda p: pair_errors[p].max())
+    max_abs_err = float(pair_errors[worst_pair].max())
+    agree = all((e <= allowed).all() for e in pair_errors.values())
+    for n in names:
+        per_witness[n] = Witness(
+            n, float(np.abs(arrays[n] - median).max()), tuple(map(tuple, arrays[n][0].tolist()))
+        )
+    counterexample = None
+    if not agree:
+        point = int(np.argmax(pair_errors[worst_pair] / allowed))
+        spread = stack[:, point].max(axis=0) - stack[:, point].min(axis=0)
+        row, col = np.unravel_index(int(np.argmax(spread)), spread.shape)
+        counterexample = Disagreement(
+            point,
+            (int(row) + 1, int(col) + 1),
+            {n: float(arrays[n][point, row, col]) for n in names},
+            _blamed(stack, names, allowed),
+        )
+    passed = agree and not failures and proof.status in ACCEPTED and generic_proof.status in ACCEPTED
+    return CheckResult(
+        identity.name,
+        proof,
+        generic_proof,
+        max_abs_err,
+        per_witness,
+        count,
+        passed,
+        counterexample,
+        pair_errors,
+        allowed,
+    )

@@ -1,0 +1,71 @@
+"""Frozen results `verify/` hands to `reports/`: one `CheckResult` per identity, one `VerifyRun`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from derive import Network, Proof
+
+WITNESSES = ("sympy", "numpy", "jax")
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """The worst disagreeing entry: at which point, which entry, and each witness's value."""
+
+    point: int
+    entry: tuple[int, int]  # 1-based (row, col)
+    values: dict[str, float]
+    blamed: tuple[str, ...]  # the witnesses that stand apart from the others
+
+
+@dataclass(frozen=True)
+class Witness:
+    """One witness's numbers for one quantity: its largest deviation from the entrywise median
+    of all witnesses (which names the odd one out), and its values at the first point."""
+
+    name: str
+    max_abs_err: float
+    sample: tuple[tuple[float, ...], ...] | None  # point 0, as rows; None when it failed
+    error: str | None = None  # why the witness gave no values (e.g. a shape error)
+
+
+@dataclass(frozen=True, eq=False)
+class CheckResult:
+    """Everything known about one identity."""
+
+    identity: str
+    proof: Proof  # concrete activation and loss
+    generic_proof: Proof  # generic f and ℓ
+    max_abs_err: float  # over all witness pairs, points and entries
+    per_witness: dict[str, Witness]
+    points: int
+    passed: bool
+    counterexample: Disagreement | None = None
+    pair_errors: dict[str, np.ndarray] = field(default_factory=dict)  # "numpy–jax": (P,)
+    allowed: np.ndarray | None = None  # the tolerance at each point, (P,)
+
+
+@dataclass(frozen=True)
+class ForwardCheck:
+    """Do the witnesses' forward passes agree? Checked before any gradient."""
+
+    passed: bool
+    max_abs_err: float
+    mismatch: str | None = None  # e.g. "a1: numpy disagrees with sympy, jax (max abs err 0.1)"
+
+
+@dataclass(frozen=True, eq=False)
+class VerifyRun:
+    network: Network
+    seed: int
+    points: int
+    forward: ForwardCheck
+    results: tuple[CheckResult, ...]
+    tolerance: str  # the policy, as text
+
+    @property
+    def passed(self) -> bool:
+        return self.forward.passed and all(r.passed for r in self.results)

@@ -1,0 +1,79 @@
+"""SymPy's values at the sample points: its forward pass and each identity's formula, lambdified.
+
+`lambdify` with common-subexpression elimination turns a matrix of expressions into one NumPy
+function; every symbol receives a (P,) array, so all points are evaluated in one call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import cache
+
+import numpy as np
+import sympy as sp
+
+from derive import (
+    Identity,
+    Network,
+    Setting,
+    ShapeMismatch,
+    evaluate,
+    network_symbols,
+    setting,
+    symbolic_forward,
+)
+from verify.sampling import Points
+
+
+def _columns(points: Points) -> list[np.ndarray]:
+    """One (P,) array per input symbol, in `NetworkSymbols.inputs` order."""
+    cols = [points.z1[:, i, 0] for i in range(points.z1.shape[1])]
+    for W, b in zip(points.W, points.b, strict=True):
+        cols += [W[:, i, j] for i in range(W.shape[1]) for j in range(W.shape[2])]
+        cols += [b[:, i, 0] for i in range(b.shape[1])]
+    return cols + [points.y[:, k, 0] for k in range(points.y.shape[1])]
+
+
+@cache
+def _compiled(key: Setting, matrices: tuple[sp.ImmutableMatrix, ...]):
+    inputs = network_symbols(key.sizes).inputs
+    return sp.lambdify(inputs, [m.tolist() for m in matrices], modules="numpy", cse=True)
+
+
+def _stack(value, count: int) -> np.ndarray:
+    """A lambdified matrix (nested lists of arrays or constants) → (P, rows, cols)."""
+    rows = [[np.broadcast_to(np.asarray(e, dtype=np.float64), (count,)) for e in row] for row in value]
+    return np.stack([np.stack(r, axis=-1) for r in rows], axis=-2)
+
+
+def _evaluate(key: Setting, matrices: Sequence[sp.ImmutableMatrix], points: Points) -> list[np.ndarray]:
+    values = _compiled(key, tuple(matrices))(*_columns(points))
+    return [_stack(v, points.count) for v in values]
+
+
+def forward(network: Network, points: Points) -> dict[str, np.ndarray]:
+    """`a_l`, `z_l` and `L` at every point, keyed like the other witnesses."""
+    key = setting(network, generic=False)
+    fw = symbolic_forward(key)
+    names = [f"z{k}" for k in range(1, len(fw.z) + 1)] + [f"a{k}" for k in range(1, network.depth + 1)]
+    matrices = [*fw.z, *fw.a[: network.depth], sp.ImmutableMatrix([[fw.loss]])]
+    values = _evaluate(key, matrices, points)
+    out = dict(zip(names, values[:-1], strict=True))
+    out["L"] = values[-1][:, 0, 0]
+    return out
+
+
+def formulas(network: Network, identities: Sequence[Identity], points: Points) -> dict[str, np.ndarray | str]:
+    """Each identity's right-hand side as SymPy evaluates it, keyed by identity name; a formula
+    whose shapes do not fit gives its error message instead of values."""
+    key = setting(network, generic=False)
+    out: dict[str, np.ndarray | str] = {}
+    fitting = []
+    for identity in identities:
+        try:
+            fitting.append((identity.name, evaluate(identity.formula, key)))
+        except ShapeMismatch as e:
+            out[identity.name] = f"shape error: {e}"
+    values = _evaluate(key, [m for _, m in fitting], points)
+    out.update((name, v) for (name, _), v in zip(fitting, values, strict=True))
+    return out

@@ -1,0 +1,33 @@
+"""The one tolerance policy every numeric comparison uses.
+
+No witness is a finite difference: each evaluates a closed form (or its exact derivative) in
+float64, so two witnesses differ only by rounding. An entry of a gradient is a short sum of
+products of values each rounded a few times (exp, tanh, log are within 1–2 ulp); the error of
+such a sum is bounded by a small multiple of eps times the magnitude of its terms, which at our
+sample points is at most of the order of the largest entry of that gradient or of 1 (inputs,
+parameters and the loss's pieces are O(1) by construction of the sampler). So
+
+    |x − y| ≤ K · eps · max(1, max_entries |y|)      per point, per gradient,
+
+with K = 64: ~16× above the rounding actually observed for the seed, and 10^12 times below the
+smallest error a wrong formula makes at these points (a factor, a sign, a missing f').
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+EPS = float(np.finfo(np.float64).eps)
+K = 64
+POLICY = f"|x − y| ≤ {K}·eps·max(1, max_entries|y|) per point, eps = 2^-52 (float64)"
+
+
+def scale(reference: np.ndarray) -> np.ndarray:
+    """Per point: max(1, largest |entry|) over every axis but the first."""
+    magnitude = np.abs(reference).reshape(reference.shape[0], -1).max(axis=1)
+    return np.maximum(1.0, magnitude)
+
+
+def allowed(reference: np.ndarray) -> np.ndarray:
+    """The largest admissible |x − y| at each point, shape (P,)."""
+    return K * EPS * scale(reference)
