@@ -1,0 +1,1 @@
+"""reports: pure renderers (terminal, JSON, LaTeX) and the CLI, the outermost layer."""

@@ -1,0 +1,104 @@
+"""The `derivcheck` command line: `verify`, `derive`.
+
+Exit codes: 0 everything agrees, 1 a check disagrees (a finding), 2 bad usage or input.
+Heavy libraries (SymPy, JAX) are imported inside commands, so `--help` stays fast.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # plain click errors: "Error: Invalid value for '--points' …", exit 2
+    help="Check backpropagation derivations three independent ways: SymPy, hand-written NumPy, jax.grad.",
+)
+
+Activation = Annotated[str, typer.Option("--activation", "-a", help="Activation f, e.g. sigmoid or tanh.")]
+Loss = Annotated[str, typer.Option("--loss", "-l", help="Loss, e.g. mse or softmax-ce.")]
+Sizes = Annotated[str, typer.Option("--sizes", help="Layer widths, first to last, e.g. 4,3 (the seed).")]
+PointsOpt = Annotated[int, typer.Option("--points", "-n", help="Number of sample points.")]
+Seed = Annotated[int, typer.Option("--seed", help="Seed of numpy.random.default_rng.")]
+Json = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")]
+Latex = Annotated[bool, typer.Option("--latex", help="Print LaTeX instead of text.")]
+
+
+@contextmanager
+def _input_errors() -> Iterator[None]:
+    """Bad input becomes one line on stderr and exit 2 — never a traceback."""
+    from derive.errors import InputError
+
+    try:
+        yield
+    except InputError as e:
+        typer.echo(f"derivcheck: error: {e}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _network(sizes: str, activation: str, loss: str):
+    from derive import Network, parse_sizes
+
+    return Network(parse_sizes(sizes), activation, loss)
+
+
+@app.command()
+def verify(
+    activation: Activation = "sigmoid",
+    loss: Loss = "mse",
+    sizes: Sizes = "4,3",
+    points: PointsOpt = 1000,
+    seed: Seed = 0,
+    json: Json = False,
+) -> None:
+    """Prove the seed's identities with SymPy and check them numerically against NumPy and jax.grad."""
+    with _input_errors():
+        network = _network(sizes, activation, loss)
+        from verify import verify as run_verify
+
+        run = run_verify(network, points, seed)
+    if json:
+        from reports.json_report import render_json
+
+        typer.echo(render_json(run))
+    else:
+        from reports.terminal import render_verify
+
+        typer.echo(render_verify(run), nl=False)
+    raise typer.Exit(0 if run.passed else 1)
+
+
+@app.command()
+def derive(
+    activation: Activation = "sigmoid",
+    loss: Loss = "mse",
+    sizes: Sizes = "4,3",
+    latex: Latex = False,
+) -> None:
+    """Print the symbolic derivation: each identity entry-wise, SymPy's matrices, the proofs."""
+    with _input_errors():
+        network = _network(sizes, activation, loss)
+        from derive.derivation import derivation
+
+        d = derivation(network)
+    if latex:
+        from reports.latex_text import render_derivation_latex
+
+        typer.echo(render_derivation_latex(d))
+    else:
+        from reports.terminal import render_derivation
+
+        typer.echo(render_derivation(d))
+    failed = any(p.status != "proved" for s in d.steps for p in (s.generic, s.concrete))
+    raise typer.Exit(1 if failed else 0)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    sys.exit(app())

@@ -1,0 +1,48 @@
+"""The `--json` output: one object, stable keys, numbers as numbers."""
+
+from __future__ import annotations
+
+import json
+import math
+
+from verify import WITNESSES, VerifyRun
+
+
+def _number(x: float) -> float | None:
+    return None if math.isnan(x) else x
+
+
+def to_dict(run: VerifyRun) -> dict:
+    return {
+        "network": {
+            "sizes": list(run.network.sizes),
+            "activation": run.network.activation,
+            "loss": run.network.loss,
+        },
+        "seed": run.seed,
+        "points": run.points,
+        "dtype": "float64",
+        "tolerance": run.tolerance,
+        "forward": {
+            "passed": run.forward.passed,
+            "max_abs_err": run.forward.max_abs_err,
+            "mismatch": run.forward.mismatch,
+        },
+        "identities": [
+            {
+                "name": r.identity,
+                "formula": r.proof.identity.text.split(" = ", 1)[1],
+                "symbolic": r.proof.status,
+                "generic_symbolic": r.generic_proof.status,
+                "witnesses": [w for w in WITNESSES if w in r.per_witness and r.per_witness[w].error is None],
+                "max_abs_err": _number(r.max_abs_err),
+                "passed": r.passed,
+            }
+            for r in run.results
+        ],
+        "passed": run.passed,
+    }
+
+
+def render_json(run: VerifyRun) -> str:
+    return json.dumps(to_dict(run), indent=2, ensure_ascii=False)
