@@ -1,0 +1,127 @@
+"""The numeric comparison: witnesses agree on the truth and the checker rejects every slip."""
+
+from functools import partial
+
+import numpy as np
+import pytest
+from variants import FORMULA_VARIANTS, NUMPY_VARIANTS, variant_identity
+
+from derive import Network, seed_identities
+from verify import numpy_backprop, sample, verify
+from verify.witnesses import jax_witness, numpy_witness, sympy_witness
+
+POINTS = 64
+
+
+def test_all_three_witnesses_agree_for_every_pair(pair):
+    run = verify(Network(activation=pair[0], loss=pair[1]), points=500, seed=1)
+    assert run.forward.passed, run.forward.mismatch
+    assert run.passed
+    for r in run.results:
+        assert set(r.per_witness) == {"sympy", "numpy", "jax"}
+        assert r.max_abs_err < 1e-14
+        assert (r.pair_errors["numpy–jax"] <= r.allowed).all()
+
+
+@pytest.mark.parametrize(
+    ("name", "slip", "formula", "same_shape"),
+    FORMULA_VARIANTS,
+    ids=[f"{n}: {s}" for n, s, _, _ in FORMULA_VARIANTS],
+)
+def test_wrong_formula_is_rejected_numerically(name, slip, formula, same_shape):
+    run = verify(Network(), POINTS, identities=[variant_identity(name, formula)])
+    (r,) = run.results
+    assert not r.passed and not run.passed
+    if same_shape:
+        # SymPy evaluates the (wrong) formula; NumPy and JAX compute the true gradient
+        assert r.counterexample is not None
+        assert r.counterexample.blamed == ("sympy",)
+    else:
+        assert "shape error" in r.per_witness["sympy"].error
+
+
+def _mutant_backward(name, wrong):
+    def backward(cache, weights, y, activation, loss):
+        grads = numpy_backprop.backward(cache, weights, y, activation, loss)
+        _, f_prime = numpy_backprop.ACTIVATIONS[activation]
+        grads[name] = wrong(cache, weights[0], grads["dL/db1"], f_prime)  # dL/db1 = delta2
+        return grads
+
+    return backward
+
+
+@pytest.mark.parametrize(
+    ("name", "slip", "wrong"), NUMPY_VARIANTS, ids=[f"{n}: {s}" for n, s, _ in NUMPY_VARIANTS]
+)
+def test_wrong_numpy_code_is_rejected_and_blamed(name, slip, wrong):
+    witnesses = (sympy_witness, partial(numpy_witness, backward=_mutant_backward(name, wrong)), jax_witness)
+    run = verify(Network(), POINTS, witnesses=witnesses)
+    assert run.forward.passed  # the forward pass is untouched
+    results = {r.identity: r for r in run.results}
+    assert not results[name].passed and not run.passed
+    bad = results[name]
+    if bad.per_witness["numpy"].error is None:
+        assert bad.counterexample.blamed == ("numpy",)
+        assert all(r.passed for n, r in results.items() if n != name)
+    else:  # a shape slip: a gradient of the wrong shape, or a backward that raises
+        error = bad.per_witness["numpy"].error
+        assert error.startswith(("shape error: 4×", "numpy backward failed: matmul")), error
+
+
+def test_forward_mismatch_is_reported_as_such_and_names_the_witness():
+    def typo_forward(z1, weights, biases, y, activation, loss):
+        cache = numpy_backprop.forward(z1, weights, biases, y, activation, loss)
+        cache["a1"] = 1.0 / (1.0 + np.exp(z1))  # sigmoid with the sign of z lost
+        return cache
+
+    run = verify(
+        Network(),
+        POINTS,
+        witnesses=(sympy_witness, partial(numpy_witness, forward=typo_forward), jax_witness),
+    )
+    assert not run.forward.passed and not run.passed
+    assert run.forward.mismatch.startswith("a1: numpy disagrees with sympy, jax")
+
+
+@pytest.mark.parametrize("size", [1e-11, 1e-13])
+def test_tolerance_is_tight_enough_to_catch_tiny_errors(size):
+    def nudged(cache, weights, y, activation, loss):
+        grads = numpy_backprop.backward(cache, weights, y, activation, loss)
+        grads["dL/dW1"] = grads["dL/dW1"] + size
+        return grads
+
+    run = verify(
+        Network(), POINTS, witnesses=(sympy_witness, partial(numpy_witness, backward=nudged), jax_witness)
+    )
+    assert not run.passed
+    assert next(r for r in run.results if r.identity == "dL/dW1").counterexample.blamed == ("numpy",)
+
+
+def test_rounding_noise_is_not_a_false_alarm():
+    rng = np.random.default_rng(7)
+
+    def noisy(cache, weights, y, activation, loss):
+        grads = numpy_backprop.backward(cache, weights, y, activation, loss)
+        # perturb every entry by up to 4 ulp, the size of honest rounding differences
+        return {k: v + 4 * np.spacing(v) * rng.uniform(-1, 1, v.shape) for k, v in grads.items()}
+
+    run = verify(
+        Network(), 2000, witnesses=(sympy_witness, partial(numpy_witness, backward=noisy), jax_witness)
+    )
+    assert run.passed
+
+
+def test_sampling_is_seeded_and_targets_follow_the_loss():
+    net = Network(loss="softmax-ce")
+    a, b, c = sample(net, 50, 3), sample(net, 50, 3), sample(net, 50, 4)
+    assert np.array_equal(a.W[0], b.W[0]) and not np.array_equal(a.W[0], c.W[0])
+    assert a.z1.shape == (50, 4, 1) and a.W[0].shape == (50, 3, 4) and a.b[0].shape == (50, 3, 1)
+    assert np.all(a.y.sum(axis=1) == 1) and set(np.unique(a.y)) == {0.0, 1.0}
+    real = sample(Network(loss="mse"), 50, 3).y
+    assert ((real > 0) & (real < 1)).all()
+
+
+def test_deeper_network_checks_every_layer():
+    run = verify(Network((3, 4, 2), "tanh", "mse"), 200)
+    assert run.passed
+    assert [r.identity for r in run.results] == [i.name for i in seed_identities(2)]

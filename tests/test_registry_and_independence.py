@@ -1,0 +1,62 @@
+"""The witnesses share forward definitions' names only, never derivative code."""
+
+import ast
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from verify import registry
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            names.add("." if node.level else node.module.split(".")[0])
+    return names
+
+
+def test_numpy_witness_imports_numpy_only():
+    assert imported_modules(ROOT / "verify" / "numpy_backprop.py") <= {"numpy", "__future__"}
+
+
+def test_oracle_never_sees_our_formulas():
+    assert imported_modules(ROOT / "verify" / "jax_oracle.py") <= {"jax", "numpy", "functools", "__future__"}
+
+
+def test_derive_imports_no_numeric_witness():
+    for path in (ROOT / "derive").glob("*.py"):
+        assert not imported_modules(path) & {"verify", "reports", "jax", "numpy"}, path.name
+
+
+@pytest.mark.parametrize("name", sorted(registry.activations()))
+def test_activation_forward_definitions_agree(name):
+    entry = registry.activations()[name]
+    x = np.linspace(-4, 4, 81)
+    s = sp.Symbol("x", real=True)
+    sympy_values = sp.lambdify(s, entry.sympy(s), "numpy")(x)
+    np.testing.assert_allclose(entry.numpy(x), sympy_values, rtol=1e-15, atol=1e-15)
+    np.testing.assert_allclose(np.asarray(entry.jax(x)), sympy_values, rtol=1e-15, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", sorted(registry.losses()))
+def test_loss_forward_definitions_agree(name):
+    entry = registry.losses()[name]
+    z = np.array([0.3, -1.2, 0.7])
+    y = np.array([0.0, 1.0, 0.0])
+    f = registry.activations()["tanh"]
+    reference = float(entry.sympy([sp.Float(v) for v in z], [sp.Float(v) for v in y], lambda t: sp.tanh(t)))
+    assert float(entry.numpy(z[:, None], y[:, None], f.numpy)) == pytest.approx(reference, rel=1e-14)
+    assert float(entry.jax(z, y, f.jax)) == pytest.approx(reference, rel=1e-14)
+
+
+def test_join_fails_loudly_on_a_missing_name():
+    with pytest.raises(RuntimeError, match="activation registries differ"):
+        registry._join("activation", {"a": 1, "b": 2}, {"a": 1}, {"a": 1, "b": 2})
