@@ -21,9 +21,9 @@ class Step:
 
     identity: Identity
     entry_target: sp.Expr  # e.g. w[i, j]
-    entry_formula: sp.Expr  # e.g. delta_2[i]*a_1[j]
+    entry_formula: sp.Expr | None  # e.g. delta_2[i]*a_1[j]; None when shapes do not fit
     derived: sp.ImmutableMatrix
-    assembled: sp.ImmutableMatrix
+    assembled: sp.ImmutableMatrix | None  # None when the formula's shapes do not fit
     generic: Proof
     concrete: Proof
 
@@ -36,24 +36,25 @@ class Derivation:
 
 
 @cache
-def derivation(network: Network) -> Derivation:
+def derivation_step(identity: Identity, network: Network) -> Step:
+    """One identity's step: index form, readable matrices and both proofs (cached)."""
     key = setting(network, generic=True)
-    steps = []
-    for identity in seed_identities(network.depth):
-        generic = prove(identity, network, generic=True)
-        keep = identity.target.layer if identity.target.kind == "z" else None
-        target, formula = entrywise(identity, network.sizes)
-        steps.append(
-            Step(
-                identity,
-                target,
-                formula,
-                readable(generic.derived, key, keep),
-                readable(generic.claimed, key, keep)
-                if generic.claimed is not None
-                else sp.ImmutableMatrix([]),
-                generic,
-                prove(identity, network, generic=False),
-            )
-        )
-    return Derivation(network, tuple(steps), display_symbols(network.sizes).latex_names)
+    generic = prove(identity, network, generic=True)
+    keep = identity.target.layer if identity.target.kind == "z" else None
+    target, formula = entrywise(identity, network.sizes)
+    return Step(
+        identity,
+        target,
+        formula,
+        readable(generic.derived, key, keep),
+        readable(generic.claimed, key, keep) if generic.claimed is not None else None,
+        generic,
+        prove(identity, network, generic=False),
+    )
+
+
+def derivation(network: Network, identities: tuple[Identity, ...] | None = None) -> Derivation:
+    """The steps for `identities` (default: the seed's, for every layer)."""
+    identities = identities or seed_identities(network.depth)
+    steps = tuple(derivation_step(i, network) for i in identities)
+    return Derivation(network, steps, display_symbols(network.sizes).latex_names)

@@ -45,15 +45,15 @@ LOSSES: dict[str, Loss] = {
         Loss(
             "mse",
             r"L = \tfrac{1}{2}\,\lVert f(z_L) - y \rVert^2",
-            "squared error with the factor 1/2, on the output activation a_L = f(z_L)"
-            " (the same f as the hidden layers)",
+            "squared error with the factor 1/2, taken on the output activation f(z) of the last"
+            " layer (the same f as the hidden layers)",
             _mse,
             "real",
         ),
         Loss(
             "softmax-ce",
             r"L = -\sum_k y_k \log \operatorname{softmax}(z_L)_k",
-            "softmax cross-entropy on the logits z_L (no output activation), one-hot target y",
+            "softmax cross-entropy on the last layer's z as logits (no output activation), one-hot target y",
             _softmax_ce,
             "one-hot",
         ),

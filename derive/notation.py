@@ -13,7 +13,18 @@ from functools import cache
 
 import sympy as sp
 
-from derive.formula import Add, Formula, FPrime, Hadamard, MatMul, Scale, Transpose, Var, shape
+from derive.formula import (
+    Add,
+    Formula,
+    FPrime,
+    Hadamard,
+    MatMul,
+    Scale,
+    ShapeMismatch,
+    Transpose,
+    Var,
+    shape,
+)
 from derive.forward import derived_gradient, symbolic_forward
 from derive.generic import f_prime
 from derive.identities import Identity
@@ -53,6 +64,12 @@ def display_symbols(sizes: tuple[int, ...]) -> Display:
     )
 
 
+def entry_symbols(var: Var, sizes: tuple[int, ...]) -> sp.ImmutableMatrix:
+    """The symbols naming each entry of `var` (`w_11 …`, `a_11 …`, `delta_21 …`)."""
+    s, d = network_symbols(sizes), display_symbols(sizes)
+    return {"W": s.W, "b": s.b, "a": d.a, "z": d.z, "delta": d.delta}[var.kind][var.layer - 1]
+
+
 @cache
 def _names(key: Setting, keep_delta: int | None) -> dict[sp.Expr, sp.Symbol]:
     d, fw = display_symbols(key.sizes), symbolic_forward(key)
@@ -87,11 +104,12 @@ def _base(var: Var, deep: bool) -> sp.IndexedBase:
     return sp.IndexedBase(f"{var.kind}_{var.layer}", real=True)
 
 
-def entrywise(identity: Identity, sizes: tuple[int, ...]) -> tuple[sp.Expr, sp.Expr]:
+def entrywise(identity: Identity, sizes: tuple[int, ...]) -> tuple[sp.Expr, sp.Expr | None]:
     """(target entry, formula entry) with symbolic indices: `(w[i, j], delta_2[i]*a_1[j])`.
 
     Matrix targets use (i, j); `a_l`, `z_l` use j and `b_l` uses i, as the seed does. Products
-    with an inner dimension above 1 become `Sum`s over a fresh index.
+    with an inner dimension above 1 become `Sum`s over a fresh index. The formula entry is None
+    when the formula's shapes do not fit.
     """
     deep = len(sizes) > 2
     i, j = sp.symbols("i j", integer=True, positive=True)
@@ -127,4 +145,8 @@ def entrywise(identity: Identity, sizes: tuple[int, ...]) -> tuple[sp.Expr, sp.E
         raise TypeError(f"not a formula node: {node!r}")
 
     used = frozenset(str(s) for s in (row, col) if s.is_Symbol)
-    return entry(target, row, col, used), entry(identity.formula, row, col, used)
+    try:
+        formula = entry(identity.formula, row, col, used)
+    except ShapeMismatch:
+        formula = None
+    return entry(target, row, col, used), formula

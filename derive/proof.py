@@ -45,12 +45,14 @@ class Counterexample:
 class Proof:
     """What SymPy established about one identity in one scope (generic or a concrete pair).
 
-    `derived`, `claimed` and `residual` are the intermediate matrices the report shows.
+    `method` names what settled it ("expand", "random point", "shape", …) and `reason` says it
+    in a sentence; `derived`, `claimed` and `residual` are the matrices the report shows.
     """
 
     identity: Identity
     scope: str
     status: str  # "proved" | "refuted" | "undecided"
+    method: str
     reason: str
     derived: sp.ImmutableMatrix
     claimed: sp.ImmutableMatrix | None = None
@@ -68,44 +70,40 @@ def _prove(identity: Identity, key: Setting) -> Proof:
     t = identity.target
     derived = derived_gradient(key, t.kind, t.layer)
     scope = model(key).scope
+
+    def verdict(status: str, method: str, reason: str, **matrices: object) -> Proof:
+        return Proof(identity, scope, status, method, reason, derived, **matrices)
+
     if all(e == 0 for e in derived):
-        return Proof(
-            identity,
-            scope,
-            "undecided",
-            "SymPy derived an all-zero gradient: suspicious, not trusted",
-            derived,
+        return verdict(
+            "undecided", "all-zero derivative", "SymPy derived an all-zero gradient: suspicious, not trusted"
         )
     try:
         rows, cols = shape(identity.formula, key.sizes)
     except ShapeMismatch as e:
-        return Proof(identity, scope, "refuted", f"shape error: {e}", derived)
+        return verdict("refuted", "shape", f"shape error: {e}")
     if (rows, cols) != derived.shape:
-        return Proof(
-            identity,
-            scope,
+        return verdict(
             "refuted",
-            f"shape error: the formula is {rows}×{cols} but {identity.name} is "
-            f"{derived.shape[0]}×{derived.shape[1]}",
-            derived,
+            "shape",
+            f"shape error: the formula is {rows}×{cols} but "
+            f"{identity.name} is {derived.shape[0]}×{derived.shape[1]}",
         )
     claimed = evaluate(identity.formula, key)
     residual = sp.ImmutableMatrix(derived - claimed)
+    matrices = {"claimed": claimed, "residual": residual}
 
     def refuted(entries: list[int], probes: range) -> Proof | None:
         for probe in probes:
             for index in entries:
                 found = _counterexample(residual, derived, claimed, index, key.generic, probe)
                 if found is not None:
-                    return Proof(
-                        identity,
-                        scope,
+                    return verdict(
                         "refuted",
+                        "random point",
                         f"derived − formula ≠ 0 in entry {found.entry}",
-                        derived,
-                        claimed,
-                        residual,
-                        found,
+                        counterexample=found,
+                        **matrices,
                     )
         return None
 
@@ -115,38 +113,27 @@ def _prove(identity: Identity, key: Setting) -> Proof:
     # 2. expand settles every true identity of the registry
     left = [k for k, e in enumerate(residual) if sp.expand(e) != 0]
     if not left:
-        return Proof(
-            identity,
-            scope,
-            "proved",
-            f"derived − formula = 0 in all {len(residual)} entries (expand)",
-            derived,
-            claimed,
-            residual,
+        return verdict(
+            "proved", "expand", f"derived − formula = 0 in all {len(residual)} entries (expand)", **matrices
         )
     # 3. more points, then heavier algebra
     if wrong := refuted(left, range(1, PROBES)):
         return wrong
     left = [k for k in left if sp.cancel(sp.together(residual[k])) != 0]
     if not left:
-        return Proof(
-            identity,
-            scope,
+        return verdict(
             "proved",
+            "expand, cancel(together)",
             f"derived − formula = 0 in all {len(residual)} entries (expand, then cancel(together))",
-            derived,
-            claimed,
-            residual,
+            **matrices,
         )
-    return Proof(
-        identity,
-        scope,
+    return verdict(
         "undecided",
-        f"expand and cancel(together) left {len(left)} entries non-zero, yet they vanished "
-        f"at {PROBES} random points ({'exactly' if key.generic else f'to {DIGITS} digits'})",
-        derived,
-        claimed,
-        residual,
+        "sampled",
+        f"expand and cancel(together) left {len(left)} entries "
+        f"non-zero, yet they vanished at {PROBES} random points "
+        f"({'exactly' if key.generic else f'to {DIGITS} digits'})",
+        **matrices,
     )
 
 
