@@ -16,7 +16,7 @@ from derive import Identity, Network, prove, seed_identities
 from verify import tolerance
 from verify import witnesses as witness_registry
 from verify.results import CheckResult, Disagreement, ForwardCheck, VerifyRun, Witness
-from verify.sampling import sample
+from verify.sampling import Points, sample
 from verify.witnesses import WitnessFn, WitnessValues
 
 ACCEPTED = ("proved",)  # symbolic statuses that let an identity pass
@@ -43,7 +43,17 @@ def verify(
         forward=check_forward(values),
         results=tuple(check_identity(i, network, values) for i in identities),
         tolerance=tolerance.POLICY,
+        first_point=first_point(pts),
     )
+
+
+def first_point(points: Points) -> dict[str, np.ndarray]:
+    """The inputs at point 0, which the report prints beside the witnesses' values there."""
+    out = {"z1": points.z1[0]}
+    for layer, (W, b) in enumerate(zip(points.W, points.b, strict=True), start=1):
+        out[f"W{layer}"], out[f"b{layer}"] = W[0], b[0]
+    out["y"] = points.y[0]
+    return out
 
 
 def _as_matrix(x: np.ndarray) -> np.ndarray:

@@ -65,6 +65,7 @@ class VerifyRun:
     forward: ForwardCheck
     results: tuple[CheckResult, ...]
     tolerance: str  # the policy, as text
+    first_point: dict[str, np.ndarray] = field(default_factory=dict)  # "z1", "W1", "b1", "y" at point 0
 
     @property
     def passed(self) -> bool:

@@ -20,6 +20,10 @@ import numpy as np
 EPS = float(np.finfo(np.float64).eps)
 K = 64
 POLICY = f"|x − y| ≤ {K}·eps·max(1, max_entries|y|) per point, eps = 2^-52 (float64)"
+POLICY_LATEX = (
+    rf"|x - y| \le {K}\,\varepsilon\,\max\!\left(1, \max_{{\mathrm{{entries}}}} |y|\right),"
+    r"\ \varepsilon = 2^{-52}"
+)
 
 
 def scale(reference: np.ndarray) -> np.ndarray:
