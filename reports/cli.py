@@ -1,4 +1,4 @@
-"""The `derivcheck` command line: `verify`, `derive`.
+"""The `derivcheck` command line: `verify`, `derive`, `report`.
 
 Exit codes: 0 everything agrees, 1 a check disagrees (a finding), 2 bad usage or input.
 Heavy libraries (SymPy, JAX) are imported inside commands, so `--help` stays fast.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -97,6 +98,55 @@ def derive(
         typer.echo(render_derivation(d))
     failed = any(p.status != "proved" for s in d.steps for p in (s.generic, s.concrete))
     raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
+def report(
+    activation: Activation = "sigmoid",
+    loss: Loss = "mse",
+    sizes: Sizes = "4,3",
+    points: PointsOpt = 1000,
+    seed: Seed = 0,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("derivcheck-report"),
+    lang: Annotated[str, typer.Option("--lang", help="Report language: en or ko.")] = "en",
+    no_pdf: Annotated[bool, typer.Option("--no-pdf", help="Write the .tex only.")] = False,
+) -> None:
+    """Verify, then write a LaTeX report (report.tex, figures/, report.pdf when TeX is installed)."""
+    with _input_errors():
+        from reports.i18n import strings
+        from reports.latex import report_date
+        from reports.output import prepare_folder
+
+        strings(lang)  # validate before the work
+        report_date()  # SOURCE_DATE_EPOCH, read by matplotlib too
+        network = _network(sizes, activation, loss)
+        folder = prepare_folder(out)
+        from verify import verify as run_verify
+
+        run = run_verify(network, points, seed)
+        from reports.figures import agreement_figure
+        from reports.latex import ReportInput, render_report
+        from reports.output import LatexError, compile_pdf, missing_tex, write_atomically
+
+        figure = agreement_figure(run, folder / "figures" / "agreement.pdf")
+        tex_text = render_report(ReportInput(run, lang, figure.relative_to(folder).as_posix()))
+        tex_path = write_atomically(folder / "report.tex", tex_text)
+    written = [tex_path, figure]
+    if not no_pdf:
+        hint = missing_tex(lang)
+        if hint:
+            typer.echo(f"derivcheck: {hint}", err=True)
+        else:
+            try:
+                written.append(compile_pdf(folder))
+            except LatexError as e:
+                typer.echo(f"derivcheck: error: {e}", err=True)
+                raise typer.Exit(2) from None
+    from reports.terminal import render_verify
+
+    typer.echo(render_verify(run), nl=False)
+    typer.echo("wrote: " + ", ".join(str(p) for p in written))
+    raise typer.Exit(0 if run.passed else 1)
 
 
 def main() -> None:

@@ -24,7 +24,7 @@ def _render(*renderables: object, width: int = 120) -> str:
 
 
 def verify_table(run: VerifyRun) -> Table:
-    table = Table(title=f"derivcheck verify — {run.network.describe()}", title_justify="left", expand=False)
+    table = Table(title=f"derivcheck — {run.network.describe()}", title_justify="left", expand=False)
     for column in (
         "identity",
         "formula",

@@ -1,0 +1,191 @@
+"""The report's words in English and Korean. Formulas are the same in both languages."""
+
+from __future__ import annotations
+
+from derive.errors import choose_one
+
+LANGUAGES = ("en", "ko")
+
+STRINGS: dict[str, dict[str, str]] = {
+    "en": {
+        "title": "Backpropagation, checked three ways",
+        "subtitle": "The four gradient identities of the lecture notes, proved by SymPy and "
+        "confirmed by hand-written NumPy and \\texttt{jax.grad}",
+        "facts": "Run",
+        "date": "Date",
+        "network": "Network",
+        "activation": "Activation",
+        "loss": "Loss",
+        "convention": "Convention",
+        "seed": "Random seed",
+        "points": "Sample points",
+        "dtype": "Floating point",
+        "tolerance": "Tolerance",
+        "versions": "Versions",
+        "verdict_all": "All identities are proved and all three witnesses agree at every sample point.",
+        "verdict_fail": "A CHECK FAILED: at least one identity is not proved or the witnesses disagree.",
+        "the_network": "The network",
+        "network_caption": "The layer boundary the identities are about: layer $l$ feeds layer $l+1$ "
+        "through $z_{l+1} = W_l a_l + b_l$; every neuron applies $a = f(z)$.",
+        "notation": "Notation",
+        "symbol": "Symbol",
+        "meaning": "Meaning",
+        "shape": "Shape",
+        "m_a": "activations of layer $l$, $a_l = f(z_l)$",
+        "m_z": "pre-activations, $z_{l+1} = W_l a_l + b_l$",
+        "m_W": "weights from layer $l$ to $l+1$ (rows: the next layer)",
+        "m_b": "bias of layer $l+1$",
+        "m_delta": r"$\delta_l = \partial L / \partial z_l$",
+        "m_circ": "elementwise (Hadamard) product",
+        "grad_shape": "A gradient has the shape of its variable: "
+        r"$\left[\partial L/\partial W\right]_{ij} = \partial L/\partial w_{ij}$.",
+        "forward": "The forward pass",
+        "method": "How the identities are checked",
+        "method_text": (
+            "Three witnesses that share no derivative code. "
+            r"\textbf{SymPy} writes the forward pass with one symbol per entry "
+            r"($w_{ij}$, $a_{1j}$, $z_{1j}$, $b_{1i}$), differentiates the loss with respect to every "
+            r"entry, and shows that \emph{derived $-$ formula} is exactly zero: once with an undefined "
+            r"activation $f$ and an undefined loss $\ell(z_L)$, which proves the identity for every "
+            r"activation and loss at once, and once for the concrete pair of this run. "
+            r"\textbf{NumPy} computes the formulas as a person codes them by hand. "
+            r"\textbf{JAX} differentiates a forward pass written in \texttt{jax.numpy} with "
+            r"\texttt{jax.grad} and never sees the formulas: it is the oracle. "
+            "The forward passes are compared first; then every entry of every gradient at every "
+            "sample point, under the tolerance stated above."
+        ),
+        "statement": "Statement, as in the notes",
+        "entrywise": "Entry by entry",
+        "derivation": "SymPy's derivative, entry by entry (generic $f$ and $\\ell$)",
+        "assembled": "The formula, assembled",
+        "matrix_too_big": "The matrix has {rows}×{cols} entries; it is checked entry by entry "
+        "but not printed.",
+        "symbolic": "Symbolic verdict",
+        "scope_generic": "generic $f$, generic $\\ell(z_L)$",
+        "numeric": "Numeric check",
+        "numeric_text": "Values of the three witnesses at sample point 0, and the largest difference "
+        "between any two witnesses over all {points} points.",
+        "entry": "Entry",
+        "max_diff": "max $|\\Delta|$",
+        "max_over_points": "Largest difference over all points",
+        "witness_failed": "gave no values",
+        "disagreement": "Disagreement",
+        "disagreement_text": "at point {point}, entry {entry}; off: {blamed}",
+        "counterexample": "Counterexample",
+        "counterexample_text": "in entry {entry}, the formula gives {claimed} where SymPy's derivative is "
+        "{derived}, with",
+        "summary": "Summary",
+        "identity": "Identity",
+        "generic": "generic",
+        "passed": "passed",
+        "yes": "yes",
+        "no": "NO",
+        "figure_caption": "Agreement over all sample points: the largest difference between each pair "
+        "of witnesses at each point, per identity (log scale). The bar is the tolerance; "
+        "differences of exactly 0 are drawn at the bottom.",
+        "sample_point": "Sample point 0",
+        "proved": "proved",
+        "refuted": "refuted",
+        "undecided": "undecided",
+        "skipped": "skipped",
+        "entries": "entries",
+        "forward_agree": "The three forward passes agree (largest difference {err}).",
+        "forward_disagree": "THE FORWARD PASSES DISAGREE: {mismatch}.",
+    },
+    "ko": {
+        "title": "역전파 공식의 세 가지 독립 검증",
+        "subtitle": "강의 노트의 네 가지 그래디언트 공식을 SymPy로 증명하고 "
+        "손으로 작성한 NumPy와 \\texttt{jax.grad}로 확인한다",
+        "facts": "실행 정보",
+        "date": "날짜",
+        "network": "네트워크",
+        "activation": "활성화 함수",
+        "loss": "손실 함수",
+        "convention": "규약",
+        "seed": "난수 시드",
+        "points": "표본 점",
+        "dtype": "부동소수점",
+        "tolerance": "허용 오차",
+        "versions": "버전",
+        "verdict_all": "모든 공식이 증명되었고 세 검증자가 모든 표본 점에서 일치한다.",
+        "verdict_fail": "검사 실패: 증명되지 않은 공식이 있거나 검증자들이 일치하지 않는다.",
+        "the_network": "네트워크",
+        "network_caption": "공식이 다루는 층 경계: $l$번째 층은 $z_{l+1} = W_l a_l + b_l$ 로 "
+        "$l+1$번째 층에 연결되고, 각 뉴런은 $a = f(z)$ 를 적용한다.",
+        "notation": "기호",
+        "symbol": "기호",
+        "meaning": "의미",
+        "shape": "크기",
+        "m_a": "$l$번째 층의 뉴런 값, $a_l = f(z_l)$",
+        "m_z": "linear 연산을 적용한 값, $z_{l+1} = W_l a_l + b_l$",
+        "m_W": "$l$번째 층에서 $l+1$번째 층으로 가는 weight matrix (행: 다음 층)",
+        "m_b": "$l+1$번째 층의 bias",
+        "m_delta": r"$\delta_l = \partial L / \partial z_l$",
+        "m_circ": "성분별 곱 (Hadamard product)",
+        "grad_shape": "그래디언트는 변수와 같은 크기를 갖는다: "
+        r"$\left[\partial L/\partial W\right]_{ij} = \partial L/\partial w_{ij}$.",
+        "forward": "순전파",
+        "method": "검증 방법",
+        "method_text": (
+            "미분 코드를 공유하지 않는 세 검증자를 사용한다. "
+            r"\textbf{SymPy}는 모든 성분($w_{ij}$, $a_{1j}$, $z_{1j}$, $b_{1i}$)을 기호로 두고 순전파를 "
+            r"쓴 뒤, 모든 성분에 대해 손실을 미분하고 \emph{미분 결과 $-$ 공식}이 정확히 0임을 보인다. "
+            r"한 번은 정의되지 않은 활성화 함수 $f$와 손실 $\ell(z_L)$로 증명하여 모든 활성화 함수와 "
+            r"손실 함수에 대해 한꺼번에 성립함을 보이고, 한 번은 이번 실행의 구체적인 함수로 증명한다. "
+            r"\textbf{NumPy}는 사람이 손으로 코딩하듯 공식을 계산한다. "
+            r"\textbf{JAX}는 \texttt{jax.numpy}로 쓴 순전파를 \texttt{jax.grad}로 미분하며 공식을 "
+            "전혀 보지 않는 기준(oracle)이다. 먼저 순전파 값을 비교하고, 그다음 모든 표본 점에서 "
+            "모든 그래디언트의 모든 성분을 위의 허용 오차로 비교한다."
+        ),
+        "statement": "강의 노트의 공식",
+        "entrywise": "성분별 공식",
+        "derivation": "SymPy가 성분별로 구한 미분 (일반 $f$, $\\ell$)",
+        "assembled": "공식을 행렬로 모은 결과",
+        "matrix_too_big": "행렬 성분이 {rows}×{cols}개이므로 출력하지 않고 성분별로만 검사한다.",
+        "symbolic": "기호 검증 결과",
+        "scope_generic": "일반 $f$, 일반 $\\ell(z_L)$",
+        "numeric": "수치 검증",
+        "numeric_text": "표본 점 0에서 세 검증자의 값과, 전체 {points}개 점에서 두 검증자 사이의 최대 차이.",
+        "entry": "성분",
+        "max_diff": "최대 $|\\Delta|$",
+        "max_over_points": "전체 점에서의 최대 차이",
+        "witness_failed": "값을 내지 못함",
+        "disagreement": "불일치",
+        "disagreement_text": "점 {point}, 성분 {entry}; 어긋난 검증자: {blamed}",
+        "counterexample": "반례",
+        "counterexample_text": "성분 {entry}에서 공식은 {claimed}, SymPy의 미분은 {derived}; 이때",
+        "summary": "요약",
+        "identity": "공식",
+        "generic": "일반",
+        "passed": "통과",
+        "yes": "예",
+        "no": "아니오",
+        "figure_caption": "모든 표본 점에서의 일치: 공식별로 각 점에서 두 검증자 사이의 최대 차이 "
+        "(로그 눈금). 막대는 허용 오차이며, 정확히 0인 차이는 맨 아래에 그렸다.",
+        "sample_point": "표본 점 0",
+        "proved": "증명됨",
+        "refuted": "반증됨",
+        "undecided": "미결정",
+        "skipped": "생략",
+        "entries": "성분",
+        "forward_agree": "세 순전파 값이 일치한다 (최대 차이 {err}).",
+        "forward_disagree": "순전파 값이 일치하지 않는다: {mismatch}.",
+    },
+}
+
+
+# translations of the loss registry's conventions (English comes from the registry itself)
+LOSS_CONVENTIONS: dict[str, dict[str, str]] = {
+    "ko": {
+        "mse": "오차 제곱에 1/2을 곱한 값; 마지막 층의 출력 활성화 $f(z)$에 적용 (은닉층과 같은 $f$)",
+        "softmax-ce": "마지막 층의 $z$를 logit으로 하는 softmax cross-entropy (출력 활성화 없음), "
+        "one-hot 목표 $y$",
+    },
+}
+
+
+def strings(lang: str) -> dict[str, str]:
+    try:
+        return STRINGS[lang]
+    except KeyError:
+        raise choose_one("lang", lang, LANGUAGES) from None
