@@ -1,7 +1,7 @@
 """The symbolic forward pass and the gradients SymPy derives from it, entry by entry.
 
-`z_{l+1} = W_l a_l + b_l`, `a_l = f(z_l)`, `L = loss(z_L, y)`. Zero taps are added to every
-`a_l` and `z_l`, so `dL/da_l` and `dL/dz_l` are plain derivatives w.r.t. tap symbols taken at
+`z_{l+1} = W_l a_l + b_l`, `a_l = f(z_l)`, `L = loss(z_L, y)`. For `dL/da_l` and `dL/dz_l` a
+zero "tap" is added to that one quantity, and the derivative is taken w.r.t. the tap symbols at
 tap = 0. SymPy's matrix-level derivatives are never used (they return 0 silently in known cases).
 """
 
@@ -18,37 +18,36 @@ from derive.symbols import network_symbols
 
 @dataclass(frozen=True)
 class SymbolicForward:
-    """`a[l-1]`, `z[l-1]` are `a_l`, `z_l` with taps at 0; `tapped_loss` keeps the taps."""
+    """`a[l-1]`, `z[l-1]` are `a_l`, `z_l` (`a_L = f(z_L)` included); `loss` is `L`."""
 
     a: tuple[sp.ImmutableMatrix, ...]
     z: tuple[sp.ImmutableMatrix, ...]
     loss: sp.Expr
-    tapped_loss: sp.Expr
+
+
+def _build(key: Setting, tap: tuple[str, int] | None) -> SymbolicForward:
+    """The forward pass, with the tap symbols of `tap = (kind, layer)` added there."""
+    m, s = model(key), network_symbols(key.sizes)
+
+    def tapped(kind: str, layer: int, x: sp.ImmutableMatrix) -> sp.ImmutableMatrix:
+        if tap != (kind, layer):
+            return x
+        return x + (s.tap_a if kind == "a" else s.tap_z)[layer - 1]
+
+    z = tapped("z", 1, s.z1)
+    a_list, z_list = [], [z]
+    for layer, (W, b) in enumerate(zip(s.W, s.b, strict=True), start=1):
+        a = tapped("a", layer, z.applyfunc(m.f))  # a_l = f(z_l)
+        a_list.append(a)
+        z = tapped("z", layer + 1, W * a + b)  # z_{l+1} = W_l a_l + b_l
+        z_list.append(z)
+    a_list.append(z.applyfunc(m.f))  # a_L = f(z_L), the output activation
+    return SymbolicForward(tuple(a_list), tuple(z_list), m.loss(list(z), list(s.y)))
 
 
 @cache
 def symbolic_forward(key: Setting) -> SymbolicForward:
-    m, s = model(key), network_symbols(key.sizes)
-    z = s.z1 + s.tap_z[0]
-    a_list, z_list = [], [z]
-    for layer, (W, b) in enumerate(zip(s.W, s.b, strict=True)):
-        a = z.applyfunc(m.f) + s.tap_a[layer]  # a_l = f(z_l)
-        a_list.append(a)
-        z = W * a + b + s.tap_z[layer + 1]  # z_{l+1} = W_l a_l + b_l
-        z_list.append(z)
-    a_list.append(z.applyfunc(m.f))  # a_L = f(z_L), the output activation
-    tapped = m.loss(list(z), list(s.y))
-    zero = dict.fromkeys(s.taps, 0)
-
-    def untap(x: sp.ImmutableMatrix) -> sp.ImmutableMatrix:
-        return sp.ImmutableMatrix(x.xreplace(zero))
-
-    return SymbolicForward(
-        a=tuple(map(untap, a_list)),
-        z=tuple(map(untap, z_list)),
-        loss=tapped.xreplace(zero),
-        tapped_loss=tapped,
-    )
+    return _build(key, None)
 
 
 @cache
@@ -58,7 +57,11 @@ def derived_gradient(key: Setting, kind: str, layer: int) -> sp.ImmutableMatrix:
     Same shape as X: `[dL/dW]_ij = dL/dw_ij`.
     """
     s = network_symbols(key.sizes)
-    variable = {"a": s.tap_a, "z": s.tap_z, "W": s.W, "b": s.b}[kind][layer - 1]
-    forward = symbolic_forward(key)
-    zero = dict.fromkeys(s.taps, 0)
-    return sp.ImmutableMatrix(variable.applyfunc(lambda x: sp.diff(forward.tapped_loss, x).xreplace(zero)))
+    if kind in ("W", "b"):
+        variable = (s.W if kind == "W" else s.b)[layer - 1]
+        loss = symbolic_forward(key).loss
+        return sp.ImmutableMatrix(variable.applyfunc(lambda x: sp.diff(loss, x)))
+    taps = (s.tap_a if kind == "a" else s.tap_z)[layer - 1]
+    loss = _build(key, (kind, layer)).loss
+    zero = dict.fromkeys(taps, 0)
+    return sp.ImmutableMatrix(taps.applyfunc(lambda t: sp.diff(loss, t).xreplace(zero)))

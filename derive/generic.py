@@ -17,6 +17,7 @@ class f(sp.Function):
     """The generic activation `f`; `d/dx f(x) = f'(x)`."""
 
     nargs = 1
+    generic = True  # undefined: a counterexample may give it any values (derive/proof.py)
 
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         return f_prime(self.args[0])
@@ -26,6 +27,7 @@ class f_prime(sp.Function):
     """`f'`, the derivative of the generic activation (itself left undefined)."""
 
     nargs = 1
+    generic = True
 
     def _latex(self, printer: sp.printing.latex.LatexPrinter, exp: object = None) -> str:
         return rf"f'\!\left({printer._print(self.args[0])}\right)"
@@ -49,6 +51,7 @@ def generic_loss(outputs: int) -> tuple[type[sp.Function], tuple[type[sp.Functio
             (sp.Function,),
             {
                 "nargs": outputs,
+                "generic": True,
                 "_latex": lambda self, printer, exp=None, k=k: (
                     rf"\partial_{{{k}}}\ell\left({', '.join(map(printer._print, self.args))}\right)"
                 ),
@@ -66,6 +69,7 @@ def generic_loss(outputs: int) -> tuple[type[sp.Function], tuple[type[sp.Functio
         (sp.Function,),
         {
             "nargs": outputs,
+            "generic": True,
             "fdiff": fdiff,
             "_latex": lambda self, printer, exp=None: (
                 rf"\ell\left({', '.join(map(printer._print, self.args))}\right)"

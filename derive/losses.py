@@ -26,6 +26,8 @@ class Loss:
     convention: str  # the choice a reader must know (the 1/2, what the target is)
     forward: LossForward
     target: str
+    min_outputs: int = 1
+    why_min_outputs: str = ""
 
 
 def _mse(z: Sequence[sp.Expr], y: Sequence[sp.Expr], f: Callable[[sp.Expr], sp.Expr]) -> sp.Expr:
@@ -56,6 +58,8 @@ LOSSES: dict[str, Loss] = {
             "softmax cross-entropy on the last layer's z as logits (no output activation), one-hot target y",
             _softmax_ce,
             "one-hot",
+            min_outputs=2,
+            why_min_outputs="the softmax of one logit is 1, so the loss and every gradient are 0",
         ),
     )
 }

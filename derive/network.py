@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from derive.activations import activation as _activation
@@ -35,7 +36,13 @@ class Network:
         if any(not 1 <= n <= MAX_WIDTH for n in sizes):
             raise InputError("sizes", f"widths from 1 to {MAX_WIDTH}", ",".join(map(str, sizes)))
         _activation(self.activation)  # raises with the valid names
-        _loss(self.loss)
+        loss = _loss(self.loss)
+        if sizes[-1] < loss.min_outputs:
+            raise InputError(
+                "sizes",
+                f"at least {loss.min_outputs} outputs for {loss.name} ({loss.why_min_outputs})",
+                ",".join(map(str, sizes)),
+            )
 
     @property
     def depth(self) -> int:
@@ -55,10 +62,13 @@ class Network:
         return f"{' → '.join(map(str, self.sizes))}, {self.activation}, {self.loss}"
 
 
+_WIDTH = re.compile(r"[0-9]{1,7}")  # ASCII digits only: int() would take '٤' or '４' too
+
+
 def parse_sizes(text: str) -> tuple[int, ...]:
     """`"4,3"` → `(4, 3)`; anything else an `InputError` naming the expected form."""
     parts = [p.strip() for p in text.split(",")]
-    if not all(p.isdigit() for p in parts):
+    if not all(_WIDTH.fullmatch(p) for p in parts):
         raise InputError("sizes", "comma-separated positive integers such as 4,3", text)
     sizes = tuple(int(p) for p in parts)
     if any(n == 0 for n in sizes):

@@ -120,10 +120,10 @@ def entrywise(identity: Identity, sizes: tuple[int, ...]) -> tuple[sp.Expr, sp.E
     def entry(node: Formula, r: sp.Expr, c: sp.Expr, used: frozenset[str]) -> sp.Expr:
         match node:
             case Var():
-                rows, cols = shape(node, sizes)
-                if rows > 1 and cols > 1:
+                shape(node, sizes)  # the layer must exist
+                if node.kind == "W":  # a matrix keeps both indices, whatever its shape
                     return _base(node, deep)[r, c]
-                return _base(node, deep)[r if cols == 1 else c]
+                return _base(node, deep)[r]  # a column vector: its row
             case Transpose(x):
                 return entry(x, c, r, used)
             case MatMul(left, right):

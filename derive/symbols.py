@@ -12,8 +12,6 @@ from functools import cache
 
 import sympy as sp
 
-from derive.network import Network
-
 
 def _index(*indices: int) -> str:
     """`11` for small indices, `10,3` once any index has two digits."""
@@ -90,7 +88,3 @@ def network_symbols(sizes: tuple[int, ...]) -> NetworkSymbols:
         tap_z=taps_z,
         latex_names=latex,
     )
-
-
-def symbols_for(network: Network) -> NetworkSymbols:
-    return network_symbols(network.sizes)
