@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 
-from verify import WITNESSES, VerifyRun
+from verify import WITNESSES, CheckResult, VerifyRun
 
 
 def _number(x: float) -> float | None:
@@ -28,19 +28,45 @@ def to_dict(run: VerifyRun) -> dict:
             "max_abs_err": run.forward.max_abs_err,
             "mismatch": run.forward.mismatch,
         },
-        "identities": [
-            {
-                "name": r.identity,
-                "formula": r.proof.identity.text.split(" = ", 1)[1],
-                "symbolic": r.proof.status,
-                "generic_symbolic": r.generic_proof.status,
-                "witnesses": [w for w in WITNESSES if w in r.per_witness and r.per_witness[w].error is None],
-                "max_abs_err": _number(r.max_abs_err),
-                "passed": r.passed,
-            }
-            for r in run.results
-        ],
+        "identities": [_identity(r) for r in run.results],
         "passed": run.passed,
+    }
+
+
+def _proof(proof) -> dict:
+    cx = proof.counterexample
+    return {
+        "scope": proof.scope,
+        "status": proof.status,
+        "method": proof.method,
+        "reason": proof.reason,
+        "counterexample": None
+        if cx is None
+        else {
+            "entry": list(cx.entry),
+            "formula": cx.claimed,
+            "derivative": cx.derived,
+            "exact": cx.exact,
+            "at": dict(cx.assignment),
+        },
+    }
+
+
+def _identity(r: CheckResult) -> dict:
+    cx = r.counterexample
+    return {
+        "name": r.identity,
+        "formula": r.proof.identity.text.split(" = ", 1)[1],
+        "symbolic": r.proof.status,
+        "generic_symbolic": r.generic_proof.status,
+        "witnesses": [w for w in WITNESSES if w in r.per_witness and r.per_witness[w].error is None],
+        "max_abs_err": _number(r.max_abs_err),
+        "passed": r.passed,
+        "proofs": {"generic": _proof(r.generic_proof), "concrete": _proof(r.proof)},
+        "witness_errors": {w.name: w.error for w in r.per_witness.values() if w.error},
+        "disagreement": None
+        if cx is None
+        else {"point": cx.point, "entry": list(cx.entry), "values": cx.values, "blamed": list(cx.blamed)},
     }
 
 

@@ -76,6 +76,14 @@ def test_verify_exits_1_when_a_check_disagrees(monkeypatch):
         (["--seed", "-3"], "seed: expected an integer from 0 to 2^63 − 1; received -3"),
         (["--seed", "x"], "Invalid value for '--seed'"),
         (["--no-such-option"], "No such option"),
+        (
+            ["--sizes", "４,3"],
+            "sizes: expected comma-separated positive integers such as 4,3; received '４,3'",
+        ),
+        (["--sizes", "²,3"], "sizes: expected comma-separated positive integers"),
+        (["--sizes", "9" * 5000 + ",3"], "sizes: expected comma-separated positive integers"),
+        (["--sizes", "4,3,"], "sizes: expected comma-separated positive integers"),
+        (["--sizes", "4,1", "--loss", "softmax-ce"], "sizes: expected at least 2 outputs for softmax-ce"),
     ],
 )
 def test_bad_input_exits_2_with_one_clear_line(args, message):

@@ -1,12 +1,13 @@
 """The numeric comparison: witnesses agree on the truth and the checker rejects every slip."""
 
+from fractions import Fraction
 from functools import partial
 
 import numpy as np
 import pytest
 from variants import FORMULA_VARIANTS, NUMPY_VARIANTS, variant_identity
 
-from derive import Network, seed_identities
+from derive import Network, Var, seed_identities
 from verify import numpy_backprop, sample, verify
 from verify.witnesses import jax_witness, numpy_witness, sympy_witness
 
@@ -125,3 +126,21 @@ def test_deeper_network_checks_every_layer():
     run = verify(Network((3, 4, 2), "tanh", "mse"), 200)
     assert run.passed
     assert [r.identity for r in run.results] == [i.name for i in seed_identities(2)]
+
+
+@pytest.mark.parametrize("numpy_factor", [2.0, 3.0])
+def test_blame_goes_to_every_witness_that_differs_from_the_oracle(numpy_factor):
+    """SymPy evaluates a wrong claim (2 δ2) and NumPy is miscoded too: agreeing with each other
+    must not shift the blame onto jax.grad."""
+    from derive.formula import Scale
+
+    def scaled(cache, weights, y, activation, loss):
+        grads = numpy_backprop.backward(cache, weights, y, activation, loss)
+        grads["dL/db1"] = numpy_factor * grads["dL/db1"]
+        return grads
+
+    wrong = variant_identity("dL/db1", Scale(Fraction(2), Var("delta", 2)))
+    witnesses = (sympy_witness, partial(numpy_witness, backward=scaled), jax_witness)
+    (r,) = verify(Network(), POINTS, identities=[wrong], witnesses=witnesses).results
+    assert r.counterexample.blamed == ("sympy", "numpy")
+    assert r.per_witness["jax"].err_vs_oracle == 0

@@ -1,5 +1,7 @@
 """SymPy proves the seed's identities and refutes every wrong variant."""
 
+from fractions import Fraction
+
 import pytest
 from variants import FORMULA_VARIANTS, variant_identity
 
@@ -58,11 +60,25 @@ def test_generic_counterexample_is_exact_and_self_consistent():
     wrong = Identity("dL/dz1", Var("z", 1), MatMul(Transpose(Var("W", 1)), Var("delta", 2)))
     cx = prove(wrong, Network(), generic=True).counterexample
     values = dict(cx.assignment)
-    from fractions import Fraction
-
-    # derived = claimed * f'(z_1j) entrywise, so their ratio is the sampled f'(z_11)
+    # derived = claimed * f'(z_1j) entrywise, so their ratio is the value f' was given at z_11
     ratio = Fraction(cx.derived) / Fraction(cx.claimed)
-    assert ratio == Fraction(values["f'(z_11)"])
+    assert ratio == Fraction(values[f"f'({values['z_11']})"])
+
+
+@pytest.mark.parametrize("generic", [True, False], ids=["generic", "sigmoid-mse"])
+def test_true_identity_with_equal_arguments_written_differently_stays_proved(generic):
+    """f' at (z1 + a1) ∘ (z1 - a1) and at z1 ∘ z1 - a1 ∘ a1 is one function at one point: a
+    counterexample must not give it two values."""
+    from derive.formula import Add, FPrime, Hadamard, Scale
+
+    z1, a1 = Var("z", 1), Var("a", 1)
+    seed_rule = Hadamard(MatMul(Transpose(Var("W", 1)), Var("delta", 2)), FPrime(z1))
+    same = Add(
+        FPrime(Hadamard(Add(z1, a1), Add(z1, Scale(Fraction(-1), a1)))),
+        Scale(Fraction(-1), FPrime(Add(Hadamard(z1, z1), Scale(Fraction(-1), Hadamard(a1, a1))))),
+    )
+    proof = prove(Identity("dL/dz1", z1, Add(seed_rule, same)), Network(), generic=generic)
+    assert proof.status == "proved", proof.reason
 
 
 def test_shape_error_names_the_subexpression():

@@ -18,16 +18,16 @@ class Disagreement:
     point: int
     entry: tuple[int, int]  # 1-based (row, col)
     values: dict[str, float]
-    blamed: tuple[str, ...]  # the witnesses that stand apart from the others
+    blamed: tuple[str, ...]  # the witnesses that differ from the oracle (jax)
 
 
 @dataclass(frozen=True)
 class Witness:
-    """One witness's numbers for one quantity: its largest deviation from the entrywise median
-    of all witnesses (which names the odd one out), and its values at the first point."""
+    """One witness's numbers for one gradient: its largest difference from the oracle (jax)
+    over all points and entries, and its values at point 0."""
 
     name: str
-    max_abs_err: float
+    err_vs_oracle: float
     sample: tuple[tuple[float, ...], ...] | None  # point 0, as rows; None when it failed
     error: str | None = None  # why the witness gave no values (e.g. a shape error)
 

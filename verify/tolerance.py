@@ -9,8 +9,10 @@ parameters and the loss's pieces are O(1) by construction of the sampler). So
 
     |x − y| ≤ K · eps · max(1, max_entries |y|)      per point, per gradient,
 
-with K = 64: ~16× above the rounding actually observed for the seed, and 10^12 times below the
-smallest error a wrong formula makes at these points (a factor, a sign, a missing f').
+with K = 64. Measured over 20,000 points (seed 11) for every registered pair on the 4 → 3
+network, the largest difference between two witnesses was 6.5 · eps · scale (tanh, mse; 0.6
+for sigmoid, mse): K leaves a margin of about 10×. The tests check that honest rounding noise
+passes and that a 1e-13 error in one entry is caught (`tests/test_compare.py`).
 """
 
 from __future__ import annotations
