@@ -5,15 +5,16 @@ from derive.errors import InputError
 from derive.evaluate import evaluate
 from derive.formula import Formula, ShapeMismatch, Var
 from derive.forward import derived_gradient, symbolic_forward
-from derive.identities import Identity, seed_identities
-from derive.losses import LOSSES, Loss
-from derive.model import Setting, setting
-from derive.network import Network, parse_sizes
+from derive.identities import Identity, network_identities, seed_identities
+from derive.losses import GENERIC, LOSSES, Loss
+from derive.model import Setting, setting, slice_setting
+from derive.network import Network, parse_sizes, parse_slope
 from derive.proof import Counterexample, Proof, prove
 from derive.symbols import network_symbols
 
 __all__ = [
     "ACTIVATIONS",
+    "GENERIC",
     "LOSSES",
     "Activation",
     "Counterexample",
@@ -28,10 +29,13 @@ __all__ = [
     "Var",
     "derived_gradient",
     "evaluate",
+    "network_identities",
     "network_symbols",
     "parse_sizes",
+    "parse_slope",
     "prove",
     "seed_identities",
     "setting",
+    "slice_setting",
     "symbolic_forward",
 ]

@@ -7,8 +7,8 @@ from functools import cache
 
 import sympy as sp
 
-from derive.identities import Identity, seed_identities
-from derive.model import setting
+from derive.formula import Dims
+from derive.identities import Identity, network_identities
 from derive.network import Network
 from derive.notation import display_symbols, entrywise, readable
 from derive.proof import Proof, prove
@@ -22,39 +22,41 @@ class Step:
     identity: Identity
     entry_target: sp.Expr  # e.g. w[i, j]
     entry_formula: sp.Expr | None  # e.g. delta_2[i]*a_1[j]; None when shapes do not fit
-    derived: sp.ImmutableMatrix
+    derived: sp.ImmutableMatrix | None  # None when the proof was skipped (size)
     assembled: sp.ImmutableMatrix | None  # None when the formula's shapes do not fit
     generic: Proof
     concrete: Proof
+    latex_names: dict[sp.Symbol, str]
 
 
 @dataclass(frozen=True)
 class Derivation:
     network: Network
     steps: tuple[Step, ...]
-    latex_names: dict[sp.Symbol, str]
 
 
 @cache
 def derivation_step(identity: Identity, network: Network) -> Step:
     """One identity's step: index form, readable matrices and both proofs (cached)."""
-    key = setting(network, generic=True)
     generic = prove(identity, network, generic=True)
+    key = generic.setting
     keep = identity.target.layer if identity.target.kind == "z" else None
-    target, formula = entrywise(identity, network.sizes)
+    target, formula = entrywise(identity, Dims(network.sizes, 1, network.batch), layered=network.depth > 1)
+    derived = readable(generic.derived, key, keep) if generic.derived is not None else None
+    assembled = readable(generic.claimed, key, keep) if generic.claimed is not None else None
     return Step(
         identity,
         target,
         formula,
-        readable(generic.derived, key, keep),
-        readable(generic.claimed, key, keep) if generic.claimed is not None else None,
+        derived,
+        assembled,
         generic,
         prove(identity, network, generic=False),
+        display_symbols(key).latex_names,
     )
 
 
 def derivation(network: Network, identities: tuple[Identity, ...] | None = None) -> Derivation:
     """The steps for `identities` (default: the seed's, for every layer)."""
-    identities = identities or seed_identities(network.depth)
-    steps = tuple(derivation_step(i, network) for i in identities)
-    return Derivation(network, steps, display_symbols(network.sizes).latex_names)
+    identities = identities or network_identities(network)
+    return Derivation(network, tuple(derivation_step(i, network) for i in identities))

@@ -1,4 +1,4 @@
-"""Evaluate a `Formula` in SymPy: every quantity as an expression of the network's inputs."""
+"""Evaluate a `Formula` in SymPy: every quantity as an expression of the setting's inputs."""
 
 from __future__ import annotations
 
@@ -6,38 +6,52 @@ from functools import cache
 
 import sympy as sp
 
-from derive.formula import Add, Formula, FPrime, Hadamard, MatMul, Scale, Transpose, Var, shape
+from derive.formula import Add, Dims, Formula, FPrime, Hadamard, MatMul, Ones, Scale, Transpose, Var, shape
 from derive.forward import derived_gradient, symbolic_forward
 from derive.model import Setting, model
 from derive.symbols import network_symbols
 
 
+def dims(key: Setting) -> Dims:
+    return Dims(key.sizes, key.first_layer, key.batch)
+
+
 def quantity(key: Setting, var: Var) -> sp.ImmutableMatrix:
-    """`a_l`, `z_l`, `W_l`, `b_l` or `delta_l = dL/dz_l` (derived by SymPy) as a matrix."""
-    s, forward = network_symbols(key.sizes), symbolic_forward(key)
+    """`a_l`, `z_l`, `W_l`, `b_l` or `delta_l` (SymPy's derivative) as a matrix.
+
+    `delta_l` is `Δ_l`, the per-example δ's side by side: `dL/dZ_l` divided by the batch
+    reduction's factor (1/B for the mean), so for one example it is `dL/dz_l` itself.
+    """
+    s, forward = network_symbols(key), symbolic_forward(key)
+    k = s.at(var.layer)
     match var.kind:
         case "a":
-            return forward.a[var.layer - 1]
+            return forward.a[k]
         case "z":
-            return forward.z[var.layer - 1]
+            return forward.z[k]
         case "W":
-            return s.W[var.layer - 1]
+            return s.W[k]
         case "b":
-            return s.b[var.layer - 1]
+            return s.b[k]
         case _:
-            return derived_gradient(key, "z", var.layer)
+            gradient = derived_gradient(key, "z", var.layer)
+            if key.factor == 1:
+                return gradient
+            return sp.ImmutableMatrix(gradient * sp.Rational(key.factor.denominator, key.factor.numerator))
 
 
 @cache
 def evaluate(formula: Formula, key: Setting) -> sp.ImmutableMatrix:
     """The matrix a formula stands for; `ShapeMismatch` (before any algebra) if it does not fit."""
-    shape(formula, key.sizes)
+    shape(formula, dims(key))
     f_prime = model(key).f_prime
 
     def walk(node: Formula) -> sp.ImmutableMatrix:
         match node:
             case Var():
                 return quantity(key, node)
+            case Ones():
+                return sp.ImmutableMatrix(sp.ones(key.batch, 1))
             case Transpose(x):
                 return walk(x).T
             case MatMul(left, right):

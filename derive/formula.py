@@ -1,22 +1,28 @@
 """A small expression language for right-hand sides of gradient identities.
 
-Nodes are frozen dataclasses: network quantities (`Var`), transpose, matrix product,
-Hadamard product `∘`, `f'(·)` applied elementwise, sums and scalar factors. The seed's
-identities are written in it (`derive/identities.py`), and so will be users' parsed claims.
-Matrix products bind tighter than `∘`, as the seed intends in `W_1^T δ_2 ∘ f'(z_1)`.
+Nodes are frozen dataclasses: network quantities (`Var`), the ones vector of a mini-batch,
+transpose, matrix product, Hadamard product `∘`, `f'(·)` applied elementwise, sums and scalar
+factors. The seed's identities are written in it (`derive/identities.py`), and so will be users'
+parsed claims. Matrix products bind tighter than `∘`, as the seed intends in `W_1^T δ_2 ∘ f'(z_1)`.
+With a mini-batch, `a_l`, `z_l`, `δ_l` are written `A_l`, `Z_l`, `Δ_l` (columns = examples).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import NamedTuple
 
 KINDS = ("a", "z", "W", "b", "delta")
 
 
 @dataclass(frozen=True)
 class Var:
-    """A network quantity: `a_l`, `z_l`, `W_l`, `b_l` or `delta_l = dL/dz_l`."""
+    """A network quantity: `a_l`, `z_l`, `W_l`, `b_l` or `delta_l`.
+
+    `delta_l` is `dL/dz_l` for one example; for a mini-batch it is `Δ_l`, the per-example
+    `δ_l^{(b)}` side by side (so `dL/dZ_l = Δ_l / B` for the mean).
+    """
 
     kind: str
     layer: int
@@ -24,6 +30,11 @@ class Var:
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"kind: expected one of {KINDS}; received {self.kind!r}")
+
+
+@dataclass(frozen=True)
+class Ones:
+    """`1`, the B × 1 column of ones of a mini-batch (`Δ 1` sums over the examples)."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +73,15 @@ class FPrime:
     operand: Formula
 
 
-Formula = Var | Transpose | MatMul | Hadamard | Add | Scale | FPrime
+Formula = Var | Ones | Transpose | MatMul | Hadamard | Add | Scale | FPrime
+
+
+class Dims(NamedTuple):
+    """What shapes depend on: the layer widths, the absolute number of the first layer, B."""
+
+    sizes: tuple[int, ...]
+    first_layer: int = 1
+    batch: int = 1
 
 
 class ShapeMismatch(ValueError):
@@ -73,25 +92,29 @@ class ShapeMismatch(ValueError):
         super().__init__(f"{message} in {to_text(node)}")
 
 
-def shape(formula: Formula, sizes: tuple[int, ...]) -> tuple[int, int]:
-    """The (rows, cols) of `formula` in a network of these layer widths, or `ShapeMismatch`
-    naming the node that does not fit."""
+def var_shape(v: Var, dims: Dims) -> tuple[int, int]:
+    """`W_l`: n_{l+1} × n_l, `b_l`: n_{l+1} × 1, `a_l`, `z_l`, `delta_l`: n_l × B."""
+    first, last = dims.first_layer, dims.first_layer + len(dims.sizes) - 1
+    top = last - 1 if v.kind in ("W", "b") else last
+    if not first <= v.layer <= top:
+        raise ShapeMismatch(v, f"layer {v.layer} does not exist (layers {first}…{top})")
+    k = v.layer - first
+    if v.kind == "W":
+        return (dims.sizes[k + 1], dims.sizes[k])
+    if v.kind == "b":
+        return (dims.sizes[k + 1], 1)
+    return (dims.sizes[k], dims.batch)
 
-    def var(v: Var) -> tuple[int, int]:
-        n = len(sizes)
-        top = n - 1 if v.kind in ("W", "b") else n
-        if not 1 <= v.layer <= top:
-            raise ShapeMismatch(v, f"layer {v.layer} does not exist (layers 1…{top})")
-        if v.kind == "W":
-            return (sizes[v.layer], sizes[v.layer - 1])
-        if v.kind == "b":
-            return (sizes[v.layer], 1)
-        return (sizes[v.layer - 1], 1)
+
+def shape(formula: Formula, dims: Dims) -> tuple[int, int]:
+    """The (rows, cols) of `formula`, or `ShapeMismatch` naming the node that does not fit."""
 
     def walk(node: Formula) -> tuple[int, int]:
         match node:
             case Var():
-                return var(node)
+                return var_shape(node, dims)
+            case Ones():
+                return (dims.batch, 1)
             case Transpose(x):
                 r, c = walk(x)
                 return (c, r)
@@ -113,11 +136,27 @@ def shape(formula: Formula, sizes: tuple[int, ...]) -> tuple[int, int]:
     return walk(formula)
 
 
+def layers_of(formula: Formula) -> set[int]:
+    """The layers a formula refers to (W_l and b_l reach into layer l + 1)."""
+    match formula:
+        case Var(kind, layer):
+            return {layer, layer + 1} if kind in ("W", "b") else {layer}
+        case Ones():
+            return set()
+        case Transpose(x) | Scale(_, x) | FPrime(x):
+            return layers_of(x)
+        case MatMul(left, right) | Hadamard(left, right) | Add(left, right):
+            return layers_of(left) | layers_of(right)
+    raise TypeError(f"not a formula node: {formula!r}")
+
+
 # --- rendering --------------------------------------------------------------------------------
 # Precedence: + (1) < ∘ (2) < product / scalar factor (3) < transpose, atoms (4).
 
 _TEX_BASE = {"a": "a", "z": "z", "W": "W", "b": "b", "delta": r"\delta"}
+_TEX_BATCH = {"a": "A", "z": "Z", "W": "W", "b": "b", "delta": r"\Delta"}
 _TEXT_BASE = {"a": "a", "z": "z", "W": "W", "b": "b", "delta": "δ"}
+_TEXT_BATCH = {"a": "A", "z": "Z", "W": "W", "b": "b", "delta": "Δ"}
 
 
 def _fraction(q: Fraction, tex: bool) -> str:
@@ -126,19 +165,22 @@ def _fraction(q: Fraction, tex: bool) -> str:
     return rf"\tfrac{{{q.numerator}}}{{{q.denominator}}}" if tex else f"{q.numerator}/{q.denominator}"
 
 
-def _render(node: Formula, tex: bool) -> tuple[str, int]:
+def _render(node: Formula, tex: bool, batched: bool) -> tuple[str, int]:
     """(text, precedence) of a node."""
 
     def wrap(child: Formula, at_least: int) -> str:
-        s, p = _render(child, tex)
+        s, p = _render(child, tex, batched)
         if p >= at_least:
             return s
         return rf"\left({s}\right)" if tex else f"({s})"
 
     match node:
         case Var(kind, layer):
-            base = (_TEX_BASE if tex else _TEXT_BASE)[kind]
-            return (f"{base}_{{{layer}}}" if tex else f"{base}{layer}"), 4
+            if tex:
+                return f"{(_TEX_BATCH if batched else _TEX_BASE)[kind]}_{{{layer}}}", 4
+            return f"{(_TEXT_BATCH if batched else _TEXT_BASE)[kind]}{layer}", 4
+        case Ones():
+            return (r"\mathbf{1}" if tex else "1"), 4
         case Transpose(x):
             return wrap(x, 4) + ("^{T}" if tex else "ᵀ"), 4
         case MatMul(left, right):
@@ -147,26 +189,26 @@ def _render(node: Formula, tex: bool) -> tuple[str, int]:
             op = r" \circ " if tex else " ∘ "
             return wrap(left, 2) + op + wrap(right, 3), 2
         case Add(left, Scale(factor, right)) if factor < 0:
-            return f"{wrap(left, 1)} - {_render(Scale(-factor, right), tex)[0]}", 1
+            return f"{wrap(left, 1)} - {_render(Scale(-factor, right), tex, batched)[0]}", 1
         case Add(left, right):
             return f"{wrap(left, 1)} + {wrap(right, 2)}", 1
         case Scale(factor, x):
             if factor == 1:
-                return _render(x, tex)
+                return _render(x, tex, batched)
             if factor == -1:
                 return "-" + wrap(x, 3), 3
             return f"{_fraction(factor, tex)} {wrap(x, 3)}", 3
         case FPrime(x):
-            inner = _render(x, tex)[0]
+            inner = _render(x, tex, batched)[0]
             return (rf"f'\!\left({inner}\right)" if tex else f"f'({inner})"), 4
     raise TypeError(f"not a formula node: {node!r}")
 
 
-def to_latex(formula: Formula) -> str:
+def to_latex(formula: Formula, batched: bool = False) -> str:
     """LaTeX in the seed's notation, e.g. `W_{1}^{T} \\delta_{2} \\circ f'\\!\\left(z_{1}\\right)`."""
-    return _render(formula, tex=True)[0]
+    return _render(formula, True, batched)[0]
 
 
-def to_text(formula: Formula) -> str:
+def to_text(formula: Formula, batched: bool = False) -> str:
     """Plain text, e.g. `W1ᵀ δ2 ∘ f'(z1)`."""
-    return _render(formula, tex=False)[0]
+    return _render(formula, False, batched)[0]

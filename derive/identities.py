@@ -1,53 +1,83 @@
-"""The seed's four backpropagation identities, for every layer boundary of a network."""
+"""The seed's four backpropagation identities, for every layer boundary of a network.
+
+For one example (the seed): `dL/da_l = W_l^T δ_{l+1}`, `dL/dz_l = W_l^T δ_{l+1} ∘ f'(z_l)`,
+`dL/dW_l = δ_{l+1} a_l^T`, `dL/db_l = δ_{l+1}`. For a mini-batch of B examples with the mean
+loss, `Δ_l` holds the per-example `δ_l` as columns and every gradient carries `1/B`:
+`dL/dW_l = (1/B) Δ_{l+1} A_l^T`, `dL/db_l = (1/B) Δ_{l+1} 1` (no `1/B` for the sum).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
-from derive.formula import Formula, FPrime, Hadamard, MatMul, Transpose, Var, to_latex, to_text
+from derive.formula import Formula, FPrime, Hadamard, MatMul, Ones, Scale, Transpose, Var, to_latex, to_text
 
 _TEX_VAR = {"a": "a", "z": "z", "W": "W", "b": "b"}
+_TEX_VAR_BATCH = {"a": "A", "z": "Z", "W": "W", "b": "b"}
 
 
 @dataclass(frozen=True)
 class Identity:
-    """A claim `dL/d<target> = <formula>`, e.g. `dL/dW1 = δ2 a1ᵀ`."""
+    """A claim `dL/d<target> = <formula>`, e.g. `dL/dW1 = δ2 a1ᵀ`; `batched` renders per-example
+    quantities as matrices (`A`, `Z`, `Δ`)."""
 
     name: str
     target: Var
     formula: Formula
+    batched: bool = False
 
     @property
     def latex(self) -> str:
         t = self.target
-        lhs = rf"\frac{{\partial L}}{{\partial {_TEX_VAR[t.kind]}_{{{t.layer}}}}}"
-        return f"{lhs} = {to_latex(self.formula)}"
+        base = (_TEX_VAR_BATCH if self.batched else _TEX_VAR)[t.kind]
+        lhs = rf"\frac{{\partial L}}{{\partial {base}_{{{t.layer}}}}}"
+        return f"{lhs} = {to_latex(self.formula, self.batched)}"
 
     @property
     def text(self) -> str:
-        return f"{self.name} = {to_text(self.formula)}"
+        return f"{self.name} = {self.formula_text}"
+
+    @property
+    def formula_text(self) -> str:
+        return to_text(self.formula, self.batched)
 
 
 def identity_name(kind: str, layer: int) -> str:
     return f"dL/d{kind}{layer}"
 
 
-def layer_identities(layer: int) -> tuple[Identity, ...]:
-    """The seed's identities at the boundary between layer l and l+1."""
+def layer_identities(layer: int, batch: int = 1, factor: Fraction = Fraction(1)) -> tuple[Identity, ...]:
+    """The seed's identities at the boundary between layer l and l+1; `factor` is the batch
+    reduction's (1/B for the mean, 1 for the sum)."""
     W, a, z, delta_next = Var("W", layer), Var("a", layer), Var("z", layer), Var("delta", layer + 1)
     back = MatMul(Transpose(W), delta_next)
+    batched = batch > 1
+
+    def scaled(x: Formula) -> Formula:
+        return x if factor == 1 else Scale(factor, x)
+
     return (
-        # dL/da_l = W_l^T delta_{l+1}
-        Identity(identity_name("a", layer), a, back),
-        # delta_l = dL/dz_l = W_l^T delta_{l+1} ∘ f'(z_l)
-        Identity(identity_name("z", layer), z, Hadamard(back, FPrime(z))),
-        # dL/dW_l = delta_{l+1} a_l^T
-        Identity(identity_name("W", layer), W, MatMul(delta_next, Transpose(a))),
-        # dL/db_l = delta_{l+1}
-        Identity(identity_name("b", layer), Var("b", layer), delta_next),
+        # dL/da_l = (1/B) W_l^T Δ_{l+1}
+        Identity(identity_name("a", layer), a, scaled(back), batched),
+        # dL/dz_l = (1/B) W_l^T Δ_{l+1} ∘ f'(z_l)   (δ_l = W_l^T δ_{l+1} ∘ f'(z_l) per example)
+        Identity(identity_name("z", layer), z, scaled(Hadamard(back, FPrime(z))), batched),
+        # dL/dW_l = (1/B) Δ_{l+1} A_l^T
+        Identity(identity_name("W", layer), W, scaled(MatMul(delta_next, Transpose(a))), batched),
+        # dL/db_l = (1/B) Δ_{l+1} 1
+        Identity(
+            identity_name("b", layer),
+            Var("b", layer),
+            scaled(MatMul(delta_next, Ones()) if batched else delta_next),
+            batched,
+        ),
     )
 
 
-def seed_identities(depth: int = 1) -> tuple[Identity, ...]:
+def seed_identities(depth: int = 1, batch: int = 1, factor: Fraction = Fraction(1)) -> tuple[Identity, ...]:
     """All four identities for each of the `depth` weight layers, layer 1 first."""
-    return tuple(i for layer in range(1, depth + 1) for i in layer_identities(layer))
+    return tuple(i for layer in range(1, depth + 1) for i in layer_identities(layer, batch, factor))
+
+
+def network_identities(network) -> tuple[Identity, ...]:
+    return seed_identities(network.depth, network.batch, network.factor)

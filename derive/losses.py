@@ -1,7 +1,9 @@
-"""Loss registry: each entry's forward definition in SymPy, as a function of the last `z`.
+"""Loss registry: each entry's forward definition in SymPy, per example, as a function of the
+last layer's `z` (a column), its target `y` and the activation `f`.
 
 As for activations, only forward definitions live here; each witness differentiates (or
-hand-codes the derivative) on its own.
+hand-codes the derivative) on its own. `generic` is an undefined function `ℓ(z_L)`: symbolic
+only, so the numeric witnesses use `mse` in its place and say so.
 """
 
 from __future__ import annotations
@@ -13,18 +15,24 @@ import sympy as sp
 
 from derive.errors import choose_one
 
-# loss(z_L entries, target entries, output activation) -> scalar expression
+# loss(z_L entries, target entries, output activation) -> scalar expression, for one example
 LossForward = Callable[[Sequence[sp.Expr], Sequence[sp.Expr], Callable[[sp.Expr], sp.Expr]], sp.Expr]
+
+GENERIC = "generic"
+NUMERIC_STAND_IN = "mse"  # what the numeric witnesses use for the generic loss
 
 
 @dataclass(frozen=True)
 class Loss:
-    """A loss `L = loss(z_L, y)`; `target` says how the sampler draws `y` ("real" or "one-hot")."""
+    """A per-example loss; `target` says how the sampler draws `y` ("real", "one-hot", "binary").
+
+    A mini-batch's loss is the mean (or sum) of the per-example losses.
+    """
 
     name: str
     definition: str  # LaTeX, as the report states it
     convention: str  # the choice a reader must know (the 1/2, what the target is)
-    forward: LossForward
+    forward: LossForward | None  # None: the generic loss
     target: str
     min_outputs: int = 1
     why_min_outputs: str = ""
@@ -39,6 +47,14 @@ def _softmax_ce(z: Sequence[sp.Expr], y: Sequence[sp.Expr], f: Callable[[sp.Expr
     # L = -sum_k y_k log softmax(z)_k = -sum_k y_k (z_k - log sum_j e^{z_j})
     log_sum_exp = sp.log(sum(sp.exp(zj) for zj in z))
     return -sum(yk * (zk - log_sum_exp) for zk, yk in zip(z, y, strict=True))
+
+
+def _bce(z: Sequence[sp.Expr], y: Sequence[sp.Expr], f: Callable[[sp.Expr], sp.Expr]) -> sp.Expr:
+    # L = -sum_k [y_k log sigma(z_k) + (1 - y_k) log(1 - sigma(z_k))]
+    #   =  sum_k [y_k log(1 + e^{-z_k}) + (1 - y_k) log(1 + e^{z_k})]
+    return sum(
+        yk * sp.log(1 + sp.exp(-zk)) + (1 - yk) * sp.log(1 + sp.exp(zk)) for zk, yk in zip(z, y, strict=True)
+    )
 
 
 LOSSES: dict[str, Loss] = {
@@ -60,6 +76,22 @@ LOSSES: dict[str, Loss] = {
             "one-hot",
             min_outputs=2,
             why_min_outputs="the softmax of one logit is 1, so the loss and every gradient are 0",
+        ),
+        Loss(
+            "bce",
+            r"L = -\sum_k \left[y_k \log \sigma(z_{L,k}) + (1 - y_k) \log(1 - \sigma(z_{L,k}))\right]",
+            "binary cross-entropy of a sigmoid on each output (no other output activation),"
+            " one 0/1 target per output",
+            _bce,
+            "binary",
+        ),
+        Loss(
+            GENERIC,
+            r"L = \ell(z_L)",
+            "an undefined function of the last layer's z: the proof holds for every loss; the"
+            f" numeric witnesses need numbers and use {NUMERIC_STAND_IN} in its place",
+            None,
+            "real",
         ),
     )
 }

@@ -1,71 +1,163 @@
-"""The functions a symbolic forward pass is built from: generic (`f`, `ℓ`) or a registered pair.
+"""What a symbolic derivation is about (`Setting`) and the functions it is built from (`Model`).
 
-Symbolic work is cached per `Setting` — layer sizes plus activation and loss names, with
-`"generic"` for both in the generic case — so the generic derivation is done once per size,
-whatever concrete pair the user picked.
+A `Setting` holds everything a derivation depends on and nothing more, so it is the cache key
+of all symbolic work. Activation and loss are registry names or `"generic"`: a generic `f` is
+an undefined function with a declared derivative `f'`, a generic loss an undefined `ℓ(z_L)`.
+A setting may be a *slice* of a network: layers `first_layer …` only, with a generic loss
+standing for everything after its last layer.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cache
 from typing import NamedTuple
 
 import sympy as sp
 
-from derive.activations import activation
+from derive.activations import activation, drop_point_masses
 from derive.generic import f, f_prime, generic_loss
-from derive.losses import loss
+from derive.losses import GENERIC, loss
 from derive.network import Network
-
-GENERIC = "generic"
 
 
 class Setting(NamedTuple):
-    """What a symbolic derivation depends on, and nothing more (the cache key)."""
+    """The cache key of symbolic work."""
 
     sizes: tuple[int, ...]
-    activation: str
-    loss: str
+    activation: str  # registry name or "generic"
+    loss: str  # registry name or "generic"
+    batch: int = 1
+    reduction: str = "mean"
+    slope: Fraction | None = None  # leaky-relu's α; None for every other activation
+    first_layer: int = 1  # the absolute number of this slice's first layer
+    layered: bool = False  # weights named with their layer (w1_11), as in networks deeper than 2
 
     @property
     def generic(self) -> bool:
-        return self.activation == GENERIC
+        return self.activation == GENERIC and self.loss == GENERIC
+
+    @property
+    def layers(self) -> range:
+        """Absolute layer numbers of this setting's layers."""
+        return range(self.first_layer, self.first_layer + len(self.sizes))
+
+    @property
+    def factor(self) -> Fraction:
+        return Fraction(1, self.batch) if self.reduction == "mean" else Fraction(1)
 
 
 def setting(network: Network, generic: bool) -> Setting:
-    if generic:
-        return Setting(network.sizes, GENERIC, GENERIC)
-    return Setting(network.sizes, network.activation, network.loss)
+    """The whole network, with generic `f` and `ℓ` or with its own activation and loss."""
+    act = GENERIC if generic else network.activation
+    return Setting(
+        network.sizes,
+        act,
+        GENERIC if generic else network.loss,
+        network.batch,
+        network.reduction,
+        network.slope if act == "leaky-relu" else None,
+        1,
+        network.depth > 1,
+    )
+
+
+def slice_setting(network: Network, first: int, last: int) -> Setting:
+    """Layers `first … last` of the network with generic `f` and a generic `ℓ(z_last)`, which
+    stands for the loss and every later layer: a proof there holds for every network that
+    continues this slice in any way."""
+    return Setting(
+        network.sizes[first - 1 : last],
+        GENERIC,
+        GENERIC,
+        network.batch,
+        network.reduction,
+        None,
+        first,
+        network.depth > 1,
+    )
 
 
 @dataclass(frozen=True)
 class Model:
-    """`f`, `f'` and the loss as SymPy callables; `scope` says what a proof with them covers."""
+    """`f`, `f'` and the loss of a mini-batch as SymPy callables; `scope` says what a proof
+    with them covers."""
 
     scope: str
     f: Callable[[sp.Expr], sp.Expr]
     f_prime: Callable[[sp.Expr], sp.Expr]
-    loss: Callable[[Sequence[sp.Expr], Sequence[sp.Expr]], sp.Expr]
+    loss: Callable[[sp.ImmutableMatrix, sp.ImmutableMatrix], sp.Expr]  # (z_L, y), columns = examples
+
+
+def _opaque(name: str, tex: str, definition: sp.Expr, x: sp.Dummy, fdiff=None) -> type[sp.Function]:
+    """A SymPy function `F` standing for `definition` (an expression in `x`): `F(number)`
+    evaluates it, `explicit` writes it out, and otherwise `F(z)` stays whole."""
+
+    def eval_(cls: type, arg: sp.Expr) -> sp.Expr | None:
+        return definition.xreplace({x: arg}) if arg.is_Number else None
+
+    body = {
+        "nargs": 1,
+        "eval": classmethod(eval_),
+        "definition": staticmethod(lambda arg: definition.xreplace({x: arg})),
+        "_latex": lambda self, printer, exp=None: rf"{tex}\left({printer._print(self.args[0])}\right)",
+    }
+    if fdiff is not None:
+        body["fdiff"] = fdiff
+    return type(name, (sp.Function,), body)
+
+
+@cache
+def concrete_activation(name: str, slope: Fraction | None) -> tuple[type[sp.Function], type[sp.Function]]:
+    """A registered activation as two SymPy functions, `F` and `F'`, where `F'` is SymPy's
+    derivative of `F`'s definition (`sp.diff`, taken once, here) and `dF/dx = F'(x)`.
+
+    Inside a network `F(z_2k)` and `F'(z_2k)` stay whole, as `a_2k` and `f'(z_2k)` do on paper,
+    instead of the definitions being multiplied out through every later layer (which takes
+    SymPy minutes for gelu-tanh with mse). `explicit` writes the definitions back for lambdify.
+    """
+    entry = activation(name)
+    alpha = sp.Rational(slope.numerator, slope.denominator) if slope is not None else None
+    x = sp.Dummy("x", real=True)
+    definition = entry.forward(x, alpha)
+    derivative = drop_point_masses(sp.diff(definition, x))  # f'(x), by SymPy
+    tex = {"sigmoid": r"\sigma", "tanh": r"\tanh"}.get(name, rf"\operatorname{{{name}}}")
+    stem = name.replace("-", "_")
+    prime = _opaque(f"{stem}_prime", tex + "'", derivative, x)
+    act = _opaque(stem, tex, definition, x, fdiff=lambda self, argindex=1: prime(self.args[0]))
+    return act, prime
+
+
+def explicit(expr: sp.Expr) -> sp.Expr:
+    """`expr` with every concrete activation written out as its definition (for lambdify)."""
+    return expr.replace(
+        lambda e: isinstance(e, sp.Function) and hasattr(e.func, "definition"),
+        lambda e: e.func.definition(e.args[0]),
+    )
 
 
 @cache
 def model(key: Setting) -> Model:
-    """The generic model (every activation and loss at once) or a registered pair."""
-    if key.generic:
+    if key.activation == GENERIC:
+        act_f, act_prime, act_name = f, f_prime, "generic f"
+    else:
+        act_f, act_prime = concrete_activation(key.activation, key.slope)
+        act_name = key.activation
+    last = key.layers[-1]
+    if key.loss == GENERIC:
         ell, _ = generic_loss(key.sizes[-1])
-        return Model("generic f, generic ℓ(z_L)", f, f_prime, lambda z, y: ell(*z))
-    act, lss = activation(key.activation), loss(key.loss)
-    x = sp.Dummy("x", real=True)
-    derivative = sp.diff(act.forward(x), x)  # f'(x), differentiated by SymPy
+        example_loss: Callable[[Sequence[sp.Expr], Sequence[sp.Expr]], sp.Expr] = lambda z, y: ell(*z)  # noqa: E731
+        loss_name = f"generic ℓ(z_{last})"
+    else:
+        forward = loss(key.loss).forward
+        example_loss = lambda z, y: forward(z, y, act_f)  # noqa: E731
+        loss_name = key.loss
+    factor = sp.Rational(key.factor.numerator, key.factor.denominator)
 
-    def f_prime_concrete(arg: sp.Expr) -> sp.Expr:
-        return derivative.xreplace({x: arg})
+    def batch_loss(z: sp.ImmutableMatrix, y: sp.ImmutableMatrix) -> sp.Expr:
+        # L = (1/B) sum_b loss(z^(b), y^(b))  (or without 1/B for reduction "sum")
+        return factor * sum(example_loss(list(z[:, b]), list(y[:, b])) for b in range(z.shape[1]))
 
-    return Model(
-        f"{act.name}, {lss.name}",
-        act.forward,
-        f_prime_concrete,
-        lambda z, y: lss.forward(z, y, act.forward),
-    )
+    return Model(f"{act_name}, {loss_name}", act_f, act_prime, batch_loss)

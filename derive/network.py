@@ -1,29 +1,38 @@
-"""The network a check is about: layer sizes, activation and loss, validated on creation."""
+"""The network a check is about: layer sizes, activation, loss, batch, validated on creation."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from fractions import Fraction
 
 from derive.activations import activation as _activation
 from derive.errors import InputError
+from derive.losses import GENERIC, NUMERIC_STAND_IN
 from derive.losses import loss as _loss
 
-MAX_WIDTH = 1024  # neurons per layer: beyond this the numeric witnesses' memory per point grows too big
-MAX_LAYERS = 8  # layer count (sizes entries); deeper nets make the symbolic forward impractically big
+MAX_WIDTH = 4096  # neurons per layer (memory per point is what limits a run: verify/sampling.py)
+MAX_LAYERS = 12  # entries of sizes
+MAX_BATCH = 1024  # examples per mini-batch
+REDUCTIONS = ("mean", "sum")
 
 
 @dataclass(frozen=True)
 class Network:
     """A fully connected network `z_{l+1} = W_l a_l + b_l`, `a_l = f(z_l)`, loss on `z_L`.
 
-    `sizes[l-1]` is the width of layer `l`; the seed's network is `sizes=(4, 3)`, so `W_1`
-    is 3x4. Layer 1's pre-activation `z_1` is the input.
+    `sizes[l-1]` is the width of layer `l`; the seed's network is `sizes=(4, 3)`, so `W_1` is
+    3x4. Layer 1's pre-activation `z_1` is the input. With `batch = B > 1` every `a_l`, `z_l`
+    is an n_l × B matrix whose columns are examples, and the loss is the mean (or the sum) of
+    the per-example losses. `slope` is leaky-ReLU's α.
     """
 
     sizes: tuple[int, ...] = (4, 3)
     activation: str = "sigmoid"
     loss: str = "mse"
+    batch: int = 1
+    reduction: str = "mean"
+    slope: Fraction = Fraction(1, 100)
 
     def __post_init__(self) -> None:
         sizes = self.sizes
@@ -43,26 +52,53 @@ class Network:
                 f"at least {loss.min_outputs} outputs for {loss.name} ({loss.why_min_outputs})",
                 ",".join(map(str, sizes)),
             )
+        if (
+            isinstance(self.batch, bool)
+            or not isinstance(self.batch, int)
+            or not 1 <= self.batch <= MAX_BATCH
+        ):
+            raise InputError("batch", f"an integer from 1 to {MAX_BATCH}", self.batch)
+        if self.reduction not in REDUCTIONS:
+            raise InputError("reduction", "one of: " + ", ".join(REDUCTIONS), self.reduction)
+        if not isinstance(self.slope, Fraction) or not 0 < self.slope < 1:
+            raise InputError("slope", "a number between 0 and 1 (exclusive), e.g. 0.01", str(self.slope))
 
     @property
     def depth(self) -> int:
         """Number of weight matrices `W_1 … W_{L-1}`."""
         return len(self.sizes) - 1
 
+    @property
+    def numeric(self) -> Network:
+        """The network the numeric witnesses run: the generic loss replaced by a concrete one."""
+        return replace(self, loss=NUMERIC_STAND_IN) if self.loss == GENERIC else self
+
+    @property
+    def factor(self) -> Fraction:
+        """The batch reduction's factor on the summed per-example gradients: 1/B or 1."""
+        return Fraction(1, self.batch) if self.reduction == "mean" else Fraction(1)
+
     def shape(self, kind: str, layer: int) -> tuple[int, int]:
-        """Shape of a quantity: `a_l`, `z_l`, `delta_l` are columns, `W_l` is n_{l+1} x n_l."""
+        """Shape of a quantity: `W_l` is n_{l+1} × n_l, `b_l` n_{l+1} × 1, and `a_l`, `z_l`,
+        `delta_l` are n_l × B."""
         if kind == "W":
             return (self.sizes[layer], self.sizes[layer - 1])
         if kind == "b":
             return (self.sizes[layer], 1)
-        return (self.sizes[layer - 1], 1)
+        return (self.sizes[layer - 1], self.batch)
 
     def describe(self) -> str:
-        """One line, e.g. `4 → 3, sigmoid, mse`."""
-        return f"{' → '.join(map(str, self.sizes))}, {self.activation}, {self.loss}"
+        """One line, e.g. `4 → 3, sigmoid, mse` (plus the batch when there is one)."""
+        text = f"{' → '.join(map(str, self.sizes))}, {self.activation}, {self.loss}"
+        if self.activation == "leaky-relu":
+            text = text.replace("leaky-relu", f"leaky-relu (α = {self.slope})")
+        if self.batch > 1:
+            text += f", batch {self.batch} ({self.reduction})"
+        return text
 
 
 _WIDTH = re.compile(r"[0-9]{1,7}")  # ASCII digits only: int() would take '٤' or '４' too
+_NUMBER = re.compile(r"[0-9]{1,9}(\.[0-9]{1,9})?|[0-9]{1,9}/[0-9]{1,9}")
 
 
 def parse_sizes(text: str) -> tuple[int, ...]:
@@ -74,3 +110,13 @@ def parse_sizes(text: str) -> tuple[int, ...]:
     if any(n == 0 for n in sizes):
         raise InputError("sizes", "positive integers (a layer needs at least one neuron)", text)
     return sizes
+
+
+def parse_slope(text: str) -> Fraction:
+    """`"0.01"` or `"1/100"` → `Fraction(1, 100)`, exactly (no float rounding)."""
+    if not _NUMBER.fullmatch(text.strip()):
+        raise InputError("slope", "a decimal or fraction between 0 and 1, such as 0.01 or 1/100", text)
+    try:
+        return Fraction(text.strip())
+    except ZeroDivisionError:
+        raise InputError("slope", "a fraction with a non-zero denominator", text) from None

@@ -5,7 +5,8 @@ The test is staged, cheapest first, and the proof says which stage settled it:
 2. evaluation at a random rational point — exact for generic functions (every function value a
    free rational), at 50 digits for concrete ones. A non-zero value is a counterexample
    (`refuted`) and costs milliseconds, where expanding a wrong residual costs seconds;
-3. `expand` — settles the rest of the seed's identities for every registered pair;
+3. `expand` with function applications held as atoms (fast: rational arithmetic only), then in
+   full — this settles every registered pair;
 4. more random points, then `cancel(together(·))` for rational residues `expand` leaves.
 Zeros at every point only make the result `undecided`: sampling never proves.
 """
@@ -16,19 +17,20 @@ import random
 from dataclasses import dataclass
 from functools import cache
 
-import mpmath
 import sympy as sp
+from sympy.core.function import Application
 
-from derive.evaluate import evaluate
-from derive.formula import ShapeMismatch, shape
-from derive.forward import derived_gradient
+from derive.budget import over_budget
+from derive.evaluate import dims, evaluate
+from derive.formula import ShapeMismatch, layers_of, shape
+from derive.forward import derived_gradient, symbolic_forward
 from derive.identities import Identity
-from derive.model import Setting, model, setting
+from derive.model import Setting, model, setting, slice_setting
 from derive.network import Network
 
 PROBES = 8  # random points tried when algebra cannot settle a residual
 DIGITS = 50  # working precision for concrete residuals
-NONZERO = mpmath.mpf("1e-30")  # relative: a 50-digit difference above this is not rounding
+NONZERO = sp.Float("1e-30")  # relative: a 50-digit difference above this is not rounding
 
 
 @dataclass(frozen=True)
@@ -44,43 +46,61 @@ class Counterexample:
 
 @dataclass(frozen=True)
 class Proof:
-    """What SymPy established about one identity in one scope (generic or a concrete pair).
+    """What SymPy established about one identity in one scope.
 
-    `method` names what settled it ("expand", "random point", "shape", …) and `reason` says it
-    in a sentence; `derived`, `claimed` and `residual` are the matrices the report shows.
+    `status` is "proved", "refuted", "undecided" or "skipped" (beyond the symbolic budget);
+    `method` names what settled it ("identical", "expand", "random point", "shape", "size", …)
+    and `reason` says it in a sentence; `derived`, `claimed` and `residual` are the matrices the
+    report shows. `setting` is what was derived: the generic proof of layer l's identities is
+    done on the slice of layers l, l+1 with a generic ℓ for the rest of the network.
     """
 
     identity: Identity
     scope: str
-    status: str  # "proved" | "refuted" | "undecided"
+    status: str
     method: str
     reason: str
-    derived: sp.ImmutableMatrix
+    derived: sp.ImmutableMatrix | None
     claimed: sp.ImmutableMatrix | None = None
     residual: sp.ImmutableMatrix | None = None
     counterexample: Counterexample | None = None
+    setting: Setting | None = None
+
+
+def proof_setting(identity: Identity, network: Network, generic: bool) -> Setting:
+    """Where to prove: the whole network with its own functions, or — generic — the slice of
+    layers the identity touches, whose generic ℓ stands for the loss and all later layers."""
+    if not generic:
+        return setting(network, generic=False)
+    t = identity.target
+    touched = layers_of(identity.formula) | {t.layer, t.layer + 1}
+    first = min(touched)
+    last = min(max(touched), len(network.sizes))
+    return slice_setting(network, max(first, 1), last)
 
 
 def prove(identity: Identity, network: Network, generic: bool) -> Proof:
-    """Prove `identity` for the network's sizes with a generic `f`, `ℓ` or its concrete pair."""
-    return _prove(identity, setting(network, generic))
+    """Prove `identity` with a generic `f`, `ℓ` or with the network's own activation and loss."""
+    return _prove(identity, proof_setting(identity, network, generic))
 
 
 @cache
 def _prove(identity: Identity, key: Setting) -> Proof:
     t = identity.target
-    derived = derived_gradient(key, t.kind, t.layer)
     scope = model(key).scope
+    if reason := over_budget(key):
+        return Proof(identity, scope, "skipped", "size", f"skipped (size): {reason}", None, setting=key)
+    derived = derived_gradient(key, t.kind, t.layer)
 
     def verdict(status: str, method: str, reason: str, **matrices: object) -> Proof:
-        return Proof(identity, scope, status, method, reason, derived, **matrices)
+        return Proof(identity, scope, status, method, reason, derived, setting=key, **matrices)
 
     if all(e == 0 for e in derived):
         return verdict(
             "undecided", "all-zero derivative", "SymPy derived an all-zero gradient: suspicious, not trusted"
         )
     try:
-        rows, cols = shape(identity.formula, key.sizes)
+        rows, cols = shape(identity.formula, dims(key))
     except ShapeMismatch as e:
         return verdict("refuted", "shape", f"shape error: {e}")
     if (rows, cols) != derived.shape:
@@ -96,7 +116,7 @@ def _prove(identity: Identity, key: Setting) -> Proof:
 
     def refuted(entries: list[int], probes: range) -> Proof | None:
         for probe in probes:
-            if found := _counterexample(derived, claimed, entries, key.generic, probe):
+            if found := _counterexample(derived, claimed, entries, probe):
                 return verdict(
                     "refuted",
                     "random point",
@@ -118,7 +138,18 @@ def _prove(identity: Identity, key: Setting) -> Proof:
     # 2. one random point refutes a wrong formula in milliseconds
     if wrong := refuted(left, range(1)):
         return wrong
-    # 3. expand settles the true identities that are not identical as written
+    # 3. expand, first with every function application (exp, tanh, H, f', ∂ℓ …) held as an
+    #    opaque atom — a rational function that vanishes identically vanishes for every value
+    #    of its atoms — then in full for what needs identities between the functions
+    atoms = dict(_quantity_atoms(key))
+    left = [k for k in left if sp.expand(_atomize(residual[k].xreplace(atoms), atoms)) != 0]
+    if not left:
+        return verdict(
+            "proved",
+            "expand",
+            f"derived − formula = 0 in all {len(residual)} entries (expand, function applications as atoms)",
+            **matrices,
+        )
     left = [k for k in left if sp.expand(residual[k]) != 0]
     if not left:
         return verdict(
@@ -145,15 +176,40 @@ def _prove(identity: Identity, key: Setting) -> Proof:
     )
 
 
+@cache
+def _quantity_atoms(key: Setting) -> dict[sp.Expr, sp.Dummy]:
+    """A dummy for each entry of each `a_l` and each computed `z_l`: both derivative and formula
+    contain these whole, and keeping them whole keeps `expand` from multiplying them out."""
+    forward = symbolic_forward(key)
+    entries = [e for m in (*forward.a, *forward.z[1:]) for e in m if not e.is_Symbol]
+    return {e: sp.Dummy() for e in entries}
+
+
+def _atomize(expr: sp.Expr, atoms: dict[sp.Expr, sp.Dummy]) -> sp.Expr:
+    """`expr` with each outermost function application, and each sum raised to a power, replaced
+    by a dummy (equal subexpressions by the same dummy), leaving `expand` only the distribution of
+    products over the remaining sums. Replacing subexpressions consistently is sound: an
+    expression that vanishes identically in the dummies vanishes for every value they stand for."""
+    if isinstance(expr, Application):
+        return atoms.setdefault(expr, sp.Dummy())
+    if expr.is_Pow and expr.base.is_Add:
+        return atoms.setdefault(expr.base, sp.Dummy()) ** expr.exp
+    if not expr.args:
+        return expr
+    return expr.func(*(_atomize(a, atoms) for a in expr.args))
+
+
 def _rational(rng: random.Random) -> sp.Rational:
     return sp.Rational(rng.choice([-1, 1]) * rng.randint(1, 9), rng.randint(1, 9))
 
 
-class _GenericPoint:
-    """A random point for expressions in generic functions: every symbol gets a rational, and
-    every generic function (f, f', ∂_k ℓ) a rational at each *value* of its arguments.
+class _Point:
+    """A random rational point: every symbol gets a rational, every generic function (f, f',
+    ∂_k ℓ) a rational at each *value* of its arguments, and every concrete function (exp, tanh,
+    Max, …) is applied to its evaluated arguments, exactly where that stays rational and in
+    50-digit floats from there on.
 
-    Arguments are evaluated first (innermost first) and function values are memoised by the
+    Arguments are evaluated first (innermost first) and generic values are memoised by the
     argument values, so equal arguments always give equal values — the table describes a real
     function, whatever form its arguments were written in.
     """
@@ -174,9 +230,13 @@ class _GenericPoint:
         else:
             args = tuple(self.value(a) for a in expr.args)
             if getattr(expr.func, "generic", False):
-                out = self.functions.setdefault((expr.func, args), _rational(self.rng))
+                # memoised by value (floats to 30 digits: equal values computed two ways agree)
+                key = tuple(a if a.is_Rational else sp.Float(a, 30) for a in args)
+                out = self.functions.setdefault((expr.func, key), _rational(self.rng))
             else:
                 out = expr.func(*args)
+                if not (out.is_Rational or out.is_Float):  # exp(1/3), tanh(2): go to 50 digits
+                    out = out.evalf(DIGITS)
         self._seen[expr] = out
         return out
 
@@ -187,40 +247,25 @@ class _GenericPoint:
 
 
 def _counterexample(
-    derived: sp.ImmutableMatrix, claimed: sp.ImmutableMatrix, entries: list[int], generic: bool, seed: int
+    derived: sp.ImmutableMatrix, claimed: sp.ImmutableMatrix, entries: list[int], seed: int
 ) -> Counterexample | None:
-    """The first of `entries` where formula and derivative differ at random point `seed`."""
+    """The first of `entries` where formula and derivative differ at random point `seed`:
+    exactly when both evaluate to rationals (generic f and ℓ), else in 50-digit floats."""
     cols = derived.shape[1]
-    if generic:
-        point = _GenericPoint(seed)
-        for index in entries:
-            d, c = point.value(derived[index]), point.value(claimed[index])
-            if not (d.is_Rational and c.is_Rational):
-                raise AssertionError(f"a generic gradient did not evaluate to a rational: {d}, {c}")
-            if d != c:
-                return Counterexample(
-                    (index // cols + 1, index % cols + 1), _show(c), _show(d), point.assignment(), exact=True
-                )
-        return None
-    # concrete: fixed-precision mpmath at one rational point (evalf would raise its precision
-    # chasing a true zero), all entries in one lambdified call
-    rng = random.Random(seed)
-    exprs = [derived[k] for k in entries] + [claimed[k] for k in entries]
-    symbols = sorted(sp.Tuple(*exprs).free_symbols, key=sp.default_sort_key)
-    values = {s: _rational(rng) for s in symbols}
-    fn = sp.lambdify(symbols, exprs, modules="mpmath")
-    with mpmath.workdps(DIGITS):
-        results = fn(*(mpmath.mpf(v.p) / v.q for v in values.values()))
-        for n, index in enumerate(entries):
-            d, c = results[n], results[n + len(entries)]
-            if abs(d - c) > NONZERO * max(1, abs(d), abs(c)):  # relative: terms may be large
-                return Counterexample(
-                    (index // cols + 1, index % cols + 1),
-                    _show(sp.Float(c, DIGITS)),
-                    _show(sp.Float(d, DIGITS)),
-                    tuple((sp.sstr(k), sp.sstr(v)) for k, v in values.items()),
-                    exact=False,
-                )
+    point = _Point(seed)
+    for index in entries:
+        d, c = point.value(derived[index]), point.value(claimed[index])
+        if d.is_Rational and c.is_Rational:
+            if d == c:
+                continue
+            exact = True
+        else:
+            if abs(d - c) <= NONZERO * max(1, abs(d), abs(c)):  # relative: terms may be large
+                continue
+            exact = False
+        return Counterexample(
+            (index // cols + 1, index % cols + 1), _show(c), _show(d), point.assignment(), exact
+        )
     return None
 
 

@@ -1,0 +1,42 @@
+"""The symbolic budget: how big a setting SymPy is asked to derive entry by entry.
+
+Measured on this project's 2-core machine with `benchmarks/symbolic_growth.py` (all four
+identities of layer 1, each row in a fresh process), seconds:
+
+    generic f, ℓ on an n × m slice:  4×3 0.07   8×8 0.30   16×16 2.4   24×24 10   32×32 85
+                                     4×3 with batch 16: 1.6
+    sigmoid, mse, whole network:     4,3 0.16   8,8 0.63   16,16 3.0   3,3,3 0.37   8,8,8 5.9
+                                     4,4,4,4 2.4   4,3 batch 16: 3.0   8,8 batch 4: 3.0
+
+The generic slice grows like (n·m)² (32×32 is 8× the time of 24×24); the whole network grows
+with its weights, the batch and the depth. The limits keep every proof around ten seconds at
+most; beyond them it is "skipped (size)" and the numeric witnesses still run.
+"""
+
+from __future__ import annotations
+
+from derive.model import Setting
+
+GENERIC_WEIGHTS = 576  # n_l × n_{l+1} × B of a generic slice: up to 24×24 for one example
+CONCRETE_COST = 384  # Σ n_l n_{l+1} × B × depth of a whole network with its own f and loss
+
+
+def weights(key: Setting) -> int:
+    return sum(a * b for a, b in zip(key.sizes, key.sizes[1:], strict=False)) * key.batch
+
+
+def over_budget(key: Setting) -> str | None:
+    """Why SymPy should not be asked to derive this setting entry by entry, or None."""
+    depth = len(key.sizes) - 1
+    batch = f" × batch {key.batch}" if key.batch > 1 else ""
+    if key.generic:
+        if weights(key) > GENERIC_WEIGHTS:
+            return f"{weights(key)} weights{batch} in the slice, beyond the budget of {GENERIC_WEIGHTS}"
+        return None
+    cost = weights(key) * depth
+    if cost > CONCRETE_COST:
+        return (
+            f"{weights(key) // key.batch} weights{batch} × {depth} layers = {cost}, beyond the budget of "
+            f"{CONCRETE_COST} for a whole network with concrete functions"
+        )
+    return None
