@@ -17,60 +17,78 @@ import jax.numpy as jnp  # noqa: E402  (after enabling float64)
 import numpy as np  # noqa: E402
 
 ACTIVATIONS = {
+    "identity": lambda x: x,
     "sigmoid": jax.nn.sigmoid,
     "tanh": jnp.tanh,
+    "relu": jax.nn.relu,
+    "leaky-relu": jax.nn.leaky_relu,  # takes the slope: see activation()
+    "elu": jax.nn.elu,
+    "softplus": jax.nn.softplus,
+    "gelu": partial(jax.nn.gelu, approximate=False),
+    "gelu-tanh": partial(jax.nn.gelu, approximate=True),
+    "silu": jax.nn.silu,
 }
 
+# per example (a column of z), then reduced over the mini-batch
 LOSSES = {
-    # L = 1/2 ||f(z_L) - y||^2
-    "mse": lambda z, y, f: 0.5 * jnp.sum((f(z) - y) ** 2),
-    # L = -sum_k y_k log softmax(z_L)_k
-    "softmax-ce": lambda z, y, f: -jnp.sum(y * jax.nn.log_softmax(z)),
+    # ℓ = 1/2 ||f(z) - y||^2
+    "mse": lambda z, y, f: 0.5 * jnp.sum((f(z) - y) ** 2, axis=0),
+    # ℓ = -sum_k y_k log softmax(z)_k
+    "softmax-ce": lambda z, y, f: -jnp.sum(y * jax.nn.log_softmax(z, axis=0), axis=0),
+    # ℓ = -sum_k [y_k log σ(z_k) + (1 - y_k) log(1 - σ(z_k))]
+    "bce": lambda z, y, f: -jnp.sum(y * jax.nn.log_sigmoid(z) + (1 - y) * jax.nn.log_sigmoid(-z), axis=0),
 }
 
 
-def _loss(params, taps, z1, y, activation: str, loss: str):
-    """One point: `params = [(W_1, b_1), …]`, `taps = (tap_a, tap_z)`; vectors are 1-D."""
-    f = ACTIVATIONS[activation]
+def activation(name: str, slope: float = 0.01):
+    if name == "leaky-relu":
+        return partial(jax.nn.leaky_relu, negative_slope=slope)
+    return ACTIVATIONS[name]
+
+
+def _loss(params, taps, z1, y, activation_name: str, loss: str, slope: float, reduction: str):
+    """One point: `params = [(W_1, b_1), …]`, `taps = (tap_a, tap_z)`; z1 is (n_1, B)."""
+    f = activation(activation_name, slope)
     tap_a, tap_z = taps
     z = z1 + tap_z[0]
     outputs = {"z1": z1}
     for layer, (W, b) in enumerate(params, start=1):
         a = f(z) + tap_a[layer - 1]
-        z = W @ a + b + tap_z[layer]
+        z = W @ a + b[:, None] + tap_z[layer]
         outputs[f"a{layer}"], outputs[f"z{layer + 1}"] = a, z
-    value = LOSSES[loss](z, y, f)
+    per_example = LOSSES[loss](z, y, f)
+    value = jnp.mean(per_example) if reduction == "mean" else jnp.sum(per_example)
     outputs["L"] = value
     return value, outputs
 
 
-@partial(jax.jit, static_argnames=("activation", "loss"))
-def _all_points(params, z1, y, activation: str, loss: str):
+@partial(jax.jit, static_argnames=("activation_name", "loss", "slope", "reduction"))
+def _all_points(params, z1, y, activation_name: str, loss: str, slope: float, reduction: str):
     def one(params, z1, y):
+        batch = z1.shape[1]
         sizes = [z1.shape[0]] + [b.shape[0] for _, b in params]
-        taps = ([jnp.zeros(n) for n in sizes[:-1]], [jnp.zeros(n) for n in sizes])
+        taps = ([jnp.zeros((n, batch)) for n in sizes[:-1]], [jnp.zeros((n, batch)) for n in sizes])
         grad = jax.grad(_loss, argnums=(0, 1), has_aux=True)
-        (g_params, (g_a, g_z)), outputs = grad(params, taps, z1, y, activation, loss)
+        (g_params, (g_a, g_z)), outputs = grad(params, taps, z1, y, activation_name, loss, slope, reduction)
         return g_params, g_a, g_z, outputs
 
     return jax.vmap(one)(params, z1, y)
 
 
-def gradients(z1, weights, biases, y, activation: str, loss: str):
-    """Forward values and every gradient at all points, as NumPy arrays.
-
-    Inputs and outputs use the (P, n, 1) column layout of the other witnesses.
-    """
+def gradients(
+    z1, weights, biases, y, activation_name: str, loss: str, slope: float = 0.01, reduction: str = "mean"
+):
+    """Forward values and every gradient at all points, as NumPy arrays in the (P, n, B) layout
+    of the other witnesses."""
     params = [(jnp.asarray(W), jnp.asarray(b[..., 0])) for W, b in zip(weights, biases, strict=True)]
     g_params, g_a, g_z, outputs = _all_points(
-        params, jnp.asarray(z1[..., 0]), jnp.asarray(y[..., 0]), activation, loss
+        params, jnp.asarray(z1), jnp.asarray(y), activation_name, loss, float(slope), reduction
     )
-    column = lambda x: np.asarray(x)[..., None]  # noqa: E731
-    forward = {k: (np.asarray(v) if k == "L" else column(v)) for k, v in outputs.items()}
+    forward = {k: np.asarray(v) for k, v in outputs.items()}
     grads = {}
     for layer, (gW, gb) in enumerate(g_params, start=1):
         grads[f"dL/dW{layer}"] = np.asarray(gW)
-        grads[f"dL/db{layer}"] = column(gb)
-        grads[f"dL/da{layer}"] = column(g_a[layer - 1])
-        grads[f"dL/dz{layer}"] = column(g_z[layer - 1])
+        grads[f"dL/db{layer}"] = np.asarray(gb)[..., None]
+        grads[f"dL/da{layer}"] = np.asarray(g_a[layer - 1])
+        grads[f"dL/dz{layer}"] = np.asarray(g_z[layer - 1])
     return forward, grads

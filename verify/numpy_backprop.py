@@ -1,86 +1,149 @@
 """Hand-written NumPy forward and backward pass, coded from the seed's formulas.
 
-This is the witness "as a person would code it": it imports NumPy and nothing else — none of
-our SymPy or JAX code — and writes every derivative by hand. Arrays carry a leading axis of
-sample points: a column vector is (P, n, 1) and W_l is (P, n_{l+1}, n_l); `@` and `.mT` act on
-the last two axes, so each line reads like the seed's formula above it.
+This is the witness "as a person would code it": it imports NumPy (and `math.erf`) and nothing
+else — none of our SymPy or JAX code — and writes every derivative by hand. Arrays carry a
+leading axis of sample points: `a_l`, `z_l` are (P, n, B) with one column per example of the
+mini-batch (B = 1 for the seed) and W_l is (P, n_{l+1}, n_l); `@` and `.mT` act on the last two
+axes, so each line reads like the formula above it.
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_erf = np.frompyfunc(math.erf, 1, 1)
 
-def sigmoid(z: np.ndarray) -> np.ndarray:
+
+def sigmoid(z):
     return 1.0 / (1.0 + np.exp(-z))
 
 
-def log_softmax(z: np.ndarray) -> np.ndarray:
-    # log softmax(z)_k = z_k - log sum_j e^{z_j}, shifted by max z for stability
+def erf(z):
+    return _erf(z).astype(np.float64)
+
+
+def log_softmax(z):
+    # log softmax(z)_k = z_k - log sum_j e^{z_j} over the outputs (axis -2), shifted for stability
     shifted = z - z.max(axis=-2, keepdims=True)
     return shifted - np.log(np.exp(shifted).sum(axis=-2, keepdims=True))
 
 
+def _gelu_tanh(z):
+    # f(z) = z/2 (1 + tanh(u)),  u = sqrt(2/pi) (z + 0.044715 z^3)
+    return 0.5 * z * (1.0 + np.tanh(SQRT_2_OVER_PI * (z + 0.044715 * z**3)))
+
+
+def _gelu_tanh_prime(z):
+    # f'(z) = 1/2 (1 + tanh u) + z/2 (1 - tanh^2 u) sqrt(2/pi) (1 + 3 * 0.044715 z^2)
+    t = np.tanh(SQRT_2_OVER_PI * (z + 0.044715 * z**3))
+    return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t**2) * SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * z**2)
+
+
 # name: (f, f') — the derivatives written by hand
 ACTIVATIONS = {
+    "identity": (lambda z: z, lambda z: np.ones_like(z)),  # f' = 1
     "sigmoid": (sigmoid, lambda z: sigmoid(z) * (1.0 - sigmoid(z))),  # σ' = σ (1 − σ)
     "tanh": (np.tanh, lambda z: 1.0 - np.tanh(z) ** 2),  # tanh' = 1 − tanh²
+    "relu": (lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(np.float64)),  # relu' = [z > 0]
+    "elu": (
+        lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0.0))),
+        lambda z: np.where(z > 0, 1.0, np.exp(np.minimum(z, 0.0))),  # elu' = 1 or e^z
+    ),
+    "softplus": (lambda z: np.logaddexp(0.0, z), sigmoid),  # softplus' = σ
+    "gelu": (
+        lambda z: 0.5 * z * (1.0 + erf(z / math.sqrt(2.0))),
+        # gelu' = Φ(z) + z φ(z)
+        lambda z: 0.5 * (1.0 + erf(z / math.sqrt(2.0))) + z * np.exp(-0.5 * z**2) / math.sqrt(2.0 * math.pi),
+    ),
+    "gelu-tanh": (_gelu_tanh, _gelu_tanh_prime),
+    "silu": (
+        lambda z: z * sigmoid(z),
+        lambda z: sigmoid(z) * (1.0 + z * (1.0 - sigmoid(z))),
+    ),  # silu' = σ(1 + z(1 − σ))
 }
 
 
+def activation_functions(name: str, slope: float = 0.01):
+    """(f, f') by name; leaky-relu takes its slope α."""
+    if name == "leaky-relu":
+        return (
+            lambda z: np.where(z > 0, z, slope * z),
+            lambda z: np.where(z > 0, 1.0, slope),  # leaky' = 1 or α
+        )
+    return ACTIVATIONS[name]
+
+
 def _mse(z, y, f):
-    # L = 1/2 ||f(z_L) - y||^2
-    return 0.5 * ((f(z) - y) ** 2).sum(axis=(-2, -1))
+    # ℓ = 1/2 ||f(z) - y||^2 per example (column)
+    return 0.5 * ((f(z) - y) ** 2).sum(axis=-2)
 
 
 def _mse_delta(z, y, f, f_prime):
-    # delta_L = dL/dz_L = (f(z_L) - y) ∘ f'(z_L)
+    # δ = dℓ/dz = (f(z) - y) ∘ f'(z)
     return (f(z) - y) * f_prime(z)
 
 
 def _softmax_ce(z, y, f):
-    # L = -sum_k y_k log softmax(z_L)_k
-    return -(y * log_softmax(z)).sum(axis=(-2, -1))
+    # ℓ = -sum_k y_k log softmax(z)_k
+    return -(y * log_softmax(z)).sum(axis=-2)
 
 
 def _softmax_ce_delta(z, y, f, f_prime):
-    # delta_L = softmax(z_L) - y   (y one-hot, so sum_k y_k = 1)
+    # δ = softmax(z) - y   (y one-hot, so sum_k y_k = 1)
     return np.exp(log_softmax(z)) - y
 
 
-# name: (L, delta_L)
+def _bce(z, y, f):
+    # ℓ = sum_k [y_k log(1 + e^{-z_k}) + (1 - y_k) log(1 + e^{z_k})]
+    return (y * np.logaddexp(0.0, -z) + (1.0 - y) * np.logaddexp(0.0, z)).sum(axis=-2)
+
+
+def _bce_delta(z, y, f, f_prime):
+    # δ = σ(z) - y
+    return sigmoid(z) - y
+
+
+# name: (ℓ per example, δ_L per example)
 LOSSES = {
     "mse": (_mse, _mse_delta),
     "softmax-ce": (_softmax_ce, _softmax_ce_delta),
+    "bce": (_bce, _bce_delta),
 }
 
 
-def forward(z1, weights, biases, y, activation: str, loss: str) -> dict[str, np.ndarray]:
-    """`a_l`, `z_l` for every layer and `L`, keyed "a1", "z1", …, "L"."""
-    f, _ = ACTIVATIONS[activation]
+def forward(z1, weights, biases, y, activation: str, loss: str, slope: float = 0.01, reduction: str = "mean"):
+    """`a_l`, `z_l` for every layer and `L`, keyed "a1", "z1", …, "L"; L is (P,)."""
+    f, _ = activation_functions(activation, slope)
     loss_fn, _ = LOSSES[loss]
     out = {"z1": z1}
     z = z1
     for layer, (W, b) in enumerate(zip(weights, biases, strict=True), start=1):
         a = f(z)  # a_l = f(z_l)
-        z = W @ a + b  # z_{l+1} = W_l a_l + b_l
+        z = W @ a + b  # z_{l+1} = W_l a_l + b_l  (b broadcast over the examples)
         out[f"a{layer}"], out[f"z{layer + 1}"] = a, z
-    out["L"] = loss_fn(z, y, f)
+    per_example = loss_fn(z, y, f)  # (P, B)
+    out["L"] = per_example.mean(axis=-1) if reduction == "mean" else per_example.sum(axis=-1)
     return out
 
 
-def backward(cache, weights, y, activation: str, loss: str) -> dict[str, np.ndarray]:
+def backward(cache, weights, y, activation: str, loss: str, slope: float = 0.01, reduction: str = "mean"):
     """Every gradient the seed derives, keyed "dL/da1", "dL/dz1", "dL/dW1", "dL/db1", …"""
-    f, f_prime = ACTIVATIONS[activation]
+    f, f_prime = activation_functions(activation, slope)
     _, loss_delta = LOSSES[loss]
     depth = len(weights)
-    delta = loss_delta(cache[f"z{depth + 1}"], y, f, f_prime)  # delta_L = dL/dz_L
+    batch = cache["z1"].shape[-1]
+    factor = 1.0 / batch if reduction == "mean" else 1.0  # L = (1/B) sum_b ℓ_b for the mean
+    delta = loss_delta(cache[f"z{depth + 1}"], y, f, f_prime)  # Δ_L: per-example δ_L as columns
     grads = {}
     for layer in range(depth, 0, -1):
         W, a, z = weights[layer - 1], cache[f"a{layer}"], cache[f"z{layer}"]
-        grads[f"dL/dW{layer}"] = delta @ a.mT  # dL/dW_l = delta_{l+1} a_l^T
-        grads[f"dL/db{layer}"] = delta  # dL/db_l = delta_{l+1}
-        grads[f"dL/da{layer}"] = W.mT @ delta  # dL/da_l = W_l^T delta_{l+1}
-        delta = grads[f"dL/da{layer}"] * f_prime(z)  # delta_l = W_l^T delta_{l+1} ∘ f'(z_l)
-        grads[f"dL/dz{layer}"] = delta
+        grads[f"dL/dW{layer}"] = factor * (delta @ a.mT)  # dL/dW_l = (1/B) Δ_{l+1} A_l^T
+        grads[f"dL/db{layer}"] = factor * delta.sum(axis=-1, keepdims=True)  # dL/db_l = (1/B) Δ_{l+1} 1
+        back = W.mT @ delta
+        grads[f"dL/da{layer}"] = factor * back  # dL/dA_l = (1/B) W_l^T Δ_{l+1}
+        delta = back * f_prime(z)  # Δ_l = W_l^T Δ_{l+1} ∘ f'(Z_l)
+        grads[f"dL/dz{layer}"] = factor * delta  # dL/dZ_l = (1/B) Δ_l
     return grads

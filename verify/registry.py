@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from derive import ACTIVATIONS, LOSSES
+from derive import ACTIVATIONS, GENERIC, LOSSES
 from verify import jax_oracle, numpy_backprop
+
+CONCRETE_LOSSES = {name: entry for name, entry in LOSSES.items() if name != GENERIC}  # generic: symbolic only
 
 
 @dataclass(frozen=True)
@@ -34,10 +36,15 @@ def _join(what: str, sympy_table: dict, numpy_table: dict, jax_table: dict) -> d
 
 
 def activations() -> dict[str, Entry]:
-    joined = _join("activation", ACTIVATIONS, numpy_backprop.ACTIVATIONS, jax_oracle.ACTIVATIONS)
+    numpy_table = {
+        n: numpy_backprop.activation_functions(n)
+        for n in ACTIVATIONS
+        if n in numpy_backprop.ACTIVATIONS or n == "leaky-relu"
+    }
+    joined = _join("activation", ACTIVATIONS, numpy_table, jax_oracle.ACTIVATIONS)
     return {n: Entry(n, s.forward, np_pair[0], j) for n, (s, np_pair, j) in joined.items()}
 
 
 def losses() -> dict[str, Entry]:
-    joined = _join("loss", LOSSES, numpy_backprop.LOSSES, jax_oracle.LOSSES)
+    joined = _join("loss", CONCRETE_LOSSES, numpy_backprop.LOSSES, jax_oracle.LOSSES)
     return {n: Entry(n, s.forward, np_pair[0], j) for n, (s, np_pair, j) in joined.items()}

@@ -30,6 +30,7 @@ class Witness:
     err_vs_oracle: float
     sample: tuple[tuple[float, ...], ...] | None  # point 0, as rows; None when it failed
     error: str | None = None  # why the witness gave no values (e.g. a shape error)
+    skipped: str | None = None  # why the witness did not run (beyond the symbolic budget)
 
 
 @dataclass(frozen=True, eq=False)
@@ -46,6 +47,7 @@ class CheckResult:
     counterexample: Disagreement | None = None
     pair_errors: dict[str, np.ndarray] = field(default_factory=dict)  # "numpy–jax": (P,)
     allowed: np.ndarray | None = None  # the tolerance at each point, (P,)
+    at_kinks: float | None = None  # largest difference between witnesses at kink points, if any
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,16 @@ class ForwardCheck:
     mismatch: str | None = None  # e.g. "a1: numpy disagrees with sympy, jax (max abs err 0.1)"
 
 
+@dataclass(frozen=True)
+class Kinks:
+    """Points placed exactly on a kink of the activation, and how the witnesses treat them."""
+
+    points: int
+    conventions: dict[str, str]  # witness → "f'(0) = 1/2"
+    max_abs_err: float  # largest difference between witnesses at those points
+    agree: bool  # whether they agree even there
+
+
 @dataclass(frozen=True, eq=False)
 class VerifyRun:
     network: Network
@@ -66,6 +78,8 @@ class VerifyRun:
     results: tuple[CheckResult, ...]
     tolerance: str  # the policy, as text
     first_point: dict[str, np.ndarray] = field(default_factory=dict)  # "z1", "W1", "b1", "y" at point 0
+    kinks: Kinks | None = None  # present when points were placed on kinks
+    skipped: dict[str, str] = field(default_factory=dict)  # witness → why it did not run
 
     @property
     def passed(self) -> bool:

@@ -1,4 +1,10 @@
-"""Seeded sample points: inputs `z_1`, parameters `W_l`, `b_l` and targets `y`, all float64."""
+"""Seeded sample points: inputs `z_1`, parameters `W_l`, `b_l` and targets `y`, all float64.
+
+Activations with kinks (relu, leaky-relu at 0) are not differentiable there, and two correct
+witnesses may then legitimately differ. By default the sampler keeps every pre-activation of
+every layer at least `KINK_MARGIN` away from a kink (redrawing the points that come closer);
+`include_kinks=True` instead sets one entry of `z_1` exactly on a kink in every other point.
+"""
 
 from __future__ import annotations
 
@@ -7,48 +13,115 @@ from itertools import pairwise
 
 import numpy as np
 
-from derive import LOSSES, Network
-from derive.errors import InputError
+from derive import ACTIVATIONS, LOSSES, InputError, Network
+from verify import numpy_backprop
 
-MAX_POINTS = 1_000_000  # memory grows linearly; a 4 → 3 point is ~40 floats per witness
+MAX_POINTS = 10_000_000
+MAX_BYTES = 2 * 1024**3  # what one run may hold in sampled inputs and the witnesses' arrays
+KINK_MARGIN = 1e-6  # far above the ~1e-15 by which witnesses' pre-activations may differ
+COPIES = 12  # arrays of a point's size held at once: inputs, 3 witnesses' forward + gradients
 
 
 @dataclass(frozen=True, eq=False)
 class Points:
-    """`count` points in the (P, n, 1) column layout; `W[l-1]` is (P, n_{l+1}, n_l)."""
+    """`count` points; `z1`, `y` are (P, n, B), `W[l-1]` is (P, n_{l+1}, n_l), `b` (P, n, 1).
+
+    `at_kink[p]` is True where the sampler put an input exactly on a kink."""
 
     z1: np.ndarray
     W: tuple[np.ndarray, ...]
     b: tuple[np.ndarray, ...]
     y: np.ndarray
     seed: int
+    at_kink: np.ndarray
 
     @property
     def count(self) -> int:
         return self.z1.shape[0]
 
 
-def sample(network: Network, count: int, seed: int) -> Points:
-    """Draw `count` points with `numpy.random.default_rng(seed)`.
+def floats_per_point(network: Network) -> int:
+    s, batch = network.sizes, network.batch
+    weights = sum(a * b + b for a, b in pairwise(s))
+    activations = 2 * sum(s) * batch
+    return weights + activations + s[-1] * batch
 
-    `z_1 ~ U(-2, 2)` covers the curved part of sigmoid and tanh; `W_l ~ N(0, 1/n_l)` keeps every
-    `z_l` of order 1 (no saturation, no overflow); `b_l ~ U(-1/2, 1/2)`; `y` is uniform in (0, 1)
-    for real targets and a random one-hot column for one-hot targets.
-    """
+
+def check_size(network: Network, count: int) -> None:
+    """An `InputError` before any allocation when a run would not fit in memory."""
     if not 1 <= count <= MAX_POINTS:
         raise InputError("points", f"an integer from 1 to {MAX_POINTS:,}", count)
-    if not 0 <= seed < 2**63:
-        raise InputError("seed", "an integer from 0 to 2^63 − 1", seed)
-    rng = np.random.default_rng(seed)
-    sizes = network.sizes
-    z1 = rng.uniform(-2.0, 2.0, size=(count, sizes[0], 1))
+    need = 8 * COPIES * floats_per_point(network) * count
+    if need > MAX_BYTES:
+        most = MAX_BYTES // (8 * COPIES * floats_per_point(network))
+        raise InputError(
+            "points",
+            f"at most {most:,} points for this network (a run may hold {MAX_BYTES // 1024**3} GiB; "
+            f"{count:,} points need about {need / 1024**3:.1f} GiB)",
+            count,
+        )
+
+
+def _draw(network: Network, count: int, rng: np.random.Generator):
+    sizes, batch = network.sizes, network.batch
+    z1 = rng.uniform(-2.0, 2.0, size=(count, sizes[0], batch))
     W = tuple(
         rng.normal(0.0, 1.0 / np.sqrt(n_in), size=(count, n_out, n_in)) for n_in, n_out in pairwise(sizes)
     )
     b = tuple(rng.uniform(-0.5, 0.5, size=(count, n, 1)) for n in sizes[1:])
-    if LOSSES[network.loss].target == "one-hot":
-        y = np.zeros((count, sizes[-1], 1))
-        y[np.arange(count), rng.integers(0, sizes[-1], size=count), 0] = 1.0
+    target = LOSSES[network.numeric.loss].target
+    if target == "one-hot":
+        y = np.zeros((count, sizes[-1], batch))
+        hot = rng.integers(0, sizes[-1], size=(count, batch))
+        y[np.arange(count)[:, None], hot, np.arange(batch)[None, :]] = 1.0
+    elif target == "binary":
+        y = rng.integers(0, 2, size=(count, sizes[-1], batch)).astype(np.float64)
     else:
-        y = rng.uniform(0.0, 1.0, size=(count, sizes[-1], 1))
-    return Points(z1, W, b, y, seed)
+        y = rng.uniform(0.0, 1.0, size=(count, sizes[-1], batch))
+    return z1, W, b, y
+
+
+def _near_kink(network: Network, z1, W, b, y) -> np.ndarray:
+    """Points where some pre-activation of some layer lies within KINK_MARGIN of a kink."""
+    kinks = ACTIVATIONS[network.activation].kinks
+    cache = numpy_backprop.forward(
+        z1, W, b, y, network.activation, network.numeric.loss, float(network.slope)
+    )
+    near = np.zeros(z1.shape[0], dtype=bool)
+    for layer in range(1, network.depth + 1):  # the layers f is applied to
+        z = cache[f"z{layer}"]
+        for k in kinks:
+            near |= (np.abs(z - k) < KINK_MARGIN).reshape(z.shape[0], -1).any(axis=1)
+    return near
+
+
+def sample(network: Network, count: int, seed: int, include_kinks: bool = False) -> Points:
+    """Draw `count` points with `numpy.random.default_rng(seed)`.
+
+    `z_1 ~ U(-2, 2)` covers the curved part of every activation; `W_l ~ N(0, 1/n_l)` keeps every
+    `z_l` of order 1 (no saturation, no overflow); `b_l ~ U(-1/2, 1/2)`; `y` is uniform in (0, 1)
+    for real targets, a random one-hot column for one-hot targets and 0/1 for binary ones.
+    """
+    check_size(network, count)
+    if not 0 <= seed < 2**63:
+        raise InputError("seed", "an integer from 0 to 2^63 − 1", seed)
+    rng = np.random.default_rng(seed)
+    z1, W, b, y = _draw(network, count, rng)
+    kinks = ACTIVATIONS[network.activation].kinks
+    at_kink = np.zeros(count, dtype=bool)
+    if kinks and include_kinks:
+        # every other point: one entry of z_1 (per example) exactly on a kink
+        at_kink[::2] = True
+        rows = np.flatnonzero(at_kink)
+        entry = rng.integers(0, network.sizes[0], size=rows.size)
+        z1[rows, entry, :] = kinks[0]
+    elif kinks:
+        for _ in range(100):  # each round redraws the few points that came too close
+            near = _near_kink(network, z1, W, b, y)
+            if not near.any():
+                break
+            fresh = _draw(network, int(near.sum()), rng)
+            z1[near], y[near] = fresh[0], fresh[3]
+            for old, new in zip((*W, *b), (*fresh[1], *fresh[2]), strict=True):
+                old[near] = new
+    return Points(z1, W, b, y, seed, at_kink)

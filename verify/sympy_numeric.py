@@ -6,6 +6,7 @@ function; every symbol receives a (P,) array, so all points are evaluated in one
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from functools import cache
 
@@ -22,22 +23,35 @@ from derive import (
     setting,
     symbolic_forward,
 )
+from derive.model import explicit
 from verify.sampling import Points
 
 
 def _columns(points: Points) -> list[np.ndarray]:
-    """One (P,) array per input symbol, in `NetworkSymbols.inputs` order."""
-    cols = [points.z1[:, i, 0] for i in range(points.z1.shape[1])]
-    for W, b in zip(points.W, points.b, strict=True):
+    """One (P,) array per input symbol, in `NetworkSymbols.inputs` order (matrices by rows)."""
+    cols = [points.z1[:, i, b] for i in range(points.z1.shape[1]) for b in range(points.z1.shape[2])]
+    for W, bias in zip(points.W, points.b, strict=True):
         cols += [W[:, i, j] for i in range(W.shape[1]) for j in range(W.shape[2])]
-        cols += [b[:, i, 0] for i in range(b.shape[1])]
-    return cols + [points.y[:, k, 0] for k in range(points.y.shape[1])]
+        cols += [bias[:, i, 0] for i in range(bias.shape[1])]
+    return cols + [points.y[:, k, b] for k in range(points.y.shape[1]) for b in range(points.y.shape[2])]
+
+
+_erf = np.vectorize(math.erf, otypes=[np.float64])
 
 
 @cache
 def _compiled(key: Setting, matrices: tuple[sp.ImmutableMatrix, ...]):
-    inputs = network_symbols(key.sizes).inputs
-    return sp.lambdify(inputs, [m.tolist() for m in matrices], modules="numpy", cse=True)
+    inputs = network_symbols(key).inputs
+    # symbols renamed x0, x1, … in one pass: names such as z_11[2] are not Python identifiers,
+    # and lambdify would otherwise rewrite every expression once per such symbol
+    plain = sp.symbols(f"x0:{len(inputs)}", real=True)
+    rename = dict(zip(inputs, plain, strict=True))
+    with sp.evaluate(False):  # rebuilding Max(…) of big arguments evaluated would query assumptions
+        exprs = [explicit(m).xreplace(rename).tolist() for m in matrices]
+    # Heaviside(x, 1/2) → numpy.heaviside (SymPy 1.14 prints a numpy.select that NumPy 2 rejects);
+    # erf → math.erf elementwise (NumPy has none)
+    modules = [{"Heaviside": np.heaviside, "erf": _erf}, "numpy"]
+    return sp.lambdify(plain, exprs, modules=modules, cse=True)
 
 
 def _stack(value, count: int) -> np.ndarray:
@@ -47,7 +61,8 @@ def _stack(value, count: int) -> np.ndarray:
 
 
 def _evaluate(key: Setting, matrices: Sequence[sp.ImmutableMatrix], points: Points) -> list[np.ndarray]:
-    values = _compiled(key, tuple(matrices))(*_columns(points))
+    with np.errstate(all="ignore"):  # numpy.select evaluates every branch of a Piecewise
+        values = _compiled(key, tuple(matrices))(*_columns(points))
     return [_stack(v, points.count) for v in values]
 
 
