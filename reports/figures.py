@@ -28,7 +28,7 @@ def agreement_figure(run: VerifyRun, path: Path) -> Path:
 
     rng = np.random.default_rng(0)  # jitter only; fixed so the figure is reproducible
     results = [r for r in run.results if r.pair_errors]
-    fig, ax = plt.subplots(figsize=(7.0, 3.4), layout="constrained")
+    fig, ax = plt.subplots(figsize=(7.0, 3.4 if len(results) <= 6 else 4.0), layout="constrained")
     pairs = list(PAIR_COLORS)
     width = 0.8 / len(pairs)
     top = FLOOR
@@ -58,7 +58,11 @@ def agreement_figure(run: VerifyRun, path: Path) -> Path:
             )
     ax.set_yscale("log")
     ax.set_ylim(FLOOR / 3, top * 30)
-    ax.set_xticks(range(len(results)), [_math_label(r.identity) for r in results])
+    ax.set_xticks(
+        range(len(results)),
+        [_math_label(r.identity) for r in results],
+        rotation=45 if len(results) > 6 else 0,
+    )
     ax.set_ylabel("max |difference| per point")
     ax.axhline(FLOOR, color="gray", linewidth=0.5, linestyle=":")
     ax.text(len(results) - 0.5, FLOOR * 1.6, "exactly 0", ha="right", va="bottom", fontsize=7, color="gray")

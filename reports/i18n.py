@@ -24,6 +24,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "versions": "Versions",
         "verdict_all": "All identities are proved and all three witnesses agree at every sample point.",
         "verdict_fail": "A CHECK FAILED: at least one identity is not proved or the witnesses disagree.",
+        "verdict_all_skipped": "All identities are proved where SymPy's budget allows, and every witness that ran agrees at every sample point.",
+        "skipped_witness": "Witness {witness}: not run, {why}.",
+        "skipped_concrete": "Proofs with the network's own activation and loss: skipped, {why}. The generic proofs and the numeric comparison stand.",
         "the_network": "The network",
         "network_caption": "The layer boundary the identities are about: layer $l$ feeds layer $l+1$ "
         "through $z_{l+1} = W_l a_l + b_l$; every neuron applies $a = f(z)$.",
@@ -56,7 +59,7 @@ STRINGS: dict[str, dict[str, str]] = {
         ),
         "statement": "Statement, as in the notes",
         "entrywise": "Entry by entry",
-        "derivation": "SymPy's derivative, entry by entry (generic $f$ and $\\ell$)",
+        "derivation": "SymPy's derivative, entry by entry (SCOPE)",
         "assembled": "The formula, assembled",
         "matrix_too_big": "The matrix has {rows}×{cols} entries; it is checked entry by entry "
         "but not printed.",
@@ -91,6 +94,35 @@ STRINGS: dict[str, dict[str, str]] = {
         "entries": "entries",
         "forward_agree": "The three forward passes agree (largest difference {err}).",
         "forward_disagree": "THE FORWARD PASSES DISAGREE: {mismatch}.",
+        "generic_f": "generic $f$",
+        "generic_loss": r"generic $\ell(z_{LAYER})$",
+        "skipped_size": "skipped (size)",
+        "m_Delta": r"the per-example $\delta_l = \partial \ell_e / \partial z_l$ as columns",
+        "m_ones": "a column of ones (sums over the examples)",
+        "batch_convention_mean": "mini-batch of B = {B} examples as columns; the loss is the mean of the "
+        "per-example losses, so every gradient carries 1/B",
+        "batch_convention_sum": "mini-batch of B = {B} examples as columns; the loss is the sum of the "
+        "per-example losses (no 1/B)",
+        "stand_in": "the generic loss has no values: the numeric witnesses use {loss} in its place",
+        "kinks_text": "{points} points have an input exactly on the kink of {activation}; there each witness "
+        "follows its convention ({conventions}) and they agree up to convention (largest difference {err}); "
+        "these points are reported, not counted as failures",
+        "kink_point_note": "At the {points} kink points the witnesses differ by at most {err}, as their "
+        "conventions allow.",
+        "slices": "Layer by layer",
+        "slices_text": r"For a network of more than two layers, the generic proof of layer $l$'s identities "
+        r"differentiates layers $l$ and $l+1$ with an undefined $\ell(z_{l+1})$: whatever the later layers and "
+        r"the loss are, $L$ is some function of $z_{l+1}$, so this proof covers them all. The proof with the "
+        r"network's own activation and loss takes the whole network.",
+        "dimension_free": "For every size at once",
+        "dimension_free_text": r"With symbolic sizes $n \to m$, index notation, a generic $f$ and a loss that "
+        r"is a sum over the outputs, $L = \sum_{i=1}^{m} \ell(z_{2,i})$, SymPy differentiates by one entry "
+        r"and resolves the Kronecker sums itself (it is told $1 \le p \le m$, $1 \le q \le n$). "
+        r"Here $\delta_{2,p} = \ell'(z_{2,p})$:",
+        "dimension_free_limit": r"Not covered by this form: a loss that does not split into a sum over the "
+        r"outputs, such as softmax cross-entropy, or the later layers of a deep network seen from an earlier "
+        r"one. For those, the exact-size proofs in the sections below, with a general $\ell(z_2)$, are the "
+        r"evidence.",
     },
     "ko": {
         "title": "역전파 공식의 세 가지 독립 검증",
@@ -109,6 +141,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "versions": "버전",
         "verdict_all": "모든 공식이 증명되었고 세 검증자가 모든 표본 점에서 일치한다.",
         "verdict_fail": "검사 실패: 증명되지 않은 공식이 있거나 검증자들이 일치하지 않는다.",
+        "verdict_all_skipped": "SymPy의 예산이 허용하는 범위에서 모든 공식이 증명되었고, 실행된 모든 검증자가 모든 표본 점에서 일치한다.",
+        "skipped_witness": "검증자 {witness}: 실행하지 않음, {why}.",
+        "skipped_concrete": "네트워크의 활성화·손실 함수로 하는 증명: 생략, {why}. 일반 증명과 수치 비교는 유효하다.",
         "the_network": "네트워크",
         "network_caption": "공식이 다루는 층 경계: $l$번째 층은 $z_{l+1} = W_l a_l + b_l$ 로 "
         "$l+1$번째 층에 연결되고, 각 뉴런은 $a = f(z)$ 를 적용한다.",
@@ -139,7 +174,7 @@ STRINGS: dict[str, dict[str, str]] = {
         ),
         "statement": "강의 노트의 공식",
         "entrywise": "성분별 공식",
-        "derivation": "SymPy가 성분별로 구한 미분 (일반 $f$, $\\ell$)",
+        "derivation": "SymPy가 성분별로 구한 미분 (SCOPE)",
         "assembled": "공식을 행렬로 모은 결과",
         "matrix_too_big": "행렬 성분이 {rows}×{cols}개이므로 출력하지 않고 성분별로만 검사한다.",
         "symbolic": "기호 검증 결과",
@@ -170,6 +205,30 @@ STRINGS: dict[str, dict[str, str]] = {
         "entries": "성분",
         "forward_agree": "세 순전파 값이 일치한다 (최대 차이 {err}).",
         "forward_disagree": "순전파 값이 일치하지 않는다: {mismatch}.",
+        "generic_f": "일반 $f$",
+        "generic_loss": r"일반 $\ell(z_{LAYER})$",
+        "skipped_size": "생략 (크기)",
+        "m_Delta": r"예제별 $\delta_l = \partial \ell_e / \partial z_l$ 을 열로 모은 행렬",
+        "m_ones": "1로 된 열벡터 (예제에 대한 합)",
+        "batch_convention_mean": "B = {B}개 예제를 열로 둔 미니배치; 손실은 예제별 손실의 평균이므로 "
+        "모든 그래디언트에 1/B가 붙는다",
+        "batch_convention_sum": "B = {B}개 예제를 열로 둔 미니배치; 손실은 예제별 손실의 합 (1/B 없음)",
+        "stand_in": "일반 손실 함수는 값이 없으므로 수치 검증자는 대신 {loss}를 사용한다",
+        "kinks_text": "{points}개 점에서 입력이 {activation}의 꺾인 점에 정확히 놓인다; 그곳에서 각 검증자는 "
+        "자신의 규약을 따르며 ({conventions}) 규약의 차이만큼만 다르다 (최대 차이 {err}); 이 점들은 실패로 "
+        "세지 않고 보고한다",
+        "kink_point_note": "꺾인 점 {points}개에서 검증자들은 규약이 허용하는 만큼, 최대 {err} 다르다.",
+        "slices": "층별 증명",
+        "slices_text": r"층이 셋 이상인 네트워크에서 $l$번째 층 공식의 일반 증명은 $l$, $l+1$번째 층을 정의되지 "
+        r"않은 $\ell(z_{l+1})$와 함께 미분한다: 이후의 층과 손실 함수가 무엇이든 $L$은 $z_{l+1}$의 함수이므로 "
+        r"이 증명이 모두를 포함한다. 구체적인 활성화·손실 함수를 쓰는 증명은 네트워크 전체를 미분한다.",
+        "dimension_free": "모든 크기에 대해 한 번에",
+        "dimension_free_text": r"크기를 기호 $n \to m$으로 두고, 첨자 표기, 일반 $f$, 출력에 대한 합 꼴의 손실 "
+        r"$L = \sum_{i=1}^{m} \ell(z_{2,i})$로 SymPy가 한 성분에 대해 미분하고 크로네커 델타 합을 직접 "
+        r"계산한다 ($1 \le p \le m$, $1 \le q \le n$). 여기서 $\delta_{2,p} = \ell'(z_{2,p})$이다:",
+        "dimension_free_limit": r"이 형태가 다루지 못하는 것: 출력에 대한 합으로 나뉘지 않는 손실(softmax "
+        r"cross-entropy 등)이나, 깊은 네트워크에서 앞 층이 보는 뒤쪽 층들. 이 경우에는 아래 절들의, 일반 "
+        r"$\ell(z_2)$를 쓰는 정확한 크기의 증명이 근거이다.",
     },
 }
 

@@ -13,11 +13,17 @@ def _number(x: float) -> float | None:
 
 
 def to_dict(run: VerifyRun) -> dict:
+    net = run.network
+    kinks = run.kinks
     return {
         "network": {
-            "sizes": list(run.network.sizes),
-            "activation": run.network.activation,
-            "loss": run.network.loss,
+            "sizes": list(net.sizes),
+            "activation": net.activation,
+            "loss": net.loss,
+            "batch": net.batch,
+            "reduction": net.reduction,
+            "slope": str(net.slope) if net.activation == "leaky-relu" else None,
+            "numeric_loss": net.numeric.loss,
         },
         "seed": run.seed,
         "points": run.points,
@@ -27,6 +33,15 @@ def to_dict(run: VerifyRun) -> dict:
             "passed": run.forward.passed,
             "max_abs_err": run.forward.max_abs_err,
             "mismatch": run.forward.mismatch,
+        },
+        "skipped_witnesses": run.skipped,
+        "kinks": None
+        if kinks is None
+        else {
+            "points": kinks.points,
+            "conventions": kinks.conventions,
+            "max_abs_err": kinks.max_abs_err,
+            "agree": kinks.agree,
         },
         "identities": [_identity(r) for r in run.results],
         "passed": run.passed,
@@ -56,7 +71,7 @@ def _identity(r: CheckResult) -> dict:
     cx = r.counterexample
     return {
         "name": r.identity,
-        "formula": r.proof.identity.text.split(" = ", 1)[1],
+        "formula": r.proof.identity.formula_text,
         "symbolic": r.proof.status,
         "generic_symbolic": r.generic_proof.status,
         "witnesses": [w for w in WITNESSES if w in r.per_witness and r.per_witness[w].error is None],

@@ -17,9 +17,11 @@ from pathlib import Path
 
 import jinja2
 
-from derive import ACTIVATIONS, LOSSES, InputError
+from derive import ACTIVATIONS, GENERIC, LOSSES, InputError
 from derive.derivation import Derivation, Step, derivation
-from derive.notation import display_symbols, entry_symbols
+from derive.formula import to_latex
+from derive.identities import layer_identities
+from derive.notation import entry_symbols
 from reports.i18n import LOSS_CONVENTIONS, strings
 from reports.math_print import latex, partial_latex
 from reports.network_tikz import network_tikz
@@ -118,17 +120,32 @@ class ReportInput:
     figure: str | None = None
 
 
+MAX_LINE = 170  # characters of LaTeX in one printed matrix row: about the width of the page
+
+
 def _matrix(m, names) -> str | None:
-    """LaTeX of a matrix small enough to print, else None."""
+    """LaTeX of a matrix small enough to print on the page, else None."""
     if m is None or m.shape[0] > MAX_SHOWN[0] or m.shape[1] > MAX_SHOWN[1]:
         return None
-    return latex(m, names)
+    widest = max(len(latex(e, names)) for e in m) * m.shape[1]
+    return latex(m, names) if widest <= MAX_LINE else None
 
 
-def _proof_line(proof, t: dict[str, str], lang: str, generic: bool) -> dict[str, str | None]:
-    scope = t["scope_generic"] if generic else tex(proof.scope)
+def _scope(proof, t: dict[str, str]) -> str:
+    """What a proof covers, in LaTeX: generic f and ℓ(z_2), or `sigmoid, mse`."""
+    key = proof.setting
+    act = t["generic_f"] if key.activation == GENERIC else tex(key.activation)
+    loss = t["generic_loss"].replace("LAYER", str(key.layers[-1])) if key.loss == GENERIC else tex(key.loss)
+    return f"{act}, {loss}"
+
+
+def _proof_line(proof, t: dict[str, str], lang: str) -> dict[str, str | None]:
     status = t[proof.status]
-    status = rf"\good{{{status}}}" if proof.status == "proved" else rf"\bad{{{status}}}"
+    status = (
+        rf"\good{{{status}}}"
+        if proof.status in ("proved",)
+        else (rf"\textcolor{{gray}}{{{status}}}" if proof.status == "skipped" else rf"\bad{{{status}}}")
+    )
     hangul = lang == "ko"
     if lang == "ko" and proof.status == "proved":
         reason = (
@@ -137,6 +154,8 @@ def _proof_line(proof, t: dict[str, str], lang: str, generic: bool) -> dict[str,
         )
     elif lang == "ko" and proof.method == "random point":
         reason = f"성분 {proof.counterexample.entry}에서 (미분 결과) $-$ (공식) $\\neq 0$"
+    elif lang == "ko" and proof.status == "skipped":
+        reason = t["skipped_size"] + " (" + tex(proof.reason.removeprefix("skipped (size): ")) + ")"
     else:
         reason = tex(proof.reason, hangul)
     cx = None
@@ -144,59 +163,54 @@ def _proof_line(proof, t: dict[str, str], lang: str, generic: bool) -> dict[str,
         c = proof.counterexample
         shown = ", ".join(f"{k} = {v}" for k, v in c.assignment[:10])
         more = f", … ({len(c.assignment) - 10} more)" if len(c.assignment) > 10 else ""
-        cx = (
-            t["counterexample"]
-            + ": "
-            + tex(
-                t["counterexample_text"].format(entry=c.entry, claimed=c.claimed, derived=c.derived), hangul
-            )
+        cx = t["counterexample"] + ": "
+        cx += tex(
+            t["counterexample_text"].format(entry=c.entry, claimed=c.claimed, derived=c.derived), hangul
         )
         cx += r" {\footnotesize\texttt{" + tex(shown + more) + "}}"
-    return {"scope": scope, "status": status, "reason": reason, "counterexample": cx}
+    return {"scope": _scope(proof, t), "status": status, "reason": reason, "counterexample": cx}
+
+
+def _target_tex(identity) -> str:
+    t = identity.target
+    base = {"W": "W", "b": "b", "a": "A" if identity.batched else "a", "z": "Z" if identity.batched else "z"}
+    return f"{base[t.kind]}_{{{t.layer}}}"
 
 
 def _section(result: CheckResult, step: Step, run: VerifyRun, t: dict[str, str], lang: str) -> dict:
     identity = step.identity
-    sizes = run.network.sizes
-    names = display_symbols(sizes).latex_names
-    target = identity.target
-    target_tex = {"W": "W", "b": "b", "a": "a", "z": "z"}[target.kind] + f"_{{{target.layer}}}"
-    rows, cols = step.derived.shape
-    too_big = tex(t["matrix_too_big"].format(rows=rows, cols=cols), lang == "ko")
+    hangul = lang == "ko"
+    names = step.latex_names
+    target_tex = _target_tex(identity)
+    rows, cols = run.network.shape(identity.target.kind, identity.target.layer)
+    too_big = tex(t["matrix_too_big"].format(rows=rows, cols=cols), hangul)
     witnesses = [w for w in WITNESSES if w in result.per_witness and result.per_witness[w].error is None]
     table = []
-    symbols = entry_symbols(target, sizes)
+    symbols = entry_symbols(identity.target, step.generic.setting)
     if witnesses and rows * cols <= 36:
         for r in range(rows):
             for c in range(cols):
                 values = [result.per_witness[w].sample[r][c] for w in witnesses]
-                diff = max(values) - min(values)
                 table.append(
                     {
                         "entry": rf"\partial L / \partial {names[symbols[r, c]]}",
                         "cells": [f"{v:.16e}" for v in values],
-                        "diff": f"${sci(diff)}$",
+                        "diff": f"${sci(max(values) - min(values))}$",
                     }
                 )
     notes = [
-        tex(f"{w}: {result.per_witness[w].error}", lang == "ko")
+        tex(f"{w}: {result.per_witness[w].error}", hangul)
         for w in WITNESSES
         if w in result.per_witness and result.per_witness[w].error
     ]
     if result.counterexample is not None:
         cx = result.counterexample
         values = ", ".join(f"{k} {v:.17g}" for k, v in cx.values.items())
-        notes.append(
-            tex(t["disagreement"], lang == "ko")
-            + ": "
-            + tex(
-                t["disagreement_text"].format(
-                    point=cx.point, entry=cx.entry, blamed=", ".join(cx.blamed) or "?"
-                )
-                + f" ({values})",
-                lang == "ko",
-            )
+        detail = t["disagreement_text"].format(
+            point=cx.point, entry=cx.entry, blamed=", ".join(cx.blamed) or "?"
         )
+        notes.append(tex(t["disagreement"], hangul) + ": " + tex(f"{detail} ({values})", hangul))
+    skipped = [tex(f"{w}: {why}", hangul) for w, why in run.skipped.items()]
     passed = rf"\good{{{t['passed']}}}" if result.passed else rf"\bad{{{t['no']}: {t['passed']}}}"
     return {
         "heading": rf"\partial L / \partial {target_tex}",
@@ -204,35 +218,34 @@ def _section(result: CheckResult, step: Step, run: VerifyRun, t: dict[str, str],
         "entry_lhs": partial_latex(step.entry_target),
         "entry_rhs": latex(step.entry_formula) if step.entry_formula is not None else r"\text{--}",
         "target_matrix": rf"\frac{{\partial L}}{{\partial {target_tex}}}",
+        "derivation_heading": t["derivation"].replace("SCOPE", _scope(step.generic, t)),
         "derived": _matrix(step.derived, names),
-        "too_big": too_big,
-        "formula_latex": _formula_latex(identity),
+        "too_big": too_big if step.derived is not None else tex(step.generic.reason, hangul),
+        "formula_latex": to_latex(identity.formula, identity.batched),
         "assembled": _matrix(step.assembled, names),
-        "proofs": [
-            _proof_line(step.generic, t, lang, generic=True),
-            _proof_line(step.concrete, t, lang, generic=False),
-        ],
-        "numeric_text": tex(t["numeric_text"].format(points=f"{run.points:,}"), lang == "ko"),
+        "proofs": [_proof_line(step.generic, t, lang), _proof_line(step.concrete, t, lang)],
+        "numeric_text": tex(t["numeric_text"].format(points=f"{run.points:,}"), hangul),
         "witnesses": witnesses,
         "table": table,
         "witness_notes": notes,
+        "skipped_notes": skipped,
+        "kink_note": (
+            tex(
+                t["kink_point_note"].format(points=f"{run.kinks.points:,}", err=f"{result.at_kinks:.2g}"),
+                hangul,
+            )
+            if run.kinks is not None and result.at_kinks is not None
+            else None
+        ),
         "max_abs_err": sci(result.max_abs_err),
         "passed": passed,
     }
 
 
-def _formula_latex(identity) -> str:
-    from derive.formula import to_latex
-
-    return to_latex(identity.formula)
-
-
 def seed_statement(identity) -> str:
     """The identity as the notes write it, with `∂L/∂z_{l+1}` for `δ_{l+1}` where they do."""
-    from derive.identities import layer_identities
-
     t, l = identity.target, identity.target.layer  # noqa: E741
-    if identity not in layer_identities(l):
+    if identity.batched or identity not in layer_identities(l):
         return identity.latex
     dz = rf"\dfrac{{\partial L}}{{\partial z_{{{l + 1}}}}}"
     return {
@@ -246,41 +259,71 @@ def seed_statement(identity) -> str:
 
 
 def _forward_lines(run: VerifyRun) -> list[str]:
-    sizes = run.network.sizes
+    net = run.network
+    sizes = net.sizes
+    batched = net.batch > 1
+    A, Z = ("A", "Z") if batched else ("a", "z")
+    ones = r"\mathbf{1}^T" if batched else ""
     lines = []
-    for layer in range(1, len(sizes)):
-        lines.append(rf"a_{{{layer}}} &= f(z_{{{layer}}})")
-        lines.append(rf"z_{{{layer + 1}}} &= W_{{{layer}}} a_{{{layer}}} + b_{{{layer}}}")
-    loss = LOSSES[run.network.loss].definition.replace("z_L", f"z_{{{len(sizes)}}}")
-    lines.append(loss.replace("L = ", "L &= ", 1))
+    shown = range(1, len(sizes)) if len(sizes) <= 4 else (1, len(sizes) - 1)
+    for layer in shown:
+        lines.append(rf"{A}_{{{layer}}} &= f({Z}_{{{layer}}})")
+        lines.append(rf"{Z}_{{{layer + 1}}} &= W_{{{layer}}} {A}_{{{layer}}} + b_{{{layer}}}{ones}")
+        if layer == 1 and len(sizes) > 4:
+            lines.append(r"&\ \,\vdots")
+    loss = LOSSES[net.loss].definition.replace("z_L", f"z_{{{len(sizes)}}}").replace("L = ", "", 1)
+    if batched:
+        lines.append(
+            (
+                r"L &= \frac{1}{B} \sum_{e=1}^{B} \ell_e,"
+                if net.reduction == "mean"
+                else r"L &= \sum_{e=1}^{B} \ell_e,"
+            )
+            + rf"\quad \ell_e = {loss} \text{{ for example }} e"
+        )
+    else:
+        lines.append(rf"L &= {loss}")
     return lines
 
 
 def _notation(run: VerifyRun, t: dict[str, str]) -> list[dict[str, str]]:
-    sizes = run.network.sizes
+    net = run.network
+    sizes = net.sizes
 
-    def per_layer(kind: str, layers: range) -> str:
+    def per_layer(kind: str, layers: range, name: str | None = None) -> str:
         parts = []
-        for layer in layers:
-            rows, cols = run.network.shape(kind, layer)
+        for layer in list(layers)[:4]:
+            rows, cols = net.shape(kind, layer)
             size = f"{rows}" if cols == 1 else rf"{rows}$\times${cols}"
-            parts.append(f"${'W' if kind == 'W' else kind}_{{{layer}}}$: {size}")
-        return ", ".join(parts)
+            parts.append(f"${name or kind}_{{{layer}}}$: {size}")
+        return ", ".join(parts) + (", …" if len(layers) > 4 else "")
 
+    batched = net.batch > 1
     weights = range(1, len(sizes))
     layers = range(1, len(sizes) + 1)
-    return [
-        {"symbol": "a_l", "meaning": t["m_a"], "shape": per_layer("a", range(1, len(sizes)))},
-        {"symbol": "z_l", "meaning": t["m_z"], "shape": per_layer("z", layers)},
+    rows = [
+        {
+            "symbol": "A_l" if batched else "a_l",
+            "meaning": t["m_a"],
+            "shape": per_layer("a", weights, "A" if batched else "a"),
+        },
+        {
+            "symbol": "Z_l" if batched else "z_l",
+            "meaning": t["m_z"],
+            "shape": per_layer("z", layers, "Z" if batched else "z"),
+        },
         {"symbol": "W_l", "meaning": t["m_W"], "shape": per_layer("W", weights)},
         {"symbol": "b_l", "meaning": t["m_b"], "shape": per_layer("b", weights)},
         {
-            "symbol": r"\delta_l",
-            "meaning": t["m_delta"],
-            "shape": per_layer("z", layers).replace("z_", r"\delta_"),
+            "symbol": r"\Delta_l" if batched else r"\delta_l",
+            "meaning": t["m_Delta"] if batched else t["m_delta"],
+            "shape": per_layer("delta", layers, r"\Delta" if batched else r"\delta"),
         },
         {"symbol": r"\circ", "meaning": t["m_circ"], "shape": ""},
     ]
+    if batched:
+        rows.append({"symbol": r"\mathbf{1}", "meaning": t["m_ones"], "shape": f"{net.batch}"})
+    return rows
 
 
 def _sample_point(run: VerifyRun) -> str:
@@ -294,43 +337,100 @@ def _sample_point(run: VerifyRun) -> str:
     return r",\quad ".join(parts)
 
 
-def render_report(report: ReportInput) -> str:
-    run, lang = report.run, report.lang
-    t = strings(lang)
-    hangul = lang == "ko"
+def _dimension_free(t: dict[str, str]) -> list[dict[str, str]]:
+    from derive.dimension_free import dimension_free_proofs, ell, ell_prime  # noqa: F401
+
+    rows = []
+    for proof in dimension_free_proofs():
+        rows.append(
+            {
+                "name": tex(proof.identity.name),
+                "lhs": partial_latex(proof.target),
+                "derived": latex(proof.derived),
+                "formula": latex(proof.formula),
+                "status": rf"\good{{{t['proved']}}}"
+                if proof.status == "proved"
+                else rf"\bad{{{tex(proof.status)}}}",
+            }
+        )
+    return rows
+
+
+def _facts(run: VerifyRun, t: dict[str, str], lang: str) -> dict:
     net = run.network
-    d: Derivation = derivation(net, tuple(r.proof.identity for r in run.results))
+    hangul = lang == "ko"
     act, loss = ACTIVATIONS[net.activation], LOSSES[net.loss]
-    facts = {
+    activation_definition = act.definition
+    if net.activation == "leaky-relu":
+        activation_definition += rf",\ \alpha = {net.slope}"
+    batch = ""
+    if net.batch > 1:
+        batch = t["batch_convention_" + net.reduction].format(B=net.batch)
+    stand_in = ""
+    if net.numeric.loss != net.loss:
+        stand_in = t["stand_in"].format(loss=net.numeric.loss)
+    return {
         "version": tex(metadata.version("derivcheck")),
         "date": report_date(),
         "network": tex(" → ".join(map(str, net.sizes))) + rf" ($W_1$: {net.sizes[1]}$\times${net.sizes[0]})",
         "activation": tex(net.activation),
-        "activation_definition": act.definition,
+        "activation_definition": activation_definition,
         "loss": tex(net.loss),
         "loss_definition": loss.definition,
         "convention": LOSS_CONVENTIONS.get(lang, {}).get(net.loss) or tex(loss.convention),
+        "batch": batch,
+        "stand_in": stand_in,
         "seed": run.seed,
         "points": f"{run.points:,}",
         "dtype": "float64",
         "tolerance": POLICY_LATEX,
         "versions": tex(_versions()),
         "pair": tex(f"{net.activation}, {net.loss}"),
+        "skipped": [
+            tex(t["skipped_witness"].format(witness=w, why=why.removeprefix("skipped (size): ")), hangul)
+            for w, why in run.skipped.items()
+        ],
+        "concrete_skipped": next(
+            (
+                tex(t["skipped_concrete"].format(why=r.proof.reason.removeprefix("skipped (size): ")), hangul)
+                for r in run.results
+                if r.proof.status == "skipped"
+            ),
+            None,
+        ),
+        "kinks": None
+        if run.kinks is None
+        else tex(
+            t["kinks_text"].format(
+                points=f"{run.kinks.points:,}",
+                activation=net.activation,
+                conventions=", ".join(f"{w} {c}" for w, c in run.kinks.conventions.items()),
+                err=f"{run.kinks.max_abs_err:.2g}",
+            ),
+            hangul,
+        ),
     }
+
+
+def render_report(report: ReportInput) -> str:
+    run, lang = report.run, report.lang
+    t = strings(lang)
+    hangul = lang == "ko"
+    net = run.network
+    d: Derivation = derivation(net, tuple(r.proof.identity for r in run.results))
     forward = (
         tex(t["forward_agree"].format(err=f"{run.forward.max_abs_err:.1e}"), hangul)
         if run.forward.passed
         else r"\bad{" + tex(t["forward_disagree"].format(mismatch=run.forward.mismatch), hangul) + "}"
     )
-    sample = _sample_point(run)
-    if sample:
+    if sample := _sample_point(run):
         forward += rf" {tex(t['sample_point'], hangul)}: \[ {sample} \]"
     summary = [
         {
             "name": tex(r.identity),
-            "formula": _formula_latex(r.proof.identity),
-            "generic": _proof_line(r.generic_proof, t, lang, True)["status"],
-            "concrete": _proof_line(r.proof, t, lang, False)["status"],
+            "formula": to_latex(r.proof.identity.formula, r.proof.identity.batched),
+            "generic": _proof_line(r.generic_proof, t, lang)["status"],
+            "concrete": _proof_line(r.proof, t, lang)["status"],
             "err": sci(r.max_abs_err),
             "passed": rf"\good{{{t['yes']}}}" if r.passed else rf"\bad{{{t['no']}}}",
         }
@@ -354,12 +454,15 @@ def render_report(report: ReportInput) -> str:
     return env.get_template("report.tex.j2").render(
         lang=lang,
         t=t,
-        facts=facts,
+        facts=_facts(run, t, lang),
         passed=run.passed,
+        verdict=t["verdict_all_skipped"] if run.skipped else t["verdict_all"],
         network_tikz=network_tikz(net.sizes),
         notation=_notation(run, t),
         forward=_forward_lines(run),
         forward_check=forward,
+        generic_slices=net.depth > 1,
+        dimension_free=_dimension_free(t),
         sections=[_section(r, s, run, t, lang) for r, s in zip(run.results, d.steps, strict=True)],
         summary=summary,
         figure=report.figure,

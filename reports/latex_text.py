@@ -9,20 +9,22 @@ from reports.math_print import latex, partial_latex
 def render_derivation_latex(d: Derivation) -> str:
     out = [f"% derivcheck derive --latex: {d.network.describe()}", r"% needs \usepackage{amsmath}"]
     for step in d.steps:
+        identity = step.identity
+        t = identity.target
+        base = {"a": "A", "z": "Z"}.get(t.kind, t.kind) if identity.batched else t.kind
+        rule = latex(step.entry_formula) if step.entry_formula is not None else r"\text{(shapes do not fit)}"
         out += [
             "",
-            f"% {step.identity.text}",
+            f"% {identity.text}",
             r"\begin{align*}",
-            "  " + step.identity.latex.replace(" = ", " &= ", 1) + r" \\",
-            rf"  {partial_latex(step.entry_target)} &= {latex(step.entry_formula)} \\",
-            rf"  \frac{{\partial L}}{{\partial {_target_tex(step)}}} &= {latex(step.derived, d.latex_names)}",
-            r"\end{align*}",
+            "  " + identity.latex.replace(" = ", " &= ", 1) + r" \\",
+            rf"  {partial_latex(step.entry_target)} &= {rule}",
         ]
+        if step.derived is not None:
+            out[-1] += r" \\"
+            matrix = latex(step.derived, step.latex_names)
+            out.append(rf"  \frac{{\partial L}}{{\partial {base}_{{{t.layer}}}}} &= {matrix}")
+        out.append(r"\end{align*}")
         for proof in (step.generic, step.concrete):
             out.append(f"% {proof.scope}: {proof.status} ({proof.reason})")
     return "\n".join(out)
-
-
-def _target_tex(step) -> str:
-    t = step.identity.target
-    return f"{t.kind}_{{{t.layer}}}"

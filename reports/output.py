@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -80,16 +81,21 @@ def compile_pdf(folder: Path, tex_name: str = "report.tex", timeout: int = LATEX
         "latexmk", "-pdf", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
         "-file-line-error", f"-outdir={build.name}", tex_name,
     ]  # fmt: skip
-    try:
-        done = subprocess.run(cmd, cwd=folder, capture_output=True, text=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired:
-        final.unlink(missing_ok=True)
-        raise LatexError(f"LaTeX did not finish within {timeout} s on {folder / tex_name}") from None
+    # its own process group, so a time-out stops pdflatex too, not only latexmk
+    with subprocess.Popen(cmd, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          start_new_session=True) as process:  # fmt: skip
+        try:
+            output, _ = process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.communicate()
+            final.unlink(missing_ok=True)
+            raise LatexError(f"LaTeX did not finish within {timeout} s on {folder / tex_name}") from None
     built = build / f"{stem}.pdf"
-    if done.returncode != 0 or not built.exists():
+    if process.returncode != 0 or not built.exists():
         final.unlink(missing_ok=True)  # an older PDF would no longer match the .tex
         log_path = build / f"{stem}.log"
-        log = log_path.read_text(errors="replace") if log_path.exists() else done.stdout + done.stderr
+        log = log_path.read_text(errors="replace") if log_path.exists() else output
         raise LatexError(f"LaTeX failed on {folder / tex_name}:\n{first_errors(log)}\n(full log: {log_path})")
     os.replace(built, final)
     return final

@@ -1,5 +1,4 @@
-"""Terminal rendering: the verification table and the derivation, as plain strings (Rich markup
-is rendered by the CLI; these functions are pure)."""
+"""Terminal rendering: the verification table and the derivation, as plain strings (pure)."""
 
 from __future__ import annotations
 
@@ -8,6 +7,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from derive import LOSSES
 from derive.derivation import Derivation
 from reports.math_print import partial_text, text
 from verify import VerifyRun
@@ -24,23 +24,16 @@ def _render(*renderables: object, width: int = 120) -> str:
 
 
 def verify_table(run: VerifyRun) -> Table:
-    table = Table(title=f"derivcheck — {run.network.describe()}", title_justify="left", expand=False)
-    for column in (
-        "identity",
-        "formula",
-        "generic f, ℓ",
-        run.network.activation + ", " + run.network.loss,
-        "witnesses",
-        "max abs err",
-        "pass",
-    ):
+    net = run.network
+    table = Table(title=f"derivcheck — {net.describe()}", title_justify="left", expand=False)
+    for column in ("identity", "formula", "generic f, ℓ", f"{net.activation}, {net.loss}", "witnesses",
+                   "max abs err", "pass"):  # fmt: skip
         table.add_column(column, justify="right" if column == "max abs err" else "left")
     for r in run.results:
-        formula = r.proof.identity.text.split(" = ", 1)[1]
         ok_witnesses = [n for n, w in r.per_witness.items() if w.error is None]
         table.add_row(
             r.identity,
-            formula,
+            r.proof.identity.formula_text,
             Text(r.generic_proof.status, style=_STATUS_STYLE[r.generic_proof.status]),
             Text(r.proof.status, style=_STATUS_STYLE[r.proof.status]),
             " · ".join(ok_witnesses),
@@ -50,20 +43,60 @@ def verify_table(run: VerifyRun) -> Table:
     return table
 
 
+def conventions(run: VerifyRun) -> list[str]:
+    """The choices a reader needs to read the numbers: batch reduction, stand-ins."""
+    net = run.network
+    lines = []
+    if net.batch > 1:
+        scale = "1/B" if net.reduction == "mean" else "no 1/B"
+        lines.append(
+            f"mini-batch: B = {net.batch} examples as columns (A_l, Z_l are n_l × B); L = the "
+            f"{net.reduction} of the per-example losses ({scale}); Δ_l holds the per-example δ_l, so "
+            f"dL/dW_l = {'(1/B) ' if net.reduction == 'mean' else ''}Δ_(l+1) A_lᵀ"
+        )
+    if net.numeric.loss != net.loss:
+        lines.append(
+            f"loss {net.loss}: proved for an undefined ℓ; the numeric witnesses need numbers and used "
+            f"{net.numeric.loss} ({LOSSES[net.numeric.loss].convention})"
+        )
+    return lines
+
+
 def verify_details(run: VerifyRun) -> list[str]:
     """The lines under the table: run facts, then anything that went wrong, named."""
+    net = run.network
     lines = [
-        f"network: sizes {','.join(map(str, run.network.sizes))} (W_1 is "
-        f"{run.network.sizes[1]}×{run.network.sizes[0]}), activation {run.network.activation}, "
-        f"loss {run.network.loss}",
+        f"network: sizes {','.join(map(str, net.sizes))} (W_1 is {net.sizes[1]}×{net.sizes[0]}), "
+        f"activation {net.activation}, loss {net.loss}",
+        *conventions(run),
         f"points: {run.points:,} (seed {run.seed}), float64; tolerance: {run.tolerance}",
         "forward passes: "
         + ("agree" if run.forward.passed else f"DISAGREE — {run.forward.mismatch}")
         + f" (max abs err {run.forward.max_abs_err:.1e})",
     ]
+    scopes = sorted({r.generic_proof.scope for r in run.results})
+    if net.depth > 1:
+        lines.append(
+            "generic proofs: each layer's identities on layers l, l+1 with an undefined ℓ(z_(l+1)) standing "
+            "for the loss and all later layers (" + "; ".join(scopes) + ")"
+        )
+    for name, why in run.skipped.items():
+        lines.append(f"witness {name}: {why}")
+    if k := run.kinks:
+        lines.append(
+            f"kinks: {k.points:,} points have an input exactly on the kink of {net.activation}; there each "
+            f"witness follows its convention ({', '.join(f'{w} {c}' for w, c in k.conventions.items())})"
+            + (
+                "; they agree even there"
+                if k.agree
+                else f" and agree up to convention (largest difference {k.max_abs_err:.2g}; not a failure)"
+            )
+        )
+    if skipped := next((r.proof for r in run.results if r.proof.status == "skipped"), None):
+        lines.append(f"concrete proofs: {skipped.reason} (the generic proofs and the numbers still stand)")
     for r in run.results:
         for proof in (r.generic_proof, r.proof):
-            if proof.status != "proved":
+            if proof.status in ("refuted", "undecided"):
                 lines.append(f"{r.identity} [{proof.scope}]: {proof.status} — {proof.reason}")
                 if cx := proof.counterexample:
                     lines.append(
@@ -78,14 +111,16 @@ def verify_details(run: VerifyRun) -> list[str]:
                 f"{r.identity}: witnesses disagree at point {cx.point}, entry {cx.entry}: {values}"
                 + (f" — off: {', '.join(cx.blamed)}" if cx.blamed else "")
             )
-    lines.append(
-        "result: "
-        + (
-            "all identities proved and all three witnesses agree"
-            if run.passed
-            else "a check FAILED (see above)"
-        )
+    some_skipped = run.skipped or any(
+        "skipped" in (r.proof.status, r.generic_proof.status) for r in run.results
     )
+    if not run.passed:
+        verdict = "a check FAILED (see above)"
+    elif some_skipped:
+        verdict = "every identity proved where SymPy's budget allows, and all witnesses that ran agree"
+    else:
+        verdict = "all identities proved and all witnesses agree"
+    lines.append(f"result: {verdict}")
     return lines
 
 
@@ -93,23 +128,30 @@ def render_verify(run: VerifyRun) -> str:
     return _render(verify_table(run)) + "\n".join(verify_details(run)) + "\n"
 
 
+MAX_PRINTED = (8, 6)  # rows, cols of a matrix printed in the terminal
+
+
 def render_derivation(d: Derivation) -> str:
-    out = [f"derivcheck derive — {d.network.describe()}", ""]
-    depth = d.network.depth
-    out.append(
-        "forward:  z_{l+1} = W_l a_l + b_l,  a_l = f(z_l),  L = ℓ(z_L),  δ_l = ∂L/∂z_l"
-        + (f"   (l = 1 … {depth + 1})" if depth > 1 else "")
-    )
+    net = d.network
+    out = [f"derivcheck derive — {net.describe()}", ""]
+    out.append("forward:  z_{l+1} = W_l a_l + b_l,  a_l = f(z_l),  L = ℓ(z_L),  δ_l = ∂L/∂z_l")
+    if net.batch > 1:
+        out.append(
+            f"batch:    B = {net.batch} examples as columns (index e); Δ_l = per-example δ_l side by side"
+        )
     for step in d.steps:
         i = step.identity
-        rows, cols = step.derived.shape
-        out += [
-            "",
-            i.text,
-            f"  entry-wise:   {partial_text(step.entry_target)} = {text(step.entry_formula)}",
-            f"  SymPy, entry by entry ({rows}×{cols}, generic f and ℓ):",
-            *("    " + line for line in sp.pretty(step.derived, use_unicode=True).splitlines()),
-        ]
+        out += ["", i.text]
+        formula = text(step.entry_formula) if step.entry_formula is not None else "(shapes do not fit)"
+        out.append(f"  entry-wise:   {partial_text(step.entry_target)} = {formula}")
+        if step.derived is not None:
+            rows, cols = step.derived.shape
+            scope = step.generic.scope
+            if rows <= MAX_PRINTED[0] and cols <= MAX_PRINTED[1]:
+                out.append(f"  SymPy, entry by entry ({rows}×{cols}, {scope}):")
+                out += ["    " + line for line in sp.pretty(step.derived, use_unicode=True).splitlines()]
+            else:
+                out.append(f"  SymPy, entry by entry ({rows}×{cols}, {scope}): not printed (large)")
         for proof in (step.generic, step.concrete):
             out.append(f"  {proof.scope}: {proof.status} — {proof.reason}")
     return "\n".join(out)
