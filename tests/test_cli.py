@@ -25,14 +25,22 @@ def test_verify_default_passes_and_shows_the_table():
         assert name in result.output
     assert "W1ᵀ δ2 ∘ f'(z1)" in result.output
     assert "sizes 4,3 (W_1 is 3×4)" in result.output and "seed 0" in result.output
-    assert "all identities proved and all three witnesses agree" in result.output
+    assert "all identities proved and all witnesses agree" in result.output
 
 
 def test_verify_json_shape(pair):
     result = run("verify", "--json", "--points", "100", "--activation", pair[0], "--loss", pair[1])
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert data["network"] == {"sizes": [4, 3], "activation": pair[0], "loss": pair[1]}
+    assert data["network"] == {
+        "sizes": [4, 3],
+        "activation": pair[0],
+        "loss": pair[1],
+        "batch": 1,
+        "reduction": "mean",
+        "slope": "1/100" if pair[0] == "leaky-relu" else None,
+        "numeric_loss": "mse" if pair[1] == "generic" else pair[1],
+    }
     assert data["seed"] == 0 and data["points"] == 100 and data["passed"] is True
     assert [i["name"] for i in data["identities"]] == ["dL/da1", "dL/dz1", "dL/dW1", "dL/db1"]
     for item in data["identities"]:
@@ -45,8 +53,8 @@ def test_verify_exits_1_when_a_check_disagrees(monkeypatch):
     from verify import numpy_backprop
     from verify.witnesses import jax_witness, numpy_witness, sympy_witness
 
-    def wrong(cache, weights, y, activation, loss):
-        grads = numpy_backprop.backward(cache, weights, y, activation, loss)
+    def wrong(*args):
+        grads = numpy_backprop.backward(*args)
         grads["dL/db1"] = -grads["dL/db1"]  # a sign slip in the hand-written code
         return grads
 
@@ -64,14 +72,26 @@ def test_verify_exits_1_when_a_check_disagrees(monkeypatch):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--activation", "sigmod"], "activation: expected one of: sigmoid, tanh; received 'sigmod'"),
-        (["--loss", "hinge"], "loss: expected one of: mse, softmax-ce; received 'hinge'"),
+        (
+            ["--activation", "sigmod"],
+            "activation: expected one of: elu, gelu, gelu-tanh, identity, leaky-relu, relu, sigmoid, silu, "
+            "softplus, tanh; received 'sigmod'",
+        ),
+        (["--loss", "hinge"], "loss: expected one of: bce, generic, mse, softmax-ce; received 'hinge'"),
+        (["--batch", "0"], "batch: expected an integer from 1 to 1024; received 0"),
+        (["--batch", "5000"], "batch: expected an integer from 1 to 1024; received 5000"),
+        (["--reduction", "median"], "reduction: expected one of: mean, sum; received 'median'"),
+        (["--slope", "2"], "slope: expected a number between 0 and 1 (exclusive), e.g. 0.01; received '2'"),
+        (["--slope", "0"], "slope: expected a number between 0 and 1 (exclusive)"),
+        (["--slope", "abc"], "slope: expected a decimal or fraction between 0 and 1, such as 0.01 or 1/100"),
+        (["--slope", "1/0"], "slope: expected a fraction with a non-zero denominator; received '1/0'"),
+        (["--sizes", "1024,1024"], "points: expected at most"),
         (["--sizes", "4,x"], "sizes: expected comma-separated positive integers"),
         (["--sizes", "4,0"], "sizes: expected positive integers"),
-        (["--sizes", "4"], "sizes: expected between 2 and 8 layer widths; received '4'"),
-        (["--sizes", "4,5000"], "sizes: expected widths from 1 to 1024"),
-        (["--points", "0"], "points: expected an integer from 1 to 1,000,000; received 0"),
-        (["--points", "2000001"], "points: expected an integer from 1 to 1,000,000"),
+        (["--sizes", "4"], "sizes: expected between 2 and 12 layer widths; received '4'"),
+        (["--sizes", "4,5000"], "sizes: expected widths from 1 to 4096"),
+        (["--points", "0"], "points: expected an integer from 1 to 10,000,000; received 0"),
+        (["--points", "20000001"], "points: expected an integer from 1 to 10,000,000"),
         (["--points", "many"], "Invalid value for '--points'"),
         (["--seed", "-3"], "seed: expected an integer from 0 to 2^63 − 1; received -3"),
         (["--seed", "x"], "Invalid value for '--seed'"),
@@ -93,7 +113,9 @@ def test_bad_input_exits_2_with_one_clear_line(args, message):
     assert "Traceback" not in result.output
 
 
-@pytest.mark.parametrize("args", [["--activation", "relu"], ["--sizes", ",,"], ["--loss", ""]])
+@pytest.mark.parametrize(
+    "args", [["--activation", "swish"], ["--sizes", ",,"], ["--loss", ""], ["--batch", "0"]]
+)
 def test_derive_bad_input_exits_2(args):
     result = run("derive", *args)
     assert result.exit_code == 2 and "derivcheck: error:" in result.output
@@ -104,8 +126,49 @@ def test_derive_prints_entrywise_rules_and_matrices():
     assert result.exit_code == 0, result.output
     assert "∂L/∂w_ij = a_1j δ_2i" in result.output
     assert "∂L/∂a_1j = Σ_i (δ_2i w_ij)" in result.output
-    assert "SymPy, entry by entry (3×4, generic f and ℓ)" in result.output
+    assert "SymPy, entry by entry (3×4, generic f, generic ℓ(z_2)):" in result.output
     assert result.output.count("proved") == 8
+
+
+def test_new_options_run_end_to_end():
+    result = run(
+        "verify",
+        "--sizes",
+        "3,4,2",
+        "--activation",
+        "leaky-relu",
+        "--slope",
+        "1/10",
+        "--loss",
+        "bce",
+        "--batch",
+        "2",
+        "--reduction",
+        "sum",
+        "--points",
+        "50",
+        "--json",
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["network"]["slope"] == "1/10" and data["network"]["batch"] == 2
+    assert [i["name"] for i in data["identities"]][-4:] == ["dL/da2", "dL/dz2", "dL/dW2", "dL/db2"]
+    assert data["identities"][2]["formula"] == "Δ2 A1ᵀ"
+
+
+def test_include_kinks_and_generic_loss_say_what_they_did():
+    kinks = run("verify", "--activation", "relu", "--include-kinks", "--points", "100")
+    assert kinks.exit_code == 0, kinks.output
+    assert "sympy f'(0) = 1/2, numpy f'(0) = 0, jax f'(0) = 0" in kinks.output
+    generic = run("verify", "--loss", "generic", "--points", "50")
+    assert generic.exit_code == 0 and "the numeric witnesses need numbers and used mse" in generic.output
+
+
+def test_deep_network_says_what_was_skipped():
+    result = run("verify", "--sizes", "8,16,16,4", "--points", "50")
+    assert result.exit_code == 0, result.output
+    assert "witness sympy: skipped (size)" in result.output
+    assert "concrete proofs: skipped (size)" in result.output
 
 
 def test_derive_latex():
@@ -125,6 +188,8 @@ def test_console_script_help_and_error():
         [SCRIPT, "verify", "--activation", "nope"], capture_output=True, text=True, check=False
     )
     assert bad.returncode == 2
-    assert bad.stderr.strip().splitlines() == [
-        "derivcheck: error: activation: expected one of: sigmoid, tanh; received 'nope'"
-    ]
+    (line,) = bad.stderr.strip().splitlines()
+    assert (
+        line.startswith("derivcheck: error: activation: expected one of: elu, gelu,")
+        and "received 'nope'" in line
+    )

@@ -5,7 +5,8 @@ from functools import partial
 
 import numpy as np
 import pytest
-from variants import FORMULA_VARIANTS, NUMPY_VARIANTS, variant_identity
+from conftest import ALL_PAIRS
+from variants import BATCH_VARIANTS, FORMULA_VARIANTS, NUMPY_VARIANTS, B, variant_identity
 
 from derive import Network, Var, seed_identities
 from verify import numpy_backprop, sample, verify
@@ -15,7 +16,17 @@ POINTS = 64
 
 
 def test_all_three_witnesses_agree_for_every_pair(pair):
-    run = verify(Network(activation=pair[0], loss=pair[1]), points=500, seed=1)
+    _witnesses_agree(*pair)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("activation", "loss"), ALL_PAIRS, ids=[f"{act}-{loss}" for act, loss in ALL_PAIRS])
+def test_all_three_witnesses_agree_for_every_registered_pair(activation, loss):
+    _witnesses_agree(activation, loss)
+
+
+def _witnesses_agree(activation, loss):
+    run = verify(Network(activation=activation, loss=loss), points=500, seed=1)
     assert run.forward.passed, run.forward.mismatch
     assert run.passed
     for r in run.results:
@@ -42,8 +53,8 @@ def test_wrong_formula_is_rejected_numerically(name, slip, formula, same_shape):
 
 
 def _mutant_backward(name, wrong):
-    def backward(cache, weights, y, activation, loss):
-        grads = numpy_backprop.backward(cache, weights, y, activation, loss)
+    def backward(cache, weights, y, activation, *args):
+        grads = numpy_backprop.backward(cache, weights, y, activation, *args)
         _, f_prime = numpy_backprop.ACTIVATIONS[activation]
         grads[name] = wrong(cache, weights[0], grads["dL/db1"], f_prime)  # dL/db1 = delta2
         return grads
@@ -70,8 +81,8 @@ def test_wrong_numpy_code_is_rejected_and_blamed(name, slip, wrong):
 
 
 def test_forward_mismatch_is_reported_as_such_and_names_the_witness():
-    def typo_forward(z1, weights, biases, y, activation, loss):
-        cache = numpy_backprop.forward(z1, weights, biases, y, activation, loss)
+    def typo_forward(z1, weights, biases, y, *args):
+        cache = numpy_backprop.forward(z1, weights, biases, y, *args)
         cache["a1"] = 1.0 / (1.0 + np.exp(z1))  # sigmoid with the sign of z lost
         return cache
 
@@ -86,8 +97,8 @@ def test_forward_mismatch_is_reported_as_such_and_names_the_witness():
 
 @pytest.mark.parametrize("size", [1e-11, 1e-13])
 def test_tolerance_is_tight_enough_to_catch_tiny_errors(size):
-    def nudged(cache, weights, y, activation, loss):
-        grads = numpy_backprop.backward(cache, weights, y, activation, loss)
+    def nudged(*args):
+        grads = numpy_backprop.backward(*args)
         grads["dL/dW1"] = grads["dL/dW1"] + size
         return grads
 
@@ -101,8 +112,8 @@ def test_tolerance_is_tight_enough_to_catch_tiny_errors(size):
 def test_rounding_noise_is_not_a_false_alarm():
     rng = np.random.default_rng(7)
 
-    def noisy(cache, weights, y, activation, loss):
-        grads = numpy_backprop.backward(cache, weights, y, activation, loss)
+    def noisy(*args):
+        grads = numpy_backprop.backward(*args)
         # perturb every entry by up to 4 ulp, the size of honest rounding differences
         return {k: v + 4 * np.spacing(v) * rng.uniform(-1, 1, v.shape) for k, v in grads.items()}
 
@@ -128,14 +139,101 @@ def test_deeper_network_checks_every_layer():
     assert [r.identity for r in run.results] == [i.name for i in seed_identities(2)]
 
 
+def test_deep_network_beyond_the_budget_runs_numpy_and_jax():
+    run = verify(Network((8, 16, 16, 4), "silu", "softmax-ce"), 100)
+    assert run.passed
+    assert "sympy" in run.skipped and run.skipped["sympy"].startswith("skipped (size)")
+    assert len(run.results) == 12
+    for r in run.results:
+        assert set(r.per_witness) == {"numpy", "jax"}
+        assert r.generic_proof.status == "proved" and r.proof.status == "skipped"
+
+
+@pytest.mark.parametrize(("reduction", "batch"), [("mean", 4), ("sum", 3)])
+def test_batches_agree(reduction, batch):
+    run = verify(Network((4, 3), "elu", "bce", batch=batch, reduction=reduction), 200)
+    assert run.passed, [(r.identity, r.max_abs_err) for r in run.results]
+
+
+@pytest.mark.parametrize(
+    ("name", "target", "slip", "formula"), BATCH_VARIANTS, ids=[v[2] for v in BATCH_VARIANTS]
+)
+def test_wrong_batch_formula_is_rejected_numerically(name, target, slip, formula):
+    from derive.identities import Identity
+
+    run = verify(Network((4, 3), batch=B), POINTS, identities=[Identity(name, target, formula, batched=True)])
+    (r,) = run.results
+    assert not r.passed
+    if r.per_witness["sympy"].error is None:
+        assert r.counterexample.blamed == ("sympy",)
+
+
+def test_numpy_forgetting_one_over_b_is_caught():
+    def no_mean(cache, weights, y, activation, loss, slope, reduction):
+        return numpy_backprop.backward(cache, weights, y, activation, loss, slope, "sum")
+
+    run = verify(
+        Network(batch=4),
+        POINTS,
+        witnesses=(sympy_witness, partial(numpy_witness, backward=no_mean), jax_witness),
+    )
+    assert not run.passed
+    assert all(r.counterexample.blamed == ("numpy",) for r in run.results)
+
+
+def test_kinks_are_avoided_by_default():
+    from verify.sampling import KINK_MARGIN
+
+    network = Network((4, 5, 3), "relu", "mse")
+    points = sample(network, 2000, 5)
+    cache = numpy_backprop.forward(points.z1, points.W, points.b, points.y, "relu", "mse")
+    for layer in (1, 2):
+        assert np.abs(cache[f"z{layer}"]).min() >= KINK_MARGIN
+    assert not points.at_kink.any()
+
+
+@pytest.mark.parametrize("activation", ["relu", "leaky-relu"])
+def test_kinks_on_request_are_reported_as_conventions_not_failures(activation):
+    run = verify(Network(activation=activation), 200, include_kinks=True)
+    assert run.passed
+    k = run.kinks
+    assert k.points == 100 and not k.agree and k.max_abs_err > 0.1
+    expected = {"relu": ("1/2", "0", "0"), "leaky-relu": ("101/200", "0.01", "1")}[activation]
+    assert [k.conventions[w] for w in ("sympy", "numpy", "jax")] == [f"f'(0) = {v}" for v in expected]
+    assert any(r.at_kinks for r in run.results)
+
+
+def test_a_wrong_formula_is_still_caught_when_kinks_are_included():
+    run = verify(
+        Network(activation="relu"),
+        200,
+        include_kinks=True,
+        identities=[variant_identity("dL/dz1", FORMULA_VARIANTS[4][2])],
+    )  # missing f'
+    assert not run.passed
+
+
+def test_generic_loss_runs_the_numbers_with_its_stand_in():
+    run = verify(Network(loss="generic"), 100)
+    assert run.passed
+    assert all(r.proof.scope == "sigmoid, generic ℓ(z_2)" for r in run.results)
+
+
+def test_memory_guard():
+    from derive import InputError
+
+    with pytest.raises(InputError, match="points: expected at most"):
+        sample(Network((1024, 1024)), 1000, 0)
+
+
 @pytest.mark.parametrize("numpy_factor", [2.0, 3.0])
 def test_blame_goes_to_every_witness_that_differs_from_the_oracle(numpy_factor):
     """SymPy evaluates a wrong claim (2 δ2) and NumPy is miscoded too: agreeing with each other
     must not shift the blame onto jax.grad."""
     from derive.formula import Scale
 
-    def scaled(cache, weights, y, activation, loss):
-        grads = numpy_backprop.backward(cache, weights, y, activation, loss)
+    def scaled(*args):
+        grads = numpy_backprop.backward(*args)
         grads["dL/db1"] = numpy_factor * grads["dL/db1"]
         return grads
 

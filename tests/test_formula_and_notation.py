@@ -5,9 +5,10 @@ from fractions import Fraction
 import pytest
 import sympy as sp
 
-from derive import Network, seed_identities
+from derive import Network, network_identities, prove
 from derive.formula import (
     Add,
+    Dims,
     FPrime,
     Hadamard,
     MatMul,
@@ -19,9 +20,8 @@ from derive.formula import (
     to_latex,
     to_text,
 )
-from derive.model import setting
 from derive.notation import display_symbols, entrywise, readable
-from derive.proof import prove
+from derive.symbols import network_symbols
 
 W, a1, z1, d2 = Var("W", 1), Var("a", 1), Var("z", 1), Var("delta", 2)
 
@@ -30,8 +30,8 @@ def test_matrix_product_binds_tighter_than_hadamard():
     seed = Hadamard(MatMul(Transpose(W), d2), FPrime(z1))
     assert to_text(seed) == "W1ᵀ δ2 ∘ f'(z1)"
     assert to_latex(seed) == r"W_{1}^{T} \delta_{2} \circ f'\!\left(z_{1}\right)"
-    other = MatMul(Transpose(W), Hadamard(d2, d2))
-    assert to_text(other) == "W1ᵀ (δ2 ∘ δ2)"
+    assert to_text(MatMul(Transpose(W), Hadamard(d2, d2))) == "W1ᵀ (δ2 ∘ δ2)"
+    assert to_text(MatMul(d2, Transpose(a1)), batched=True) == "Δ2 A1ᵀ"
 
 
 def test_scalars_and_sums_render():
@@ -41,53 +41,52 @@ def test_scalars_and_sums_render():
 
 
 def test_shapes():
-    sizes = (4, 3)
-    assert shape(MatMul(d2, Transpose(a1)), sizes) == (3, 4)
-    assert shape(MatMul(Transpose(W), d2), sizes) == (4, 1)
+    dims = Dims((4, 3))
+    assert shape(MatMul(d2, Transpose(a1)), dims) == (3, 4)
+    assert shape(MatMul(Transpose(W), d2), dims) == (4, 1)
     with pytest.raises(ShapeMismatch, match="3×4 and 3×1"):
-        shape(MatMul(W, d2), sizes)
+        shape(MatMul(W, d2), dims)
     with pytest.raises(ShapeMismatch, match="'∘' of 4×1 and 3×1"):
-        shape(Hadamard(a1, d2), sizes)
+        shape(Hadamard(a1, d2), dims)
     with pytest.raises(ShapeMismatch, match="layer 3 does not exist"):
-        shape(Var("delta", 3), sizes)
+        shape(Var("delta", 3), dims)
+    batch = Dims((4, 3), 1, 5)
+    assert shape(MatMul(d2, Transpose(a1)), batch) == (3, 4)  # Δ2 A1ᵀ sums over the 5 examples
+    assert shape(Var("a", 1), batch) == (4, 5)
 
 
-@pytest.mark.parametrize("sizes", [(4, 3), (2, 3, 2), (4, 1), (1, 4), (1, 1)])
-def test_entrywise_rule_matches_every_entry_of_the_formula(sizes):
+def _entry_symbol(indexed: sp.Indexed, key) -> sp.Symbol:
+    """The display symbol of an index-form entry such as delta_2[1] or w1[2, 3]."""
+    s, d = network_symbols(key), display_symbols(key)
+    name, idx = str(indexed.base.label), [int(k) - 1 for k in indexed.indices]
+    if name.startswith("w"):
+        return s.W[s.at(int(name[1:] or key.first_layer))][idx[0], idx[1]]
+    kind, layer = name.split("_")
+    table = {"a": d.a, "z": d.z, "delta": d.delta, "b": s.b}[kind][s.at(int(layer))]
+    return table[idx[0], idx[1]] if len(idx) == 2 else table[idx[0]]
+
+
+@pytest.mark.parametrize(
+    ("sizes", "batch"), [((4, 3), 1), ((2, 3, 2), 1), ((4, 1), 1), ((1, 4), 1), ((1, 1), 1), ((3, 2), 2)]
+)
+def test_entrywise_rule_matches_every_entry_of_the_formula(sizes, batch):
     """The printed index form, evaluated at each index, is the formula's matrix entry."""
-    network = Network(sizes)
-    key = setting(network, generic=True)
-    d = display_symbols(sizes)
-    from derive.symbols import network_symbols
-
-    s = network_symbols(sizes)
-    for identity in seed_identities(network.depth):
+    network = Network(sizes, batch=batch)
+    i, j, e = sp.symbols("i j e", integer=True, positive=True)
+    for identity in network_identities(network):
         proof = prove(identity, network, generic=True)
+        key = proof.setting  # the slice of layers l, l+1
         keep = identity.target.layer if identity.target.kind == "z" else None  # as the report does
         assembled = readable(proof.claimed, key, keep)
-        target, rule = entrywise(identity, sizes)
-        i, j = sp.symbols("i j", integer=True, positive=True)
-        free = {x for x in rule.free_symbols if x in (i, j)}
-        assert free == {x for x in target.free_symbols if x in (i, j)}, (identity.name, target, rule)
+        target, rule = entrywise(identity, Dims(sizes, 1, batch), layered=network.depth > 1)
+        free = {x for x in rule.free_symbols if x in (i, j, e)}
+        assert free == {x for x in target.free_symbols if x in (i, j, e)}, (identity.name, target, rule)
         rows, cols = assembled.shape
         for r in range(rows):
             for c in range(cols):
-                index = (
-                    {i: r + 1, j: c + 1}
-                    if identity.target.kind == "W"
-                    else ({i: r + 1} if identity.target.kind == "b" else {j: r + 1})
+                index = {"W": {i: r + 1, j: c + 1}, "b": {i: r + 1}}.get(
+                    identity.target.kind, {j: r + 1, e: c + 1}
                 )
                 value = rule.subs(index).doit()
-
-                def concrete(x):
-                    name = str(x.base.label)
-                    idx = [int(k) - 1 for k in x.indices]
-                    if name.startswith("w"):
-                        layer = int(name[1:] or 1)
-                        return s.W[layer - 1][idx[0], idx[1]]
-                    kind, layer = name.split("_")
-                    table = {"a": d.a, "z": d.z, "delta": d.delta, "b": s.b}[kind]
-                    return table[int(layer) - 1][idx[0]]
-
-                value = value.replace(lambda x: isinstance(x, sp.Indexed), concrete)
+                value = value.xreplace({x: _entry_symbol(x, key) for x in value.atoms(sp.Indexed)})
                 assert sp.expand(value - assembled[r, c]) == 0, (identity.name, r, c)

@@ -1,12 +1,14 @@
-"""SymPy proves the seed's identities and refutes every wrong variant."""
+"""SymPy proves the seed's identities, per layer and per batch, and refutes every wrong variant."""
 
 from fractions import Fraction
 
 import pytest
-from variants import FORMULA_VARIANTS, variant_identity
+from conftest import ALL_PAIRS
+from variants import BATCH_VARIANTS, FORMULA_VARIANTS, LAYER_VARIANTS, B, variant_identity
 
-from derive import Network, prove, seed_identities
-from derive.formula import MatMul, Transpose, Var
+from derive import Network, network_identities, prove, seed_identities
+from derive.dimension_free import dimension_free_proofs, prove_dimension_free
+from derive.formula import FPrime, Hadamard, MatMul, Scale, Transpose, Var
 from derive.identities import Identity
 
 
@@ -14,22 +16,75 @@ from derive.identities import Identity
 def test_generic_proof_holds_for_every_activation_and_loss(identity):
     proof = prove(identity, Network(), generic=True)
     assert proof.status == "proved", proof.reason
-    assert proof.scope.startswith("generic")
+    assert proof.scope == "generic f, generic ℓ(z_2)"
     assert all(e == 0 for e in proof.residual.applyfunc(lambda e: e.expand()))
 
 
-def test_concrete_proofs_for_every_registered_pair(pair):
-    network = Network(activation=pair[0], loss=pair[1])
+def _concrete_proofs_hold(activation, loss):
+    network = Network(activation=activation, loss=loss)
     for identity in seed_identities():
         proof = prove(identity, network, generic=False)
         assert proof.status == "proved", (identity.name, proof.reason)
-        assert proof.scope == f"{pair[0]}, {pair[1]}"
+        assert proof.scope.startswith(activation)
+
+
+def test_concrete_proofs_for_registered_pairs(pair):
+    _concrete_proofs_hold(*pair)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("activation", "loss"), ALL_PAIRS, ids=[f"{act}-{loss}" for act, loss in ALL_PAIRS])
+def test_concrete_proofs_for_every_registered_pair(activation, loss):
+    _concrete_proofs_hold(activation, loss)
 
 
 def test_identities_hold_for_other_sizes():
     network = Network((2, 5), "tanh", "softmax-ce")
     for identity in seed_identities():
         assert prove(identity, network, generic=True).status == "proved"
+        assert prove(identity, network, generic=False).status == "proved"
+
+
+def test_deep_network_every_layer_generic_and_concrete():
+    network = Network((3, 4, 2), "softplus", "bce")
+    identities = network_identities(network)
+    assert [i.name for i in identities][4:] == ["dL/da2", "dL/dz2", "dL/dW2", "dL/db2"]
+    for identity in identities:
+        generic = prove(identity, network, generic=True)
+        assert generic.status == "proved", (identity.name, generic.reason)
+        assert generic.scope == f"generic f, generic ℓ(z_{identity.target.layer + 1})"  # the slice l, l+1
+        assert prove(identity, network, generic=False).status == "proved"
+
+
+def test_beyond_the_budget_the_concrete_proof_is_skipped_not_failed():
+    network = Network((8, 16, 16, 4), "relu", "mse")
+    identity = network_identities(network)[2]  # dL/dW1
+    concrete = prove(identity, network, generic=False)
+    assert concrete.status == "skipped" and concrete.method == "size"
+    assert "beyond the budget" in concrete.reason and concrete.derived is None
+    assert prove(identity, network, generic=True).status == "proved"  # the 8 × 16 slice
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_batch_identities(reduction):
+    network = Network((3, 2), "tanh", "softmax-ce", batch=B, reduction=reduction)
+    for identity in network_identities(network):
+        assert identity.batched
+        for generic in (True, False):
+            proof = prove(identity, network, generic=generic)
+            assert proof.status == "proved", (identity.name, generic, proof.reason)
+    texts = [i.formula_text for i in network_identities(network)]
+    if reduction == "mean":
+        assert texts == ["1/3 W1ᵀ Δ2", "1/3 (W1ᵀ Δ2 ∘ f'(Z1))", "1/3 Δ2 A1ᵀ", "1/3 Δ2 1"]
+    else:
+        assert texts == ["W1ᵀ Δ2", "W1ᵀ Δ2 ∘ f'(Z1)", "Δ2 A1ᵀ", "Δ2 1"]
+
+
+def test_generic_loss_with_a_concrete_activation():
+    network = Network(activation="gelu", loss="generic")
+    for identity in seed_identities():
+        proof = prove(identity, network, generic=False)
+        assert proof.status == "proved" and proof.scope == "gelu, generic ℓ(z_2)"
 
 
 @pytest.mark.parametrize("generic", [True, False], ids=["generic", "sigmoid-mse"])
@@ -48,6 +103,24 @@ def test_wrong_variant_is_refuted(name, slip, formula, same_shape, generic):
         assert cx.exact is generic
     else:
         assert proof.reason.startswith("shape error")
+
+
+@pytest.mark.parametrize("generic", [True, False], ids=["generic", "tanh-mse"])
+@pytest.mark.parametrize(
+    ("name", "target", "slip", "formula"), LAYER_VARIANTS, ids=[v[2] for v in LAYER_VARIANTS]
+)
+def test_wrong_per_layer_variant_is_refuted(name, target, slip, formula, generic):
+    proof = prove(Identity(name, target, formula), Network((3, 4, 2), "tanh", "mse"), generic=generic)
+    assert proof.status == "refuted", proof.reason
+
+
+@pytest.mark.parametrize("generic", [True, False], ids=["generic", "sigmoid-mse"])
+@pytest.mark.parametrize(
+    ("name", "target", "slip", "formula"), BATCH_VARIANTS, ids=[v[2] for v in BATCH_VARIANTS]
+)
+def test_wrong_batch_variant_is_refuted(name, target, slip, formula, generic):
+    proof = prove(Identity(name, target, formula, batched=True), Network((4, 3), batch=B), generic=generic)
+    assert proof.status == "refuted", proof.reason
 
 
 def test_every_identity_has_at_least_three_wrong_variants():
@@ -69,7 +142,7 @@ def test_generic_counterexample_is_exact_and_self_consistent():
 def test_true_identity_with_equal_arguments_written_differently_stays_proved(generic):
     """f' at (z1 + a1) ∘ (z1 - a1) and at z1 ∘ z1 - a1 ∘ a1 is one function at one point: a
     counterexample must not give it two values."""
-    from derive.formula import Add, FPrime, Hadamard, Scale
+    from derive.formula import Add
 
     z1, a1 = Var("z", 1), Var("a", 1)
     seed_rule = Hadamard(MatMul(Transpose(Var("W", 1)), Var("delta", 2)), FPrime(z1))
@@ -101,3 +174,10 @@ def test_all_zero_derivative_is_not_trusted(monkeypatch):
         prove_module._prove.cache_clear()
     assert proof.status == "undecided"
     assert "all-zero" in proof.reason
+
+
+def test_dimension_free_proofs_hold_and_wrong_variants_do_not():
+    assert [p.status for p in dimension_free_proofs()] == ["proved"] * 4
+    for name, _, formula, same_shape in FORMULA_VARIANTS:
+        if same_shape:
+            assert prove_dimension_free(variant_identity(name, formula)).status == "not proved", name

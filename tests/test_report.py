@@ -69,8 +69,8 @@ def test_report_of_a_failing_check_says_so(tmp_path, monkeypatch):
     from verify import numpy_backprop
     from verify.witnesses import jax_witness, numpy_witness, sympy_witness
 
-    def wrong(cache, weights, y, activation, loss):
-        grads = numpy_backprop.backward(cache, weights, y, activation, loss)
+    def wrong(cache, *args):
+        grads = numpy_backprop.backward(cache, *args)
         grads["dL/dW1"] = grads["dL/db1"] @ cache["z1"].mT  # z1 where a1 belongs
         return grads
 
@@ -159,3 +159,22 @@ def test_tex_escapes_outside_text():
 
 def test_every_string_exists_in_both_languages():
     assert STRINGS["en"].keys() == STRINGS["ko"].keys()
+
+
+@needs_tex
+def test_a_timed_out_latex_leaves_no_process_behind(tmp_path):
+    (tmp_path / "loop.tex").write_text("\\def\\x{\\x}\\x")
+    with pytest.raises(LatexError):
+        compile_pdf(tmp_path, "loop.tex", timeout=2)
+    left = subprocess.run(
+        ["pgrep", "-f", f"{tmp_path.name}|loop.tex"], capture_output=True, text=True, check=False
+    )
+    mine = [pid for pid in left.stdout.split() if str(tmp_path) in _cwd(pid)]
+    assert not mine
+
+
+def _cwd(pid: str) -> str:
+    try:
+        return os.readlink(f"/proc/{pid}/cwd")
+    except OSError:
+        return ""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from derive.formula import Add, FPrime, Hadamard, MatMul, Scale, Transpose, Var
+from derive.formula import Add, FPrime, Hadamard, MatMul, Ones, Scale, Transpose, Var
 from derive.identities import Identity
 
 W, a1, z1, b1 = Var("W", 1), Var("a", 1), Var("z", 1), Var("b", 1)
@@ -61,4 +61,42 @@ NUMPY_VARIANTS = [
     ("dL/db1", "f'(z2) twice", lambda c, W, d, fp: d * fp(c["z2"])),
     ("dL/db1", "sign flip", lambda c, W, d, fp: -d),
     ("dL/db1", "times 2", lambda c, W, d, fp: 2 * d),
+]
+
+
+# the per-layer identities of a deeper network (3 → 4 → 2): slips at layer 2 and across layers
+W2, a2, z2_, z3, delta3 = Var("W", 2), Var("a", 2), Var("z", 2), Var("z", 3), Var("delta", 3)
+LAYER_VARIANTS = [
+    (
+        "dL/dz2",
+        Var("z", 2),
+        "f' of the next layer, f'(z3)",
+        Hadamard(MatMul(Transpose(W2), delta3), FPrime(z3)),
+    ),
+    ("dL/dz2", Var("z", 2), "W of the wrong layer, W1ᵀ", Hadamard(MatMul(Transpose(W), delta3), FPrime(z2_))),
+    ("dL/dW2", W2, "a of the wrong layer, δ3 a1ᵀ", MatMul(delta3, Transpose(a1))),
+    ("dL/dW1", W, "δ of the wrong layer, δ3 a1ᵀ", MatMul(delta3, Transpose(a1))),
+    ("dL/db2", Var("b", 2), "δ of the layer itself, δ2", Var("delta", 2)),
+]
+
+# mini-batch identities (B = 3, mean): slips with the batch
+B = 3
+third = Fraction(1, B)
+BATCH_VARIANTS = [  # (identity name, target, slip, wrong formula)
+    ("dL/dW1", W, "1/B forgotten", MatMul(delta2, Transpose(a1))),
+    ("dL/db1", b1, "1/B forgotten", MatMul(delta2, Ones())),
+    (
+        "dL/db1",
+        b1,
+        "summed over the wrong axis (1ᵀ Δ2ᵀ)",
+        Scale(third, MatMul(Transpose(Ones()), Transpose(delta2))),
+    ),
+    ("dL/da1", a1, "1/B forgotten", MatMul(Transpose(W), delta2)),
+    (
+        "dL/dz1",
+        z1,
+        "1/B applied twice",
+        Scale(third * third, Hadamard(MatMul(Transpose(W), delta2), FPrime(z1))),
+    ),
+    ("dL/dW1", W, "1/B² instead of 1/B", Scale(third * third, MatMul(delta2, Transpose(a1)))),
 ]
