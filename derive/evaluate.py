@@ -6,7 +6,23 @@ from functools import cache
 
 import sympy as sp
 
-from derive.formula import Add, Dims, Formula, FPrime, Hadamard, MatMul, Ones, Scale, Transpose, Var, shape
+from derive.formula import (
+    Activate,
+    Add,
+    Diag,
+    Dims,
+    Formula,
+    FPrime,
+    Grad,
+    Hadamard,
+    MatMul,
+    Ones,
+    Scale,
+    SumAxis,
+    Transpose,
+    Var,
+    shape,
+)
 from derive.forward import derived_gradient, symbolic_forward
 from derive.model import Setting, model
 from derive.symbols import network_symbols
@@ -44,7 +60,7 @@ def quantity(key: Setting, var: Var) -> sp.ImmutableMatrix:
 def evaluate(formula: Formula, key: Setting) -> sp.ImmutableMatrix:
     """The matrix a formula stands for; `ShapeMismatch` (before any algebra) if it does not fit."""
     shape(formula, dims(key))
-    f_prime = model(key).f_prime
+    functions = model(key)
 
     def walk(node: Formula) -> sp.ImmutableMatrix:
         match node:
@@ -63,7 +79,17 @@ def evaluate(formula: Formula, key: Setting) -> sp.ImmutableMatrix:
             case Scale(factor, x):
                 return sp.Rational(factor.numerator, factor.denominator) * walk(x)
             case FPrime(x):
-                return walk(x).applyfunc(f_prime)
+                return walk(x).applyfunc(functions.f_prime)
+            case Activate(x):
+                return walk(x).applyfunc(functions.f)
+            case Grad(Var(kind, layer)):
+                return derived_gradient(key, kind, layer)  # SymPy's, entry by entry
+            case Diag(x):
+                return sp.ImmutableMatrix(sp.diag(*walk(x)))
+            case SumAxis(x, axis):
+                m = walk(x)
+                ones = sp.ones(m.shape[1], 1) if axis == 1 else sp.ones(1, m.shape[0])
+                return m * ones if axis == 1 else ones * m
         raise TypeError(f"not a formula node: {node!r}")
 
     return sp.ImmutableMatrix(walk(formula))

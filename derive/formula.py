@@ -73,7 +73,38 @@ class FPrime:
     operand: Formula
 
 
-Formula = Var | Ones | Transpose | MatMul | Hadamard | Add | Scale | FPrime
+@dataclass(frozen=True)
+class Activate:
+    """`f(x)`, the activation applied elementwise (`a_l = f(z_l)`)."""
+
+    operand: Formula
+
+
+@dataclass(frozen=True)
+class Grad:
+    """`∂L/∂X`, the true gradient of the loss w.r.t. `a_l`, `z_l`, `W_l` or `b_l` (what SymPy or
+    jax.grad computes, never a formula): in users' claims `∂L/∂z_2` stands for `δ_2`."""
+
+    target: Var
+
+
+@dataclass(frozen=True)
+class Diag:
+    """`diag(v)`: the n × n matrix with the column `v` on its diagonal."""
+
+    operand: Formula
+
+
+@dataclass(frozen=True)
+class SumAxis:
+    """NumPy's `x.sum(axis=k, keepdims=True)`: axis 1 sums each row (r × 1), axis 0 each column
+    (1 × c)."""
+
+    operand: Formula
+    axis: int
+
+
+Formula = Var | Ones | Transpose | MatMul | Hadamard | Add | Scale | FPrime | Activate | Grad | Diag | SumAxis
 
 
 class Dims(NamedTuple):
@@ -129,8 +160,18 @@ def shape(formula: Formula, dims: Dims) -> tuple[int, int]:
                     op = "∘" if isinstance(node, Hadamard) else "+"
                     raise ShapeMismatch(node, f"'{op}' of {s1[0]}×{s1[1]} and {s2[0]}×{s2[1]}")
                 return s1
-            case Scale(_, x) | FPrime(x):
+            case Scale(_, x) | FPrime(x) | Activate(x):
                 return walk(x)
+            case Grad(v):
+                return var_shape(v, dims)
+            case Diag(x):
+                r, c = walk(x)
+                if c != 1:
+                    raise ShapeMismatch(node, f"diag of a {r}×{c} matrix (expected a column)")
+                return (r, r)
+            case SumAxis(x, axis):
+                r, c = walk(x)
+                return (r, 1) if axis == 1 else (1, c)
         raise TypeError(f"not a formula node: {node!r}")
 
     return walk(formula)
@@ -143,7 +184,10 @@ def layers_of(formula: Formula) -> set[int]:
             return {layer, layer + 1} if kind in ("W", "b") else {layer}
         case Ones():
             return set()
-        case Transpose(x) | Scale(_, x) | FPrime(x):
+        case Grad(Var(kind, layer)):
+            # ∂L/∂X reaches from X's layer to the next one (W_l, b_l, a_l feed z_{l+1})
+            return {layer} if kind == "z" else {layer, layer + 1}
+        case Transpose(x) | Scale(_, x) | FPrime(x) | Activate(x) | Diag(x) | SumAxis(x, _):
             return layers_of(x)
         case MatMul(left, right) | Hadamard(left, right) | Add(left, right):
             return layers_of(left) | layers_of(right)
@@ -198,9 +242,22 @@ def _render(node: Formula, tex: bool, batched: bool) -> tuple[str, int]:
             if factor == -1:
                 return "-" + wrap(x, 3), 3
             return f"{_fraction(factor, tex)} {wrap(x, 3)}", 3
-        case FPrime(x):
+        case FPrime(x) | Activate(x):
             inner = _render(x, tex, batched)[0]
-            return (rf"f'\!\left({inner}\right)" if tex else f"f'({inner})"), 4
+            name = "f'" if isinstance(node, FPrime) else "f"
+            return (rf"{name}\!\left({inner}\right)" if tex else f"{name}({inner})"), 4
+        case Grad(Var(kind, layer) as v):
+            if tex:
+                return rf"\frac{{\partial L}}{{\partial {_render(v, tex, batched)[0]}}}", 4
+            return f"dL/d{(_TEXT_BATCH if batched else _TEXT_BASE)[kind]}{layer}", 4
+        case Diag(x):
+            inner = _render(x, tex, batched)[0]
+            return (rf"\operatorname{{diag}}\!\left({inner}\right)" if tex else f"diag({inner})"), 4
+        case SumAxis(x, axis):
+            inner = _render(x, tex, batched)[0]
+            if tex:
+                return rf"\operatorname{{sum}}_{{\mathrm{{axis}}={axis}}}\!\left({inner}\right)", 4
+            return f"sum({inner}, axis={axis})", 4
     raise TypeError(f"not a formula node: {node!r}")
 
 

@@ -20,15 +20,21 @@ _TEX_VAR_BATCH = {"a": "A", "z": "Z", "W": "W", "b": "b"}
 @dataclass(frozen=True)
 class Identity:
     """A claim `dL/d<target> = <formula>`, e.g. `dL/dW1 = δ2 a1ᵀ`; `batched` renders per-example
-    quantities as matrices (`A`, `Z`, `Δ`)."""
+    quantities as matrices (`A`, `Z`, `Δ`).
+
+    `lhs`, when given, replaces the true gradient on the left (a link `B = C` of a user's chain
+    `δ_1 = B = C`); `target` is then the variable the chain is about."""
 
     name: str
     target: Var
     formula: Formula
     batched: bool = False
+    lhs: Formula | None = None
 
     @property
     def latex(self) -> str:
+        if self.lhs is not None:
+            return f"{to_latex(self.lhs, self.batched)} = {to_latex(self.formula, self.batched)}"
         t = self.target
         base = (_TEX_VAR_BATCH if self.batched else _TEX_VAR)[t.kind]
         lhs = rf"\frac{{\partial L}}{{\partial {base}_{{{t.layer}}}}}"
@@ -36,6 +42,8 @@ class Identity:
 
     @property
     def text(self) -> str:
+        if self.lhs is not None:
+            return f"{to_text(self.lhs, self.batched)} = {self.formula_text}"
         return f"{self.name} = {self.formula_text}"
 
     @property

@@ -74,6 +74,8 @@ def proof_setting(identity: Identity, network: Network, generic: bool) -> Settin
         return setting(network, generic=False)
     t = identity.target
     touched = layers_of(identity.formula) | {t.layer, t.layer + 1}
+    if identity.lhs is not None:
+        touched |= layers_of(identity.lhs)
     first = min(touched)
     last = min(max(touched), len(network.sizes))
     return slice_setting(network, max(first, 1), last)
@@ -90,7 +92,16 @@ def _prove(identity: Identity, key: Setting) -> Proof:
     scope = model(key).scope
     if reason := over_budget(key):
         return Proof(identity, scope, "skipped", "size", f"skipped (size): {reason}", None, setting=key)
-    derived = derived_gradient(key, t.kind, t.layer)
+    if identity.lhs is None:
+        derived = derived_gradient(key, t.kind, t.layer)
+    else:  # a link of a chain: its left side, evaluated (true gradients by SymPy)
+        try:
+            shape(identity.lhs, dims(key))
+        except ShapeMismatch as e:
+            return Proof(
+                identity, scope, "refuted", "shape", f"shape error (left side): {e}", None, setting=key
+            )
+        derived = evaluate(identity.lhs, key)
 
     def verdict(status: str, method: str, reason: str, **matrices: object) -> Proof:
         return Proof(identity, scope, status, method, reason, derived, setting=key, **matrices)
@@ -108,7 +119,8 @@ def _prove(identity: Identity, key: Setting) -> Proof:
             "refuted",
             "shape",
             f"shape error: the formula is {rows}×{cols} but "
-            f"{identity.name} is {derived.shape[0]}×{derived.shape[1]}",
+            f"{identity.name if identity.lhs is None else 'the left side'} is "
+            f"{derived.shape[0]}×{derived.shape[1]}",
         )
     claimed = evaluate(identity.formula, key)
     residual = sp.ImmutableMatrix(derived - claimed)

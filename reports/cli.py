@@ -1,4 +1,4 @@
-"""The `derivcheck` command line: `verify`, `derive`, `report`.
+"""The `derivcheck` command line: `verify`, `derive`, `report`, `check`.
 
 Exit codes: 0 everything agrees, 1 a check disagrees (a finding), 2 bad usage or input.
 Heavy libraries (SymPy, JAX) are imported inside commands, so `--help` stays fast.
@@ -180,6 +180,72 @@ def report(
     typer.echo(render_verify(run), nl=False)
     typer.echo("wrote: " + ", ".join(str(p) for p in written))
     raise typer.Exit(0 if run.passed else 1)
+
+
+def _options(**given: object) -> dict:
+    """The network options given on the command line (None: not given), parsed."""
+    from derive import parse_sizes, parse_slope
+
+    options = {k: v for k, v in given.items() if v is not None}
+    if "sizes" in options:
+        options["sizes"] = parse_sizes(options["sizes"])
+    if "slope" in options:
+        options["slope"] = parse_slope(options["slope"])
+    return options
+
+
+def _check(file: Path, options: dict, points: int, seed: int):
+    from derive.claims_file import load
+    from verify.claim_check import check_document
+    from verify.sampling import check_size
+
+    document = load(file, options)
+    check_size(document.network.numeric, points)
+    return check_document(document, points, seed)
+
+
+ClaimsFile = Annotated[
+    Path,
+    typer.Argument(
+        help="A Markdown or LaTeX document (every \\frac{\\partial L}{\\partial X} = … is a claim) "
+        "or a TOML claims file.",
+        show_default=False,
+    ),
+]
+
+
+@app.command()
+def check(
+    file: ClaimsFile,
+    activation: Annotated[str | None, Activation.__metadata__[0]] = None,
+    loss: Annotated[str | None, Loss.__metadata__[0]] = None,
+    sizes: Annotated[str | None, Sizes.__metadata__[0]] = None,
+    batch: Annotated[int | None, Batch.__metadata__[0]] = None,
+    reduction: Annotated[str | None, Reduction.__metadata__[0]] = None,
+    slope: Annotated[str | None, Slope.__metadata__[0]] = None,
+    points: PointsOpt = 1000,
+    seed: Seed = 0,
+    json: Json = False,
+) -> None:
+    """Check your own derivation: every gradient claim in FILE, proved or refuted, with the likely slip.
+
+    Options given here win over a claims file's [network] table; the defaults are the seed's
+    network (4,3, sigmoid, mse).
+    """
+    with _input_errors():
+        options = _options(
+            activation=activation, loss=loss, sizes=sizes, batch=batch, reduction=reduction, slope=slope
+        )
+        run = _check(file, options, points, seed)
+    if json:
+        from reports.claims_json import render_check_json
+
+        typer.echo(render_check_json(run))
+    else:
+        from reports.claims_terminal import render_check
+
+        typer.echo(render_check(run), nl=False)
+    raise typer.Exit(run.exit_code)
 
 
 def main() -> None:

@@ -91,4 +91,5 @@ def gradients(
         grads[f"dL/db{layer}"] = np.asarray(gb)[..., None]
         grads[f"dL/da{layer}"] = np.asarray(g_a[layer - 1])
         grads[f"dL/dz{layer}"] = np.asarray(g_z[layer - 1])
+    grads[f"dL/dz{len(g_z)}"] = np.asarray(g_z[-1])  # δ_L of the last layer
     return forward, grads

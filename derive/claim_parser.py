@@ -1,0 +1,139 @@
+"""Parse a user's equation — LaTeX or NumPy-style plain text — into lark trees, one per side.
+
+Two grammars (`derive/grammars/*.lark`, LALR, so parsing is linear in the length of the text):
+LaTeX as backprop notes write it, and the expressions a person codes in NumPy. User text is only
+ever parsed, never evaluated. A problem is a `ClaimSyntaxError` that knows where it is and what
+was expected there, and can draw a caret under it.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from importlib.resources import files
+
+from lark import Lark, Token, Tree
+from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
+
+MAX_EQUATION_CHARS = 2_000  # one equation; longer text is not a claim anyone writes by hand
+
+# what a terminal means, for "expected …" messages
+_READABLE = {
+    "EQUALS": "'='",
+    "PLUS": "'+'",
+    "MINUS": "'-'",
+    "SLASH": "'/'",
+    "UNDERSCORE": "'_' (a subscript)",
+    "CARET": "'^' (a superscript)",
+    "PRIME": "'",
+    "LPAR": "'('",
+    "RPAR": "')'",
+    "LBRACK": "'['",
+    "RBRACK": "']'",
+    "LBRACE": "'{'",
+    "RBRACE": "'}'",
+    "HADAMARD": r"'\circ'",
+    "TIMES": r"'\cdot'",
+    "TOP": r"'\top'",
+    "PRIME_CMD": r"'\prime'",
+    "FRAC": r"'\frac'",
+    "PARTIAL": r"'\partial'",
+    "NABLA": r"'\nabla'",
+    "FONT": r"a font command such as '\mathbf'",
+    "GREEK": r"'\delta'",
+    "FUNC_GREEK": r"'\sigma'",
+    "FUNC_LETTER": "'f'",
+    "NAMED_FUNCTION": r"a function such as '\operatorname{diag}'",
+    "LETTER": "a letter",
+    "NUMBER": "a number",
+    "AT": "'@'",
+    "STAR": "'*'",
+    "COMMA": "','",
+    "DOT": "'.'",
+    "DOT_T": "'.T'",
+    "ASSIGN": "'='",
+    "GRADIENT": "dL/dX",
+    "NAME": "a name",
+    "$END": "the end of the formula",
+}
+
+
+class ClaimSyntaxError(ValueError):
+    """Text that is not a formula we can read: `position` is the 0-based offset in `text`."""
+
+    def __init__(self, text: str, position: int, message: str) -> None:
+        self.text = text
+        self.position = max(0, min(position, len(text)))
+        self.message = message
+        super().__init__(message)
+
+    @property
+    def caret(self) -> str:
+        """The text on one line and a caret under the problem."""
+        flat = self.text.replace("\n", " ").replace("\t", " ")
+        return f"{flat}\n{' ' * self.position}^"
+
+    def __str__(self) -> str:
+        return f"{self.message} (at character {self.position + 1})"
+
+
+@cache
+def _parser(grammar: str) -> Lark:
+    text = files("derive").joinpath("grammars", f"{grammar}.lark").read_text(encoding="utf-8")
+    return Lark(text, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+
+
+def _expected(names: set[str] | frozenset[str]) -> str:
+    readable = sorted({_READABLE.get(n, n.lower()) for n in names if not n.startswith("__")})
+    if not readable:
+        return "a formula"
+    return ", ".join(readable[:-1]) + (" or " if len(readable) > 1 else "") + readable[-1]
+
+
+def _syntax_error(text: str, e: UnexpectedInput) -> ClaimSyntaxError:
+    if isinstance(e, UnexpectedCharacters):
+        found = text[e.pos_in_stream : e.pos_in_stream + 1]
+        allowed = set(e.allowed or ())
+        if found == "\\":
+            command = re.match(r"\\([A-Za-z]+|.?)", text[e.pos_in_stream :]).group(0)
+            return ClaimSyntaxError(
+                text, e.pos_in_stream, f"unknown command '{command}'; expected {_expected(allowed)}"
+            )
+        return ClaimSyntaxError(text, e.pos_in_stream, f"unexpected {found!r}; expected {_expected(allowed)}")
+    if isinstance(e, UnexpectedEOF):
+        return ClaimSyntaxError(
+            text, len(text.rstrip()), f"the formula ends early; expected {_expected(e.expected)}"
+        )
+    if isinstance(e, UnexpectedToken):
+        token = e.token
+        if token.type == "$END":
+            return ClaimSyntaxError(
+                text, len(text.rstrip()), f"the formula ends early; expected {_expected(e.expected)}"
+            )
+        position = token.start_pos if token.start_pos is not None else 0
+        return ClaimSyntaxError(
+            text, position, f"unexpected {str(token)!r}; expected {_expected(e.expected)}"
+        )
+    return ClaimSyntaxError(text, 0, str(e))  # pragma: no cover  (lark raises only the three above)
+
+
+def parse(text: str, syntax: str) -> tuple[Tree | Token, ...]:
+    """The sides of `A = B = …` written in `syntax` ("latex" or "plain"), as lark trees."""
+    if len(text) > MAX_EQUATION_CHARS:
+        raise ClaimSyntaxError(
+            text[:80], 80, f"an equation of at most {MAX_EQUATION_CHARS} characters; received {len(text)}"
+        )
+    if not text.strip():
+        raise ClaimSyntaxError(text, 0, "an empty formula; expected a formula")
+    try:
+        tree = _parser(syntax).parse(text)
+    except UnexpectedInput as e:
+        raise _syntax_error(text, e) from None
+    return tuple(
+        child for child in tree.children if not (isinstance(child, Token) and child.type == "EQUALS")
+    )
+
+
+def guess_syntax(text: str) -> str:
+    """LaTeX when the text has a backslash, a caret or a brace; NumPy-style plain text otherwise."""
+    return "latex" if any(c in text for c in "\\^{}") else "plain"

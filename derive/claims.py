@@ -1,0 +1,207 @@
+"""A user's equations, bound to a network: gradient claims and forward equations.
+
+An equation whose first side is a gradient (`\\frac{\\partial L}{\\partial X}`, `\\nabla_X L`,
+`\\partial L/\\partial X`, `\\delta_l`) is a claim; a chain `A = B = C` gives one claim per link
+(`A = B`, `B = C`), each about the head's variable (`wrt`). An equation whose first side is
+`z_…` or `a_…` is a forward equation: context, checked against the network. Written for a general
+layer `l`, an equation stands for every layer where all its quantities exist.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lark import Token, Tree
+
+from derive.claim_binding import ActivationMismatch, Binding, LayerOutOfRange, NeedsLayer, Scalar, bind
+from derive.claim_parser import ClaimSyntaxError, parse
+from derive.document import Equation
+from derive.formula import Formula, Grad, Var, layers_of
+from derive.identities import Identity, identity_name
+from derive.network import Network
+
+MAX_CLAIMS = 1_000
+
+_GRADIENT_HEAD = re.compile(
+    r"\s*(\\[dt]?frac\s*\{\s*\\partial|\\partial|\\nabla|(\\(mathbf|boldsymbol|bm)\s*\{?\s*)?\\[dD]elta(?![A-Za-z]))"
+)
+_FORWARD_HEAD = re.compile(r"\s*(\\(mathbf|boldsymbol|bm|vec)\s*\{?\s*)?[aAzZ]\s*[_^}]")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One link `lhs = rhs` of a user's equation, as found at `source:line:column`.
+
+    `written` is the user's text of the link (never trusted: escape it to show it); `identity`
+    holds the bound sides, `wrt` the variable the chain is about, `layer` the value of `l`
+    when the equation was written for a general layer. `problem` is why it could not be read.
+    """
+
+    source: str
+    line: int
+    column: int
+    written: str
+    syntax: str
+    wrt: Var | None = None
+    identity: Identity | None = None
+    layer: int | None = None
+    problem: ClaimSyntaxError | None = None
+    name: str | None = None
+
+    @property
+    def wrt_name(self) -> str | None:
+        return None if self.wrt is None else f"{self.wrt.kind}{self.wrt.layer}"
+
+
+@dataclass(frozen=True)
+class ForwardEquation:
+    """`z_2 = W_1 a_1 + b_1`, `a_1 = f(z_1)`: context. `problem` says why it was not read;
+    `mismatch` why it cannot hold for this network (a different activation)."""
+
+    source: str
+    line: int
+    written: str
+    identity: Identity | None = None
+    layer: int | None = None
+    problem: str | None = None
+    mismatch: str | None = None
+
+
+def is_claim(text: str) -> bool:
+    return _GRADIENT_HEAD.match(text) is not None
+
+
+def is_forward(text: str) -> bool:
+    return _FORWARD_HEAD.match(text) is not None
+
+
+def binding(network: Network, layer: int | None = None) -> Binding:
+    return Binding(network.sizes, network.batch, network.activation, layer)
+
+
+def _span(side: Tree | Token) -> tuple[int, int]:
+    if isinstance(side, Token):
+        return side.start_pos or 0, side.end_pos or 0
+    return side.meta.start_pos, side.meta.end_pos
+
+
+def bind_sides(text: str, syntax: str, network: Network) -> list[tuple[int | None, list[Formula]]]:
+    """Each side of `text` bound to `network`: one list for the equation, or one per layer `l`
+    when it is written for a general layer. Raises `ClaimSyntaxError`."""
+    sides = parse(text, syntax)
+
+    def bound(layer: int | None) -> list[Formula]:
+        values = []
+        for side in sides:
+            value, _ = bind(side, text, syntax, binding(network, layer))
+            if isinstance(value, Scalar):
+                start, _ = _span(side)
+                raise ClaimSyntaxError(text, start, f"a matrix or vector; received the number {value.value}")
+            values.append(value)
+        return values
+
+    try:
+        return [(None, bound(None))]
+    except NeedsLayer as general:
+        found = []
+        for layer in range(1, len(network.sizes) + 1):
+            try:
+                found.append((layer, bound(layer)))
+            except LayerOutOfRange:
+                continue
+        if not found:
+            raise ClaimSyntaxError(
+                text, general.position, "a layer l for which every quantity exists in this network"
+            ) from None
+        return found
+
+
+def head_variable(head: Formula) -> Var | None:
+    """What a chain is about: `∂L/∂X` → X, `δ_l` → z_l."""
+    if isinstance(head, Grad):
+        return head.target
+    if isinstance(head, Var) and head.kind == "delta":
+        return Var("z", head.layer)
+    return None
+
+
+def link_identity(wrt: Var, lhs: Formula, rhs: Formula, batched: bool) -> Identity:
+    """`lhs = rhs` as an identity about `wrt`: a plain gradient identity when `lhs` is `∂L/∂wrt`."""
+    name = identity_name(wrt.kind, wrt.layer)
+    if lhs == Grad(wrt):
+        return Identity(name, wrt, rhs, batched)
+    return Identity(name, wrt, rhs, batched, lhs=lhs)
+
+
+def _link_texts(text: str, syntax: str) -> list[str]:
+    sides = parse(text, syntax)
+    spans = [_span(s) for s in sides]
+    return [text[spans[k][0] : spans[k + 1][1]] for k in range(len(spans) - 1)]
+
+
+def claims_of(equation: Equation, source: str, network: Network) -> list[Claim]:
+    """The claims of one gradient equation (or one unparsed claim saying why)."""
+    where = {"source": source, "line": equation.line, "column": equation.column, "syntax": "latex"}
+    return claims_of_text(equation.text, where, network)
+
+
+def claims_of_text(text: str, where: dict, network: Network, wrt: Var | None = None) -> list[Claim]:
+    syntax = where["syntax"]
+    try:
+        instances = bind_sides(text, syntax, network)
+        links = _link_texts(text, syntax)
+    except ClaimSyntaxError as e:
+        return [Claim(**where, written=text, problem=e)]
+    claims = []
+    for layer, sides in instances:
+        head = wrt or head_variable(sides[0]) or next(iter(_gradients(sides[0])), None)
+        if len(sides) < 2:
+            problem = ClaimSyntaxError(text, len(text), "an equation 'gradient = formula'; there is no '='")
+            return [Claim(**where, written=text, problem=problem)]
+        if head is None:
+            problem = ClaimSyntaxError(text, 0, "a gradient (∂L/∂X or δ_l) on the left")
+            return [Claim(**where, written=text, problem=problem)]
+        for k in range(len(sides) - 1):
+            identity = link_identity(head, sides[k], sides[k + 1], network.batch > 1)
+            claims.append(Claim(**where, written=links[k], wrt=head, identity=identity, layer=layer))
+    return claims
+
+
+def _gradients(formula: Formula) -> list[Var]:
+    found: list[Var] = []
+
+    def walk(node) -> None:
+        if isinstance(node, Grad):
+            found.append(node.target)
+        for child in getattr(node, "__dict__", {}).values():
+            if isinstance(child, Formula):
+                walk(child)
+
+    walk(formula)
+    return found
+
+
+def forward_of(equation: Equation, source: str, network: Network) -> list[ForwardEquation]:
+    """A forward equation bound to the network, or why it was not read (a definition of entries
+    such as `a_1 = [a_11 … a_14]^T` is not a forward equation)."""
+    where = {"source": source, "line": equation.line, "written": equation.text}
+    try:
+        instances = bind_sides(equation.text, "latex", network)
+    except ActivationMismatch as e:
+        return [ForwardEquation(**where, mismatch=e.message)]
+    except ClaimSyntaxError as e:
+        return [ForwardEquation(**where, problem=e.message)]
+    out = []
+    for layer, sides in instances:
+        lhs = sides[0]
+        if not (isinstance(lhs, Var) and lhs.kind in ("a", "z")) or len(sides) != 2:
+            return [ForwardEquation(**where, problem="not of the form z_l = … or a_l = …")]
+        identity = Identity(f"{lhs.kind}{lhs.layer}", lhs, sides[1], network.batch > 1, lhs=lhs)
+        out.append(ForwardEquation(**where, identity=identity, layer=layer))
+    return out
+
+
+def touched_layers(identity: Identity) -> set[int]:
+    layers = layers_of(identity.formula)
+    return layers | layers_of(identity.lhs) if identity.lhs is not None else layers

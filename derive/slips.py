@@ -1,0 +1,169 @@
+"""The usual slips of a backprop derivation, as rewrites of the true formula.
+
+A wrong claim is diagnosed by finding the slip whose formula it equals: structurally (after
+`normal`, which also covers shape errors that cannot be evaluated) or by value at the sample
+points (verify/claim_check.py). Each slip is written once, as a rewrite of the seed's formula
+for the claim's variable, so the catalogue works for every layer, batch and network.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from fractions import Fraction
+
+from derive.claim_binding import scale
+from derive.formula import (
+    Activate,
+    Formula,
+    FPrime,
+    Grad,
+    Hadamard,
+    MatMul,
+    Ones,
+    Scale,
+    SumAxis,
+    Transpose,
+    Var,
+)
+from derive.identities import layer_identities
+from derive.network import Network
+
+
+@dataclass(frozen=True)
+class Slip:
+    """`name` says the mistake; `formula` is what the true formula becomes with it."""
+
+    name: str
+    formula: Formula
+
+
+def rewrite(formula: Formula, rule: Callable[[Formula], Formula | None]) -> Formula:
+    """`formula` with `rule` applied bottom-up wherever it returns a replacement."""
+    if dataclasses.is_dataclass(formula) and not isinstance(formula, Var | Grad | Ones):
+        changes = {
+            f.name: rewrite(getattr(formula, f.name), rule)
+            for f in dataclasses.fields(formula)
+            if not isinstance(getattr(formula, f.name), int | Fraction)
+        }
+        formula = dataclasses.replace(formula, **changes)
+    replaced = rule(formula)
+    return formula if replaced is None else replaced
+
+
+def true_formula(target: Var, network: Network) -> Formula:
+    """The seed's formula for `∂L/∂target`, or the gradient itself where the seed has none
+    (the last layer's `z_L`, `a_L`: those depend on the loss)."""
+    if target.layer < len(network.sizes):
+        for identity in layer_identities(target.layer, network.batch, network.factor):
+            if identity.target == target:
+                return identity.formula
+    return Grad(target)
+
+
+def slips(target: Var, network: Network) -> tuple[Slip, ...]:
+    truth = true_formula(target, network)
+    layer, factor = target.layer, network.factor
+    out = [
+        Slip("sign flipped", scale(Fraction(-1), truth)),
+        Slip("a factor 2 too large", scale(Fraction(2), truth)),
+        Slip("a factor ½ (half the gradient)", scale(Fraction(1, 2), truth)),
+        Slip("transposed", Transpose(truth)),
+    ]
+
+    def add(name: str, rule: Callable[[Formula], Formula | None]) -> None:
+        changed = rewrite(truth, rule)
+        if changed != truth:
+            out.append(Slip(name, changed))
+
+    add(f"W_{layer} where W_{layer}ᵀ belongs", lambda n: n.operand if _is_transposed_w(n) else None)
+    add(
+        f"missing f'(z_{layer})",
+        lambda n: n.left if isinstance(n, Hadamard) and isinstance(n.right, FPrime) else None,
+    )
+    add(
+        f"f(z_{layer}) where f'(z_{layer}) belongs",
+        lambda n: Activate(n.operand) if isinstance(n, FPrime) else None,
+    )
+    for other in (layer + 1, layer - 1):
+        if 1 <= other <= len(network.sizes):
+            add(
+                f"f' of the wrong layer (f'(z_{other}) for f'(z_{layer}))",
+                lambda n, o=other: FPrime(Var("z", o)) if n == FPrime(Var("z", layer)) else None,
+            )
+    add(
+        "outer product in the wrong order (a δᵀ for δ aᵀ)",
+        lambda n: MatMul(n.right.operand, Transpose(n.left)) if _is_outer(n) else None,
+    )
+    add(
+        "outer product written as aᵀ δ",
+        lambda n: MatMul(n.right, n.left) if _is_outer(n) else None,
+    )
+    if factor != 1:
+        add(
+            f"missing 1/B (the mean over the batch of {network.batch})",
+            lambda n: n.operand if isinstance(n, Scale) else None,
+        )
+    add(
+        "summed over the wrong axis (over neurons, not examples)",
+        lambda n: SumAxis(n.left, 0) if isinstance(n, MatMul) and isinstance(n.right, Ones) else None,
+    )
+    add(
+        "summed over the wrong axis (over neurons, not examples)",
+        lambda n: (
+            Transpose(SumAxis(n.left, 0)) if isinstance(n, MatMul) and isinstance(n.right, Ones) else None
+        ),
+    )
+    return tuple(out)
+
+
+def _is_transposed_w(node: Formula) -> bool:
+    return isinstance(node, Transpose) and isinstance(node.operand, Var) and node.operand.kind == "W"
+
+
+def _is_outer(node: Formula) -> bool:
+    """`δ_{l+1} a_lᵀ`: a column times a transposed column."""
+    return (
+        isinstance(node, MatMul)
+        and isinstance(node.left, Var)
+        and node.left.kind == "delta"
+        and isinstance(node.right, Transpose)
+        and isinstance(node.right.operand, Var)
+    )
+
+
+def normal(formula: Formula, factor: Fraction) -> Formula:
+    """A normal form for comparing formulas by structure: `∂L/∂z_l` as `(factor) δ_l`, scalar
+    factors pulled to the front, `x 1` as a row sum, double transposes dropped."""
+
+    def rule(node: Formula) -> Formula | None:
+        match node:
+            case Grad(Var("z", layer)):
+                return scale(factor, Var("delta", layer))
+            case Transpose(Transpose(x)):
+                return x
+            case Transpose(Scale(c, x)):
+                return scale(c, Transpose(x))
+            case MatMul(x, Ones()):
+                return SumAxis(x, 1)
+            case MatMul(Scale(c, x), y) | MatMul(x, Scale(c, y)):
+                return scale(c, MatMul(x, y))
+            case Hadamard(Scale(c, x), y) | Hadamard(x, Scale(c, y)):
+                return scale(c, Hadamard(x, y))
+            case SumAxis(Scale(c, x), axis):
+                return scale(c, SumAxis(x, axis))
+            case Scale(c, x):
+                return scale(c, x)
+        return None
+
+    previous = None
+    while formula != previous:  # rewrites can expose new ones (a scale pulled out twice)
+        previous, formula = formula, rewrite(formula, rule)
+    return formula
+
+
+def matching(formula: Formula, candidates: tuple[Slip, ...], factor: Fraction) -> list[Slip]:
+    """The slips whose formula is structurally `formula`."""
+    shape = normal(formula, factor)
+    return [s for s in candidates if normal(s.formula, factor) == shape]

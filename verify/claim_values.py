@@ -1,0 +1,111 @@
+"""A formula's values at the sample points, from the oracle's side only.
+
+Network quantities come from the JAX forward pass, true gradients (`∂L/∂X`, `δ_l`) from
+`jax.grad`, and `f'` from `jax.grad` of the activation's `jax.numpy` definition — nothing of
+the hand-written NumPy backward or of SymPy. Arrays are (P, rows, cols) float64.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from derive import Network
+from derive.formula import (
+    Activate,
+    Add,
+    Diag,
+    Formula,
+    FPrime,
+    Grad,
+    Hadamard,
+    MatMul,
+    Ones,
+    Scale,
+    SumAxis,
+    Transpose,
+    Var,
+)
+from verify.sampling import Points
+
+
+class Unavailable(ValueError):
+    """A quantity the oracle does not compute (e.g. `∂L/∂a_L`, which only the loss reads)."""
+
+
+@dataclass(frozen=True, eq=False)
+class OracleValues:
+    network: Network
+    points: Points
+    forward: dict[str, np.ndarray]
+    gradients: dict[str, np.ndarray]
+
+
+def oracle_values(network: Network, points: Points) -> OracleValues:
+    from verify import jax_oracle  # imported on use: JAX takes a second to load
+
+    numeric = network.numeric
+    forward, gradients = jax_oracle.gradients(
+        points.z1, points.W, points.b, points.y, numeric.activation, numeric.loss, float(numeric.slope),
+        numeric.reduction,
+    )  # fmt: skip
+    return OracleValues(numeric, points, forward, gradients)
+
+
+def _elementwise(values: OracleValues, x: np.ndarray, derivative: bool) -> np.ndarray:
+    import jax
+
+    from verify import jax_oracle
+
+    f = jax_oracle.activation(values.network.activation, float(values.network.slope))
+    g = jax.grad(f) if derivative else f  # f' by jax.grad of the jax.numpy definition
+    flat = np.asarray(jax.vmap(g)(x.reshape(-1)))
+    return flat.reshape(x.shape)
+
+
+def value(formula: Formula, values: OracleValues) -> np.ndarray:
+    """The formula at every point; shapes must already fit (`derive.formula.shape`)."""
+    network, points = values.network, values.points
+    factor = float(network.factor)
+
+    def walk(node: Formula) -> np.ndarray:
+        match node:
+            case Var("W", layer):
+                return points.W[layer - 1]
+            case Var("b", layer):
+                return points.b[layer - 1]
+            case Var("delta", layer):
+                # Δ_l: the per-example δ_l side by side, dL/dZ_l without the batch's factor
+                return values.gradients[f"dL/dz{layer}"] / factor
+            case Var(kind, layer):
+                if f"{kind}{layer}" in values.forward:
+                    return values.forward[f"{kind}{layer}"]
+                return _elementwise(values, values.forward[f"z{layer}"], derivative=False)  # a_L = f(z_L)
+            case Grad(Var(kind, layer)):
+                name = f"dL/d{kind}{layer}"
+                if name not in values.gradients:
+                    raise Unavailable(f"jax.grad gives no {name} (a_{layer} feeds only the loss)")
+                return values.gradients[name]
+            case Ones():
+                return np.ones((points.count, network.batch, 1))
+            case Transpose(x):
+                return np.swapaxes(walk(x), 1, 2)
+            case MatMul(left, right):
+                return walk(left) @ walk(right)
+            case Hadamard(left, right):
+                return walk(left) * walk(right)
+            case Add(left, right):
+                return walk(left) + walk(right)
+            case Scale(c, x):
+                return float(c) * walk(x)
+            case FPrime(x) | Activate(x):
+                return _elementwise(values, walk(x), derivative=isinstance(node, FPrime))
+            case Diag(x):
+                column = walk(x)[:, :, 0]
+                return column[:, :, None] * np.eye(column.shape[1])
+            case SumAxis(x, axis):
+                return walk(x).sum(axis=2 if axis == 1 else 1, keepdims=True)
+        raise TypeError(f"not a formula node: {node!r}")
+
+    return walk(formula)
