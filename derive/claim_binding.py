@@ -125,7 +125,7 @@ class _Binder:
             if self.binding.layer is None:
                 raise NeedsLayer(self.text, position(at), "written for a general layer l")
             return self.binding.layer + offset
-        raise self.error(at, f"a layer number, l or L as subscript; received {letter!r}")
+        raise self.error(at, f"a layer number, l or L as subscript; received '{letter}'")
 
     def variable(self, at: Tree | Token, symbol: str, layer: int | None, from_l: bool) -> Var:
         kind = _KINDS[symbol]
@@ -146,7 +146,7 @@ class _Binder:
     def symbol(self, at: Tree | Token, symbol: str) -> None:
         """Reject symbols that are not network quantities, with the list of what is."""
         if symbol not in _KINDS:
-            raise self.error(at, f"unknown symbol {symbol!r}; expected {KNOWN}")
+            raise self.error(at, f"unknown symbol '{symbol}'; expected {KNOWN}")
 
     def activation(self, at: Tree | Token, written: str, prime: bool) -> type:
         """`f`, `σ`, `φ` are the network's activation; a named one must be the network's."""
@@ -155,7 +155,7 @@ class _Binder:
         name = _ACTIVATION_NAMES.get(written)
         if name is None:
             raise self.error(
-                at, f"unknown function {written!r}; expected f, f', σ, σ', diag or an activation"
+                at, f"unknown function '{written}'; expected f, f', σ, σ', diag or an activation"
             )
         if name != self.binding.activation:
             raise ActivationMismatch(
@@ -224,7 +224,7 @@ def scale(factor: Fraction, x: Formula) -> Formula:
 class LatexBinder(_Binder):
     def bind(self, node: Tree | Token) -> Value:
         if isinstance(node, Token):  # a bare letter or number reduced to its token
-            raise self.error(node, f"unexpected {str(node)!r}")
+            raise self.error(node, f"unexpected '{node!s}'")
         handler = getattr(self, f"_{node.data}", None)
         if handler is None:  # pragma: no cover  (every rule of latex.lark has a handler)
             raise self.error(node, f"unexpected {node.data}")
@@ -344,7 +344,7 @@ class LatexBinder(_Binder):
         if len(texts) == 3 and texts[0].isalpha() and texts[2].isdigit():
             offset = int(texts[2]) * (1 if texts[1] == "+" else -1)
             return self.layer(at, texts[0], offset), texts[0] == "l"
-        raise self.error(at, f"a layer (1, l, l+1, L) as subscript; received {''.join(texts)!r}")
+        raise self.error(at, f"a layer (1, l, l+1, L) as subscript; received '{''.join(texts)}'")
 
     def _superscript(self, script: Tree):
         """'T' for a transpose, or (layer, from_l) for `^{(l)}` / `^{[l]}`."""
@@ -365,7 +365,7 @@ class LatexBinder(_Binder):
             return self._layer_parts(parts[1], parts[1].children)
         written = "".join(texts)
         raise self.error(
-            script, f"a transpose (^T, ^\\top) or a layer (^{{(1)}}) as superscript; received {written!r}"
+            script, f"a transpose (^T, ^\\top) or a layer (^{{(1)}}) as superscript; received '{written}'"
         )
 
     # ∂L/∂X
@@ -377,7 +377,7 @@ class LatexBinder(_Binder):
         loss_symbol, loss_token, _ = self._base(loss.children[0])
         if loss_symbol not in LOSS_NAMES:
             raise self.error(
-                loss_token, f"the loss ({', '.join(LOSS_NAMES)}) in ∂L/∂X; received {loss_symbol!r}"
+                loss_token, f"the loss ({', '.join(LOSS_NAMES)}) in ∂L/∂X; received '{loss_symbol}'"
             )
         value = self._name(name, scripts)
         if not isinstance(value, Var) or value.kind == "delta":
@@ -479,7 +479,7 @@ class PlainBinder(_Binder):
         match = _PLAIN_NAME.fullmatch(written)
         if not match:
             raise self.error(
-                token, f"unknown name {written!r}; expected W1, b1, a1, z1, delta2, dL/dW1, B, ones"
+                token, f"unknown name '{written}'; expected W1, b1, a1, z1, delta2, dL/dW1, B, ones"
             )
         symbol = _PLAIN_GREEK.get(match.group(1), match.group(1))
         layer_text = match.group(2)
@@ -494,11 +494,11 @@ class PlainBinder(_Binder):
         written = str(token)[len("dL/d") :]
         match = _PLAIN_NAME.fullmatch(written)
         if not match or match.group(1) in ("delta", "Delta", "δ", "Δ") or not match.group(2).isdigit():
-            raise self.error(token, f"dL/dX with X one of W1, b1, a1, z1; received {str(token)!r}")
+            raise self.error(token, f"dL/dX with X one of W1, b1, a1, z1; received '{token!s}'")
         return Grad(self.variable(token, match.group(1), int(match.group(2)), False))
 
     def _attribute(self, node: Tree) -> Value:
-        raise self.error(node.children[1], f"unknown attribute {str(node.children[2])!r}; expected .T")
+        raise self.error(node.children[1], f"unknown attribute '{node.children[2]!s}'; expected .T")
 
     def _callee(self, node: Tree) -> tuple[str, Tree | None]:
         """(function name, the object of a method call or None)."""

@@ -16,6 +16,7 @@ from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 MAX_EQUATION_CHARS = 2_000  # one equation; longer text is not a claim anyone writes by hand
+MAX_DEPTH = 60  # nesting of the parse tree: `a + a + …` or `((…))`; binding recurses over it
 
 # what a terminal means, for "expected …" messages
 _READABLE = {
@@ -99,7 +100,7 @@ def _syntax_error(text: str, e: UnexpectedInput) -> ClaimSyntaxError:
             return ClaimSyntaxError(
                 text, e.pos_in_stream, f"unknown command '{command}'; expected {_expected(allowed)}"
             )
-        return ClaimSyntaxError(text, e.pos_in_stream, f"unexpected {found!r}; expected {_expected(allowed)}")
+        return ClaimSyntaxError(text, e.pos_in_stream, f"unexpected '{found}'; expected {_expected(allowed)}")
     if isinstance(e, UnexpectedEOF):
         return ClaimSyntaxError(
             text, len(text.rstrip()), f"the formula ends early; expected {_expected(e.expected)}"
@@ -111,9 +112,7 @@ def _syntax_error(text: str, e: UnexpectedInput) -> ClaimSyntaxError:
                 text, len(text.rstrip()), f"the formula ends early; expected {_expected(e.expected)}"
             )
         position = token.start_pos if token.start_pos is not None else 0
-        return ClaimSyntaxError(
-            text, position, f"unexpected {str(token)!r}; expected {_expected(e.expected)}"
-        )
+        return ClaimSyntaxError(text, position, f"unexpected '{token!s}'; expected {_expected(e.expected)}")
     return ClaimSyntaxError(text, 0, str(e))  # pragma: no cover  (lark raises only the three above)
 
 
@@ -129,9 +128,23 @@ def parse(text: str, syntax: str) -> tuple[Tree | Token, ...]:
         tree = _parser(syntax).parse(text)
     except UnexpectedInput as e:
         raise _syntax_error(text, e) from None
+    _check_depth(tree, text)
     return tuple(
         child for child in tree.children if not (isinstance(child, Token) and child.type == "EQUALS")
     )
+
+
+def _check_depth(tree: Tree, text: str) -> None:
+    """Refuse trees deeper than `MAX_DEPTH` (iteratively: the check itself must not recurse)."""
+    stack = [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            position = node.meta.start_pos if not node.meta.empty else 0
+            raise ClaimSyntaxError(
+                text, position, f"a formula nested at most {MAX_DEPTH} levels deep (terms, parentheses)"
+            )
+        stack.extend((child, depth + 1) for child in node.children if isinstance(child, Tree))
 
 
 def guess_syntax(text: str) -> str:

@@ -83,6 +83,8 @@ def network_table(path: Path, text: str) -> tuple[dict, list]:
     fields = dict(table)
     if "sizes" in fields:
         sizes = fields["sizes"]
+        if not isinstance(sizes, list | str):
+            raise InputError("[network] sizes", "a list of layer widths such as [4, 3]", sizes)
         fields["sizes"] = parse_sizes(sizes if isinstance(sizes, str) else ",".join(map(str, sizes)))
     if "slope" in fields:
         fields["slope"] = parse_slope(str(fields["slope"]))

@@ -7,7 +7,9 @@ The test is staged, cheapest first, and the proof says which stage settled it:
    (`refuted`) and costs milliseconds, where expanding a wrong residual costs seconds;
 3. `expand` with function applications held as atoms (fast: rational arithmetic only), then in
    full — this settles every registered pair;
-4. more random points, then `cancel(together(·))` for rational residues `expand` leaves.
+4. `expand` with the concrete activation's definition written out (a user's formula may leave
+   out a factor that is 1 for this activation, such as f' of the identity);
+5. more random points, then `cancel(together(·))` for rational residues `expand` leaves.
 Zeros at every point only make the result `undecided`: sampling never proves.
 """
 
@@ -25,7 +27,7 @@ from derive.evaluate import dims, evaluate
 from derive.formula import ShapeMismatch, layers_of, shape
 from derive.forward import derived_gradient, symbolic_forward
 from derive.identities import Identity
-from derive.model import Setting, model, setting, slice_setting
+from derive.model import Setting, explicit, model, setting, slice_setting
 from derive.network import Network
 
 PROBES = 8  # random points tried when algebra cannot settle a residual
@@ -167,10 +169,20 @@ def _prove(identity: Identity, key: Setting) -> Proof:
         return verdict(
             "proved", "expand", f"derived − formula = 0 in all {len(residual)} entries (expand)", **matrices
         )
-    # 4. more points, then heavier algebra
+    # 4. with the concrete activation's definition written out (f'(x) = 1 for the identity:
+    #    a user's formula may omit a factor the definition makes 1)
+    left = [k for k in left if sp.expand(explicit(residual[k])) != 0]
+    if not left:
+        return verdict(
+            "proved",
+            "expand, definitions",
+            f"derived − formula = 0 in all {len(residual)} entries (expand, activation written out)",
+            **matrices,
+        )
+    # 5. more points, then heavier algebra
     if wrong := refuted(left, range(1, PROBES)):
         return wrong
-    left = [k for k in left if sp.cancel(sp.together(residual[k])) != 0]
+    left = [k for k in left if sp.cancel(sp.together(explicit(residual[k]))) != 0]
     if not left:
         return verdict(
             "proved",

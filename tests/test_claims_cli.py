@@ -1,0 +1,112 @@
+"""`derivcheck check` on the command line: exit codes, the JSON shape, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from reports.cli import app
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+runner = CliRunner()
+
+
+def run(*args: str):
+    return runner.invoke(app, ["check", "--points", "100", *args])  # later options win
+
+
+def write(tmp_path: Path, text: str, name: str = "notes.md") -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_true_notes_exit_0_and_print_a_table(tmp_path):
+    result = run(write(tmp_path, r"$$\frac{\partial L}{\partial W_1} = \delta_2 a_1^T$$"))
+    assert result.exit_code == 0, result.output
+    assert "proved" in result.output and "every activation f and loss ℓ" in result.output
+    assert "PASSED" in result.output
+
+
+def test_mistakes_exit_1_with_counterexamples():
+    result = run(str(EXAMPLES / "mistakes.md"), "--sizes", "3,3")
+    assert result.exit_code == 1
+    assert result.output.count("counterexample: sample point") == 8
+    assert "probably: missing f'(z_1)" in result.output
+
+
+def test_json_shape(tmp_path):
+    result = run(str(EXAMPLES / "mistakes.md"), "--sizes", "3,3", "--json")
+    assert result.exit_code == 1
+    data = json.loads(result.output)
+    assert set(data) >= {"claims", "passed", "network", "forward", "points", "seed"}
+    assert data["passed"] is False
+    claim = data["claims"][1]
+    assert set(claim) >= {"source", "line", "latex", "wrt", "verdict", "diagnosis", "evidence"}
+    assert claim["line"] == 13 and claim["wrt"] == "z1" and claim["verdict"] == "refuted"
+    assert claim["latex"] == r"\delta_1 = W_1 \delta_2 \circ f'(z_1)"
+    example = claim["evidence"]["counterexample"]
+    assert set(example) == {"point", "inputs", "entries", "claimed", "true"}
+    assert set(example["inputs"]) == {"z1", "W1", "b1", "y"}
+    assert len(example["claimed"]["jax"]) == len(example["entries"])
+
+
+def test_unparsed_claim_exits_2_with_a_caret(tmp_path):
+    result = run(write(tmp_path, r"$\frac{\partial L}{\partial W_1} = \delta_2 \circ\circ a_1^T$"))
+    assert result.exit_code == 2
+    assert "unexpected '\\circ'" in result.output
+    lines = result.output.splitlines()
+    caret = next(i for i, line in enumerate(lines) if line.strip() == "^")
+    assert lines[caret].index("^") == lines[caret - 1].index(r"\circ a_1")
+
+
+@pytest.mark.parametrize(
+    ("content", "name", "says"),
+    [
+        ("just prose, $x$ and $y = 2$", "notes.md", "at least one claim"),
+        ("", "empty.md", "at least one claim"),
+        ("[network]\nsizes = [4, 3]\n", "claims.toml", "at least one claim"),
+        ("[network\n", "claims.toml", "invalid TOML"),
+        ("[network]\nwidth = 3\n", "claims.toml", "keys sizes, activation"),
+        ('[[claim]]\nwrt = "W1"\n', "claims.toml", "claim 1 formula: expected a string"),
+        ('[[claim]]\nwrt = "W1"\nformula = "x"\nsyntax = "python"\n', "claims.toml", "latex or plain"),
+        ('[network]\nactivation = "sigmod"\n[[claim]]\nwrt = "W1"\nformula = "a"', "claims.toml", "sigmoid"),
+        ("[network]\nsizes = [4, 0]\n", "claims.toml", "positive integers"),
+        ("[network]\nsizes = 4\n", "claims.toml", "a list of layer widths"),
+        ('[network]\nbatch = "two"\n[[claim]]\nwrt = "W1"\nformula = "a1"', "claims.toml", "batch"),
+        ('[[claim]]\nwrt = "q7"\nformula = "a1"', "claims.toml", "unknown name 'q7'"),
+        ("[other]\n", "claims.toml", "[network] and [[claim]]"),
+    ],
+)
+def test_bad_files_exit_2_with_one_line(tmp_path, content, name, says):
+    result = run(write(tmp_path, content, name))
+    assert result.exit_code == 2
+    assert says in result.output
+    assert "Traceback" not in result.output
+
+
+def test_unreadable_and_binary_files_exit_2(tmp_path):
+    assert run(str(tmp_path / "missing.md")).exit_code == 2
+    binary = tmp_path / "image.md"
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\xff\xfe")
+    result = run(str(binary))
+    assert result.exit_code == 2 and "UTF-8" in result.output
+    assert run(str(tmp_path)).exit_code == 2  # a folder
+
+
+def test_command_line_options_win_over_the_claims_file(tmp_path):
+    toml = '[network]\nsizes = [4, 3]\n[[claim]]\nwrt = "z1"\nformula = "W1.T @ delta2"\n'
+    path = write(tmp_path, toml, "claims.toml")
+    assert run(path).exit_code == 1  # sigmoid: f' is missing
+    assert run(path, "--activation", "identity").exit_code == 0  # f' = 1
+
+
+def test_bad_options_exit_2(tmp_path):
+    path = write(tmp_path, r"$\frac{\partial L}{\partial b_1} = \delta_2$")
+    for option in (["--sizes", "4,x"], ["--activation", "sine"], ["--batch", "0"], ["--points", "0"]):
+        result = run(path, *option)
+        assert result.exit_code == 2, option
+        assert "Traceback" not in result.output
