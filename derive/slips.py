@@ -77,7 +77,7 @@ def slips(target: Var, network: Network) -> tuple[Slip, ...]:
         if changed != truth:
             out.append(Slip(name, changed))
 
-    add(f"W_{layer} where W_{layer}ᵀ belongs", lambda n: n.operand if _is_transposed_w(n) else None)
+    add(f"W{layer} where W{layer}ᵀ belongs", lambda n: n.operand if _is_transposed_w(n) else None)
     add(
         f"missing f'(z_{layer})",
         lambda n: n.left if isinstance(n, Hadamard) and isinstance(n.right, FPrime) else None,
@@ -89,7 +89,7 @@ def slips(target: Var, network: Network) -> tuple[Slip, ...]:
     for other in (layer + 1, layer - 1):
         if 1 <= other <= len(network.sizes):
             add(
-                f"f' of the wrong layer (f'(z_{other}) for f'(z_{layer}))",
+                f"f' of the wrong layer (f'(z{other}) for f'(z{layer}))",
                 lambda n, o=other: FPrime(Var("z", o)) if n == FPrime(Var("z", layer)) else None,
             )
     add(

@@ -76,6 +76,28 @@ def _verify(network, points: int, seed: int, include_kinks: bool):
     return run_verify(network, points, seed, include_kinks=include_kinks)
 
 
+def _options(**given: object) -> dict:
+    """The network options given on the command line (None: not given), parsed."""
+    from derive import parse_sizes, parse_slope
+
+    options = {k: v for k, v in given.items() if v is not None}
+    if "sizes" in options:
+        options["sizes"] = parse_sizes(options["sizes"])
+    if "slope" in options:
+        options["slope"] = parse_slope(options["slope"])
+    return options
+
+
+def _check(file: Path, options: dict, points: int, seed: int):
+    from derive.claims_file import load
+    from verify.claim_check import check_document
+    from verify.sampling import check_size
+
+    document = load(file, options)
+    check_size(document.network.numeric, points)
+    return check_document(document, points, seed)
+
+
 @app.command()
 def verify(
     activation: Activation = "sigmoid",
@@ -133,6 +155,7 @@ def derive(
 
 @app.command()
 def report(
+    ctx: typer.Context,  # which options were given: they win over a claims file's [network]
     activation: Activation = "sigmoid",
     loss: Loss = "mse",
     sizes: Sizes = "4,3",
@@ -145,6 +168,12 @@ def report(
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("derivcheck-report"),
     lang: Annotated[str, typer.Option("--lang", help="Report language: en or ko.")] = "en",
     no_pdf: Annotated[bool, typer.Option("--no-pdf", help="Write the .tex only.")] = False,
+    claims: Annotated[
+        Path | None,
+        typer.Option(
+            "--claims", help="Also check the claims in this document or claims file, and report them."
+        ),
+    ] = None,
 ) -> None:
     """Verify, then write a LaTeX report (report.tex, figures/, report.pdf when TeX is installed)."""
     with _input_errors():
@@ -154,7 +183,24 @@ def report(
 
         strings(lang)  # validate before the work
         report_date()  # SOURCE_DATE_EPOCH, read by matplotlib too
-        network = _network(sizes, activation, loss, batch, reduction, slope)
+        checked = None
+        if claims is not None:
+            given = {
+                name: value
+                for name, value in dict(
+                    activation=activation,
+                    loss=loss,
+                    sizes=sizes,
+                    batch=batch,
+                    reduction=reduction,
+                    slope=slope,
+                ).items()
+                if ctx.get_parameter_source(name).name == "COMMANDLINE"
+            }
+            checked = _check(claims, _options(**given), points, seed)
+            network = checked.network
+        else:
+            network = _network(sizes, activation, loss, batch, reduction, slope)
         folder = prepare_folder(out)
         run = _verify(network, points, seed, include_kinks)
         from reports.figures import agreement_figure
@@ -162,7 +208,7 @@ def report(
         from reports.output import LatexError, compile_pdf, missing_tex, write_atomically
 
         figure = agreement_figure(run, folder / "figures" / "agreement.pdf")
-        tex_text = render_report(ReportInput(run, lang, figure.relative_to(folder).as_posix()))
+        tex_text = render_report(ReportInput(run, lang, figure.relative_to(folder).as_posix(), checked))
         tex_path = write_atomically(folder / "report.tex", tex_text)
     written = [tex_path, figure]
     if not no_pdf:
@@ -178,30 +224,14 @@ def report(
     from reports.terminal import render_verify
 
     typer.echo(render_verify(run), nl=False)
+    if checked is not None:
+        from reports.claims_terminal import render_check
+
+        typer.echo(render_check(checked), nl=False)
     typer.echo("wrote: " + ", ".join(str(p) for p in written))
+    if checked is not None and checked.exit_code != 0:
+        raise typer.Exit(checked.exit_code)
     raise typer.Exit(0 if run.passed else 1)
-
-
-def _options(**given: object) -> dict:
-    """The network options given on the command line (None: not given), parsed."""
-    from derive import parse_sizes, parse_slope
-
-    options = {k: v for k, v in given.items() if v is not None}
-    if "sizes" in options:
-        options["sizes"] = parse_sizes(options["sizes"])
-    if "slope" in options:
-        options["slope"] = parse_slope(options["slope"])
-    return options
-
-
-def _check(file: Path, options: dict, points: int, seed: int):
-    from derive.claims_file import load
-    from verify.claim_check import check_document
-    from verify.sampling import check_size
-
-    document = load(file, options)
-    check_size(document.network.numeric, points)
-    return check_document(document, points, seed)
 
 
 ClaimsFile = Annotated[

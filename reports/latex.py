@@ -26,6 +26,7 @@ from reports.i18n import LOSS_CONVENTIONS, strings
 from reports.math_print import latex, partial_latex
 from reports.network_tikz import network_tikz
 from verify import POLICY_LATEX, CheckResult, VerifyRun
+from verify.claim_results import CheckRun
 from verify.results import WITNESSES
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -62,6 +63,8 @@ _UNICODE = {
     "∂": r"$\partial$",
     "Σ": r"$\Sigma$",
     "σ": r"$\sigma$",
+    "Δ": r"$\Delta$",
+    "|": r"\textbar{}",
     "½": r"$\frac12$",
     "‖": r"$\Vert$",
 }
@@ -118,6 +121,7 @@ class ReportInput:
     run: VerifyRun
     lang: str = "en"
     figure: str | None = None
+    claims: CheckRun | None = None  # `report --claims FILE`: the user's checked claims
 
 
 MAX_LINE = 170  # characters of LaTeX in one printed matrix row: about the width of the page
@@ -412,6 +416,14 @@ def _facts(run: VerifyRun, t: dict[str, str], lang: str) -> dict:
     }
 
 
+def _claims(report: ReportInput, t: dict[str, str], hangul: bool) -> dict | None:
+    if report.claims is None:
+        return None
+    from reports.claims_latex import claims_context  # it uses tex() from here
+
+    return claims_context(report.claims, t, hangul)
+
+
 def render_report(report: ReportInput) -> str:
     run, lang = report.run, report.lang
     t = strings(lang)
@@ -455,7 +467,8 @@ def render_report(report: ReportInput) -> str:
         lang=lang,
         t=t,
         facts=_facts(run, t, lang),
-        passed=run.passed,
+        passed=run.passed and (report.claims is None or report.claims.passed),
+        claims=_claims(report, t, hangul),
         verdict=t["verdict_all_skipped"] if run.skipped else t["verdict_all"],
         network_tikz=network_tikz(net.sizes),
         notation=_notation(run, t),

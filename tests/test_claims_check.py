@@ -77,8 +77,8 @@ def test_general_layer_claims_are_proved_for_every_layer(tmp_path):
 
 # line of examples/mistakes.md → the slip it must be diagnosed as
 PLANTED = {
-    13: "W_1 where W_1ᵀ belongs",
-    14: "missing f'(z_1)",
+    13: "W1 where W1ᵀ belongs",
+    14: "missing f'(z1)",
     15: "f' of the wrong layer",
     16: "outer product in the wrong order",
     17: "transposed",

@@ -35,7 +35,7 @@ def test_mistakes_exit_1_with_counterexamples():
     result = run(str(EXAMPLES / "mistakes.md"), "--sizes", "3,3")
     assert result.exit_code == 1
     assert result.output.count("counterexample: sample point") == 8
-    assert "probably: missing f'(z_1)" in result.output
+    assert "probably: missing f'(z1)" in result.output
 
 
 def test_json_shape(tmp_path):

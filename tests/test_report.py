@@ -4,6 +4,7 @@ import os
 import shutil
 import subprocess
 from functools import partial
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -178,3 +179,41 @@ def _cwd(pid: str) -> str:
         return os.readlink(f"/proc/{pid}/cwd")
     except OSError:
         return ""
+
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@needs_tex
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_report_of_checked_claims_lists_every_verdict_and_counterexample(tmp_path, lang):
+    result, out = report(
+        tmp_path, "--claims", str(EXAMPLES / "mistakes.md"), "--sizes", "3,3", "--lang", lang
+    )
+    assert result.exit_code == 1, result.output  # the planted mistakes are findings
+    text = pdf_text(out / "report.pdf")
+    t = STRINGS[lang]
+    assert t["claims_title"] in text and t["claims_verdict_fail"][:20] in text
+    assert text.count("refuted") >= 8 and "proved" in text
+    assert text.count(t["claims_counterexample"].format(point=0)) == 8
+    for slip in ("missing f", "sign flipped", "transposed", "a factor 2 too large", "W1 where W1"):
+        assert slip in text
+
+
+@needs_tex
+def test_claims_from_a_toml_file_set_the_reported_network(tmp_path):
+    result, out = report(tmp_path, "--claims", str(EXAMPLES / "batch.toml"), "--no-pdf")
+    assert result.exit_code == 1
+    tex_text = (out / "report.tex").read_text()
+    assert "tanh" in tex_text and "weight gradient, 1/B forgotten" in tex_text
+    assert "missing 1/B" in tex_text and "summed over the wrong axis" in tex_text
+
+
+def test_users_latex_never_reaches_the_report_unescaped(tmp_path):
+    notes = tmp_path / "notes.md"
+    notes.write_text(r"$\frac{\partial L}{\partial W_1} = \input{/etc/passwd}$ and $\delta_2 = \delta_2$")
+    result, out = report(tmp_path, "--claims", str(notes), "--no-pdf")
+    assert result.exit_code == 2  # the first claim does not parse
+    tex_text = (out / "report.tex").read_text()
+    assert r"\input{/etc/passwd}" not in tex_text
+    assert r"\textbackslash{}input\{/etc/passwd\}" in tex_text

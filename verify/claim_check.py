@@ -55,12 +55,11 @@ def _describe(slip: Slip, batched: bool) -> str:
     return f"{slip.name}: the formula equals {to_text(slip.formula, batched)}"
 
 
-def diagnose(claim: Claim, network: Network, side: Formula, values: OracleValues | None) -> str | None:
+def diagnose(claim: Claim, network: Network, side: Formula, values: OracleValues | None) -> Slip | None:
     """The usual slip `side` is, found by structure (also for shape errors) or by value."""
     candidates = slips(claim.wrt, network)
-    batched = network.batch > 1
     if found := matching(side, candidates, network.factor):
-        return _describe(found[0], batched)
+        return found[0]
     if values is None:
         return None
     dims = _dims(network)
@@ -76,8 +75,13 @@ def diagnose(claim: Claim, network: Network, side: Formula, values: OracleValues
         except (ShapeMismatch, Unavailable):
             continue
         if not _differing(slip_value, side_value).any():
-            return _describe(slip, batched)
+            return slip
     return None
+
+
+def _diagnosis(claim: Claim, network: Network, side: Formula, values: OracleValues | None) -> dict:
+    slip = diagnose(claim, network, side, values)
+    return {} if slip is None else {"slip": slip, "diagnosis": _describe(slip, network.batch > 1)}
 
 
 # --- counterexample ----------------------------------------------------------------------------
@@ -154,7 +158,7 @@ def check_claim(claim: Claim, network: Network, values: OracleValues | None) -> 
                 claim,
                 "shape-error",
                 f"the {where} side does not fit: {e}",
-                diagnosis=diagnose(claim, network, side, values),
+                **_diagnosis(claim, network, side, values),
             )
     left_shape, right_shape = shape(left, dims), shape(right, dims)
     if left_shape != right_shape:
@@ -163,7 +167,7 @@ def check_claim(claim: Claim, network: Network, values: OracleValues | None) -> 
             "shape-error",
             f"the right side is {_shape_text(right_shape)} but the left side "
             f"({to_text(left, network.batch > 1)}) is {_shape_text(left_shape)}",
-            diagnosis=diagnose(claim, network, right, values),
+            **_diagnosis(claim, network, right, values),
         )
     generic = prove(identity, network, generic=True)
     concrete = None if generic.status == "proved" else prove(identity, network, generic=False)
@@ -206,7 +210,7 @@ def check_claim(claim: Claim, network: Network, values: OracleValues | None) -> 
             claim,
             "refuted",
             evidence,
-            diagnosis=diagnose(claim, network, side, values),
+            **_diagnosis(claim, network, side, values),
             numeric=numeric,
             counterexample=example,
             **proofs,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from derive import Network, Proof
 from derive.claims import Claim, ForwardEquation
+from derive.slips import Slip
 
 VERDICTS = ("proved", "refuted", "shape-error", "undecided", "unparsed")
 
@@ -41,6 +42,7 @@ class ClaimResult:
     evidence: str
     scope: str | None = None  # for a proof: what it covers
     diagnosis: str | None = None
+    slip: Slip | None = None  # the slip the diagnosis names
     generic: Proof | None = None
     concrete: Proof | None = None
     numeric: NumericCheck | None = None
