@@ -9,7 +9,7 @@ was expected there, and can draw a caret under it.
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 
 from lark import Lark, Token, Tree
@@ -116,8 +116,10 @@ def _syntax_error(text: str, e: UnexpectedInput) -> ClaimSyntaxError:
     return ClaimSyntaxError(text, 0, str(e))  # pragma: no cover  (lark raises only the three above)
 
 
+@lru_cache(maxsize=4096)
 def parse(text: str, syntax: str) -> tuple[Tree | Token, ...]:
-    """The sides of `A = B = …` written in `syntax` ("latex" or "plain"), as lark trees."""
+    """The sides of `A = B = …` written in `syntax` ("latex" or "plain"), as lark trees (cached:
+    notes repeat their equations, and a claim is bound once per layer; never mutate them)."""
     if len(text) > MAX_EQUATION_CHARS:
         raise ClaimSyntaxError(
             text[:80], 80, f"an equation of at most {MAX_EQUATION_CHARS} characters; received {len(text)}"
