@@ -79,11 +79,11 @@ def slips(target: Var, network: Network) -> tuple[Slip, ...]:
 
     add(f"W{layer} where W{layer}ᵀ belongs", lambda n: n.operand if _is_transposed_w(n) else None)
     add(
-        f"missing f'(z_{layer})",
+        f"missing f'(z{layer})",
         lambda n: n.left if isinstance(n, Hadamard) and isinstance(n.right, FPrime) else None,
     )
     add(
-        f"f(z_{layer}) where f'(z_{layer}) belongs",
+        f"f(z{layer}) where f'(z{layer}) belongs",
         lambda n: Activate(n.operand) if isinstance(n, FPrime) else None,
     )
     for other in (layer + 1, layer - 1):
