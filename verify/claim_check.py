@@ -51,10 +51,6 @@ def _differing(left: np.ndarray, right: np.ndarray) -> np.ndarray:
 
 
 # --- diagnosis ---------------------------------------------------------------------------------
-def _describe(slip: Slip, batched: bool) -> str:
-    return f"{slip.name}: the formula equals {to_text(slip.formula, batched)}"
-
-
 def diagnose(claim: Claim, network: Network, side: Formula, values: OracleValues | None) -> Slip | None:
     """The usual slip `side` is, found by structure (also for shape errors) or by value."""
     candidates = slips(claim.wrt, network)
@@ -81,7 +77,7 @@ def diagnose(claim: Claim, network: Network, side: Formula, values: OracleValues
 
 def _diagnosis(claim: Claim, network: Network, side: Formula, values: OracleValues | None) -> dict:
     slip = diagnose(claim, network, side, values)
-    return {} if slip is None else {"slip": slip, "diagnosis": _describe(slip, network.batch > 1)}
+    return {} if slip is None else {"slip": slip, "diagnosis": slip.name}
 
 
 # --- counterexample ----------------------------------------------------------------------------
