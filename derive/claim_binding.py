@@ -143,6 +143,16 @@ class _Binder:
             )
         return Var(kind, layer)
 
+    def gradient(self, at: Tree | Token, var: Var) -> Grad:
+        """`∂L/∂X`: the loss is a function of `z_L` (through `f` for mse), so `a_L` has none here."""
+        if var.kind == "a" and var.layer == self.binding.last:
+            raise self.error(
+                at,
+                f"∂L/∂a_{var.layer}: the loss is taken as a function of z_{var.layer} here; "
+                f"write ∂L/∂z_{var.layer} (δ_{var.layer}) instead",
+            )
+        return Grad(var)
+
     def symbol(self, at: Tree | Token, symbol: str) -> None:
         """Reject symbols that are not network quantities, with the list of what is."""
         if symbol not in _KINDS:
@@ -382,7 +392,7 @@ class LatexBinder(_Binder):
         value = self._name(name, scripts)
         if not isinstance(value, Var) or value.kind == "delta":
             raise self.error(name, "∂L/∂X with X one of W_l, b_l, a_l, z_l (untransposed)")
-        return Grad(value)
+        return self.gradient(name, value)
 
     def _fraction(self, node: Tree) -> Value:
         numerator, denominator = self._sides(node)
@@ -495,7 +505,7 @@ class PlainBinder(_Binder):
         match = _PLAIN_NAME.fullmatch(written)
         if not match or match.group(1) in ("delta", "Delta", "δ", "Δ") or not match.group(2).isdigit():
             raise self.error(token, f"dL/dX with X one of W1, b1, a1, z1; received '{token!s}'")
-        return Grad(self.variable(token, match.group(1), int(match.group(2)), False))
+        return self.gradient(token, self.variable(token, match.group(1), int(match.group(2)), False))
 
     def _attribute(self, node: Tree) -> Value:
         raise self.error(node.children[1], f"unknown attribute '{node.children[2]!s}'; expected .T")

@@ -122,6 +122,10 @@ def wrt_variable(text: str, network: Network) -> Var:
     if isinstance(value, Grad):
         return value.target
     if isinstance(value, Var):
+        if value.kind == "a" and value.layer == len(network.sizes):
+            raise ClaimSyntaxError(
+                text, 0, f"a variable with a gradient; the loss is a function of z_{value.layer}"
+            )
         return Var("z", value.layer) if value.kind == "delta" else value
     got = "a number" if isinstance(value, Scalar) else "an expression"
     raise ClaimSyntaxError(text, 0, f"a variable such as W1, b1, a1, z1 or delta1; received {got}")

@@ -149,6 +149,8 @@ def test_plain_syntax(text, expected):
         (r"\tanh(z_1)", "latex", 0, "choose it with --activation tanh"),
         (r"\frac{\partial L}{\partial W_1^T}", "latex", 27, "untransposed"),
         (r"\frac{\partial y}{\partial W_1}", "latex", 15, "the loss"),
+        (r"\frac{\partial L}{\partial a_2}", "latex", 27, "write ∂L/∂z_2"),
+        ("dL/da2", "plain", 0, "write ∂L/∂z_2"),
         (r"\delta_2 / W_1", "latex", 9, "divide by"),
         (r"2 + \delta_2", "latex", 2, "needs a matrix"),
         ("W1.T @@ delta2", "plain", 6, "unexpected '@'"),
