@@ -17,7 +17,7 @@ from lark import Token, Tree
 from derive.claim_binding import ActivationMismatch, Binding, LayerOutOfRange, NeedsLayer, Scalar, bind
 from derive.claim_parser import ClaimSyntaxError, parse
 from derive.document import Equation
-from derive.formula import Formula, Grad, Var, layers_of
+from derive.formula import Formula, Grad, Var
 from derive.identities import Identity, identity_name
 from derive.network import Network
 
@@ -200,8 +200,3 @@ def forward_of(equation: Equation, source: str, network: Network) -> list[Forwar
         identity = Identity(f"{lhs.kind}{lhs.layer}", lhs, sides[1], network.batch > 1, lhs=lhs)
         out.append(ForwardEquation(**where, identity=identity, layer=layer))
     return out
-
-
-def touched_layers(identity: Identity) -> set[int]:
-    layers = layers_of(identity.formula)
-    return layers | layers_of(identity.lhs) if identity.lhs is not None else layers

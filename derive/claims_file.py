@@ -20,7 +20,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from derive.claim_binding import Grad, Scalar, Var, bind
+from derive.claim_binding import Scalar, bind
 from derive.claim_parser import ClaimSyntaxError, guess_syntax, parse
 from derive.claims import (
     MAX_CLAIMS,
@@ -36,6 +36,7 @@ from derive.claims import (
 )
 from derive.document import MAX_DOCUMENT_CHARS, find_equations
 from derive.errors import InputError
+from derive.formula import Grad, Var
 from derive.network import Network, parse_sizes, parse_slope
 
 NETWORK_KEYS = ("sizes", "activation", "loss", "batch", "reduction", "slope")
