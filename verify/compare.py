@@ -9,20 +9,32 @@ differ by their conventions for f' at the kink, which is reported, not failed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import replace
 from itertools import combinations
 
 import numpy as np
 
-from derive import Identity, Network, network_identities, prove
+from derive import Identity, InputError, Network, network_identities, prove
+from verify import reference as high_precision
 from verify import tolerance
 from verify import witnesses as witness_registry
-from verify.results import CheckResult, Disagreement, ForwardCheck, Kinks, VerifyRun, Witness
-from verify.sampling import Points, sample
+from verify.results import (
+    CheckResult,
+    Disagreement,
+    ForwardCheck,
+    Kinks,
+    ReferenceInfo,
+    VerifyRun,
+    Witness,
+)
+from verify.sampling import Points, check_dtype, check_points, chunks, sample
 from verify.witnesses import WitnessFn, WitnessValues
 
 ACCEPTED = ("proved", "skipped")  # symbolic statuses that let an identity pass
 ORACLE = "jax"
+Progress = Callable[[int, int], None]  # (points done, points in all)
 
 
 def verify(
@@ -33,36 +45,101 @@ def verify(
     identities: Sequence[Identity] | None = None,
     witnesses: Sequence[WitnessFn] | None = None,
     include_kinks: bool = False,
+    dtype: str = "float64",
+    progress: Progress | None = None,
 ) -> VerifyRun:
     """Prove and numerically check `identities` (default: the seed's, for every layer) with
-    `witnesses` (default: sympy, numpy, jax)."""
+    `witnesses` (default: sympy, numpy, jax) in `dtype`, and measure each witness against the
+    high-precision reference.
+
+    The points are drawn and checked chunk by chunk (`verify/sampling.py`), so memory stays
+    bounded however many there are; `progress(done, total)` is called after each chunk."""
+    check_dtype(dtype)
+    check_points(points)
+    if not 0 <= seed < 2**63:
+        raise InputError("seed", "an integer from 0 to 2^63 − 1", seed)
     identities = tuple(identities or network_identities(network))
     witnesses = witnesses or witness_registry.DEFAULT_WITNESSES
-    pts = sample(network, points, seed, include_kinks)
-    ran = [w(network, pts, identities) for w in witnesses]
-    values = [v for v in ran if v.skipped is None]
-    results = tuple(check_identity(i, network, values, pts.at_kink) for i in identities)
+    targets = [(i.target.kind, i.target.layer) for i in identities]
+    per_identity: list[list[CheckResult]] = [[] for _ in identities]
+    forward_checks, kink_points, skipped, first, ref_info = [], 0, {}, {}, None
+    for k, (start, count) in enumerate(chunks(network, points)):
+        pts = sample(network, count, seed, include_kinks, dtype, chunk=k)
+        ran = [w(network, pts, identities) for w in witnesses]
+        values = [v for v in ran if v.skipped is None]
+        ref = None
+        if k == 0:
+            skipped = {v.name: v.skipped for v in ran if v.skipped}
+            first = first_point(pts)
+            reason = high_precision.skipped(network)
+            n_ref = 0 if reason else min(count, high_precision.MAX_POINTS)
+            began = time.perf_counter()
+            ref = None if reason else high_precision.compute(network, targets, pts, n_ref)
+            ref_info = ReferenceInfo(high_precision.DIGITS, n_ref, reason, time.perf_counter() - began)
+        forward_checks.append(check_forward(values, network, dtype))
+        kink_points += int(pts.at_kink.sum())
+        for bucket, identity in zip(per_identity, identities, strict=True):
+            result = check_identity(identity, network, values, pts.at_kink, dtype, ref)
+            bucket.append(_shift(result, start))
+        del pts, ran, values
+        if progress is not None:
+            progress(start + count, points)
+    results = tuple(_merge(chunked) for chunked in per_identity)
     kinks = None
-    if pts.at_kink.any():
+    if kink_points:
         from verify.kinks import conventions
 
         worst = max((r.at_kinks or 0.0) for r in results)
+        limit = 10 * tolerance.K * tolerance.eps(dtype)
         kinks = Kinks(
-            int(pts.at_kink.sum()),
-            conventions(network),
-            worst,
-            all((r.at_kinks or 0.0) <= tolerance.K * tolerance.EPS * 10 for r in results),
+            kink_points, conventions(network), worst, all((r.at_kinks or 0.0) <= limit for r in results)
         )
+    failed = next((f for f in forward_checks if not f.passed), None)
+    forward = failed or ForwardCheck(True, max(f.max_abs_err for f in forward_checks))
     return VerifyRun(
         network=network,
         seed=seed,
         points=points,
-        forward=check_forward(values),
+        forward=forward,
         results=results,
-        tolerance=tolerance.POLICY,
-        first_point=first_point(pts),
+        tolerance=tolerance.policy(dtype),
+        first_point=first,
         kinks=kinks,
-        skipped={v.name: v.skipped for v in ran if v.skipped},
+        skipped=skipped,
+        dtype=dtype,
+        reference=ref_info,
+        chunks=len(forward_checks),
+    )
+
+
+def _shift(result: CheckResult, start: int) -> CheckResult:
+    """A chunk's result with its counterexample's point numbered within the whole run."""
+    if result.counterexample is None or start == 0:
+        return result
+    return replace(result, counterexample=replace(result.counterexample, point=result.counterexample.point + start))
+
+
+def _merge(chunked: list[CheckResult]) -> CheckResult:
+    """One identity's results over all chunks. The per-point arrays (for the figure) and the
+    values at point 0 come from the first chunk; maxima and the verdict cover every chunk; the
+    counterexample is the worst one of the first chunk that has one."""
+    head = chunked[0]
+    if len(chunked) == 1:
+        return head
+    per_witness = {}
+    for name, w in head.per_witness.items():
+        worst = max(c.per_witness[name].err_vs_oracle for c in chunked)
+        per_witness[name] = replace(w, err_vs_oracle=worst)
+    kinks = [c.at_kinks for c in chunked if c.at_kinks is not None]
+    return replace(
+        head,
+        max_abs_err=max(c.max_abs_err for c in chunked),
+        per_witness=per_witness,
+        points=sum(c.points for c in chunked),
+        passed=all(c.passed for c in chunked),
+        counterexample=next((c.counterexample for c in chunked if c.counterexample), None),
+        at_kinks=max(kinks) if kinks else None,
+        worst_ratio=max(c.worst_ratio for c in chunked),
     )
 
 
@@ -98,14 +175,17 @@ def _blamed(arrays: dict[str, np.ndarray], allowed: np.ndarray) -> tuple[str, ..
     return tuple(n for n, a in arrays.items() if n != ORACLE and (_per_point(a - reference) > allowed).any())
 
 
-def check_forward(values: Sequence[WitnessValues]) -> ForwardCheck:
+def check_forward(
+    values: Sequence[WitnessValues], network: Network | None = None, dtype: str = "float64"
+) -> ForwardCheck:
     """All witnesses must agree on `z_l`, `a_l` and `L` before gradients mean anything."""
     names = [v.name for v in values]
+    n = 1 if network is None else tolerance.terms(network.sizes, network.batch, 0)
     worst = 0.0
     for quantity in values[0].forward:
         arrays = {v.name: _as_matrix(v.forward[quantity]) for v in values}
         reference = _reference(arrays)
-        allowed = tolerance.allowed(reference)
+        allowed = tolerance.allowed(reference, n, dtype)
         largest = max(float(_per_point(a - reference).max()) for a in arrays.values())
         worst = max(worst, largest)
         if blamed := _blamed(arrays, allowed):
@@ -120,7 +200,12 @@ def check_forward(values: Sequence[WitnessValues]) -> ForwardCheck:
 
 
 def check_identity(
-    identity: Identity, network: Network, values: Sequence[WitnessValues], at_kink: np.ndarray | None = None
+    identity: Identity,
+    network: Network,
+    values: Sequence[WitnessValues],
+    at_kink: np.ndarray | None = None,
+    dtype: str = "float64",
+    ref: high_precision.Reference | None = None,
 ) -> CheckResult:
     proof = prove(identity, network, generic=False)
     generic_proof = prove(identity, network, generic=True)
@@ -145,19 +230,37 @@ def check_identity(
 
     judged = np.ones(count, dtype=bool) if at_kink is None else ~at_kink
     reference = _reference(arrays)
-    allowed = tolerance.allowed(reference)
-    pair_errors = {f"{a}–{b}": _per_point(arrays[a] - arrays[b]) for a, b in combinations(names, 2)}
+    n = tolerance.terms(network.sizes, network.batch, identity.target.layer)
+    allowed = tolerance.allowed(reference, n, dtype)
+    pair_errors = {
+        f"{a}–{b}": _per_point(arrays[a].astype(np.float64) - arrays[b]) for a, b in combinations(names, 2)
+    }
     at_kinks = None
     if not judged.all():
         at_kinks = max(float(e[~judged].max()) for e in pair_errors.values())
     worst_pair = max(pair_errors, key=lambda p: pair_errors[p][judged].max(initial=0.0))
     max_abs_err = float(pair_errors[worst_pair][judged].max(initial=0.0))
     agree = all((e[judged] <= allowed[judged]).all() for e in pair_errors.values())
-    for n in names:
-        per_witness[n] = Witness(
-            n,
-            float(np.abs(arrays[n] - reference)[judged].max(initial=0.0)),
-            tuple(map(tuple, arrays[n][0].tolist())),
+    worst_ratio = max(float((e[judged] / allowed[judged]).max(initial=0.0)) for e in pair_errors.values())
+    target = (identity.target.kind, identity.target.layer)
+    ulps = {}
+    for name in names:
+        vs_ref = {}
+        if ref is not None:
+            absolute, relative, ulp = high_precision.errors(arrays[name], ref, target, dtype)
+            ok = judged[: ref.points]
+            ulps[name] = ulp[ok].ravel()
+            vs_ref = {
+                "max_abs_vs_ref": float(absolute[ok].max(initial=0.0)),
+                "max_rel_vs_ref": float(relative[ok].max(initial=0.0)),
+                "max_ulp": float(ulp[ok].max(initial=0.0)),
+                "ulp_per_entry": tuple(map(tuple, ulp[ok].max(axis=0, initial=0.0).tolist())),
+            }
+        per_witness[name] = Witness(
+            name,
+            float(np.abs(arrays[name].astype(np.float64) - reference)[judged].max(initial=0.0)),
+            tuple(map(tuple, arrays[name][0].tolist())),
+            **vs_ref,
         )
     counterexample = None
     if not agree:
@@ -186,4 +289,6 @@ def check_identity(
         pair_errors,
         allowed,
         at_kinks,
+        worst_ratio,
+        ulps,
     )

@@ -2,7 +2,8 @@
 `jax.grad`. It never sees a formula of ours.
 
 `dL/da_l` and `dL/dz_l` come from zero "taps" added to `a_l` and `z_l`: the gradient w.r.t. a
-tap at 0 is the gradient w.r.t. the quantity. Everything in float64.
+tap at 0 is the gradient w.r.t. the quantity. Everything in the inputs' dtype: float64 (x64 is
+enabled here) or float32.
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ def _all_points(params, z1, y, activation_name: str, loss: str, slope: float, re
     def one(params, z1, y):
         batch = z1.shape[1]
         sizes = [z1.shape[0]] + [b.shape[0] for _, b in params]
-        taps = ([jnp.zeros((n, batch)) for n in sizes[:-1]], [jnp.zeros((n, batch)) for n in sizes])
+        zeros = [jnp.zeros((n, batch), dtype=z1.dtype) for n in sizes]  # in the run's dtype
+        taps = (zeros[:-1], zeros)
         grad = jax.grad(_loss, argnums=(0, 1), has_aux=True)
         (g_params, (g_a, g_z)), outputs = grad(params, taps, z1, y, activation_name, loss, slope, reduction)
         return g_params, g_a, g_z, outputs
