@@ -25,8 +25,9 @@ from derive.notation import entry_symbols
 from reports.i18n import LOSS_CONVENTIONS, strings
 from reports.math_print import latex, partial_latex
 from reports.network_tikz import network_tikz
-from verify import POLICY_LATEX, CheckResult, VerifyRun
+from verify import CheckResult, VerifyRun
 from verify.results import WITNESSES
+from verify.tolerance import K, policy_latex
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_SHOWN = (8, 6)  # rows, cols: larger matrices are checked but not printed
@@ -118,6 +119,7 @@ class ReportInput:
     run: VerifyRun
     lang: str = "en"
     figure: str | None = None
+    ulp_figure: str | None = None
 
 
 MAX_LINE = 170  # characters of LaTeX in one printed matrix row: about the width of the page
@@ -382,8 +384,8 @@ def _facts(run: VerifyRun, t: dict[str, str], lang: str) -> dict:
         "stand_in": stand_in,
         "seed": run.seed,
         "points": f"{run.points:,}",
-        "dtype": "float64",
-        "tolerance": POLICY_LATEX,
+        "dtype": run.dtype,
+        "tolerance": policy_latex(run.dtype),
         "versions": tex(_versions()),
         "pair": tex(f"{net.activation}, {net.loss}"),
         "skipped": [
@@ -410,6 +412,43 @@ def _facts(run: VerifyRun, t: dict[str, str], lang: str) -> dict:
             hangul,
         ),
     }
+
+
+def _precision(run: VerifyRun, t: dict[str, str], lang: str) -> dict:
+    """The reference and the error budget: text, and a table identity × witness."""
+    hangul = lang == "ko"
+    ref = run.reference
+    worst = max((r.worst_ratio for r in run.results), default=0.0)
+    out = {
+        "budget": t["budget_text"].format(dtype=run.dtype, K=K, used=tex(f"{100 * worst:.2g} %")),
+        "text": None,
+        "rows": [],
+    }
+    if ref is None or ref.skipped:
+        why = ref.skipped.removeprefix("skipped (size): ") if ref else "--"
+        out["text"] = tex(t["precision_skipped"].format(why=why), hangul)
+        return out
+    subset = (
+        t["subset_all"].format(points=f"{ref.points:,}")
+        if ref.points == run.points
+        else t["subset_first"].format(points=f"{ref.points:,}", total=f"{run.points:,}")
+    )
+    out["text"] = tex(t["precision_text"].format(digits=ref.digits, subset=subset, dtype=run.dtype), hangul)
+    for r in run.results:
+        for w in WITNESSES:
+            pw = r.per_witness.get(w)
+            if pw is None or pw.max_ulp is None:
+                continue
+            out["rows"].append(
+                {
+                    "identity": tex(r.identity),
+                    "witness": tex(w),
+                    "abs": sci(pw.max_abs_vs_ref),
+                    "rel": sci(pw.max_rel_vs_ref) if math.isfinite(pw.max_rel_vs_ref) else r"\infty",
+                    "ulp": sci(pw.max_ulp) if math.isfinite(pw.max_ulp) else r"\infty",
+                }
+            )
+    return out
 
 
 def render_report(report: ReportInput) -> str:
@@ -466,4 +505,6 @@ def render_report(report: ReportInput) -> str:
         sections=[_section(r, s, run, t, lang) for r, s in zip(run.results, d.steps, strict=True)],
         summary=summary,
         figure=report.figure,
+        ulp_figure=report.ulp_figure,
+        precision=_precision(run, t, lang),
     )

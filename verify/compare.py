@@ -116,7 +116,9 @@ def _shift(result: CheckResult, start: int) -> CheckResult:
     """A chunk's result with its counterexample's point numbered within the whole run."""
     if result.counterexample is None or start == 0:
         return result
-    return replace(result, counterexample=replace(result.counterexample, point=result.counterexample.point + start))
+    return replace(
+        result, counterexample=replace(result.counterexample, point=result.counterexample.point + start)
+    )
 
 
 def _merge(chunked: list[CheckResult]) -> CheckResult:

@@ -39,8 +39,11 @@ class Reference:
     lo: dict[tuple[str, int], np.ndarray]
 
 
-def _heaviside(x, h0=mpmath.mpf(1) / 2):
-    return mpmath.mpf(1) if x > 0 else (mpmath.mpf(0) if x < 0 else h0)
+def _heaviside(x, h0=None):
+    """SymPy's Heaviside(x, 1/2) in mpmath (the value at 0 is SymPy's convention)."""
+    if x == 0:
+        return mpmath.mpf(1) / 2 if h0 is None else mpmath.mpf(h0)
+    return mpmath.mpf(1) if x > 0 else mpmath.mpf(0)
 
 
 @cache
@@ -75,7 +78,12 @@ def compute(network: Network, targets: Sequence[tuple[str, int]], points: Points
         for row in columns:  # float → mpf is exact
             values.append(fn(*map(mpmath.mpf, row)))
         hi = np.array([[float(v) for v in point] for point in values])
-        lo = np.array([[float(v - h) for v, h in zip(point, hs, strict=True)] for point, hs in zip(values, hi)])
+        lo = np.array(
+            [
+                [float(v - h) for v, h in zip(point, hs, strict=True)]
+                for point, hs in zip(values, hi, strict=True)
+            ]
+        )
     out_hi, out_lo, k = {}, {}, 0
     for target, (rows, cols) in zip(targets, shapes, strict=True):
         size = rows * cols

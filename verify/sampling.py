@@ -79,6 +79,13 @@ def check_size(network: Network, count: int) -> None:
     need = 8 * COPIES * floats_per_point(network) * count
     if need > MAX_BYTES:
         most = MAX_BYTES // (8 * COPIES * floats_per_point(network))
+        if most == 0:
+            raise InputError(
+                "sizes",
+                f"a network one sample point of which fits in {MAX_BYTES // 1024**3} GiB "
+                f"(this one needs about {need / count / 1024**3:.1f} GiB a point)",
+                ",".join(map(str, network.sizes)),
+            )
         raise InputError(
             "points",
             f"at most {most:,} points for this network (a run may hold {MAX_BYTES // 1024**3} GiB; "
