@@ -42,6 +42,7 @@ def _witness(w) -> dict:
         "max_abs_err": _number(w.max_abs_vs_ref),
         "max_rel_err": _number(w.max_rel_vs_ref),
         "max_ulp": _number(w.max_ulp),
+        "budget_used": _number(w.budget_used),
         "max_ulp_per_entry": None
         if w.ulp_per_entry is None
         else [[_number(u) for u in row] for row in w.ulp_per_entry],

@@ -252,7 +252,9 @@ def check_identity(
             absolute, relative, ulp = high_precision.errors(arrays[name], ref, target, dtype)
             ok = judged[: ref.points]
             ulps[name] = ulp[ok].ravel()
+            one_budget = tolerance.budget(ref.hi[target], n, dtype)
             vs_ref = {
+                "budget_used": float((_per_point(absolute) / one_budget)[ok].max(initial=0.0)),
                 "max_abs_vs_ref": float(absolute[ok].max(initial=0.0)),
                 "max_rel_vs_ref": float(relative[ok].max(initial=0.0)),
                 "max_ulp": float(ulp[ok].max(initial=0.0)),
