@@ -65,6 +65,11 @@ def skipped(network: Network) -> str | None:
     return None
 
 
+def prepare(network: Network, targets: Sequence[tuple[str, int]]) -> None:
+    """Compile the reference's function now (SymPy work, best done before any thread starts)."""
+    _compiled(setting(network.numeric, generic=False), tuple(dict.fromkeys(targets)))
+
+
 def compute(network: Network, targets: Sequence[tuple[str, int]], points: Points, count: int) -> Reference:
     """The true gradients of `targets` ((kind, layer), e.g. ("W", 1)) at the first `count` points."""
     from verify.sympy_numeric import _columns

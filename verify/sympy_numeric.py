@@ -111,3 +111,26 @@ def formulas(network: Network, identities: Sequence[Identity], points: Points) -
     values = _evaluate(key, [m for _, m in fitting], points)
     out.update((name, v) for (name, _), v in zip(fitting, values, strict=True))
     return out
+
+
+def forward_and_formulas(
+    network: Network, identities: Sequence[Identity], points: Points
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray | str]]:
+    """`forward(...)` and `formulas(...)` from one compiled function, so the formulas reuse the
+    forward pass's subexpressions (the seed's sigmoids are computed once, not twice)."""
+    key = setting(network, generic=False)
+    fw = symbolic_forward(key)
+    names = [f"z{k}" for k in range(1, len(fw.z) + 1)] + [f"a{k}" for k in range(1, network.depth + 1)]
+    forward_matrices = [*fw.z, *fw.a[: network.depth], sp.ImmutableMatrix([[fw.loss]])]
+    grads: dict[str, np.ndarray | str] = {}
+    fitting = []
+    for identity in identities:
+        try:
+            fitting.append((identity.name, evaluate(identity.formula, key)))
+        except ShapeMismatch as e:
+            grads[identity.name] = f"shape error: {e}"
+    values = _evaluate(key, [*forward_matrices, *(m for _, m in fitting)], points)
+    out = dict(zip(names, values[: len(names)], strict=True))
+    out["L"] = values[len(names)][:, 0, 0]
+    grads.update((name, v) for (name, _), v in zip(fitting, values[len(names) + 1 :], strict=True))
+    return out, grads
