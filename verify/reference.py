@@ -72,12 +72,12 @@ def prepare(network: Network, targets: Sequence[tuple[str, int]]) -> None:
 
 def compute(network: Network, targets: Sequence[tuple[str, int]], points: Points, count: int) -> Reference:
     """The true gradients of `targets` ((kind, layer), e.g. ("W", 1)) at the first `count` points."""
-    from verify.sympy_numeric import _columns
+    from verify.sympy_numeric import columns
 
     key = setting(network.numeric, generic=False)
     targets = tuple(dict.fromkeys(targets))
     fn, shapes = _compiled(key, targets)
-    columns = np.stack(_columns(points), axis=1)[:count].astype(np.float64).tolist()
+    columns = np.stack(columns(points), axis=1)[:count].astype(np.float64).tolist()
     values = []
     with mpmath.workdps(DIGITS):
         for row in columns:  # float → mpf is exact

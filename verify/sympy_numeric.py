@@ -1,6 +1,6 @@
 """SymPy's values at the sample points: its forward pass and each identity's formula, lambdified.
 
-`lambdify` with common-subexpression elimination turns a matrix of expressions into one NumPy
+`lambdify` with common-subexpression elimination turns all their entries into one NumPy
 function; every symbol receives a (P,) array, so all points are evaluated in one call.
 """
 
@@ -26,7 +26,7 @@ from derive.model import explicit
 from verify.sampling import Points
 
 
-def _columns(points: Points) -> list[np.ndarray]:
+def columns(points: Points) -> list[np.ndarray]:
     """One (P,) array per input symbol, in `NetworkSymbols.inputs` order (matrices by rows)."""
     cols = [points.z1[:, i, b] for i in range(points.z1.shape[1]) for b in range(points.z1.shape[2])]
     for W, bias in zip(points.W, points.b, strict=True):
@@ -73,7 +73,7 @@ def _evaluate(key: Setting, matrices: Sequence[sp.ImmutableMatrix], points: Poin
     fn, shapes = _compiled(key, tuple(matrices))
     count, dtype = points.count, points.z1.dtype
     with np.errstate(all="ignore"):  # numpy.select evaluates every branch of a Piecewise
-        flat = fn(*_columns(points))
+        flat = fn(*columns(points))
     out, k = [], 0
     for rows, cols in shapes:
         block = np.empty((count, rows, cols), dtype=dtype)
@@ -82,34 +82,6 @@ def _evaluate(key: Setting, matrices: Sequence[sp.ImmutableMatrix], points: Poin
                 block[:, i, j] = flat[k]  # a (P,) array, or a constant broadcast to it
                 k += 1
         out.append(block)
-    return out
-
-
-def forward(network: Network, points: Points) -> dict[str, np.ndarray]:
-    """`a_l`, `z_l` and `L` at every point, keyed like the other witnesses."""
-    key = setting(network, generic=False)
-    fw = symbolic_forward(key)
-    names = [f"z{k}" for k in range(1, len(fw.z) + 1)] + [f"a{k}" for k in range(1, network.depth + 1)]
-    matrices = [*fw.z, *fw.a[: network.depth], sp.ImmutableMatrix([[fw.loss]])]
-    values = _evaluate(key, matrices, points)
-    out = dict(zip(names, values[:-1], strict=True))
-    out["L"] = values[-1][:, 0, 0]
-    return out
-
-
-def formulas(network: Network, identities: Sequence[Identity], points: Points) -> dict[str, np.ndarray | str]:
-    """Each identity's right-hand side as SymPy evaluates it, keyed by identity name; a formula
-    whose shapes do not fit gives its error message instead of values."""
-    key = setting(network, generic=False)
-    out: dict[str, np.ndarray | str] = {}
-    fitting = []
-    for identity in identities:
-        try:
-            fitting.append((identity.name, evaluate(identity.formula, key)))
-        except ShapeMismatch as e:
-            out[identity.name] = f"shape error: {e}"
-    values = _evaluate(key, [m for _, m in fitting], points)
-    out.update((name, v) for (name, _), v in zip(fitting, values, strict=True))
     return out
 
 
