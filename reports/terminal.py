@@ -73,22 +73,24 @@ def median_ulp(run: VerifyRun) -> dict[str, float]:
 
 
 def reference_lines(run: VerifyRun) -> list[str]:
-    """Each witness's largest error against the high-precision reference, in ULPs."""
+    """Each witness's largest error against the high-precision reference, in ULPs, and how much
+    of the tolerance the witnesses used."""
+    worst = max((r.worst_ratio for r in run.results), default=0.0)
+    used = f"largest difference between two witnesses: {worst:.2g} of the tolerance"
     ref = run.reference
     if ref is None:
-        return []
+        return [used]
     if ref.skipped:
-        return [f"reference (mpmath, {ref.digits} digits): {ref.skipped}"]
+        return [f"reference (mpmath, {ref.digits} digits): {ref.skipped}", used]
     from reports.json_report import max_ulp
 
     subset = "all points" if ref.points == run.points else f"the first {ref.points:,} points"
     medians = median_ulp(run)
     ulps = ", ".join(f"{w} {u:.3g} (median {medians[w]:.2g})" for w, u in max_ulp(run).items())
-    worst = max((r.worst_ratio for r in run.results), default=0.0)
     return [
         f"reference: SymPy's derivative in mpmath at {ref.digits} digits on {subset}; "
         f"max error in ULPs ({run.dtype}): {ulps}",
-        f"largest difference between two witnesses: {worst:.2g} of the tolerance",
+        used,
     ]
 
 
