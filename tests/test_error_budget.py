@@ -199,3 +199,14 @@ def test_no_false_alarm_over_100k_points(activation, dtype):
         assert r.worst_ratio < 1
         for w in r.per_witness.values():
             assert w.budget_used < 1, (r.identity, w.name, w.budget_used)
+
+
+@pytest.mark.slow
+def test_a_million_points_in_bounded_chunks():
+    seen = []
+    run = verify(Network(), 10**6, seed=7, progress=lambda done, total: seen.append(done))
+    assert run.passed and run.points == 10**6 and run.chunks == 16
+    assert seen == sorted(seen) and seen[-1] == 10**6 and len(seen) == 16
+    # only the first chunk keeps per-point arrays; the rest were reduced to maxima
+    assert all(r.pair_errors["numpy–jax"].size == sampling.CHUNK for r in run.results)
+    assert run.reference.points == reference.MAX_POINTS
