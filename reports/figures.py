@@ -67,7 +67,11 @@ def agreement_figure(run: VerifyRun, path: Path) -> Path:
     ax.axhline(FLOOR, color="gray", linewidth=0.5, linestyle=":")
     ax.text(len(results) - 0.5, FLOOR * 1.6, "exactly 0", ha="right", va="bottom", fontsize=7, color="gray")
     ax.legend(loc="upper left", fontsize=7, ncols=4, frameon=False, markerscale=3)
-    ax.set_title(f"{run.points:,} points, seed {run.seed}", fontsize=9)
+    shown = max((e.size for r in results for e in r.pair_errors.values()), default=0)
+    scope = (
+        f"{run.points:,} points" if shown == run.points else f"the first {shown:,} of {run.points:,} points"
+    )
+    ax.set_title(f"{scope}, seed {run.seed}", fontsize=9)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, format="pdf", metadata={"CreationDate": None, "ModDate": None})
     plt.close(fig)

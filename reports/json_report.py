@@ -20,7 +20,11 @@ def _reference(run: VerifyRun) -> dict | None:
     return {
         "digits": ref.digits,
         "points": ref.points,
-        "subset": f"the first {ref.points:,} of {run.points:,} points" if ref.points else None,
+        "subset": None
+        if not ref.points
+        else (
+            "all points" if ref.points == run.points else f"the first {ref.points:,} of {run.points:,} points"
+        ),
         "skipped": ref.skipped,
         "max_ulp": {w: _number(m) for w, m in max_ulp(run).items()},
     }
