@@ -40,6 +40,10 @@ def max_ulp(run: VerifyRun) -> dict[str, float]:
     return {w: out[w] for w in WITNESSES if w in out}
 
 
+def _entries(matrix) -> list | None:
+    return None if matrix is None else [[_number(u) for u in row] for row in matrix]
+
+
 def _witness(w) -> dict:
     return {
         "max_abs_err_vs_oracle": _number(w.err_vs_oracle),
@@ -47,9 +51,9 @@ def _witness(w) -> dict:
         "max_rel_err": _number(w.max_rel_vs_ref),
         "max_ulp": _number(w.max_ulp),
         "budget_used": _number(w.budget_used),
-        "max_ulp_per_entry": None
-        if w.ulp_per_entry is None
-        else [[_number(u) for u in row] for row in w.ulp_per_entry],
+        "max_ulp_per_entry": _entries(w.ulp_per_entry),
+        "max_abs_err_per_entry": _entries(w.abs_per_entry),
+        "max_rel_err_per_entry": _entries(w.rel_per_entry),
     }
 
 

@@ -143,7 +143,12 @@ def test_json_gives_per_witness_ulps_and_the_dtype():
     assert set(data["reference"]["max_ulp"]) == {"sympy", "numpy", "jax"}
     for item in data["identities"]:
         for w in ("sympy", "numpy", "jax"):
-            assert item["per_witness"][w]["max_ulp"] >= 0
+            errors = item["per_witness"][w]
+            assert errors["max_ulp"] >= 0
+            for key in ("max_ulp_per_entry", "max_abs_err_per_entry", "max_rel_err_per_entry"):
+                entries = [x for row in errors[key] for x in row]
+                assert len(entries) == {"dL/da1": 4, "dL/dz1": 4, "dL/dW1": 12, "dL/db1": 3}[item["name"]]
+            assert max(x for row in errors["max_ulp_per_entry"] for x in row) == errors["max_ulp"]
         assert 0 <= item["tolerance_used"] < 1
 
 

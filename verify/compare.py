@@ -359,6 +359,8 @@ def check_identity(
                 "max_rel_vs_ref": float(relative[ok].max(initial=0.0)),
                 "max_ulp": float(ulp[ok].max(initial=0.0)),
                 "ulp_per_entry": tuple(map(tuple, ulp[ok].max(axis=0, initial=0.0).tolist())),
+                "abs_per_entry": tuple(map(tuple, absolute[ok].max(axis=0, initial=0.0).tolist())),
+                "rel_per_entry": tuple(map(tuple, relative[ok].max(axis=0, initial=0.0).tolist())),
             }
         vs_oracle = pair_errors.get(f"{name}–{ORACLE}")
         if vs_oracle is None:  # the oracle itself, or no oracle: against the reference values

@@ -36,6 +36,8 @@ class Witness:
     max_rel_vs_ref: float | None = None
     max_ulp: float | None = None  # in ULPs of the run's dtype at the true value
     ulp_per_entry: tuple[tuple[float, ...], ...] | None = None  # the largest, entry by entry
+    abs_per_entry: tuple[tuple[float, ...], ...] | None = None  # the largest, entry by entry
+    rel_per_entry: tuple[tuple[float, ...], ...] | None = None  # the largest, entry by entry
     budget_used: float | None = None  # largest error against the truth as a fraction of one budget
 
 
