@@ -215,3 +215,23 @@ def test_a_million_points_in_bounded_chunks():
     # only the first chunk keeps per-point arrays; the rest were reduced to maxima
     assert all(r.pair_errors["numpy–jax"].size == sampling.CHUNK for r in run.results)
     assert run.reference.points == reference.MAX_POINTS
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_quick_chunk_check_agrees_with_the_full_one(dtype):
+    from derive import seed_identities
+    from verify.compare import _chunk_result, check_identity
+
+    network = Network(activation="tanh")
+    points = sampling.sample(network, 500, 3, dtype=dtype)
+    identities = seed_identities()
+    values = [w(network, points, identities) for w in (sympy_witness, numpy_witness, jax_witness)]
+    for identity in identities:
+        quick = _chunk_result(identity, network, values, points.at_kink, dtype, 0)
+        full = check_identity(identity, network, values, points.at_kink, dtype)
+        assert quick.pair_errors == {} and full.pair_errors  # the quick path kept no arrays
+        assert quick.passed == full.passed
+        assert quick.max_abs_err == full.max_abs_err
+        assert quick.worst_ratio == pytest.approx(full.worst_ratio, rel=1e-12)
+        for name, w in full.per_witness.items():
+            assert quick.per_witness[name].err_vs_oracle == w.err_vs_oracle
