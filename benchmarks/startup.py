@@ -4,7 +4,7 @@
    `python -c "import jax, sympy, numpy"`, each run REPEAT times alternately; medians and their
    ratio are printed.
 2. In-process stages of one cold run: symbolic derivation and proofs, sampling, each witness,
-   the comparison.
+   the high-precision reference, the comparison.
 
 Run: .venv/bin/python benchmarks/startup.py [--repeat 5]
 """
@@ -72,10 +72,17 @@ def stages() -> None:
         timed("witness jax (import, jit, evaluate)", jax_witness, network, points, identities),
     ]
 
+    from verify import reference
+
+    targets = [(i.target.kind, i.target.layer) for i in identities]
+    ref = timed(
+        "reference: mpmath, 50 digits, 1,000 points", reference.compute, network, targets, points, 1000
+    )
+
     def compare():
-        check_forward(values)
+        check_forward(values, network)
         for identity in identities:
-            check_identity(identity, network, values)
+            check_identity(identity, network, values, None, "float64", ref)
 
     timed("compare (forward + 4 identities)", compare)
     total = sum(timings.values())

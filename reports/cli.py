@@ -47,6 +47,7 @@ Kinks = Annotated[
     typer.Option("--include-kinks", help="Put inputs exactly on relu/leaky-relu's kink; report conventions."),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")]
+Dtype = Annotated[str, typer.Option("--dtype", help="Floating point of every witness: float64 or float32.")]
 Latex = Annotated[bool, typer.Option("--latex", help="Print LaTeX instead of text.")]
 
 
@@ -70,10 +71,12 @@ def _network(
     return Network(parse_sizes(sizes), activation, loss, batch, reduction, parse_slope(slope))
 
 
-def _verify(network, points: int, seed: int, include_kinks: bool):
+def _verify(network, points: int, seed: int, include_kinks: bool, dtype: str = "float64"):
+    from reports.progress import progress_bar
     from verify import verify as run_verify
 
-    return run_verify(network, points, seed, include_kinks=include_kinks)
+    with progress_bar() as progress:
+        return run_verify(network, points, seed, include_kinks=include_kinks, dtype=dtype, progress=progress)
 
 
 def _options(**given: object) -> dict:
@@ -109,11 +112,13 @@ def verify(
     points: PointsOpt = 1000,
     seed: Seed = 0,
     include_kinks: Kinks = False,
+    dtype: Dtype = "float64",
     json: Json = False,
 ) -> None:
     """Prove the seed's identities with SymPy and check them numerically against NumPy and jax.grad."""
     with _input_errors():
-        run = _verify(_network(sizes, activation, loss, batch, reduction, slope), points, seed, include_kinks)
+        network = _network(sizes, activation, loss, batch, reduction, slope)
+        run = _verify(network, points, seed, include_kinks, dtype)
     if json:
         from reports.json_report import render_json
 
@@ -165,6 +170,7 @@ def report(
     points: PointsOpt = 1000,
     seed: Seed = 0,
     include_kinks: Kinks = False,
+    dtype: Dtype = "float64",
     out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("derivcheck-report"),
     lang: Annotated[str, typer.Option("--lang", help="Report language: en or ko.")] = "en",
     no_pdf: Annotated[bool, typer.Option("--no-pdf", help="Write the .tex only.")] = False,
@@ -180,8 +186,10 @@ def report(
         from reports.i18n import strings
         from reports.latex import report_date
         from reports.output import prepare_folder
+        from verify.sampling import check_dtype
 
         strings(lang)  # validate before the work
+        check_dtype(dtype)
         report_date()  # SOURCE_DATE_EPOCH, read by matplotlib too
         checked = None
         if claims is not None:
@@ -202,15 +210,17 @@ def report(
         else:
             network = _network(sizes, activation, loss, batch, reduction, slope)
         folder = prepare_folder(out)
-        run = _verify(network, points, seed, include_kinks)
-        from reports.figures import agreement_figure
+        run = _verify(network, points, seed, include_kinks, dtype)
+        from reports.figures import agreement_figure, ulp_figure
         from reports.latex import ReportInput, render_report
         from reports.output import LatexError, compile_pdf, missing_tex, write_atomically
 
         figure = agreement_figure(run, folder / "figures" / "agreement.pdf")
-        tex_text = render_report(ReportInput(run, lang, figure.relative_to(folder).as_posix(), checked))
+        ulps = ulp_figure(run, folder / "figures" / "ulp.pdf")
+        relative = {p: p.relative_to(folder).as_posix() if p else None for p in (figure, ulps)}
+        tex_text = render_report(ReportInput(run, lang, relative[figure], relative[ulps], checked))
         tex_path = write_atomically(folder / "report.tex", tex_text)
-    written = [tex_path, figure]
+    written = [tex_path, figure, *([ulps] if ulps else [])]
     if not no_pdf:
         hint = missing_tex(lang)
         if hint:

@@ -67,7 +67,48 @@ def agreement_figure(run: VerifyRun, path: Path) -> Path:
     ax.axhline(FLOOR, color="gray", linewidth=0.5, linestyle=":")
     ax.text(len(results) - 0.5, FLOOR * 1.6, "exactly 0", ha="right", va="bottom", fontsize=7, color="gray")
     ax.legend(loc="upper left", fontsize=7, ncols=4, frameon=False, markerscale=3)
-    ax.set_title(f"{run.points:,} points, seed {run.seed}", fontsize=9)
+    shown = max((e.size for r in results for e in r.pair_errors.values()), default=0)
+    scope = (
+        f"{run.points:,} points" if shown == run.points else f"the first {shown:,} of {run.points:,} points"
+    )
+    ax.set_title(f"{scope}, seed {run.seed}", fontsize=9)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="pdf", metadata={"CreationDate": None, "ModDate": None})
+    plt.close(fig)
+    return path
+
+
+WITNESS_COLORS = {"sympy": "#1b9e77", "numpy": "#d95f02", "jax": "#7570b3"}
+
+
+def ulp_figure(run: VerifyRun, path: Path) -> Path | None:
+    """The distribution of each witness's errors against the high-precision reference, in ULPs
+    of the run's dtype at the true value (all identities, entries and reference points; log x),
+    as step histograms; None when there is no reference."""
+    witnesses = [w for w in WITNESS_COLORS if any(w in r.ulps for r in run.results)]
+    if not witnesses:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    values = {w: np.concatenate([r.ulps[w] for r in run.results if w in r.ulps]) for w in witnesses}
+    finite = np.concatenate([v[np.isfinite(v)] for v in values.values()])
+    top = max(1.0, float(finite.max(initial=1.0)))
+    floor = 1e-3  # errors of exactly 0 ULP are counted in the first bin
+    bins = np.logspace(np.log10(floor), np.log10(top) + 0.1, 60)
+    fig, ax = plt.subplots(figsize=(7.0, 3.0), layout="constrained")
+    for w in witnesses:
+        v = np.clip(values[w], floor, bins[-1])
+        ax.hist(v, bins=bins, histtype="step", linewidth=1.3, color=WITNESS_COLORS[w],
+                label=f"{w} (max {values[w].max():.3g})")  # fmt: skip
+    ax.set_xscale("log")
+    ax.set_xlabel(f"|witness − reference| in ULPs ({run.dtype}; 0 drawn at {floor:g})")
+    ax.set_ylabel("entries × points")
+    ax.legend(loc="upper right", fontsize=7, frameon=False)
+    ref = run.reference
+    ax.set_title(f"{ref.points:,} points, mpmath at {ref.digits} digits", fontsize=9)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, format="pdf", metadata={"CreationDate": None, "ModDate": None})
     plt.close(fig)

@@ -25,9 +25,10 @@ from derive.notation import entry_symbols
 from reports.i18n import LOSS_CONVENTIONS, strings
 from reports.math_print import latex, partial_latex
 from reports.network_tikz import network_tikz
-from verify import POLICY_LATEX, CheckResult, VerifyRun
+from verify import CheckResult, VerifyRun
 from verify.claim_results import CheckRun
 from verify.results import WITNESSES
+from verify.tolerance import K, policy_latex
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_SHOWN = (8, 6)  # rows, cols: larger matrices are checked but not printed
@@ -121,6 +122,7 @@ class ReportInput:
     run: VerifyRun
     lang: str = "en"
     figure: str | None = None
+    ulp_figure: str | None = None
     claims: CheckRun | None = None  # `report --claims FILE`: the user's checked claims
 
 
@@ -386,8 +388,8 @@ def _facts(run: VerifyRun, t: dict[str, str], lang: str) -> dict:
         "stand_in": stand_in,
         "seed": run.seed,
         "points": f"{run.points:,}",
-        "dtype": "float64",
-        "tolerance": POLICY_LATEX,
+        "dtype": run.dtype,
+        "tolerance": policy_latex(run.dtype),
         "versions": tex(_versions()),
         "pair": tex(f"{net.activation}, {net.loss}"),
         "skipped": [
@@ -422,6 +424,43 @@ def _claims(report: ReportInput, t: dict[str, str], hangul: bool) -> dict | None
     from reports.claims_latex import claims_context  # it uses tex() from here
 
     return claims_context(report.claims, t, hangul)
+
+
+def _precision(run: VerifyRun, t: dict[str, str], lang: str) -> dict:
+    """The reference and the error budget: text, and a table identity × witness."""
+    hangul = lang == "ko"
+    ref = run.reference
+    worst = max((r.worst_ratio for r in run.results), default=0.0)
+    out = {
+        "budget": t["budget_text"].format(dtype=run.dtype, K=K, used=tex(f"{100 * worst:.2g} %")),
+        "text": None,
+        "rows": [],
+    }
+    if ref is None or ref.skipped:
+        why = ref.skipped.removeprefix("skipped (size): ") if ref else "--"
+        out["text"] = tex(t["precision_skipped"].format(why=why), hangul)
+        return out
+    subset = (
+        t["subset_all"].format(points=f"{ref.points:,}")
+        if ref.points == run.points
+        else t["subset_first"].format(points=f"{ref.points:,}", total=f"{run.points:,}")
+    )
+    out["text"] = tex(t["precision_text"].format(digits=ref.digits, subset=subset, dtype=run.dtype), hangul)
+    for r in run.results:
+        for w in WITNESSES:
+            pw = r.per_witness.get(w)
+            if pw is None or pw.max_ulp is None:
+                continue
+            out["rows"].append(
+                {
+                    "identity": tex(r.identity),
+                    "witness": tex(w),
+                    "abs": sci(pw.max_abs_vs_ref),
+                    "rel": sci(pw.max_rel_vs_ref) if math.isfinite(pw.max_rel_vs_ref) else r"\infty",
+                    "ulp": sci(pw.max_ulp) if math.isfinite(pw.max_ulp) else r"\infty",
+                }
+            )
+    return out
 
 
 def render_report(report: ReportInput) -> str:
@@ -479,4 +518,6 @@ def render_report(report: ReportInput) -> str:
         sections=[_section(r, s, run, t, lang) for r, s in zip(run.results, d.steps, strict=True)],
         summary=summary,
         figure=report.figure,
+        ulp_figure=report.ulp_figure,
+        precision=_precision(run, t, lang),
     )

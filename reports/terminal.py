@@ -62,6 +62,38 @@ def conventions(run: VerifyRun) -> list[str]:
     return lines
 
 
+def median_ulp(run: VerifyRun) -> dict[str, float]:
+    """Per witness, the median of its errors in ULPs over every identity, entry and point."""
+    import numpy as np
+
+    names = {w for r in run.results for w in r.ulps}
+    return {
+        w: float(np.median(np.concatenate([r.ulps[w] for r in run.results if w in r.ulps]))) for w in names
+    }
+
+
+def reference_lines(run: VerifyRun) -> list[str]:
+    """Each witness's largest error against the high-precision reference, in ULPs, and how much
+    of the tolerance the witnesses used."""
+    worst = max((r.worst_ratio for r in run.results), default=0.0)
+    used = f"largest difference between two witnesses: {worst:.2g} of the tolerance"
+    ref = run.reference
+    if ref is None:
+        return [used]
+    if ref.skipped:
+        return [f"reference (mpmath, {ref.digits} digits): {ref.skipped}", used]
+    from reports.json_report import max_ulp
+
+    subset = "all points" if ref.points == run.points else f"the first {ref.points:,} points"
+    medians = median_ulp(run)
+    ulps = ", ".join(f"{w} {u:.3g} (median {medians[w]:.2g})" for w, u in max_ulp(run).items())
+    return [
+        f"reference: SymPy's derivative in mpmath at {ref.digits} digits on {subset}; "
+        f"max error in ULPs ({run.dtype}): {ulps}",
+        used,
+    ]
+
+
 def verify_details(run: VerifyRun) -> list[str]:
     """The lines under the table: run facts, then anything that went wrong, named."""
     net = run.network
@@ -69,7 +101,8 @@ def verify_details(run: VerifyRun) -> list[str]:
         f"network: sizes {','.join(map(str, net.sizes))} (W_1 is {net.sizes[1]}×{net.sizes[0]}), "
         f"activation {net.activation}, loss {net.loss}",
         *conventions(run),
-        f"points: {run.points:,} (seed {run.seed}), float64; tolerance: {run.tolerance}",
+        f"points: {run.points:,} (seed {run.seed}), {run.dtype}; tolerance: {run.tolerance}",
+        *reference_lines(run),
         "forward passes: "
         + ("agree" if run.forward.passed else f"DISAGREE — {run.forward.mismatch}")
         + f" (max abs err {run.forward.max_abs_err:.1e})",

@@ -181,6 +181,25 @@ def _cwd(pid: str) -> str:
         return ""
 
 
+def test_report_has_the_precision_section_and_the_ulp_figure(tmp_path):
+    result, out = report(tmp_path, "--no-pdf", "--dtype", "float32")
+    assert result.exit_code == 0, result.output
+    assert (out / "figures" / "ulp.pdf").read_bytes().startswith(b"%PDF")
+    tex_text = (out / "report.tex").read_text()
+    assert r"\section{Precision against a high-precision reference}" in tex_text
+    assert "figures/ulp.pdf" in tex_text and "float32" in tex_text
+    assert r"\varepsilon = 2^{-23}" in tex_text
+    assert "dL/dW1 & jax" in tex_text
+
+
+def test_report_without_a_reference_says_why(tmp_path):
+    result, out = report(tmp_path, "--no-pdf", "--sizes", "8,16,16,4", "--points", "20")
+    assert result.exit_code == 0, result.output
+    assert not (out / "figures" / "ulp.pdf").exists()
+    tex_text = (out / "report.tex").read_text()
+    assert "No high-precision reference for this network" in tex_text
+
+
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 

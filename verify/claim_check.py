@@ -24,8 +24,8 @@ from derive.symbols import network_symbols
 from verify.claim_results import CheckRun, ClaimResult, Counterexample, ForwardResult, NumericCheck
 from verify.claim_values import OracleValues, Unavailable, oracle_values, value
 from verify.sampling import Points, sample
-from verify.sympy_numeric import _columns
-from verify.tolerance import allowed
+from verify.sympy_numeric import columns
+from verify.tolerance import allowed, terms
 
 SHOWN_ENTRIES = 4  # differing entries a counterexample lists
 DIGITS = 50
@@ -44,10 +44,15 @@ def _shape_text(s: tuple[int, int]) -> str:
     return f"{s[0]}×{s[1]}"
 
 
-def _differing(left: np.ndarray, right: np.ndarray) -> np.ndarray:
-    """Per point: True where the sides differ beyond the tolerance policy."""
+def _terms(claim: Claim, network: Network) -> int:
+    """n of the error budget: the sums the backward pass takes down to the claim's variable."""
+    return terms(network.sizes, network.batch, claim.wrt.layer)
+
+
+def _differing(left: np.ndarray, right: np.ndarray, n: int) -> np.ndarray:
+    """Per point: True where the sides differ beyond the tolerance policy (two witnesses' budget)."""
     err = np.abs(left - right).reshape(left.shape[0], -1).max(axis=1)
-    return err > allowed(left)
+    return err > allowed(left, n)
 
 
 # --- diagnosis ---------------------------------------------------------------------------------
@@ -70,7 +75,7 @@ def diagnose(claim: Claim, network: Network, side: Formula, values: OracleValues
             slip_value = value(slip.formula, values)
         except (ShapeMismatch, Unavailable):
             continue
-        if not _differing(slip_value, side_value).any():
+        if not _differing(slip_value, side_value, _terms(claim, network)).any():
             return slip
     return None
 
@@ -87,7 +92,7 @@ def _sympy_values(network: Network, formulas: tuple[Formula, Formula], points: P
     if over_budget(key):
         return [None] * len(entries), [None] * len(entries)
     inputs = network_symbols(key).inputs
-    at = {s: sp.Float(float(c[p]), DIGITS) for s, c in zip(inputs, _columns(points), strict=True)}
+    at = {s: sp.Float(float(c[p]), DIGITS) for s, c in zip(inputs, columns(points), strict=True)}
     out = []
     for formula in formulas:
         matrix = evaluate(formula, key)
@@ -99,7 +104,7 @@ def counterexample(
     network: Network, claim: Claim, left: np.ndarray, right: np.ndarray, differs: np.ndarray, points: Points
 ) -> Counterexample:
     p = int(np.flatnonzero(differs)[0])
-    tolerance = allowed(left)[p]
+    tolerance = allowed(left, _terms(claim, network))[p]
     rows, cols = np.nonzero(np.abs(left[p] - right[p]) > tolerance)
     entries = tuple((int(i) + 1, int(j) + 1) for i, j in zip(rows, cols, strict=True))[:SHOWN_ENTRIES]
     true_s, claimed_s = _sympy_values(network, (_left(claim), claim.identity.formula), points, p, entries)
@@ -178,7 +183,7 @@ def check_claim(claim: Claim, network: Network, values: OracleValues | None) -> 
     except Unavailable as e:
         verdict = "proved" if proved else ("refuted" if symbolic_refuted else "undecided")
         return ClaimResult(claim, verdict, f"{symbolic}; {e}", scope=_scope(generic, concrete), **proofs)
-    differs = _differing(left_value, right_value)
+    differs = _differing(left_value, right_value, _terms(claim, network))
     err = float(np.abs(left_value - right_value).max())
     numeric = NumericCheck(values.points.count, int(differs.sum()), err)
     jax_sentence = (
@@ -200,7 +205,10 @@ def check_claim(claim: Claim, network: Network, values: OracleValues | None) -> 
     )
     if symbolic_refuted or (example is not None and _sympy_confirms(example)):
         side = right
-        if identity.lhs is not None and not _differing(value(Grad(claim.wrt), values), right_value).any():
+        if (
+            identity.lhs is not None
+            and not _differing(value(Grad(claim.wrt), values), right_value, _terms(claim, network)).any()
+        ):
             side = left  # the right side is the true gradient: the left is the wrong one
         return ClaimResult(
             claim,

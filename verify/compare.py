@@ -9,20 +9,35 @@ differ by their conventions for f' at the kink, which is reported, not failed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from itertools import combinations
 
 import numpy as np
 
-from derive import Identity, Network, network_identities, prove
+from derive import Identity, InputError, Network, network_identities, prove
+from verify import reference as high_precision
 from verify import tolerance
 from verify import witnesses as witness_registry
-from verify.results import CheckResult, Disagreement, ForwardCheck, Kinks, VerifyRun, Witness
-from verify.sampling import Points, sample
+from verify.results import (
+    CheckResult,
+    Disagreement,
+    ForwardCheck,
+    Kinks,
+    ReferenceInfo,
+    VerifyRun,
+    Witness,
+)
+from verify.sampling import Points, check_dtype, check_points, chunks, sample
 from verify.witnesses import WitnessFn, WitnessValues
 
 ACCEPTED = ("proved", "skipped")  # symbolic statuses that let an identity pass
 ORACLE = "jax"
+Progress = Callable[[int, int], None]  # (points done, points in all)
+WORKERS = min(2, os.cpu_count() or 1)  # threads checking chunks side by side
 
 
 def verify(
@@ -33,36 +48,156 @@ def verify(
     identities: Sequence[Identity] | None = None,
     witnesses: Sequence[WitnessFn] | None = None,
     include_kinks: bool = False,
+    dtype: str = "float64",
+    progress: Progress | None = None,
 ) -> VerifyRun:
     """Prove and numerically check `identities` (default: the seed's, for every layer) with
-    `witnesses` (default: sympy, numpy, jax)."""
+    `witnesses` (default: sympy, numpy, jax) in `dtype`, and measure each witness against the
+    high-precision reference.
+
+    The points are drawn and checked chunk by chunk (`verify/sampling.py`), so memory stays
+    bounded however many there are; `progress(done, total)` is called after each chunk."""
+    check_dtype(dtype)
+    check_points(points)
+    if not 0 <= seed < 2**63:
+        raise InputError("seed", "an integer from 0 to 2^63 − 1", seed)
     identities = tuple(identities or network_identities(network))
     witnesses = witnesses or witness_registry.DEFAULT_WITNESSES
-    pts = sample(network, points, seed, include_kinks)
-    ran = [w(network, pts, identities) for w in witnesses]
-    values = [v for v in ran if v.skipped is None]
-    results = tuple(check_identity(i, network, values, pts.at_kink) for i in identities)
+    targets = [(i.target.kind, i.target.layer) for i in identities]
+    per_identity: list[list[CheckResult]] = [[] for _ in identities]
+    plan = chunks(network, points)
+
+    def check_chunk(k: int):
+        start, count = plan[k]
+        pts = sample(network, count, seed, include_kinks, dtype, chunk=k)
+        ran = [w(network, pts, identities) for w in witnesses]
+        values = [v for v in ran if v.skipped is None]
+        if k == 0:
+            return pts, ran, values
+        results = [_chunk_result(i, network, values, pts.at_kink, dtype, start) for i in identities]
+        return check_forward(values, network, dtype), int(pts.at_kink.sum()), results
+
+    # chunk 0 here: the proofs, compilations and the reference, once; it keeps its arrays
+    pts, ran, values = check_chunk(0)
+    skipped = {v.name: v.skipped for v in ran if v.skipped}
+    first = first_point(pts)
+    reason = high_precision.skipped(network)
+    n_ref = 0 if reason else min(plan[0][1], high_precision.MAX_POINTS)
+    forward_checks = [check_forward(values, network, dtype)]
+    kink_points = int(pts.at_kink.sum())
+    # all SymPy work here, before any thread: the proofs and the reference's compilation
+    for identity in identities:
+        prove(identity, network, generic=False), prove(identity, network, generic=True)
+    if not reason:
+        high_precision.prepare(network, targets)
+    if progress is not None:
+        progress(plan[0][1], points)
+    # the reference (mpmath, pure Python) beside the other chunks, on WORKERS threads
+    # (NumPy and XLA release the GIL); results merged in chunk order
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        ref_job = (
+            None if reason else pool.submit(_timed, high_precision.compute, network, targets, pts, n_ref)
+        )
+        later = []
+        for k, (fwd, kinks_here, results) in enumerate(pool.map(check_chunk, range(1, len(plan))), start=1):
+            forward_checks.append(fwd)
+            kink_points += kinks_here
+            later.append(results)
+            if progress is not None:
+                progress(plan[k][0] + plan[k][1], points)
+        ref, ref_seconds = ref_job.result() if ref_job else (None, 0.0)
+    ref_info = ReferenceInfo(high_precision.DIGITS, n_ref, reason, ref_seconds)
+    for bucket, identity in zip(per_identity, identities, strict=True):
+        bucket.append(check_identity(identity, network, values, pts.at_kink, dtype, ref))
+    del pts, ran, values
+    for results in later:
+        for bucket, result in zip(per_identity, results, strict=True):
+            bucket.append(result)
+    results = tuple(_merge(chunked) for chunked in per_identity)
     kinks = None
-    if pts.at_kink.any():
+    if kink_points:
         from verify.kinks import conventions
 
         worst = max((r.at_kinks or 0.0) for r in results)
+        limit = 10 * tolerance.K * tolerance.eps(dtype)
         kinks = Kinks(
-            int(pts.at_kink.sum()),
-            conventions(network),
-            worst,
-            all((r.at_kinks or 0.0) <= tolerance.K * tolerance.EPS * 10 for r in results),
+            kink_points, conventions(network), worst, all((r.at_kinks or 0.0) <= limit for r in results)
         )
+    failed = next((f for f in forward_checks if not f.passed), None)
+    forward = failed or ForwardCheck(True, max(f.max_abs_err for f in forward_checks))
     return VerifyRun(
         network=network,
         seed=seed,
         points=points,
-        forward=check_forward(values),
+        forward=forward,
         results=results,
-        tolerance=tolerance.POLICY,
-        first_point=first_point(pts),
+        tolerance=tolerance.policy(dtype),
+        first_point=first,
         kinks=kinks,
-        skipped={v.name: v.skipped for v in ran if v.skipped},
+        skipped=skipped,
+        dtype=dtype,
+        reference=ref_info,
+        chunks=len(forward_checks),
+    )
+
+
+def _timed(fn, *args):
+    start = time.perf_counter()
+    out = fn(*args)
+    return out, time.perf_counter() - start
+
+
+def _chunk_result(identity, network, values, at_kink, dtype, start) -> CheckResult:
+    """A later chunk's result: the quick check when it settles the chunk, else the full one."""
+    quick = None if at_kink.any() else _quick_check(identity, network, values, dtype)
+    if quick is None:
+        return _shift(check_identity(identity, network, values, at_kink, dtype), start, keep_arrays=False)
+    ratio, largest, errors = quick
+    proof, generic = prove(identity, network, generic=False), prove(identity, network, generic=True)
+    return CheckResult(
+        identity.name,
+        proof,
+        generic,
+        largest,
+        {name: Witness(name, err, None) for name, err in errors.items()},
+        at_kink.size,
+        proof.status in ACCEPTED and generic.status in ACCEPTED,
+        worst_ratio=ratio,
+    )
+
+
+def _shift(result: CheckResult, start: int, keep_arrays: bool = True) -> CheckResult:
+    """A chunk's result with its counterexample's point numbered within the whole run, and
+    without its per-point arrays unless `keep_arrays` (memory stays bounded)."""
+    if not keep_arrays:
+        result = replace(result, pair_errors={}, allowed=None)
+    if result.counterexample is None or start == 0:
+        return result
+    cx = result.counterexample
+    return replace(result, counterexample=replace(cx, point=cx.point + start))
+
+
+def _merge(chunked: list[CheckResult]) -> CheckResult:
+    """One identity's results over all chunks. The per-point arrays (for the figure) and the
+    values at point 0 come from the first chunk; maxima and the verdict cover every chunk; the
+    counterexample is the worst one of the first chunk that has one."""
+    head = chunked[0]
+    if len(chunked) == 1:
+        return head
+    per_witness = {}
+    for name, w in head.per_witness.items():
+        worst = max(c.per_witness[name].err_vs_oracle for c in chunked)
+        per_witness[name] = replace(w, err_vs_oracle=worst)
+    kinks = [c.at_kinks for c in chunked if c.at_kinks is not None]
+    return replace(
+        head,
+        max_abs_err=max(c.max_abs_err for c in chunked),
+        per_witness=per_witness,
+        points=sum(c.points for c in chunked),
+        passed=all(c.passed for c in chunked),
+        counterexample=next((c.counterexample for c in chunked if c.counterexample), None),
+        at_kinks=max(kinks) if kinks else None,
+        worst_ratio=max(c.worst_ratio for c in chunked),
     )
 
 
@@ -79,9 +214,44 @@ def _as_matrix(x: np.ndarray) -> np.ndarray:
     return x.reshape(x.shape[0], 1, 1) if x.ndim == 1 else x
 
 
-def _per_point(diff: np.ndarray) -> np.ndarray:
-    """max |entry| at each point: (P, ...) → (P,)."""
-    return np.abs(diff).reshape(diff.shape[0], -1).max(axis=1)
+_per_point = tolerance.max_abs_per_point  # max |entry| at each point: (P, ...) → (P,)
+
+
+def _spread(arrays: Sequence[np.ndarray]) -> np.ndarray:
+    """Per point, the largest difference between any two of the arrays in any entry (max − min
+    entry by entry): the largest pairwise difference, in one reduction instead of one a pair."""
+    top, bottom = (
+        np.maximum(arrays[0], arrays[1], dtype=np.float64),
+        np.minimum(arrays[0], arrays[1], dtype=np.float64),
+    )
+    for a in arrays[2:]:
+        np.maximum(top, a, out=top)
+        np.minimum(bottom, a, out=bottom)
+    return _per_point(np.subtract(top, bottom, out=top))
+
+
+def _quick_check(identity: Identity, network: Network, values: Sequence[WitnessValues], dtype: str):
+    """The verdict of one chunk without its details, or None when it needs `check_identity`
+    (a failure, a kink, a witness without values): agreement from the spread of the witnesses,
+    each witness's largest difference from the oracle over the whole chunk."""
+    arrays = {v.name: v.gradients[identity.name] for v in values}
+    expected = network.shape(identity.target.kind, identity.target.layer)
+    if len(arrays) < 2 or ORACLE not in arrays:
+        return None
+    if any(isinstance(a, str) or a.shape[1:] != expected for a in arrays.values()):
+        return None
+    oracle = arrays[ORACLE]
+    n = tolerance.terms(network.sizes, network.batch, identity.target.layer)
+    spread = _spread(list(arrays.values()))
+    ratio = float((spread / tolerance.allowed(oracle, n, dtype)).max())
+    if not ratio <= 1.0:
+        return None
+    errors = {ORACLE: 0.0}
+    for name, a in arrays.items():
+        if name != ORACLE:
+            diff = np.subtract(a, oracle, dtype=np.float64)
+            errors[name] = float(np.abs(diff, out=diff).max())
+    return ratio, float(spread.max()), errors
 
 
 def _reference(arrays: dict[str, np.ndarray]) -> np.ndarray:
@@ -98,17 +268,25 @@ def _blamed(arrays: dict[str, np.ndarray], allowed: np.ndarray) -> tuple[str, ..
     return tuple(n for n, a in arrays.items() if n != ORACLE and (_per_point(a - reference) > allowed).any())
 
 
-def check_forward(values: Sequence[WitnessValues]) -> ForwardCheck:
+def check_forward(
+    values: Sequence[WitnessValues], network: Network | None = None, dtype: str = "float64"
+) -> ForwardCheck:
     """All witnesses must agree on `z_l`, `a_l` and `L` before gradients mean anything."""
     names = [v.name for v in values]
+    n = 1 if network is None else tolerance.terms(network.sizes, network.batch, 0)
     worst = 0.0
     for quantity in values[0].forward:
         arrays = {v.name: _as_matrix(v.forward[quantity]) for v in values}
         reference = _reference(arrays)
-        allowed = tolerance.allowed(reference)
-        largest = max(float(_per_point(a - reference).max()) for a in arrays.values())
+        allowed = tolerance.allowed(reference, n, dtype)
+        errors = {
+            name: _per_point(np.subtract(a, reference, dtype=np.float64))
+            for name, a in arrays.items()
+            if a is not reference
+        }
+        largest = max((float(e.max()) for e in errors.values()), default=0.0)
         worst = max(worst, largest)
-        if blamed := _blamed(arrays, allowed):
+        if blamed := tuple(name for name, e in errors.items() if (e > allowed).any()):
             others = [n for n in names if n not in blamed]
             return ForwardCheck(
                 False,
@@ -120,7 +298,12 @@ def check_forward(values: Sequence[WitnessValues]) -> ForwardCheck:
 
 
 def check_identity(
-    identity: Identity, network: Network, values: Sequence[WitnessValues], at_kink: np.ndarray | None = None
+    identity: Identity,
+    network: Network,
+    values: Sequence[WitnessValues],
+    at_kink: np.ndarray | None = None,
+    dtype: str = "float64",
+    ref: high_precision.Reference | None = None,
 ) -> CheckResult:
     proof = prove(identity, network, generic=False)
     generic_proof = prove(identity, network, generic=True)
@@ -144,20 +327,51 @@ def check_identity(
         return CheckResult(identity.name, proof, generic_proof, float("nan"), per_witness, count, False)
 
     judged = np.ones(count, dtype=bool) if at_kink is None else ~at_kink
+    everywhere = bool(judged.all())  # no kink points: skip the masks (copies) below
+
+    def on(x: np.ndarray) -> np.ndarray:
+        return x if everywhere else x[judged]
+
     reference = _reference(arrays)
-    allowed = tolerance.allowed(reference)
-    pair_errors = {f"{a}–{b}": _per_point(arrays[a] - arrays[b]) for a, b in combinations(names, 2)}
+    n = tolerance.terms(network.sizes, network.batch, identity.target.layer)
+    allowed = tolerance.allowed(reference, n, dtype)
+    pair_errors = {
+        f"{a}–{b}": _per_point(np.subtract(arrays[a], arrays[b], dtype=np.float64))
+        for a, b in combinations(names, 2)
+    }
     at_kinks = None
-    if not judged.all():
+    if not everywhere:
         at_kinks = max(float(e[~judged].max()) for e in pair_errors.values())
-    worst_pair = max(pair_errors, key=lambda p: pair_errors[p][judged].max(initial=0.0))
-    max_abs_err = float(pair_errors[worst_pair][judged].max(initial=0.0))
-    agree = all((e[judged] <= allowed[judged]).all() for e in pair_errors.values())
-    for n in names:
-        per_witness[n] = Witness(
-            n,
-            float(np.abs(arrays[n] - reference)[judged].max(initial=0.0)),
-            tuple(map(tuple, arrays[n][0].tolist())),
+    worst_pair = max(pair_errors, key=lambda p: on(pair_errors[p]).max(initial=0.0))
+    max_abs_err = float(on(pair_errors[worst_pair]).max(initial=0.0))
+    worst_ratio = max(float(on(e / allowed).max(initial=0.0)) for e in pair_errors.values())
+    agree = worst_ratio <= 1.0
+    target = (identity.target.kind, identity.target.layer)
+    ulps = {}
+    for name in names:
+        vs_ref = {}
+        if ref is not None:
+            absolute, relative, ulp = high_precision.errors(arrays[name], ref, target, dtype)
+            ok = judged[: ref.points]
+            ulps[name] = ulp[ok].ravel()
+            one_budget = tolerance.budget(ref.hi[target], n, dtype)
+            vs_ref = {
+                "budget_used": float((_per_point(absolute) / one_budget)[ok].max(initial=0.0)),
+                "max_abs_vs_ref": float(absolute[ok].max(initial=0.0)),
+                "max_rel_vs_ref": float(relative[ok].max(initial=0.0)),
+                "max_ulp": float(ulp[ok].max(initial=0.0)),
+                "ulp_per_entry": tuple(map(tuple, ulp[ok].max(axis=0, initial=0.0).tolist())),
+                "abs_per_entry": tuple(map(tuple, absolute[ok].max(axis=0, initial=0.0).tolist())),
+                "rel_per_entry": tuple(map(tuple, relative[ok].max(axis=0, initial=0.0).tolist())),
+            }
+        vs_oracle = pair_errors.get(f"{name}–{ORACLE}")
+        if vs_oracle is None:  # the oracle itself, or no oracle: against the reference values
+            vs_oracle = _per_point(np.subtract(arrays[name], reference, dtype=np.float64))
+        per_witness[name] = Witness(
+            name,
+            float(on(vs_oracle).max(initial=0.0)),
+            tuple(map(tuple, arrays[name][0].tolist())),
+            **vs_ref,
         )
     counterexample = None
     if not agree:
@@ -186,4 +400,6 @@ def check_identity(
         pair_errors,
         allowed,
         at_kinks,
+        worst_ratio,
+        ulps,
     )

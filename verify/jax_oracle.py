@@ -2,7 +2,8 @@
 `jax.grad`. It never sees a formula of ours.
 
 `dL/da_l` and `dL/dz_l` come from zero "taps" added to `a_l` and `z_l`: the gradient w.r.t. a
-tap at 0 is the gradient w.r.t. the quantity. Everything in float64.
+tap at 0 is the gradient w.r.t. the quantity. Everything in the inputs' dtype: float64 (x64 is
+enabled here) or float32.
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ def _all_points(params, z1, y, activation_name: str, loss: str, slope: float, re
     def one(params, z1, y):
         batch = z1.shape[1]
         sizes = [z1.shape[0]] + [b.shape[0] for _, b in params]
-        taps = ([jnp.zeros((n, batch)) for n in sizes[:-1]], [jnp.zeros((n, batch)) for n in sizes])
+        zeros = [jnp.zeros((n, batch), dtype=z1.dtype) for n in sizes]  # in the run's dtype
+        taps = (zeros[:-1], zeros)
         grad = jax.grad(_loss, argnums=(0, 1), has_aux=True)
         (g_params, (g_a, g_z)), outputs = grad(params, taps, z1, y, activation_name, loss, slope, reduction)
         return g_params, g_a, g_z, outputs
@@ -75,14 +77,31 @@ def _all_points(params, z1, y, activation_name: str, loss: str, slope: float, re
     return jax.vmap(one)(params, z1, y)
 
 
+def _bucket(count: int) -> int:
+    """The next power of two (at least 256): few distinct shapes, so few compilations."""
+    return max(256, 1 << (count - 1).bit_length())
+
+
 def gradients(
     z1, weights, biases, y, activation_name: str, loss: str, slope: float = 0.01, reduction: str = "mean"
 ):
     """Forward values and every gradient at all points, as NumPy arrays in the (P, n, B) layout
     of the other witnesses."""
-    params = [(jnp.asarray(W), jnp.asarray(b[..., 0])) for W, b in zip(weights, biases, strict=True)]
+    count = z1.shape[0]
+    padded = _bucket(count)
+
+    def put(x):  # padded to `padded` points by repeating the last one: one compiled shape per bucket
+        x = np.ascontiguousarray(x)
+        if padded > count:
+            x = np.concatenate([x, np.broadcast_to(x[-1:], (padded - count, *x.shape[1:]))])
+        return jax.device_put(x)
+
+    params = [(put(W), put(b[..., 0])) for W, b in zip(weights, biases, strict=True)]
     g_params, g_a, g_z, outputs = _all_points(
-        params, jnp.asarray(z1), jnp.asarray(y), activation_name, loss, float(slope), reduction
+        params, put(z1), put(y), activation_name, loss, float(slope), reduction
+    )
+    g_params, g_a, g_z, outputs = jax.tree_util.tree_map(
+        lambda v: np.asarray(v)[:count], (g_params, g_a, g_z, outputs)
     )
     forward = {k: np.asarray(v) for k, v in outputs.items()}
     grads = {}

@@ -22,7 +22,8 @@ def sigmoid(z):
 
 
 def erf(z):
-    return _erf(z).astype(np.float64)
+    # math.erf in float64, rounded to z's dtype
+    return _erf(z).astype(z.dtype)
 
 
 def log_softmax(z):
@@ -47,7 +48,7 @@ ACTIVATIONS = {
     "identity": (lambda z: z, lambda z: np.ones_like(z)),  # f' = 1
     "sigmoid": (sigmoid, lambda z: sigmoid(z) * (1.0 - sigmoid(z))),  # σ' = σ (1 − σ)
     "tanh": (np.tanh, lambda z: 1.0 - np.tanh(z) ** 2),  # tanh' = 1 − tanh²
-    "relu": (lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(np.float64)),  # relu' = [z > 0]
+    "relu": (lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(z.dtype)),  # relu' = [z > 0]
     "elu": (
         lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0.0))),
         lambda z: np.where(z > 0, 1.0, np.exp(np.minimum(z, 0.0))),  # elu' = 1 or e^z
@@ -71,7 +72,7 @@ def activation_functions(name: str, slope: float = 0.01):
     if name == "leaky-relu":
         return (
             lambda z: np.where(z > 0, z, slope * z),
-            lambda z: np.where(z > 0, 1.0, slope),  # leaky' = 1 or α
+            lambda z: np.where(z > 0, 1.0, slope).astype(z.dtype),  # leaky' = 1 or α
         )
     return ACTIVATIONS[name]
 

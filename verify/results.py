@@ -31,6 +31,14 @@ class Witness:
     sample: tuple[tuple[float, ...], ...] | None  # point 0, as rows; None when it failed
     error: str | None = None  # why the witness gave no values (e.g. a shape error)
     skipped: str | None = None  # why the witness did not run (beyond the symbolic budget)
+    # against the high-precision reference, over its points (None without a reference)
+    max_abs_vs_ref: float | None = None
+    max_rel_vs_ref: float | None = None
+    max_ulp: float | None = None  # in ULPs of the run's dtype at the true value
+    ulp_per_entry: tuple[tuple[float, ...], ...] | None = None  # the largest, entry by entry
+    abs_per_entry: tuple[tuple[float, ...], ...] | None = None  # the largest, entry by entry
+    rel_per_entry: tuple[tuple[float, ...], ...] | None = None  # the largest, entry by entry
+    budget_used: float | None = None  # largest error against the truth as a fraction of one budget
 
 
 @dataclass(frozen=True, eq=False)
@@ -48,6 +56,8 @@ class CheckResult:
     pair_errors: dict[str, np.ndarray] = field(default_factory=dict)  # "numpy–jax": (P,)
     allowed: np.ndarray | None = None  # the tolerance at each point, (P,)
     at_kinks: float | None = None  # largest difference between witnesses at kink points, if any
+    worst_ratio: float = 0.0  # the largest pair difference as a fraction of the tolerance there
+    ulps: dict[str, np.ndarray] = field(default_factory=dict)  # witness → ULPs vs reference, flat
 
 
 @dataclass(frozen=True)
@@ -69,6 +79,16 @@ class Kinks:
     agree: bool  # whether they agree even there
 
 
+@dataclass(frozen=True)
+class ReferenceInfo:
+    """The high-precision reference: mpmath at `digits` digits on the first `points` points."""
+
+    digits: int
+    points: int
+    skipped: str | None = None  # why there is none (beyond the symbolic budget)
+    seconds: float = 0.0
+
+
 @dataclass(frozen=True, eq=False)
 class VerifyRun:
     network: Network
@@ -80,6 +100,9 @@ class VerifyRun:
     first_point: dict[str, np.ndarray] = field(default_factory=dict)  # "z1", "W1", "b1", "y" at point 0
     kinks: Kinks | None = None  # present when points were placed on kinks
     skipped: dict[str, str] = field(default_factory=dict)  # witness → why it did not run
+    dtype: str = "float64"
+    reference: ReferenceInfo | None = None
+    chunks: int = 1  # how many chunks the points were drawn and checked in
 
     @property
     def passed(self) -> bool:

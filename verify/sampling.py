@@ -1,4 +1,9 @@
-"""Seeded sample points: inputs `z_1`, parameters `W_l`, `b_l` and targets `y`, all float64.
+"""Seeded sample points: inputs `z_1`, parameters `W_l`, `b_l` and targets `y`, in the run's dtype.
+
+Points are drawn in float64 and rounded to the dtype (float32 for `--dtype float32`), so every
+witness and the high-precision reference see exactly the same inputs. A large run is drawn in
+chunks: chunk 0 with `default_rng(seed)` (so a run of up to `CHUNK` points is one draw),
+chunk k with `default_rng([seed, k])`; only one chunk is held at a time.
 
 Activations with kinks (relu, leaky-relu at 0) are not differentiable there, and two correct
 witnesses may then legitimately differ. By default the sampler keeps every pre-activation of
@@ -16,9 +21,12 @@ import numpy as np
 from derive import ACTIVATIONS, LOSSES, InputError, Network
 from verify import numpy_backprop
 
-MAX_POINTS = 10_000_000
-MAX_BYTES = 2 * 1024**3  # what one run may hold in sampled inputs and the witnesses' arrays
+MAX_POINTS = 100_000_000
+MAX_BYTES = 2 * 1024**3  # what one chunk may hold in sampled inputs and the witnesses' arrays
+CHUNK = 2**16  # points per chunk, at most
+CHUNK_BYTES = 256 * 1024**2  # and at most this much per chunk
 KINK_MARGIN = 1e-6  # far above the ~1e-15 by which witnesses' pre-activations may differ
+KINK_MARGIN_FLOAT32 = 1e-4  # far above float32's ~1e-7
 COPIES = 12  # arrays of a point's size held at once: inputs, 3 witnesses' forward + gradients
 
 
@@ -47,13 +55,37 @@ def floats_per_point(network: Network) -> int:
     return weights + activations + s[-1] * batch
 
 
-def check_size(network: Network, count: int) -> None:
-    """An `InputError` before any allocation when a run would not fit in memory."""
-    if not 1 <= count <= MAX_POINTS:
+def check_points(count: int) -> None:
+    if isinstance(count, bool) or not isinstance(count, int) or not 1 <= count <= MAX_POINTS:
         raise InputError("points", f"an integer from 1 to {MAX_POINTS:,}", count)
+
+
+def chunk_size(network: Network, count: int) -> int:
+    """Points per chunk: at most CHUNK, and at most CHUNK_BYTES of arrays (at least 1 point)."""
+    per_point = 8 * COPIES * floats_per_point(network)
+    check_size(network, 1)  # one point must fit
+    return max(1, min(count, CHUNK, CHUNK_BYTES // per_point))
+
+
+def chunks(network: Network, count: int) -> list[tuple[int, int]]:
+    """(first point, number of points) of each chunk."""
+    size = chunk_size(network, count)
+    return [(start, min(size, count - start)) for start in range(0, count, size)]
+
+
+def check_size(network: Network, count: int) -> None:
+    """An `InputError` before any allocation when `count` points would not fit in memory."""
+    check_points(count)
     need = 8 * COPIES * floats_per_point(network) * count
     if need > MAX_BYTES:
         most = MAX_BYTES // (8 * COPIES * floats_per_point(network))
+        if most == 0:
+            raise InputError(
+                "sizes",
+                f"a network one sample point of which fits in {MAX_BYTES // 1024**3} GiB "
+                f"(this one needs about {need / count / 1024**3:.1f} GiB a point)",
+                ",".join(map(str, network.sizes)),
+            )
         raise InputError(
             "points",
             f"at most {most:,} points for this network (a run may hold {MAX_BYTES // 1024**3} GiB; "
@@ -81,7 +113,7 @@ def _draw(network: Network, count: int, rng: np.random.Generator):
     return z1, W, b, y
 
 
-def _near_kink(network: Network, z1, W, b, y) -> np.ndarray:
+def _near_kink(network: Network, z1, W, b, y, margin: float = KINK_MARGIN) -> np.ndarray:
     """Points where some pre-activation of some layer lies within KINK_MARGIN of a kink."""
     kinks = ACTIVATIONS[network.activation].kinks
     cache = numpy_backprop.forward(
@@ -91,12 +123,26 @@ def _near_kink(network: Network, z1, W, b, y) -> np.ndarray:
     for layer in range(1, network.depth + 1):  # the layers f is applied to
         z = cache[f"z{layer}"]
         for k in kinks:
-            near |= (np.abs(z - k) < KINK_MARGIN).reshape(z.shape[0], -1).any(axis=1)
+            near |= (np.abs(z - k) < margin).reshape(z.shape[0], -1).any(axis=1)
     return near
 
 
-def sample(network: Network, count: int, seed: int, include_kinks: bool = False) -> Points:
-    """Draw `count` points with `numpy.random.default_rng(seed)`.
+def check_dtype(dtype: str) -> str:
+    if dtype not in ("float64", "float32"):
+        raise InputError("dtype", "one of: float32, float64", dtype)
+    return dtype
+
+
+def sample(
+    network: Network,
+    count: int,
+    seed: int,
+    include_kinks: bool = False,
+    dtype: str = "float64",
+    chunk: int = 0,
+) -> Points:
+    """Draw `count` points with `numpy.random.default_rng(seed)` (chunk k > 0 of a large run:
+    `default_rng([seed, k])`), rounded to `dtype`.
 
     `z_1 ~ U(-2, 2)` covers the curved part of every activation; `W_l ~ N(0, 1/n_l)` keeps every
     `z_l` of order 1 (no saturation, no overflow); `b_l ~ U(-1/2, 1/2)`; `y` is uniform in (0, 1)
@@ -105,7 +151,9 @@ def sample(network: Network, count: int, seed: int, include_kinks: bool = False)
     check_size(network, count)
     if not 0 <= seed < 2**63:
         raise InputError("seed", "an integer from 0 to 2^63 − 1", seed)
-    rng = np.random.default_rng(seed)
+    check_dtype(dtype)
+    rng = np.random.default_rng(seed if chunk == 0 else [seed, chunk])
+    margin = KINK_MARGIN if dtype == "float64" else KINK_MARGIN_FLOAT32
     z1, W, b, y = _draw(network, count, rng)
     kinks = ACTIVATIONS[network.activation].kinks
     at_kink = np.zeros(count, dtype=bool)
@@ -117,11 +165,14 @@ def sample(network: Network, count: int, seed: int, include_kinks: bool = False)
         z1[rows, entry, :] = kinks[0]
     elif kinks:
         for _ in range(100):  # each round redraws the few points that came too close
-            near = _near_kink(network, z1, W, b, y)
+            near = _near_kink(network, z1, W, b, y, margin)
             if not near.any():
                 break
             fresh = _draw(network, int(near.sum()), rng)
             z1[near], y[near] = fresh[0], fresh[3]
             for old, new in zip((*W, *b), (*fresh[1], *fresh[2]), strict=True):
                 old[near] = new
+    if dtype != "float64":
+        z1, y = z1.astype(dtype), y.astype(dtype)
+        W, b = tuple(w.astype(dtype) for w in W), tuple(v.astype(dtype) for v in b)
     return Points(z1, W, b, y, seed, at_kink)

@@ -1,12 +1,11 @@
 """SymPy's values at the sample points: its forward pass and each identity's formula, lambdified.
 
-`lambdify` with common-subexpression elimination turns a matrix of expressions into one NumPy
+`lambdify` with common-subexpression elimination turns all their entries into one NumPy
 function; every symbol receives a (P,) array, so all points are evaluated in one call.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from functools import cache
 
@@ -27,7 +26,7 @@ from derive.model import explicit
 from verify.sampling import Points
 
 
-def _columns(points: Points) -> list[np.ndarray]:
+def columns(points: Points) -> list[np.ndarray]:
     """One (P,) array per input symbol, in `NetworkSymbols.inputs` order (matrices by rows)."""
     cols = [points.z1[:, i, b] for i in range(points.z1.shape[1]) for b in range(points.z1.shape[2])]
     for W, bias in zip(points.W, points.b, strict=True):
@@ -36,59 +35,74 @@ def _columns(points: Points) -> list[np.ndarray]:
     return cols + [points.y[:, k, b] for k in range(points.y.shape[1]) for b in range(points.y.shape[2])]
 
 
-_erf = np.vectorize(math.erf, otypes=[np.float64])
+def _erf(x: np.ndarray) -> np.ndarray:
+    from scipy.special import erf  # a ufunc: math.erf one element at a time is 50× slower
+
+    return erf(x)
+
+
+def _constants_as_floats(expr: sp.Expr) -> sp.Expr:
+    """Constant subexpressions (sqrt(2), 1/sqrt(pi), …) as Python floats: NumPy would evaluate
+    them as float64 scalars and lift a float32 run to float64."""
+    return expr.replace(
+        lambda e: e.is_number and not e.is_Rational and not e.is_Float and e.free_symbols == set(),
+        lambda e: e.evalf(17),
+    )
 
 
 @cache
 def _compiled(key: Setting, matrices: tuple[sp.ImmutableMatrix, ...]):
+    """One function for all entries of all matrices, with common subexpressions computed once.
+
+    The entries go to `cse` as one flat list (SymPy's lambdify(cse=True) does not look inside
+    nested lists), so the seed's four gradients share their sigmoids and δ's."""
     inputs = network_symbols(key).inputs
     # symbols renamed x0, x1, … in one pass: names such as z_11[2] are not Python identifiers,
     # and lambdify would otherwise rewrite every expression once per such symbol
     plain = sp.symbols(f"x0:{len(inputs)}", real=True)
     rename = dict(zip(inputs, plain, strict=True))
     with sp.evaluate(False):  # rebuilding Max(…) of big arguments evaluated would query assumptions
-        exprs = [explicit(m).xreplace(rename).tolist() for m in matrices]
+        flat = [_constants_as_floats(explicit(e).xreplace(rename)) for m in matrices for e in m]
     # Heaviside(x, 1/2) → numpy.heaviside (SymPy 1.14 prints a numpy.select that NumPy 2 rejects);
-    # erf → math.erf elementwise (NumPy has none)
+    # erf → scipy.special.erf (NumPy has none)
     modules = [{"Heaviside": np.heaviside, "erf": _erf}, "numpy"]
-    return sp.lambdify(plain, exprs, modules=modules, cse=True)
-
-
-def _stack(value, count: int) -> np.ndarray:
-    """A lambdified matrix (nested lists of arrays or constants) → (P, rows, cols)."""
-    rows = [[np.broadcast_to(np.asarray(e, dtype=np.float64), (count,)) for e in row] for row in value]
-    return np.stack([np.stack(r, axis=-1) for r in rows], axis=-2)
+    return sp.lambdify(plain, flat, modules=modules, cse=True), [m.shape for m in matrices]
 
 
 def _evaluate(key: Setting, matrices: Sequence[sp.ImmutableMatrix], points: Points) -> list[np.ndarray]:
+    fn, shapes = _compiled(key, tuple(matrices))
+    count, dtype = points.count, points.z1.dtype
     with np.errstate(all="ignore"):  # numpy.select evaluates every branch of a Piecewise
-        values = _compiled(key, tuple(matrices))(*_columns(points))
-    return [_stack(v, points.count) for v in values]
-
-
-def forward(network: Network, points: Points) -> dict[str, np.ndarray]:
-    """`a_l`, `z_l` and `L` at every point, keyed like the other witnesses."""
-    key = setting(network, generic=False)
-    fw = symbolic_forward(key)
-    names = [f"z{k}" for k in range(1, len(fw.z) + 1)] + [f"a{k}" for k in range(1, network.depth + 1)]
-    matrices = [*fw.z, *fw.a[: network.depth], sp.ImmutableMatrix([[fw.loss]])]
-    values = _evaluate(key, matrices, points)
-    out = dict(zip(names, values[:-1], strict=True))
-    out["L"] = values[-1][:, 0, 0]
+        flat = fn(*columns(points))
+    out, k = [], 0
+    for rows, cols in shapes:
+        block = np.empty((count, rows, cols), dtype=dtype)
+        for i in range(rows):
+            for j in range(cols):
+                block[:, i, j] = flat[k]  # a (P,) array, or a constant broadcast to it
+                k += 1
+        out.append(block)
     return out
 
 
-def formulas(network: Network, identities: Sequence[Identity], points: Points) -> dict[str, np.ndarray | str]:
-    """Each identity's right-hand side as SymPy evaluates it, keyed by identity name; a formula
-    whose shapes do not fit gives its error message instead of values."""
+def forward_and_formulas(
+    network: Network, identities: Sequence[Identity], points: Points
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray | str]]:
+    """`forward(...)` and `formulas(...)` from one compiled function, so the formulas reuse the
+    forward pass's subexpressions (the seed's sigmoids are computed once, not twice)."""
     key = setting(network, generic=False)
-    out: dict[str, np.ndarray | str] = {}
+    fw = symbolic_forward(key)
+    names = [f"z{k}" for k in range(1, len(fw.z) + 1)] + [f"a{k}" for k in range(1, network.depth + 1)]
+    forward_matrices = [*fw.z, *fw.a[: network.depth], sp.ImmutableMatrix([[fw.loss]])]
+    grads: dict[str, np.ndarray | str] = {}
     fitting = []
     for identity in identities:
         try:
             fitting.append((identity.name, evaluate(identity.formula, key)))
         except ShapeMismatch as e:
-            out[identity.name] = f"shape error: {e}"
-    values = _evaluate(key, [m for _, m in fitting], points)
-    out.update((name, v) for (name, _), v in zip(fitting, values, strict=True))
-    return out
+            grads[identity.name] = f"shape error: {e}"
+    values = _evaluate(key, [*forward_matrices, *(m for _, m in fitting)], points)
+    out = dict(zip(names, values[: len(names)], strict=True))
+    out["L"] = values[len(names)][:, 0, 0]
+    grads.update((name, v) for (name, _), v in zip(fitting, values[len(names) + 1 :], strict=True))
+    return out, grads

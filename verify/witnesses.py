@@ -37,9 +37,7 @@ def sympy_witness(network: Network, points: Points, identities: Sequence[Identit
     network = network.numeric
     if reason := over_budget(setting(network, generic=False)):
         return WitnessValues("sympy", {}, {}, f"skipped (size): {reason}")
-    return WitnessValues(
-        "sympy", sympy_numeric.forward(network, points), sympy_numeric.formulas(network, identities, points)
-    )
+    return WitnessValues("sympy", *sympy_numeric.forward_and_formulas(network, identities, points))
 
 
 def numpy_witness(
