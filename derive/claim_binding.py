@@ -32,6 +32,8 @@ from derive.formula import (
     Var,
 )
 
+MAX_SCRIPTS = 6  # sub- and superscripts on one symbol: `W^T_1` has 2
+MAX_NUMBER_DIGITS = 12  # digits of a number written in a formula
 KNOWN = "W_l, b_l, a_l, z_l, δ_l (A_l, Z_l, Δ_l for a batch), ∂L/∂X, f(·), f'(·), diag(·), numbers and B"
 LOSS_NAMES = ("L", "E", "J", "C", "ℓ")
 BATCH_NAMES = ("B", "m")
@@ -102,6 +104,11 @@ def position(node: Tree | Token) -> int:
     return 0 if meta.empty else meta.start_pos
 
 
+def _is_top(text: str) -> bool:
+    """`\\top`, `\\intercal`, `\\mathsf{T}`, `\\mathrm{T}` (one TOP token)."""
+    return re.fullmatch(r"\\(top|intercal|math(sf|rm)\s*\{\s*T\s*\})", text) is not None
+
+
 class _Binder:
     """Shared rules: names, layers, and the arithmetic of scalars and matrices."""
 
@@ -109,6 +116,7 @@ class _Binder:
         self.text = text
         self.binding = binding
         self.uses_layer = False
+        self.last_from_l = False
 
     def error(self, node: Tree | Token | int, message: str) -> ClaimSyntaxError:
         return ClaimSyntaxError(self.text, node if isinstance(node, int) else position(node), message)
@@ -128,6 +136,7 @@ class _Binder:
         raise self.error(at, f"a layer number, l or L as subscript; received '{letter}'")
 
     def variable(self, at: Tree | Token, symbol: str, layer: int | None, from_l: bool) -> Var:
+        self.last_from_l = from_l
         kind = _KINDS[symbol]
         if layer is None:
             raise self.error(at, f"{symbol} needs a layer: write {symbol}_1 (or {symbol}_l)")
@@ -146,8 +155,10 @@ class _Binder:
     def gradient(self, at: Tree | Token, var: Var) -> Grad:
         """`∂L/∂X`: the loss is a function of `z_L` (through `f` for mse), so `a_L` has none here."""
         if var.kind == "a" and var.layer == self.binding.last:
-            raise self.error(
-                at,
+            cls = LayerOutOfRange if self.last_from_l else ClaimSyntaxError  # l = L: try another l
+            raise cls(
+                self.text,
+                position(at),
                 f"∂L/∂a_{var.layer}: the loss is taken as a function of z_{var.layer} here; "
                 f"write ∂L/∂z_{var.layer} (δ_{var.layer}) instead",
             )
@@ -217,6 +228,9 @@ class _Binder:
         return value if isinstance(value, Scalar) else Transpose(value)
 
     def number(self, token: Token) -> Scalar:
+        digits = str(token).replace(".", "").lstrip("0")
+        if len(digits) > MAX_NUMBER_DIGITS:
+            raise self.error(token, f"a number of at most {MAX_NUMBER_DIGITS} digits; received {len(digits)}")
         return Scalar(Fraction(str(token)))
 
     def batch_size(self) -> Scalar:
@@ -292,11 +306,17 @@ class LatexBinder(_Binder):
         if isinstance(atom, Tree) and atom.data in ("letter", "greek", "font_letter", "font_greek"):
             return self._name(atom, scripts)
         value = self.bind(atom)
+        self._count(scripts)
+        transposes = 0
         for script in scripts:
-            if self._superscript(script) != "T":
+            if script.data != "sup_script" or self._superscript(script) != (None, 1):
                 raise self.error(script, "only a transpose (^T) may follow a parenthesis or function")
-            value = self.transpose(value)
-        return value
+            transposes += 1
+        return self.transpose(value) if transposes % 2 else value
+
+    def _count(self, scripts: list[Tree]) -> None:
+        if len(scripts) > MAX_SCRIPTS:
+            raise self.error(scripts[MAX_SCRIPTS], f"at most {MAX_SCRIPTS} sub- and superscripts in a row")
 
     def _base(self, node: Tree) -> tuple[str, Token, list[Tree]]:
         """(symbol, its token, the scripts written inside a font's braces)."""
@@ -312,6 +332,7 @@ class LatexBinder(_Binder):
             return self.batch_size()
         self.symbol(token, symbol)
         layer, from_l, transposes = None, False, 0
+        self._count(scripts)
         for script in scripts:
             if script.data == "prime_script":
                 raise self.error(
@@ -320,18 +341,15 @@ class LatexBinder(_Binder):
             if script.data == "sub_script":
                 found = self._layer(script.children[1])
             else:
-                sup = self._superscript(script)
-                if sup == "T":
-                    transposes += 1
+                found, marks = self._superscript(script)
+                transposes += marks
+                if found is None:
                     continue
-                found = sup
             if layer is not None:
                 raise self.error(script, f"one layer for {symbol}; received a second one")
             layer, from_l = found[0], found[1]
         value: Value = self.variable(token, symbol, layer, from_l)
-        for _ in range(transposes):
-            value = self.transpose(value)
-        return value
+        return self.transpose(value) if transposes % 2 else value
 
     def _layer(self, arg: Tree | Token) -> tuple[int, bool]:
         """A subscript (or a `^{(l)}` superscript) → (layer, whether it involves l)."""
@@ -356,8 +374,8 @@ class LatexBinder(_Binder):
             return self.layer(at, texts[0], offset), texts[0] == "l"
         raise self.error(at, f"a layer (1, l, l+1, L) as subscript; received '{''.join(texts)}'")
 
-    def _superscript(self, script: Tree):
-        """'T' for a transpose, or (layer, from_l) for `^{(l)}` / `^{[l]}`."""
+    def _superscript(self, script: Tree) -> tuple[tuple[int, bool] | None, int]:
+        """(the layer of `^{(l)}` / `^{[l]}` with whether it involves l, or None; transposes)."""
         if script.data != "sup_script":
             raise self.error(script, "a transpose (^T) here")
         arg = script.children[1]
@@ -365,14 +383,16 @@ class LatexBinder(_Binder):
         if len(parts) == 1 and isinstance(parts[0], Tree):  # {…}
             parts = parts[0].children
         texts = [str(p) for p in parts if isinstance(p, Token)]
-        if texts in (["T"], [r"\top"]) or (len(texts) == 1 and texts[0].startswith((r"\top", r"\intercal"))):
-            return "T"
-        if len(texts) == 1 and re.fullmatch(r"\\math(sf|rm)\s*\{\s*T\s*\}|\\intercal", texts[0]):
-            return "T"
+        if len(texts) == 1 and (texts[0] == "T" or _is_top(texts[0])):
+            return None, 1
         if len(texts) == 2 and texts[0] in (r"\mathsf", r"\mathrm") and texts[1] == "T":
-            return "T"
-        if len(parts) == 3 and isinstance(parts[1], Tree) and parts[1].data == "layer_expr":
-            return self._layer_parts(parts[1], parts[1].children)
+            return None, 1
+        layers = [p for p in parts if isinstance(p, Tree) and p.data == "layer_expr"]
+        if len(layers) == 1:  # ^{(1)}, ^{[l]}, ^{[1]T}
+            marks = [str(p.children[0]) for p in parts if isinstance(p, Tree) and p.data == "sup_mark"]
+            if marks and not (marks[0] == "T" or _is_top(marks[0])):
+                raise self.error(script, f"a transpose (T) after the layer; received '{marks[0]}'")
+            return self._layer_parts(layers[0], layers[0].children), len(marks)
         written = "".join(texts)
         raise self.error(
             script, f"a transpose (^T, ^\\top) or a layer (^{{(1)}}) as superscript; received '{written}'"
@@ -542,12 +562,19 @@ class PlainBinder(_Binder):
         return [self.matrix(at, a, name) for a in args]
 
     def _function(self, at: Tree, name: str, args: list[Value], keywords: dict[str, Tree]) -> Value:
-        if name in ("sum",):
-            (x,) = self._arity(at, name, args, 1)
-            axis = keywords.get("axis")
-            if axis is None or axis.data != "number" or str(axis.children[0]) not in ("0", "1"):
+        if name == "sum":
+            keywords.pop("keepdims", None)  # always kept: vectors are columns here
+            axis = keywords.pop("axis", None)
+            if axis is None and len(args) == 2 and isinstance(args[1], Scalar):  # sum(x, 1), x.sum(1)
+                axis_value = args.pop().value
+            elif axis is not None and axis.data == "number":
+                axis_value = Fraction(str(axis.children[0]))
+            else:
+                axis_value = None
+            if axis_value not in (0, 1) or keywords:
                 raise self.error(at, "sum(x, axis=0) or sum(x, axis=1) (the axis is required)")
-            return SumAxis(x, int(str(axis.children[0])))
+            (x,) = self._arity(at, name, args, 1)
+            return SumAxis(x, int(axis_value))
         if keywords:
             raise self.error(at, f"{name} takes no keyword arguments; received {', '.join(keywords)}")
         if name == "diag":
@@ -567,7 +594,7 @@ class PlainBinder(_Binder):
             base = next(name[: -len(s)] for s in _PRIME_SUFFIXES if name.endswith(s))
         elif prime:
             base = name[1:]
-        base = {"sigma": "σ", "phi": "φ"}.get(base, base)
+        base = {"sigma": "σ", "phi": "φ", "σ": "σ"}.get(base, base)
         node_type = self.activation(at, base, prime)
         return node_type(*self._arity(at, name, args, 1))
 

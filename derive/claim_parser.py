@@ -26,7 +26,7 @@ _READABLE = {
     "SLASH": "'/'",
     "UNDERSCORE": "'_' (a subscript)",
     "CARET": "'^' (a superscript)",
-    "PRIME": "'",
+    "PRIME": "a prime (')",
     "LPAR": "'('",
     "RPAR": "')'",
     "LBRACK": "'['",

@@ -24,8 +24,10 @@ from derive.network import Network
 MAX_CLAIMS = 1_000
 
 _GRADIENT_HEAD = re.compile(
-    r"\s*(\\[dt]?frac\s*\{\s*\\partial|\\partial|\\nabla|(\\(mathbf|boldsymbol|bm)\s*\{?\s*)?\\[dD]elta(?![A-Za-z]))"
+    r"\s*(\\[dt]?frac\s*\{\s*\\partial|\\partial|\\nabla"
+    r"|(\\(mathbf|boldsymbol|bm)\s*\{?\s*)?\\[dD]elta\s*\}?\s*[_^])"  # δ_l, δ^{(l)}: not δ = 10^-5
 )
+_MENTIONS_GRADIENT = re.compile(r"\\(partial|nabla|delta|Delta)(?![A-Za-z])")
 _FORWARD_HEAD = re.compile(r"\s*(\\(mathbf|boldsymbol|bm|vec)\s*\{?\s*)?[aAzZ]\s*[_^}]")
 
 
@@ -70,6 +72,11 @@ class ForwardEquation:
 
 def is_claim(text: str) -> bool:
     return _GRADIENT_HEAD.match(text) is not None
+
+
+def mentions_gradient(text: str) -> bool:
+    """An equation with ∂, ∇ or δ in it: when it is not a claim, the user hears it was skipped."""
+    return _MENTIONS_GRADIENT.search(text) is not None
 
 
 def is_forward(text: str) -> bool:

@@ -20,7 +20,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from derive.claim_binding import Scalar, bind
+from derive.claim_binding import NeedsLayer, Scalar, bind
 from derive.claim_parser import ClaimSyntaxError, guess_syntax, parse
 from derive.claims import (
     MAX_CLAIMS,
@@ -33,6 +33,7 @@ from derive.claims import (
     is_claim,
     is_forward,
     link_identity,
+    mentions_gradient,
 )
 from derive.document import MAX_DOCUMENT_CHARS, find_equations
 from derive.errors import InputError
@@ -52,6 +53,7 @@ class Document:
     network: Network
     claims: tuple[Claim, ...]
     forward: tuple[ForwardEquation, ...]
+    skipped: tuple[tuple[int, str], ...] = ()  # (line, text): mention ∂, ∇ or δ, yet no claim
 
 
 def read_text(path: Path) -> str:
@@ -119,7 +121,10 @@ def wrt_variable(text: str, network: Network) -> Var:
     sides = parse(text, syntax)
     if len(sides) != 1:
         raise ClaimSyntaxError(text, text.find("="), "one variable, without '='")
-    value, _ = bind(sides[0], text, syntax, binding(network))
+    try:
+        value, _ = bind(sides[0], text, syntax, binding(network))
+    except NeedsLayer:
+        raise ClaimSyntaxError(text, 0, "a variable of one layer, such as z1 or W_2 (not z_l)") from None
     if isinstance(value, Grad):
         return value.target
     if isinstance(value, Var):
@@ -155,6 +160,12 @@ def claims_from_file(path: Path, text: str, tables: list, network: Network) -> t
             continue
         try:
             instances = bind_sides(formula, syntax, network)
+            if any(layer is not None for layer, _ in instances):
+                raise ClaimSyntaxError(
+                    formula,
+                    0,
+                    f"a formula for {wrt.kind}{wrt.layer} alone: wrt names one layer, the formula uses l",
+                )
             if any(len(sides) != 1 for _, sides in instances):
                 raise ClaimSyntaxError(
                     formula, formula.find("="), "one expression (the claim is ∂L/∂wrt = formula)"
@@ -186,6 +197,7 @@ def load(path: Path, options: dict) -> Document:
         network = Network(**{**fields, **options})
         claims = claims_from_file(path, text, tables, network)
         forward: tuple[ForwardEquation, ...] = ()
+        skipped: tuple[tuple[int, str], ...] = ()
     else:
         network = Network(**options)
         equations = find_equations(text, latex=suffix in (".tex", ".latex"))
@@ -198,6 +210,11 @@ def load(path: Path, options: dict) -> Document:
             if not is_claim(e.text) and is_forward(e.text)
             for f in forward_of(e, str(path), network)
         )
+        skipped = tuple(
+            (e.line, e.text)
+            for e in equations
+            if not is_claim(e.text) and not is_forward(e.text) and mentions_gradient(e.text)
+        )
     if not claims:
         what = (
             "[[claim]] tables"
@@ -207,4 +224,4 @@ def load(path: Path, options: dict) -> Document:
         raise InputError(str(path), f"at least one claim ({what})", "none")
     if len(claims) > MAX_CLAIMS:
         raise InputError(str(path), f"at most {MAX_CLAIMS:,} claims", len(claims))
-    return Document(str(path), network, claims, forward)
+    return Document(str(path), network, claims, forward, skipped)

@@ -1,11 +1,15 @@
 """Find the equations in a Markdown or LaTeX document: every math segment with an `=` in it.
 
-Math is `$…$`, `$$…$$`, `\\(…\\)`, `\\[…\\]` and the equation environments (`equation`, `align`,
-`gather`, `multline`, starred or not; align rows split at `\\\\`). Fenced and inline code in
-Markdown and `%` comments in LaTeX are skipped. Layout that is not math (`&`, `\\label{…}`,
-`\\tag{…}`, `\\text{…}`, trailing punctuation) is blanked out with spaces, so a column in the
-equation is still a column in the line. One pass of regular expressions: linear in the length
-of the document.
+Math is `$…$` (one line break allowed), `$$…$$`, `\\(…\\)`, `\\[…\\]` and the equation
+environments (`equation`, `align`, `gather`, `multline`, `eqnarray`, starred or not). Inside a
+segment, rows (`\\\\`, also of inner `aligned`/`split`) and pieces joined by prose (`\\quad`,
+`\\text{and}`, `\\intertext{…}`, `;`) are separate equations. Fenced and inline code and HTML
+comments in Markdown, `%` comments in LaTeX, are skipped. Layout that is not math (`&`,
+`\\label{…}`, `\\tag{…}`, trailing punctuation) is blanked out with spaces, so a column in the
+equation is still a column in the line.
+
+The scan is linear in the length of the document: each opening delimiter looks for its closer
+once, and a kind of delimiter that has no closer left is not searched for again.
 """
 
 from __future__ import annotations
@@ -18,27 +22,26 @@ MAX_DOCUMENT_CHARS = 2_000_000  # about 40,000 lines of notes
 
 _FENCE = re.compile(r"^(```|~~~).*?(^\1[^\n]*$|\Z)", re.M | re.S)
 _INLINE_CODE = re.compile(r"`[^`\n]*`")
+_HTML_COMMENT = re.compile(r"<!--.*?(-->|\Z)", re.S)
 _TEX_COMMENT = re.compile(r"(?<!\\)%[^\n]*")
-_ENVIRONMENTS = "equation|align|gather|multline|eqnarray|displaymath|math"
-_MATH = re.compile(
-    r"\$\$(?P<dd>.+?)\$\$"
-    r"|\\\[(?P<bracket>.+?)\\\]"
-    r"|\\\((?P<paren>.+?)\\\)"
-    rf"|\\begin\{{(?P<env>{_ENVIRONMENTS})(?P<star>\*?)\}}(?P<body>.+?)\\end\{{(?P=env)(?P=star)\}}"
-    r"|(?<![\\$])\$(?P<single>[^$\n]+?)(?<!\\)\$",
-    re.S,
+_ENVIRONMENTS = "equation|align|gather|multline|eqnarray|displaymath|math|flalign|alignat"
+_OPENER = re.compile(rf"\$\$|\\\[|\\\(|\\begin\{{({_ENVIRONMENTS})(\*?)\}}(\{{[^{{}}\n]*\}})?|(?<!\\)\$")
+_INNER = r"\\(begin|end)\{(aligned|split|gathered|alignedat|array|cases)\}(\{[^{}\n]*\})?"
+# what separates one equation from the next inside a segment
+_SEPARATOR = re.compile(
+    r"\\\\(\[[^\]\n]*\])?"  # a row break
+    r"|\\(intertext|shortintertext)\s*\{[^{}]*\}"
+    r"|\\q?quad(?![A-Za-z])"
+    r"|\\(text|textrm|mbox)\s*\{[^{}\n]*\}(?!\s*'?\s*(\(|\\left))"  # prose, not a function name
+    r"|(?<!\\);"
 )
-_ROW_BREAK = re.compile(r"\\\\(\[[^\]\n]*\])?")
-_LAYOUT = re.compile(
-    r"\\(label|tag\*?|text|textrm|mbox|mathrm\{\s*(?:for|where|and)\s*\})\s*\{[^{}\n]*\}"
-    r"|\\(nonumber|notag)(?![A-Za-z])|&"
-)
-_TRAILING = re.compile(r"[\s.,;:]+$")
+_LAYOUT = re.compile(rf"\\(label|tag\*?)\s*\{{[^{{}}\n]*\}}|\\(nonumber|notag)(?![A-Za-z])|&|{_INNER}")
+_TRAILING = re.compile(r"(\s|[.,;:]|\\[,;:! ])+$")
 
 
 @dataclass(frozen=True)
 class Equation:
-    """One math segment with an `=`: `text` (layout blanked) at `line`, `column` (1-based)."""
+    """One equation with an `=`: `text` (layout blanked) at `line`, `column` (1-based)."""
 
     line: int
     column: int
@@ -51,40 +54,79 @@ def _blank(match: re.Match) -> str:
     return re.sub(r"[^\n]", " ", match.group(0))
 
 
-def _keep_diag(match: re.Match) -> str:
-    return match.group(0) if re.fullmatch(r"\\text\s*\{\s*diag\s*\}", match.group(0)) else _blank(match)
-
-
 def strip_non_math(text: str, latex: bool) -> str:
-    """Code blocks (Markdown) or comments (LaTeX) blanked out, so their `$` are not math."""
+    """Code blocks and HTML comments (Markdown) or comments (LaTeX) blanked out, so their `$`
+    are not math."""
     if latex:
         return _TEX_COMMENT.sub(_blank, text)
-    return _INLINE_CODE.sub(_blank, _FENCE.sub(_blank, text))
+    return _INLINE_CODE.sub(_blank, _HTML_COMMENT.sub(_blank, _FENCE.sub(_blank, text)))
+
+
+def _closer(match: re.Match) -> tuple[str, str]:
+    """(kind of delimiter, its closing string)."""
+    opener = match.group(0)
+    if opener == "$$":
+        return "$$", "$$"
+    if opener == "$":
+        return "$", "$"
+    if opener == r"\[":
+        return opener, r"\]"
+    if opener == r"\(":
+        return opener, r"\)"
+    env = f"{match.group(1)}{match.group(2)}"
+    return env, f"\\end{{{env}}}"
+
+
+def segments(source: str) -> list[tuple[int, str, bool]]:
+    """(offset, body, display) of every math segment, in one left-to-right pass."""
+    found, position, exhausted = [], 0, set()
+    while (match := _OPENER.search(source, position)) is not None:
+        kind, closer = _closer(match)
+        start = match.end()
+        if kind in exhausted:
+            position = start
+            continue
+        end = source.find(closer, start)
+        while kind == "$" and end > 0 and source[end - 1] == "\\":  # \$ is a dollar sign
+            end = source.find(closer, end + 1)
+        if end < 0:
+            exhausted.add(kind)  # no closer anywhere after: none after later openers either
+            position = start
+            continue
+        body = source[start:end]
+        if kind == "$" and (body.count("\n") > 1 or "\n\n" in body or not body.strip()):
+            position = start  # a lone dollar sign, not inline math
+            continue
+        found.append((start, body, kind != "$"))
+        position = end + len(closer)
+    return found
+
+
+def _pieces(body: str) -> list[tuple[int, str]]:
+    """(offset, text) of each equation in a segment: split at rows and prose separators."""
+    out, at = [], 0
+    for m in _SEPARATOR.finditer(body):
+        out.append((at, body[at : m.start()]))
+        at = m.end()
+    out.append((at, body[at:]))
+    return out
 
 
 def find_equations(text: str, latex: bool = False) -> list[Equation]:
-    """Every math segment of `text` that contains an `=`, one per align row."""
+    """Every equation of `text` that contains an `=`."""
     source = strip_non_math(text, latex)
     line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
     found = []
-    for match in _MATH.finditer(source):
-        group = next(g for g in ("dd", "bracket", "paren", "body", "single") if match.group(g) is not None)
-        start = match.start(group)
-        body = match.group(group)
-        rows = [(0, body)]
-        if group == "body":
-            rows, at = [], 0
-            for m in _ROW_BREAK.finditer(body):
-                rows.append((at, body[at : m.start()]))
-                at = m.end()
-            rows.append((at, body[at:]))
-        for offset, row in rows:
-            if "=" not in row:
+    for start, body, display in segments(source):
+        for offset, piece in _pieces(body):
+            if "=" not in piece:
                 continue
-            cleaned = _TRAILING.sub(lambda m: " " * len(m.group(0)), _LAYOUT.sub(_keep_diag, row))
+            cleaned = _TRAILING.sub(lambda m: " " * len(m.group(0)), _LAYOUT.sub(_blank, piece))
+            if not cleaned.strip():
+                continue
             lead = len(cleaned) - len(cleaned.lstrip())
             position = start + offset + lead
             line = bisect.bisect_right(line_starts, position)
             column = position - line_starts[line - 1] + 1
-            found.append(Equation(line, column, cleaned.strip(), group != "single"))
+            found.append(Equation(line, column, cleaned.strip(), display))
     return found

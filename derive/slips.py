@@ -65,17 +65,24 @@ def true_formula(target: Var, network: Network) -> Formula:
 def slips(target: Var, network: Network) -> tuple[Slip, ...]:
     truth = true_formula(target, network)
     layer, factor = target.layer, network.factor
-    out = [
-        Slip("sign flipped", scale(Fraction(-1), truth)),
-        Slip("a factor 2 too large", scale(Fraction(2), truth)),
-        Slip("a factor ½ (half the gradient)", scale(Fraction(1, 2), truth)),
-        Slip("transposed", Transpose(truth)),
-    ]
+    out = []
 
     def add(name: str, rule: Callable[[Formula], Formula | None]) -> None:
         changed = rewrite(truth, rule)
         if changed != truth:
             out.append(Slip(name, changed))
+
+    if factor != 1:  # first: with B = 2 it is also "a factor 2 too large"
+        add(
+            f"missing 1/B (the mean over the batch of {network.batch})",
+            lambda n: n.operand if isinstance(n, Scale) else None,
+        )
+    out += [
+        Slip("sign flipped", scale(Fraction(-1), truth)),
+        Slip("a factor 2 too large", scale(Fraction(2), truth)),
+        Slip("a factor ½ (half the gradient)", scale(Fraction(1, 2), truth)),
+        Slip("transposed", Transpose(truth)),
+    ]
 
     add(f"W{layer} where W{layer}ᵀ belongs", lambda n: n.operand if _is_transposed_w(n) else None)
     add(
@@ -100,11 +107,6 @@ def slips(target: Var, network: Network) -> tuple[Slip, ...]:
         "outer product written as aᵀ δ",
         lambda n: MatMul(n.right, n.left) if _is_outer(n) else None,
     )
-    if factor != 1:
-        add(
-            f"missing 1/B (the mean over the batch of {network.batch})",
-            lambda n: n.operand if isinstance(n, Scale) else None,
-        )
     add(
         "summed over the wrong axis (over neurons, not examples)",
         lambda n: SumAxis(n.left, 0) if isinstance(n, MatMul) and isinstance(n.right, Ones) else None,

@@ -67,6 +67,7 @@ def to_dict(run: CheckRun) -> dict:
             {"line": f.equation.line, "latex": f.equation.written, "status": f.status, "message": f.message}
             for f in run.forward
         ],
+        "skipped": [{"line": line, "latex": text} for line, text in run.skipped],
         "passed": run.passed,
     }
 

@@ -52,7 +52,7 @@ def _row(r: ClaimResult, t: dict[str, str], hangul: bool) -> dict:
         "where": tex(where, hangul),
         "verdict": rf"\{_VERDICT_STYLE[r.verdict]}{{\textbf{{{tex(r.verdict)}}}}}",
         "math": _math(r),
-        "raw": tex(claim.written.replace("\n", " ")),
+        "raw": tex(claim.written.replace("\n", " "), hangul),
         "evidence": tex(evidence, hangul),
         "scope": tex(r.scope or "", hangul),
         "slip": None if r.slip is None else tex(r.slip.name, hangul),

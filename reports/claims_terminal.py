@@ -40,14 +40,17 @@ def _claim_text(result: ClaimResult) -> str:
 
 def claims_table(run: CheckRun) -> Table:
     net = run.network
-    table = Table(title=f"derivcheck check {run.source} — {net.describe()}", title_justify="left")
+    # user text (paths, names, formulas) goes in as Text: Rich must not read "[/]" as markup
+    table = Table(title=Text(f"derivcheck check {run.source} — {net.describe()}"), title_justify="left")
     for column in ("where", "claim", "verdict", "scope / diagnosis"):
         table.add_column(column)
     for r in run.claims:
         note = {"proved": r.scope, "unparsed": r.claim.problem and r.claim.problem.message}.get(
             r.verdict, r.diagnosis
         )
-        table.add_row(_where(r), _claim_text(r), Text(r.verdict, style=_STYLE[r.verdict]), note or "")
+        table.add_row(
+            Text(_where(r)), Text(_claim_text(r)), Text(r.verdict, style=_STYLE[r.verdict]), Text(note or "")
+        )
     return table
 
 
@@ -87,6 +90,16 @@ def forward_lines(run: CheckRun) -> list[str]:
     return lines
 
 
+def skipped_lines(run: CheckRun) -> list[str]:
+    if not run.skipped:
+        return []
+    lines = ", ".join(str(line) for line, _ in run.skipped[:12]) + (" …" if len(run.skipped) > 12 else "")
+    return [
+        f"not claims: {len(run.skipped)} equations mention ∂, ∇ or δ but do not start with "
+        f"∂L/∂X, ∇_X L or δ_l (lines {lines})"
+    ]
+
+
 def render_check(run: CheckRun) -> str:
     counts = Counter(r.verdict for r in run.claims)
     verdicts = ", ".join(
@@ -94,6 +107,7 @@ def render_check(run: CheckRun) -> str:
     )
     footer = [
         *forward_lines(run),
+        *skipped_lines(run),
         f"claims: {verdicts}; sample points: {run.points:,} (seed {run.seed}), float64",
         "PASSED: every claim is proved" if run.passed else "FAILED: see the claims above",
     ]

@@ -66,6 +66,7 @@ class CheckRun:
     forward: tuple[ForwardResult, ...]
     points: int
     seed: int
+    skipped: tuple[tuple[int, str], ...] = ()  # equations with ∂, ∇ or δ that are not claims
 
     @property
     def passed(self) -> bool:

@@ -64,12 +64,21 @@ def _elementwise(values: OracleValues, x: np.ndarray, derivative: bool) -> np.nd
     return flat.reshape(x.shape)
 
 
-def value(formula: Formula, values: OracleValues) -> np.ndarray:
-    """The formula at every point; shapes must already fit (`derive.formula.shape`)."""
+def value(formula: Formula, values: OracleValues, absolute: bool = False) -> np.ndarray:
+    """The formula at every point; shapes must already fit (`derive.formula.shape`).
+
+    `absolute=True` gives each entry's Σ|terms| instead: every quantity and factor by its
+    absolute value, so sums no longer cancel — the magnitude rounding errors scale with."""
     network, points = values.network, values.points
     factor = float(network.factor)
 
+    def leaf(x: np.ndarray) -> np.ndarray:
+        return np.abs(x) if absolute else x
+
     def walk(node: Formula) -> np.ndarray:
+        return leaf(_walk(node)) if isinstance(node, Var | Grad | FPrime | Activate) else _walk(node)
+
+    def _walk(node: Formula) -> np.ndarray:
         match node:
             case Var("W", layer):
                 return points.W[layer - 1]
@@ -98,9 +107,13 @@ def value(formula: Formula, values: OracleValues) -> np.ndarray:
             case Add(left, right):
                 return walk(left) + walk(right)
             case Scale(c, x):
-                return float(c) * walk(x)
-            case FPrime(x) | Activate(x):
-                return _elementwise(values, walk(x), derivative=isinstance(node, FPrime))
+                try:
+                    number = float(abs(c) if absolute else c)
+                except OverflowError:
+                    raise Unavailable(f"a factor beyond float64's range ({len(str(c))} digits)") from None
+                return number * walk(x)
+            case FPrime(x) | Activate(x):  # f's argument by value, even for magnitudes
+                return _elementwise(values, value(x, values), derivative=isinstance(node, FPrime))
             case Diag(x):
                 column = walk(x)[:, :, 0]
                 return column[:, :, None] * np.eye(column.shape[1])

@@ -1,0 +1,218 @@
+"""Notes as people really write them, and inputs meant to break the checker (found in review)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from derive.claims_file import load
+from derive.document import find_equations
+from reports.cli import app
+from verify import claim_check
+from verify.claim_check import check_document
+
+runner = CliRunner()
+POINTS = 60
+
+
+def write(tmp_path: Path, text: str, name: str = "notes.md") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def check(path: Path, points: int = POINTS, **options):
+    return check_document(load(path, options), points, seed=5)
+
+
+def verdicts(run) -> list[str]:
+    return [r.verdict for r in run.claims]
+
+
+# --- how equations are found ----------------------------------------------------------------
+def test_prose_inside_math_separates_equations():
+    text = (
+        r"$\delta_1 = W_1^T \delta_2 \circ f'(z_1) \quad\text{and}\quad \frac{\partial L}{\partial W_1}"
+        r" = \delta_2 a_1^T$, $\delta_1 = W_1^T\delta_2\circ f'(z_1), \text{ where } f'(z_1) = 1$"
+    )
+    found = [e.text for e in find_equations(text)]
+    assert found == [
+        r"\delta_1 = W_1^T \delta_2 \circ f'(z_1)",
+        r"\frac{\partial L}{\partial W_1} = \delta_2 a_1^T",
+        r"\delta_1 = W_1^T\delta_2\circ f'(z_1)",
+        "f'(z_1) = 1",
+    ]
+
+
+def test_inner_environments_intertext_comments_and_line_breaks():
+    text = "\n".join(
+        [
+            r"$$\begin{aligned} \delta_1 &= W_1^T \delta_2 \circ f'(z_1) \\",
+            r"\frac{\partial L}{\partial W_1} &= \delta_2 a_1^T \end{aligned}$$",
+            r"\begin{align} \nabla_{b_1} L &= \delta_2 \\ \intertext{and} \partial L/\partial a_1 &= W_1^T\delta_2 \end{align}",  # noqa: E501
+            r"<!-- $\delta_1 = W_1 \delta_2$ (an old mistake, commented out) -->",
+            r"Inline math may break once: $\frac{\partial L}{\partial b_1}",
+            r"= \delta_2$, and trailing spacing is layout: $\frac{\partial L}{\partial W_1} = \delta_2 a_1^{\top}\,.$",  # noqa: E501
+        ]
+    )
+    found = [(e.line, " ".join(e.text.split())) for e in find_equations(text)]
+    assert found == [
+        (1, r"\delta_1 = W_1^T \delta_2 \circ f'(z_1)"),
+        (2, r"\frac{\partial L}{\partial W_1} = \delta_2 a_1^T"),
+        (3, r"\nabla_{b_1} L = \delta_2"),
+        (3, r"\partial L/\partial a_1 = W_1^T\delta_2"),
+        (5, r"\frac{\partial L}{\partial b_1} = \delta_2"),
+        (6, r"\frac{\partial L}{\partial W_1} = \delta_2 a_1^{\top}"),
+    ]
+
+
+@pytest.mark.parametrize("opener", [r"\[ x ", r"\( x ", r"\begin{equation} x ", "$$ x ", "$ x\n\n"])
+def test_unclosed_delimiters_are_not_math(opener):
+    """Each opener looks for its closer once (the scan stays linear: benchmarks/scan_documents.py)."""
+    found = find_equations(opener * 5000 + r"$\delta_1 = W_1^T \delta_2$")
+    assert [e.text for e in found] == [r"\delta_1 = W_1^T \delta_2"]  # only the real equation
+    assert find_equations(opener * 5000) == []
+
+
+def test_prose_that_mentions_gradients_is_listed_not_claimed(tmp_path):
+    text = r"""
+Step size $\delta = 10^{-5}$; the update $\Delta W_1 = -\eta \frac{\partial L}{\partial W_1}$.
+$$\frac{\partial L}{\partial b_1} = \delta_2$$
+"""
+    run = check(write(tmp_path, text))
+    assert verdicts(run) == ["proved"]
+    assert [line for line, _ in run.skipped] == [2, 2]
+
+
+# --- notation ---------------------------------------------------------------------------------
+def test_bracketed_layers_with_a_transpose_and_named_functions(tmp_path):
+    text = r"""
+$\frac{\partial \mathcal{L}}{\partial W^{[1]}} = \delta^{[2]} a^{[1]T}$
+$a_1 = \text{ReLU}(z_1)$ and $\delta_1 = W_1^T \delta_2 \circ \operatorname{ReLU}'(z_1)$
+"""
+    run = check(write(tmp_path, text), activation="relu")
+    assert verdicts(run) == ["proved", "proved"]
+    assert [f.status for f in run.forward] == ["consistent"]
+
+
+def test_general_layer_gradient_of_a_skips_the_last_layer(tmp_path):
+    run = check(write(tmp_path, r"$\frac{\partial L}{\partial a_l} = W_l^T \delta_{l+1}$"), sizes=(3, 4, 2))
+    assert [(r.claim.layer, r.verdict) for r in run.claims] == [(1, "proved"), (2, "proved")]
+
+
+def test_toml_plain_syntax_edge_cases(tmp_path):
+    toml = '''[network]
+sizes = [3, 4, 2]
+[[claim]]
+wrt = "z1"
+formula = "W_l^T \\\\delta_{l+1} \\\\circ f'(z_l)"
+[[claim]]
+wrt = "z_l"
+formula = "W1.T @ delta2"
+[[claim]]
+wrt = "W1"
+formula = """delta2 @
+   a1.T"""
+[[claim]]
+wrt = "b1"
+formula = "δ2"
+[[claim]]
+wrt = "b1"
+formula = "delta2.sum(1)"
+'''
+    run = check(write(tmp_path, toml, "claims.toml"))
+    assert verdicts(run) == ["unparsed", "unparsed", "proved", "proved", "proved"]
+    assert "the formula uses l" in run.claims[0].evidence
+    assert "not z_l" in run.claims[1].evidence
+
+
+# --- hostile input: a clear verdict, never a traceback --------------------------------------------
+@pytest.mark.parametrize(
+    ("claim", "says"),
+    [
+        (r"\delta_1 = " + "9" * 400 + r" W_1^T \delta_2 \circ f'(z_1)", "at most 12 digits"),
+        (r"\delta_1 = W_1" + "^T" * 900 + r" \delta_2 \circ f'(z_1)", "at most 6 sub- and superscripts"),
+        (
+            r"\frac{\partial L}{\partial W_1} = (\delta_2 a_1^T)" + "^T" * 900,
+            "at most 6 sub- and superscripts",
+        ),
+    ],
+)
+def test_numbers_and_scripts_are_bounded(tmp_path, claim, says):
+    (r,) = check(write(tmp_path, f"${claim}$")).claims
+    assert r.verdict == "unparsed" and says in r.evidence
+
+
+def test_user_text_is_not_rich_markup(tmp_path):
+    toml = '[[claim]]\nname = "[/]"\nwrt = "b1"\nformula = "delta2"\n'
+    result = runner.invoke(app, ["check", str(write(tmp_path, toml, "c.toml")), "--points", "20"])
+    assert result.exit_code == 0, result.output
+    assert "([/])" in result.output
+
+
+def test_sympy_has_a_time_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(claim_check, "PROOF_SECONDS", 0.001)  # any proof takes longer
+    a = "(W_1 + W_1^T)"
+    claim = rf"\delta_1 = W_1^T \delta_2 \circ f'(z_1) + (({a} {a}) {a}) \delta_2 - ({a} ({a} {a})) \delta_2"
+    (r,) = check(write(tmp_path, f"${claim}$"), sizes=(4, 4)).claims
+    assert r.generic.method == "time limit" and r.concrete is None
+    assert r.verdict == "undecided" and "did not finish" in r.evidence
+    assert r.numeric.disagreeing == 0  # jax.grad agrees, but numbers never prove
+
+
+def test_non_finite_values_are_not_agreement(tmp_path, monkeypatch):
+    original = claim_check.value
+
+    def overflowing(formula, values, absolute=False):  # the right side is inf − inf everywhere
+        out = original(formula, values, absolute)
+        return out if formula.__class__.__name__ == "Grad" else np.full_like(out, np.nan)
+
+    monkeypatch.setattr(claim_check, "value", overflowing)
+    path = write(tmp_path, r"$\frac{\partial L}{\partial b_1} = \delta_2 + 0 b_1$")
+    (r,) = check(path).claims
+    assert r.generic.status == "proved"
+    assert r.verdict == "undecided" and f"no point could be compared ({POINTS} points" in r.evidence
+    data = json.loads(json.dumps({"err": r.numeric.max_abs_err}))
+    assert math.isfinite(data["err"])
+
+
+def test_one_point_never_refutes_on_its_own(tmp_path):
+    path = write(tmp_path, r"$\delta_1 = W_1 \delta_2 \circ f'(z_1)$")  # wrong: W_1 for W_1^T
+    (r,) = check(path, points=1, sizes=(30, 30)).claims  # beyond SymPy's budget: numbers only
+    assert r.generic.status == "skipped"
+    assert r.verdict == "undecided" and "one point is not enough" in r.evidence
+    (r,) = check(path, points=20, sizes=(30, 30)).claims
+    assert r.verdict == "refuted" and r.numeric.disagreeing == 20
+
+
+def test_big_cancelling_terms_do_not_fake_a_disagreement(tmp_path):
+    claim = r"\delta_1 = W_1^T \delta_2 \circ f'(z_1) + 1000000 W_1^T \delta_2 - 1000000 W_1^T \delta_2"
+    path = write(tmp_path, f"${claim}$")
+    assert verdicts(check(path, sizes=(3, 3))) == ["proved"]
+    (r,) = check(path, sizes=(30, 30)).claims  # SymPy skipped: the numbers alone agree
+    assert r.verdict == "undecided" and r.numeric.disagreeing == 0
+
+
+# --- batches and forward equations -----------------------------------------------------------------
+def test_batch_diagnoses_prefer_the_missing_one_over_B(tmp_path):
+    text = r"$\frac{\partial L}{\partial W_1} = \Delta_2 A_1^T$ and $\Delta_1 = W_1^T \Delta_2$"
+    run = check(write(tmp_path, text), sizes=(3, 3), batch=2)
+    assert [(r.verdict, r.diagnosis) for r in run.claims] == [
+        ("refuted", "missing 1/B (the mean over the batch of 2)"),
+        ("refuted", "missing f'(z1)"),
+    ]
+
+
+def test_forward_equations_per_example_and_for_the_identity(tmp_path):
+    text = r"$z_2 = W_1 a_1 + b_1$, $a_1 = z_1$, $\frac{\partial L}{\partial b_1} = \frac{1}{B}\Delta_2 \mathbf{1}$"  # noqa: E501
+    run = check(write(tmp_path, text), batch=2, activation="identity")
+    assert [(f.status, f.message.split(",")[0]) for f in run.forward] == [
+        ("consistent", "the network's forward pass (per example)"),
+        ("consistent", "the network's forward pass"),
+    ]
+    assert verdicts(run) == ["proved"]
