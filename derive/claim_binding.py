@@ -20,6 +20,7 @@ from derive.formula import (
     Activate,
     Add,
     Diag,
+    Fill,
     Formula,
     FPrime,
     Grad,
@@ -217,9 +218,14 @@ class _Binder:
         return self.product(at, left, Scalar(1 / right.value))
 
     def add(self, at: Tree | Token, left: Value, right: Value) -> Value:
+        """`+`; a number added to a matrix means that number in every entry (`1 - a_1`)."""
         if isinstance(left, Scalar) and isinstance(right, Scalar):
             return Scalar(left.value + right.value)
-        return Add(self.matrix(at, left, "'+'"), self.matrix(at, right, "'+'"))
+        if isinstance(left, Scalar):
+            left = Fill(left.value, right)
+        if isinstance(right, Scalar):
+            right = Fill(right.value, left)
+        return Add(left, right)
 
     def negate(self, value: Value) -> Value:
         return Scalar(-value.value) if isinstance(value, Scalar) else scale(Fraction(-1), value)

@@ -11,6 +11,7 @@ from derive.formula import (
     Add,
     Diag,
     Dims,
+    Fill,
     Formula,
     FPrime,
     Grad,
@@ -84,6 +85,11 @@ def evaluate(formula: Formula, key: Setting) -> sp.ImmutableMatrix:
                 return walk(x).applyfunc(functions.f)
             case Grad(Var(kind, layer)):
                 return derived_gradient(key, kind, layer)  # SymPy's, entry by entry
+            case Fill(value, like):
+                rows, cols = shape(like, dims(key))
+                return sp.ImmutableMatrix(
+                    sp.ones(rows, cols) * sp.Rational(value.numerator, value.denominator)
+                )
             case Diag(x):
                 return sp.ImmutableMatrix(sp.diag(*walk(x)))
             case SumAxis(x, axis):

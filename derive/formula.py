@@ -104,7 +104,30 @@ class SumAxis:
     axis: int
 
 
-Formula = Var | Ones | Transpose | MatMul | Hadamard | Add | Scale | FPrime | Activate | Grad | Diag | SumAxis
+@dataclass(frozen=True)
+class Fill:
+    """A number written where a matrix belongs, as in `1 - a_1`: the matrix of `value`s with the
+    shape of `like` (the other operand)."""
+
+    value: Fraction
+    like: Formula
+
+
+Formula = (
+    Var
+    | Ones
+    | Transpose
+    | MatMul
+    | Hadamard
+    | Add
+    | Scale
+    | FPrime
+    | Activate
+    | Grad
+    | Diag
+    | SumAxis
+    | Fill
+)
 
 
 class Dims(NamedTuple):
@@ -164,6 +187,8 @@ def shape(formula: Formula, dims: Dims) -> tuple[int, int]:
                 return walk(x)
             case Grad(v):
                 return var_shape(v, dims)
+            case Fill(_, like):
+                return walk(like)
             case Diag(x):
                 r, c = walk(x)
                 if c != 1:
@@ -187,7 +212,7 @@ def layers_of(formula: Formula) -> set[int]:
         case Grad(Var(kind, layer)):
             # ∂L/∂X reaches from X's layer to the next one (W_l, b_l, a_l feed z_{l+1})
             return {layer} if kind == "z" else {layer, layer + 1}
-        case Transpose(x) | Scale(_, x) | FPrime(x) | Activate(x) | Diag(x) | SumAxis(x, _):
+        case Transpose(x) | Scale(_, x) | FPrime(x) | Activate(x) | Diag(x) | SumAxis(x, _) | Fill(_, x):
             return layers_of(x)
         case MatMul(left, right) | Hadamard(left, right) | Add(left, right):
             return layers_of(left) | layers_of(right)
@@ -250,6 +275,8 @@ def _render(node: Formula, tex: bool, batched: bool) -> tuple[str, int]:
             if tex:
                 return rf"\frac{{\partial L}}{{\partial {_render(v, tex, batched)[0]}}}", 4
             return f"dL/d{(_TEXT_BATCH if batched else _TEXT_BASE)[kind]}{layer}", 4
+        case Fill(value, _):
+            return _fraction(value, tex), 4
         case Diag(x):
             inner = _render(x, tex, batched)[0]
             return (rf"\operatorname{{diag}}\!\left({inner}\right)" if tex else f"diag({inner})"), 4

@@ -216,3 +216,18 @@ def test_forward_equations_per_example_and_for_the_identity(tmp_path):
         ("consistent", "the network's forward pass"),
     ]
     assert verdicts(run) == ["proved"]
+
+
+def test_a_number_beside_a_matrix_fills_it_as_in_sigmoid_derivatives(tmp_path):
+    text = r"""
+$\delta_1 = W_1^T \delta_2 \circ a_1 \circ (1 - a_1)$
+$\delta_1 = W_1^T \delta_2 \circ \sigma(z_1) \circ (1 - \sigma(z_1))$
+$\delta_1 = W_1^T \delta_2 \circ a_1 \circ (2 - a_1)$
+"""
+    path = write(tmp_path, text)
+    run = check(path)  # sigmoid: σ' = σ (1 − σ)
+    assert verdicts(run) == ["proved", "proved", "refuted"]
+    assert run.claims[0].scope.startswith("sigmoid, mse only")  # not for every f
+    assert verdicts(check(path, activation="tanh")) == ["refuted"] * 3
+    toml = '[[claim]]\nwrt = "z1"\nformula = "(W1.T @ delta2) * sigmoid(z1) * (1 - sigmoid(z1))"\n'
+    assert verdicts(check(write(tmp_path, toml, "c.toml"))) == ["proved"]

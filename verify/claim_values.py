@@ -16,6 +16,7 @@ from derive.formula import (
     Activate,
     Add,
     Diag,
+    Fill,
     Formula,
     FPrime,
     Grad,
@@ -114,6 +115,8 @@ def value(formula: Formula, values: OracleValues, absolute: bool = False) -> np.
                 return number * walk(x)
             case FPrime(x) | Activate(x):  # f's argument by value, even for magnitudes
                 return _elementwise(values, value(x, values), derivative=isinstance(node, FPrime))
+            case Fill(c, like):
+                return np.full_like(value(like, values), float(abs(c) if absolute else c))
             case Diag(x):
                 column = walk(x)[:, :, 0]
                 return column[:, :, None] * np.eye(column.shape[1])
