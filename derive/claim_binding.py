@@ -19,6 +19,7 @@ from derive.claim_parser import ClaimSyntaxError
 from derive.formula import (
     Activate,
     Add,
+    Broadcast,
     Diag,
     Fill,
     Formula,
@@ -489,8 +490,12 @@ class PlainBinder(_Binder):
         return MatMul(a, b)
 
     def _times(self, node: Tree) -> Value:
+        """NumPy's `*`: scales by a number, else multiplies entry by entry, broadcasting."""
         left, op, right = self._operands(node)
-        return self.elementwise(op, self.bind(left), self.bind(right))
+        a, b = self.bind(left), self.bind(right)
+        if isinstance(a, Scalar) or isinstance(b, Scalar):
+            return self.product(op, a, b)
+        return Broadcast(a, b)
 
     def _divide(self, node: Tree) -> Value:
         left, op, right = self._operands(node)
@@ -593,7 +598,7 @@ class PlainBinder(_Binder):
         if name in ("dot", "matmul"):
             return MatMul(*self._arity(at, name, args, 2))
         if name == "multiply":
-            return Hadamard(*self._arity(at, name, args, 2))
+            return Broadcast(*self._arity(at, name, args, 2))
         prime = name.endswith(_PRIME_SUFFIXES) or (name.startswith("d") and name[1:] in ("f", "sigma", "act"))
         base = name
         if name.endswith(_PRIME_SUFFIXES):

@@ -9,6 +9,7 @@ import sympy as sp
 from derive.formula import (
     Activate,
     Add,
+    Broadcast,
     Diag,
     Dims,
     Fill,
@@ -85,6 +86,14 @@ def evaluate(formula: Formula, key: Setting) -> sp.ImmutableMatrix:
                 return walk(x).applyfunc(functions.f)
             case Grad(Var(kind, layer)):
                 return derived_gradient(key, kind, layer)  # SymPy's, entry by entry
+            case Broadcast(left, right):
+                a, b = walk(left), walk(right)
+                rows, cols = max(a.rows, b.rows), max(a.cols, b.cols)
+
+                def spread(m: sp.ImmutableMatrix) -> sp.Matrix:
+                    return sp.Matrix(rows, cols, lambda i, j: m[i % m.rows, j % m.cols])
+
+                return spread(a).multiply_elementwise(spread(b))
             case Fill(value, like):
                 rows, cols = shape(like, dims(key))
                 return sp.ImmutableMatrix(

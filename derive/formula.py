@@ -105,6 +105,15 @@ class SumAxis:
 
 
 @dataclass(frozen=True)
+class Broadcast:
+    """NumPy's `x * y` on arrays of different shapes: a dimension of size 1 is repeated to the
+    other's (`delta2 * a1.T` is the outer product δ₂ a₁ᵀ). Equal shapes: the Hadamard product."""
+
+    left: Formula
+    right: Formula
+
+
+@dataclass(frozen=True)
 class Fill:
     """A number written where a matrix belongs, as in `1 - a_1`: the matrix of `value`s with the
     shape of `like` (the other operand)."""
@@ -189,6 +198,11 @@ def shape(formula: Formula, dims: Dims) -> tuple[int, int]:
                 return var_shape(v, dims)
             case Fill(_, like):
                 return walk(like)
+            case Broadcast(left, right):
+                s1, s2 = walk(left), walk(right)
+                if any(a != b and 1 not in (a, b) for a, b in zip(s1, s2, strict=True)):
+                    raise ShapeMismatch(node, f"'*' (broadcast) of {s1[0]}×{s1[1]} and {s2[0]}×{s2[1]}")
+                return (max(s1[0], s2[0]), max(s1[1], s2[1]))
             case Diag(x):
                 r, c = walk(x)
                 if c != 1:
@@ -214,7 +228,7 @@ def layers_of(formula: Formula) -> set[int]:
             return {layer} if kind == "z" else {layer, layer + 1}
         case Transpose(x) | Scale(_, x) | FPrime(x) | Activate(x) | Diag(x) | SumAxis(x, _) | Fill(_, x):
             return layers_of(x)
-        case MatMul(left, right) | Hadamard(left, right) | Add(left, right):
+        case MatMul(left, right) | Hadamard(left, right) | Add(left, right) | Broadcast(left, right):
             return layers_of(left) | layers_of(right)
     raise TypeError(f"not a formula node: {formula!r}")
 
@@ -256,6 +270,9 @@ def _render(node: Formula, tex: bool, batched: bool) -> tuple[str, int]:
             return f"{wrap(left, 3)} {wrap(right, 4 if isinstance(right, MatMul) else 3)}", 3
         case Hadamard(left, right):
             op = r" \circ " if tex else " ∘ "
+            return wrap(left, 2) + op + wrap(right, 3), 2
+        case Broadcast(left, right):
+            op = r" \odot " if tex else " * "
             return wrap(left, 2) + op + wrap(right, 3), 2
         case Add(left, Scale(factor, right)) if factor < 0:
             return f"{wrap(left, 1)} - {_render(Scale(-factor, right), tex, batched)[0]}", 1

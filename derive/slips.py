@@ -16,6 +16,7 @@ from fractions import Fraction
 from derive.claim_binding import scale
 from derive.formula import (
     Activate,
+    Broadcast,
     Formula,
     FPrime,
     Grad,
@@ -137,10 +138,13 @@ def _is_outer(node: Formula) -> bool:
 
 def normal(formula: Formula, factor: Fraction) -> Formula:
     """A normal form for comparing formulas by structure: `∂L/∂z_l` as `(factor) δ_l`, scalar
-    factors pulled to the front, `x 1` as a row sum, double transposes dropped."""
+    factors pulled to the front, `x 1` as a row sum, NumPy's `*` as `∘`, double transposes
+    dropped."""
 
     def rule(node: Formula) -> Formula | None:
         match node:
+            case Broadcast(x, y):  # NumPy's * reads as ∘ where the shapes are equal
+                return Hadamard(x, y)
             case Grad(Var("z", layer)):
                 return scale(factor, Var("delta", layer))
             case Transpose(Transpose(x)):

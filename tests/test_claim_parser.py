@@ -16,6 +16,7 @@ from derive.document import find_equations
 from derive.formula import (
     Activate,
     Add,
+    Broadcast,
     Diag,
     FPrime,
     Grad,
@@ -34,6 +35,7 @@ W1, a1, z1, b1 = Var("W", 1), Var("a", 1), Var("z", 1), Var("b", 1)
 d2 = Var("delta", 2)
 BACK = MatMul(Transpose(W1), d2)  # W_1^T δ_2
 DELTA1 = Hadamard(BACK, FPrime(z1))  # W_1^T δ_2 ∘ f'(z_1)
+DELTA1_NUMPY = Broadcast(BACK, FPrime(z1))  # NumPy's *: the same, broadcasting size-1 dimensions
 
 
 def sides(text: str, syntax: str = "latex", network: Network = SEED):
@@ -119,9 +121,9 @@ def test_general_layer_l_is_bound_for_every_layer_that_exists():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("W1.T @ delta2 * fprime(z1)", DELTA1),
-        ("W_1.T @ delta_2 * f_prime(z_1)", DELTA1),
-        ("np.multiply(np.dot(W1.T, delta2), sigmoid_prime(z1))", DELTA1),
+        ("W1.T @ delta2 * fprime(z1)", DELTA1_NUMPY),
+        ("W_1.T @ delta_2 * f_prime(z_1)", DELTA1_NUMPY),
+        ("np.multiply(np.dot(W1.T, delta2), sigmoid_prime(z1))", DELTA1_NUMPY),
         ("np.outer(delta2, a1)", MatMul(d2, Transpose(a1))),
         ("dL/dz2", Grad(Var("z", 2))),
         ("-0.5 * delta2", Scale(Fraction(-1, 2), d2)),

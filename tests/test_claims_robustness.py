@@ -231,3 +231,18 @@ $\delta_1 = W_1^T \delta_2 \circ a_1 \circ (2 - a_1)$
     assert verdicts(check(path, activation="tanh")) == ["refuted"] * 3
     toml = '[[claim]]\nwrt = "z1"\nformula = "(W1.T @ delta2) * sigmoid(z1) * (1 - sigmoid(z1))"\n'
     assert verdicts(check(write(tmp_path, toml, "c.toml"))) == ["proved"]
+
+
+def test_numpy_broadcasting_in_plain_formulas(tmp_path):
+    toml = "".join(
+        f'[[claim]]\nwrt = "{wrt}"\nformula = "{formula}"\n'
+        for wrt, formula in [
+            ("W1", "delta2 * a1.T"),  # the outer product, by broadcasting
+            ("z1", "fprime(z1) * W1.T @ delta2"),  # (f' * W1ᵀ) @ δ2: rows scaled, then the product
+            ("W1", "a1 * delta2.T"),  # 4×3: the transpose
+            ("W1", "delta2 * a1"),  # 3×1 * 4×1 do not broadcast
+        ]
+    )
+    run = check(write(tmp_path, toml, "c.toml"))
+    assert verdicts(run) == ["proved", "proved", "shape-error", "shape-error"]
+    assert "broadcast" in run.claims[3].evidence

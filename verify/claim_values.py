@@ -15,6 +15,7 @@ from derive import Network
 from derive.formula import (
     Activate,
     Add,
+    Broadcast,
     Diag,
     Fill,
     Formula,
@@ -103,8 +104,8 @@ def value(formula: Formula, values: OracleValues, absolute: bool = False) -> np.
                 return np.swapaxes(walk(x), 1, 2)
             case MatMul(left, right):
                 return walk(left) @ walk(right)
-            case Hadamard(left, right):
-                return walk(left) * walk(right)
+            case Hadamard(left, right) | Broadcast(left, right):
+                return walk(left) * walk(right)  # NumPy broadcasts size-1 dimensions
             case Add(left, right):
                 return walk(left) + walk(right)
             case Scale(c, x):
