@@ -72,5 +72,17 @@ def main() -> None:
         print(f"{lines:>7,} {count:>7,} {times} {total / floor:>5.0f}×")
 
 
+def adversarial() -> None:
+    """Unclosed delimiters: each looks for its closer once, so the scan stays linear."""
+    print(f"\n{'unclosed delimiters':>28} {'regex pass':>11} {'scan':>8} {'ratio':>6}")
+    for opener in (r"\[ x ", r"\begin{equation} x ", "$$ x "):
+        text = opener * (400_000 // len(opener))
+        floor = best_of(3, lambda text=text: re.findall(r"\$[^$]*\$", text))
+        scan = best_of(3, lambda text=text: find_equations(text))
+        label = f"{opener.strip()!s} × {400_000 // len(opener):,}"
+        print(f"{label:>28} {floor * 1e3:>9.1f}ms {scan * 1e3:>6.1f}ms {scan / floor:>5.0f}×")
+
+
 if __name__ == "__main__":
     main()
+    adversarial()
