@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from reports.json_report import network_dict
 from verify.claim_results import CheckRun, ClaimResult
 
 
@@ -53,13 +54,7 @@ def to_dict(run: CheckRun) -> dict:
     net = run.network
     return {
         "source": run.source,
-        "network": {
-            "sizes": list(net.sizes),
-            "activation": net.activation,
-            "loss": net.loss,
-            "batch": net.batch,
-            "reduction": net.reduction,
-        },
+        "network": network_dict(net),
         "points": run.points,
         "seed": run.seed,
         "claims": [_claim(r) for r in run.claims],

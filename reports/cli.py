@@ -79,6 +79,9 @@ def _verify(network, points: int, seed: int, include_kinks: bool, dtype: str = "
         return run_verify(network, points, seed, include_kinks=include_kinks, dtype=dtype, progress=progress)
 
 
+NETWORK_OPTIONS = ("activation", "loss", "sizes", "batch", "reduction", "slope")
+
+
 def _options(**given: object) -> dict:
     """The network options given on the command line (None: not given), parsed."""
     from derive import parse_sizes, parse_slope
@@ -194,15 +197,8 @@ def report(
         checked = None
         if claims is not None:
             given = {
-                name: value
-                for name, value in dict(
-                    activation=activation,
-                    loss=loss,
-                    sizes=sizes,
-                    batch=batch,
-                    reduction=reduction,
-                    slope=slope,
-                ).items()
+                name: ctx.params[name]
+                for name in NETWORK_OPTIONS
                 if ctx.get_parameter_source(name).name == "COMMANDLINE"
             }
             checked = _check(claims, _options(**given), points, seed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 
+from derive import Network
 from verify import WITNESSES, CheckResult, VerifyRun
 
 
@@ -57,19 +58,23 @@ def _witness(w) -> dict:
     }
 
 
+def network_dict(net: Network) -> dict:
+    return {
+        "sizes": list(net.sizes),
+        "activation": net.activation,
+        "loss": net.loss,
+        "batch": net.batch,
+        "reduction": net.reduction,
+        "slope": str(net.slope) if net.activation == "leaky-relu" else None,
+        "numeric_loss": net.numeric.loss,
+    }
+
+
 def to_dict(run: VerifyRun) -> dict:
     net = run.network
     kinks = run.kinks
     return {
-        "network": {
-            "sizes": list(net.sizes),
-            "activation": net.activation,
-            "loss": net.loss,
-            "batch": net.batch,
-            "reduction": net.reduction,
-            "slope": str(net.slope) if net.activation == "leaky-relu" else None,
-            "numeric_loss": net.numeric.loss,
-        },
+        "network": network_dict(net),
         "seed": run.seed,
         "points": run.points,
         "dtype": run.dtype,
