@@ -218,11 +218,12 @@ def test_a_million_points_in_bounded_chunks():
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_quick_chunk_check_agrees_with_the_full_one(dtype):
+@pytest.mark.parametrize("activation", ["tanh", "identity"])  # |gradients| ≤ 1 everywhere, or not
+def test_quick_chunk_check_agrees_with_the_full_one(dtype, activation):
     from derive import seed_identities
     from verify.compare import _chunk_result, check_identity
 
-    network = Network(activation="tanh")
+    network = Network(activation=activation)
     points = sampling.sample(network, 500, 3, dtype=dtype)
     identities = seed_identities()
     values = [w(network, points, identities) for w in (sympy_witness, numpy_witness, jax_witness)]
@@ -235,3 +236,16 @@ def test_quick_chunk_check_agrees_with_the_full_one(dtype):
         assert quick.worst_ratio == pytest.approx(full.worst_ratio, rel=1e-12)
         for name, w in full.per_witness.items():
             assert quick.per_witness[name].err_vs_oracle == w.err_vs_oracle
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_forward_check_without_scales_agrees_with_the_per_point_one(dtype):
+    from derive import seed_identities
+    from verify.compare import _check_forward_per_point, check_forward
+
+    network = Network(activation="identity")  # z_2 beyond 1: scales above 1 at some points
+    points = sampling.sample(network, 500, 3, dtype=dtype)
+    values = [w(network, points, seed_identities()) for w in (sympy_witness, numpy_witness, jax_witness)]
+    n = tolerance.terms(network.sizes, network.batch, 0)
+    assert check_forward(values, network, dtype) == _check_forward_per_point(values, n, dtype)
+    assert check_forward(values, network, dtype).max_abs_err > 0
