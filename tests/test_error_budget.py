@@ -96,6 +96,41 @@ def test_chunks_cover_every_point_and_number_them(monkeypatch):
     assert all(x.passed for x in run.results if x is not r)
 
 
+def test_slices_of_a_chunk_cover_every_point_and_number_them(monkeypatch):
+    from verify import compare
+
+    monkeypatch.setattr(sampling, "CHUNK", 50)
+    monkeypatch.setattr(compare, "SLICE", 20)  # chunk 1: points 50–69, 70–89, 90–99
+
+    def late_slip(cache, *args):  # wrong only in the last slice of chunk 1 (points 90–99)
+        grads = numpy_backprop.backward(cache, *args)
+        if cache["z1"].shape[0] == 10:
+            grads["dL/dW1"] = 1.01 * grads["dL/dW1"]
+        return grads
+
+    witnesses = (sympy_witness, partial(numpy_witness, backward=late_slip), jax_witness)
+    run = verify(Network(), 120, witnesses=witnesses)
+    r = next(r for r in run.results if r.identity == "dL/dW1")
+    assert not r.passed and r.points == 120 and 90 <= r.counterexample.point < 100
+    assert all(x.passed for x in run.results if x is not r)
+
+
+def test_the_oracle_in_blocks_gives_the_same_values(monkeypatch):
+    from verify import jax_oracle
+
+    points = sampling.sample(Network(), 150, 4)
+    args = (points.z1, points.W, points.b, points.y, "sigmoid", "mse")
+    whole = jax_oracle.gradients(*args)
+    monkeypatch.setattr(jax_oracle, "BLOCK", 64)  # three blocks, the last one padded
+    assert jax_oracle._block(8) == 64
+    blocks = jax_oracle.gradients(*args)
+    for one, other in zip(whole, blocks, strict=True):
+        assert one.keys() == other.keys()
+        for key in one:
+            assert one[key].shape == other[key].shape and one[key].shape[0] == 150
+            np.testing.assert_allclose(one[key], other[key], rtol=1e-15, atol=1e-300)
+
+
 def test_chunks_are_reproducible_and_bounded(monkeypatch):
     monkeypatch.setattr(sampling, "CHUNK", 40)
     a, b = verify(Network(), 100, seed=5), verify(Network(), 100, seed=5)

@@ -31,7 +31,7 @@ from verify.results import (
     VerifyRun,
     Witness,
 )
-from verify.sampling import Points, check_dtype, check_points, chunks, sample
+from verify.sampling import SLICE, Points, check_dtype, check_points, chunks, sample
 from verify.witnesses import WitnessFn, WitnessValues
 
 ACCEPTED = ("proved", "skipped")  # symbolic statuses that let an identity pass
@@ -70,12 +70,22 @@ def verify(
     def check_chunk(k: int):
         start, count = plan[k]
         pts = sample(network, count, seed, include_kinks, dtype, chunk=k)
-        ran = [w(network, pts, identities) for w in witnesses]
-        values = [v for v in ran if v.skipped is None]
         if k == 0:
-            return pts, ran, values
-        results = [_chunk_result(i, network, values, pts.at_kink, dtype, start) for i in identities]
-        return check_forward(values, network, dtype), int(pts.at_kink.sum()), results
+            ran = [w(network, pts, identities) for w in witnesses]
+            return pts, ran, [v for v in ran if v.skipped is None]
+        # a later chunk in slices of SLICE points, each reduced to maxima before the next
+        forwards, sliced = [], []
+        for s in range(0, count, SLICE):
+            part = pts.part(s, s + SLICE)
+            values = [v for v in (w(network, part, identities) for w in witnesses) if v.skipped is None]
+            forwards.append(check_forward(values, network, dtype))
+            sliced.append(
+                [_chunk_result(i, network, values, part.at_kink, dtype, start + s) for i in identities]
+            )
+        fwd = next((f for f in forwards if not f.passed), None) or ForwardCheck(
+            True, max(f.max_abs_err for f in forwards)
+        )
+        return fwd, int(pts.at_kink.sum()), [_merge(list(r)) for r in zip(*sliced, strict=True)]
 
     # chunk 0 here: the proofs, compilations and the reference, once; it keeps its arrays
     pts, ran, values = check_chunk(0)
