@@ -70,10 +70,7 @@ def verify(
     def check_chunk(k: int):
         start, count = plan[k]
         pts = sample(network, count, seed, include_kinks, dtype, chunk=k)
-        if k == 0:
-            ran = [w(network, pts, identities) for w in witnesses]
-            return pts, ran, [v for v in ran if v.skipped is None]
-        # a later chunk in slices of SLICE points, each reduced to maxima before the next
+        # in slices of SLICE points, each reduced to maxima before the next
         forwards, sliced = [], []
         for s in range(0, count, SLICE):
             part = pts.part(s, s + SLICE)
@@ -87,42 +84,45 @@ def verify(
         )
         return fwd, int(pts.at_kink.sum()), [_merge(list(r)) for r in zip(*sliced, strict=True)]
 
-    # chunk 0 here: the proofs, compilations and the reference, once; it keeps its arrays
-    pts, ran, values = check_chunk(0)
-    skipped = {v.name: v.skipped for v in ran if v.skipped}
+    # chunk 0 keeps its arrays (the figure, the values at point 0, the reference's points)
+    pts = sample(network, plan[0][1], seed, include_kinks, dtype, chunk=0)
     first = first_point(pts)
     reason = high_precision.skipped(network)
     n_ref = 0 if reason else min(plan[0][1], high_precision.MAX_POINTS)
-    forward_checks = [check_forward(values, network, dtype)]
-    kink_points = int(pts.at_kink.sum())
-    # all SymPy work here, before any thread: the proofs and the reference's compilation
+    # all SymPy work here, before any thread (mpmath's precision is global, and the reference
+    # sets it): the proofs, the reference's compilation, and each witness's (on one point)
     for identity in identities:
         prove(identity, network, generic=False), prove(identity, network, generic=True)
     if not reason:
         high_precision.prepare(network, targets)
-    if progress is not None:
-        progress(plan[0][1], points)
-    # the reference (mpmath, pure Python) beside the other chunks, on WORKERS threads
-    # (NumPy and XLA release the GIL); results merged in chunk order
+    for w in witnesses:
+        w(network, pts.part(0, 1), identities)
+    # the reference (mpmath, pure Python) and the later chunks on WORKERS threads (NumPy and
+    # XLA release the GIL), chunk 0 here beside them; results merged in chunk order
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         ref_job = (
             None if reason else pool.submit(_timed, high_precision.compute, network, targets, pts, n_ref)
         )
-        later = []
-        for k, (fwd, kinks_here, results) in enumerate(pool.map(check_chunk, range(1, len(plan))), start=1):
+        later_jobs = pool.map(check_chunk, range(1, len(plan)))
+        ran = [w(network, pts, identities) for w in witnesses]
+        skipped = {v.name: v.skipped for v in ran if v.skipped}
+        values = [v for v in ran if v.skipped is None]
+        forward_checks = [check_forward(values, network, dtype)]
+        kink_points = int(pts.at_kink.sum())
+        if progress is not None:
+            progress(plan[0][1], points)
+        ref, ref_seconds = ref_job.result() if ref_job else (None, 0.0)
+        for bucket, identity in zip(per_identity, identities, strict=True):
+            bucket.append(check_identity(identity, network, values, pts.at_kink, dtype, ref))
+        del pts, ran, values
+        for k, (fwd, kinks_here, results) in enumerate(later_jobs, start=1):
             forward_checks.append(fwd)
             kink_points += kinks_here
-            later.append(results)
+            for bucket, result in zip(per_identity, results, strict=True):
+                bucket.append(result)
             if progress is not None:
                 progress(plan[k][0] + plan[k][1], points)
-        ref, ref_seconds = ref_job.result() if ref_job else (None, 0.0)
     ref_info = ReferenceInfo(high_precision.DIGITS, n_ref, reason, ref_seconds)
-    for bucket, identity in zip(per_identity, identities, strict=True):
-        bucket.append(check_identity(identity, network, values, pts.at_kink, dtype, ref))
-    del pts, ran, values
-    for results in later:
-        for bucket, result in zip(per_identity, results, strict=True):
-            bucket.append(result)
     results = tuple(_merge(chunked) for chunked in per_identity)
     kinks = None
     if kink_points:
