@@ -82,13 +82,13 @@ def compute(network: Network, targets: Sequence[tuple[str, int]], points: Points
     with mpmath.workdps(DIGITS):
         for row in columns:  # float → mpf is exact
             values.append(fn(*map(mpmath.mpf, row)))
-        hi = np.array([[float(v) for v in point] for point in values])
-        lo = np.array(
-            [
-                [float(v - h) for v, h in zip(point, hs, strict=True)]
-                for point, hs in zip(values, hi, strict=True)
-            ]
-        )
+        # Python floats for hi (mpf − np.float64 takes a slower conversion than mpf − float)
+        hi = [[float(v) for v in point] for point in values]
+        lo = [
+            [float(v - h) for v, h in zip(point, hs, strict=True)]
+            for point, hs in zip(values, hi, strict=True)
+        ]
+        hi, lo = np.array(hi), np.array(lo)
     out_hi, out_lo, k = {}, {}, 0
     for target, (rows, cols) in zip(targets, shapes, strict=True):
         size = rows * cols
