@@ -1,7 +1,7 @@
 """The error-budget tolerance, the high-precision reference, float32 and chunked sweeps.
 
-The reference is mpmath at 50 digits on SymPy's own derivative of the forward pass; the sweeps
-check that correct gradients never trip the budget (10^5 points per activation, float64 and
+The reference is arb (or mpmath) at 50 digits or more on SymPy's own derivative of the forward
+pass; the sweeps check that correct gradients never trip the budget (10^5 points per activation, float64 and
 float32) while every wrong variant does.
 """
 
@@ -284,3 +284,30 @@ def test_forward_check_without_scales_agrees_with_the_per_point_one(dtype):
     n = tolerance.terms(network.sizes, network.batch, 0)
     assert check_forward(values, network, dtype) == _check_forward_per_point(values, n, dtype)
     assert check_forward(values, network, dtype).max_abs_err > 0
+
+
+@pytest.mark.parametrize(
+    ("activation", "loss", "kinks"),
+    [
+        ("sigmoid", "mse", False),
+        ("gelu-tanh", "softmax-ce", False),
+        ("gelu", "bce", False),
+        ("relu", "mse", True),
+    ],
+)
+def test_the_arb_reference_gives_mpmaths_values_to_the_bit(monkeypatch, activation, loss, kinks):
+    network = Network(activation=activation, loss=loss)
+    targets = [("a", 1), ("z", 1), ("W", 1), ("b", 1)]
+    points = sampling.sample(network, 60, 11, include_kinks=kinks)
+    arb = reference.compute(network, targets, points, 60)
+    monkeypatch.setattr(reference, "_in_arb", lambda fn, rows: None)  # as if a ball were too wide
+    mp = reference.compute(network, targets, points, 60)
+    assert (arb.library, mp.library) == ("arb", "mpmath")
+    for t in targets:
+        assert np.array_equal(arb.hi[t], mp.hi[t]) and np.array_equal(arb.lo[t], mp.lo[t])
+
+
+def test_a_ball_wider_than_the_digits_falls_back_to_mpmath(monkeypatch):
+    monkeypatch.setattr(reference, "ARB_BITS", 100)  # 30 digits: every ball too wide for 50
+    run = verify(Network(), 20)
+    assert run.reference.library == "mpmath" and run.reference.points == 20 and run.passed

@@ -89,16 +89,17 @@ def verify(
     first = first_point(pts)
     reason = high_precision.skipped(network)
     n_ref = 0 if reason else min(plan[0][1], high_precision.MAX_POINTS)
-    # all SymPy work here, before any thread (mpmath's precision is global, and the reference
-    # sets it): the proofs, the reference's compilation, and each witness's (on one point)
+    # all SymPy work here, before any thread (mpmath's and flint's precisions are global, and the
+    # reference sets them): the proofs, the reference's compilation, and each witness's (on one point)
     for identity in identities:
         prove(identity, network, generic=False), prove(identity, network, generic=True)
     if not reason:
         high_precision.prepare(network, targets)
     for w in witnesses:
         w(network, pts.part(0, 1), identities)
-    # the reference (mpmath, pure Python) and the later chunks on WORKERS threads (NumPy and
-    # XLA release the GIL), chunk 0 here beside them; results merged in chunk order
+    # the reference (arb or mpmath, one point at a time in Python) and the later chunks on
+    # WORKERS threads (NumPy and XLA release the GIL), chunk 0 here beside them; results merged
+    # in chunk order
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         ref_job = (
             None if reason else pool.submit(_timed, high_precision.compute, network, targets, pts, n_ref)
@@ -122,7 +123,9 @@ def verify(
                 bucket.append(result)
             if progress is not None:
                 progress(plan[k][0] + plan[k][1], points)
-    ref_info = ReferenceInfo(high_precision.DIGITS, n_ref, reason, ref_seconds)
+    ref_info = ReferenceInfo(
+        high_precision.DIGITS, n_ref, reason, ref_seconds, ref.library if ref else high_precision.LIBRARY
+    )
     results = tuple(_merge(chunked) for chunked in per_identity)
     kinks = None
     if kink_points:
