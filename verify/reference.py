@@ -6,7 +6,8 @@ It is evaluated in arb ball arithmetic (python-flint) at `ARB_BITS` bits: each v
 with a rigorous error bound, and is accepted only when that bound is within 10^-DIGITS of the
 value. Where a ball is wider, or an expression needs a function outside `ARB_FUNCTIONS`, the
 whole reference is evaluated with mpmath at `DIGITS` digits instead, as it was before (8× slower
-on the seed network: 0.21 s instead of 0.028 s for 1,000 points, the same values).
+on the seed network: 0.34 s instead of 0.043 s for 1,000 points, median of 5 alternated on a
+loaded 2-core machine; the same values to the bit).
 
 Both work one point at a time in Python, so the reference covers the first
 `MAX_POINTS` points of a run (all of them for the default 1,000); beyond the symbolic budget
