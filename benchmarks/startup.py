@@ -75,9 +75,7 @@ def stages() -> None:
     from verify import reference
 
     targets = [(i.target.kind, i.target.layer) for i in identities]
-    ref = timed(
-        "reference: mpmath, 50 digits, 1,000 points", reference.compute, network, targets, points, 1000
-    )
+    ref = timed("reference: arb, 50 digits, 1,000 points", reference.compute, network, targets, points, 1000)
 
     def compare():
         check_forward(values, network)

@@ -5,7 +5,7 @@ warm-up run of 1,000 points (so SymPy's proofs and the compilations are not coun
 high-precision reference on the first 1,000 points is). End to end means sampling, the three
 witnesses, the comparison and the reference. Peak memory is the process's maximum resident
 set size; with chunked points it should not grow with the number of points. Then the stages
-of one chunk of 65,536 points, timed alone.
+of one slice of 16,384 points (the unit a later chunk of 65,536 is checked in), timed alone.
 
 Run: .venv/bin/python benchmarks/sweep.py [--points 100000 1000000 4000000] [--dtype float64]
 """
@@ -40,9 +40,10 @@ def stages(dtype: str) -> None:
     from derive import Network, seed_identities
     from verify import sample
     from verify.compare import _chunk_result, check_forward
+    from verify.sampling import SLICE
     from verify.witnesses import jax_witness, numpy_witness, sympy_witness
 
-    net, ids, size = Network(), seed_identities(), 2**16
+    net, ids, size = Network(), seed_identities(), SLICE
     timings: dict[str, list[float]] = {}
 
     def timed(label, fn, *args):
@@ -51,7 +52,7 @@ def stages(dtype: str) -> None:
         timings.setdefault(label, []).append(time.perf_counter() - start)
         return out
 
-    for k in range(5):
+    for k in range(7):
         pts = timed("sample", sample, net, size, 0, False, dtype, k + 1)
         values = [timed(f"witness {w.__name__.removesuffix('_witness')}", w, net, pts, ids)
                   for w in (sympy_witness, numpy_witness, jax_witness)]  # fmt: skip
@@ -60,7 +61,7 @@ def stages(dtype: str) -> None:
             "compare gradients",
             lambda v=values, p=pts: [_chunk_result(i, net, v, p.at_kink, dtype, 0) for i in ids],
         )
-    print(f"\nstages of one chunk of {size:,} points (median of the last 3 of 5), one thread:")
+    print(f"\nstages of one slice of {size:,} points (median of the last 5 of 7), one thread:")
     total = 0.0
     for label, values in timings.items():
         seconds = float(np.median(values[2:]))

@@ -108,7 +108,7 @@ def ulp_figure(run: VerifyRun, path: Path) -> Path | None:
     ax.set_ylabel("entries × points")
     ax.legend(loc="upper right", fontsize=7, frameon=False)
     ref = run.reference
-    ax.set_title(f"{ref.points:,} points, mpmath at {ref.digits} digits", fontsize=9)
+    ax.set_title(f"{ref.points:,} points, {ref.library} at {ref.digits} digits", fontsize=9)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, format="pdf", metadata={"CreationDate": None, "ModDate": None})
     plt.close(fig)

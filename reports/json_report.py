@@ -20,6 +20,7 @@ def _reference(run: VerifyRun) -> dict | None:
         return None
     return {
         "digits": ref.digits,
+        "library": ref.library,
         "points": ref.points,
         "subset": None
         if not ref.points

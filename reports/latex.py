@@ -445,7 +445,10 @@ def _precision(run: VerifyRun, t: dict[str, str], lang: str) -> dict:
         if ref.points == run.points
         else t["subset_first"].format(points=f"{ref.points:,}", total=f"{run.points:,}")
     )
-    out["text"] = tex(t["precision_text"].format(digits=ref.digits, subset=subset, dtype=run.dtype), hangul)
+    out["text"] = tex(
+        t["precision_text"].format(digits=ref.digits, subset=subset, dtype=run.dtype, library=ref.library),
+        hangul,
+    )
     for r in run.results:
         for w in WITNESSES:
             pw = r.per_witness.get(w)

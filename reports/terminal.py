@@ -81,14 +81,14 @@ def reference_lines(run: VerifyRun) -> list[str]:
     if ref is None:
         return [used]
     if ref.skipped:
-        return [f"reference (mpmath, {ref.digits} digits): {ref.skipped}", used]
+        return [f"reference ({ref.digits} digits): {ref.skipped}", used]
     from reports.json_report import max_ulp
 
     subset = "all points" if ref.points == run.points else f"the first {ref.points:,} points"
     medians = median_ulp(run)
     ulps = ", ".join(f"{w} {u:.3g} (median {medians[w]:.2g})" for w, u in max_ulp(run).items())
     return [
-        f"reference: SymPy's derivative in mpmath at {ref.digits} digits on {subset}; "
+        f"reference: SymPy's derivative in {ref.library} at {ref.digits} digits on {subset}; "
         f"max error in ULPs ({run.dtype}): {ulps}",
         used,
     ]

@@ -1,7 +1,7 @@
 """The error-budget tolerance, the high-precision reference, float32 and chunked sweeps.
 
-The reference is mpmath at 50 digits on SymPy's own derivative of the forward pass; the sweeps
-check that correct gradients never trip the budget (10^5 points per activation, float64 and
+The reference is arb (or mpmath) at 50 digits or more on SymPy's own derivative of the forward
+pass; the sweeps check that correct gradients never trip the budget (10^5 points per activation, float64 and
 float32) while every wrong variant does.
 """
 
@@ -94,6 +94,41 @@ def test_chunks_cover_every_point_and_number_them(monkeypatch):
     assert r.counterexample.blamed == ("numpy",)
     assert r.pair_errors["numpy–jax"].size == 50  # the figure keeps the first chunk
     assert all(x.passed for x in run.results if x is not r)
+
+
+def test_slices_of_a_chunk_cover_every_point_and_number_them(monkeypatch):
+    from verify import compare
+
+    monkeypatch.setattr(sampling, "CHUNK", 50)
+    monkeypatch.setattr(compare, "SLICE", 20)  # chunk 1: points 50–69, 70–89, 90–99
+
+    def late_slip(cache, *args):  # wrong only in the last slice of chunk 1 (points 90–99)
+        grads = numpy_backprop.backward(cache, *args)
+        if cache["z1"].shape[0] == 10:
+            grads["dL/dW1"] = 1.01 * grads["dL/dW1"]
+        return grads
+
+    witnesses = (sympy_witness, partial(numpy_witness, backward=late_slip), jax_witness)
+    run = verify(Network(), 120, witnesses=witnesses)
+    r = next(r for r in run.results if r.identity == "dL/dW1")
+    assert not r.passed and r.points == 120 and 90 <= r.counterexample.point < 100
+    assert all(x.passed for x in run.results if x is not r)
+
+
+def test_the_oracle_in_blocks_gives_the_same_values(monkeypatch):
+    from verify import jax_oracle
+
+    points = sampling.sample(Network(), 150, 4)
+    args = (points.z1, points.W, points.b, points.y, "sigmoid", "mse")
+    whole = jax_oracle.gradients(*args)
+    monkeypatch.setattr(jax_oracle, "BLOCK", 64)  # three blocks, the last one padded
+    assert jax_oracle._block(8) == 64
+    blocks = jax_oracle.gradients(*args)
+    for one, other in zip(whole, blocks, strict=True):
+        assert one.keys() == other.keys()
+        for key in one:
+            assert one[key].shape == other[key].shape and one[key].shape[0] == 150
+            np.testing.assert_allclose(one[key], other[key], rtol=1e-15, atol=1e-300)
 
 
 def test_chunks_are_reproducible_and_bounded(monkeypatch):
@@ -218,11 +253,12 @@ def test_a_million_points_in_bounded_chunks():
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_quick_chunk_check_agrees_with_the_full_one(dtype):
+@pytest.mark.parametrize("activation", ["tanh", "identity"])  # |gradients| ≤ 1 everywhere, or not
+def test_quick_chunk_check_agrees_with_the_full_one(dtype, activation):
     from derive import seed_identities
     from verify.compare import _chunk_result, check_identity
 
-    network = Network(activation="tanh")
+    network = Network(activation=activation)
     points = sampling.sample(network, 500, 3, dtype=dtype)
     identities = seed_identities()
     values = [w(network, points, identities) for w in (sympy_witness, numpy_witness, jax_witness)]
@@ -235,3 +271,43 @@ def test_quick_chunk_check_agrees_with_the_full_one(dtype):
         assert quick.worst_ratio == pytest.approx(full.worst_ratio, rel=1e-12)
         for name, w in full.per_witness.items():
             assert quick.per_witness[name].err_vs_oracle == w.err_vs_oracle
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_forward_check_without_scales_agrees_with_the_per_point_one(dtype):
+    from derive import seed_identities
+    from verify.compare import _check_forward_per_point, check_forward
+
+    network = Network(activation="identity")  # z_2 beyond 1: scales above 1 at some points
+    points = sampling.sample(network, 500, 3, dtype=dtype)
+    values = [w(network, points, seed_identities()) for w in (sympy_witness, numpy_witness, jax_witness)]
+    n = tolerance.terms(network.sizes, network.batch, 0)
+    assert check_forward(values, network, dtype) == _check_forward_per_point(values, n, dtype)
+    assert check_forward(values, network, dtype).max_abs_err > 0
+
+
+@pytest.mark.parametrize(
+    ("activation", "loss", "kinks"),
+    [
+        ("sigmoid", "mse", False),
+        ("gelu-tanh", "softmax-ce", False),
+        ("gelu", "bce", False),
+        ("relu", "mse", True),
+    ],
+)
+def test_the_arb_reference_gives_mpmaths_values_to_the_bit(monkeypatch, activation, loss, kinks):
+    network = Network(activation=activation, loss=loss)
+    targets = [("a", 1), ("z", 1), ("W", 1), ("b", 1)]
+    points = sampling.sample(network, 60, 11, include_kinks=kinks)
+    arb = reference.compute(network, targets, points, 60)
+    monkeypatch.setattr(reference, "_in_arb", lambda fn, rows: None)  # as if a ball were too wide
+    mp = reference.compute(network, targets, points, 60)
+    assert (arb.library, mp.library) == ("arb", "mpmath")
+    for t in targets:
+        assert np.array_equal(arb.hi[t], mp.hi[t]) and np.array_equal(arb.lo[t], mp.lo[t])
+
+
+def test_a_ball_wider_than_the_digits_falls_back_to_mpmath(monkeypatch):
+    monkeypatch.setattr(reference, "ARB_BITS", 100)  # 30 digits: every ball too wide for 50
+    run = verify(Network(), 20)
+    assert run.reference.library == "mpmath" and run.reference.points == 20 and run.passed

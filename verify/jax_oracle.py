@@ -77,24 +77,45 @@ def _all_points(params, z1, y, activation_name: str, loss: str, slope: float, re
     return jax.vmap(one)(params, z1, y)
 
 
-def _bucket(count: int) -> int:
-    """The next power of two (at least 256): few distinct shapes, so few compilations."""
-    return max(256, 1 << (count - 1).bit_length())
+BLOCK = 2**14  # points a compiled call takes, at most: its arrays stay in a core's cache
+BLOCK_BYTES = 16 * 1024**2  # and at most this much of inputs (large networks: fewer points)
+
+
+def _block(per_point_bytes: int) -> int:
+    """Points per call: a power of two, at most BLOCK and BLOCK_BYTES of inputs, at least 1.
+    Every call is padded to it, so a network is compiled for one shape only, whatever the
+    number of points (a compilation costs ~0.2 s; padding a small run costs ~2 ms)."""
+    fit = max(1, min(BLOCK, BLOCK_BYTES // max(1, per_point_bytes)))
+    return 1 << (fit.bit_length() - 1)
 
 
 def gradients(
     z1, weights, biases, y, activation_name: str, loss: str, slope: float = 0.01, reduction: str = "mean"
 ):
     """Forward values and every gradient at all points, as NumPy arrays in the (P, n, B) layout
-    of the other witnesses."""
+    of the other witnesses; evaluated in blocks of `_block` points."""
     count = z1.shape[0]
-    padded = _bucket(count)
+    inputs = [z1, y, *weights, *biases]
+    block = _block(sum(x[0].nbytes for x in inputs))
+    parts = []
+    for s in range(0, count, block):
+        part = (z1[s : s + block], [W[s : s + block] for W in weights], [b[s : s + block] for b in biases])
+        parts.append(
+            _gradients_block(*part, y[s : s + block], block, activation_name, loss, slope, reduction)
+        )
+    if len(parts) == 1:
+        return parts[0]
+    return jax.tree_util.tree_map(lambda *xs: np.concatenate(xs), *parts)
 
-    def put(x):  # padded to `padded` points by repeating the last one: one compiled shape per bucket
+
+def _gradients_block(z1, weights, biases, y, padded: int, activation_name, loss, slope, reduction):
+    count = z1.shape[0]
+
+    def put(x):  # padded to `padded` points by repeating the last one: one compiled shape
         x = np.ascontiguousarray(x)
         if padded > count:
             x = np.concatenate([x, np.broadcast_to(x[-1:], (padded - count, *x.shape[1:]))])
-        return jax.device_put(x)
+        return x  # NumPy arrays straight to the compiled call: 20% faster than jax.device_put first
 
     params = [(put(W), put(b[..., 0])) for W, b in zip(weights, biases, strict=True)]
     g_params, g_a, g_z, outputs = _all_points(
@@ -103,12 +124,12 @@ def gradients(
     g_params, g_a, g_z, outputs = jax.tree_util.tree_map(
         lambda v: np.asarray(v)[:count], (g_params, g_a, g_z, outputs)
     )
-    forward = {k: np.asarray(v) for k, v in outputs.items()}
+    forward = dict(outputs)
     grads = {}
     for layer, (gW, gb) in enumerate(g_params, start=1):
-        grads[f"dL/dW{layer}"] = np.asarray(gW)
-        grads[f"dL/db{layer}"] = np.asarray(gb)[..., None]
-        grads[f"dL/da{layer}"] = np.asarray(g_a[layer - 1])
-        grads[f"dL/dz{layer}"] = np.asarray(g_z[layer - 1])
-    grads[f"dL/dz{len(g_z)}"] = np.asarray(g_z[-1])  # δ_L of the last layer
+        grads[f"dL/dW{layer}"] = gW
+        grads[f"dL/db{layer}"] = gb[..., None]
+        grads[f"dL/da{layer}"] = g_a[layer - 1]
+        grads[f"dL/dz{layer}"] = g_z[layer - 1]
+    grads[f"dL/dz{len(g_z)}"] = g_z[-1]  # δ_L of the last layer
     return forward, grads

@@ -21,6 +21,11 @@ def sigmoid(z):
     return 1.0 / (1.0 + np.exp(-z))
 
 
+def sigmoid_prime(z):
+    s = sigmoid(z)
+    return s * (1.0 - s)  # σ' = σ (1 − σ)
+
+
 def erf(z):
     # math.erf in float64, rounded to z's dtype
     return _erf(z).astype(z.dtype)
@@ -46,7 +51,7 @@ def _gelu_tanh_prime(z):
 # name: (f, f') — the derivatives written by hand
 ACTIVATIONS = {
     "identity": (lambda z: z, lambda z: np.ones_like(z)),  # f' = 1
-    "sigmoid": (sigmoid, lambda z: sigmoid(z) * (1.0 - sigmoid(z))),  # σ' = σ (1 − σ)
+    "sigmoid": (sigmoid, sigmoid_prime),
     "tanh": (np.tanh, lambda z: 1.0 - np.tanh(z) ** 2),  # tanh' = 1 − tanh²
     "relu": (lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(z.dtype)),  # relu' = [z > 0]
     "elu": (

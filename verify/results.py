@@ -81,12 +81,14 @@ class Kinks:
 
 @dataclass(frozen=True)
 class ReferenceInfo:
-    """The high-precision reference: mpmath at `digits` digits on the first `points` points."""
+    """The high-precision reference: at least `digits` digits on the first `points` points,
+    evaluated with `library` ("arb": ball arithmetic with rigorous bounds; "mpmath")."""
 
     digits: int
     points: int
     skipped: str | None = None  # why there is none (beyond the symbolic budget)
     seconds: float = 0.0
+    library: str = "arb"
 
 
 @dataclass(frozen=True, eq=False)

@@ -23,7 +23,8 @@ from verify import numpy_backprop
 
 MAX_POINTS = 100_000_000
 MAX_BYTES = 2 * 1024**3  # what one chunk may hold in sampled inputs and the witnesses' arrays
-CHUNK = 2**16  # points per chunk, at most
+CHUNK = 2**16  # points per chunk, at most (drawn at once)
+SLICE = 2**14  # points checked at once within a chunk: their arrays stay in a core's cache
 CHUNK_BYTES = 256 * 1024**2  # and at most this much per chunk
 KINK_MARGIN = 1e-6  # far above the ~1e-15 by which witnesses' pre-activations may differ
 KINK_MARGIN_FLOAT32 = 1e-4  # far above float32's ~1e-7
@@ -46,6 +47,17 @@ class Points:
     @property
     def count(self) -> int:
         return self.z1.shape[0]
+
+    def part(self, start: int, stop: int) -> Points:
+        """Points `start` to `stop` (views, no copy)."""
+        return Points(
+            self.z1[start:stop],
+            tuple(w[start:stop] for w in self.W),
+            tuple(v[start:stop] for v in self.b),
+            self.y[start:stop],
+            self.seed,
+            self.at_kink[start:stop],
+        )
 
 
 def floats_per_point(network: Network) -> int:
@@ -94,12 +106,18 @@ def check_size(network: Network, count: int) -> None:
         )
 
 
+def _normal(rng: np.random.Generator, sigma: float, size: tuple[int, ...]) -> np.ndarray:
+    """N(0, σ²) as σ·N(0, 1): the same numbers to the bit as `rng.normal(0, σ, size)` (which
+    computes 0 + σ·z), without its slower general path."""
+    x = rng.standard_normal(size=size)
+    x *= sigma
+    return x
+
+
 def _draw(network: Network, count: int, rng: np.random.Generator):
     sizes, batch = network.sizes, network.batch
     z1 = rng.uniform(-2.0, 2.0, size=(count, sizes[0], batch))
-    W = tuple(
-        rng.normal(0.0, 1.0 / np.sqrt(n_in), size=(count, n_out, n_in)) for n_in, n_out in pairwise(sizes)
-    )
+    W = tuple(_normal(rng, 1.0 / np.sqrt(n_in), (count, n_out, n_in)) for n_in, n_out in pairwise(sizes))
     b = tuple(rng.uniform(-0.5, 0.5, size=(count, n, 1)) for n in sizes[1:])
     target = LOSSES[network.numeric.loss].target
     if target == "one-hot":

@@ -96,3 +96,9 @@ def budget(reference: np.ndarray, n: int, dtype: str = "float64") -> np.ndarray:
 def allowed(reference: np.ndarray, n: int, dtype: str = "float64") -> np.ndarray:
     """The largest admissible |x − y| between two witnesses at each point, shape (P,)."""
     return 2.0 * budget(reference, n, dtype)
+
+
+def allowed_floor(n: int, dtype: str = "float64") -> float:
+    """`allowed` at a point whose scale is 1 (every |entry| ≤ 1), to the last bit: the least
+    it is anywhere. A difference within it passes at every point without computing scales."""
+    return float(allowed(np.zeros((1, 1)), n, dtype)[0])
