@@ -14,12 +14,14 @@ from dataclasses import dataclass
 
 from lark import Token, Tree
 
-from derive.claim_binding import ActivationMismatch, Binding, LayerOutOfRange, NeedsLayer, Scalar, bind
+from derive.claim_binding import ActivationMismatch, Binding, LayerOutOfRange, NeedsLayer, Scalar, Value
 from derive.claim_parser import ClaimSyntaxError, parse
 from derive.document import Equation
 from derive.formula import Formula, Grad, Var
 from derive.identities import Identity, identity_name
+from derive.latex_binding import LatexBinder
 from derive.network import Network
+from derive.plain_binding import PlainBinder
 
 MAX_CLAIMS = 1_000
 
@@ -81,6 +83,13 @@ def mentions_gradient(text: str) -> bool:
 
 def is_forward(text: str) -> bool:
     return _FORWARD_HEAD.match(text) is not None
+
+
+def bind(tree: Tree | Token, text: str, syntax: str, binding: Binding) -> tuple[Value, bool]:
+    """(the value of one side, whether it is written for a general layer l)."""
+    binder = (LatexBinder if syntax == "latex" else PlainBinder)(text, binding)
+    value = binder.bind(tree)
+    return value, binder.uses_layer
 
 
 def binding(network: Network, layer: int | None = None) -> Binding:

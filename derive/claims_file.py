@@ -20,12 +20,13 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from derive.claim_binding import NeedsLayer, Scalar, bind
+from derive.claim_binding import NeedsLayer, Scalar
 from derive.claim_parser import ClaimSyntaxError, guess_syntax, parse
 from derive.claims import (
     MAX_CLAIMS,
     Claim,
     ForwardEquation,
+    bind,
     bind_sides,
     binding,
     claims_of,

@@ -9,9 +9,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from derive import Network
-from derive.claim_binding import Binding, bind
+from derive.claim_binding import Binding
 from derive.claim_parser import MAX_EQUATION_CHARS, ClaimSyntaxError, parse
-from derive.claims import bind_sides, is_claim, is_forward
+from derive.claims import bind, bind_sides, is_claim, is_forward
 from derive.document import find_equations
 from derive.formula import (
     Activate,

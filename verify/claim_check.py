@@ -10,10 +10,6 @@ one sample point: a proof covers all points, a refutation reports how many of N 
 from __future__ import annotations
 
 import dataclasses
-import signal
-import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import lru_cache
 
 import numpy as np
@@ -33,6 +29,7 @@ from verify.claim_results import CheckRun, ClaimResult, Counterexample, ForwardR
 from verify.claim_values import OracleValues, Unavailable, oracle_values, value
 from verify.sampling import Points, sample
 from verify.sympy_numeric import columns
+from verify.time_limit import ProofTimeout, time_limit
 from verify.tolerance import allowed, terms
 
 SHOWN_ENTRIES = 4  # differing entries a counterexample lists
@@ -69,29 +66,6 @@ def _differing(
 
 def _finite(x: np.ndarray) -> np.ndarray:
     return np.isfinite(x).reshape(x.shape[0], -1).all(axis=1)
-
-
-class ProofTimeout(Exception):
-    """SymPy ran past `PROOF_SECONDS` on one claim."""
-
-
-@contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise `ProofTimeout` after `seconds` of wall time (main thread, Unix; else no limit)."""
-    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
-        yield
-        return
-
-    def expire(signum, frame):
-        raise ProofTimeout
-
-    previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
 
 
 def _prove(identity, network: Network, generic: bool) -> Proof:

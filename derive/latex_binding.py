@@ -1,0 +1,229 @@
+"""LaTeX trees (`grammars/latex.lark`) → `Formula`: names with sub- and superscripts in any
+order, `∂L/∂X`, fractions, `f'(…)`, `\\operatorname{diag}`, juxtaposition, `\\circ`."""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+from lark import Token, Tree
+
+from derive.claim_binding import (
+    BATCH_NAMES,
+    LOSS_NAMES,
+    MAX_SCRIPTS,
+    Binder,
+    Scalar,
+    Value,
+)
+from derive.formula import (
+    Diag,
+    Ones,
+    Var,
+)
+
+_GREEK = {r"\delta": "δ", r"\Delta": "Δ", r"\ell": "ℓ"}
+
+
+def _is_top(text: str) -> bool:
+    """`\\top`, `\\intercal`, `\\mathsf{T}`, `\\mathrm{T}` (one TOP token)."""
+    return re.fullmatch(r"\\(top|intercal|math(sf|rm)\s*\{\s*T\s*\})", text) is not None
+
+
+class LatexBinder(Binder):
+    def bind(self, node: Tree | Token) -> Value:
+        if isinstance(node, Token):  # a bare letter or number reduced to its token
+            raise self.error(node, f"unexpected '{node!s}'")
+        handler = getattr(self, f"_{node.data}", None)
+        if handler is None:  # pragma: no cover  (every rule of latex.lark has a handler)
+            raise self.error(node, f"unexpected {node.data}")
+        return handler(node)
+
+    def _sides(self, node: Tree) -> list[Tree | Token]:
+        return [c for c in node.children if isinstance(c, Tree)]
+
+    def _add(self, node: Tree) -> Value:
+        left, right = self._sides(node)
+        return self.add(node.children[1], self.bind(left), self.bind(right))
+
+    def _sub(self, node: Tree) -> Value:
+        left, right = self._sides(node)
+        return self.add(node.children[1], self.bind(left), self.negate(self.bind(right)))
+
+    def _neg(self, node: Tree) -> Value:
+        return self.negate(self.bind(node.children[1]))
+
+    def _pos(self, node: Tree) -> Value:
+        return self.bind(node.children[1])
+
+    def _hadamard(self, node: Tree) -> Value:
+        left, right = self._sides(node)
+        return self.elementwise(node.children[1], self.bind(left), self.bind(right))
+
+    def _product(self, node: Tree) -> Value:
+        left, right = self._sides(node)
+        return self.product(right, self.bind(left), self.bind(right))
+
+    def _divide(self, node: Tree) -> Value:
+        left, right = self._sides(node)
+        return self.divide(node.children[1], self.bind(left), self.bind(right))
+
+    def _number(self, node: Tree) -> Value:
+        return self.number(node.children[0])
+
+    def _group(self, node: Tree) -> Value:
+        return self.bind(self._sides(node)[0])
+
+    def _ones(self, node: Tree) -> Value:
+        font, number = node.children
+        if str(number) != "1":
+            raise self.error(number, f"{font}{{1}}, the vector of ones; received {font}{{{number}}}")
+        return Ones()
+
+    # names: a base symbol with sub- and superscripts in any order
+    def _letter(self, node: Tree) -> Value:
+        return self._name(node, [])
+
+    _greek = _font_letter = _font_greek = _letter
+
+    def _scripted(self, node: Tree) -> Value:
+        atom, *scripts = node.children
+        if isinstance(atom, Tree) and atom.data in ("letter", "greek", "font_letter", "font_greek"):
+            return self._name(atom, scripts)
+        value = self.bind(atom)
+        self._count(scripts)
+        transposes = 0
+        for script in scripts:
+            if script.data != "sup_script" or self._superscript(script) != (None, 1):
+                raise self.error(script, "only a transpose (^T) may follow a parenthesis or function")
+            transposes += 1
+        return self.transpose(value) if transposes % 2 else value
+
+    def _count(self, scripts: list[Tree]) -> None:
+        if len(scripts) > MAX_SCRIPTS:
+            raise self.error(scripts[MAX_SCRIPTS], f"at most {MAX_SCRIPTS} sub- and superscripts in a row")
+
+    def _base(self, node: Tree) -> tuple[str, Token, list[Tree]]:
+        """(symbol, its token, the scripts written inside a font's braces)."""
+        tokens = [c for c in node.children if isinstance(c, Token)]
+        token = tokens[-1]
+        inner = [c for c in node.children if isinstance(c, Tree)]
+        return _GREEK.get(str(token), str(token)), token, inner
+
+    def _name(self, node: Tree, scripts: list[Tree]) -> Value:
+        symbol, token, inner = self._base(node)
+        scripts = inner + list(scripts)
+        if symbol in BATCH_NAMES and not scripts:
+            return self.batch_size()
+        self.symbol(token, symbol)
+        layer, from_l, transposes = None, False, 0
+        self._count(scripts)
+        for script in scripts:
+            if script.data == "prime_script":
+                raise self.error(
+                    script, f"a prime on {symbol}: write f'(z_l) for the activation's derivative"
+                )
+            if script.data == "sub_script":
+                found = self._layer(script.children[1])
+            else:
+                found, marks = self._superscript(script)
+                transposes += marks
+                if found is None:
+                    continue
+            if layer is not None:
+                raise self.error(script, f"one layer for {symbol}; received a second one")
+            layer, from_l = found[0], found[1]
+        value: Value = self.variable(token, symbol, layer, from_l)
+        return self.transpose(value) if transposes % 2 else value
+
+    def _layer(self, arg: Tree | Token) -> tuple[int, bool]:
+        """A subscript (or a `^{(l)}` superscript) → (layer, whether it involves l)."""
+        if isinstance(arg, Token):
+            return self._layer_parts(arg, [arg])
+        if arg.data == "sub_arg":
+            if isinstance(arg.children[0], Token):
+                return self._layer_parts(arg, arg.children)
+            arg = arg.children[0]
+        if arg.data == "sub_inner":
+            arg = arg.children[0]
+        return self._layer_parts(arg, arg.children)
+
+    def _layer_parts(self, at: Tree | Token, parts: list) -> tuple[int, bool]:
+        texts = [str(p) for p in parts]
+        if len(texts) == 1 and texts[0].isdigit():
+            return self.layer(at, None, int(texts[0])), False
+        if len(texts) == 1 and texts[0].isalpha():
+            return self.layer(at, texts[0], 0), texts[0] == "l"
+        if len(texts) == 3 and texts[0].isalpha() and texts[2].isdigit():
+            offset = int(texts[2]) * (1 if texts[1] == "+" else -1)
+            return self.layer(at, texts[0], offset), texts[0] == "l"
+        raise self.error(at, f"a layer (1, l, l+1, L) as subscript; received '{''.join(texts)}'")
+
+    def _superscript(self, script: Tree) -> tuple[tuple[int, bool] | None, int]:
+        """(the layer of `^{(l)}` / `^{[l]}` with whether it involves l, or None; transposes)."""
+        if script.data != "sup_script":
+            raise self.error(script, "a transpose (^T) here")
+        arg = script.children[1]
+        parts = arg.children
+        if len(parts) == 1 and isinstance(parts[0], Tree):  # {…}
+            parts = parts[0].children
+        texts = [str(p) for p in parts if isinstance(p, Token)]
+        if len(texts) == 1 and (texts[0] == "T" or _is_top(texts[0])):
+            return None, 1
+        if len(texts) == 2 and texts[0] in (r"\mathsf", r"\mathrm") and texts[1] == "T":
+            return None, 1
+        layers = [p for p in parts if isinstance(p, Tree) and p.data == "layer_expr"]
+        if len(layers) == 1:  # ^{(1)}, ^{[l]}, ^{[1]T}
+            marks = [str(p.children[0]) for p in parts if isinstance(p, Tree) and p.data == "sup_mark"]
+            if marks and not (marks[0] == "T" or _is_top(marks[0])):
+                raise self.error(script, f"a transpose (T) after the layer; received '{marks[0]}'")
+            return self._layer_parts(layers[0], layers[0].children), len(marks)
+        written = "".join(texts)
+        raise self.error(
+            script, f"a transpose (^T, ^\\top) or a layer (^{{(1)}}) as superscript; received '{written}'"
+        )
+
+    # ∂L/∂X
+    def _gradient(self, node: Tree) -> Value:
+        trees = [c for c in node.children if isinstance(c, Tree)]
+        loss = next(t for t in trees if t.data == "loss_name")
+        name = next(t for t in trees if t.data != "loss_name" and t is not loss)
+        scripts = [t for t in trees if t.data.endswith("_script")]
+        loss_symbol, loss_token, _ = self._base(loss.children[0])
+        if loss_symbol not in LOSS_NAMES:
+            raise self.error(
+                loss_token, f"the loss ({', '.join(LOSS_NAMES)}) in ∂L/∂X; received '{loss_symbol}'"
+            )
+        value = self._name(name, scripts)
+        if not isinstance(value, Var) or value.kind == "delta":
+            raise self.error(name, "∂L/∂X with X one of W_l, b_l, a_l, z_l (untransposed)")
+        return self.gradient(name, value)
+
+    def _fraction(self, node: Tree) -> Value:
+        numerator, denominator = self._sides(node)
+        return self.divide(denominator, self.bind(numerator), self.bind(denominator))
+
+    def _fraction_digits(self, node: Tree) -> Value:
+        digits = str(node.children[1])
+        if len(digits) != 2 or not digits.isdigit() or digits[1] == "0":
+            raise self.error(
+                node.children[1], f"\\frac with braces, e.g. \\frac{{1}}{{2}}; received \\frac{digits}"
+            )
+        return Scalar(Fraction(int(digits[0]), int(digits[1])))
+
+    def _application(self, node: Tree) -> Value:
+        function = node.children[0]
+        prime = any(isinstance(c, Tree) and c.data == "prime" for c in node.children)
+        argument = self.bind(self._sides(node)[-1])
+        token = function.children[0]
+        written = str(token)
+        if token.type == "NAMED_FUNCTION":
+            inner = re.search(r"\{\s*([A-Za-z-]+)\s*\}", written)
+            written = inner.group(1) if inner else written.lstrip("\\")
+        written = {r"\sigma": "σ", r"\phi": "φ", r"\varphi": "φ"}.get(written, written)
+        if written == "diag":
+            if prime:
+                raise self.error(token, "diag takes no prime")
+            return Diag(self.matrix(token, argument, "diag"))
+        node_type = self.activation(token, written, prime)
+        return node_type(self.matrix(token, argument, written))

@@ -1,0 +1,177 @@
+"""NumPy-style trees (`grammars/plain.lark`) → `Formula`: `W1.T @ delta2 * fprime(z1)`, with
+NumPy's broadcasting for `*` and a fixed set of functions (`np.outer`, `np.diag`, `.sum(axis=…)`)."""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+from lark import Token, Tree
+
+from derive.claim_binding import BATCH_NAMES, Binder, Scalar, Value
+from derive.formula import (
+    Broadcast,
+    Diag,
+    Formula,
+    MatMul,
+    Ones,
+    SumAxis,
+    Transpose,
+)
+
+_PLAIN_NAME = re.compile(r"(W|b|a|A|z|Z|delta|Delta|δ|Δ)_?([0-9]+|l|L)")
+_PLAIN_GREEK = {"delta": "δ", "Delta": "Δ"}
+_PRIME_SUFFIXES = ("_prime", "prime", "_grad", "_deriv")
+
+
+class PlainBinder(Binder):
+    def bind(self, node: Tree | Token) -> Value:
+        handler = getattr(self, f"_{node.data}", None) if isinstance(node, Tree) else None
+        if handler is None:  # pragma: no cover  (every rule of plain.lark has a handler)
+            raise self.error(node, "unexpected input")
+        return handler(node)
+
+    def _operands(self, node: Tree) -> tuple[Tree, Token, Tree]:
+        left, op, right = node.children
+        return left, op, right
+
+    def _add(self, node: Tree) -> Value:
+        left, op, right = self._operands(node)
+        return self.add(op, self.bind(left), self.bind(right))
+
+    def _sub(self, node: Tree) -> Value:
+        left, op, right = self._operands(node)
+        return self.add(op, self.bind(left), self.negate(self.bind(right)))
+
+    def _neg(self, node: Tree) -> Value:
+        return self.negate(self.bind(node.children[1]))
+
+    def _pos(self, node: Tree) -> Value:
+        return self.bind(node.children[1])
+
+    def _matmul(self, node: Tree) -> Value:
+        left, op, right = self._operands(node)
+        a, b = self.bind(left), self.bind(right)
+        if isinstance(a, Scalar) or isinstance(b, Scalar):
+            raise self.error(op, "'@' between two matrices; use '*' to scale by a number")
+        return MatMul(a, b)
+
+    def _times(self, node: Tree) -> Value:
+        """NumPy's `*`: scales by a number, else multiplies entry by entry, broadcasting."""
+        left, op, right = self._operands(node)
+        a, b = self.bind(left), self.bind(right)
+        if isinstance(a, Scalar) or isinstance(b, Scalar):
+            return self.product(op, a, b)
+        return Broadcast(a, b)
+
+    def _divide(self, node: Tree) -> Value:
+        left, op, right = self._operands(node)
+        return self.divide(op, self.bind(left), self.bind(right))
+
+    def _transpose(self, node: Tree) -> Value:
+        return self.transpose(self.bind(node.children[0]))
+
+    def _number(self, node: Tree) -> Value:
+        return self.number(node.children[0])
+
+    def _group(self, node: Tree) -> Value:
+        return self.bind(node.children[1])
+
+    def _name(self, node: Tree) -> Value:
+        token = node.children[0]
+        written = str(token)
+        if written in BATCH_NAMES:
+            return self.batch_size()
+        if written == "ones":
+            return Ones()
+        match = _PLAIN_NAME.fullmatch(written)
+        if not match:
+            raise self.error(
+                token, f"unknown name '{written}'; expected W1, b1, a1, z1, delta2, dL/dW1, B, ones"
+            )
+        symbol = _PLAIN_GREEK.get(match.group(1), match.group(1))
+        layer_text = match.group(2)
+        if layer_text.isdigit():
+            layer, from_l = self.layer(token, None, int(layer_text)), False
+        else:
+            layer, from_l = self.layer(token, layer_text, 0), layer_text == "l"
+        return self.variable(token, symbol, layer, from_l)
+
+    def _gradient(self, node: Tree) -> Value:
+        token = node.children[0]
+        written = str(token)[len("dL/d") :]
+        match = _PLAIN_NAME.fullmatch(written)
+        if not match or match.group(1) in ("delta", "Delta", "δ", "Δ") or not match.group(2).isdigit():
+            raise self.error(token, f"dL/dX with X one of W1, b1, a1, z1; received '{token!s}'")
+        return self.gradient(token, self.variable(token, match.group(1), int(match.group(2)), False))
+
+    def _attribute(self, node: Tree) -> Value:
+        raise self.error(node.children[1], f"unknown attribute '{node.children[2]!s}'; expected .T")
+
+    def _callee(self, node: Tree) -> tuple[str, Tree | None]:
+        """(function name, the object of a method call or None)."""
+        if node.data == "name":
+            return str(node.children[0]), None
+        if node.data == "attribute":
+            owner, _, attribute = node.children
+            if owner.data == "name" and str(owner.children[0]) in ("np", "numpy", "jnp"):
+                return str(attribute), None
+            return str(attribute), owner
+        raise self.error(node, "a function name before '('")
+
+    def _call(self, node: Tree) -> Value:
+        callee = node.children[0]
+        name, owner = self._callee(callee)
+        arguments = next((c for c in node.children if isinstance(c, Tree) and c.data == "arguments"), None)
+        positional: list[Value] = [] if owner is None else [self.bind(owner)]
+        keywords: dict[str, Tree] = {}
+        for argument in [] if arguments is None else [c for c in arguments.children if isinstance(c, Tree)]:
+            if argument.data == "keyword":
+                keywords[str(argument.children[0])] = argument.children[2]
+            else:
+                positional.append(self.bind(argument))
+        return self._function(callee, name, positional, keywords)
+
+    def _arity(self, at: Tree, name: str, args: list[Value], count: int) -> list[Formula]:
+        if len(args) != count:
+            raise self.error(
+                at, f"{name} takes {count} argument{'s' if count > 1 else ''}; received {len(args)}"
+            )
+        return [self.matrix(at, a, name) for a in args]
+
+    def _function(self, at: Tree, name: str, args: list[Value], keywords: dict[str, Tree]) -> Value:
+        if name == "sum":
+            keywords.pop("keepdims", None)  # always kept: vectors are columns here
+            axis = keywords.pop("axis", None)
+            if axis is None and len(args) == 2 and isinstance(args[1], Scalar):  # sum(x, 1), x.sum(1)
+                axis_value = args.pop().value
+            elif axis is not None and axis.data == "number":
+                axis_value = Fraction(str(axis.children[0]))
+            else:
+                axis_value = None
+            if axis_value not in (0, 1) or keywords:
+                raise self.error(at, "sum(x, axis=0) or sum(x, axis=1) (the axis is required)")
+            (x,) = self._arity(at, name, args, 1)
+            return SumAxis(x, int(axis_value))
+        if keywords:
+            raise self.error(at, f"{name} takes no keyword arguments; received {', '.join(keywords)}")
+        if name == "diag":
+            return Diag(*self._arity(at, name, args, 1))
+        if name in ("transpose",):
+            return Transpose(*self._arity(at, name, args, 1))
+        if name in ("outer",):
+            u, v = self._arity(at, name, args, 2)
+            return MatMul(u, Transpose(v))  # outer(u, v) = u v^T
+        if name in ("dot", "matmul"):
+            return MatMul(*self._arity(at, name, args, 2))
+        if name == "multiply":
+            return Broadcast(*self._arity(at, name, args, 2))
+        prime = name.endswith(_PRIME_SUFFIXES) or (name.startswith("d") and name[1:] in ("f", "sigma", "act"))
+        base = name
+        if name.endswith(_PRIME_SUFFIXES):
+            base = next(name[: -len(s)] for s in _PRIME_SUFFIXES if name.endswith(s))
+        elif prime:
+            base = name[1:]
+        base = {"sigma": "σ", "phi": "φ", "σ": "σ"}.get(base, base)
+        node_type = self.activation(at, base, prime)
+        return node_type(*self._arity(at, name, args, 1))
