@@ -26,7 +26,8 @@ from derive.plain_binding import PlainBinder
 MAX_CLAIMS = 1_000
 
 _GRADIENT_HEAD = re.compile(
-    r"\s*(\\[dt]?frac\s*\{\s*\\partial|\\partial|\\nabla"
+    r"\s*(\\[dt]?frac\s*\{\s*(\\partial|(d|\\mathrm\s*\{\s*d\s*\})\s*(L|E|J|C|\\ell|\\mathcal))"
+    r"|\\partial|\\nabla"
     r"|(\\(mathbf|boldsymbol|bm)\s*\{?\s*)?\\[dD]elta\s*\}?\s*[_^])"  # δ_l, δ^{(l)}: not δ = 10^-5
 )
 _MENTIONS_GRADIENT = re.compile(r"\\(partial|nabla|delta|Delta)(?![A-Za-z])")

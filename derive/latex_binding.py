@@ -22,6 +22,8 @@ from derive.formula import (
     Var,
 )
 
+_NAMES = ("letter", "greek", "font_letter", "font_greek")
+_KIND_SYMBOLS = ("W", "b", "a", "A", "z", "Z", "δ", "Δ")
 _GREEK = {r"\delta": "δ", r"\Delta": "Δ", r"\ell": "ℓ"}
 
 
@@ -186,10 +188,22 @@ class LatexBinder(Binder):
     # ∂L/∂X
     def _gradient(self, node: Tree) -> Value:
         trees = [c for c in node.children if isinstance(c, Tree)]
-        loss = next(t for t in trees if t.data == "loss_name")
-        name = next(t for t in trees if t.data != "loss_name" and t is not loss)
-        scripts = [t for t in trees if t.data.endswith("_script")]
+        at = trees.index(next(t for t in trees if t.data == "loss_name"))
+        loss, loss_scripts = trees[at], []
+        if at == len(trees) - 1:  # \nabla_{X} L: the variable first
+            name, scripts = trees[0], trees[1:at]
+        else:  # ∂L/∂X: the loss (with any scripts a Jacobian would have) first
+            while trees[at + 1].data.endswith("_script"):
+                at += 1
+                loss_scripts.append(trees[at])
+            name, scripts = trees[at + 1], trees[at + 2 :]
         loss_symbol, loss_token, _ = self._base(loss.children[0])
+        if loss_scripts or loss_symbol in _KIND_SYMBOLS:
+            raise self.error(
+                loss_token,
+                "the loss on top of ∂L/∂X; a Jacobian such as ∂a_1/∂z_1 is not read here: "
+                "write it out (∂a_1/∂z_1 ∘ … is f'(z_1) ∘ …, or diag(f'(z_1)))",
+            )
         if loss_symbol not in LOSS_NAMES:
             raise self.error(
                 loss_token, f"the loss ({', '.join(LOSS_NAMES)}) in ∂L/∂X; received '{loss_symbol}'"
@@ -201,7 +215,35 @@ class LatexBinder(Binder):
 
     def _fraction(self, node: Tree) -> Value:
         numerator, denominator = self._sides(node)
+        if (gradient := self._leibniz(numerator, denominator)) is not None:
+            return gradient
         return self.divide(denominator, self.bind(numerator), self.bind(denominator))
+
+    def _after_d(self, tree: Tree | Token) -> Tree | None:
+        """X of `d X` (a product whose left factor is the letter d or \\mathrm{d}), else None."""
+        if not (isinstance(tree, Tree) and tree.data == "product"):
+            return None
+        left, right = self._sides(tree)
+        if isinstance(left, Tree) and left.data in ("letter", "font_letter") and self._base(left)[0] == "d":
+            return right
+        return None
+
+    def _leibniz(self, numerator: Tree | Token, denominator: Tree | Token) -> Value | None:
+        """`\\frac{dL}{dW_1}`, `\\frac{\\mathrm{d}L}{\\mathrm{d}W_1}`: the gradient in d-notation."""
+        loss, variable = self._after_d(numerator), self._after_d(denominator)
+        if loss is None or variable is None or not (isinstance(loss, Tree) and loss.data in _NAMES):
+            return None
+        if self._base(loss)[0] not in LOSS_NAMES:
+            return None  # d·x / d·y with no loss: an ordinary fraction
+        if isinstance(variable, Tree) and variable.data == "scripted" and variable.children[0].data in _NAMES:
+            value = self._name(variable.children[0], variable.children[1:])
+        elif isinstance(variable, Tree) and variable.data in _NAMES:
+            value = self._name(variable, [])
+        else:
+            return None
+        if not isinstance(value, Var) or value.kind == "delta":
+            raise self.error(variable, "dL/dX with X one of W_l, b_l, a_l, z_l (untransposed)")
+        return self.gradient(variable, value)
 
     def _fraction_digits(self, node: Tree) -> Value:
         digits = str(node.children[1])
