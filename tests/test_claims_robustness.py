@@ -246,3 +246,13 @@ def test_numpy_broadcasting_in_plain_formulas(tmp_path):
     run = check(write(tmp_path, toml, "c.toml"))
     assert verdicts(run) == ["proved", "proved", "shape-error", "shape-error"]
     assert "broadcast" in run.claims[3].evidence
+
+
+def test_a_claim_true_only_by_the_kink_convention_is_undecided(tmp_path):
+    """f'(a_1) for relu: a_1 = 0 wherever z_1 < 0, so f' is taken at the kink — JAX's relu'(0) = 0
+    makes it agree everywhere, SymPy's Heaviside(0) = 1/2 does not."""
+    (r,) = check(write(tmp_path, r"$\delta_1 = W_1^T \delta_2 \circ f'(a_1)$"), activation="relu").claims
+    assert r.concrete.status == "refuted" and r.numeric.disagreeing == 0
+    assert r.verdict == "undecided" and "convention" in r.evidence
+    (r,) = check(write(tmp_path, r"$\delta_1 = W_1^T \delta_2 \circ f'(a_1)$"), activation="tanh").claims
+    assert r.verdict == "refuted"  # no kink: a real mistake

@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
-from derive import Network, Proof, prove, setting
+from derive import ACTIVATIONS, Network, Proof, prove, setting
 from derive.budget import over_budget
 from derive.claim_binding import scale
 from derive.claims import Claim, ForwardEquation
@@ -268,6 +268,17 @@ def check_claim(claim: Claim, network: Network, values: OracleValues | None) -> 
     )
     # refuted: SymPy refutes it, or several points differ and SymPy (when it can look) agrees
     numerically_refuted = example is not None and numeric.disagreeing >= 2 and _sympy_confirms(example)
+    if symbolic_refuted and not differs.any() and ACTIVATIONS[network.activation].kinks:
+        # SymPy's point put a kink argument into f' (Heaviside(0) = 1/2), jax.grad's convention
+        # (relu'(0) = 0) agrees everywhere: the claim holds only up to the convention at the kink
+        return ClaimResult(
+            claim,
+            "undecided",
+            f"{evidence} — true only up to the convention for f' at {network.activation}'s kink "
+            f"(SymPy's Heaviside(0) = 1/2, JAX's f'(0) = 0): the claim evaluates f' at a kink",
+            numeric=numeric,
+            **proofs,
+        )
     if symbolic_refuted or numerically_refuted:
         side = right
         truth = value(Grad(claim.wrt), values)
