@@ -107,7 +107,6 @@ class Binder:
     def __init__(self, text: str, binding: Binding) -> None:
         self.text = text
         self.binding = binding
-        self.uses_layer = False
         self.last_from_l = False
 
     def error(self, node: Tree | Token | int, message: str) -> ClaimSyntaxError:
@@ -121,7 +120,6 @@ class Binder:
         if letter == "L":
             return self.binding.last + offset
         if letter == "l":
-            self.uses_layer = True
             if self.binding.layer is None:
                 raise NeedsLayer(self.text, position(at), "written for a general layer l")
             return self.binding.layer + offset

@@ -17,7 +17,7 @@ from lark import Token, Tree
 from derive.claim_binding import ActivationMismatch, Binding, LayerOutOfRange, NeedsLayer, Scalar, Value
 from derive.claim_parser import ClaimSyntaxError, parse
 from derive.document import Equation
-from derive.formula import Formula, Grad, Var
+from derive.formula import Formula, Grad, Var, rewrite
 from derive.identities import Identity, identity_name
 from derive.latex_binding import LatexBinder
 from derive.network import Network
@@ -86,11 +86,9 @@ def is_forward(text: str) -> bool:
     return _FORWARD_HEAD.match(text) is not None
 
 
-def bind(tree: Tree | Token, text: str, syntax: str, binding: Binding) -> tuple[Value, bool]:
-    """(the value of one side, whether it is written for a general layer l)."""
-    binder = (LatexBinder if syntax == "latex" else PlainBinder)(text, binding)
-    value = binder.bind(tree)
-    return value, binder.uses_layer
+def bind(tree: Tree | Token, text: str, syntax: str, binding: Binding) -> Value:
+    """The value of one side, in its notation's binder (`NeedsLayer` when it uses a free l)."""
+    return (LatexBinder if syntax == "latex" else PlainBinder)(text, binding).bind(tree)
 
 
 def binding(network: Network, layer: int | None = None) -> Binding:
@@ -111,7 +109,7 @@ def bind_sides(text: str, syntax: str, network: Network) -> list[tuple[int | Non
     def bound(layer: int | None) -> list[Formula]:
         values = []
         for side in sides:
-            value, _ = bind(side, text, syntax, binding(network, layer))
+            value = bind(side, text, syntax, binding(network, layer))
             if isinstance(value, Scalar):
                 start, _ = _span(side)
                 raise ClaimSyntaxError(text, start, f"a matrix or vector; received the number {value.value}")
@@ -186,16 +184,9 @@ def claims_of_text(text: str, where: dict, network: Network, wrt: Var | None = N
 
 
 def _gradients(formula: Formula) -> list[Var]:
+    """The variables of the `∂L/∂X` in `formula`, innermost first."""
     found: list[Var] = []
-
-    def walk(node) -> None:
-        if isinstance(node, Grad):
-            found.append(node.target)
-        for child in getattr(node, "__dict__", {}).values():
-            if isinstance(child, Formula):
-                walk(child)
-
-    walk(formula)
+    rewrite(formula, lambda node: found.append(node.target) if isinstance(node, Grad) else None)
     return found
 
 

@@ -123,7 +123,7 @@ def wrt_variable(text: str, network: Network) -> Var:
     if len(sides) != 1:
         raise ClaimSyntaxError(text, text.find("="), "one variable, without '='")
     try:
-        value, _ = bind(sides[0], text, syntax, binding(network))
+        value = bind(sides[0], text, syntax, binding(network))
     except NeedsLayer:
         raise ClaimSyntaxError(text, 0, "a variable of one layer, such as z1 or W_2 (not z_l)") from None
     if isinstance(value, Grad):

@@ -9,6 +9,8 @@ With a mini-batch, `a_l`, `z_l`, `δ_l` are written `A_l`, `Z_l`, `Δ_l` (column
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import NamedTuple
@@ -214,6 +216,19 @@ def shape(formula: Formula, dims: Dims) -> tuple[int, int]:
         raise TypeError(f"not a formula node: {node!r}")
 
     return walk(formula)
+
+
+def rewrite(formula: Formula, rule: Callable[[Formula], Formula | None]) -> Formula:
+    """`formula` with `rule` applied bottom-up wherever it returns a replacement."""
+    if not isinstance(formula, Var | Grad | Ones):  # leaves: nothing inside to rewrite
+        changes = {
+            f.name: rewrite(getattr(formula, f.name), rule)
+            for f in dataclasses.fields(formula)
+            if not isinstance(getattr(formula, f.name), int | Fraction)
+        }
+        formula = dataclasses.replace(formula, **changes)
+    replaced = rule(formula)
+    return formula if replaced is None else replaced
 
 
 def layers_of(formula: Formula) -> set[int]:

@@ -8,7 +8,6 @@ for the claim's variable, so the catalogue works for every layer, batch and netw
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -27,6 +26,7 @@ from derive.formula import (
     SumAxis,
     Transpose,
     Var,
+    rewrite,
 )
 from derive.identities import layer_identities
 from derive.network import Network
@@ -38,19 +38,6 @@ class Slip:
 
     name: str
     formula: Formula
-
-
-def rewrite(formula: Formula, rule: Callable[[Formula], Formula | None]) -> Formula:
-    """`formula` with `rule` applied bottom-up wherever it returns a replacement."""
-    if dataclasses.is_dataclass(formula) and not isinstance(formula, Var | Grad | Ones):
-        changes = {
-            f.name: rewrite(getattr(formula, f.name), rule)
-            for f in dataclasses.fields(formula)
-            if not isinstance(getattr(formula, f.name), int | Fraction)
-        }
-        formula = dataclasses.replace(formula, **changes)
-    replaced = rule(formula)
-    return formula if replaced is None else replaced
 
 
 def true_formula(target: Var, network: Network) -> Formula:

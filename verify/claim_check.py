@@ -281,9 +281,10 @@ def check_claim(claim: Claim, network: Network, values: OracleValues | None) -> 
         )
     if symbolic_refuted or numerically_refuted:
         side = right
-        truth = value(Grad(claim.wrt), values)
-        if identity.lhs is not None and not _differing(truth, right_value, n, magnitude).any():
-            side = left  # the right side is the true gradient: the left is the wrong one
+        if identity.lhs is not None:  # a link B = C: is the right side the true gradient?
+            truth = value(Grad(claim.wrt), values)
+            if not _differing(truth, right_value, n, magnitude).any():
+                side = left  # then the left is the wrong one
         return ClaimResult(
             claim,
             "refuted",

@@ -8,6 +8,7 @@ the hand-written NumPy backward or of SymPy. Arrays are (P, rows, cols) float64.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -55,15 +56,21 @@ def oracle_values(network: Network, points: Points) -> OracleValues:
     return OracleValues(numeric, points, forward, gradients)
 
 
-def _elementwise(values: OracleValues, x: np.ndarray, derivative: bool) -> np.ndarray:
+@cache
+def _activation_function(name: str, slope: float, derivative: bool):
+    """f, or f' by jax.grad of the jax.numpy definition, vectorised and compiled once."""
     import jax
 
     from verify import jax_oracle
 
-    f = jax_oracle.activation(values.network.activation, float(values.network.slope))
-    g = jax.grad(f) if derivative else f  # f' by jax.grad of the jax.numpy definition
-    flat = np.asarray(jax.vmap(g)(x.reshape(-1)))
-    return flat.reshape(x.shape)
+    f = jax_oracle.activation(name, slope)
+    return jax.jit(jax.vmap(jax.grad(f) if derivative else f))
+
+
+def _elementwise(values: OracleValues, x: np.ndarray, derivative: bool) -> np.ndarray:
+    network = values.network
+    function = _activation_function(network.activation, float(network.slope), derivative)
+    return np.asarray(function(x.reshape(-1))).reshape(x.shape)
 
 
 def value(formula: Formula, values: OracleValues, absolute: bool = False) -> np.ndarray:
