@@ -15,6 +15,8 @@ most; beyond them it is "skipped (size)" and the numeric witnesses still run.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from derive.model import Setting
 
 GENERIC_WEIGHTS = 576  # n_l × n_{l+1} × B of a generic slice: up to 24×24 for one example
@@ -25,18 +27,28 @@ def weights(key: Setting) -> int:
     return sum(a * b for a, b in zip(key.sizes, key.sizes[1:], strict=False)) * key.batch
 
 
-def over_budget(key: Setting) -> str | None:
+@dataclass(frozen=True)
+class Budget:
+    """Why SymPy is not asked to derive a setting: its `cost` (weights × batch, × depth for a
+    whole network with concrete functions) is above `limit`."""
+
+    weights: int  # Σ n_l n_{l+1}
+    batch: int
+    depth: int
+    cost: int
+    limit: int
+    generic: bool  # a generic slice (else a whole network with its own functions)
+
+
+def over_budget(key: Setting) -> Budget | None:
     """Why SymPy should not be asked to derive this setting entry by entry, or None."""
     depth = len(key.sizes) - 1
-    batch = f" × batch {key.batch}" if key.batch > 1 else ""
+    plain = weights(key) // key.batch
     if key.generic:
         if weights(key) > GENERIC_WEIGHTS:
-            return f"{weights(key)} weights{batch} in the slice, beyond the budget of {GENERIC_WEIGHTS}"
+            return Budget(plain, key.batch, depth, weights(key), GENERIC_WEIGHTS, True)
         return None
     cost = weights(key) * depth
     if cost > CONCRETE_COST:
-        return (
-            f"{weights(key) // key.batch} weights{batch} × {depth} layers = {cost}, beyond the budget of "
-            f"{CONCRETE_COST} for a whole network with concrete functions"
-        )
+        return Budget(plain, key.batch, depth, cost, CONCRETE_COST, False)
     return None

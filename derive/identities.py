@@ -11,40 +11,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from derive.formula import Formula, FPrime, Hadamard, MatMul, Ones, Scale, Transpose, Var, to_latex, to_text
+from derive.formula import Formula, FPrime, Grad, Hadamard, MatMul, Ones, Scale, Transpose, Var, to_latex, to_text
 
-_TEX_VAR = {"a": "a", "z": "z", "W": "W", "b": "b"}
-_TEX_VAR_BATCH = {"a": "A", "z": "Z", "W": "W", "b": "b"}
 
 
 @dataclass(frozen=True)
 class Identity:
-    """A claim `dL/d<target> = <formula>`, e.g. `dL/dW1 = δ2 a1ᵀ`; `batched` renders per-example
-    quantities as matrices (`A`, `Z`, `Δ`).
-
-    `lhs`, when given, replaces the true gradient on the left (a link `B = C` of a user's chain
-    `δ_1 = B = C`); `target` is then the variable the chain is about."""
+    """A statement `lhs = formula` about the gradient w.r.t. `target`: `∂L/∂W1 = δ2 a1ᵀ` (the
+    left side defaults to the true gradient `Grad(target)`), or a link `B = C` of a chain
+    `δ_1 = B = C` about `target`. `batched` renders per-example quantities as matrices
+    (`A`, `Z`, `Δ`)."""
 
     name: str
     target: Var
     formula: Formula
     batched: bool = False
-    lhs: Formula | None = None
+    lhs: Formula = None  # type: ignore[assignment]  # Grad(target) when not given
+
+    def __post_init__(self) -> None:
+        if self.lhs is None:
+            object.__setattr__(self, "lhs", Grad(self.target))
 
     @property
     def latex(self) -> str:
-        if self.lhs is not None:
-            return f"{to_latex(self.lhs, self.batched)} = {to_latex(self.formula, self.batched)}"
-        t = self.target
-        base = (_TEX_VAR_BATCH if self.batched else _TEX_VAR)[t.kind]
-        lhs = rf"\frac{{\partial L}}{{\partial {base}_{{{t.layer}}}}}"
-        return f"{lhs} = {to_latex(self.formula, self.batched)}"
+        return f"{to_latex(self.lhs, self.batched)} = {to_latex(self.formula, self.batched)}"
 
     @property
     def text(self) -> str:
-        if self.lhs is not None:
-            return f"{to_text(self.lhs, self.batched)} = {self.formula_text}"
-        return f"{self.name} = {self.formula_text}"
+        return f"{to_text(self.lhs, self.batched)} = {self.formula_text}"
 
     @property
     def formula_text(self) -> str:

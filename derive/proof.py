@@ -17,17 +17,18 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import cache
 
 import sympy as sp
 from sympy.core.function import Application
 
-from derive.budget import over_budget
+from derive.budget import Budget, over_budget
 from derive.evaluate import dims, evaluate
-from derive.formula import ShapeMismatch, layers_of, shape
+from derive.formula import Grad, ShapeMismatch, layers_of, shape
 from derive.forward import derived_gradient, symbolic_forward
 from derive.identities import Identity
-from derive.model import Setting, explicit, model, setting, slice_setting
+from derive.model import Setting, explicit, setting, slice_setting
 from derive.network import Network
 
 PROBES = 8  # random points tried when algebra cannot settle a residual
@@ -46,27 +47,56 @@ class Counterexample:
     exact: bool
 
 
+class Status(StrEnum):
+    """What SymPy established about an identity in one scope."""
+
+    PROVED = "proved"
+    REFUTED = "refuted"
+    UNDECIDED = "undecided"
+    SKIPPED = "skipped"  # beyond the symbolic budget (`budget` says how far)
+
+
+class Method(StrEnum):
+    """What settled a proof (the stage of the zero test, or why there is none)."""
+
+    IDENTICAL = "identical"
+    EXPAND_ATOMS = "expand, atoms"
+    EXPAND = "expand"
+    EXPAND_DEFINITIONS = "expand, definitions"
+    CANCEL = "cancel(together)"
+    RANDOM_POINT = "random point"
+    SAMPLED = "sampled"  # undecided: vanished at every random point, algebra could not show it
+    SHAPE = "shape"
+    LEFT_SHAPE = "left shape"
+    ALL_ZERO = "all-zero derivative"
+    SIZE = "size"
+    TIME = "time limit"
+
+
 @dataclass(frozen=True)
 class Proof:
-    """What SymPy established about one identity in one scope.
+    """What SymPy established about one identity in one scope, as data (reports/ words it).
 
-    `status` is "proved", "refuted", "undecided" or "skipped" (beyond the symbolic budget);
-    `method` names what settled it ("identical", "expand", "random point", "shape", "size", …)
-    and `reason` says it in a sentence; `derived`, `claimed` and `residual` are the matrices the
+    `status` and `method` say what settled it; `entries` is the number of entries compared and
+    `left` how many algebra could not settle (undecided); `shape` holds a `ShapeMismatch`'s
+    text; `budget` why it was skipped. `derived`, `claimed` and `residual` are the matrices the
     report shows. `setting` is what was derived: the generic proof of layer l's identities is
     done on the slice of layers l, l+1 with a generic ℓ for the rest of the network.
     """
 
     identity: Identity
-    scope: str
-    status: str
-    method: str
-    reason: str
+    status: Status
+    method: Method
     derived: sp.ImmutableMatrix | None
     claimed: sp.ImmutableMatrix | None = None
     residual: sp.ImmutableMatrix | None = None
     counterexample: Counterexample | None = None
     setting: Setting | None = None
+    entries: int = 0
+    left: int = 0
+    shape: str | None = None
+    budget: Budget | None = None
+    seconds: float = 0.0  # the time limit that ran out (method TIME)
 
 
 def proof_setting(identity: Identity, network: Network, generic: bool) -> Setting:
@@ -75,9 +105,7 @@ def proof_setting(identity: Identity, network: Network, generic: bool) -> Settin
     if not generic:
         return setting(network, generic=False)
     t = identity.target
-    touched = layers_of(identity.formula) | {t.layer, t.layer + 1}
-    if identity.lhs is not None:
-        touched |= layers_of(identity.lhs)
+    touched = layers_of(identity.formula) | layers_of(identity.lhs) | {t.layer, t.layer + 1}
     first = min(touched)
     last = min(max(touched), len(network.sizes))
     return slice_setting(network, max(first, 1), last)
@@ -90,40 +118,30 @@ def prove(identity: Identity, network: Network, generic: bool) -> Proof:
 
 @cache
 def _prove(identity: Identity, key: Setting) -> Proof:
-    t = identity.target
-    scope = model(key).scope
-    if reason := over_budget(key):
-        return Proof(identity, scope, "skipped", "size", f"skipped (size): {reason}", None, setting=key)
-    if identity.lhs is None:
+    if budget := over_budget(key):
+        return Proof(identity, Status.SKIPPED, Method.SIZE, None, setting=key, budget=budget)
+    if identity.lhs == Grad(identity.target):
+        t = identity.target
         derived = derived_gradient(key, t.kind, t.layer)
     else:  # a link of a chain: its left side, evaluated (true gradients by SymPy)
         try:
             shape(identity.lhs, dims(key))
         except ShapeMismatch as e:
-            return Proof(
-                identity, scope, "refuted", "shape", f"shape error (left side): {e}", None, setting=key
-            )
+            return Proof(identity, Status.REFUTED, Method.LEFT_SHAPE, None, setting=key, shape=str(e))
         derived = evaluate(identity.lhs, key)
 
-    def verdict(status: str, method: str, reason: str, **matrices: object) -> Proof:
-        return Proof(identity, scope, status, method, reason, derived, setting=key, **matrices)
+    def verdict(status: Status, method: Method, **fields: object) -> Proof:
+        return Proof(identity, status, method, derived, setting=key, entries=len(derived), **fields)
 
     if all(e == 0 for e in derived):
-        return verdict(
-            "undecided", "all-zero derivative", "SymPy derived an all-zero gradient: suspicious, not trusted"
-        )
+        return verdict(Status.UNDECIDED, Method.ALL_ZERO)
     try:
         rows, cols = shape(identity.formula, dims(key))
     except ShapeMismatch as e:
-        return verdict("refuted", "shape", f"shape error: {e}")
+        return verdict(Status.REFUTED, Method.SHAPE, shape=str(e))
     if (rows, cols) != derived.shape:
-        return verdict(
-            "refuted",
-            "shape",
-            f"shape error: the formula is {rows}×{cols} but "
-            f"{identity.name if identity.lhs is None else 'the left side'} is "
-            f"{derived.shape[0]}×{derived.shape[1]}",
-        )
+        sides = f"{rows}×{cols} against {derived.shape[0]}×{derived.shape[1]}"
+        return verdict(Status.REFUTED, Method.SHAPE, shape=sides)
     claimed = evaluate(identity.formula, key)
     residual = sp.ImmutableMatrix(derived - claimed)
     matrices = {"claimed": claimed, "residual": residual}
@@ -131,24 +149,13 @@ def _prove(identity: Identity, key: Setting) -> Proof:
     def refuted(entries: list[int], probes: range) -> Proof | None:
         for probe in probes:
             if found := _counterexample(derived, claimed, entries, probe):
-                return verdict(
-                    "refuted",
-                    "random point",
-                    f"derived − formula ≠ 0 in entry {found.entry}",
-                    counterexample=found,
-                    **matrices,
-                )
+                return verdict(Status.REFUTED, Method.RANDOM_POINT, counterexample=found, **matrices)
         return None
 
     # 1. identical expressions: SymPy cancels equal terms as it subtracts
     left = [k for k, e in enumerate(residual) if e != 0]
     if not left:
-        return verdict(
-            "proved",
-            "identical",
-            f"derived − formula = 0 in all {len(residual)} entries (identical expressions)",
-            **matrices,
-        )
+        return verdict(Status.PROVED, Method.IDENTICAL, **matrices)
     # 2. one random point refutes a wrong formula in milliseconds
     if wrong := refuted(left, range(1)):
         return wrong
@@ -158,46 +165,23 @@ def _prove(identity: Identity, key: Setting) -> Proof:
     atoms = dict(_quantity_atoms(key))
     left = [k for k in left if sp.expand(_atomize(residual[k].xreplace(atoms), atoms)) != 0]
     if not left:
-        return verdict(
-            "proved",
-            "expand",
-            f"derived − formula = 0 in all {len(residual)} entries (expand, function applications as atoms)",
-            **matrices,
-        )
+        return verdict(Status.PROVED, Method.EXPAND_ATOMS, **matrices)
     left = [k for k in left if sp.expand(residual[k]) != 0]
     if not left:
-        return verdict(
-            "proved", "expand", f"derived − formula = 0 in all {len(residual)} entries (expand)", **matrices
-        )
+        return verdict(Status.PROVED, Method.EXPAND, **matrices)
     # 4. with the concrete activation's definition written out (f'(x) = 1 for the identity:
     #    a user's formula may omit a factor the definition makes 1)
     left = [k for k in left if sp.expand(explicit(residual[k])) != 0]
     if not left:
-        return verdict(
-            "proved",
-            "expand, definitions",
-            f"derived − formula = 0 in all {len(residual)} entries (expand, activation written out)",
-            **matrices,
-        )
+        return verdict(Status.PROVED, Method.EXPAND_DEFINITIONS, **matrices)
     # 5. more points, then heavier algebra
     if wrong := refuted(left, range(1, PROBES)):
         return wrong
     left = [k for k in left if sp.cancel(sp.together(explicit(residual[k]))) != 0]
     if not left:
-        return verdict(
-            "proved",
-            "expand, cancel(together)",
-            f"derived − formula = 0 in all {len(residual)} entries (expand, then cancel(together))",
-            **matrices,
-        )
-    return verdict(
-        "undecided",
-        "sampled",
-        f"expand and cancel(together) left {len(left)} entries "
-        f"non-zero, yet they vanished at {PROBES} random points "
-        f"({'exactly' if key.generic else f'to {DIGITS} digits'})",
-        **matrices,
-    )
+        return verdict(Status.PROVED, Method.CANCEL, **matrices)
+    # zeros at PROBES random points (exactly for generic f, ℓ, else to DIGITS digits): not a proof
+    return verdict(Status.UNDECIDED, Method.SAMPLED, left=len(left), **matrices)
 
 
 @cache

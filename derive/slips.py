@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from fractions import Fraction
 
 from derive.claim_binding import scale
@@ -32,12 +33,34 @@ from derive.identities import layer_identities
 from derive.network import Network
 
 
+class SlipKind(StrEnum):
+    """A transformation of the true gradient that a derivation commonly makes by mistake."""
+
+    MISSING_MEAN = "missing 1/B"
+    SIGN = "sign flipped"
+    TWICE = "factor 2"
+    HALF = "factor 1/2"
+    TRANSPOSED = "transposed"
+    W_FOR_WT = "W for W^T"
+    MISSING_FPRIME = "missing f'"
+    F_FOR_FPRIME = "f for f'"
+    FPRIME_WRONG_LAYER = "f' of the wrong layer"
+    OUTER_ORDER = "outer product order"
+    OUTER_AS_INNER = "outer product as a^T delta"
+    SUM_OVER_NEURONS = "summed over neurons"
+    SUM_OVER_NEURONS_T = "summed over neurons, transposed"
+
+
 @dataclass(frozen=True)
 class Slip:
-    """`name` says the mistake; `formula` is what the true formula becomes with it."""
+    """`kind` says the mistake, at `layer` (and `other`, the layer it was confused with);
+    `formula` is what the true formula becomes with it. reports/ words it."""
 
-    name: str
+    kind: SlipKind
     formula: Formula
+    layer: int
+    other: int | None = None
+    batch: int = 1
 
 
 def true_formula(target: Var, network: Network) -> Formula:
@@ -55,52 +78,43 @@ def slips(target: Var, network: Network) -> tuple[Slip, ...]:
     layer, factor = target.layer, network.factor
     out = []
 
-    def add(name: str, rule: Callable[[Formula], Formula | None]) -> None:
+    def slip(kind: SlipKind, formula: Formula, other: int | None = None) -> Slip:
+        return Slip(kind, formula, layer, other, network.batch)
+
+    def add(kind: SlipKind, rule: Callable[[Formula], Formula | None], other: int | None = None) -> None:
         changed = rewrite(truth, rule)
         if changed != truth:
-            out.append(Slip(name, changed))
+            out.append(slip(kind, changed, other))
 
     if factor != 1:  # first: with B = 2 it is also "a factor 2 too large"
-        add(
-            f"missing 1/B (the mean over the batch of {network.batch})",
-            lambda n: n.operand if isinstance(n, Scale) else None,
-        )
+        add(SlipKind.MISSING_MEAN, lambda n: n.operand if isinstance(n, Scale) else None)
     out += [
-        Slip("sign flipped", scale(Fraction(-1), truth)),
-        Slip("a factor 2 too large", scale(Fraction(2), truth)),
-        Slip("a factor ½ (half the gradient)", scale(Fraction(1, 2), truth)),
-        Slip("transposed", Transpose(truth)),
+        slip(SlipKind.SIGN, scale(Fraction(-1), truth)),
+        slip(SlipKind.TWICE, scale(Fraction(2), truth)),
+        slip(SlipKind.HALF, scale(Fraction(1, 2), truth)),
+        slip(SlipKind.TRANSPOSED, Transpose(truth)),
     ]
-
-    add(f"W{layer} where W{layer}ᵀ belongs", lambda n: n.operand if _is_transposed_w(n) else None)
+    add(SlipKind.W_FOR_WT, lambda n: n.operand if _is_transposed_w(n) else None)
     add(
-        f"missing f'(z{layer})",
+        SlipKind.MISSING_FPRIME,
         lambda n: n.left if isinstance(n, Hadamard) and isinstance(n.right, FPrime) else None,
     )
-    add(
-        f"f(z{layer}) where f'(z{layer}) belongs",
-        lambda n: Activate(n.operand) if isinstance(n, FPrime) else None,
-    )
+    add(SlipKind.F_FOR_FPRIME, lambda n: Activate(n.operand) if isinstance(n, FPrime) else None)
     for other in (layer + 1, layer - 1):
         if 1 <= other <= len(network.sizes):
             add(
-                f"f' of the wrong layer (f'(z{other}) for f'(z{layer}))",
+                SlipKind.FPRIME_WRONG_LAYER,
                 lambda n, o=other: FPrime(Var("z", o)) if n == FPrime(Var("z", layer)) else None,
+                other,
             )
+    add(SlipKind.OUTER_ORDER, lambda n: MatMul(n.right.operand, Transpose(n.left)) if _is_outer(n) else None)
+    add(SlipKind.OUTER_AS_INNER, lambda n: MatMul(n.right, n.left) if _is_outer(n) else None)
     add(
-        "outer product in the wrong order (a δᵀ for δ aᵀ)",
-        lambda n: MatMul(n.right.operand, Transpose(n.left)) if _is_outer(n) else None,
-    )
-    add(
-        "outer product written as aᵀ δ",
-        lambda n: MatMul(n.right, n.left) if _is_outer(n) else None,
-    )
-    add(
-        "summed over the wrong axis (over neurons, not examples)",
+        SlipKind.SUM_OVER_NEURONS,
         lambda n: SumAxis(n.left, 0) if isinstance(n, MatMul) and isinstance(n.right, Ones) else None,
     )
     add(
-        "summed over the wrong axis (over neurons, not examples)",
+        SlipKind.SUM_OVER_NEURONS_T,
         lambda n: (
             Transpose(SumAxis(n.left, 0)) if isinstance(n, MatMul) and isinstance(n.right, Ones) else None
         ),

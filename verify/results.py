@@ -1,88 +1,205 @@
-"""Frozen results `verify/` hands to `reports/`: one `CheckResult` per identity, one `VerifyRun`."""
+"""What a run found, as data: `verify/` hands these frozen records to `reports/`, which alone
+turns them into sentences (in English or Korean). No prose is built here.
+
+One `Run` holds every claim's `ClaimResult` — built-in (the seed's identities) or a user's —
+the agreement of the witnesses' forward passes, and, for `derivcheck verify`, the result of the
+implementation under test (the hand-written NumPy backward) against `jax.grad`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Literal
 
 import numpy as np
 
 from derive import Network, Proof
+from derive.claims import Claim, ForwardEquation
+from derive.slips import Slip
 
-WITNESSES = ("sympy", "numpy", "jax")
+Dtype = Literal["float64", "float32"]
+ORACLE = "jax"
+# the witnesses of a claim: its right side by SymPy and by NumPy, its left side by jax.grad
+WITNESSES = ("sympy", "numpy", ORACLE)
+
+
+class Verdict(StrEnum):
+    """The verdict on one claim (DESIGN §5)."""
+
+    PROVED = "proved"  # SymPy proves it and every witness agrees at every point
+    REFUTED = "refuted"  # SymPy refutes it, or ≥ 2 points differ and SymPy's 50 digits agree
+    SHAPE_ERROR = "shape-error"  # a side does not fit, or the two sides differ in shape
+    CONVENTION = "depends on convention"  # true under one reading of the notes, not another
+    UNDECIDED = "undecided"  # the witnesses do not settle it together (see `Reason`)
+    UNPARSED = "unparsed"  # the claim could not be read
+
+
+class Reason(StrEnum):
+    """Why a claim got its verdict, where the verdict alone does not say."""
+
+    NONE = ""
+    SIZE = "size"  # beyond SymPy's budget: only the numbers speak
+    TIME = "time limit"  # SymPy did not finish in time
+    WITNESSES_DISAGREE = "witnesses disagree"  # SymPy proves it, a numeric witness differs
+    KINK_CONVENTION = "kink convention"  # holds only up to f' at a kink
+    ONE_POINT = "one point"  # one point differs: not enough to refute
+    NOT_COMPARED = "not compared"  # no point had finite values
+    UNAVAILABLE = "unavailable"  # a quantity the oracle does not compute (∂L/∂a_L)
+    SAMPLED = "sampled"  # SymPy could neither prove nor refute; the numbers agree
+
+
+class ForwardStatus(StrEnum):
+    """A forward equation of the notes against the network's forward pass."""
+
+    CONSISTENT = "consistent"
+    INCONSISTENT = "inconsistent"
+    NOT_READ = "not read"
 
 
 @dataclass(frozen=True)
 class Disagreement:
-    """The worst disagreeing entry: at which point, which entry, and each witness's value."""
+    """The worst disagreeing entry between the witnesses: point, entry (1-based), each witness's
+    value there, and the witnesses that differ from the oracle (`jax.grad`)."""
 
     point: int
-    entry: tuple[int, int]  # 1-based (row, col)
+    entry: tuple[int, int]
     values: dict[str, float]
-    blamed: tuple[str, ...]  # the witnesses that differ from the oracle (jax)
+    blamed: tuple[str, ...]
 
 
 @dataclass(frozen=True)
-class Witness:
-    """One witness's numbers for one gradient: its largest difference from the oracle (jax)
-    over all points and entries, and its values at point 0."""
+class WitnessErrors:
+    """One witness on one quantity: its largest |difference| from the oracle over every point
+    and entry, its values at point 0, and — where the 50-digit reference ran — its errors
+    against the truth."""
 
     name: str
-    err_vs_oracle: float
-    sample: tuple[tuple[float, ...], ...] | None  # point 0, as rows; None when it failed
-    error: str | None = None  # why the witness gave no values (e.g. a shape error)
-    skipped: str | None = None  # why the witness did not run (beyond the symbolic budget)
-    # against the high-precision reference, over its points (None without a reference)
+    vs_oracle: float
+    sample: tuple[tuple[float, ...], ...] | None  # point 0, as rows
+    failure: str | None = None  # why it gave no values (a shape error, an exception's text)
     max_abs_vs_ref: float | None = None
     max_rel_vs_ref: float | None = None
     max_ulp: float | None = None  # in ULPs of the run's dtype at the true value
-    ulp_per_entry: tuple[tuple[float, ...], ...] | None = None  # the largest, entry by entry
-    abs_per_entry: tuple[tuple[float, ...], ...] | None = None  # the largest, entry by entry
-    rel_per_entry: tuple[tuple[float, ...], ...] | None = None  # the largest, entry by entry
-    budget_used: float | None = None  # largest error against the truth as a fraction of one budget
+    ulp_per_entry: tuple[tuple[float, ...], ...] | None = None
+    abs_per_entry: tuple[tuple[float, ...], ...] | None = None
+    rel_per_entry: tuple[tuple[float, ...], ...] | None = None
+    budget_used: float | None = None  # largest error against the truth / one witness's budget
 
 
 @dataclass(frozen=True, eq=False)
-class CheckResult:
-    """Everything known about one identity."""
+class Agreement:
+    """The witnesses of one quantity compared at every sample point under the error budget.
 
-    identity: str
-    proof: Proof  # concrete activation and loss
-    generic_proof: Proof  # generic f and ℓ
-    max_abs_err: float  # over all witness pairs, points and entries
-    per_witness: dict[str, Witness]
+    `points` were drawn, `compared` of them had finite values; `disagreeing` points differ
+    beyond the tolerance. `worst_ratio` is the largest difference over the tolerance there.
+    `pair_errors` / `allowed` are per-point arrays of the first chunk (for the figure)."""
+
     points: int
-    passed: bool
-    counterexample: Disagreement | None = None
+    compared: int
+    disagreeing: int
+    max_abs_err: float
+    worst_ratio: float
+    witnesses: dict[str, WitnessErrors]
+    disagreement: Disagreement | None = None
+    at_kinks: float | None = None  # largest difference at kink points (reported, not failed)
     pair_errors: dict[str, np.ndarray] = field(default_factory=dict)  # "numpy–jax": (P,)
     allowed: np.ndarray | None = None  # the tolerance at each point, (P,)
-    at_kinks: float | None = None  # largest difference between witnesses at kink points, if any
-    worst_ratio: float = 0.0  # the largest pair difference as a fraction of the tolerance there
-    ulps: dict[str, np.ndarray] = field(default_factory=dict)  # witness → ULPs vs reference, flat
+    ulps: dict[str, np.ndarray] = field(default_factory=dict)  # witness → ULPs vs reference
+
+    @property
+    def agree(self) -> bool:
+        return self.compared > 0 and self.disagreeing == 0
 
 
 @dataclass(frozen=True)
-class ForwardCheck:
-    """Do the witnesses' forward passes agree? Checked before any gradient."""
+class Counterexample:
+    """A sample point where the sides of a claim differ: its inputs, and for each differing
+    entry (1-based) the claimed (right side) and true (left side) values by SymPy at 50 digits
+    (None beyond the symbolic budget) and by JAX."""
 
-    passed: bool
+    point: int
+    inputs: dict[str, list]
+    entries: tuple[tuple[int, int], ...]
+    claimed_sympy: tuple[str | None, ...]
+    true_sympy: tuple[str | None, ...]
+    claimed_jax: tuple[float, ...]
+    true_jax: tuple[float, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class ClaimResult:
+    """Everything known about one claim: the verdict, the two proofs (generic f, ℓ and the
+    network's own functions), the numeric agreement, and for a wrong claim its slip."""
+
+    claim: Claim
+    verdict: Verdict
+    reason: Reason = Reason.NONE
+    generic: Proof | None = None
+    concrete: Proof | None = None
+    agreement: Agreement | None = None
+    slip: Slip | None = None
+    counterexample: Counterexample | None = None
+    shape_problem: str | None = None  # where the shapes break (ShapeMismatch's text)
+
+    @property
+    def proved_for_every_f(self) -> bool:
+        return self.generic is not None and self.generic.status == "proved"
+
+
+@dataclass(frozen=True)
+class ForwardResult:
+    """A forward equation of the notes (`z_2 = W_1 a_1 + b_1`) against the network."""
+
+    equation: ForwardEquation
+    status: ForwardStatus
+    method: str = ""  # what settled it (a proof method), when consistent
+    generic: bool = False  # consistent for every f (else for the network's own)
+    per_example: bool = False  # holds per example (one column of a mini-batch)
+    problem: str = ""  # why not read / why inconsistent (a parser's or binder's message)
+
+
+@dataclass(frozen=True)
+class ForwardAgreement:
+    """Do the witnesses' forward passes agree? Checked before any gradient: when one witness
+    disagrees on `quantity`, that witness is `blamed`."""
+
+    agree: bool
     max_abs_err: float
-    mismatch: str | None = None  # e.g. "a1: numpy disagrees with sympy, jax (max abs err 0.1)"
+    quantity: str | None = None
+    blamed: tuple[str, ...] = ()
+    others: tuple[str, ...] = ()
+    largest: float = 0.0
+
+
+@dataclass(frozen=True)
+class Implementation:
+    """The implementation under test (the hand-written NumPy backward, or a user's function)
+    against `jax.grad`, variable by variable, its forward pass first."""
+
+    name: str
+    forward: ForwardAgreement
+    gradients: dict[str, Agreement]  # "dL/dW1" → NumPy vs jax.grad
+    failures: dict[str, str] = field(default_factory=dict)  # "dL/dW1" → why it gave none
+
+    @property
+    def agree(self) -> bool:
+        return self.forward.agree and not self.failures and all(a.agree for a in self.gradients.values())
 
 
 @dataclass(frozen=True)
 class Kinks:
-    """Points placed exactly on a kink of the activation, and how the witnesses treat them."""
+    """Points placed exactly on a kink of the activation, and each witness's f' there."""
 
     points: int
     conventions: dict[str, str]  # witness → "f'(0) = 1/2"
-    max_abs_err: float  # largest difference between witnesses at those points
-    agree: bool  # whether they agree even there
+    max_abs_err: float
+    agree: bool
 
 
 @dataclass(frozen=True)
 class ReferenceInfo:
-    """The high-precision reference: at least `digits` digits on the first `points` points,
-    evaluated with `library` ("arb": ball arithmetic with rigorous bounds; "mpmath")."""
+    """The 50-digit reference: `digits` digits on the first `points` points, by `library`."""
 
     digits: int
     points: int
@@ -91,21 +208,63 @@ class ReferenceInfo:
     library: str = "arb"
 
 
-@dataclass(frozen=True, eq=False)
-class VerifyRun:
-    network: Network
-    seed: int
+@dataclass(frozen=True)
+class Settings:
+    """How the run sampled and compared: the same for every claim."""
+
     points: int
-    forward: ForwardCheck
-    results: tuple[CheckResult, ...]
-    tolerance: str  # the policy, as text
-    first_point: dict[str, np.ndarray] = field(default_factory=dict)  # "z1", "W1", "b1", "y" at point 0
-    kinks: Kinks | None = None  # present when points were placed on kinks
-    skipped: dict[str, str] = field(default_factory=dict)  # witness → why it did not run
-    dtype: str = "float64"
-    reference: ReferenceInfo | None = None
-    chunks: int = 1  # how many chunks the points were drawn and checked in
+    seed: int
+    dtype: Dtype = "float64"
+    include_kinks: bool = False
+    chunks: int = 1
+
+
+@dataclass(frozen=True, eq=False)
+class Run:
+    """One run of the one pipeline: the claims of `source` (None: the built-in identities)
+    about `network`, checked under `settings`."""
+
+    network: Network
+    source: str | None
+    settings: Settings
+    claims: tuple[ClaimResult, ...]
+    forward: ForwardAgreement
+    reference: ReferenceInfo
+    implementation: Implementation | None = None
+    kinks: Kinks | None = None
+    forward_equations: tuple[ForwardResult, ...] = ()
+    definitions: tuple[Claim, ...] = ()  # δ_l = ∂L/∂z_l: definitions, not claims
+    not_claims: tuple[tuple[int, str], ...] = ()  # equations with ∂, ∇ or δ that are not claims
+    skipped_witnesses: dict[str, str] = field(default_factory=dict)  # witness → why not run
+    first_point: dict[str, np.ndarray] = field(default_factory=dict)  # inputs at point 0
 
     @property
     def passed(self) -> bool:
-        return self.forward.passed and all(r.passed for r in self.results)
+        """Every claim proved (or beyond SymPy's budget with every witness agreeing), the
+        forward passes agree, the document's forward equations hold and the implementation
+        agrees with jax.grad."""
+        return (
+            self.forward.agree
+            and all(_acceptable(r) for r in self.claims)
+            and not any(f.status == ForwardStatus.INCONSISTENT for f in self.forward_equations)
+            and (self.implementation is None or self.implementation.agree)
+        )
+
+    @property
+    def exit_code(self) -> int:
+        """0 all proved, 2 a claim could not be read, 1 otherwise (a finding)."""
+        if any(r.verdict == Verdict.UNPARSED for r in self.claims):
+            return 2
+        return 0 if self.passed else 1
+
+
+def _acceptable(result: ClaimResult) -> bool:
+    if result.verdict == Verdict.PROVED:
+        return True
+    # beyond SymPy's budget: the numbers at every point are all there is, and they agree
+    return (
+        result.verdict == Verdict.UNDECIDED
+        and result.reason == Reason.SIZE
+        and result.agreement is not None
+        and result.agreement.agree
+    )
