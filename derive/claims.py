@@ -14,7 +14,15 @@ from dataclasses import dataclass
 
 from lark import Token, Tree
 
-from derive.claim_binding import ActivationMismatch, Binding, LayerOutOfRange, NeedsLayer, Scalar, Value
+from derive.claim_binding import (
+    ActivationMismatch,
+    Binding,
+    LayerOutOfRange,
+    NeedsLayer,
+    Scalar,
+    Value,
+    scale,
+)
 from derive.claim_parser import ClaimSyntaxError, parse
 from derive.document import Equation
 from derive.formula import Formula, Grad, Var, rewrite
@@ -208,3 +216,30 @@ def forward_of(equation: Equation, source: str, network: Network) -> list[Forwar
         identity = Identity(f"{lhs.kind}{lhs.layer}", lhs, sides[1], network.batch > 1, lhs=lhs)
         out.append(ForwardEquation(**where, identity=identity, layer=layer))
     return out
+
+
+BUILT_IN = "built-in"
+
+
+def builtin_claims(network: Network) -> tuple[Claim, ...]:
+    """The seed's four identities per layer as claims `∂L/∂X = rhs` about `network`."""
+    from derive.identities import network_identities
+
+    return tuple(
+        Claim(BUILT_IN, 0, 0, i.latex, "latex", wrt=i.target, identity=i, name=i.name)
+        for i in network_identities(network)
+    )
+
+
+def is_definition(claim: Claim, network: Network) -> bool:
+    """`δ_l = ∂L/∂z_l` (or `Δ_l = B ∂L/∂Z_l` for the mean over a batch) defines δ_l: it is a
+    definition, not a claim to check."""
+    identity = claim.identity
+    if identity is None:
+        return False
+    sides = {identity.lhs, identity.formula}
+    layer = claim.wrt.layer if claim.wrt else 0
+    delta, grad = Var("delta", layer), Grad(Var("z", layer))
+    if network.factor == 1:
+        return sides == {delta, grad}
+    return sides in ({delta, grad}, {delta, scale(1 / network.factor, grad)})

@@ -32,6 +32,7 @@ from derive.claims import (
     claims_of,
     forward_of,
     is_claim,
+    is_definition,
     is_forward,
     link_identity,
     mentions_gradient,
@@ -55,6 +56,7 @@ class Document:
     claims: tuple[Claim, ...]
     forward: tuple[ForwardEquation, ...]
     skipped: tuple[tuple[int, str], ...] = ()  # (line, text): mention ∂, ∇ or δ, yet no claim
+    definitions: tuple[Claim, ...] = ()  # δ_l = ∂L/∂z_l: read, not checked
 
 
 def read_text(path: Path) -> str:
@@ -216,7 +218,9 @@ def load(path: Path, options: dict) -> Document:
             for e in equations
             if not is_claim(e.text) and not is_forward(e.text) and mentions_gradient(e.text)
         )
-    if not claims:
+    definitions = tuple(c for c in claims if is_definition(c, network))
+    claims = tuple(c for c in claims if not is_definition(c, network))
+    if not claims and not definitions:
         what = (
             "[[claim]] tables"
             if suffix == ".toml"
@@ -225,4 +229,4 @@ def load(path: Path, options: dict) -> Document:
         raise InputError(str(path), f"at least one claim ({what})", "none")
     if len(claims) > MAX_CLAIMS:
         raise InputError(str(path), f"at most {MAX_CLAIMS:,} claims", len(claims))
-    return Document(str(path), network, claims, forward, skipped)
+    return Document(str(path), network, claims, forward, skipped, definitions)

@@ -11,8 +11,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from derive.formula import Formula, FPrime, Grad, Hadamard, MatMul, Ones, Scale, Transpose, Var, to_latex, to_text
-
+from derive.formula import (
+    Formula,
+    FPrime,
+    Grad,
+    Hadamard,
+    MatMul,
+    Ones,
+    Scale,
+    Transpose,
+    Var,
+    to_latex,
+    to_text,
+)
 
 
 @dataclass(frozen=True)

@@ -1,22 +1,29 @@
-"""verify: the numeric witnesses (hand-written NumPy, jax.grad, lambdified SymPy) and their comparison."""
+"""verify: sampling, the witnesses (jax.grad, NumPy, lambdified SymPy), the 50-digit reference,
+the tolerance, agreement, verdicts, and the one run every command goes through."""
 
-from verify.compare import check_forward, check_identity, verify
-from verify.results import WITNESSES, CheckResult, Disagreement, ForwardCheck, VerifyRun, Witness
+from verify.results import (
+    Agreement,
+    ClaimResult,
+    Implementation,
+    Reason,
+    Run,
+    Verdict,
+)
+from verify.run import HAND_WRITTEN, Code, check, check_document, verify_network
 from verify.sampling import Points, sample
-from verify.tolerance import POLICY, POLICY_LATEX
 
 __all__ = [
-    "POLICY",
-    "POLICY_LATEX",
-    "WITNESSES",
-    "CheckResult",
-    "Disagreement",
-    "ForwardCheck",
+    "HAND_WRITTEN",
+    "Agreement",
+    "ClaimResult",
+    "Code",
+    "Implementation",
     "Points",
-    "VerifyRun",
-    "Witness",
-    "check_forward",
-    "check_identity",
+    "Reason",
+    "Run",
+    "Verdict",
+    "check",
+    "check_document",
     "sample",
-    "verify",
+    "verify_network",
 ]

@@ -254,7 +254,9 @@ def _forward_per_point(values, quantities, n: int, dtype: str) -> ForwardAgreeme
         truth = _truth(arrays)
         allowed = tolerance.allowed(truth, n, dtype)
         errors = {
-            w: _per_point(np.subtract(a, truth, dtype=np.float64)) for w, a in arrays.items() if a is not truth
+            w: _per_point(np.subtract(a, truth, dtype=np.float64))
+            for w, a in arrays.items()
+            if a is not truth
         }
         largest = max((float(e.max()) for e in errors.values()), default=0.0)
         worst = max(worst, largest)

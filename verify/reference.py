@@ -27,7 +27,7 @@ import numpy as np
 import sympy as sp
 
 from derive import Network, network_symbols, setting
-from derive.budget import over_budget
+from derive.budget import Budget, over_budget
 from derive.forward import derived_gradient
 from derive.model import Setting, explicit
 from verify.sampling import Points
@@ -161,11 +161,9 @@ def _in_arb(fn, rows: list[list[float]]):
     return hi, lo
 
 
-def skipped(network: Network) -> str | None:
-    """Why there is no reference for this network, or None."""
-    if reason := over_budget(setting(network.numeric, generic=False)):
-        return f"skipped (size): {reason}"
-    return None
+def skipped(network: Network) -> Budget | None:
+    """Why there is no reference for this network (beyond the symbolic budget), or None."""
+    return over_budget(setting(network.numeric, generic=False))
 
 
 def prepare(network: Network, targets: Sequence[tuple[str, int]]) -> None:

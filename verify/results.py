@@ -15,6 +15,7 @@ from typing import Literal
 import numpy as np
 
 from derive import Network, Proof
+from derive.budget import Budget
 from derive.claims import Claim, ForwardEquation
 from derive.slips import Slip
 
@@ -199,11 +200,14 @@ class Kinks:
 
 @dataclass(frozen=True)
 class ReferenceInfo:
-    """The 50-digit reference: `digits` digits on the first `points` points, by `library`."""
+    """The 50-digit reference: `digits` digits on the first `points` points, by `library`.
+    `points == 0`: none, because of `budget` (beyond SymPy's) or because no claim's left
+    side is a true gradient (`Reason.UNAVAILABLE`)."""
 
     digits: int
     points: int
-    skipped: str | None = None  # why there is none (beyond the symbolic budget)
+    reason: Reason = Reason.NONE
+    budget: Budget | None = None
     seconds: float = 0.0
     library: str = "arb"
 
@@ -235,7 +239,8 @@ class Run:
     forward_equations: tuple[ForwardResult, ...] = ()
     definitions: tuple[Claim, ...] = ()  # δ_l = ∂L/∂z_l: definitions, not claims
     not_claims: tuple[tuple[int, str], ...] = ()  # equations with ∂, ∇ or δ that are not claims
-    skipped_witnesses: dict[str, str] = field(default_factory=dict)  # witness → why not run
+    sympy_skipped: Reason = Reason.NONE  # SIZE (see `budget`) or TIME: no SymPy witness
+    budget: Budget | None = None  # the whole network with its own functions, beyond SymPy's
     first_point: dict[str, np.ndarray] = field(default_factory=dict)  # inputs at point 0
 
     @property

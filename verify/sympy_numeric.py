@@ -88,22 +88,26 @@ def _evaluate(key: Setting, matrices: Sequence[sp.ImmutableMatrix], points: Poin
 
 def forward_and_formulas(
     network: Network, identities: Sequence[Identity], points: Points
-) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray | str]]:
-    """`forward(...)` and `formulas(...)` from one compiled function, so the formulas reuse the
-    forward pass's subexpressions (the seed's sigmoids are computed once, not twice)."""
+) -> tuple[dict[str, np.ndarray], list[np.ndarray | str]]:
+    """The forward pass (`"z1"`, `"a1"`, …, `"L"`) and each identity's right side, from one
+    compiled function, so the formulas reuse the forward pass's subexpressions (the seed's
+    sigmoids are computed once, not twice). A formula whose shapes do not fit gives the
+    `ShapeMismatch` text instead of an array."""
     key = setting(network, generic=False)
     fw = symbolic_forward(key)
     names = [f"z{k}" for k in range(1, len(fw.z) + 1)] + [f"a{k}" for k in range(1, network.depth + 1)]
     forward_matrices = [*fw.z, *fw.a[: network.depth], sp.ImmutableMatrix([[fw.loss]])]
-    grads: dict[str, np.ndarray | str] = {}
-    fitting = []
-    for identity in identities:
+    formulas: list[np.ndarray | str] = []
+    fitting: list[tuple[int, sp.ImmutableMatrix]] = []
+    for k, identity in enumerate(identities):
         try:
-            fitting.append((identity.name, evaluate(identity.formula, key)))
+            fitting.append((k, evaluate(identity.formula, key)))
+            formulas.append("")
         except ShapeMismatch as e:
-            grads[identity.name] = f"shape error: {e}"
+            formulas.append(str(e))
     values = _evaluate(key, [*forward_matrices, *(m for _, m in fitting)], points)
     out = dict(zip(names, values[: len(names)], strict=True))
     out["L"] = values[len(names)][:, 0, 0]
-    grads.update((name, v) for (name, _), v in zip(fitting, values[len(names) + 1 :], strict=True))
-    return out, grads
+    for (k, _), v in zip(fitting, values[len(names) + 1 :], strict=True):
+        formulas[k] = v
+    return out, formulas

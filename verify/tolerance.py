@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import numpy as np
 
-DTYPES = ("float64", "float32")
 K = 8
 
 
@@ -56,10 +55,6 @@ def policy_latex(dtype: str = "float64") -> str:
         rf"|x - y| \le 2 \cdot {K}\,\varepsilon\, n \max\!\left(1, \max_{{\mathrm{{entries}}}} |y|\right),"
         rf"\ n = B + \textstyle\sum_{{k > l}} n_k,\ \varepsilon = {_eps_text(dtype).replace('^', '^{')}}}"
     )
-
-
-POLICY = policy("float64")
-POLICY_LATEX = policy_latex("float64")
 
 
 def terms(sizes: tuple[int, ...], batch: int, layer: int) -> int:
@@ -102,3 +97,10 @@ def allowed_floor(n: int, dtype: str = "float64") -> float:
     """`allowed` at a point whose scale is 1 (every |entry| ≤ 1), to the last bit: the least
     it is anywhere. A difference within it passes at every point without computing scales."""
     return float(allowed(np.zeros((1, 1)), n, dtype)[0])
+
+
+def at_kink_limit(dtype: str = "float64") -> float:
+    """At points placed exactly on a kink, witnesses may differ by their conventions for f'
+    there (relu'(0) = 0, 1/2 or 1); beyond that they should agree to rounding. Below this limit
+    they "agree even there": ten single-witness budgets at unit scale."""
+    return 10 * K * eps(dtype)

@@ -1,0 +1,290 @@
+"""From evidence to a verdict: the proofs (time-limited), the numbers, the slip, and the
+50-digit counterexample.
+
+`proved` needs a symbolic proof AND agreement at every sample point; `refuted` needs a
+symbolic refutation, or disagreement at two or more sample points confirmed by SymPy at 50
+digits; anything the witnesses do not settle together is `undecided` with a `Reason`. No
+verdict rests on one sample point: a proof covers all points, a refutation says how many of N
+points differ.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+import sympy as sp
+
+from derive import ACTIVATIONS, Network, Proof, prove, setting
+from derive.budget import over_budget
+from derive.claim_binding import scale
+from derive.claims import Claim
+from derive.evaluate import evaluate
+from derive.formula import Dims, Formula, Grad, ShapeMismatch, Var, shape
+from derive.model import explicit
+from derive.proof import Method, Status
+from derive.slips import Slip, matching, slips
+from derive.symbols import network_symbols
+from verify.claim_values import OracleValues, Unavailable, value
+from verify.results import Agreement, ClaimResult, Counterexample, Reason, Verdict
+from verify.sampling import Points
+from verify.sympy_numeric import columns
+from verify.time_limit import ProofTimeout, time_limit
+from verify.tolerance import allowed, terms
+
+SHOWN_ENTRIES = 4  # differing entries a counterexample lists
+DIGITS = 50  # SymPy's precision for a counterexample's values
+PROOF_SECONDS = 20  # per claim and scope; the seed's claims take well under a second
+CONFIRMS = 1e-9  # relative: SymPy's 50-digit sides differ by more than float64 rounding
+
+
+def dims(network: Network) -> Dims:
+    return Dims(network.sizes, 1, network.batch)
+
+
+def terms_of(claim: Claim, network: Network) -> int:
+    """n of the error budget: the sums the backward pass takes down to the claim's variable."""
+    assert claim.wrt is not None
+    return terms(network.sizes, network.batch, claim.wrt.layer)
+
+
+def timed_prove(identity, network: Network, generic: bool) -> Proof:
+    """`prove`, within `PROOF_SECONDS`: a claim can make SymPy's algebra explode."""
+    try:
+        with time_limit(PROOF_SECONDS):
+            return prove(identity, network, generic=generic)
+    except ProofTimeout:
+        return Proof(identity, Status.UNDECIDED, Method.TIME, None, seconds=PROOF_SECONDS)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A claim before the numbers: its sides, their shapes, its proofs — or its final result
+    when the numbers cannot change it (unparsed, shape error)."""
+
+    claim: Claim
+    final: ClaimResult | None = None
+    generic: Proof | None = None
+    concrete: Proof | None = None
+
+    @property
+    def left(self) -> Formula:
+        assert self.claim.identity is not None
+        return self.claim.identity.lhs
+
+    @property
+    def right(self) -> Formula:
+        assert self.claim.identity is not None
+        return self.claim.identity.formula
+
+
+def prepare(claim: Claim, network: Network) -> Prepared:
+    """Shapes first (a shape error needs no numbers), then SymPy: the generic f, ℓ proof, and
+    the network's own functions when the generic one does not settle it."""
+    if claim.problem is not None or claim.identity is None:
+        return Prepared(claim, ClaimResult(claim, Verdict.UNPARSED))
+    identity = claim.identity
+    for side in (identity.lhs, identity.formula):
+        try:
+            shape(side, dims(network))
+        except ShapeMismatch as e:
+            return Prepared(
+                claim,
+                ClaimResult(
+                    claim,
+                    Verdict.SHAPE_ERROR,
+                    slip=diagnose(claim, network, side, None),
+                    shape_problem=str(e),
+                ),
+            )
+    left, right = shape(identity.lhs, dims(network)), shape(identity.formula, dims(network))
+    if left != right:
+        problem = f"{right[0]}×{right[1]} against {left[0]}×{left[1]}"
+        slip = diagnose(claim, network, identity.formula, None)
+        return Prepared(claim, ClaimResult(claim, Verdict.SHAPE_ERROR, slip=slip, shape_problem=problem))
+    generic = timed_prove(identity, network, generic=True)
+    # with a generic f, ℓ proved the concrete pair is covered; timed out, it would time out too
+    settled = generic.status == Status.PROVED or generic.method == Method.TIME
+    concrete = None if settled else timed_prove(identity, network, generic=False)
+    return Prepared(claim, None, generic, concrete)
+
+
+# --- diagnosis --------------------------------------------------------------------------------
+def diagnose(claim: Claim, network: Network, side: Formula, values: OracleValues | None) -> Slip | None:
+    """The slip `side` is, found by structure (also for shape errors) or by value."""
+    assert claim.wrt is not None and claim.identity is not None
+    candidates = slips(claim.wrt, network)
+    if claim.identity.lhs == Var("delta", claim.wrt.layer) and network.factor != 1:
+        # Δ_l = dL/dZ_l / factor: compare with the slips of the formula for Δ_l itself
+        candidates = tuple(
+            Slip(c.kind, scale(1 / network.factor, c.formula), c.layer, c.other, c.batch) for c in candidates
+        )
+    if found := matching(side, candidates, network.factor):
+        return found[0]
+    if values is None:
+        return None
+    n = terms_of(claim, network)
+    try:
+        side_shape, side_value = shape(side, dims(network)), value(side, values)
+        side_size = value(side, values, absolute=True)
+    except (ShapeMismatch, Unavailable):
+        return None
+    for slip in candidates:
+        try:
+            if shape(slip.formula, dims(network)) != side_shape:
+                continue
+            slip_value = value(slip.formula, values)
+            magnitude = np.maximum(side_size, value(slip.formula, values, absolute=True))
+        except (ShapeMismatch, Unavailable):
+            continue
+        finite = _finite(slip_value) & _finite(side_value) & _finite(magnitude)
+        if finite.any() and not _differing(slip_value, side_value, n, magnitude)[finite].any():
+            return slip
+    return None
+
+
+def _finite(x: np.ndarray) -> np.ndarray:
+    return np.isfinite(x).reshape(x.shape[0], -1).all(axis=1)
+
+
+def _differing(left: np.ndarray, right: np.ndarray, n: int, magnitude: np.ndarray) -> np.ndarray:
+    err = np.abs(left - right).reshape(left.shape[0], -1).max(axis=1)
+    return err > allowed(magnitude, n)
+
+
+# --- counterexample ---------------------------------------------------------------------------
+@lru_cache(maxsize=4096)
+def _point(key, columns_at_p: tuple[float, ...]) -> dict[sp.Symbol, sp.Float]:
+    """The inputs of one sample point as 50-digit floats (exactly the float64 values)."""
+    inputs = network_symbols(key).inputs
+    return {s: sp.Float(c, DIGITS) for s, c in zip(inputs, columns_at_p, strict=True)}
+
+
+@lru_cache(maxsize=65_536)
+def _entry(formula: Formula, key, columns_at_p: tuple[float, ...], i: int, j: int) -> str:
+    """Entry (i, j) of `formula` at one point, by SymPy at 50 digits (cached: the true side,
+    ∂L/∂X, is the same for every claim about X). The inputs go in first: each activation then
+    evaluates at a number, and nothing symbolic is expanded."""
+    entry = evaluate(formula, key)[i - 1, j - 1].xreplace(_point(key, columns_at_p))
+    return sp.sstr(explicit(entry).evalf(17))
+
+
+def counterexample(
+    network: Network,
+    prepared: Prepared,
+    left: np.ndarray,
+    right: np.ndarray,
+    differs: np.ndarray,
+    points: Points,
+    magnitude: np.ndarray,
+) -> Counterexample:
+    """The first differing point: its inputs, the differing entries by JAX and by SymPy at 50
+    digits (beyond the symbolic budget: None), within `PROOF_SECONDS`."""
+    p = int(np.flatnonzero(differs)[0])
+    tolerance = allowed(magnitude, terms_of(prepared.claim, network))[p]
+    rows, cols = np.nonzero(np.abs(left[p] - right[p]) > tolerance)
+    entries = tuple((int(i) + 1, int(j) + 1) for i, j in zip(rows, cols, strict=True))[:SHOWN_ENTRIES]
+    key = setting(network.numeric, generic=False)
+    nothing = (None,) * len(entries)
+    true_s, claimed_s = nothing, nothing
+    if not over_budget(key):
+        at_p = tuple(float(c[p]) for c in columns(points))
+        try:
+            with time_limit(PROOF_SECONDS):
+                true_s = tuple(_entry(prepared.left, key, at_p, i, j) for i, j in entries)
+                claimed_s = tuple(_entry(prepared.right, key, at_p, i, j) for i, j in entries)
+        except ProofTimeout:
+            true_s, claimed_s = nothing, nothing
+    inputs = {"z1": points.z1[p].tolist(), "y": points.y[p].tolist()}
+    for layer, (W, b) in enumerate(zip(points.W, points.b, strict=True), start=1):
+        inputs[f"W{layer}"], inputs[f"b{layer}"] = W[p].tolist(), b[p].tolist()
+    return Counterexample(
+        p,
+        inputs,
+        entries,
+        claimed_s,
+        true_s,
+        tuple(float(right[p][i - 1, j - 1]) for i, j in entries),
+        tuple(float(left[p][i - 1, j - 1]) for i, j in entries),
+    )
+
+
+def _sympy_confirms(example: Counterexample) -> bool:
+    """SymPy's 50-digit values differ too (None: SymPy could not look, the numbers stand)."""
+    for claimed, true in zip(example.claimed_sympy, example.true_sympy, strict=True):
+        if claimed is None or true is None:
+            return True
+        c, t = float(sp.Float(claimed)), float(sp.Float(true))
+        if abs(c - t) > CONFIRMS * max(1.0, abs(t)):
+            return True
+    return False
+
+
+# --- the verdict ------------------------------------------------------------------------------
+def judge(
+    prepared: Prepared,
+    network: Network,
+    agreement: Agreement | None,
+    sides: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+    values: OracleValues | None,
+) -> ClaimResult:
+    """The verdict on a prepared claim from its proofs and its agreement over all points.
+
+    `sides` are the first chunk's (left, right, magnitude) arrays and `values` its oracle
+    values, for the counterexample and the diagnosis by value."""
+    if prepared.final is not None:
+        return prepared.final
+    claim, generic, concrete = prepared.claim, prepared.generic, prepared.concrete
+    assert generic is not None
+    proofs = {"generic": generic, "concrete": concrete}
+    proved = generic.status == Status.PROVED or (concrete is not None and concrete.status == Status.PROVED)
+    refuted = concrete is not None and concrete.status == Status.REFUTED
+    limit = (
+        Reason.SIZE
+        if Status.SKIPPED in (generic.status, concrete.status if concrete else None)
+        else Reason.TIME
+        if Method.TIME in (generic.method, concrete.method if concrete else None)
+        else Reason.SAMPLED
+    )
+    if agreement is None:  # a side the oracle cannot compute (∂L/∂a_L)
+        verdict = Verdict.PROVED if proved else Verdict.REFUTED if refuted else Verdict.UNDECIDED
+        return ClaimResult(
+            claim, verdict, Reason.UNAVAILABLE if verdict == Verdict.UNDECIDED else Reason.NONE, **proofs
+        )
+    if agreement.compared == 0:
+        return ClaimResult(claim, Verdict.UNDECIDED, Reason.NOT_COMPARED, agreement=agreement, **proofs)
+    if proved and agreement.agree:
+        return ClaimResult(claim, Verdict.PROVED, agreement=agreement, **proofs)
+    if proved:  # SymPy proves it, a numeric witness disagrees: a witness is wrong, not the claim
+        return ClaimResult(claim, Verdict.UNDECIDED, Reason.WITNESSES_DISAGREE, agreement=agreement, **proofs)
+    example = None
+    if sides is not None and values is not None:
+        left, right, magnitude = sides
+        differs = (
+            _differing(left, right, terms_of(claim, network), magnitude) & _finite(left) & _finite(right)
+        )
+        if differs.any():
+            example = counterexample(network, prepared, left, right, differs, values.points, magnitude)
+    numerically = example is not None and agreement.disagreeing >= 2 and _sympy_confirms(example)
+    if refuted and agreement.agree and ACTIVATIONS[network.activation].kinks:
+        # SymPy's random point put a kink argument into f' (Heaviside(0) = 1/2) where jax.grad's
+        # convention (relu'(0) = 0) agrees everywhere: true only up to the convention at the kink
+        return ClaimResult(claim, Verdict.UNDECIDED, Reason.KINK_CONVENTION, agreement=agreement, **proofs)
+    if refuted or numerically:
+        side = prepared.right
+        if values is not None and sides is not None and prepared.left != Grad(claim.wrt):
+            # a link B = C: when C is the true gradient, B is the wrong one
+            truth = value(Grad(claim.wrt), values)
+            if not _differing(truth, sides[1], terms_of(claim, network), sides[2]).any():
+                side = prepared.left
+        slip = diagnose(claim, network, side, values)
+        return ClaimResult(
+            claim, Verdict.REFUTED, agreement=agreement, slip=slip, counterexample=example, **proofs
+        )
+    if agreement.agree:
+        return ClaimResult(claim, Verdict.UNDECIDED, limit, agreement=agreement, **proofs)
+    reason = Reason.ONE_POINT if agreement.disagreeing == 1 else limit
+    return ClaimResult(
+        claim, Verdict.UNDECIDED, reason, agreement=agreement, counterexample=example, **proofs
+    )
