@@ -45,7 +45,7 @@ from verify.results import (
     Run,
     Settings,
 )
-from verify.sampling import SLICE, Points, check_dtype, check_size, chunks, sample
+from verify.sampling import SLICE, Points, check_dtype, check_points, chunks, sample
 from verify.sympy_numeric import forward_and_formulas
 from verify.time_limit import ProofTimeout, time_limit
 from verify.verdict import PROOF_SECONDS, Prepared, judge, prepare, terms_of
@@ -111,7 +111,7 @@ def check(
 
     Raises `InputError` for bad settings (dtype, seed, points, a network too large to sample)."""
     _validate(points, seed, dtype)
-    check_size(network.numeric, points)
+    check_points(points)
     numeric = network.numeric
     prepared = [prepare(c, network) for c in claims]  # SymPy, main thread, time-limited
     live = [k for k, p in enumerate(prepared) if p.final is None]
