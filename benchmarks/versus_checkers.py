@@ -67,7 +67,7 @@ def user_backward(name: str | None, wrong):
     def backward(cache, weights, y, activation, *args):
         grads = numpy_backprop.backward(cache, weights, y, activation, *args)
         if name is not None:
-            _, f_prime = numpy_backprop.ACTIVATIONS[activation]
+            _, f_prime = numpy_backprop.activation_functions(activation)
             grads[name] = wrong(cache, weights[0], grads["dL/db1"], f_prime)
         return grads
 
@@ -108,7 +108,7 @@ def expected_shapes(z1, W, b):
 
 def _loss_from(a1=None, z1=None, W=None, b=None, y=None):
     """L as a function of a1 (or z1), W, b — vectorised over a leading axis."""
-    f, _ = numpy_backprop.ACTIVATIONS[ACT]
+    f, _ = numpy_backprop.activation_functions(ACT)
     if a1 is None:
         a1 = f(z1)
     z2 = W @ a1 + b
@@ -120,7 +120,7 @@ def central_differences(backward, z1, W, b, y) -> bool:
     analytic = fitting_gradients(backward, z1, W, b, y)
     if analytic is None:
         return True
-    f, _ = numpy_backprop.ACTIVATIONS[ACT]
+    f, _ = numpy_backprop.activation_functions(ACT)
     a1 = f(z1)
     inputs = {"dL/da1": a1, "dL/dz1": z1, "dL/dW1": W, "dL/db1": b}
     flagged = False  # every gradient is checked (no early exit), so the time is the whole check

@@ -29,32 +29,16 @@ from derive.formula import (
     Transpose,
     Var,
 )
+from derive.registry import ACTIVATIONS, activation_named
 
 MAX_SCRIPTS = 6  # sub- and superscripts on one symbol: `W^T_1` has 2
 MAX_NUMBER_DIGITS = 12  # digits of a number written in a formula
 KNOWN = "W_l, b_l, a_l, z_l, δ_l (A_l, Z_l, Δ_l for a batch), ∂L/∂X, f(·), f'(·), diag(·), numbers and B"
+# the network's activation, whatever it is (Nielsen's σ included): named ones come from the registry
+GENERIC_FUNCTIONS = ("f", "g", "σ", "φ", "act")
 LOSS_NAMES = ("L", "E", "J", "C", "ℓ")
 BATCH_NAMES = ("B", "m")
 _KINDS = {"W": "W", "b": "b", "a": "a", "A": "a", "z": "z", "Z": "z", "δ": "delta", "Δ": "delta"}
-# activation names as people write them → the registry's names
-_ACTIVATION_NAMES = {
-    "sigmoid": "sigmoid",
-    "logistic": "sigmoid",
-    "tanh": "tanh",
-    "relu": "relu",
-    "ReLU": "relu",
-    "leaky-relu": "leaky-relu",
-    "LeakyReLU": "leaky-relu",
-    "leaky_relu": "leaky-relu",
-    "elu": "elu",
-    "ELU": "elu",
-    "softplus": "softplus",
-    "gelu": "gelu",
-    "GELU": "gelu",
-    "silu": "silu",
-    "SiLU": "silu",
-    "swish": "silu",
-}
 
 
 @dataclass(frozen=True)
@@ -160,13 +144,16 @@ class Binder:
             raise self.error(at, f"unknown symbol '{symbol}'; expected {KNOWN}")
 
     def activation(self, at: Tree | Token, written: str, prime: bool) -> type:
-        """`f`, `σ`, `φ` are the network's activation; a named one must be the network's."""
-        if written in ("f", "g", "σ", "φ", "act"):
+        """`f`, `σ`, `φ` are the network's activation; a named one (any name or alias in the
+        registry: `relu`, `ReLU`, `\\text{sigm}`, `gelu_tanh`) must be the network's."""
+        if written in GENERIC_FUNCTIONS:
             return FPrime if prime else Activate
-        name = _ACTIVATION_NAMES.get(written)
+        name = activation_named(written)
         if name is None:
             raise self.error(
-                at, f"unknown function '{written}'; expected f, f', σ, σ', diag or an activation"
+                at,
+                f"unknown function '{written}'; expected f, f', σ, σ', diag or an activation: "
+                + ", ".join(sorted(ACTIVATIONS)),
             )
         if name != self.binding.activation:
             raise ActivationMismatch(

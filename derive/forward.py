@@ -13,8 +13,7 @@ from functools import cache
 
 import sympy as sp
 
-from derive.activations import drop_point_masses
-from derive.model import Setting, model
+from derive.model import Setting, drop_point_masses, model
 from derive.symbols import network_symbols
 
 

@@ -17,10 +17,9 @@ from typing import NamedTuple
 
 import sympy as sp
 
-from derive.activations import activation, drop_point_masses
 from derive.generic import f, f_prime, generic_loss
-from derive.losses import GENERIC, loss
 from derive.network import Network
+from derive.registry import GENERIC, activation, loss
 
 
 class Setting(NamedTuple):
@@ -31,7 +30,7 @@ class Setting(NamedTuple):
     loss: str  # registry name or "generic"
     batch: int = 1
     reduction: str = "mean"
-    slope: Fraction | None = None  # leaky-relu's α; None for every other activation
+    slope: Fraction | None = None  # the activation's parameter (leaky-relu's α); None without one
     first_layer: int = 1  # the absolute number of this slice's first layer
     layered: bool = False  # weights named with their layer (w1_11), as in networks deeper than 2
 
@@ -58,7 +57,7 @@ def setting(network: Network, generic: bool) -> Setting:
         GENERIC if generic else network.loss,
         network.batch,
         network.reduction,
-        network.slope if act == "leaky-relu" else None,
+        network.slope if act != GENERIC and activation(act).parameter else None,
         1,
         network.depth > 1,
     )
@@ -121,13 +120,22 @@ def concrete_activation(name: str, slope: Fraction | None) -> tuple[type[sp.Func
     entry = activation(name)
     alpha = sp.Rational(slope.numerator, slope.denominator) if slope is not None else None
     x = sp.Dummy("x", real=True)
-    definition = entry.forward(x, alpha)
+    definition = entry.sympy(sp, x, alpha)
     derivative = drop_point_masses(sp.diff(definition, x))  # f'(x), by SymPy
-    tex = {"sigmoid": r"\sigma", "tanh": r"\tanh"}.get(name, rf"\operatorname{{{name}}}")
+    tex = entry.tex
     stem = name.replace("-", "_")
     prime = _opaque(f"{stem}_prime", tex + "'", derivative, x)
     act = _opaque(stem, tex, definition, x, fdiff=lambda self, argindex=1: prime(self.args[0]))
     return act, prime
+
+
+def drop_point_masses(expr: sp.Expr) -> sp.Expr:
+    """`expr` without DiracDelta terms. Valid for continuous activations only (all of the
+    registry's): there every δ(x) comes from a step H(x) (elu's `z·H(z) + (eᶻ − 1)(1 − H(z))`)
+    and multiplies a factor that is 0 at x = 0, such as `z·δ(z)` or `(eᶻ − 1)·δ(z)`."""
+    if not expr.has(sp.DiracDelta):
+        return expr
+    return expr.replace(lambda e: isinstance(e, sp.DiracDelta), lambda e: sp.S.Zero)
 
 
 def explicit(expr: sp.Expr) -> sp.Expr:
@@ -151,8 +159,8 @@ def model(key: Setting) -> Model:
         example_loss: Callable[[Sequence[sp.Expr], Sequence[sp.Expr]], sp.Expr] = lambda z, y: ell(*z)  # noqa: E731
         loss_name = f"generic ℓ(z_{last})"
     else:
-        forward = loss(key.loss).forward
-        example_loss = lambda z, y: forward(z, y, act_f)  # noqa: E731
+        forward = loss(key.loss).sympy
+        example_loss = lambda z, y: forward(sp, z, y, act_f)  # noqa: E731
         loss_name = key.loss
     factor = sp.Rational(key.factor.numerator, key.factor.denominator)
 

@@ -6,10 +6,10 @@ import re
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from derive.activations import activation as _activation
 from derive.errors import InputError
-from derive.losses import GENERIC, NUMERIC_STAND_IN
-from derive.losses import loss as _loss
+from derive.registry import GENERIC, NUMERIC_STAND_IN, SLOPE
+from derive.registry import activation as _activation
+from derive.registry import loss as _loss
 
 MAX_WIDTH = 4096  # neurons per layer (memory per point is what limits a run: verify/sampling.py)
 MAX_LAYERS = 12  # entries of sizes
@@ -24,7 +24,7 @@ class Network:
     `sizes[l-1]` is the width of layer `l`; the seed's network is `sizes=(4, 3)`, so `W_1` is
     3x4. Layer 1's pre-activation `z_1` is the input. With `batch = B > 1` every `a_l`, `z_l`
     is an n_l × B matrix whose columns are examples, and the loss is the mean (or the sum) of
-    the per-example losses. `slope` is leaky-ReLU's α.
+    the per-example losses. `slope` is the activation's parameter, if it takes one (leaky-ReLU's α).
     """
 
     sizes: tuple[int, ...] = (4, 3)
@@ -32,7 +32,7 @@ class Network:
     loss: str = "mse"
     batch: int = 1
     reduction: str = "mean"
-    slope: Fraction = Fraction(1, 100)
+    slope: Fraction = SLOPE.default
 
     def __post_init__(self) -> None:
         sizes = self.sizes
@@ -60,8 +60,11 @@ class Network:
             raise InputError("batch", f"an integer from 1 to {MAX_BATCH}", self.batch)
         if self.reduction not in REDUCTIONS:
             raise InputError("reduction", "one of: " + ", ".join(REDUCTIONS), self.reduction)
-        if not isinstance(self.slope, Fraction) or not 0 < self.slope < 1:
-            raise InputError("slope", "a number between 0 and 1 (exclusive), e.g. 0.01", str(self.slope))
+        if not isinstance(self.slope, Fraction) or not SLOPE.low < self.slope < SLOPE.high:
+            expected = (
+                f"a number between {SLOPE.low} and {SLOPE.high} (exclusive), e.g. {float(SLOPE.default)}"
+            )
+            raise InputError("slope", expected, str(self.slope))
 
     @property
     def depth(self) -> int:
@@ -90,8 +93,9 @@ class Network:
     def describe(self) -> str:
         """One line, e.g. `4 → 3, sigmoid, mse` (plus the batch when there is one)."""
         text = f"{' → '.join(map(str, self.sizes))}, {self.activation}, {self.loss}"
-        if self.activation == "leaky-relu":
-            text = text.replace("leaky-relu", f"leaky-relu (α = {self.slope})")
+        parameter = _activation(self.activation).parameter
+        if parameter is not None:
+            text = text.replace(self.activation, f"{self.activation} ({parameter.symbol} = {self.slope})", 1)
         if self.batch > 1:
             text += f", batch {self.batch} ({self.reduction})"
         return text

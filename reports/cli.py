@@ -14,6 +14,8 @@ from typing import Annotated
 
 import typer
 
+from derive.registry import ACTIVATIONS, CONCRETE_LOSSES, GENERIC, NUMERIC_STAND_IN
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -27,24 +29,39 @@ Activation = Annotated[
     typer.Option(
         "--activation",
         "-a",
-        help="Activation f: identity, sigmoid, tanh, relu, leaky-relu, elu, softplus, gelu, gelu-tanh, silu.",
+        help=f"Activation f: {', '.join(ACTIVATIONS)}.",
     ),
 ]
 Loss = Annotated[
     str,
-    typer.Option("--loss", "-l", help="Loss: mse, softmax-ce, bce, or generic (symbolic; numbers use mse)."),
+    typer.Option(
+        "--loss",
+        "-l",
+        help=f"Loss: {', '.join(CONCRETE_LOSSES)}, or {GENERIC} (symbolic; numbers use {NUMERIC_STAND_IN}).",
+    ),
 ]
 Sizes = Annotated[
     str, typer.Option("--sizes", help="Layer widths, first to last, e.g. 4,3 (the seed) or 8,16,16,4.")
 ]
 Batch = Annotated[int, typer.Option("--batch", "-B", help="Examples per mini-batch (columns).")]
 Reduction = Annotated[str, typer.Option("--reduction", help="Loss over a batch: mean (1/B) or sum.")]
-Slope = Annotated[str, typer.Option("--slope", help="leaky-relu's slope α, e.g. 0.01 or 1/100.")]
+_PARAMETERS = [(name, a.parameter) for name, a in ACTIVATIONS.items() if a.parameter is not None]
+Slope = Annotated[
+    str,
+    typer.Option(
+        "--slope",
+        help="; ".join(f"{n}'s {p.symbol}, {p.meaning}" for n, p in _PARAMETERS) + ", e.g. 0.01 or 1/100.",
+    ),
+]
 PointsOpt = Annotated[int, typer.Option("--points", "-n", help="Number of sample points.")]
 Seed = Annotated[int, typer.Option("--seed", help="Seed of numpy.random.default_rng.")]
 Kinks = Annotated[
     bool,
-    typer.Option("--include-kinks", help="Put inputs exactly on relu/leaky-relu's kink; report conventions."),
+    typer.Option(
+        "--include-kinks",
+        help=f"Put inputs exactly on {'/'.join(n for n, a in ACTIVATIONS.items() if a.kinks)}'s kink; "
+        "report conventions.",
+    ),
 ]
 Json = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")]
 Dtype = Annotated[str, typer.Option("--dtype", help="Floating point of every witness: float64 or float32.")]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 
-from derive import Network
+from derive import ACTIVATIONS, Network
 from verify import WITNESSES, CheckResult, VerifyRun
 
 
@@ -66,7 +66,7 @@ def network_dict(net: Network) -> dict:
         "loss": net.loss,
         "batch": net.batch,
         "reduction": net.reduction,
-        "slope": str(net.slope) if net.activation == "leaky-relu" else None,
+        "slope": str(net.slope) if ACTIVATIONS[net.activation].parameter else None,
         "numeric_loss": net.numeric.loss,
     }
 

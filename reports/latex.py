@@ -367,8 +367,8 @@ def _facts(run: VerifyRun, t: dict[str, str], lang: str) -> dict:
     hangul = lang == "ko"
     act, loss = ACTIVATIONS[net.activation], LOSSES[net.loss]
     activation_definition = act.definition
-    if net.activation == "leaky-relu":
-        activation_definition += rf",\ \alpha = {net.slope}"
+    if act.parameter is not None:
+        activation_definition += rf",\ {act.parameter.tex} = {net.slope}"
     batch = ""
     if net.batch > 1:
         batch = t["batch_convention_" + net.reduction].format(B=net.batch)

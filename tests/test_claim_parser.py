@@ -243,3 +243,38 @@ def test_binding_needs_a_network_layer_when_l_is_free():
     (tree,) = parse(r"W_l", "latex")
     with pytest.raises(ClaimSyntaxError, match="general layer l"):
         bind(tree, "W_l", "latex", Binding((4, 3)))
+
+
+# --- activation names come from the registry (derive/registry.py) -----------------------------
+@pytest.mark.parametrize(
+    ("text", "syntax", "activation", "prime"),
+    [
+        (r"\operatorname{gelu-tanh}(z_1)", "latex", "gelu-tanh", False),
+        (r"\operatorname{identity}(z_1)", "latex", "identity", False),
+        (r"\text{sigm}(z_1)", "latex", "sigmoid", False),
+        (r"\operatorname{sigmoid}'(z_1)", "latex", "sigmoid", True),
+        (r"\mathrm{ReLU}(z_1)", "latex", "relu", False),
+        (r"\operatorname{LeakyReLU}(z_1)", "latex", "leaky-relu", False),
+        (r"\operatorname{swish}(z_1)", "latex", "silu", False),
+        (r"\tanh'(z_1)", "latex", "tanh", True),
+        ("gelu_tanh(z1)", "plain", "gelu-tanh", False),
+        ("identity_prime(z1)", "plain", "identity", True),
+        ("logistic(z1)", "plain", "sigmoid", False),
+        ("leaky_relu(z1)", "plain", "leaky-relu", False),
+    ],
+)
+def test_activations_by_any_registered_name(text, syntax, activation, prime):
+    (value,) = sides(text, syntax, Network(activation=activation))
+    assert value == (FPrime(z1) if prime else Activate(z1))
+
+
+def test_a_named_activation_must_be_the_networks():
+    with pytest.raises(ClaimSyntaxError, match="applies gelu-tanh, but the network's activation is gelu"):
+        bind_sides(r"\operatorname{gelu-tanh}(z_1)", "latex", Network(activation="gelu"))
+
+
+def test_an_unknown_function_lists_the_registered_activations():
+    with pytest.raises(
+        ClaimSyntaxError, match="an activation: elu, gelu, gelu-tanh, identity, leaky-relu, relu"
+    ):
+        bind_sides(r"\operatorname{sigmod}(z_1)", "latex", SEED)

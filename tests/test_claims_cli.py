@@ -110,3 +110,27 @@ def test_bad_options_exit_2(tmp_path):
         result = run(path, *option)
         assert result.exit_code == 2, option
         assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    ("activation", "written"),
+    [
+        ("gelu-tanh", r"\operatorname{gelu-tanh}"),
+        ("identity", r"\operatorname{identity}"),
+        ("sigmoid", r"\text{sigm}"),
+        ("relu", r"\mathrm{ReLU}"),
+    ],
+)
+def test_activations_named_as_people_write_them(tmp_path, activation, written):
+    """Every name and alias in the registry reads in claims (gelu-tanh and identity once did not)."""
+    notes = rf"$$\delta_1 = W_1^T \delta_2 \circ {written}'(z_1)$$"
+    result = run(write(tmp_path, notes), "--activation", activation, "--sizes", "3,2")
+    assert result.exit_code == 0, result.output
+    assert "PASSED" in result.output
+
+
+def test_an_unknown_activation_lists_the_valid_names(tmp_path):
+    result = run(write(tmp_path, r"$$\delta_1 = W_1^T \delta_2$$"), "--activation", "gelu_tanh")
+    assert result.exit_code == 2
+    assert "expected one of: elu, gelu, gelu-tanh, identity, leaky-relu" in result.output
+    assert "'gelu_tanh' is written gelu-tanh here" in result.output

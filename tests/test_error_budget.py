@@ -203,7 +203,7 @@ def test_wrong_formula_is_rejected_in_float32(name, slip, formula, same_shape):
 def _mutant_backward(name, wrong):
     def backward(cache, weights, y, activation, *args):
         grads = numpy_backprop.backward(cache, weights, y, activation, *args)
-        _, f_prime = numpy_backprop.ACTIVATIONS[activation]
+        _, f_prime = numpy_backprop.activation_functions(activation)
         grads[name] = wrong(cache, weights[0], grads["dL/db1"], f_prime)
         return grads
 

@@ -1,7 +1,7 @@
 """A formula's values at the sample points, from the oracle's side only.
 
 Network quantities come from the JAX forward pass, true gradients (`∂L/∂X`, `δ_l`) from
-`jax.grad`, and `f'` from `jax.grad` of the activation's `jax.numpy` definition — nothing of
+`jax.grad`, and `f'` from `jax.grad` of the activation's JAX forward (`derive/registry.py`) — nothing of
 the hand-written NumPy backward or of SymPy. Arrays are (P, rows, cols) float64.
 """
 
@@ -58,7 +58,7 @@ def oracle_values(network: Network, points: Points) -> OracleValues:
 
 @cache
 def _activation_function(name: str, slope: float, derivative: bool):
-    """f, or f' by jax.grad of the jax.numpy definition, vectorised and compiled once."""
+    """f, or f' by jax.grad of the registry's JAX forward, vectorised and compiled once."""
     import jax
 
     from verify import jax_oracle

@@ -1,5 +1,6 @@
 """The oracle: the forward pass in `jax.numpy` with `jax.nn` functions, differentiated by
-`jax.grad`. It never sees a formula of ours.
+`jax.grad`. It never sees a derivative or a formula of ours: of `derive` it reads the registry's
+JAX *forward* definitions only (`derive/registry.py`, `jax=` of each entry).
 
 `dL/da_l` and `dL/dz_l` come from zero "taps" added to `a_l` and `z_l`: the gradient w.r.t. a
 tap at 0 is the gradient w.r.t. the quantity. Everything in the inputs' dtype: float64 (x64 is
@@ -17,34 +18,13 @@ jax.config.update("jax_enable_x64", True)
 import jax.numpy as jnp  # noqa: E402  (after enabling float64)
 import numpy as np  # noqa: E402
 
-ACTIVATIONS = {
-    "identity": lambda x: x,
-    "sigmoid": jax.nn.sigmoid,
-    "tanh": jnp.tanh,
-    "relu": jax.nn.relu,
-    "leaky-relu": jax.nn.leaky_relu,  # takes the slope: see activation()
-    "elu": jax.nn.elu,
-    "softplus": jax.nn.softplus,
-    "gelu": partial(jax.nn.gelu, approximate=False),
-    "gelu-tanh": partial(jax.nn.gelu, approximate=True),
-    "silu": jax.nn.silu,
-}
-
-# per example (a column of z), then reduced over the mini-batch
-LOSSES = {
-    # ℓ = 1/2 ||f(z) - y||^2
-    "mse": lambda z, y, f: 0.5 * jnp.sum((f(z) - y) ** 2, axis=0),
-    # ℓ = -sum_k y_k log softmax(z)_k
-    "softmax-ce": lambda z, y, f: -jnp.sum(y * jax.nn.log_softmax(z, axis=0), axis=0),
-    # ℓ = -sum_k [y_k log σ(z_k) + (1 - y_k) log(1 - σ(z_k))]
-    "bce": lambda z, y, f: -jnp.sum(y * jax.nn.log_sigmoid(z) + (1 - y) * jax.nn.log_sigmoid(-z), axis=0),
-}
+from derive.registry import ACTIVATIONS, LOSSES  # noqa: E402  (forward definitions only)
 
 
 def activation(name: str, slope: float = 0.01):
-    if name == "leaky-relu":
-        return partial(jax.nn.leaky_relu, negative_slope=slope)
-    return ACTIVATIONS[name]
+    """f as the registry's JAX forward, with the entry's parameter (leaky-relu's α) bound."""
+    forward = ACTIVATIONS[name].jax
+    return lambda z: forward(jax, z, slope)
 
 
 def _loss(params, taps, z1, y, activation_name: str, loss: str, slope: float, reduction: str):
@@ -57,7 +37,7 @@ def _loss(params, taps, z1, y, activation_name: str, loss: str, slope: float, re
         a = f(z) + tap_a[layer - 1]
         z = W @ a + b[:, None] + tap_z[layer]
         outputs[f"a{layer}"], outputs[f"z{layer + 1}"] = a, z
-    per_example = LOSSES[loss](z, y, f)
+    per_example = LOSSES[loss].jax(jax, z, y, f)  # per example (a column of z)
     value = jnp.mean(per_example) if reduction == "mean" else jnp.sum(per_example)
     outputs["L"] = value
     return value, outputs

@@ -24,7 +24,7 @@ def conventions(network: Network) -> dict[str, str]:
     if not kinks:
         return {}
     k = kinks[0]
-    slope = network.slope if network.activation == "leaky-relu" else None
+    slope = network.slope if ACTIVATIONS[network.activation].parameter else None
     _, sympy_prime = concrete_activation(network.activation, slope)
     _, numpy_prime = numpy_backprop.activation_functions(network.activation, float(network.slope))
     jax_f = jax_oracle.activation(network.activation, float(network.slope))

@@ -48,38 +48,41 @@ def _gelu_tanh_prime(z):
     return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t**2) * SQRT_2_OVER_PI * (1.0 + 3 * 0.044715 * z**2)
 
 
-# name: (f, f') — the derivatives written by hand
+# name: (f, f') — the derivatives written by hand; both take (z, α), α the slope of leaky-relu,
+# which the others ignore
 ACTIVATIONS = {
-    "identity": (lambda z: z, lambda z: np.ones_like(z)),  # f' = 1
-    "sigmoid": (sigmoid, sigmoid_prime),
-    "tanh": (np.tanh, lambda z: 1.0 - np.tanh(z) ** 2),  # tanh' = 1 − tanh²
-    "relu": (lambda z: np.maximum(z, 0.0), lambda z: (z > 0).astype(z.dtype)),  # relu' = [z > 0]
+    "identity": (lambda z, α: z, lambda z, α: np.ones_like(z)),  # f' = 1
+    "sigmoid": (lambda z, α: sigmoid(z), lambda z, α: sigmoid_prime(z)),
+    "tanh": (lambda z, α: np.tanh(z), lambda z, α: 1.0 - np.tanh(z) ** 2),  # tanh' = 1 − tanh²
+    "relu": (lambda z, α: np.maximum(z, 0.0), lambda z, α: (z > 0).astype(z.dtype)),  # relu' = [z > 0]
+    "leaky-relu": (
+        lambda z, α: np.where(z > 0, z, α * z),
+        lambda z, α: np.where(z > 0, 1.0, α).astype(z.dtype),  # leaky' = 1 or α
+    ),
     "elu": (
-        lambda z: np.where(z > 0, z, np.expm1(np.minimum(z, 0.0))),
-        lambda z: np.where(z > 0, 1.0, np.exp(np.minimum(z, 0.0))),  # elu' = 1 or e^z
+        lambda z, α: np.where(z > 0, z, np.expm1(np.minimum(z, 0.0))),
+        lambda z, α: np.where(z > 0, 1.0, np.exp(np.minimum(z, 0.0))),  # elu' = 1 or e^z
     ),
-    "softplus": (lambda z: np.logaddexp(0.0, z), sigmoid),  # softplus' = σ
+    "softplus": (lambda z, α: np.logaddexp(0.0, z), lambda z, α: sigmoid(z)),  # softplus' = σ
     "gelu": (
-        lambda z: 0.5 * z * (1.0 + erf(z / math.sqrt(2.0))),
+        lambda z, α: 0.5 * z * (1.0 + erf(z / math.sqrt(2.0))),
         # gelu' = Φ(z) + z φ(z)
-        lambda z: 0.5 * (1.0 + erf(z / math.sqrt(2.0))) + z * np.exp(-0.5 * z**2) / math.sqrt(2.0 * math.pi),
+        lambda z, α: (
+            0.5 * (1.0 + erf(z / math.sqrt(2.0))) + z * np.exp(-0.5 * z**2) / math.sqrt(2.0 * math.pi)
+        ),
     ),
-    "gelu-tanh": (_gelu_tanh, _gelu_tanh_prime),
+    "gelu-tanh": (lambda z, α: _gelu_tanh(z), lambda z, α: _gelu_tanh_prime(z)),
     "silu": (
-        lambda z: z * sigmoid(z),
-        lambda z: sigmoid(z) * (1.0 + z * (1.0 - sigmoid(z))),
+        lambda z, α: z * sigmoid(z),
+        lambda z, α: sigmoid(z) * (1.0 + z * (1.0 - sigmoid(z))),
     ),  # silu' = σ(1 + z(1 − σ))
 }
 
 
 def activation_functions(name: str, slope: float = 0.01):
-    """(f, f') by name; leaky-relu takes its slope α."""
-    if name == "leaky-relu":
-        return (
-            lambda z: np.where(z > 0, z, slope * z),
-            lambda z: np.where(z > 0, 1.0, slope).astype(z.dtype),  # leaky' = 1 or α
-        )
-    return ACTIVATIONS[name]
+    """(f, f') by name, each a function of z alone (α bound to `slope`)."""
+    f, f_prime = ACTIVATIONS[name]
+    return (lambda z: f(z, slope)), (lambda z: f_prime(z, slope))
 
 
 def _mse(z, y, f):
