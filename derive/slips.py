@@ -72,11 +72,8 @@ def slips(target: Var, network: Network) -> tuple[Slip, ...]:
         Slip("transposed", Transpose(truth)),
     ]
 
-    add(f"W{layer} where W{layer}ᵀ belongs", lambda n: n.operand if _is_transposed_w(n) else None)
-    add(
-        f"missing f'(z{layer})",
-        lambda n: n.left if isinstance(n, Hadamard) and isinstance(n.right, FPrime) else None,
-    )
+    add(f"W{layer} where W{layer}ᵀ belongs", _untranspose_w)
+    add(f"missing f'(z{layer})", _drop_f_prime)
     add(
         f"f(z{layer}) where f'(z{layer}) belongs",
         lambda n: Activate(n.operand) if isinstance(n, FPrime) else None,
@@ -87,40 +84,58 @@ def slips(target: Var, network: Network) -> tuple[Slip, ...]:
                 f"f' of the wrong layer (f'(z{other}) for f'(z{layer}))",
                 lambda n, o=other: FPrime(Var("z", o)) if n == FPrime(Var("z", layer)) else None,
             )
+    add("outer product in the wrong order (a δᵀ for δ aᵀ)", _outer_reversed)
+    add("outer product written as aᵀ δ", _outer_as_inner)
+    # Δ 1 sums each row (over the examples); Δ's column sums go over the neurons instead
     add(
-        "outer product in the wrong order (a δᵀ for δ aᵀ)",
-        lambda n: MatMul(n.right.operand, Transpose(n.left)) if _is_outer(n) else None,
+        "summed over the wrong axis (over neurons, not examples: a 1 × B row)",
+        lambda n: SumAxis(x, 0) if (x := _row_summed(n)) is not None else None,
     )
     add(
-        "outer product written as aᵀ δ",
-        lambda n: MatMul(n.right, n.left) if _is_outer(n) else None,
-    )
-    add(
-        "summed over the wrong axis (over neurons, not examples)",
-        lambda n: SumAxis(n.left, 0) if isinstance(n, MatMul) and isinstance(n.right, Ones) else None,
-    )
-    add(
-        "summed over the wrong axis (over neurons, not examples)",
-        lambda n: (
-            Transpose(SumAxis(n.left, 0)) if isinstance(n, MatMul) and isinstance(n.right, Ones) else None
-        ),
+        "summed over the wrong axis (over neurons, not examples, transposed to a B × 1 column)",
+        lambda n: Transpose(SumAxis(x, 0)) if (x := _row_summed(n)) is not None else None,
     )
     return tuple(out)
 
 
-def _is_transposed_w(node: Formula) -> bool:
-    return isinstance(node, Transpose) and isinstance(node.operand, Var) and node.operand.kind == "W"
+def _untranspose_w(node: Formula) -> Formula | None:
+    """`W_lᵀ` → `W_l`."""
+    match node:
+        case Transpose(Var("W") as w):
+            return w
+    return None
 
 
-def _is_outer(node: Formula) -> bool:
-    """`δ_{l+1} a_lᵀ`: a column times a transposed column."""
-    return (
-        isinstance(node, MatMul)
-        and isinstance(node.left, Var)
-        and node.left.kind == "delta"
-        and isinstance(node.right, Transpose)
-        and isinstance(node.right.operand, Var)
-    )
+def _drop_f_prime(node: Formula) -> Formula | None:
+    """`x ∘ f'(z)` → `x`."""
+    match node:
+        case Hadamard(x, FPrime()):
+            return x
+    return None
+
+
+def _outer_reversed(node: Formula) -> Formula | None:
+    """`δ_{l+1} a_lᵀ` (a column times a transposed column) → `a_l δ_{l+1}ᵀ`."""
+    match node:
+        case MatMul(Var("delta") as delta, Transpose(Var() as a)):
+            return MatMul(a, Transpose(delta))
+    return None
+
+
+def _outer_as_inner(node: Formula) -> Formula | None:
+    """`δ_{l+1} a_lᵀ` → `a_lᵀ δ_{l+1}`."""
+    match node:
+        case MatMul(Var("delta") as delta, Transpose(Var()) as a_t):
+            return MatMul(a_t, delta)
+    return None
+
+
+def _row_summed(node: Formula) -> Formula | None:
+    """`x` of `x 1`, the row sums (over the examples of a mini-batch)."""
+    match node:
+        case MatMul(x, Ones()):
+            return x
+    return None
 
 
 def normal(formula: Formula, factor: Fraction) -> Formula:
