@@ -105,7 +105,9 @@ def _prove(identity: Identity, key: Setting) -> Proof:
             )
         derived = evaluate(identity.lhs, key)
 
-    def verdict(status: str, method: str, reason: str, **matrices: object) -> Proof:
+    def verdict(
+        status: str, method: str, reason: str, **matrices: sp.ImmutableMatrix | Counterexample | None
+    ) -> Proof:
         return Proof(identity, scope, status, method, reason, derived, setting=key, **matrices)
 
     if all(e == 0 for e in derived):
