@@ -165,10 +165,11 @@ def normal(formula: Formula, factor: Fraction) -> Formula:
                 return scale(c, x)
         return None
 
-    previous = None
-    while formula != previous:  # rewrites can expose new ones (a scale pulled out twice)
-        previous, formula = formula, rewrite(formula, rule)
-    return formula
+    while True:  # rewrites can expose new ones (a scale pulled out twice)
+        rewritten = rewrite(formula, rule)
+        if rewritten == formula:
+            return formula
+        formula = rewritten
 
 
 def matching(formula: Formula, candidates: tuple[Slip, ...], factor: Fraction) -> list[Slip]:
