@@ -7,7 +7,6 @@ from derive.formula import Formula, ShapeMismatch, Var
 from derive.forward import derived_gradient, symbolic_forward
 from derive.identities import Identity, network_identities, seed_identities
 from derive.losses import GENERIC, LOSSES, Loss
-from derive.model import Setting, setting, slice_setting
 from derive.network import Network, parse_sizes, parse_slope
 from derive.proof import Counterexample, Proof, prove
 from derive.symbols import network_symbols
@@ -24,7 +23,6 @@ __all__ = [
     "Loss",
     "Network",
     "Proof",
-    "Setting",
     "ShapeMismatch",
     "Var",
     "derived_gradient",
@@ -35,7 +33,5 @@ __all__ = [
     "parse_slope",
     "prove",
     "seed_identities",
-    "setting",
-    "slice_setting",
     "symbolic_forward",
 ]

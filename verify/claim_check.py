@@ -15,14 +15,14 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
-from derive import ACTIVATIONS, Network, Proof, prove, setting
+from derive import ACTIVATIONS, Network, Proof, prove
 from derive.budget import over_budget
 from derive.claim_binding import scale
 from derive.claims import Claim, ForwardEquation
 from derive.claims_file import Document
 from derive.evaluate import evaluate
 from derive.formula import Dims, Formula, Grad, ShapeMismatch, Var, shape, to_text
-from derive.model import explicit
+from derive.model import explicit, setting
 from derive.slips import Slip, matching, slips
 from derive.symbols import network_symbols
 from verify.claim_results import CheckRun, ClaimResult, Counterexample, ForwardResult, NumericCheck

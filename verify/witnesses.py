@@ -15,9 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from derive import Identity, Network, setting
+from derive import Identity, Network
 from derive.budget import over_budget
 from derive.identities import identity_name
+from derive.model import setting
 from verify import numpy_backprop, sympy_numeric
 from verify.sampling import Points
 
