@@ -43,10 +43,10 @@ def cold_start(repeat: int) -> None:
 
 def stages() -> None:
     t0 = time.perf_counter()
-    from derive import Network, prove, seed_identities
-    from verify import sample
-    from verify.compare import check_forward, check_identity
-    from verify.witnesses import jax_witness, numpy_witness, sympy_witness
+    from derive import Network
+    from derive.claims import builtin_claims
+    from verify import run, sample
+    from verify.run import HAND_WRITTEN, Reason, prepare
 
     timings = {"imports (derive, verify)": time.perf_counter() - t0}
 
@@ -57,32 +57,20 @@ def stages() -> None:
         return out
 
     network = Network()
-    identities = seed_identities()
-
-    def derive_all():
-        for generic in (True, False):
-            for identity in identities:
-                prove(identity, network, generic)
-
-    timed("derive: symbolic forward, derivatives, 8 proofs", derive_all)
+    claims = builtin_claims(network)
+    prepared = timed(
+        "derive: symbolic forward, derivatives, proofs", lambda: [prepare(c, network) for c in claims]
+    )
     points = timed("sample 1,000 points", sample, network, 1000, 0)
-    values = [
-        timed("witness sympy (lambdify + evaluate)", sympy_witness, network, points, identities),
-        timed("witness numpy", numpy_witness, network, points, identities),
-        timed("witness jax (import, jit, evaluate)", jax_witness, network, points, identities),
-    ]
-
+    live = list(range(len(claims)))
+    timed(
+        "witnesses (import, jit, lambdify) + compare",
+        run._check_slice, network, prepared, live, points, "float64", Reason.NONE, HAND_WRITTEN, True, None,
+    )  # fmt: skip
     from verify import reference
 
-    targets = [(i.target.kind, i.target.layer) for i in identities]
-    ref = timed("reference: arb, 50 digits, 1,000 points", reference.compute, network, targets, points, 1000)
-
-    def compare():
-        check_forward(values, network)
-        for identity in identities:
-            check_identity(identity, network, values, None, "float64", ref)
-
-    timed("compare (forward + 4 identities)", compare)
+    targets = [(c.wrt.kind, c.wrt.layer) for c in claims]
+    timed("reference: arb, 50 digits, 1,000 points", reference.compute, network, targets, points, 1000)
     total = sum(timings.values())
     print("\nin-process stages of one cold run (4 → 3, sigmoid, mse, 1,000 points):")
     for label, seconds in timings.items():

@@ -22,13 +22,13 @@ import time
 CHILD = """
 import json, resource, sys, time
 from derive import Network
-from verify import verify
+from verify import verify_network
 points, dtype = int(sys.argv[1]), sys.argv[2]
-verify(Network(), 1000, dtype=dtype)
+verify_network(Network(), points=1000, dtype=dtype)
 start = time.perf_counter()
-run = verify(Network(), points, seed=1, dtype=dtype)
+run = verify_network(Network(), points=points, seed=1, dtype=dtype)
 seconds = time.perf_counter() - start
-print(json.dumps({"seconds": seconds, "passed": run.passed, "chunks": run.chunks,
+print(json.dumps({"seconds": seconds, "passed": run.passed, "chunks": run.settings.chunks,
                   "reference": run.reference.seconds,
                   "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
@@ -37,30 +37,29 @@ print(json.dumps({"seconds": seconds, "passed": run.passed, "chunks": run.chunks
 def stages(dtype: str) -> None:
     import numpy as np
 
-    from derive import Network, seed_identities
-    from verify import sample
-    from verify.compare import _chunk_result, check_forward
+    from derive import Network
+    from derive.claims import builtin_claims
+    from verify import run, sample
+    from verify.run import HAND_WRITTEN, Reason, prepare
     from verify.sampling import SLICE
-    from verify.witnesses import jax_witness, numpy_witness, sympy_witness
 
-    net, ids, size = Network(), seed_identities(), SLICE
+    net, size = Network(), SLICE
+    prepared = [prepare(c, net) for c in builtin_claims(net)]
+    live = list(range(len(prepared)))
     timings: dict[str, list[float]] = {}
 
-    def timed(label, fn, *args):
+    def timed(label, fn, *args, **kwargs):
         start = time.perf_counter()
-        out = fn(*args)
+        out = fn(*args, **kwargs)
         timings.setdefault(label, []).append(time.perf_counter() - start)
         return out
 
     for k in range(7):
         pts = timed("sample", sample, net, size, 0, False, dtype, k + 1)
-        values = [timed(f"witness {w.__name__.removesuffix('_witness')}", w, net, pts, ids)
-                  for w in (sympy_witness, numpy_witness, jax_witness)]  # fmt: skip
-        timed("compare forward", check_forward, values, net, dtype)
         timed(
-            "compare gradients",
-            lambda v=values, p=pts: [_chunk_result(i, net, v, p.at_kink, dtype, 0) for i in ids],
-        )
+            "witnesses + compare",
+            run._check_slice, net, prepared, live, pts, dtype, Reason.NONE, HAND_WRITTEN, False, None,
+        )  # fmt: skip
     print(f"\nstages of one slice of {size:,} points (median of the last 5 of 7), one thread:")
     total = 0.0
     for label, values in timings.items():

@@ -22,7 +22,8 @@ A wrong gradient whose shape is wrong counts as caught (every checker notices). 
 is the median over REPEAT runs with the correct gradient, warm (compilation excluded), printed
 in seconds and as a ratio to derivcheck's.
 
-Run: .venv/bin/python benchmarks/versus_checkers.py [--repeat 3]
+Run from the repository root, as a module (it imports tests.mutants and tests.variants):
+    .venv/bin/python -m benchmarks.versus_checkers [--repeat 3]
 """
 
 from __future__ import annotations
@@ -31,18 +32,14 @@ import argparse
 import os
 import platform
 import statistics
-import sys
 import time
 from functools import partial
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-
-from variants import NUMPY_VARIANTS
-
 from derive import Network
+from tests.mutants import mutant_backward as user_backward
+from tests.variants import NUMPY_VARIANTS
 from verify import numpy_backprop, verify
 from verify.witnesses import jax_witness, numpy_witness, sympy_witness
 
@@ -59,19 +56,6 @@ SUBTLE = [
 ]
 ACT, LOSS = "sigmoid", "mse"
 H, THRESHOLD = 1e-5, 1e-6
-
-
-def user_backward(name: str | None, wrong):
-    """The user's backward pass: the hand-written one, with `name`'s gradient replaced."""
-
-    def backward(cache, weights, y, activation, *args):
-        grads = numpy_backprop.backward(cache, weights, y, activation, *args)
-        if name is not None:
-            _, f_prime = numpy_backprop.activation_functions(activation)
-            grads[name] = wrong(cache, weights[0], grads["dL/db1"], f_prime)
-        return grads
-
-    return backward
 
 
 def one_point(sizes, seed=0):
@@ -108,7 +92,7 @@ def expected_shapes(z1, W, b):
 
 def _loss_from(a1=None, z1=None, W=None, b=None, y=None):
     """L as a function of a1 (or z1), W, b — vectorised over a leading axis."""
-    f, _ = numpy_backprop.activation_functions(ACT)
+    f, _ = numpy_backprop.ACTIVATIONS[ACT]
     if a1 is None:
         a1 = f(z1)
     z2 = W @ a1 + b
@@ -120,7 +104,7 @@ def central_differences(backward, z1, W, b, y) -> bool:
     analytic = fitting_gradients(backward, z1, W, b, y)
     if analytic is None:
         return True
-    f, _ = numpy_backprop.activation_functions(ACT)
+    f, _ = numpy_backprop.ACTIVATIONS[ACT]
     a1 = f(z1)
     inputs = {"dL/da1": a1, "dL/dz1": z1, "dL/dW1": W, "dL/db1": b}
     flagged = False  # every gradient is checked (no early exit), so the time is the whole check

@@ -72,7 +72,6 @@ __all__ = [
     "Loss",
     "Network",
     "Proof",
-    "Setting",
     "ShapeMismatch",
     "Var",
     "derived_gradient",
@@ -83,7 +82,5 @@ __all__ = [
     "parse_slope",
     "prove",
     "seed_identities",
-    "setting",
-    "slice_setting",
     "symbolic_forward",
 ]

@@ -9,6 +9,7 @@ was expected there, and can draw a caret under it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from functools import cache, lru_cache
 from importlib.resources import files
 
@@ -84,7 +85,7 @@ def _parser(grammar: str) -> Lark:
     return Lark(text, parser="lalr", propagate_positions=True, maybe_placeholders=False)
 
 
-def _expected(names: set[str] | frozenset[str]) -> str:
+def _expected(names: Iterable[str]) -> str:
     readable = sorted({_READABLE.get(n, n.lower()) for n in names if not n.startswith("__")})
     if not readable:
         return "a formula"
@@ -96,7 +97,8 @@ def _syntax_error(text: str, e: UnexpectedInput) -> ClaimSyntaxError:
         found = text[e.pos_in_stream : e.pos_in_stream + 1]
         allowed = set(e.allowed or ())
         if found == "\\":
-            command = re.match(r"\\([A-Za-z]+|.?)", text[e.pos_in_stream :]).group(0)
+            match = re.match(r"\\([A-Za-z]+|.?)", text[e.pos_in_stream :])
+            command = match.group(0) if match else found
             return ClaimSyntaxError(
                 text, e.pos_in_stream, f"unknown command '{command}'; expected {_expected(allowed)}"
             )

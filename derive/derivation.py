@@ -42,8 +42,12 @@ def derivation_step(identity: Identity, network: Network) -> Step:
     key = generic.setting
     keep = identity.target.layer if identity.target.kind == "z" else None
     target, formula = entrywise(identity, Dims(network.sizes, 1, network.batch), layered=network.depth > 1)
-    derived = readable(generic.derived, key, keep) if generic.derived is not None else None
-    assembled = readable(generic.claimed, key, keep) if generic.claimed is not None else None
+    derived = (
+        readable(generic.derived, key, keep) if generic.derived is not None and key is not None else None
+    )
+    assembled = (
+        readable(generic.claimed, key, keep) if generic.claimed is not None and key is not None else None
+    )
     return Step(
         identity,
         target,

@@ -34,14 +34,14 @@ class ell(sp.Function):
     def fdiff(self, argindex: int = 1) -> sp.Expr:
         return ell_prime(self.args[0])
 
-    def _latex(self, printer: object, exp: object = None) -> str:
+    def _latex(self, printer: sp.printing.latex.LatexPrinter, exp: object = None) -> str:
         return rf"\ell\left({printer._print(self.args[0])}\right)"
 
 
 class ell_prime(sp.Function):
     nargs = 1
 
-    def _latex(self, printer: object, exp: object = None) -> str:
+    def _latex(self, printer: sp.printing.latex.LatexPrinter, exp: object = None) -> str:
         return rf"\ell'\left({printer._print(self.args[0])}\right)"
 
 
@@ -93,6 +93,8 @@ def prove_dimension_free(identity: Identity) -> DimensionFreeProof:
 
     # the formula's entry, from the same index form the report prints, with sizes m, n
     entry_target, entry = entrywise(identity, Dims((N, M)))
+    if entry is None:
+        raise ValueError(f"{identity.name}: the formula's shapes do not fit")
     rows = {s for s in entry_target.free_symbols if s.name in ("i", "j")}
     rename = {s: (_p if s.name == "i" else _q) for s in rows}
     entry = entry.xreplace(rename)

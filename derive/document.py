@@ -46,7 +46,6 @@ class Equation:
     line: int
     column: int
     text: str
-    display: bool
 
 
 def _blank(match: re.Match) -> str:
@@ -77,8 +76,8 @@ def _closer(match: re.Match) -> tuple[str, str]:
     return env, f"\\end{{{env}}}"
 
 
-def segments(source: str) -> list[tuple[int, str, bool]]:
-    """(offset, body, display) of every math segment, in one left-to-right pass."""
+def segments(source: str) -> list[tuple[int, str]]:
+    """(offset, body) of every math segment, in one left-to-right pass."""
     found, position, exhausted = [], 0, set()
     while (match := _OPENER.search(source, position)) is not None:
         kind, closer = _closer(match)
@@ -97,7 +96,7 @@ def segments(source: str) -> list[tuple[int, str, bool]]:
         if kind == "$" and (body.count("\n") > 1 or "\n\n" in body or not body.strip()):
             position = start  # a lone dollar sign, not inline math
             continue
-        found.append((start, body, kind != "$"))
+        found.append((start, body))
         position = end + len(closer)
     return found
 
@@ -117,7 +116,7 @@ def find_equations(text: str, latex: bool = False) -> list[Equation]:
     source = strip_non_math(text, latex)
     line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
     found = []
-    for start, body, display in segments(source):
+    for start, body in segments(source):
         for offset, piece in _pieces(body):
             if "=" not in piece:
                 continue
@@ -128,5 +127,5 @@ def find_equations(text: str, latex: bool = False) -> list[Equation]:
             position = start + offset + lead
             line = bisect.bisect_right(line_starts, position)
             column = position - line_starts[line - 1] + 1
-            found.append(Equation(line, column, cleaned.strip(), display))
+            found.append(Equation(line, column, cleaned.strip()))
     return found

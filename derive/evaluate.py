@@ -22,6 +22,7 @@ from derive.formula import (
     Scale,
     SumAxis,
     Transpose,
+    Unsupported,
     Var,
     shape,
 )
@@ -105,6 +106,6 @@ def evaluate(formula: Formula, key: Setting) -> sp.ImmutableMatrix:
                 m = walk(x)
                 ones = sp.ones(m.shape[1], 1) if axis == 1 else sp.ones(1, m.shape[0])
                 return m * ones if axis == 1 else ones * m
-        raise TypeError(f"not a formula node: {node!r}")
+        raise Unsupported(node, "evaluate")
 
     return sp.ImmutableMatrix(walk(formula))

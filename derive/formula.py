@@ -137,8 +137,20 @@ Formula = (
     | Grad
     | Diag
     | SumAxis
+    | Broadcast
     | Fill
 )
+
+
+class Unsupported(TypeError):
+    """An interpreter of formulas (`shape`, `evaluate`, `entrywise`, …) met a node it has no case
+    for: `node_type` names the node, `interpreter` the function. A `TypeError`, as a wrong argument
+    type is; tests/test_interpreters.py checks that every interpreter handles or names every node."""
+
+    def __init__(self, node: object, interpreter: str) -> None:
+        self.node_type = type(node)
+        self.interpreter = interpreter
+        super().__init__(f"{interpreter}: no case for {type(node).__name__} nodes ({node!r})")
 
 
 class Dims(NamedTuple):
@@ -213,18 +225,23 @@ def shape(formula: Formula, dims: Dims) -> tuple[int, int]:
             case SumAxis(x, axis):
                 r, c = walk(x)
                 return (r, 1) if axis == 1 else (1, c)
-        raise TypeError(f"not a formula node: {node!r}")
+        raise Unsupported(node, "shape")
 
     return walk(formula)
 
 
 def rewrite(formula: Formula, rule: Callable[[Formula], Formula | None]) -> Formula:
-    """`formula` with `rule` applied bottom-up wherever it returns a replacement."""
+    """`formula` with `rule` applied bottom-up wherever it returns a replacement.
+
+    Generic over the nodes: every field that holds a formula is rewritten, numbers and axes are
+    kept. `Grad`'s variable is not a subformula (`∂L/∂z_1` is no expression of `z_1`)."""
+    if not isinstance(formula, Formula):
+        raise Unsupported(formula, "rewrite")
     if not isinstance(formula, Var | Grad | Ones):  # leaves: nothing inside to rewrite
         changes = {
-            f.name: rewrite(getattr(formula, f.name), rule)
+            f.name: rewrite(child, rule)
             for f in dataclasses.fields(formula)
-            if not isinstance(getattr(formula, f.name), int | Fraction)
+            if isinstance(child := getattr(formula, f.name), Formula)
         }
         formula = dataclasses.replace(formula, **changes)
     replaced = rule(formula)
@@ -245,7 +262,7 @@ def layers_of(formula: Formula) -> set[int]:
             return layers_of(x)
         case MatMul(left, right) | Hadamard(left, right) | Add(left, right) | Broadcast(left, right):
             return layers_of(left) | layers_of(right)
-    raise TypeError(f"not a formula node: {formula!r}")
+    raise Unsupported(formula, "layers_of")
 
 
 # --- rendering --------------------------------------------------------------------------------
@@ -317,7 +334,7 @@ def _render(node: Formula, tex: bool, batched: bool) -> tuple[str, int]:
             if tex:
                 return rf"\operatorname{{sum}}_{{\mathrm{{axis}}={axis}}}\!\left({inner}\right)", 4
             return f"sum({inner}, axis={axis})", 4
-    raise TypeError(f"not a formula node: {node!r}")
+    raise Unsupported(node, "to_latex" if tex else "to_text")
 
 
 def to_latex(formula: Formula, batched: bool = False) -> str:

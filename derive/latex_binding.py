@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from typing import cast
 
 from lark import Token, Tree
 
@@ -41,7 +42,7 @@ class LatexBinder(Binder):
             raise self.error(node, f"unexpected {node.data}")
         return handler(node)
 
-    def _sides(self, node: Tree) -> list[Tree | Token]:
+    def _sides(self, node: Tree) -> list[Tree]:
         return [c for c in node.children if isinstance(c, Tree)]
 
     def _add(self, node: Tree) -> Value:
@@ -71,7 +72,7 @@ class LatexBinder(Binder):
         return self.divide(node.children[1], self.bind(left), self.bind(right))
 
     def _number(self, node: Tree) -> Value:
-        return self.number(node.children[0])
+        return self.number(cast(Token, node.children[0]))
 
     def _group(self, node: Tree) -> Value:
         return self.bind(self._sides(node)[0])
@@ -257,7 +258,7 @@ class LatexBinder(Binder):
         function = node.children[0]
         prime = any(isinstance(c, Tree) and c.data == "prime" for c in node.children)
         argument = self.bind(self._sides(node)[-1])
-        token = function.children[0]
+        token = cast(Token, cast(Tree, function).children[0])
         written = str(token)
         if token.type == "NAMED_FUNCTION":
             inner = re.search(r"\{\s*([A-Za-z-]+)\s*\}", written)

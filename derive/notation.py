@@ -25,6 +25,7 @@ from derive.formula import (
     Scale,
     ShapeMismatch,
     Transpose,
+    Unsupported,
     Var,
     shape,
 )
@@ -146,7 +147,7 @@ def entrywise(identity: Identity, dims: Dims, layered: bool = False) -> tuple[sp
                 return sp.Rational(factor.numerator, factor.denominator) * entry(x, r, c, used)
             case FPrime(x):
                 return f_prime(entry(x, r, c, used))
-        raise TypeError(f"not a formula node: {node!r}")
+        raise Unsupported(node, "entrywise")
 
     used = frozenset(str(s) for s in (row, col) if s.is_Symbol)
     try:

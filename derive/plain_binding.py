@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from fractions import Fraction
+from typing import cast
 
 from lark import Token, Tree
 
@@ -33,7 +34,7 @@ class PlainBinder(Binder):
 
     def _operands(self, node: Tree) -> tuple[Tree, Token, Tree]:
         left, op, right = node.children
-        return left, op, right
+        return cast(Tree, left), cast(Token, op), cast(Tree, right)
 
     def _add(self, node: Tree) -> Value:
         left, op, right = self._operands(node)
@@ -72,7 +73,7 @@ class PlainBinder(Binder):
         return self.transpose(self.bind(node.children[0]))
 
     def _number(self, node: Tree) -> Value:
-        return self.number(node.children[0])
+        return self.number(cast(Token, node.children[0]))
 
     def _group(self, node: Tree) -> Value:
         return self.bind(node.children[1])
@@ -143,8 +144,9 @@ class PlainBinder(Binder):
         if name == "sum":
             keywords.pop("keepdims", None)  # always kept: vectors are columns here
             axis = keywords.pop("axis", None)
-            if axis is None and len(args) == 2 and isinstance(args[1], Scalar):  # sum(x, 1), x.sum(1)
-                axis_value = args.pop().value
+            if axis is None and len(args) == 2 and isinstance(last := args[1], Scalar):  # sum(x, 1), x.sum(1)
+                args.pop()
+                axis_value = last.value
             elif axis is not None and axis.data == "number":
                 axis_value = Fraction(str(axis.children[0]))
             else:

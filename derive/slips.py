@@ -94,11 +94,8 @@ def slips(target: Var, network: Network) -> tuple[Slip, ...]:
         slip(SlipKind.HALF, scale(Fraction(1, 2), truth)),
         slip(SlipKind.TRANSPOSED, Transpose(truth)),
     ]
-    add(SlipKind.W_FOR_WT, lambda n: n.operand if _is_transposed_w(n) else None)
-    add(
-        SlipKind.MISSING_FPRIME,
-        lambda n: n.left if isinstance(n, Hadamard) and isinstance(n.right, FPrime) else None,
-    )
+    add(SlipKind.W_FOR_WT, _untranspose_w)
+    add(SlipKind.MISSING_FPRIME, _drop_f_prime)
     add(SlipKind.F_FOR_FPRIME, lambda n: Activate(n.operand) if isinstance(n, FPrime) else None)
     for other in (layer + 1, layer - 1):
         if 1 <= other <= len(network.sizes):
@@ -107,34 +104,55 @@ def slips(target: Var, network: Network) -> tuple[Slip, ...]:
                 lambda n, o=other: FPrime(Var("z", o)) if n == FPrime(Var("z", layer)) else None,
                 other,
             )
-    add(SlipKind.OUTER_ORDER, lambda n: MatMul(n.right.operand, Transpose(n.left)) if _is_outer(n) else None)
-    add(SlipKind.OUTER_AS_INNER, lambda n: MatMul(n.right, n.left) if _is_outer(n) else None)
-    add(
-        SlipKind.SUM_OVER_NEURONS,
-        lambda n: SumAxis(n.left, 0) if isinstance(n, MatMul) and isinstance(n.right, Ones) else None,
-    )
+    add(SlipKind.OUTER_ORDER, _outer_reversed)
+    add(SlipKind.OUTER_AS_INNER, _outer_as_inner)
+    # Δ 1 sums each row (over the examples); Δ's column sums go over the neurons instead
+    add(SlipKind.SUM_OVER_NEURONS, lambda n: SumAxis(x, 0) if (x := _row_summed(n)) is not None else None)
     add(
         SlipKind.SUM_OVER_NEURONS_T,
-        lambda n: (
-            Transpose(SumAxis(n.left, 0)) if isinstance(n, MatMul) and isinstance(n.right, Ones) else None
-        ),
+        lambda n: Transpose(SumAxis(x, 0)) if (x := _row_summed(n)) is not None else None,
     )
     return tuple(out)
 
 
-def _is_transposed_w(node: Formula) -> bool:
-    return isinstance(node, Transpose) and isinstance(node.operand, Var) and node.operand.kind == "W"
+def _untranspose_w(node: Formula) -> Formula | None:
+    """`W_lᵀ` → `W_l`."""
+    match node:
+        case Transpose(Var("W") as w):
+            return w
+    return None
 
 
-def _is_outer(node: Formula) -> bool:
-    """`δ_{l+1} a_lᵀ`: a column times a transposed column."""
-    return (
-        isinstance(node, MatMul)
-        and isinstance(node.left, Var)
-        and node.left.kind == "delta"
-        and isinstance(node.right, Transpose)
-        and isinstance(node.right.operand, Var)
-    )
+def _drop_f_prime(node: Formula) -> Formula | None:
+    """`x ∘ f'(z)` → `x`."""
+    match node:
+        case Hadamard(x, FPrime()):
+            return x
+    return None
+
+
+def _outer_reversed(node: Formula) -> Formula | None:
+    """`δ_{l+1} a_lᵀ` (a column times a transposed column) → `a_l δ_{l+1}ᵀ`."""
+    match node:
+        case MatMul(Var("delta") as delta, Transpose(Var() as a)):
+            return MatMul(a, Transpose(delta))
+    return None
+
+
+def _outer_as_inner(node: Formula) -> Formula | None:
+    """`δ_{l+1} a_lᵀ` → `a_lᵀ δ_{l+1}`."""
+    match node:
+        case MatMul(Var("delta") as delta, Transpose(Var()) as a_t):
+            return MatMul(a_t, delta)
+    return None
+
+
+def _row_summed(node: Formula) -> Formula | None:
+    """`x` of `x 1`, the row sums (over the examples of a mini-batch)."""
+    match node:
+        case MatMul(x, Ones()):
+            return x
+    return None
 
 
 def normal(formula: Formula, factor: Fraction) -> Formula:
@@ -164,10 +182,11 @@ def normal(formula: Formula, factor: Fraction) -> Formula:
                 return scale(c, x)
         return None
 
-    previous = None
-    while formula != previous:  # rewrites can expose new ones (a scale pulled out twice)
-        previous, formula = formula, rewrite(formula, rule)
-    return formula
+    while True:  # rewrites can expose new ones (a scale pulled out twice)
+        rewritten = rewrite(formula, rule)
+        if rewritten == formula:
+            return formula
+        formula = rewritten
 
 
 def matching(formula: Formula, candidates: tuple[Slip, ...], factor: Fraction) -> list[Slip]:

@@ -236,7 +236,8 @@ def test_fuzz_plain_tokens(text):
 def test_fuzz_document_scanner(text):
     for equation in find_equations(text) + find_equations(text, latex=True):
         assert "=" in equation.text and equation.line >= 1 and equation.column >= 1
-        is_claim(equation.text), is_forward(equation.text)
+        # no crash is the test: whatever the scanner finds, the classifiers answer yes or no
+        assert isinstance(is_claim(equation.text), bool) and isinstance(is_forward(equation.text), bool)
 
 
 def test_binding_needs_a_network_layer_when_l_is_free():

@@ -80,27 +80,33 @@ def test_general_layer_claims_are_proved_for_every_layer(tmp_path):
     ]  # fmt: skip
 
 
-# line of examples/mistakes.md → the slip it must be diagnosed as
+# a claim of examples/mistakes.md, as written → the slip it must be diagnosed as
 PLANTED = {
-    13: "W1 where W1ᵀ belongs",
-    14: "missing f'(z1)",
-    15: "f' of the wrong layer",
-    16: "outer product in the wrong order",
-    17: "transposed",
-    18: "sign flipped",
-    19: "a factor 2 too large",
-    20: "a factor ½",
+    r"\delta_1 = W_1 \delta_2 \circ f'(z_1)": "W1 where W1ᵀ belongs",
+    r"\delta_1 = W_1^T \delta_2": "missing f'(z1)",
+    r"\delta_1 = W_1^T \delta_2 \circ f'(z_2)": "f' of the wrong layer",
+    r"\frac{\partial L}{\partial W_1} = a_1 \delta_2^T": "outer product in the wrong order",
+    r"\frac{\partial L}{\partial W_1} = (\delta_2 a_1^T)^T": "transposed",
+    r"\nabla_{b_1} L = -\delta_2": "sign flipped",
+    r"\frac{\partial L}{\partial a_1} = 2 W_1^\top \delta_2": "a factor 2 too large",
+    (
+        r"\frac{\partial L}{\partial z_1} = "
+        r"\frac{1}{2} W_1^T \frac{\partial L}{\partial z_2} \odot \sigma'(z_1)"
+    ): "a factor ½",
 }
+CLAIM_OF = {slip: claim for claim, slip in PLANTED.items()}
+CORRECT = r"\frac{\partial L}{\partial a_1} = W_1^T \delta_2"
 
 
 def test_planted_mistakes_are_refuted_with_a_counterexample_and_the_right_diagnosis():
     run = check(EXAMPLES / "mistakes.md", sizes=(3, 3))
-    by_line = {r.claim.line: r for r in run.claims}
-    assert by_line[9].verdict == "proved"
-    for line, slip in PLANTED.items():
-        r = by_line[line]
-        assert r.verdict == "refuted", (line, r.evidence)
-        assert r.diagnosis is not None and r.diagnosis.startswith(slip), (line, r.diagnosis)
+    by_text = {r.claim.written: r for r in run.claims}
+    assert set(by_text) == {CORRECT, *PLANTED}  # every planted claim is read, nothing else
+    assert by_text[CORRECT].verdict == "proved"
+    for claim, slip in PLANTED.items():
+        r = by_text[claim]
+        assert r.verdict == "refuted", (claim, r.evidence)
+        assert r.diagnosis is not None and r.diagnosis.startswith(slip), (claim, r.diagnosis)
         assert r.generic.status == "refuted" and r.concrete.status == "refuted"
         assert r.numeric.disagreeing > POINTS // 2  # not one unlucky point
         c = r.counterexample
@@ -116,14 +122,19 @@ def test_planted_mistakes_are_refuted_with_a_counterexample_and_the_right_diagno
 
 def test_on_the_seed_network_shape_slips_are_shape_errors_named_by_structure():
     run = check(EXAMPLES / "mistakes.md")  # 4 → 3: W_1 for W_1^T cannot even be multiplied
-    by_line = {r.claim.line: r for r in run.claims}
-    for line in (13, 15, 16, 17):
-        r = by_line[line]
-        assert r.verdict == "shape-error", (line, r.evidence)
-        assert r.diagnosis.startswith(PLANTED[line])
-    assert "matrix product of 3×4 and 3×1" in by_line[13].evidence
-    assert "4×3" in by_line[16].evidence and "3×4" in by_line[16].evidence
-    assert {by_line[line].verdict for line in (14, 18, 19, 20)} == {"refuted"}
+    by_text = {r.claim.written: r for r in run.claims}
+    shape_slips = (
+        "W1 where W1ᵀ belongs", "f' of the wrong layer", "outer product in the wrong order", "transposed",
+    )  # fmt: skip
+    for slip in shape_slips:
+        r = by_text[CLAIM_OF[slip]]
+        assert r.verdict == "shape-error", (slip, r.evidence)
+        assert r.diagnosis.startswith(slip)
+    assert "matrix product of 3×4 and 3×1" in by_text[CLAIM_OF["W1 where W1ᵀ belongs"]].evidence
+    outer = by_text[CLAIM_OF["outer product in the wrong order"]].evidence
+    assert "4×3" in outer and "3×4" in outer
+    others = [claim for claim, slip in PLANTED.items() if slip not in shape_slips]
+    assert {by_text[claim].verdict for claim in others} == {"refuted"}
 
 
 def test_batch_claims_missing_one_over_B_and_the_wrong_axis():

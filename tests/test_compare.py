@@ -6,6 +6,7 @@ from functools import partial
 import numpy as np
 import pytest
 from conftest import ALL_PAIRS
+from mutants import mutant_backward
 from variants import BATCH_VARIANTS, FORMULA_VARIANTS, NUMPY_VARIANTS, B, variant_identity
 
 from derive import Network, Var, seed_identities
@@ -52,21 +53,11 @@ def test_wrong_formula_is_rejected_numerically(name, slip, formula, same_shape):
         assert "shape error" in r.per_witness["sympy"].error
 
 
-def _mutant_backward(name, wrong):
-    def backward(cache, weights, y, activation, *args):
-        grads = numpy_backprop.backward(cache, weights, y, activation, *args)
-        _, f_prime = numpy_backprop.activation_functions(activation)
-        grads[name] = wrong(cache, weights[0], grads["dL/db1"], f_prime)  # dL/db1 = delta2
-        return grads
-
-    return backward
-
-
 @pytest.mark.parametrize(
     ("name", "slip", "wrong"), NUMPY_VARIANTS, ids=[f"{n}: {s}" for n, s, _ in NUMPY_VARIANTS]
 )
 def test_wrong_numpy_code_is_rejected_and_blamed(name, slip, wrong):
-    witnesses = (sympy_witness, partial(numpy_witness, backward=_mutant_backward(name, wrong)), jax_witness)
+    witnesses = (sympy_witness, partial(numpy_witness, backward=mutant_backward(name, wrong)), jax_witness)
     run = verify(Network(), POINTS, witnesses=witnesses)
     assert run.forward.passed  # the forward pass is untouched
     results = {r.identity: r for r in run.results}

@@ -10,6 +10,7 @@ from functools import partial
 
 import numpy as np
 import pytest
+from mutants import mutant_backward
 from typer.testing import CliRunner
 from variants import FORMULA_VARIANTS, NUMPY_VARIANTS, variant_identity
 
@@ -200,21 +201,11 @@ def test_wrong_formula_is_rejected_in_float32(name, slip, formula, same_shape):
         assert r.counterexample.blamed == ("sympy",)
 
 
-def _mutant_backward(name, wrong):
-    def backward(cache, weights, y, activation, *args):
-        grads = numpy_backprop.backward(cache, weights, y, activation, *args)
-        _, f_prime = numpy_backprop.activation_functions(activation)
-        grads[name] = wrong(cache, weights[0], grads["dL/db1"], f_prime)
-        return grads
-
-    return backward
-
-
 @pytest.mark.parametrize(
     ("name", "slip", "wrong"), NUMPY_VARIANTS, ids=[f"{n}: {s}" for n, s, _ in NUMPY_VARIANTS]
 )
 def test_wrong_numpy_code_is_rejected_in_float32(name, slip, wrong):
-    witnesses = (sympy_witness, partial(numpy_witness, backward=_mutant_backward(name, wrong)), jax_witness)
+    witnesses = (sympy_witness, partial(numpy_witness, backward=mutant_backward(name, wrong)), jax_witness)
     run = verify(Network(), 64, witnesses=witnesses, dtype="float32")
     bad = next(r for r in run.results if r.identity == name)
     assert run.forward.passed and not bad.passed

@@ -28,6 +28,7 @@ from derive.formula import (
     Scale,
     SumAxis,
     Transpose,
+    Unsupported,
     Var,
 )
 from verify.sampling import Points
@@ -130,6 +131,6 @@ def value(formula: Formula, values: OracleValues, absolute: bool = False) -> np.
                 return column[:, :, None] * np.eye(column.shape[1])
             case SumAxis(x, axis):
                 return walk(x).sum(axis=2 if axis == 1 else 1, keepdims=True)
-        raise TypeError(f"not a formula node: {node!r}")
+        raise Unsupported(node, "value")
 
     return walk(formula)

@@ -26,10 +26,10 @@ import mpmath
 import numpy as np
 import sympy as sp
 
-from derive import Network, network_symbols, setting
+from derive import Network, network_symbols
 from derive.budget import Budget, over_budget
 from derive.forward import derived_gradient
-from derive.model import Setting, explicit
+from derive.model import Setting, explicit, setting
 from verify.sampling import Points
 
 DIGITS = 50

@@ -15,14 +15,12 @@ import sympy as sp
 from derive import (
     Identity,
     Network,
-    Setting,
     ShapeMismatch,
     evaluate,
     network_symbols,
-    setting,
     symbolic_forward,
 )
-from derive.model import explicit
+from derive.model import Setting, explicit, setting
 from verify.sampling import Points
 
 
