@@ -36,12 +36,12 @@ import time
 from functools import partial
 
 import numpy as np
+from verify.witnesses import jax_witness, numpy_witness, sympy_witness
 
 from derive import Network
 from tests.mutants import mutant_backward as user_backward
 from tests.variants import NUMPY_VARIANTS
 from verify import numpy_backprop, verify
-from verify.witnesses import jax_witness, numpy_witness, sympy_witness
 
 NETWORKS = {(4, 3): 1000, (64, 64): 1000, (256, 256): 100}  # sizes → derivcheck's points
 # two subtle slips besides the gross ones of tests/variants.py: a constant off in the 8th digit,

@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from derive.formula import Formula, ShapeMismatch, Var
     from derive.forward import derived_gradient, symbolic_forward
     from derive.identities import Identity, network_identities, seed_identities
-    from derive.model import Setting, setting, slice_setting
     from derive.network import Network, parse_sizes, parse_slope
     from derive.proof import Counterexample, Proof, prove
     from derive.registry import ACTIVATIONS, GENERIC, LOSSES, Activation, Loss
@@ -29,7 +28,6 @@ _SOURCES = {
     "derive.formula": ("Formula", "ShapeMismatch", "Var"),
     "derive.forward": ("derived_gradient", "symbolic_forward"),
     "derive.identities": ("Identity", "network_identities", "seed_identities"),
-    "derive.model": ("Setting", "setting", "slice_setting"),
     "derive.network": ("Network", "parse_sizes", "parse_slope"),
     "derive.proof": ("Counterexample", "Proof", "prove"),
     "derive.registry": ("ACTIVATIONS", "GENERIC", "LOSSES", "Activation", "Loss"),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from reports.json_report import network_dict
 from verify.claim_results import CheckRun, ClaimResult
+
+from reports.json_report import network_dict
 
 
 def _claim(r: ClaimResult) -> dict:

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections import Counter
 
+from verify.claim_results import CheckRun, ClaimResult
+
 from derive.formula import Grad, to_latex
 from reports.latex import tex
-from verify.claim_results import CheckRun, ClaimResult
 
 _VERDICT_STYLE = {
     "proved": "good",

@@ -7,9 +7,9 @@ from collections import Counter
 
 from rich.table import Table
 from rich.text import Text
+from verify.claim_results import CheckRun, ClaimResult
 
 from reports.terminal import _render
-from verify.claim_results import CheckRun, ClaimResult
 
 _STYLE = {
     "proved": "green",

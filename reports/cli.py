@@ -112,8 +112,9 @@ def _options(**given: object) -> dict:
 
 
 def _check(file: Path, options: dict, points: int, seed: int):
-    from derive.claims_file import load
     from verify.claim_check import check_document
+
+    from derive.claims_file import load
     from verify.sampling import check_size
 
     document = load(file, options)

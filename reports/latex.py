@@ -16,6 +16,7 @@ from importlib import metadata
 from pathlib import Path
 
 import jinja2
+from verify.claim_results import CheckRun
 
 from derive import ACTIVATIONS, GENERIC, LOSSES, InputError
 from derive.derivation import Derivation, Step, derivation
@@ -26,7 +27,6 @@ from reports.i18n import LOSS_CONVENTIONS, strings
 from reports.math_print import latex, partial_latex
 from reports.network_tikz import network_tikz
 from verify import CheckResult, VerifyRun
-from verify.claim_results import CheckRun
 from verify.results import WITNESSES
 from verify.tolerance import K, policy_latex
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from verify.claim_check import check_document
 
 from derive.claims_file import load
 from verify import claim_check
-from verify.claim_check import check_document
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"

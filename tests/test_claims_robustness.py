@@ -9,12 +9,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from typer.testing import CliRunner
+from verify.claim_check import check_document
 
 from derive.claims_file import load
 from derive.document import find_equations
 from reports.cli import app
 from verify import claim_check
-from verify.claim_check import check_document
 
 runner = CliRunner()
 POINTS = 60

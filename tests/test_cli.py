@@ -50,8 +50,9 @@ def test_verify_json_shape(pair):
 
 
 def test_verify_exits_1_when_a_check_disagrees(monkeypatch):
-    from verify import numpy_backprop
     from verify.witnesses import jax_witness, numpy_witness, sympy_witness
+
+    from verify import numpy_backprop
 
     def wrong(*args):
         grads = numpy_backprop.backward(*args)

@@ -8,10 +8,10 @@ import pytest
 from conftest import ALL_PAIRS
 from mutants import mutant_backward
 from variants import BATCH_VARIANTS, FORMULA_VARIANTS, NUMPY_VARIANTS, B, variant_identity
+from verify.witnesses import jax_witness, numpy_witness, sympy_witness
 
 from derive import Network, Var, seed_identities
 from verify import numpy_backprop, sample, verify
-from verify.witnesses import jax_witness, numpy_witness, sympy_witness
 
 POINTS = 64
 

@@ -13,11 +13,11 @@ import pytest
 from mutants import mutant_backward
 from typer.testing import CliRunner
 from variants import FORMULA_VARIANTS, NUMPY_VARIANTS, variant_identity
+from verify.witnesses import jax_witness, numpy_witness, sympy_witness
 
 from derive import ACTIVATIONS, InputError, Network
 from reports.cli import app
 from verify import numpy_backprop, reference, sampling, tolerance, verify
-from verify.witnesses import jax_witness, numpy_witness, sympy_witness
 
 DTYPES = ("float64", "float32")
 
@@ -246,8 +246,9 @@ def test_a_million_points_in_bounded_chunks():
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("activation", ["tanh", "identity"])  # |gradients| ≤ 1 everywhere, or not
 def test_quick_chunk_check_agrees_with_the_full_one(dtype, activation):
-    from derive import seed_identities
     from verify.compare import _chunk_result, check_identity
+
+    from derive import seed_identities
 
     network = Network(activation=activation)
     points = sampling.sample(network, 500, 3, dtype=dtype)
@@ -266,8 +267,9 @@ def test_quick_chunk_check_agrees_with_the_full_one(dtype, activation):
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_forward_check_without_scales_agrees_with_the_per_point_one(dtype):
-    from derive import seed_identities
     from verify.compare import _check_forward_per_point, check_forward
+
+    from derive import seed_identities
 
     network = Network(activation="identity")  # z_2 beyond 1: scales above 1 at some points
     points = sampling.sample(network, 500, 3, dtype=dtype)

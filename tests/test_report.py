@@ -67,8 +67,9 @@ def test_korean_report_is_in_korean(tmp_path):
 
 @needs_tex
 def test_report_of_a_failing_check_says_so(tmp_path, monkeypatch):
-    from verify import numpy_backprop
     from verify.witnesses import jax_witness, numpy_witness, sympy_witness
+
+    from verify import numpy_backprop
 
     def wrong(cache, *args):
         grads = numpy_backprop.backward(cache, *args)

@@ -57,7 +57,7 @@ def _truth(arrays: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def _finite(x: np.ndarray) -> np.ndarray:
-    return np.isfinite(x).reshape(x.shape[0], -1).all(axis=1)
+    return np.asarray(np.isfinite(x).reshape(x.shape[0], -1).all(axis=1))
 
 
 def quick(arrays: dict[str, np.ndarray], n: int, dtype: str) -> Agreement | None:

@@ -24,11 +24,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from derive import InputError, Network, setting
+from derive import InputError, Network
 from derive.budget import over_budget
 from derive.claims import Claim, ForwardEquation, builtin_claims
 from derive.claims_file import Document
 from derive.formula import Grad
+from derive.model import setting
 from verify import agreement as agree
 from verify import numpy_backprop, tolerance
 from verify import reference as high_precision
@@ -120,7 +121,7 @@ def check(
     # the SymPy witness: every live right side, compiled once (main thread, time-limited)
     budget = over_budget(setting(numeric, generic=False))
     sympy_skip = Reason.SIZE if budget else Reason.NONE
-    identities = [prepared[k].claim.identity for k in live]
+    identities = [prepared[k].identity for k in live]
     if not sympy_skip:
         try:
             with time_limit(PROOF_SECONDS):
@@ -159,10 +160,7 @@ def check(
                 progress(plan[k][0] + plan[k][1], points)
     flat = [s for chunk in slices for s in chunk]
     starts = _slice_starts(plan, slices)
-    merged = [
-        agree.merge([s.claims[i] for s in flat], starts) if flat[0].claims[i] is not None else None
-        for i in range(len(live))
-    ]
+    merged = [_merge_claim([s.claims[i] for s in flat], starts) for i in range(len(live))]
     results = [p.final for p in prepared]
     for i, k in enumerate(live):
         results[k] = judge(prepared[k], network, merged[i], sides0[i], values0)
@@ -198,6 +196,12 @@ def check(
         budget=budget,
         first_point=_first_point(pts),
     )
+
+
+def _merge_claim(chunked: list[Agreement | None], starts: list[int]) -> Agreement | None:
+    """A claim's agreement over all slices (None: the oracle cannot compute a side)."""
+    found = [a for a in chunked if a is not None]
+    return agree.merge(found, starts) if len(found) == len(chunked) else None
 
 
 def _slice_starts(plan: list[tuple[int, int]], slices: list[list[_Slice]]) -> list[int]:
@@ -252,9 +256,7 @@ def _check_slice(
     forwards: dict[str, dict[str, np.ndarray]] = {}
     sympy_right: list = [None] * len(live)
     if not sympy_skip:
-        sympy_forward, sympy_right = forward_and_formulas(
-            numeric, [prepared[k].claim.identity for k in live], part
-        )
+        sympy_forward, sympy_right = forward_and_formulas(numeric, [prepared[k].identity for k in live], part)
         forwards["sympy"] = sympy_forward
     code_grads: dict[str, np.ndarray] = {}
     code_failures: dict[str, str] = {}

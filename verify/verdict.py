@@ -16,13 +16,14 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
-from derive import ACTIVATIONS, Network, Proof, prove, setting
+from derive import ACTIVATIONS, Network, Proof, prove
 from derive.budget import over_budget
 from derive.claim_binding import scale
 from derive.claims import Claim
 from derive.evaluate import evaluate
 from derive.formula import Dims, Formula, Grad, ShapeMismatch, Var, shape
-from derive.model import explicit
+from derive.identities import Identity
+from derive.model import explicit, setting
 from derive.proof import Method, Status
 from derive.slips import Slip, matching, slips
 from derive.symbols import network_symbols
@@ -67,6 +68,16 @@ class Prepared:
     final: ClaimResult | None = None
     generic: Proof | None = None
     concrete: Proof | None = None
+
+    @property
+    def identity(self) -> Identity:
+        assert self.claim.identity is not None
+        return self.claim.identity
+
+    @property
+    def wrt(self) -> Var:
+        assert self.claim.wrt is not None
+        return self.claim.wrt
 
     @property
     def left(self) -> Formula:
@@ -145,7 +156,7 @@ def diagnose(claim: Claim, network: Network, side: Formula, values: OracleValues
 
 
 def _finite(x: np.ndarray) -> np.ndarray:
-    return np.isfinite(x).reshape(x.shape[0], -1).all(axis=1)
+    return np.asarray(np.isfinite(x).reshape(x.shape[0], -1).all(axis=1))
 
 
 def _differing(left: np.ndarray, right: np.ndarray, n: int, magnitude: np.ndarray) -> np.ndarray:
@@ -273,9 +284,9 @@ def judge(
         return ClaimResult(claim, Verdict.UNDECIDED, Reason.KINK_CONVENTION, agreement=agreement, **proofs)
     if refuted or numerically:
         side = prepared.right
-        if values is not None and sides is not None and prepared.left != Grad(claim.wrt):
+        if values is not None and sides is not None and prepared.left != Grad(prepared.wrt):
             # a link B = C: when C is the true gradient, B is the wrong one
-            truth = value(Grad(claim.wrt), values)
+            truth = value(Grad(prepared.wrt), values)
             if not _differing(truth, sides[1], terms_of(claim, network), sides[2]).any():
                 side = prepared.left
         slip = diagnose(claim, network, side, values)
