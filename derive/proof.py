@@ -130,7 +130,7 @@ def _prove(identity: Identity, key: Setting) -> Proof:
             return Proof(identity, Status.REFUTED, Method.LEFT_SHAPE, None, setting=key, shape=str(e))
         derived = evaluate(identity.lhs, key)
 
-    def verdict(status: Status, method: Method, **fields) -> Proof:  # noqa: ANN003  (Proof's own fields)
+    def verdict(status: Status, method: Method, **fields) -> Proof:
         return Proof(identity, status, method, derived, setting=key, entries=len(derived), **fields)
 
     if all(e == 0 for e in derived):
