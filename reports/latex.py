@@ -129,9 +129,10 @@ def _witness_table(r: ClaimResult, step: Step | None, run: Run) -> tuple[list[st
     for i in range(rows):
         for j in range(cols):
             values = [a.witnesses[name].sample[i][j] for name in witnesses]
+            name = step.latex_names.get(symbols[i, j], latex(symbols[i, j]))
             table.append(
                 {
-                    "entry": rf"\partial L / \partial {step.latex_names.get(symbols[i, j], latex(symbols[i, j]))}",
+                    "entry": rf"\partial L / \partial {name}",
                     "cells": [f"{v:.16e}" for v in values],
                     "diff": f"${sci(max(values) - min(values))}$",
                 }
