@@ -229,7 +229,6 @@ EN: dict[str, str] = {
     r"outputs, such as softmax cross-entropy, or the later layers of a deep network seen from an earlier "
     r"one. For those, the exact-size proofs in the sections below, with a general $\ell(z_2)$, are the "
     r"evidence.",
-    "claims_title": "The claims",
     "statement": "Statement",
     "entrywise": "Entry by entry",
     "derivation": "SymPy's derivative, entry by entry",
@@ -479,7 +478,6 @@ KO: dict[str, str] = {
     "dimension_free_limit": r"이 형태가 다루지 못하는 것: 출력에 대한 합으로 나뉘지 않는 손실(소프트맥스 "
     r"교차 엔트로피 등)이나, 깊은 네트워크에서 앞 층이 보는 뒤쪽 층들. 이 경우에는 아래 절들의, 일반 "
     r"$\ell(z_2)$를 쓰는 정확한 크기의 증명이 근거이다.",
-    "claims_title": "주장",
     "statement": "주장",
     "entrywise": "성분별 공식",
     "derivation": "SymPy가 성분별로 구한 미분",
@@ -532,7 +530,7 @@ LATEX = frozenset(
         "convention", "seed", "points", "dtype", "tolerance", "versions", "source", "the_network",
         "network_caption", "notation", "symbol", "meaning", "shape", "m_a", "m_z", "m_W", "m_b", "m_delta",
         "m_circ", "m_Delta", "m_ones", "grad_shape", "forward", "method", "method_text", "slices",
-        "slices_text", "dimension_free", "dimension_free_text", "dimension_free_limit", "claims_title",
+        "slices_text", "dimension_free", "dimension_free_text", "dimension_free_limit",
         "statement", "entrywise", "derivation", "assembled", "symbolic", "numeric", "entry", "max_diff",
         "evidence", "written_as", "summary", "implementation", "implementation_text", "forward_equations",
         "precision", "budget", "budget_text", "tolerance_latex", "ulp_caption", "col_abs", "col_rel",

@@ -145,7 +145,12 @@ def claims_run() -> Run:
     wrong = _claim(13, r"\delta_1 = W_1 \delta_2 \circ f'(z_1)", z1, Hadamard(MatMul(W1, d2), FPrime(z1)))
     bad_text = r"\frac{\partial L}{\partial W_1} = \delta_2 \circ\circ a_1^T"
     unparsed = Claim(
-        SOURCE, 20, 1, bad_text, "latex", problem=ClaimSyntaxError(bad_text, 44, "unexpected '\\circ'")
+        SOURCE,
+        20,
+        1,
+        bad_text,
+        "latex",
+        problem=ClaimSyntaxError(bad_text, bad_text.index(r"\circ a_1"), "unexpected '\\circ'"),
     )
     shape = _claim(
         25, r"\frac{\partial L}{\partial b_1} = \delta_2 a_1^T", Var("b", 1), MatMul(d2, Transpose(a1))
