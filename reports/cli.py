@@ -129,6 +129,15 @@ def resolve_network(given: dict, file: dict | None = None):
     return Network(**{**given_options(**DEFAULTS), **(file or {}), **given})
 
 
+def check_run_options(network, points: int, dtype: str) -> None:
+    """Points, dtype and the memory a point needs, validated before the engine is imported."""
+    from verify.sampling import check_dtype, check_points, check_size
+
+    check_points(points)
+    check_dtype(dtype)
+    check_size(network.numeric, points)
+
+
 @contextmanager
 def _progress() -> Iterator:
     from reports.progress import progress_bar
@@ -139,9 +148,10 @@ def _progress() -> Iterator:
 
 def run_builtin(given: dict, points: int, seed: int, dtype: str, include_kinks: bool):
     """The built-in identities of the network and the hand-written backward, checked."""
+    network = resolve_network(given)  # bad input is an error before the engine is imported
+    check_run_options(network, points, dtype)
     from verify.run import verify_network
 
-    network = resolve_network(given)
     with _progress() as progress:
         return verify_network(
             network, points=points, seed=seed, dtype=dtype, include_kinks=include_kinks, progress=progress
@@ -150,11 +160,12 @@ def run_builtin(given: dict, points: int, seed: int, dtype: str, include_kinks: 
 
 def run_document(file: Path, given: dict, points: int, seed: int, dtype: str, include_kinks: bool):
     """The claims of a user's file, checked on its network (the given options win)."""
-    from verify.run import check_document
-
     from derive.claims_file import load
 
-    document = load(file, given)
+    document = load(file, given)  # bad input is an error before the engine is imported
+    check_run_options(document.network, points, dtype)
+    from verify.run import check_document
+
     with _progress() as progress:
         return check_document(
             document, points=points, seed=seed, dtype=dtype, include_kinks=include_kinks, progress=progress
