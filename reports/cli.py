@@ -1,7 +1,9 @@
-"""The `derivcheck` command line: `verify`, `derive`, `report`, `check`.
+"""The `derivcheck` command line: `verify`, `check`, `report`, `derive`.
 
-Exit codes: 0 everything agrees, 1 a check disagrees (a finding), 2 bad usage or input.
-Heavy libraries (SymPy, JAX) are imported inside commands, so `--help` stays fast.
+Every command that checks produces one `Run` (verify/run.py) and renders it; the exit code is
+`run.exit_code`: 0 everything proved and agreeing, 1 a finding, 2 bad usage or input (or a claim
+that could not be read). Heavy libraries (SymPy, JAX) are imported inside commands, so `--help`
+stays fast.
 """
 
 from __future__ import annotations
@@ -14,58 +16,86 @@ from typing import Annotated
 
 import typer
 
-from derive.registry import ACTIVATIONS, CONCRETE_LOSSES, GENERIC, NUMERIC_STAND_IN
-
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,  # plain click errors: "Error: Invalid value for '--points' …", exit 2
-    help="Check backpropagation derivations three independent ways: SymPy, hand-written NumPy, jax.grad.",
+    help="Check backpropagation derivations three independent ways: SymPy, NumPy, jax.grad.",
 )
 
+# --- the network options, declared once: None means "not given" (command line over file over defaults)
+DEFAULTS = {
+    "sizes": "4,3",
+    "activation": "sigmoid",
+    "loss": "mse",
+    "batch": 1,
+    "reduction": "mean",
+    "slope": "0.01",
+}
 Activation = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--activation",
         "-a",
-        help=f"Activation f: {', '.join(ACTIVATIONS)}.",
+        help="Activation f: identity, sigmoid, tanh, relu, leaky-relu, elu, softplus, gelu, gelu-tanh, silu "
+        "[default: sigmoid].",
+        show_default=False,
     ),
 ]
 Loss = Annotated[
-    str,
+    str | None,
     typer.Option(
         "--loss",
         "-l",
-        help=f"Loss: {', '.join(CONCRETE_LOSSES)}, or {GENERIC} (symbolic; numbers use {NUMERIC_STAND_IN}).",
+        help="Loss: mse, softmax-ce, bce, or generic (numbers use mse) [default: mse].",
+        show_default=False,
     ),
 ]
 Sizes = Annotated[
-    str, typer.Option("--sizes", help="Layer widths, first to last, e.g. 4,3 (the seed) or 8,16,16,4.")
-]
-Batch = Annotated[int, typer.Option("--batch", "-B", help="Examples per mini-batch (columns).")]
-Reduction = Annotated[str, typer.Option("--reduction", help="Loss over a batch: mean (1/B) or sum.")]
-_PARAMETERS = [(name, a.parameter) for name, a in ACTIVATIONS.items() if a.parameter is not None]
-Slope = Annotated[
-    str,
+    str | None,
     typer.Option(
-        "--slope",
-        help="; ".join(f"{n}'s {p.symbol}, {p.meaning}" for n, p in _PARAMETERS) + ", e.g. 0.01 or 1/100.",
+        "--sizes",
+        help="Layer widths, first to last, e.g. 4,3 (the seed) or 8,16,16,4 [default: 4,3].",
+        show_default=False,
     ),
 ]
+Batch = Annotated[
+    int | None,
+    typer.Option("--batch", "-B", help="Examples per mini-batch (columns) [default: 1].", show_default=False),
+]
+Reduction = Annotated[
+    str | None,
+    typer.Option(
+        "--reduction", help="Loss over a batch: mean (1/B) or sum [default: mean].", show_default=False
+    ),
+]
+Slope = Annotated[
+    str | None,
+    typer.Option(
+        "--slope", help="leaky-relu's slope α, e.g. 0.01 or 1/100 [default: 0.01].", show_default=False
+    ),
+]
+# --- how a run samples and compares
 PointsOpt = Annotated[int, typer.Option("--points", "-n", help="Number of sample points.")]
 Seed = Annotated[int, typer.Option("--seed", help="Seed of numpy.random.default_rng.")]
 Kinks = Annotated[
     bool,
-    typer.Option(
-        "--include-kinks",
-        help=f"Put inputs exactly on {'/'.join(n for n, a in ACTIVATIONS.items() if a.kinks)}'s kink; "
-        "report conventions.",
+    typer.Option("--include-kinks", help="Put inputs exactly on relu/leaky-relu's kink; report conventions."),
+]
+Dtype = Annotated[str, typer.Option("--dtype", help="Floating point of every witness: float64 or float32.")]
+Json = Annotated[
+    bool, typer.Option("--json", help="Print one JSON object (schema derivcheck.run/1) instead of a table.")
+]
+Latex = Annotated[bool, typer.Option("--latex", help="Print LaTeX instead of text.")]
+ClaimsFile = Annotated[
+    Path,
+    typer.Argument(
+        help="A Markdown or LaTeX document (every \\frac{\\partial L}{\\partial X} = … is a claim) "
+        "or a TOML claims file.",
+        show_default=False,
     ),
 ]
-Json = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")]
-Dtype = Annotated[str, typer.Option("--dtype", help="Floating point of every witness: float64 or float32.")]
-Latex = Annotated[bool, typer.Option("--latex", help="Print LaTeX instead of text.")]
 
 
 @contextmanager
@@ -80,26 +110,7 @@ def _input_errors() -> Iterator[None]:
         raise typer.Exit(2) from None
 
 
-def _network(
-    sizes: str, activation: str, loss: str, batch: int = 1, reduction: str = "mean", slope: str = "0.01"
-):
-    from derive import Network, parse_sizes, parse_slope
-
-    return Network(parse_sizes(sizes), activation, loss, batch, reduction, parse_slope(slope))
-
-
-def _verify(network, points: int, seed: int, include_kinks: bool, dtype: str = "float64"):
-    from reports.progress import progress_bar
-    from verify import verify as run_verify
-
-    with progress_bar() as progress:
-        return run_verify(network, points, seed, include_kinks=include_kinks, dtype=dtype, progress=progress)
-
-
-NETWORK_OPTIONS = ("activation", "loss", "sizes", "batch", "reduction", "slope")
-
-
-def _options(**given: object) -> dict:
+def given_options(**given: object) -> dict:
     """The network options given on the command line (None: not given), parsed."""
     from derive import parse_sizes, parse_slope
 
@@ -111,59 +122,136 @@ def _options(**given: object) -> dict:
     return options
 
 
-def _check(file: Path, options: dict, points: int, seed: int):
-    from verify.claim_check import check_document
+def resolve_network(given: dict, file: dict | None = None):
+    """The network: command line over file over defaults (`given`, `file`: parsed options)."""
+    from derive import Network
 
+    return Network(**{**given_options(**DEFAULTS), **(file or {}), **given})
+
+
+def check_run_options(network, points: int, dtype: str) -> None:
+    """Points, dtype and the memory a point needs, validated before the engine is imported."""
+    from verify.sampling import check_dtype, check_points, check_size
+
+    check_points(points)
+    check_dtype(dtype)
+    check_size(network.numeric, points)
+
+
+@contextmanager
+def _progress() -> Iterator:
+    from reports.progress import progress_bar
+
+    with progress_bar() as progress:
+        yield progress
+
+
+def run_builtin(given: dict, points: int, seed: int, dtype: str, include_kinks: bool):
+    """The built-in identities of the network and the hand-written backward, checked."""
+    network = resolve_network(given)  # bad input is an error before the engine is imported
+    check_run_options(network, points, dtype)
+    from verify.run import verify_network
+
+    with _progress() as progress:
+        return verify_network(
+            network, points=points, seed=seed, dtype=dtype, include_kinks=include_kinks, progress=progress
+        )
+
+
+def run_document(file: Path, given: dict, points: int, seed: int, dtype: str, include_kinks: bool):
+    """The claims of a user's file, checked on its network (the given options win)."""
     from derive.claims_file import load
-    from verify.sampling import check_size
 
-    document = load(file, options)
-    check_size(document.network.numeric, points)
-    return check_document(document, points, seed)
+    document = load(file, given)  # bad input is an error before the engine is imported
+    check_run_options(document.network, points, dtype)
+    from verify.run import check_document
+
+    with _progress() as progress:
+        return check_document(
+            document, points=points, seed=seed, dtype=dtype, include_kinks=include_kinks, progress=progress
+        )
+
+
+def _print(run, json: bool) -> None:
+    if json:
+        from reports.json_report import render_json
+
+        typer.echo(render_json(run))
+    else:
+        from reports.terminal import render_run
+
+        typer.echo(render_run(run), nl=False)
 
 
 @app.command()
 def verify(
-    activation: Activation = "sigmoid",
-    loss: Loss = "mse",
-    sizes: Sizes = "4,3",
-    batch: Batch = 1,
-    reduction: Reduction = "mean",
-    slope: Slope = "0.01",
+    activation: Activation = None,
+    loss: Loss = None,
+    sizes: Sizes = None,
+    batch: Batch = None,
+    reduction: Reduction = None,
+    slope: Slope = None,
     points: PointsOpt = 1000,
     seed: Seed = 0,
     include_kinks: Kinks = False,
     dtype: Dtype = "float64",
     json: Json = False,
 ) -> None:
-    """Prove the seed's identities with SymPy and check them numerically against NumPy and jax.grad."""
+    """Prove the seed's identities with SymPy, check them numerically, and test the hand-written backward."""
     with _input_errors():
-        network = _network(sizes, activation, loss, batch, reduction, slope)
-        run = _verify(network, points, seed, include_kinks, dtype)
-    if json:
-        from reports.json_report import render_json
+        given = given_options(
+            activation=activation, loss=loss, sizes=sizes, batch=batch, reduction=reduction, slope=slope
+        )
+        run = run_builtin(given, points, seed, dtype, include_kinks)
+    _print(run, json)
+    raise typer.Exit(run.exit_code)
 
-        typer.echo(render_json(run))
-    else:
-        from reports.terminal import render_verify
 
-        typer.echo(render_verify(run), nl=False)
-    raise typer.Exit(0 if run.passed else 1)
+@app.command()
+def check(
+    file: ClaimsFile,
+    activation: Activation = None,
+    loss: Loss = None,
+    sizes: Sizes = None,
+    batch: Batch = None,
+    reduction: Reduction = None,
+    slope: Slope = None,
+    points: PointsOpt = 1000,
+    seed: Seed = 0,
+    include_kinks: Kinks = False,
+    dtype: Dtype = "float64",
+    json: Json = False,
+) -> None:
+    """Check your own derivation: every gradient claim in FILE, proved or refuted, with the likely slip.
+
+    Options given here win over a claims file's [network] table; the defaults are the seed's
+    network (4,3, sigmoid, mse).
+    """
+    with _input_errors():
+        given = given_options(
+            activation=activation, loss=loss, sizes=sizes, batch=batch, reduction=reduction, slope=slope
+        )
+        run = run_document(file, given, points, seed, dtype, include_kinks)
+    _print(run, json)
+    raise typer.Exit(run.exit_code)
 
 
 @app.command()
 def derive(
-    activation: Activation = "sigmoid",
-    loss: Loss = "mse",
-    sizes: Sizes = "4,3",
-    batch: Batch = 1,
-    reduction: Reduction = "mean",
-    slope: Slope = "0.01",
+    activation: Activation = None,
+    loss: Loss = None,
+    sizes: Sizes = None,
+    batch: Batch = None,
+    reduction: Reduction = None,
+    slope: Slope = None,
     latex: Latex = False,
 ) -> None:
     """Print the symbolic derivation: each identity entry-wise, SymPy's matrices, the proofs."""
     with _input_errors():
-        network = _network(sizes, activation, loss, batch, reduction, slope)
+        given = given_options(
+            activation=activation, loss=loss, sizes=sizes, batch=batch, reduction=reduction, slope=slope
+        )
+        network = resolve_network(given)
         from derive.derivation import derivation
 
         d = derivation(network)
@@ -181,13 +269,12 @@ def derive(
 
 @app.command()
 def report(
-    ctx: typer.Context,  # which options were given: they win over a claims file's [network]
-    activation: Activation = "sigmoid",
-    loss: Loss = "mse",
-    sizes: Sizes = "4,3",
-    batch: Batch = 1,
-    reduction: Reduction = "mean",
-    slope: Slope = "0.01",
+    activation: Activation = None,
+    loss: Loss = None,
+    sizes: Sizes = None,
+    batch: Batch = None,
+    reduction: Reduction = None,
+    slope: Slope = None,
     points: PointsOpt = 1000,
     seed: Seed = 0,
     include_kinks: Kinks = False,
@@ -198,107 +285,44 @@ def report(
     claims: Annotated[
         Path | None,
         typer.Option(
-            "--claims", help="Also check the claims in this document or claims file, and report them."
+            "--claims",
+            help="Report the claims of this document or claims file (on its network) "
+            "instead of the built-in identities.",
         ),
     ] = None,
 ) -> None:
-    """Verify, then write a LaTeX report (report.tex, figures/, report.pdf when TeX is installed)."""
+    """Check, then write a LaTeX report (report.tex, figures/, report.pdf when TeX is installed)."""
     with _input_errors():
         from reports.i18n import strings
-        from reports.latex import report_date
         from reports.output import prepare_folder
+        from reports.tex import source_date
         from verify.sampling import check_dtype
 
         strings(lang)  # validate before the work
         check_dtype(dtype)
-        report_date()  # SOURCE_DATE_EPOCH, read by matplotlib too
-        checked = None
-        if claims is not None:
-            given = {
-                name: ctx.params[name]
-                for name in NETWORK_OPTIONS
-                if ctx.get_parameter_source(name).name == "COMMANDLINE"
-            }
-            checked = _check(claims, _options(**given), points, seed)
-            network = checked.network
-        else:
-            network = _network(sizes, activation, loss, batch, reduction, slope)
-        folder = prepare_folder(out)
-        run = _verify(network, points, seed, include_kinks, dtype)
-        from reports.figures import agreement_figure, ulp_figure
-        from reports.latex import ReportInput, render_report
-        from reports.output import LatexError, compile_pdf, missing_tex, write_atomically
-
-        figure = agreement_figure(run, folder / "figures" / "agreement.pdf")
-        ulps = ulp_figure(run, folder / "figures" / "ulp.pdf")
-        relative = {p: p.relative_to(folder).as_posix() if p else None for p in (figure, ulps)}
-        tex_text = render_report(ReportInput(run, lang, relative[figure], relative[ulps], checked))
-        tex_path = write_atomically(folder / "report.tex", tex_text)
-    written = [tex_path, figure, *([ulps] if ulps else [])]
-    if not no_pdf:
-        hint = missing_tex(lang)
-        if hint:
-            typer.echo(f"derivcheck: {hint}", err=True)
-        else:
-            try:
-                written.append(compile_pdf(folder))
-            except LatexError as e:
-                typer.echo(f"derivcheck: error: {e}", err=True)
-                raise typer.Exit(2) from None
-    from reports.terminal import render_verify
-
-    typer.echo(render_verify(run), nl=False)
-    if checked is not None:
-        from reports.claims_terminal import render_check
-
-        typer.echo(render_check(checked), nl=False)
-    typer.echo("wrote: " + ", ".join(str(p) for p in written))
-    if checked is not None and checked.exit_code != 0:
-        raise typer.Exit(checked.exit_code)
-    raise typer.Exit(0 if run.passed else 1)
-
-
-ClaimsFile = Annotated[
-    Path,
-    typer.Argument(
-        help="A Markdown or LaTeX document (every \\frac{\\partial L}{\\partial X} = … is a claim) "
-        "or a TOML claims file.",
-        show_default=False,
-    ),
-]
-
-
-@app.command()
-def check(
-    file: ClaimsFile,
-    activation: Annotated[str | None, Activation.__metadata__[0]] = None,
-    loss: Annotated[str | None, Loss.__metadata__[0]] = None,
-    sizes: Annotated[str | None, Sizes.__metadata__[0]] = None,
-    batch: Annotated[int | None, Batch.__metadata__[0]] = None,
-    reduction: Annotated[str | None, Reduction.__metadata__[0]] = None,
-    slope: Annotated[str | None, Slope.__metadata__[0]] = None,
-    points: PointsOpt = 1000,
-    seed: Seed = 0,
-    json: Json = False,
-) -> None:
-    """Check your own derivation: every gradient claim in FILE, proved or refuted, with the likely slip.
-
-    Options given here win over a claims file's [network] table; the defaults are the seed's
-    network (4,3, sigmoid, mse).
-    """
-    with _input_errors():
-        options = _options(
+        date = source_date()  # SOURCE_DATE_EPOCH, read once (matplotlib reads it too)
+        given = given_options(
             activation=activation, loss=loss, sizes=sizes, batch=batch, reduction=reduction, slope=slope
         )
-        run = _check(file, options, points, seed)
-    if json:
-        from reports.claims_json import render_check_json
+        if claims is not None:
+            run = run_document(claims, given, points, seed, dtype, include_kinks)
+        else:
+            run = run_builtin(given, points, seed, dtype, include_kinks)
+        folder = prepare_folder(out)
+        from reports.build import build_report
+        from reports.output import LatexError
 
-        typer.echo(render_check_json(run))
-    else:
-        from reports.claims_terminal import render_check
+        try:
+            built = build_report(run, folder, lang, date, pdf=not no_pdf)
+        except LatexError as e:
+            typer.echo(f"derivcheck: error: {e}", err=True)
+            raise typer.Exit(2) from None
+    if built.hint:
+        typer.echo(f"derivcheck: {built.hint}", err=True)
+    from reports.terminal import render_run
 
-        typer.echo(render_check(run), nl=False)
+    typer.echo(render_run(run), nl=False)
+    typer.echo("wrote: " + ", ".join(str(p) for p in built.written))
     raise typer.Exit(run.exit_code)
 
 

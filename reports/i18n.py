@@ -1,4 +1,12 @@
-"""The report's words in English and Korean. Formulas are the same in both languages."""
+"""Every sentence a renderer prints, in English and Korean. Formulas are the same in both.
+
+Two kinds of value: plain sentences (the default), which a renderer fills with `str.format`
+placeholders and escapes for LaTeX itself (`reports/wording.py`), and LaTeX markup (the keys in
+`LATEX`), which only the report uses, as written. Keys are named after what they word:
+`verdict_<Verdict name>`, `reason_<Reason name>`, `status_<Status name>`, `method_<Method
+name>`, `slip_<SlipKind name>` (lower case), so every value of those vocabularies has one.
+A test checks that both languages have the same keys and the same placeholders.
+"""
 
 from __future__ import annotations
 
@@ -6,288 +14,548 @@ from derive.errors import choose_one
 
 LANGUAGES = ("en", "ko")
 
-STRINGS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "Backpropagation, checked three ways",
-        "subtitle": "The four gradient identities of the lecture notes, proved by SymPy and "
-        "confirmed by hand-written NumPy and \\texttt{jax.grad}",
-        "facts": "Run",
-        "date": "Date",
-        "network": "Network",
-        "activation": "Activation",
-        "loss": "Loss",
-        "convention": "Convention",
-        "seed": "Random seed",
-        "points": "Sample points",
-        "dtype": "Floating point",
-        "tolerance": "Tolerance",
-        "versions": "Versions",
-        "verdict_all": "All identities are proved and all three witnesses agree at every sample point.",
-        "verdict_fail": "A CHECK FAILED: at least one identity is not proved or the witnesses disagree.",
-        "verdict_all_skipped": "All identities are proved where SymPy's budget allows, and every witness that ran agrees at every sample point.",
-        "skipped_witness": "Witness {witness}: not run, {why}.",
-        "skipped_concrete": "Proofs with the network's own activation and loss: skipped, {why}. The generic proofs and the numeric comparison stand.",
-        "the_network": "The network",
-        "network_caption": "The layer boundary the identities are about: layer $l$ feeds layer $l+1$ "
-        "through $z_{l+1} = W_l a_l + b_l$; every neuron applies $a = f(z)$.",
-        "notation": "Notation",
-        "symbol": "Symbol",
-        "meaning": "Meaning",
-        "shape": "Shape",
-        "m_a": "activations of layer $l$, $a_l = f(z_l)$",
-        "m_z": "pre-activations, $z_{l+1} = W_l a_l + b_l$",
-        "m_W": "weights from layer $l$ to $l+1$ (rows: the next layer)",
-        "m_b": "bias of layer $l+1$",
-        "m_delta": r"$\delta_l = \partial L / \partial z_l$",
-        "m_circ": "elementwise (Hadamard) product",
-        "grad_shape": "A gradient has the shape of its variable: "
-        r"$\left[\partial L/\partial W\right]_{ij} = \partial L/\partial w_{ij}$.",
-        "forward": "The forward pass",
-        "method": "How the identities are checked",
-        "method_text": (
-            "Three witnesses that share no derivative code. "
-            r"\textbf{SymPy} writes the forward pass with one symbol per entry "
-            r"($w_{ij}$, $a_{1j}$, $z_{1j}$, $b_{1i}$), differentiates the loss with respect to every "
-            r"entry, and shows that \emph{derived $-$ formula} is exactly zero: once with an undefined "
-            r"activation $f$ and an undefined loss $\ell(z_L)$, which proves the identity for every "
-            r"activation and loss at once, and once for the concrete pair of this run. "
-            r"\textbf{NumPy} computes the formulas as a person codes them by hand. "
-            r"\textbf{JAX} differentiates a forward pass written in \texttt{jax.numpy} with "
-            r"\texttt{jax.grad} and never sees the formulas: it is the oracle. "
-            "The forward passes are compared first; then every entry of every gradient at every "
-            "sample point, under the tolerance stated above."
-        ),
-        "statement": "Statement, as in the notes",
-        "entrywise": "Entry by entry",
-        "derivation": "SymPy's derivative, entry by entry (SCOPE)",
-        "assembled": "The formula, assembled",
-        "matrix_too_big": "The matrix has {rows}×{cols} entries; it is checked entry by entry "
-        "but not printed.",
-        "symbolic": "Symbolic verdict",
-        "scope_generic": "generic $f$, generic $\\ell(z_L)$",
-        "numeric": "Numeric check",
-        "numeric_text": "Values of the three witnesses at sample point 0, and the largest difference "
-        "between any two witnesses over all {points} points.",
-        "entry": "Entry",
-        "max_diff": "max $|\\Delta|$",
-        "max_over_points": "Largest difference over all points",
-        "witness_failed": "gave no values",
-        "disagreement": "Disagreement",
-        "disagreement_text": "at point {point}, entry {entry}; off: {blamed}",
-        "counterexample": "Counterexample",
-        "counterexample_text": "in entry {entry}, the formula gives {claimed} where SymPy's derivative is "
-        "{derived}, with",
-        "summary": "Summary",
-        "claims_title": "Your claims",
-        "claims_intro": "derivcheck read {count} claims from {source}. Each is proved (SymPy proves it and jax.grad agrees at all {points} sample points, seed {seed}), refuted (with a counterexample), a shape error, undecided, or unparsed.",
-        "claims_where": "line {line}",
-        "claims_layer": "for l = {layer}",
-        "claims_probably": "Probably",
-        "claims_counterexample": "Counterexample at sample point {point}",
-        "claims_entry": "entry",
-        "claims_claimed": "claimed",
-        "claims_true": "true",
-        "claims_forward": "Forward equations in the document: {summary}.",
-        "claims_verdict_fail": "At least one of your claims is not proved: see the section Your claims.",
-        "identity": "Identity",
-        "generic": "generic",
-        "passed": "passed",
-        "yes": "yes",
-        "no": "NO",
-        "precision": "Precision against a high-precision reference",
-        "precision_text": "SymPy's own derivative of the forward pass (not the formula) is evaluated with {library} at {digits} significant digits or more on {subset}. Each witness's error against it is given as the largest absolute error, relative error and error in ULPs of {dtype} at the true value, over every entry and point. An entry that is small through cancellation shows many ULPs for an error that is tiny against the gradient; the tolerance is budgeted on the gradient's scale instead.",
-        "precision_skipped": "No high-precision reference for this network: {why}.",
-        "subset_all": "all {points} sample points",
-        "subset_first": "the first {points} of {total} sample points",
-        "budget": "Tolerance, from an error budget",
-        "budget_text": "One witness's rounding error in an entry is at most $K \\varepsilon n s$: $\\varepsilon$ the machine epsilon of {dtype}, $n$ the number of terms the backward pass sums on the way to the entry ($B$ plus the widths of the later layers), $s = \\max(1, \\max_{{\\mathrm{{entries}}}} |y|)$ the scale of the values at the point, and $K = {K}$ the rounding errors one term carries. Two witnesses are compared with twice that. Over this run the largest difference between two witnesses used {used} of the tolerance.",
-        "ulp_caption": "Errors of each witness against the high-precision reference, in ULPs (all identities, entries and reference points; log scale).",
-        "col_abs": "max abs. error",
-        "col_rel": "max rel. error",
-        "col_ulp": "max ULP",
-        "figure_caption": "Agreement over the sample points (up to the first 65,536): the largest difference between each pair "
-        "of witnesses at each point, per identity (log scale). The bar is the tolerance; "
-        "differences of exactly 0 are drawn at the bottom.",
-        "sample_point": "Sample point 0",
-        "proved": "proved",
-        "refuted": "refuted",
-        "undecided": "undecided",
-        "skipped": "skipped",
-        "entries": "entries",
-        "forward_agree": "The three forward passes agree (largest difference {err}).",
-        "forward_disagree": "THE FORWARD PASSES DISAGREE: {mismatch}.",
-        "generic_f": "generic $f$",
-        "generic_loss": r"generic $\ell(z_{LAYER})$",
-        "skipped_size": "skipped (size)",
-        "m_Delta": r"the per-example $\delta_l = \partial \ell_e / \partial z_l$ as columns",
-        "m_ones": "a column of ones (sums over the examples)",
-        "batch_convention_mean": "mini-batch of B = {B} examples as columns; the loss is the mean of the "
-        "per-example losses, so every gradient carries 1/B",
-        "batch_convention_sum": "mini-batch of B = {B} examples as columns; the loss is the sum of the "
-        "per-example losses (no 1/B)",
-        "stand_in": "the generic loss has no values: the numeric witnesses use {loss} in its place",
-        "kinks_text": "{points} points have an input exactly on the kink of {activation}; there each witness "
-        "follows its convention ({conventions}) and they agree up to convention (largest difference {err}); "
-        "these points are reported, not counted as failures",
-        "kink_point_note": "At the {points} kink points the witnesses differ by at most {err}, as their "
-        "conventions allow.",
-        "slices": "Layer by layer",
-        "slices_text": r"For a network of more than two layers, the generic proof of layer $l$'s identities "
-        r"differentiates layers $l$ and $l+1$ with an undefined $\ell(z_{l+1})$: whatever the later layers and "
-        r"the loss are, $L$ is some function of $z_{l+1}$, so this proof covers them all. The proof with the "
-        r"network's own activation and loss takes the whole network.",
-        "dimension_free": "For every size at once",
-        "dimension_free_text": r"With symbolic sizes $n \to m$, index notation, a generic $f$ and a loss that "
-        r"is a sum over the outputs, $L = \sum_{i=1}^{m} \ell(z_{2,i})$, SymPy differentiates by one entry "
-        r"and resolves the Kronecker sums itself (it is told $1 \le p \le m$, $1 \le q \le n$). "
-        r"Here $\delta_{2,p} = \ell'(z_{2,p})$:",
-        "dimension_free_limit": r"Not covered by this form: a loss that does not split into a sum over the "
-        r"outputs, such as softmax cross-entropy, or the later layers of a deep network seen from an earlier "
-        r"one. For those, the exact-size proofs in the sections below, with a general $\ell(z_2)$, are the "
-        r"evidence.",
-    },
-    "ko": {
-        "title": "역전파 공식의 세 가지 독립 검증",
-        "subtitle": "강의 노트의 네 가지 그래디언트 공식을 SymPy로 증명하고 "
-        "손으로 작성한 NumPy와 \\texttt{jax.grad}로 확인한다",
-        "facts": "실행 정보",
-        "date": "날짜",
-        "network": "네트워크",
-        "activation": "활성화 함수",
-        "loss": "손실 함수",
-        "convention": "규약",
-        "seed": "난수 시드",
-        "points": "표본 점",
-        "dtype": "부동소수점",
-        "tolerance": "허용 오차",
-        "versions": "버전",
-        "verdict_all": "모든 공식이 증명되었고 세 검증자가 모든 표본 점에서 일치한다.",
-        "verdict_fail": "검사 실패: 증명되지 않은 공식이 있거나 검증자들이 일치하지 않는다.",
-        "verdict_all_skipped": "SymPy의 예산이 허용하는 범위에서 모든 공식이 증명되었고, 실행된 모든 검증자가 모든 표본 점에서 일치한다.",
-        "skipped_witness": "검증자 {witness}: 실행하지 않음, {why}.",
-        "skipped_concrete": "네트워크의 활성화·손실 함수로 하는 증명: 생략, {why}. 일반 증명과 수치 비교는 유효하다.",
-        "the_network": "네트워크",
-        "network_caption": "공식이 다루는 층 경계: $l$번째 층은 $z_{l+1} = W_l a_l + b_l$ 로 "
-        "$l+1$번째 층에 연결되고, 각 뉴런은 $a = f(z)$ 를 적용한다.",
-        "notation": "기호",
-        "symbol": "기호",
-        "meaning": "의미",
-        "shape": "크기",
-        "m_a": "$l$번째 층의 뉴런 값, $a_l = f(z_l)$",
-        "m_z": "linear 연산을 적용한 값, $z_{l+1} = W_l a_l + b_l$",
-        "m_W": "$l$번째 층에서 $l+1$번째 층으로 가는 weight matrix (행: 다음 층)",
-        "m_b": "$l+1$번째 층의 bias",
-        "m_delta": r"$\delta_l = \partial L / \partial z_l$",
-        "m_circ": "성분별 곱 (Hadamard product)",
-        "grad_shape": "그래디언트는 변수와 같은 크기를 갖는다: "
-        r"$\left[\partial L/\partial W\right]_{ij} = \partial L/\partial w_{ij}$.",
-        "forward": "순전파",
-        "method": "검증 방법",
-        "method_text": (
-            "미분 코드를 공유하지 않는 세 검증자를 사용한다. "
-            r"\textbf{SymPy}는 모든 성분($w_{ij}$, $a_{1j}$, $z_{1j}$, $b_{1i}$)을 기호로 두고 순전파를 "
-            r"쓴 뒤, 모든 성분에 대해 손실을 미분하고 \emph{미분 결과 $-$ 공식}이 정확히 0임을 보인다. "
-            r"한 번은 정의되지 않은 활성화 함수 $f$와 손실 $\ell(z_L)$로 증명하여 모든 활성화 함수와 "
-            r"손실 함수에 대해 한꺼번에 성립함을 보이고, 한 번은 이번 실행의 구체적인 함수로 증명한다. "
-            r"\textbf{NumPy}는 사람이 손으로 코딩하듯 공식을 계산한다. "
-            r"\textbf{JAX}는 \texttt{jax.numpy}로 쓴 순전파를 \texttt{jax.grad}로 미분하며 공식을 "
-            "전혀 보지 않는 기준(oracle)이다. 먼저 순전파 값을 비교하고, 그다음 모든 표본 점에서 "
-            "모든 그래디언트의 모든 성분을 위의 허용 오차로 비교한다."
-        ),
-        "statement": "강의 노트의 공식",
-        "entrywise": "성분별 공식",
-        "derivation": "SymPy가 성분별로 구한 미분 (SCOPE)",
-        "assembled": "공식을 행렬로 모은 결과",
-        "matrix_too_big": "행렬 성분이 {rows}×{cols}개이므로 출력하지 않고 성분별로만 검사한다.",
-        "symbolic": "기호 검증 결과",
-        "scope_generic": "일반 $f$, 일반 $\\ell(z_L)$",
-        "numeric": "수치 검증",
-        "numeric_text": "표본 점 0에서 세 검증자의 값과, 전체 {points}개 점에서 두 검증자 사이의 최대 차이.",
-        "entry": "성분",
-        "max_diff": "최대 $|\\Delta|$",
-        "max_over_points": "전체 점에서의 최대 차이",
-        "witness_failed": "값을 내지 못함",
-        "disagreement": "불일치",
-        "disagreement_text": "점 {point}, 성분 {entry}; 어긋난 검증자: {blamed}",
-        "counterexample": "반례",
-        "counterexample_text": "성분 {entry}에서 공식은 {claimed}, SymPy의 미분은 {derived}; 이때",
-        "summary": "요약",
-        "claims_title": "사용자의 주장",
-        "claims_intro": "derivcheck가 {source}에서 주장 {count}개를 읽었다. 각 주장은 증명됨(SymPy가 증명하고 jax.grad가 표본 점 {points}개 모두에서 일치, 시드 {seed}), 반증됨(반례 포함), 크기 오류, 미결정, 또는 해석 불가 중 하나이다.",
-        "claims_where": "{line}행",
-        "claims_layer": "l = {layer}",
-        "claims_probably": "추정 원인",
-        "claims_counterexample": "표본 점 {point}에서의 반례",
-        "claims_entry": "성분",
-        "claims_claimed": "주장 값",
-        "claims_true": "참값",
-        "claims_forward": "문서의 순전파 식: {summary}.",
-        "claims_verdict_fail": "증명되지 않은 주장이 있다: 사용자의 주장 절을 보라.",
-        "identity": "공식",
-        "generic": "일반",
-        "passed": "통과",
-        "yes": "예",
-        "no": "아니오",
-        "precision": "고정밀 기준값과의 비교",
-        "precision_text": "순전파를 SymPy가 직접 미분한 결과(공식이 아님)를 {library} 라이브러리로 유효숫자 {digits}자리 이상의 정밀도로 {subset}에서 계산했다. 각 검증자의 오차를 모든 성분과 점에 걸친 최대 절대 오차, 상대 오차, 참값에서의 {dtype} ULP 단위 오차로 나타낸다. 상쇄로 작아진 성분은 기울기에 비해 아주 작은 오차도 ULP로는 크게 보이므로, 허용 오차는 기울기의 크기를 기준으로 정한다.",
-        "precision_skipped": "이 신경망에는 고정밀 기준값이 없다: {why}.",
-        "subset_all": "표본 점 {points}개 전체",
-        "subset_first": "표본 점 {total}개 중 처음 {points}개",
-        "budget": "오차 예산에서 정한 허용 오차",
-        "budget_text": "한 검증자가 한 성분에서 내는 반올림 오차는 최대 $K \\varepsilon n s$이다. $\\varepsilon$은 {dtype}의 기계 엡실론, $n$은 역전파가 그 성분까지 더하는 항의 수($B$와 뒤쪽 층 너비의 합), $s = \\max(1, \\max_{{\\mathrm{{entries}}}} |y|)$는 그 점에서 값의 크기, $K = {K}$는 한 항이 지니는 반올림 오차의 수이다. 두 검증자는 그 두 배로 비교한다. 이번 실행에서 두 검증자 사이의 최대 차이는 허용 오차의 {used}였다.",
-        "ulp_caption": "고정밀 기준값에 대한 각 검증자의 오차(ULP 단위; 모든 공식, 성분, 기준 점; 로그 눈금).",
-        "col_abs": "최대 절대 오차",
-        "col_rel": "최대 상대 오차",
-        "col_ulp": "최대 ULP",
-        "figure_caption": "표본 점(처음 65,536개까지)에서의 일치: 공식별로 각 점에서 두 검증자 사이의 최대 차이 "
-        "(로그 눈금). 막대는 허용 오차이며, 정확히 0인 차이는 맨 아래에 그렸다.",
-        "sample_point": "표본 점 0",
-        "proved": "증명됨",
-        "refuted": "반증됨",
-        "undecided": "미결정",
-        "skipped": "생략",
-        "entries": "성분",
-        "forward_agree": "세 순전파 값이 일치한다 (최대 차이 {err}).",
-        "forward_disagree": "순전파 값이 일치하지 않는다: {mismatch}.",
-        "generic_f": "일반 $f$",
-        "generic_loss": r"일반 $\ell(z_{LAYER})$",
-        "skipped_size": "생략 (크기)",
-        "m_Delta": r"예제별 $\delta_l = \partial \ell_e / \partial z_l$ 을 열로 모은 행렬",
-        "m_ones": "1로 된 열벡터 (예제에 대한 합)",
-        "batch_convention_mean": "B = {B}개 예제를 열로 둔 미니배치; 손실은 예제별 손실의 평균이므로 "
-        "모든 그래디언트에 1/B가 붙는다",
-        "batch_convention_sum": "B = {B}개 예제를 열로 둔 미니배치; 손실은 예제별 손실의 합 (1/B 없음)",
-        "stand_in": "일반 손실 함수는 값이 없으므로 수치 검증자는 대신 {loss}를 사용한다",
-        "kinks_text": "{points}개 점에서 입력이 {activation}의 꺾인 점에 정확히 놓인다; 그곳에서 각 검증자는 "
-        "자신의 규약을 따르며 ({conventions}) 규약의 차이만큼만 다르다 (최대 차이 {err}); 이 점들은 실패로 "
-        "세지 않고 보고한다",
-        "kink_point_note": "꺾인 점 {points}개에서 검증자들은 규약이 허용하는 만큼, 최대 {err} 다르다.",
-        "slices": "층별 증명",
-        "slices_text": r"층이 셋 이상인 네트워크에서 $l$번째 층 공식의 일반 증명은 $l$, $l+1$번째 층을 정의되지 "
-        r"않은 $\ell(z_{l+1})$와 함께 미분한다: 이후의 층과 손실 함수가 무엇이든 $L$은 $z_{l+1}$의 함수이므로 "
-        r"이 증명이 모두를 포함한다. 구체적인 활성화·손실 함수를 쓰는 증명은 네트워크 전체를 미분한다.",
-        "dimension_free": "모든 크기에 대해 한 번에",
-        "dimension_free_text": r"크기를 기호 $n \to m$으로 두고, 첨자 표기, 일반 $f$, 출력에 대한 합 꼴의 손실 "
-        r"$L = \sum_{i=1}^{m} \ell(z_{2,i})$로 SymPy가 한 성분에 대해 미분하고 크로네커 델타 합을 직접 "
-        r"계산한다 ($1 \le p \le m$, $1 \le q \le n$). 여기서 $\delta_{2,p} = \ell'(z_{2,p})$이다:",
-        "dimension_free_limit": r"이 형태가 다루지 못하는 것: 출력에 대한 합으로 나뉘지 않는 손실(softmax "
-        r"cross-entropy 등)이나, 깊은 네트워크에서 앞 층이 보는 뒤쪽 층들. 이 경우에는 아래 절들의, 일반 "
-        r"$\ell(z_2)$를 쓰는 정확한 크기의 증명이 근거이다.",
-    },
+EN: dict[str, str] = {
+    # --- verdicts, reasons, proofs (the data's vocabularies) ---
+    "verdict_proved": "proved",
+    "verdict_refuted": "refuted",
+    "verdict_shape_error": "shape error",
+    "verdict_convention": "depends on convention",
+    "verdict_undecided": "undecided",
+    "verdict_unparsed": "unparsed",
+    "reason_none": "",
+    "reason_size": "beyond SymPy's budget: only the numbers speak",
+    "reason_time": "SymPy did not finish within its time limit",
+    "reason_witnesses_disagree": "SymPy proves it, but a numeric witness differs",
+    "reason_kink_convention": "holds only up to the value of f' at a kink",
+    "reason_one_point": "one point differs: not enough to refute it",
+    "reason_not_compared": "no sample point had finite values",
+    "reason_unavailable": "a quantity jax.grad does not compute",
+    "reason_sampled": "SymPy could neither prove nor refute it; the numbers agree",
+    "status_proved": "proved",
+    "status_refuted": "refuted",
+    "status_undecided": "undecided",
+    "status_skipped": "skipped",
+    "method_identical": "identical expressions",
+    "method_expand_atoms": "expanded with functions held as atoms",
+    "method_expand": "expanded",
+    "method_expand_definitions": "expanded with the activation's definition",
+    "method_cancel": "rational simplification",
+    "method_random_point": "a random rational point",
+    "method_sampled": "zero at every random point, which algebra could not show",
+    "method_shape": "the shapes do not fit",
+    "method_left_shape": "the left side's shapes do not fit",
+    "method_all_zero": "SymPy's derivative is zero in every entry, which is suspicious",
+    "method_size": "beyond the symbolic budget",
+    "method_time": "the time limit ran out",
+    "proof_line": "{scope}: {status} — {why}",
+    "proof_proved": "derived − claimed = 0 in all {entries} entries ({method})",
+    "proof_refuted_at": "derived − claimed ≠ 0 in entry {entry} ({method})",
+    "proof_shape": "the shapes do not fit: {shape}",
+    "proof_undecided": "{left} of {entries} entries not settled ({method})",
+    "proof_skipped": "skipped: {budget}",
+    "proof_time": "no result within {seconds} s",
+    "proof_symbolic_cx": "in entry {entry} the formula gives {claimed} where SymPy's derivative is {derived}, with",
+    "scope_every": "every activation f and loss ℓ",
+    "scope_generic": "generic {f}, generic {ell}",
+    "scope_pair": "{activation}, {loss}",
+    "scope_only": "{pair} only",
+    "budget_generic": "{weights} weights × batch {batch} = {cost}, beyond the budget of {limit} for a generic slice",
+    "budget_concrete": "{weights} weights × batch {batch} × {depth} layers = {cost}, beyond the budget of "
+    "{limit} for the whole network with its own functions",
+    # --- slips, in the notes' notation ---
+    "slip_missing_mean": "missing 1/B (the mean over the batch of {B})",
+    "slip_sign": "sign flipped",
+    "slip_twice": "a factor 2 too large",
+    "slip_half": "a factor 1/2 too small",
+    "slip_transposed": "transposed",
+    "slip_w_for_wt": "{W} where {WT} belongs",
+    "slip_missing_fprime": "missing {fp}",
+    "slip_f_for_fprime": "{f} where {fp} belongs",
+    "slip_fprime_wrong_layer": "f' of the wrong layer ({fpo} for {fp})",
+    "slip_outer_order": "outer product in the wrong order ({swapped} for {outer})",
+    "slip_outer_as_inner": "inner product for the outer product ({inner} for {outer})",
+    "slip_sum_over_neurons": "summed over the neurons, not over the examples",
+    "slip_sum_over_neurons_t": "summed over the neurons, not over the examples, and transposed",
+    "probably": "probably: {slip}",
+    # --- evidence ---
+    "agreement_agree": "the witnesses agree at all {compared} points (worst {ratio} of the tolerance)",
+    "agreement_differ": "{bad} of {compared} points differ beyond the tolerance; worst at point {point}, "
+    "entry {entry}: {values}; off: {blamed}",
+    "agreement_differ_short": "{bad} of {compared} points differ beyond the tolerance",
+    "agreement_none": "no sample point could be compared",
+    "witness_failed": "{witness} gave no values: {why}",
+    "witness_skipped": "witness {witness}: not run, {why}",
+    "unparsed_at": "could not read it: {message}",
+    "shape_problem": "the shapes do not fit: {problem}",
+    "kink_point_note": "at the {points} kink points the witnesses differ by at most {err}, as their "
+    "conventions allow",
+    "cx_title": "counterexample at sample point {point} (seed {seed})",
+    "cx_entries": "entries {entries}",
+    "cx_claimed": "claimed (right side)",
+    "cx_true": "true (left side)",
+    "cx_line_claimed": "claimed: {sympy} (SymPy), {jax} (JAX)",
+    "cx_line_true": "true:    {sympy} (SymPy), {jax} (JAX)",
+    # --- the run ---
+    "forward_agree": "the forward passes agree (largest difference {err})",
+    "forward_blamed": "{quantity}: {blamed} disagrees with {others} (largest difference {err})",
+    "forward_disagree": "the forward passes disagree (largest difference {err})",
+    "forward_label": "forward passes: {text}",
+    "impl_agree": "{name}: agrees with jax.grad on every gradient at every point (largest difference {err})",
+    "impl_fail": "{name}: does not agree with jax.grad",
+    "impl_var_agree": "{var}: agrees at all {points} points (largest difference {err})",
+    "impl_var_differs": "{var}: differs from jax.grad at {bad} of {points} points; worst at point {point}, "
+    "entry {entry}: {values}; off: {blamed}",
+    "impl_var_failed": "{var}: gave no values ({why})",
+    "impl_label": "implementation under test: {text}",
+    "kinks_text": "{points} points have an input exactly on the kink of {activation}; there each witness "
+    "follows its convention ({conventions})",
+    "kinks_agree": "they agree even there",
+    "kinks_convention": "they agree up to convention (largest difference {err}; not a failure)",
+    "reference_line": "reference: SymPy's derivative in {library} at {digits} digits on {subset}; largest "
+    "error in ULPs ({dtype}): {ulps}",
+    "reference_skipped": "reference ({digits} digits): not computed, {why}",
+    "subset_all": "all {points} sample points",
+    "subset_first": "the first {points} of {total} sample points",
+    "tolerance_used": "largest difference between two witnesses: {used} of the tolerance",
+    "tolerance_policy": "|x − y| ≤ 2·{K}·eps·n·max(1, max_entries|y|) per point (n = terms summed: "
+    "B + widths of the later layers), eps = {eps} ({dtype})",
+    "run_network": "network: sizes {sizes} (W_1 is {rows}×{cols}), activation {activation}, loss {loss}",
+    "run_points": "points: {points} (seed {seed}), {dtype}; tolerance: {policy}",
+    "run_source": "claims: {count} from {source}",
+    "batch_convention_mean": "mini-batch of B = {B} examples as columns; the loss is the mean of the "
+    "per-example losses, so every gradient carries 1/B",
+    "batch_convention_sum": "mini-batch of B = {B} examples as columns; the loss is the sum of the "
+    "per-example losses (no 1/B)",
+    "stand_in": "the generic loss has no values: the numeric witnesses use {loss} in its place",
+    "generic_layered": "generic proofs: each layer's claims on layers l, l+1 with an undefined ℓ(z_(l+1)) "
+    "standing for the loss and all later layers",
+    "skipped_concrete": "proofs with the network's own activation and loss: skipped, {why}; the generic "
+    "proofs and the numbers still stand",
+    "fwd_consistent": "consistent",
+    "fwd_inconsistent": "inconsistent",
+    "fwd_not_read": "not read",
+    "fwd_summary": "forward equations in the document: {summary}",
+    "fwd_line": "line {line}: {written} — {status}: {problem}",
+    "definitions": "definitions, not claims: {names}",
+    "not_claims": "not claims: {count} equations mention ∂, ∇ or δ but do not start with ∂L/∂X, "
+    "∇_X L or δ_l (lines {lines})",
+    "count_verdict": "{count} {verdict}",
+    "claims_count": "claims: {counts}",
+    "result_passed": "PASSED: every claim is proved and every witness agrees",
+    "result_passed_budget": "PASSED: every claim is proved where SymPy's budget allows, and every "
+    "witness that ran agrees",
+    "result_failed": "FAILED: see the claims above",
+    "result_label": "result: {verdict}",
+    "where_line": "line {line}",
+    "where_layer": "l = {layer}",
+    "col_where": "claim",
+    "col_formula": "formula",
+    "col_verdict": "verdict",
+    "col_scope": "scope / diagnosis",
+    "col_err": "max |Δ|",
+    "yes": "yes",
+    "no": "NO",
+    # --- figures ---
+    "fig_ylabel": "max |difference| per point",
+    "fig_tolerance": "tolerance",
+    "fig_zero": "exactly 0",
+    "fig_points_all": "{points} points, seed {seed}",
+    "fig_points_first": "the first {shown} of {points} points, seed {seed}",
+    "fig_ulp_xlabel": "|witness − reference| in ULPs ({dtype}; 0 drawn at {floor})",
+    "fig_ulp_ylabel": "entries × points",
+    "fig_ulp_legend": "{witness} (max {max})",
+    "fig_ulp_title": "{points} points, {library} at {digits} digits",
+    # --- the report (LaTeX markup: see LATEX) ---
+    "title": "Backpropagation, checked three ways",
+    "subtitle_builtin": "The four gradient identities of the lecture notes, proved by SymPy and "
+    "confirmed by hand-written NumPy and \\texttt{jax.grad}",
+    "subtitle_claims": "The gradient claims of \\texttt{SOURCE}, proved or refuted by SymPy and "
+    "confirmed by NumPy and \\texttt{jax.grad}",
+    "facts": "Run",
+    "date": "Date",
+    "network": "Network",
+    "activation": "Activation",
+    "loss": "Loss",
+    "convention": "Convention",
+    "seed": "Random seed",
+    "points": "Sample points",
+    "dtype": "Floating point",
+    "tolerance": "Tolerance",
+    "versions": "Versions",
+    "source": "Claims",
+    "the_network": "The network",
+    "network_caption": "The layer boundary the identities are about: layer $l$ feeds layer $l+1$ "
+    "through $z_{l+1} = W_l a_l + b_l$; every neuron applies $a = f(z)$.",
+    "notation": "Notation",
+    "symbol": "Symbol",
+    "meaning": "Meaning",
+    "shape": "Shape",
+    "m_a": "activations of layer $l$, $a_l = f(z_l)$",
+    "m_z": "pre-activations, $z_{l+1} = W_l a_l + b_l$",
+    "m_W": "weights from layer $l$ to $l+1$ (rows: the next layer)",
+    "m_b": "bias of layer $l+1$",
+    "m_delta": r"$\delta_l = \partial L / \partial z_l$",
+    "m_circ": "elementwise (Hadamard) product",
+    "m_Delta": r"the per-example $\delta_l = \partial \ell_e / \partial z_l$ as columns",
+    "m_ones": "a column of ones (sums over the examples)",
+    "grad_shape": "A gradient has the shape of its variable: "
+    r"$\left[\partial L/\partial W\right]_{ij} = \partial L/\partial w_{ij}$.",
+    "forward": "The forward pass",
+    "method": "How the claims are checked",
+    "method_text": (
+        "Three witnesses that share no derivative code. "
+        r"\textbf{SymPy} writes the forward pass with one symbol per entry "
+        r"($w_{ij}$, $a_{1j}$, $z_{1j}$, $b_{1i}$), differentiates the loss with respect to every "
+        r"entry, and shows that \emph{derived $-$ claimed} is exactly zero: once with an undefined "
+        r"activation $f$ and an undefined loss $\ell(z_L)$, which proves a claim for every "
+        r"activation and loss at once, and once for the concrete pair of this run. "
+        r"\textbf{NumPy} computes the claim's right side as a person codes it by hand. "
+        r"\textbf{JAX} differentiates a forward pass written in \texttt{jax.numpy} with "
+        r"\texttt{jax.grad} and never sees a claim: it is the oracle. "
+        "The forward passes are compared first; then every entry of every gradient at every "
+        "sample point, under the tolerance stated above."
+    ),
+    "slices": "Layer by layer",
+    "slices_text": r"For a network of more than two layers, the generic proof of layer $l$'s identities "
+    r"differentiates layers $l$ and $l+1$ with an undefined $\ell(z_{l+1})$: whatever the later layers and "
+    r"the loss are, $L$ is some function of $z_{l+1}$, so this proof covers them all. The proof with the "
+    r"network's own activation and loss takes the whole network.",
+    "dimension_free": "For every size at once",
+    "dimension_free_text": r"With symbolic sizes $n \to m$, index notation, a generic $f$ and a loss that "
+    r"is a sum over the outputs, $L = \sum_{i=1}^{m} \ell(z_{2,i})$, SymPy differentiates by one entry "
+    r"and resolves the Kronecker sums itself (it is told $1 \le p \le m$, $1 \le q \le n$). "
+    r"Here $\delta_{2,p} = \ell'(z_{2,p})$:",
+    "dimension_free_limit": r"Not covered by this form: a loss that does not split into a sum over the "
+    r"outputs, such as softmax cross-entropy, or the later layers of a deep network seen from an earlier "
+    r"one. For those, the exact-size proofs in the sections below, with a general $\ell(z_2)$, are the "
+    r"evidence.",
+    "statement": "Statement",
+    "entrywise": "Entry by entry",
+    "derivation": "SymPy's derivative, entry by entry",
+    "assembled": "The formula, assembled",
+    "matrix_too_big": "The matrix has {rows}×{cols} entries; it is checked entry by entry but not printed.",
+    "symbolic": "Symbolic verdict",
+    "numeric": "Numeric check",
+    "numeric_text": "Values of the three witnesses at sample point 0, and the largest difference between "
+    "any two witnesses over all {points} points.",
+    "entry": "Entry",
+    "max_diff": "max $|\\Delta|$",
+    "evidence": "Evidence",
+    "written_as": "As written",
+    "summary": "Summary",
+    "implementation": "The implementation under test",
+    "implementation_text": "The hand-written backward pass is not a witness of the claims: it is "
+    r"code under test, compared variable by variable with \texttt{jax.grad} at every sample point.",
+    "forward_equations": "Forward equations of the document",
+    "precision": "Precision against a high-precision reference",
+    "precision_text": "SymPy's own derivative of the forward pass (not the claim) is evaluated with {library} "
+    "at {digits} significant digits or more on {subset}. Each witness's error against it is given as the "
+    "largest absolute error, relative error and error in ULPs of {dtype} at the true value, over every entry "
+    "and point. An entry that is small through cancellation shows many ULPs for an error that is tiny "
+    "against the gradient; the tolerance is budgeted on the gradient's scale instead.",
+    "budget": "Tolerance, from an error budget",
+    "budget_text": "One witness's rounding error in an entry is at most $K \\varepsilon n s$: $\\varepsilon$ "
+    "the machine epsilon of {dtype}, $n$ the number of terms the backward pass sums on the way to the entry "
+    "($B$ plus the widths of the later layers), $s = \\max(1, \\max_{{\\mathrm{{entries}}}} |y|)$ the scale "
+    "of the values at the point, and $K = {K}$ the rounding errors one term carries. Two witnesses are "
+    "compared with twice that. Over this run the largest difference between two witnesses used {used} of "
+    "the tolerance.",
+    "tolerance_latex": r"|x - y| \le 2 \cdot {K}\,\varepsilon\, n \max\!\left(1, \max_{{\mathrm{{entries}}}} "
+    r"|y|\right),\ n = B + \textstyle\sum_{{k > l}} n_k,\ \varepsilon = {eps}",
+    "ulp_caption": "Errors of each witness against the high-precision reference, in ULPs (all claims, "
+    "entries and reference points; log scale).",
+    "col_abs": "max abs. error",
+    "col_rel": "max rel. error",
+    "col_ulp": "max ULP",
+    "figure_caption": "Agreement over the sample points (up to the first 65,536): the largest difference "
+    "between each pair of witnesses at each point, per claim (log scale). The bar is the tolerance; "
+    "differences of exactly 0 are drawn at the bottom.",
+    "sample_point": "Sample point 0",
+    "verdict_all": "Every claim is proved and all three witnesses agree at every sample point.",
+    "verdict_all_budget": "Every claim is proved where SymPy's budget allows, and every witness that ran "
+    "agrees at every sample point.",
+    "verdict_fail": "A CHECK FAILED: a claim is not proved, or the witnesses or the implementation disagree.",
 }
 
+KO: dict[str, str] = {
+    "verdict_proved": "증명됨",
+    "verdict_refuted": "반증됨",
+    "verdict_shape_error": "크기 오류",
+    "verdict_convention": "규약에 따라 다름",
+    "verdict_undecided": "미결정",
+    "verdict_unparsed": "해석 불가",
+    "reason_none": "",
+    "reason_size": "SymPy 예산 초과: 수치 비교만이 근거이다",
+    "reason_time": "SymPy가 제한 시간 안에 끝내지 못했다",
+    "reason_witnesses_disagree": "SymPy는 증명하지만 수치 검증자 하나가 다르다",
+    "reason_kink_convention": "꺾인 점에서 f'의 값을 정하는 규약에 따라서만 성립한다",
+    "reason_one_point": "한 점만 다르다: 반증하기에는 부족하다",
+    "reason_not_compared": "유한한 값을 가진 표본 점이 없다",
+    "reason_unavailable": "jax.grad가 계산하지 않는 양이다",
+    "reason_sampled": "SymPy가 증명도 반증도 하지 못했고, 수치는 일치한다",
+    "status_proved": "증명됨",
+    "status_refuted": "반증됨",
+    "status_undecided": "미결정",
+    "status_skipped": "생략",
+    "method_identical": "동일한 식",
+    "method_expand_atoms": "함수를 원자로 두고 전개",
+    "method_expand": "전개",
+    "method_expand_definitions": "활성화 함수의 정의를 대입해 전개",
+    "method_cancel": "유리식 약분",
+    "method_random_point": "무작위 유리수 점",
+    "method_sampled": "모든 무작위 점에서 0이지만 대수적으로 보이지 못함",
+    "method_shape": "크기가 맞지 않음",
+    "method_left_shape": "좌변의 크기가 맞지 않음",
+    "method_all_zero": "SymPy의 미분이 모든 성분에서 0이다 (의심스러움)",
+    "method_size": "기호 계산 예산 초과",
+    "method_time": "시간 제한 초과",
+    "proof_line": "{scope}: {status} — {why}",
+    "proof_proved": "모든 {entries}개 성분에서 (미분 결과) − (주장) = 0 ({method})",
+    "proof_refuted_at": "성분 {entry}에서 (미분 결과) − (주장) ≠ 0 ({method})",
+    "proof_shape": "크기가 맞지 않는다: {shape}",
+    "proof_undecided": "{entries}개 성분 중 {left}개를 결정하지 못함 ({method})",
+    "proof_skipped": "생략: {budget}",
+    "proof_time": "{seconds}초 안에 결과 없음",
+    "proof_symbolic_cx": "성분 {entry}에서 공식은 {claimed}, SymPy의 미분은 {derived}; 이때",
+    "scope_every": "모든 활성화 함수 f와 손실 함수 ℓ",
+    "scope_generic": "일반 {f}, 일반 {ell}",
+    "scope_pair": "{activation}, {loss}",
+    "scope_only": "{pair}에 대해서만",
+    "budget_generic": "가중치 {weights}개 × 배치 {batch} = {cost}, 일반 함수 조각의 예산 {limit} 초과",
+    "budget_concrete": "가중치 {weights}개 × 배치 {batch} × 층 {depth}개 = {cost}, 네트워크 전체를 자체 "
+    "함수로 미분하는 예산 {limit} 초과",
+    "slip_missing_mean": "1/B 누락 (배치 {B}개에 대한 평균)",
+    "slip_sign": "부호가 반대",
+    "slip_twice": "2배만큼 큼",
+    "slip_half": "절반만큼 작음",
+    "slip_transposed": "전치됨",
+    "slip_w_for_wt": "{WT} 자리에 {W}",
+    "slip_missing_fprime": "{fp} 누락",
+    "slip_f_for_fprime": "{fp} 자리에 {f}",
+    "slip_fprime_wrong_layer": "다른 층의 f' ({fp} 자리에 {fpo})",
+    "slip_outer_order": "외적의 순서가 반대 ({outer} 자리에 {swapped})",
+    "slip_outer_as_inner": "외적 대신 내적 ({outer} 자리에 {inner})",
+    "slip_sum_over_neurons": "예제가 아닌 뉴런에 대해 합함",
+    "slip_sum_over_neurons_t": "예제가 아닌 뉴런에 대해 합하고 전치함",
+    "probably": "추정 원인: {slip}",
+    "agreement_agree": "검증자들이 {compared}개 점 모두에서 일치한다 (허용 오차의 최대 {ratio})",
+    "agreement_differ": "{compared}개 점 중 {bad}개가 허용 오차를 넘어 다르다; 최악은 점 {point}, 성분 "
+    "{entry}: {values}; 어긋난 쪽: {blamed}",
+    "agreement_differ_short": "{compared}개 점 중 {bad}개가 허용 오차를 넘어 다르다",
+    "agreement_none": "비교할 수 있는 표본 점이 없다",
+    "witness_failed": "{witness}: 값을 내지 못함: {why}",
+    "witness_skipped": "검증자 {witness}: 실행하지 않음, {why}",
+    "unparsed_at": "읽지 못함: {message}",
+    "shape_problem": "크기가 맞지 않는다: {problem}",
+    "kink_point_note": "꺾인 점 {points}개에서 검증자들은 규약이 허용하는 만큼, 최대 {err} 다르다",
+    "cx_title": "표본 점 {point}에서의 반례 (시드 {seed})",
+    "cx_entries": "성분 {entries}",
+    "cx_claimed": "주장 값 (우변)",
+    "cx_true": "참값 (좌변)",
+    "cx_line_claimed": "주장 값: {sympy} (SymPy), {jax} (JAX)",
+    "cx_line_true": "참값:    {sympy} (SymPy), {jax} (JAX)",
+    "forward_agree": "순전파 값이 일치한다 (최대 차이 {err})",
+    "forward_blamed": "{quantity}: {blamed} 값이 {others} 값과 다르다 (최대 차이 {err})",
+    "forward_disagree": "순전파 값이 일치하지 않는다 (최대 차이 {err})",
+    "forward_label": "순전파: {text}",
+    "impl_agree": "{name}: 모든 점에서 모든 그래디언트가 jax.grad와 일치한다 (최대 차이 {err})",
+    "impl_fail": "{name}: jax.grad와 일치하지 않는다",
+    "impl_var_agree": "{var}: 표본 점 {points}개 모두에서 일치 (최대 차이 {err})",
+    "impl_var_differs": "{var}: 표본 점 {points}개 중 {bad}개에서 jax.grad와 다르다; 최악은 점 {point}, "
+    "성분 {entry}: {values}; 어긋난 쪽: {blamed}",
+    "impl_var_failed": "{var}: 값을 내지 못함 ({why})",
+    "impl_label": "검사 대상 구현: {text}",
+    "kinks_text": "{points}개 점에서 입력이 {activation}의 꺾인 점에 정확히 놓인다; 그곳에서 각 검증자는 "
+    "자신의 규약을 따른다 ({conventions})",
+    "kinks_agree": "그곳에서도 일치한다",
+    "kinks_convention": "규약의 차이만큼만 다르다 (최대 차이 {err}; 실패가 아님)",
+    "reference_line": "기준값: SymPy의 미분을 {library}로 {digits}자리까지 {subset}에서 계산; ULP 단위 "
+    "최대 오차 ({dtype}): {ulps}",
+    "reference_skipped": "기준값 ({digits}자리): 계산하지 않음, {why}",
+    "subset_all": "표본 점 {points}개 전체",
+    "subset_first": "표본 점 {total}개 중 처음 {points}개",
+    "tolerance_used": "두 검증자 사이의 최대 차이: 허용 오차의 {used}",
+    "tolerance_policy": "점마다 |x − y| ≤ 2·{K}·eps·n·max(1, max_entries|y|) (n = 더하는 항의 수: "
+    "B + 뒤쪽 층 너비의 합), eps = {eps} ({dtype})",
+    "run_network": "네트워크: 크기 {sizes} (W_1은 {rows}×{cols}), 활성화 함수 {activation}, 손실 함수 {loss}",
+    "run_points": "표본 점: {points}개 (시드 {seed}), {dtype}; 허용 오차: {policy}",
+    "run_source": "주장: {source}에서 {count}개",
+    "batch_convention_mean": "B = {B}개 예제를 열로 둔 미니배치; 손실은 예제별 손실의 평균이므로 "
+    "모든 그래디언트에 1/B가 붙는다",
+    "batch_convention_sum": "B = {B}개 예제를 열로 둔 미니배치; 손실은 예제별 손실의 합 (1/B 없음)",
+    "stand_in": "일반 손실 함수는 값이 없으므로 수치 검증자는 대신 {loss}를 사용한다",
+    "generic_layered": "일반 증명: 각 층의 주장을 l, l+1번째 층과, 손실 함수와 이후의 모든 층을 대신하는 "
+    "정의되지 않은 ℓ(z_(l+1))로 증명한다",
+    "skipped_concrete": "네트워크의 활성화·손실 함수로 하는 증명: 생략, {why}; 일반 증명과 수치 비교는 유효하다",
+    "fwd_consistent": "일치",
+    "fwd_inconsistent": "불일치",
+    "fwd_not_read": "읽지 못함",
+    "fwd_summary": "문서의 순전파 식: {summary}",
+    "fwd_line": "{line}행: {written} — {status}: {problem}",
+    "definitions": "정의 (주장이 아님): {names}",
+    "not_claims": "주장이 아닌 식: {count}개 식이 ∂, ∇ 또는 δ를 포함하지만 ∂L/∂X, ∇_X L 또는 δ_l로 "
+    "시작하지 않는다 ({lines}행)",
+    "count_verdict": "{verdict} {count}개",
+    "claims_count": "주장: {counts}",
+    "result_passed": "통과: 모든 주장이 증명되었고 모든 검증자가 일치한다",
+    "result_passed_budget": "통과: SymPy의 예산이 허용하는 범위에서 모든 주장이 증명되었고, 실행된 모든 "
+    "검증자가 일치한다",
+    "result_failed": "실패: 위의 주장들을 보라",
+    "result_label": "결과: {verdict}",
+    "where_line": "{line}행",
+    "where_layer": "l = {layer}",
+    "col_where": "주장",
+    "col_formula": "공식",
+    "col_verdict": "판정",
+    "col_scope": "범위 / 진단",
+    "col_err": "최대 |Δ|",
+    "yes": "예",
+    "no": "아니오",
+    "fig_ylabel": "점별 최대 |차이|",
+    "fig_tolerance": "허용 오차",
+    "fig_zero": "정확히 0",
+    "fig_points_all": "표본 점 {points}개, 시드 {seed}",
+    "fig_points_first": "표본 점 {points}개 중 처음 {shown}개, 시드 {seed}",
+    "fig_ulp_xlabel": "|검증자 − 기준값|, ULP 단위 ({dtype}; 0은 {floor}에 그림)",
+    "fig_ulp_ylabel": "성분 × 점",
+    "fig_ulp_legend": "{witness} (최대 {max})",
+    "fig_ulp_title": "표본 점 {points}개, {library}, {digits}자리",
+    "title": "역전파 공식의 세 가지 독립 검증",
+    "subtitle_builtin": "강의 노트의 네 가지 그래디언트 공식을 SymPy로 증명하고 "
+    "손으로 작성한 NumPy와 \\texttt{jax.grad}로 확인한다",
+    "subtitle_claims": "\\texttt{SOURCE}의 그래디언트 주장을 SymPy로 증명하거나 반증하고 "
+    "NumPy와 \\texttt{jax.grad}로 확인한다",
+    "facts": "실행 정보",
+    "date": "날짜",
+    "network": "네트워크",
+    "activation": "활성화 함수",
+    "loss": "손실 함수",
+    "convention": "규약",
+    "seed": "난수 시드",
+    "points": "표본 점",
+    "dtype": "부동소수점",
+    "tolerance": "허용 오차",
+    "versions": "버전",
+    "source": "주장",
+    "the_network": "네트워크",
+    "network_caption": "공식이 다루는 층 경계: $l$번째 층은 $z_{l+1} = W_l a_l + b_l$ 로 "
+    "$l+1$번째 층에 연결되고, 각 뉴런은 $a = f(z)$ 를 적용한다.",
+    "notation": "기호",
+    "symbol": "기호",
+    "meaning": "의미",
+    "shape": "크기",
+    "m_a": "$l$번째 층의 뉴런 값, $a_l = f(z_l)$",
+    "m_z": "선형 연산을 적용한 값, $z_{l+1} = W_l a_l + b_l$",
+    "m_W": "$l$번째 층에서 $l+1$번째 층으로 가는 가중치 행렬 (행: 다음 층)",
+    "m_b": "$l+1$번째 층의 편향",
+    "m_delta": r"$\delta_l$: 손실의 $z_l$에 대한 미분, $\delta_l = \partial L / \partial z_l$",
+    "m_circ": "성분별 곱 (아다마르 곱)",
+    "m_Delta": r"예제별 $\delta_l = \partial \ell_e / \partial z_l$ 을 열로 모은 행렬",
+    "m_ones": "1로 된 열벡터 (예제에 대한 합)",
+    "grad_shape": "그래디언트는 변수와 같은 크기를 갖는다: "
+    r"$\left[\partial L/\partial W\right]_{ij} = \partial L/\partial w_{ij}$.",
+    "forward": "순전파",
+    "method": "검증 방법",
+    "method_text": (
+        "미분 코드를 공유하지 않는 세 검증자를 사용한다. "
+        r"\textbf{SymPy}는 모든 성분($w_{ij}$, $a_{1j}$, $z_{1j}$, $b_{1i}$)을 기호로 두고 순전파를 "
+        r"쓴 뒤, 모든 성분에 대해 손실을 미분하고 \emph{미분 결과 $-$ 주장}이 정확히 0임을 보인다. "
+        r"한 번은 정의되지 않은 활성화 함수 $f$와 손실 $\ell(z_L)$로 증명하여 모든 활성화 함수와 "
+        r"손실 함수에 대해 한꺼번에 성립함을 보이고, 한 번은 이번 실행의 구체적인 함수로 증명한다. "
+        r"\textbf{NumPy}는 사람이 손으로 코딩하듯 주장의 우변을 계산한다. "
+        r"\textbf{JAX}는 \texttt{jax.numpy}로 쓴 순전파를 \texttt{jax.grad}로 미분하며 주장을 "
+        "전혀 보지 않는 기준(오라클)이다. 먼저 순전파 값을 비교하고, 그다음 모든 표본 점에서 "
+        "모든 그래디언트의 모든 성분을 위의 허용 오차로 비교한다."
+    ),
+    "slices": "층별 증명",
+    "slices_text": r"층이 셋 이상인 네트워크에서 $l$번째 층 공식의 일반 증명은 $l$, $l+1$번째 층을 정의되지 "
+    r"않은 $\ell(z_{l+1})$와 함께 미분한다: 이후의 층과 손실 함수가 무엇이든 $L$은 $z_{l+1}$의 함수이므로 "
+    r"이 증명이 모두를 포함한다. 구체적인 활성화·손실 함수를 쓰는 증명은 네트워크 전체를 미분한다.",
+    "dimension_free": "모든 크기에 대해 한 번에",
+    "dimension_free_text": r"크기를 기호 $n \to m$으로 두고, 첨자 표기, 일반 $f$, 출력에 대한 합 꼴의 손실 "
+    r"$L = \sum_{i=1}^{m} \ell(z_{2,i})$로 SymPy가 한 성분에 대해 미분하고 크로네커 델타 합을 직접 "
+    r"계산한다 ($1 \le p \le m$, $1 \le q \le n$). 여기서 $\delta_{2,p} = \ell'(z_{2,p})$이다:",
+    "dimension_free_limit": r"이 형태가 다루지 못하는 것: 출력에 대한 합으로 나뉘지 않는 손실(소프트맥스 "
+    r"교차 엔트로피 등)이나, 깊은 네트워크에서 앞 층이 보는 뒤쪽 층들. 이 경우에는 아래 절들의, 일반 "
+    r"$\ell(z_2)$를 쓰는 정확한 크기의 증명이 근거이다.",
+    "statement": "주장",
+    "entrywise": "성분별 공식",
+    "derivation": "SymPy가 성분별로 구한 미분",
+    "assembled": "공식을 행렬로 모은 결과",
+    "matrix_too_big": "행렬 성분이 {rows}×{cols}개이므로 출력하지 않고 성분별로만 검사한다.",
+    "symbolic": "기호 검증 결과",
+    "numeric": "수치 검증",
+    "numeric_text": "표본 점 0에서 세 검증자의 값과, 전체 {points}개 점에서 두 검증자 사이의 최대 차이.",
+    "entry": "성분",
+    "max_diff": "최대 $|\\Delta|$",
+    "evidence": "근거",
+    "written_as": "원문",
+    "summary": "요약",
+    "implementation": "검사 대상 구현",
+    "implementation_text": "손으로 작성한 역전파 코드는 주장의 검증자가 아니라 검사 대상이며, 모든 표본 "
+    r"점에서 변수별로 \texttt{jax.grad}와 비교한다.",
+    "forward_equations": "문서의 순전파 식",
+    "precision": "고정밀 기준값과의 비교",
+    "precision_text": "순전파를 SymPy가 직접 미분한 결과(주장이 아님)를 {library} 라이브러리로 유효숫자 "
+    "{digits}자리 이상의 정밀도로 {subset}에서 계산했다. 각 검증자의 오차를 모든 성분과 점에 걸친 최대 절대 "
+    "오차, 상대 오차, 참값에서의 {dtype} ULP 단위 오차로 나타낸다. 상쇄로 작아진 성분은 기울기에 비해 아주 "
+    "작은 오차도 ULP로는 크게 보이므로, 허용 오차는 기울기의 크기를 기준으로 정한다.",
+    "budget": "오차 예산에서 정한 허용 오차",
+    "budget_text": "한 검증자가 한 성분에서 내는 반올림 오차는 최대 $K \\varepsilon n s$이다. $\\varepsilon$은 "
+    "{dtype}의 기계 엡실론, $n$은 역전파가 그 성분까지 더하는 항의 수($B$와 뒤쪽 층 너비의 합), "
+    "$s = \\max(1, \\max_{{\\mathrm{{entries}}}} |y|)$는 그 점에서 값의 크기, $K = {K}$는 한 항이 지니는 "
+    "반올림 오차의 수이다. 두 검증자는 그 두 배로 비교한다. 이번 실행에서 두 검증자 사이의 최대 차이는 "
+    "허용 오차의 {used}였다.",
+    "tolerance_latex": r"|x - y| \le 2 \cdot {K}\,\varepsilon\, n \max\!\left(1, \max_{{\mathrm{{entries}}}} "
+    r"|y|\right),\ n = B + \textstyle\sum_{{k > l}} n_k,\ \varepsilon = {eps}",
+    "ulp_caption": "고정밀 기준값에 대한 각 검증자의 오차(ULP 단위; 모든 주장, 성분, 기준 점; 로그 눈금).",
+    "col_abs": "최대 절대 오차",
+    "col_rel": "최대 상대 오차",
+    "col_ulp": "최대 ULP",
+    "figure_caption": "표본 점(처음 65,536개까지)에서의 일치: 주장별로 각 점에서 두 검증자 사이의 최대 차이 "
+    "(로그 눈금). 막대는 허용 오차이며, 정확히 0인 차이는 맨 아래에 그렸다.",
+    "sample_point": "표본 점 0",
+    "verdict_all": "모든 주장이 증명되었고 세 검증자가 모든 표본 점에서 일치한다.",
+    "verdict_all_budget": "SymPy의 예산이 허용하는 범위에서 모든 주장이 증명되었고, 실행된 모든 검증자가 "
+    "모든 표본 점에서 일치한다.",
+    "verdict_fail": "검사 실패: 증명되지 않은 주장이 있거나, 검증자 또는 구현이 일치하지 않는다.",
+}
+
+STRINGS: dict[str, dict[str, str]] = {"en": EN, "ko": KO}
+
+# values that are LaTeX markup already: the report uses them as written (never escaped)
+LATEX = frozenset(
+    {
+        "title", "subtitle_builtin", "subtitle_claims", "facts", "date", "network", "activation", "loss",
+        "convention", "seed", "points", "dtype", "tolerance", "versions", "source", "the_network",
+        "network_caption", "notation", "symbol", "meaning", "shape", "m_a", "m_z", "m_W", "m_b", "m_delta",
+        "m_circ", "m_Delta", "m_ones", "grad_shape", "forward", "method", "method_text", "slices",
+        "slices_text", "dimension_free", "dimension_free_text", "dimension_free_limit",
+        "statement", "entrywise", "derivation", "assembled", "symbolic", "numeric", "entry", "max_diff",
+        "evidence", "written_as", "summary", "implementation", "implementation_text", "forward_equations",
+        "precision", "budget", "budget_text", "tolerance_latex", "ulp_caption", "col_abs", "col_rel",
+        "col_ulp", "figure_caption", "sample_point",
+    }
+)  # fmt: skip
+
+# the same in both languages: formulas, names and punctuation only
+SAME_IN_BOTH = frozenset({"reason_none", "proof_line", "scope_pair", "where_layer", "tolerance_latex"})
 
 # translations of the loss registry's conventions (English comes from the registry itself)
 LOSS_CONVENTIONS: dict[str, dict[str, str]] = {
     "ko": {
         "mse": "오차 제곱에 1/2을 곱한 값; 마지막 층의 출력 활성화 $f(z)$에 적용 (은닉층과 같은 $f$)",
-        "softmax-ce": "마지막 층의 $z$를 logit으로 하는 softmax cross-entropy (출력 활성화 없음), "
-        "one-hot 목표 $y$",
+        "softmax-ce": "마지막 층의 $z$를 로짓으로 하는 소프트맥스 교차 엔트로피 (출력 활성화 없음), "
+        "원-핫 목표 $y$",
+        "bce": "각 출력의 시그모이드에 대한 이진 교차 엔트로피 (다른 출력 활성화 없음), 출력마다 0/1 목표 하나",
+        "generic": "마지막 층의 $z$에 대한 정의되지 않은 함수: 증명은 모든 손실 함수에 대해 성립하고, 수치 "
+        "검증자는 값이 필요하므로 대신 mse를 사용한다",
     },
 }
 
 
 def strings(lang: str) -> dict[str, str]:
+    """The sentences of `lang` (one of `LANGUAGES`); an `InputError` naming them otherwise."""
     try:
         return STRINGS[lang]
     except KeyError:

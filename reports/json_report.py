@@ -1,62 +1,225 @@
-"""The `--json` output: one object, stable keys, numbers as numbers."""
+"""`--json`: one schema for every run (`verify`, `check`), versioned by its `"schema"` field.
+
+`SCHEMA` below is the documentation and the test: every object `to_dict` makes is checked
+against it by `validate`. Numbers are numbers (NaN and ±inf become null); verdicts and other
+vocabularies are their stable English values (`"refuted"`, `"W for W^T"`); every `"text"` is
+the English sentence the terminal prints.
+"""
 
 from __future__ import annotations
 
 import json
 import math
+from dataclasses import dataclass
+from typing import Any
 
-from derive import ACTIVATIONS, Network
-from verify import WITNESSES, CheckResult, VerifyRun
+from derive import Network
+from derive.formula import to_text
+from derive.proof import Proof
+from reports.terminal import max_ulp
+from reports.wording import Words
+from verify.results import Agreement, ClaimResult, ForwardAgreement, Run
+
+SCHEMA_VERSION = "derivcheck.run/1"
+
+
+@dataclass(frozen=True)
+class Opt:
+    """The value may be null."""
+
+    spec: Any
+
+
+@dataclass(frozen=True)
+class ListOf:
+    spec: Any
+
+
+@dataclass(frozen=True)
+class MapOf:
+    """An object with any string keys, each value of `spec`."""
+
+    spec: Any
+
+
+NUM = Opt(float)  # a number, or null where it is NaN or infinite
+MATRIX = Opt(ListOf(ListOf(NUM)))
+
+NETWORK = {
+    "sizes": ListOf(int),
+    "activation": str,
+    "loss": str,
+    "batch": int,
+    "reduction": str,
+    "slope": Opt(str),
+    "numeric_loss": str,
+}
+SETTINGS = {"points": int, "seed": int, "dtype": str, "include_kinks": bool, "chunks": int, "tolerance": str}
+REFERENCE = {
+    "digits": int,
+    "points": int,
+    "library": str,
+    "skipped": Opt(str),
+    "seconds": float,
+    "max_ulp": MapOf(NUM),
+}
+FORWARD = {
+    "agree": bool,
+    "max_abs_err": NUM,
+    "quantity": Opt(str),
+    "blamed": ListOf(str),
+    "others": ListOf(str),
+    "largest": NUM,
+    "text": str,
+}
+WITNESS = {
+    "vs_oracle": NUM,
+    "failure": Opt(str),
+    "max_abs_vs_ref": NUM,
+    "max_rel_vs_ref": NUM,
+    "max_ulp": NUM,
+    "budget_used": NUM,
+    "sample": MATRIX,
+    "max_ulp_per_entry": MATRIX,
+}
+DISAGREEMENT = {"point": int, "entry": ListOf(int), "values": MapOf(NUM), "blamed": ListOf(str)}
+AGREEMENT = {
+    "agree": bool,
+    "points": int,
+    "compared": int,
+    "disagreeing": int,
+    "max_abs_err": NUM,
+    "worst_ratio": NUM,
+    "at_kinks": NUM,
+    "witnesses": MapOf(WITNESS),
+    "disagreement": Opt(DISAGREEMENT),
+    "text": str,
+}
+BUDGET = {"weights": int, "batch": int, "depth": int, "cost": int, "limit": int, "generic": bool}
+PROOF = {
+    "scope": str,
+    "status": str,
+    "method": str,
+    "entries": int,
+    "left": int,
+    "shape": Opt(str),
+    "budget": Opt(BUDGET),
+    "counterexample": Opt(
+        {"entry": ListOf(int), "formula": str, "derivative": str, "exact": bool, "at": MapOf(str)}
+    ),
+    "text": str,
+}
+SLIP = {"kind": str, "layer": int, "other": Opt(int), "batch": int, "formula": str, "text": str}
+SIDES = {"sympy": ListOf(Opt(str)), "jax": ListOf(NUM)}
+COUNTEREXAMPLE = {
+    "point": int,
+    "inputs": MapOf(list),
+    "entries": ListOf(ListOf(int)),
+    "claimed": SIDES,
+    "true": SIDES,
+}
+PROBLEM = {"position": int, "message": str, "caret": str}
+CLAIM = {
+    "source": str,
+    "line": int,
+    "column": int,
+    "name": Opt(str),
+    "written": str,
+    "syntax": str,
+    "wrt": Opt(str),
+    "layer": Opt(int),
+    "parsed": Opt(str),
+    "verdict": str,
+    "reason": str,
+    "scope": Opt(str),
+    "slip": Opt(SLIP),
+    "problem": Opt(PROBLEM),
+    "shape_problem": Opt(str),
+    "proofs": {"generic": Opt(PROOF), "concrete": Opt(PROOF)},
+    "agreement": Opt(AGREEMENT),
+    "counterexample": Opt(COUNTEREXAMPLE),
+}
+IMPLEMENTATION = {
+    "name": str,
+    "agree": bool,
+    "forward": FORWARD,
+    "gradients": MapOf(AGREEMENT),
+    "failures": MapOf(str),
+}
+KINKS = {"points": int, "conventions": MapOf(str), "max_abs_err": NUM, "agree": bool}
+FORWARD_EQUATION = {
+    "line": int,
+    "written": str,
+    "status": str,
+    "method": str,
+    "generic": bool,
+    "per_example": bool,
+    "problem": str,
+}
+SCHEMA = {
+    "schema": str,  # SCHEMA_VERSION
+    "source": Opt(str),  # null: the built-in identities
+    "network": NETWORK,
+    "settings": SETTINGS,
+    "reference": REFERENCE,
+    "forward": FORWARD,
+    "implementation": Opt(IMPLEMENTATION),
+    "kinks": Opt(KINKS),
+    "skipped_witnesses": MapOf(str),
+    "claims": ListOf(CLAIM),
+    "forward_equations": ListOf(FORWARD_EQUATION),
+    "definitions": ListOf({"line": int, "written": str, "wrt": Opt(str)}),
+    "not_claims": ListOf({"line": int, "written": str}),
+    "passed": bool,
+    "exit_code": int,
+    "result": str,
+}
+
+
+def validate(value: Any, spec: Any = SCHEMA, path: str = "$") -> None:
+    """Raise `ValueError` naming the first place where `value` does not follow `spec`."""
+    if isinstance(spec, Opt):
+        if value is not None:
+            validate(value, spec.spec, path)
+        return
+    if isinstance(spec, ListOf):
+        if not isinstance(value, list):
+            raise ValueError(f"{path}: expected a list, received {type(value).__name__}")
+        for k, item in enumerate(value):
+            validate(item, spec.spec, f"{path}[{k}]")
+        return
+    if isinstance(spec, MapOf):
+        if not isinstance(value, dict) or not all(isinstance(k, str) for k in value):
+            raise ValueError(f"{path}: expected an object, received {type(value).__name__}")
+        for k, item in value.items():
+            validate(item, spec.spec, f"{path}.{k}")
+        return
+    if isinstance(spec, dict):
+        if not isinstance(value, dict):
+            raise ValueError(f"{path}: expected an object, received {type(value).__name__}")
+        if set(value) != set(spec):
+            raise ValueError(f"{path}: expected keys {sorted(spec)}, received {sorted(value)}")
+        for k, item_spec in spec.items():
+            validate(value[k], item_spec, f"{path}.{k}")
+        return
+    ok = (
+        isinstance(value, (int, float)) and not isinstance(value, bool)
+        if spec is float
+        else isinstance(value, int) and not isinstance(value, bool)
+        if spec is int
+        else isinstance(value, spec)
+    )
+    if not ok:
+        raise ValueError(f"{path}: expected {spec.__name__}, received {value!r}")
 
 
 def _number(x: float | None) -> float | None:
     """NaN and ±inf (e.g. ULPs of a wrong value where the truth is 0) become null."""
-    return None if x is None or not math.isfinite(x) else x
+    return None if x is None or not math.isfinite(x) else float(x)
 
 
-def _reference(run: VerifyRun) -> dict | None:
-    ref = run.reference
-    if ref is None:
-        return None
-    return {
-        "digits": ref.digits,
-        "library": ref.library,
-        "points": ref.points,
-        "subset": None
-        if not ref.points
-        else (
-            "all points" if ref.points == run.points else f"the first {ref.points:,} of {run.points:,} points"
-        ),
-        "skipped": ref.skipped,
-        "max_ulp": {w: _number(m) for w, m in max_ulp(run).items()},
-    }
-
-
-def max_ulp(run: VerifyRun) -> dict[str, float]:
-    """Per witness, its largest error in ULPs against the reference over every identity."""
-    out: dict[str, float] = {}
-    for r in run.results:
-        for w in r.per_witness.values():
-            if w.max_ulp is not None:
-                out[w.name] = max(out.get(w.name, 0.0), w.max_ulp)
-    return {w: out[w] for w in WITNESSES if w in out}
-
-
-def _entries(matrix) -> list | None:
-    return None if matrix is None else [[_number(u) for u in row] for row in matrix]
-
-
-def _witness(w) -> dict:
-    return {
-        "max_abs_err_vs_oracle": _number(w.err_vs_oracle),
-        "max_abs_err": _number(w.max_abs_vs_ref),
-        "max_rel_err": _number(w.max_rel_vs_ref),
-        "max_ulp": _number(w.max_ulp),
-        "budget_used": _number(w.budget_used),
-        "max_ulp_per_entry": _entries(w.ulp_per_entry),
-        "max_abs_err_per_entry": _entries(w.abs_per_entry),
-        "max_rel_err_per_entry": _entries(w.rel_per_entry),
-    }
+def _matrix(m) -> list | None:
+    return None if m is None else [[_number(u) for u in row] for row in m]
 
 
 def network_dict(net: Network) -> dict:
@@ -66,48 +229,81 @@ def network_dict(net: Network) -> dict:
         "loss": net.loss,
         "batch": net.batch,
         "reduction": net.reduction,
-        "slope": str(net.slope) if ACTIVATIONS[net.activation].parameter else None,
+        "slope": str(net.slope) if net.activation == "leaky-relu" else None,
         "numeric_loss": net.numeric.loss,
     }
 
 
-def to_dict(run: VerifyRun) -> dict:
-    net = run.network
-    kinks = run.kinks
+def _forward(f: ForwardAgreement, w: Words) -> dict:
     return {
-        "network": network_dict(net),
-        "seed": run.seed,
-        "points": run.points,
-        "dtype": run.dtype,
-        "tolerance": run.tolerance,
-        "chunks": run.chunks,
-        "reference": _reference(run),
-        "forward": {
-            "passed": run.forward.passed,
-            "max_abs_err": run.forward.max_abs_err,
-            "mismatch": run.forward.mismatch,
-        },
-        "skipped_witnesses": run.skipped,
-        "kinks": None
-        if kinks is None
-        else {
-            "points": kinks.points,
-            "conventions": kinks.conventions,
-            "max_abs_err": kinks.max_abs_err,
-            "agree": kinks.agree,
-        },
-        "identities": [_identity(r) for r in run.results],
-        "passed": run.passed,
+        "agree": f.agree,
+        "max_abs_err": _number(f.max_abs_err),
+        "quantity": f.quantity,
+        "blamed": list(f.blamed),
+        "others": list(f.others),
+        "largest": _number(f.largest),
+        "text": w.forward(f),
     }
 
 
-def _proof(proof) -> dict:
-    cx = proof.counterexample
+def _agreement(a: Agreement | None, w: Words) -> dict | None:
+    if a is None:
+        return None
+    d = a.disagreement
     return {
-        "scope": proof.scope,
-        "status": proof.status,
-        "method": proof.method,
-        "reason": proof.reason,
+        "agree": a.agree,
+        "points": a.points,
+        "compared": a.compared,
+        "disagreeing": a.disagreeing,
+        "max_abs_err": _number(a.max_abs_err),
+        "worst_ratio": _number(a.worst_ratio),
+        "at_kinks": _number(a.at_kinks),
+        "witnesses": {
+            name: {
+                "vs_oracle": _number(e.vs_oracle),
+                "failure": e.failure,
+                "max_abs_vs_ref": _number(e.max_abs_vs_ref),
+                "max_rel_vs_ref": _number(e.max_rel_vs_ref),
+                "max_ulp": _number(e.max_ulp),
+                "budget_used": _number(e.budget_used),
+                "sample": _matrix(e.sample),
+                "max_ulp_per_entry": _matrix(e.ulp_per_entry),
+            }
+            for name, e in a.witnesses.items()
+        },
+        "disagreement": None
+        if d is None
+        else {
+            "point": d.point,
+            "entry": list(d.entry),
+            "values": {k: _number(v) for k, v in d.values.items()},
+            "blamed": list(d.blamed),
+        },
+        "text": w.agreement(a),
+    }
+
+
+def _proof(proof: Proof | None, w: Words) -> dict | None:
+    if proof is None:
+        return None
+    cx, b = proof.counterexample, proof.budget
+    return {
+        "scope": w.scope(proof),
+        "status": str(proof.status),
+        "method": str(proof.method),
+        "entries": proof.entries,
+        "left": proof.left,
+        "shape": proof.shape,
+        "budget": None
+        if b is None
+        else {
+            "weights": b.weights,
+            "batch": b.batch,
+            "depth": b.depth,
+            "cost": b.cost,
+            "limit": b.limit,
+            "generic": b.generic,
+        },
         "counterexample": None
         if cx is None
         else {
@@ -117,28 +313,122 @@ def _proof(proof) -> dict:
             "exact": cx.exact,
             "at": dict(cx.assignment),
         },
+        "text": w.why(proof),
     }
 
 
-def _identity(r: CheckResult) -> dict:
-    cx = r.counterexample
+def _claim(r: ClaimResult, w: Words) -> dict:
+    claim, c, s = r.claim, r.counterexample, r.slip
+    identity = claim.identity
+    batched = bool(identity and identity.batched)
     return {
-        "name": r.identity,
-        "formula": r.proof.identity.formula_text,
-        "symbolic": r.proof.status,
-        "generic_symbolic": r.generic_proof.status,
-        "witnesses": [w for w in WITNESSES if w in r.per_witness and r.per_witness[w].error is None],
-        "max_abs_err": _number(r.max_abs_err),
-        "tolerance_used": _number(r.worst_ratio),
-        "per_witness": {w.name: _witness(w) for w in r.per_witness.values() if w.error is None},
-        "passed": r.passed,
-        "proofs": {"generic": _proof(r.generic_proof), "concrete": _proof(r.proof)},
-        "witness_errors": {w.name: w.error for w in r.per_witness.values() if w.error},
-        "disagreement": None
-        if cx is None
-        else {"point": cx.point, "entry": list(cx.entry), "values": cx.values, "blamed": list(cx.blamed)},
+        "source": claim.source,
+        "line": claim.line,
+        "column": claim.column,
+        "name": claim.name,
+        "written": claim.written,
+        "syntax": claim.syntax,
+        "wrt": claim.wrt_name,
+        "layer": claim.layer,
+        "parsed": None if identity is None else identity.text,
+        "verdict": str(r.verdict),
+        "reason": str(r.reason),
+        "scope": w.claim_scope(r) or None,
+        "slip": None
+        if s is None
+        else {
+            "kind": str(s.kind),
+            "layer": s.layer,
+            "other": s.other,
+            "batch": s.batch,
+            "formula": to_text(s.formula, batched),
+            "text": w.slip(s),
+        },
+        "problem": None
+        if claim.problem is None
+        else {
+            "position": claim.problem.position,
+            "message": claim.problem.message,
+            "caret": claim.problem.caret,
+        },
+        "shape_problem": r.shape_problem,
+        "proofs": {"generic": _proof(r.generic, w), "concrete": _proof(r.concrete, w)},
+        "agreement": _agreement(r.agreement, w),
+        "counterexample": None
+        if c is None
+        else {
+            "point": c.point,
+            "inputs": c.inputs,
+            "entries": [list(e) for e in c.entries],
+            "claimed": {"sympy": list(c.claimed_sympy), "jax": [_number(v) for v in c.claimed_jax]},
+            "true": {"sympy": list(c.true_sympy), "jax": [_number(v) for v in c.true_jax]},
+        },
     }
 
 
-def render_json(run: VerifyRun) -> str:
+def to_dict(run: Run) -> dict:
+    """The run as one JSON-ready object that follows `SCHEMA`."""
+    w = Words("en")
+    s, ref, k, impl = run.settings, run.reference, run.kinks, run.implementation
+    return {
+        "schema": SCHEMA_VERSION,
+        "source": run.source,
+        "network": network_dict(run.network),
+        "settings": {
+            "points": s.points,
+            "seed": s.seed,
+            "dtype": s.dtype,
+            "include_kinks": s.include_kinks,
+            "chunks": s.chunks,
+            "tolerance": w.policy(s.dtype),
+        },
+        "reference": {
+            "digits": ref.digits,
+            "points": ref.points,
+            "library": ref.library,
+            "skipped": ref.skipped,
+            "seconds": float(ref.seconds),
+            "max_ulp": {name: _number(u) for name, u in max_ulp(run).items()},
+        },
+        "forward": _forward(run.forward, w),
+        "implementation": None
+        if impl is None
+        else {
+            "name": impl.name,
+            "agree": impl.agree,
+            "forward": _forward(impl.forward, w),
+            "gradients": {var: _agreement(a, w) for var, a in impl.gradients.items()},
+            "failures": dict(impl.failures),
+        },
+        "kinks": None
+        if k is None
+        else {
+            "points": k.points,
+            "conventions": dict(k.conventions),
+            "max_abs_err": _number(k.max_abs_err),
+            "agree": k.agree,
+        },
+        "skipped_witnesses": dict(run.skipped_witnesses),
+        "claims": [_claim(r, w) for r in run.claims],
+        "forward_equations": [
+            {
+                "line": f.equation.line,
+                "written": f.equation.written,
+                "status": str(f.status),
+                "method": f.method,
+                "generic": f.generic,
+                "per_example": f.per_example,
+                "problem": f.problem,
+            }
+            for f in run.forward_equations
+        ],
+        "definitions": [{"line": d.line, "written": d.written, "wrt": d.wrt_name} for d in run.definitions],
+        "not_claims": [{"line": line, "written": text} for line, text in run.not_claims],
+        "passed": run.passed,
+        "exit_code": run.exit_code,
+        "result": w.result(run),
+    }
+
+
+def render_json(run: Run) -> str:
     return json.dumps(to_dict(run), indent=2, ensure_ascii=False)

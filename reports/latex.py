@@ -1,135 +1,70 @@
-"""The LaTeX report: a pure `render_report(...) -> str` from a verification run.
+"""The LaTeX report: a pure `render_report(ReportInput) -> str` over one `Run`.
 
-Math comes from `sympy.latex` (through `reports/math_print.py`) and from our formula trees;
-every other string passes through `tex()`, which escapes TeX's special characters. The date
-honours SOURCE_DATE_EPOCH, so the same inputs give byte-identical `.tex`.
+Nothing here runs SymPy: the derivation steps of the built-in identities and the
+dimension-free proofs are computed once by `reports/build.py` and passed in. Math comes from
+our formula trees (a user's claims are re-typeset from their parse tree, never copied) and
+from `sympy.latex` (through `reports/math_print.py`); every other string is escaped by
+`tex()` or comes from `reports/i18n.py` through `Words`.
 """
 
 from __future__ import annotations
 
-import math
-import os
-import platform
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from importlib import metadata
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
-from verify.claim_results import CheckRun
 
-from derive import ACTIVATIONS, GENERIC, LOSSES, InputError
-from derive.derivation import Derivation, Step, derivation
-from derive.formula import to_latex
-from derive.identities import layer_identities
-from derive.notation import entry_symbols
-from reports.i18n import LOSS_CONVENTIONS, strings
+from derive import ACTIVATIONS, LOSSES
+from derive.derivation import Step
+from derive.dimension_free import DimensionFreeProof
+from derive.proof import Status
+from reports.i18n import LOSS_CONVENTIONS
 from reports.math_print import latex, partial_latex
 from reports.network_tikz import network_tikz
-from verify import CheckResult, VerifyRun
-from verify.results import WITNESSES
-from verify.tolerance import K, policy_latex
+from reports.tex import sci, tex
+from reports.wording import Words, entry, number
+from verify.results import WITNESSES, ClaimResult, Run, Verdict
+from verify.tolerance import K
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_SHOWN = (8, 6)  # rows, cols: larger matrices are checked but not printed
-
-_SPECIAL = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-    "<": r"\textless{}",
-    ">": r"\textgreater{}",
-}
-# the non-ASCII characters our own messages use
-_UNICODE = {
-    "−": "$-$",
-    "≠": r"$\neq$",
-    "×": r"$\times$",
-    "ℓ": r"$\ell$",
-    "∘": r"$\circ$",
-    "→": r"$\to$",
-    "·": r"$\cdot$",
-    "ᵀ": r"$^{T}$",
-    "δ": r"$\delta$",
-    "≤": r"$\le$",
-    "—": "---",
-    "–": "--",
-    "∂": r"$\partial$",
-    "Σ": r"$\Sigma$",
-    "σ": r"$\sigma$",
-    "Δ": r"$\Delta$",
-    "|": r"\textbar{}",
-    "½": r"$\frac12$",
-    "‖": r"$\Vert$",
-}
-
-
-def _hangul(ch: str) -> bool:
-    return "\uac00" <= ch <= "\ud7a3" or "\u1100" <= ch <= "\u11ff" or "\u3130" <= ch <= "\u318f"
-
-
-def tex(text: object, hangul: bool = False) -> str:
-    """Escape plain text for LaTeX. Characters TeX cannot typeset here become `?`."""
-    out = []
-    for ch in str(text):
-        if ch in _SPECIAL:
-            out.append(_SPECIAL[ch])
-        elif ch in _UNICODE:
-            out.append(_UNICODE[ch])
-        elif (ch.isascii() and (ch.isprintable() or ch in "\n\t")) or (hangul and _hangul(ch)):
-            out.append(ch)
-        else:
-            out.append("?")
-    return "".join(out)
-
-
-def sci(x: float) -> str:
-    """A number for math mode: `1.1 \\times 10^{-16}`, `0`, or a dash for NaN."""
-    if math.isnan(x):
-        return r"\text{--}"
-    if x == 0:
-        return "0"
-    mantissa, exponent = f"{x:.1e}".split("e")
-    return rf"{mantissa} \times 10^{{{int(exponent)}}}"
-
-
-def report_date() -> str:
-    """Today (UTC), or the date of SOURCE_DATE_EPOCH when set (reproducible builds)."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch is None:
-        return datetime.now(UTC).date().isoformat()
-    if not epoch.strip().isdigit():
-        raise InputError("SOURCE_DATE_EPOCH", "a non-negative integer (seconds since 1970)", epoch)
-    return datetime.fromtimestamp(int(epoch), UTC).date().isoformat()
-
-
-def _versions() -> str:
-    names = ("sympy", "numpy", "jax", "jaxlib")
-    return ", ".join(f"{n} {metadata.version(n)}" for n in names) + f", Python {platform.python_version()}"
+MAX_LINE = 170  # characters of LaTeX in one printed matrix row: about the width of the page
 
 
 @dataclass(frozen=True)
 class ReportInput:
-    """What a report is rendered from; `figure` is the path the .tex includes (or None)."""
+    """What a report is rendered from. `steps` maps a built-in claim's name to its derivation
+    step; `figure`/`ulp_figure` are the paths the .tex includes (or None); `date`, `version`
+    and `versions` are read once by the build, so rendering is a pure function."""
 
-    run: VerifyRun
+    run: Run
     lang: str = "en"
     figure: str | None = None
     ulp_figure: str | None = None
-    claims: CheckRun | None = None  # `report --claims FILE`: the user's checked claims
+    steps: dict[str, Step] = field(default_factory=dict)
+    dimension_free: tuple[DimensionFreeProof, ...] = ()
+    date: str = "1970-01-01"
+    version: str = "0"
+    versions: str = ""
 
 
-MAX_LINE = 170  # characters of LaTeX in one printed matrix row: about the width of the page
+_STYLE = {Verdict.PROVED: "good"}
 
 
-def _matrix(m, names) -> str | None:
+def _verdict(v: Verdict, w: Words) -> str:
+    return rf"\{_STYLE.get(v, 'bad')}{{{w.verdict(v)}}}"
+
+
+def _status(proof, w: Words) -> str:
+    name = w.status(proof.status)
+    if proof.status == Status.PROVED:
+        return rf"\good{{{name}}}"
+    if proof.status == Status.SKIPPED:
+        return rf"\textcolor{{gray}}{{{name}}}"
+    return rf"\bad{{{name}}}"
+
+
+def _matrix(m, names=None) -> str | None:
     """LaTeX of a matrix small enough to print on the page, else None."""
     if m is None or m.shape[0] > MAX_SHOWN[0] or m.shape[1] > MAX_SHOWN[1]:
         return None
@@ -137,134 +72,172 @@ def _matrix(m, names) -> str | None:
     return latex(m, names) if widest <= MAX_LINE else None
 
 
-def _scope(proof, t: dict[str, str]) -> str:
-    """What a proof covers, in LaTeX: generic f and ℓ(z_2), or `sigmoid, mse`."""
-    key = proof.setting
-    act = t["generic_f"] if key.activation == GENERIC else tex(key.activation)
-    loss = t["generic_loss"].replace("LAYER", str(key.layers[-1])) if key.loss == GENERIC else tex(key.loss)
-    return f"{act}, {loss}"
+def _where(r: ClaimResult, w: Words) -> str:
+    claim = r.claim
+    if claim.source == "built-in":
+        return w.esc(claim.name or "")
+    place = w.say("where_line", line=claim.line) if claim.line else ""
+    if claim.name:
+        place = f"{place} ({w.esc(claim.name)})".strip()
+    if claim.layer is not None:
+        place += ", " + w.say("where_layer", layer=claim.layer)
+    return place
 
 
-def _proof_line(proof, t: dict[str, str], lang: str) -> dict[str, str | None]:
-    status = t[proof.status]
-    status = (
-        rf"\good{{{status}}}"
-        if proof.status in ("proved",)
-        else (rf"\textcolor{{gray}}{{{status}}}" if proof.status == "skipped" else rf"\bad{{{status}}}")
-    )
-    hangul = lang == "ko"
-    if lang == "ko" and proof.status == "proved":
-        reason = (
-            f"모든 {len(proof.derived)}개 성분에서 (미분 결과) $-$ (공식) $= 0$ "
-            rf"(\texttt{{{tex(proof.method)}}})"
+def _math(r: ClaimResult) -> str | None:
+    """The claim re-typeset from its parse tree."""
+    identity = r.claim.identity
+    return None if identity is None else identity.latex
+
+
+def _proofs(r: ClaimResult, w: Words) -> list[dict]:
+    out = []
+    for proof in (r.generic, r.concrete):
+        if proof is None:
+            continue
+        cx = None
+        if (c := proof.counterexample) is not None:
+            shown = ", ".join(f"{k} = {v}" for k, v in c.assignment[:10])
+            more = f", … (+{len(c.assignment) - 10})" if len(c.assignment) > 10 else ""
+            cx = w.say(
+                "proof_symbolic_cx",
+                entry=entry(c.entry),
+                claimed=w.code(c.claimed),
+                derived=w.code(c.derived),
+            )
+            cx += r" {\footnotesize " + w.code(shown + more) + "}"
+        out.append(
+            {"scope": w.scope(proof), "status": _status(proof, w), "why": w.why(proof), "counterexample": cx}
         )
-    elif lang == "ko" and proof.method == "random point":
-        reason = f"성분 {proof.counterexample.entry}에서 (미분 결과) $-$ (공식) $\\neq 0$"
-    elif lang == "ko" and proof.status == "skipped":
-        reason = t["skipped_size"] + " (" + tex(proof.reason.removeprefix("skipped (size): ")) + ")"
-    else:
-        reason = tex(proof.reason, hangul)
-    cx = None
-    if proof.counterexample is not None:
-        c = proof.counterexample
-        shown = ", ".join(f"{k} = {v}" for k, v in c.assignment[:10])
-        more = f", … ({len(c.assignment) - 10} more)" if len(c.assignment) > 10 else ""
-        cx = t["counterexample"] + ": "
-        cx += tex(
-            t["counterexample_text"].format(entry=c.entry, claimed=c.claimed, derived=c.derived), hangul
-        )
-        cx += r" {\footnotesize\texttt{" + tex(shown + more) + "}}"
-    return {"scope": _scope(proof, t), "status": status, "reason": reason, "counterexample": cx}
+    return out
 
 
-def _target_tex(identity) -> str:
-    t = identity.target
-    base = {"W": "W", "b": "b", "a": "A" if identity.batched else "a", "z": "Z" if identity.batched else "z"}
-    return f"{base[t.kind]}_{{{t.layer}}}"
+def _witness_table(r: ClaimResult, step: Step | None, run: Run) -> tuple[list[str], list[dict]]:
+    """The three witnesses' values at point 0, entry by entry (built-in claims, small targets)."""
+    a = r.agreement
+    if a is None or step is None or step.generic.setting is None:
+        return [], []
+    from derive.notation import entry_symbols  # SymPy names of the entries (already built by the step)
 
-
-def _section(result: CheckResult, step: Step, run: VerifyRun, t: dict[str, str], lang: str) -> dict:
-    identity = step.identity
-    hangul = lang == "ko"
-    names = step.latex_names
-    target_tex = _target_tex(identity)
-    rows, cols = run.network.shape(identity.target.kind, identity.target.layer)
-    too_big = tex(t["matrix_too_big"].format(rows=rows, cols=cols), hangul)
-    witnesses = [w for w in WITNESSES if w in result.per_witness and result.per_witness[w].error is None]
+    witnesses = [name for name in WITNESSES if name in a.witnesses and a.witnesses[name].sample is not None]
+    target = r.claim.identity.target
+    rows, cols = run.network.shape(target.kind, target.layer)
+    if not witnesses or rows * cols > 36:
+        return witnesses, []
+    symbols = entry_symbols(target, step.generic.setting)
     table = []
-    symbols = entry_symbols(identity.target, step.generic.setting)
-    if witnesses and rows * cols <= 36:
-        for r in range(rows):
-            for c in range(cols):
-                values = [result.per_witness[w].sample[r][c] for w in witnesses]
-                table.append(
-                    {
-                        "entry": rf"\partial L / \partial {names[symbols[r, c]]}",
-                        "cells": [f"{v:.16e}" for v in values],
-                        "diff": f"${sci(max(values) - min(values))}$",
-                    }
-                )
-    notes = [
-        tex(f"{w}: {result.per_witness[w].error}", hangul)
-        for w in WITNESSES
-        if w in result.per_witness and result.per_witness[w].error
+    for i in range(rows):
+        for j in range(cols):
+            values = [a.witnesses[name].sample[i][j] for name in witnesses]
+            name = step.latex_names.get(symbols[i, j], latex(symbols[i, j]))
+            table.append(
+                {
+                    "entry": rf"\partial L / \partial {name}",
+                    "cells": [f"{v:.16e}" for v in values],
+                    "diff": f"${sci(max(values) - min(values))}$",
+                }
+            )
+    return witnesses, table
+
+
+def _counterexample(r: ClaimResult, run: Run, w: Words) -> dict | None:
+    c = r.counterexample
+    if c is None:
+        return None
+
+    def show(v) -> str:
+        return "--" if v is None else f"{float(v):.10g}"
+
+    rows = [
+        {
+            "entry": entry(e),
+            "cells": [
+                show(c.claimed_sympy[k]),
+                show(c.claimed_jax[k]),
+                show(c.true_sympy[k]),
+                show(c.true_jax[k]),
+            ],
+        }
+        for k, e in enumerate(c.entries)
     ]
-    if result.counterexample is not None:
-        cx = result.counterexample
-        values = ", ".join(f"{k} {v:.17g}" for k, v in cx.values.items())
-        detail = t["disagreement_text"].format(
-            point=cx.point, entry=cx.entry, blamed=", ".join(cx.blamed) or "?"
+    return {"title": w.say("cx_title", point=c.point, seed=run.settings.seed), "rows": rows}
+
+
+def _section(r: ClaimResult, step: Step | None, run: Run, w: Words) -> dict:
+    claim = r.claim
+    a = r.agreement
+    witnesses, table = _witness_table(r, step, run)
+    notes = [
+        w.say("witness_failed", witness=name, why=w.code(a.witnesses[name].failure))
+        for name in WITNESSES
+        if a is not None and name in a.witnesses and a.witnesses[name].failure
+    ]
+    derived = assembled = None
+    if step is not None:
+        derived, assembled = (
+            _matrix(step.derived, step.latex_names),
+            _matrix(step.assembled, step.latex_names),
         )
-        notes.append(tex(t["disagreement"], hangul) + ": " + tex(f"{detail} ({values})", hangul))
-    skipped = [tex(f"{w}: {why}", hangul) for w, why in run.skipped.items()]
-    passed = rf"\good{{{t['passed']}}}" if result.passed else rf"\bad{{{t['no']}: {t['passed']}}}"
+    identity = claim.identity
+    target = identity.target if identity else None
+    rows, cols = run.network.shape(target.kind, target.layer) if target else (0, 0)
+    batched = bool(identity and identity.batched)
     return {
-        "heading": rf"\partial L / \partial {target_tex}",
-        "statement": seed_statement(identity),
-        "entry_lhs": partial_latex(step.entry_target),
-        "entry_rhs": latex(step.entry_formula) if step.entry_formula is not None else r"\text{--}",
-        "target_matrix": rf"\frac{{\partial L}}{{\partial {target_tex}}}",
-        "derivation_heading": t["derivation"].replace("SCOPE", _scope(step.generic, t)),
-        "derived": _matrix(step.derived, names),
-        "too_big": too_big if step.derived is not None else tex(step.generic.reason, hangul),
-        "formula_latex": to_latex(identity.formula, identity.batched),
-        "assembled": _matrix(step.assembled, names),
-        "proofs": [_proof_line(step.generic, t, lang), _proof_line(step.concrete, t, lang)],
-        "numeric_text": tex(t["numeric_text"].format(points=f"{run.points:,}"), hangul),
+        "where": _where(r, w),
+        "verdict": _verdict(r.verdict, w),
+        "reason": w.reason(r.reason) if r.reason else None,
+        "scope": w.claim_scope(r) if r.verdict == Verdict.PROVED else None,
+        "math": _math(r),
+        "raw": w.code(claim.written.replace("\n", " ")),
+        "builtin": claim.source == "built-in",
+        "problem": None
+        if claim.problem is None
+        else w.say("unparsed_at", message=w.code(claim.problem.message)),
+        "shape_problem": None
+        if r.shape_problem is None
+        else w.say("shape_problem", problem=w.code(r.shape_problem)),
+        "entry_lhs": partial_latex(step.entry_target) if step else None,
+        "entry_rhs": (latex(step.entry_formula) if step.entry_formula is not None else r"\text{--}")
+        if step
+        else None,
+        "target_matrix": rf"\frac{{\partial L}}{{\partial {target_tex(target, batched)}}}" if target else "",
+        "derivation_heading": f"{w.t['derivation']} ({w.scope(step.generic)})" if step else "",
+        "derived": derived,
+        "too_big": w.say("matrix_too_big", rows=rows, cols=cols)
+        if step and step.derived is not None
+        else None,
+        "formula_latex": identity.latex.split(" = ", 1)[-1] if identity else "",
+        "assembled": assembled,
+        "proofs": _proofs(r, w),
+        "evidence": None if a is None else w.agreement(a),
+        "numeric_text": w.say("numeric_text", points=f"{run.settings.points:,}") if table else None,
         "witnesses": witnesses,
         "table": table,
         "witness_notes": notes,
-        "skipped_notes": skipped,
         "kink_note": (
-            tex(
-                t["kink_point_note"].format(points=f"{run.kinks.points:,}", err=f"{result.at_kinks:.2g}"),
-                hangul,
-            )
-            if run.kinks is not None and result.at_kinks is not None
+            w.say("kink_point_note", points=f"{run.kinks.points:,}", err=number(a.at_kinks))
+            if run.kinks is not None and a is not None and a.at_kinks is not None
             else None
         ),
-        "max_abs_err": sci(result.max_abs_err),
-        "passed": passed,
+        "slip": None if r.slip is None else w.say("probably", slip=w.slip(r.slip)),
+        "slip_math": None if r.slip is None else to_latex_formula(r.slip.formula, batched),
+        "counterexample": _counterexample(r, run, w),
+        "max_abs_err": None if a is None else sci(a.max_abs_err),
     }
 
 
-def seed_statement(identity) -> str:
-    """The identity as the notes write it, with `∂L/∂z_{l+1}` for `δ_{l+1}` where they do."""
-    t, l = identity.target, identity.target.layer  # noqa: E741
-    if identity.batched or identity not in layer_identities(l):
-        return identity.latex
-    dz = rf"\dfrac{{\partial L}}{{\partial z_{{{l + 1}}}}}"
-    return {
-        "a": rf"\dfrac{{\partial L}}{{\partial a_{{{l}}}}} = W^T_{{{l}}} {dz}",
-        "z": rf"\delta_{{{l}}} = \dfrac{{\partial L}}{{\partial z_{{{l}}}}} = "
-        rf"\dfrac{{\partial L}}{{\partial a_{{{l}}}}} \circ f'(z_{{{l}}}) = "
-        rf"W^T_{{{l}}} {dz} \circ f'(z_{{{l}}})",
-        "W": rf"\dfrac{{\partial L}}{{\partial W_{{{l}}}}} = \delta_{{{l + 1}}} a_{{{l}}}^T",
-        "b": rf"\dfrac{{\partial L}}{{\partial b_{{{l}}}}} = \delta_{{{l + 1}}}",
-    }[t.kind]
+def to_latex_formula(formula, batched: bool) -> str:
+    from derive.formula import to_latex
+
+    return to_latex(formula, batched)
 
 
-def _forward_lines(run: VerifyRun) -> list[str]:
+def target_tex(target, batched: bool) -> str:
+    base = {"a": "A", "z": "Z"}.get(target.kind, target.kind) if batched else target.kind
+    return f"{base}_{{{target.layer}}}"
+
+
+def _forward_lines(run: Run) -> list[str]:
     net = run.network
     sizes = net.sizes
     batched = net.batch > 1
@@ -279,20 +252,18 @@ def _forward_lines(run: VerifyRun) -> list[str]:
             lines.append(r"&\ \,\vdots")
     loss = LOSSES[net.loss].definition.replace("z_L", f"z_{{{len(sizes)}}}").replace("L = ", "", 1)
     if batched:
-        lines.append(
-            (
-                r"L &= \frac{1}{B} \sum_{e=1}^{B} \ell_e,"
-                if net.reduction == "mean"
-                else r"L &= \sum_{e=1}^{B} \ell_e,"
-            )
-            + rf"\quad \ell_e = {loss} \text{{ for example }} e"
+        mean = (
+            r"L &= \frac{1}{B} \sum_{e=1}^{B} \ell_e,"
+            if net.reduction == "mean"
+            else r"L &= \sum_{e=1}^{B} \ell_e,"
         )
+        lines.append(mean + rf"\quad \ell_e = {loss} \quad (e = 1, \dots, B)")
     else:
         lines.append(rf"L &= {loss}")
     return lines
 
 
-def _notation(run: VerifyRun, t: dict[str, str]) -> list[dict[str, str]]:
+def _notation(run: Run, t: dict[str, str]) -> list[dict[str, str]]:
     net = run.network
     sizes = net.sizes
 
@@ -302,11 +273,10 @@ def _notation(run: VerifyRun, t: dict[str, str]) -> list[dict[str, str]]:
             rows, cols = net.shape(kind, layer)
             size = f"{rows}" if cols == 1 else rf"{rows}$\times${cols}"
             parts.append(f"${name or kind}_{{{layer}}}$: {size}")
-        return ", ".join(parts) + (", …" if len(layers) > 4 else "")
+        return ", ".join(parts) + (r", \ldots" if len(layers) > 4 else "")
 
     batched = net.batch > 1
-    weights = range(1, len(sizes))
-    layers = range(1, len(sizes) + 1)
+    weights, layers = range(1, len(sizes)), range(1, len(sizes) + 1)
     rows = [
         {
             "symbol": "A_l" if batched else "a_l",
@@ -332,165 +302,150 @@ def _notation(run: VerifyRun, t: dict[str, str]) -> list[dict[str, str]]:
     return rows
 
 
-def _sample_point(run: VerifyRun) -> str:
+def _sample_point(run: Run) -> str:
     parts = []
     for name, value in run.first_point.items():
-        if value.shape[0] > MAX_SHOWN[0] or value.shape[1] > MAX_SHOWN[1]:
+        if value.ndim != 2 or value.shape[0] > MAX_SHOWN[0] or value.shape[1] > MAX_SHOWN[1]:
             continue
         body = r" \\ ".join(" & ".join(f"{v:.4f}" for v in row) for row in value)
-        symbol = {"z1": "z_1", "y": "y"}.get(name, f"{name[0]}_{{{name[1:]}}}")
+        symbol = "y" if name == "y" else f"{name[0]}_{{{name[1:]}}}"
         parts.append(rf"{symbol} = \begin{{bmatrix}}{body}\end{{bmatrix}}")
     return r",\quad ".join(parts)
 
 
-def _dimension_free(t: dict[str, str]) -> list[dict[str, str]]:
-    from derive.dimension_free import dimension_free_proofs, ell, ell_prime  # noqa: F401
-
-    rows = []
-    for proof in dimension_free_proofs():
-        rows.append(
-            {
-                "name": tex(proof.identity.name),
-                "lhs": partial_latex(proof.target),
-                "derived": latex(proof.derived),
-                "formula": latex(proof.formula),
-                "status": rf"\good{{{t['proved']}}}"
-                if proof.status == "proved"
-                else rf"\bad{{{tex(proof.status)}}}",
-            }
-        )
-    return rows
+def _dimension_free(proofs: tuple[DimensionFreeProof, ...], w: Words) -> list[dict[str, str]]:
+    return [
+        {
+            "name": w.esc(p.identity.name),
+            "lhs": partial_latex(p.target),
+            "derived": latex(p.derived),
+            "formula": latex(p.formula),
+            "status": rf"\good{{{w.status(Status.PROVED)}}}"
+            if p.status == "proved"
+            else rf"\bad{{{w.status(Status.UNDECIDED)}}}",
+        }
+        for p in proofs
+    ]
 
 
-def _facts(run: VerifyRun, t: dict[str, str], lang: str) -> dict:
-    net = run.network
-    hangul = lang == "ko"
+def _facts(report: ReportInput, w: Words) -> dict:
+    run, lang = report.run, report.lang
+    net, s = run.network, run.settings
     act, loss = ACTIVATIONS[net.activation], LOSSES[net.loss]
     activation_definition = act.definition
-    if act.parameter is not None:
-        activation_definition += rf",\ {act.parameter.tex} = {net.slope}"
-    batch = ""
-    if net.batch > 1:
-        batch = t["batch_convention_" + net.reduction].format(B=net.batch)
-    stand_in = ""
-    if net.numeric.loss != net.loss:
-        stand_in = t["stand_in"].format(loss=net.numeric.loss)
+    if net.activation == "leaky-relu":
+        activation_definition += rf",\ \alpha = {net.slope}"
+    skipped = next(
+        (r.concrete for r in run.claims if r.concrete and r.concrete.status == Status.SKIPPED), None
+    )
     return {
-        "version": tex(metadata.version("derivcheck")),
-        "date": report_date(),
+        "version": tex(report.version),
+        "date": tex(report.date),
+        "source": None if run.source is None else w.code(run.source),
         "network": tex(" → ".join(map(str, net.sizes))) + rf" ($W_1$: {net.sizes[1]}$\times${net.sizes[0]})",
         "activation": tex(net.activation),
         "activation_definition": activation_definition,
         "loss": tex(net.loss),
         "loss_definition": loss.definition,
         "convention": LOSS_CONVENTIONS.get(lang, {}).get(net.loss) or tex(loss.convention),
-        "batch": batch,
-        "stand_in": stand_in,
-        "seed": run.seed,
-        "points": f"{run.points:,}",
-        "dtype": run.dtype,
-        "tolerance": policy_latex(run.dtype),
-        "versions": tex(_versions()),
+        "batch": w.say(f"batch_convention_{net.reduction}", B=net.batch) if net.batch > 1 else "",
+        "stand_in": w.say("stand_in", loss=w.esc(net.numeric.loss)) if net.numeric.loss != net.loss else "",
+        "seed": s.seed,
+        "points": f"{s.points:,}",
+        "dtype": s.dtype,
+        "tolerance": w.policy(s.dtype),
+        "versions": tex(report.versions),
         "pair": tex(f"{net.activation}, {net.loss}"),
         "skipped": [
-            tex(t["skipped_witness"].format(witness=w, why=why.removeprefix("skipped (size): ")), hangul)
-            for w, why in run.skipped.items()
+            w.say("witness_skipped", witness=w.esc(name), why=w.skipped_why(run, why))
+            for name, why in run.skipped_witnesses.items()
         ],
-        "concrete_skipped": next(
-            (
-                tex(t["skipped_concrete"].format(why=r.proof.reason.removeprefix("skipped (size): ")), hangul)
-                for r in run.results
-                if r.proof.status == "skipped"
-            ),
-            None,
-        ),
-        "kinks": None
-        if run.kinks is None
-        else tex(
-            t["kinks_text"].format(
-                points=f"{run.kinks.points:,}",
-                activation=net.activation,
-                conventions=", ".join(f"{w} {c}" for w, c in run.kinks.conventions.items()),
-                err=f"{run.kinks.max_abs_err:.2g}",
-            ),
-            hangul,
+        "concrete_skipped": None if skipped is None else w.say("skipped_concrete", why=w.why(skipped)),
+        "kinks": None if run.kinks is None else w.kinks(run.kinks, net.activation),
+        "forward_check": (
+            w.forward(run.forward) if run.forward.agree else r"\bad{" + w.forward(run.forward) + "}"
         ),
     }
 
 
-def _claims(report: ReportInput, t: dict[str, str], hangul: bool) -> dict | None:
-    if report.claims is None:
-        return None
-    from reports.claims_latex import claims_context  # it uses tex() from here
-
-    return claims_context(report.claims, t, hangul)
-
-
-def _precision(run: VerifyRun, t: dict[str, str], lang: str) -> dict:
-    """The reference and the error budget: text, and a table identity × witness."""
-    hangul = lang == "ko"
-    ref = run.reference
-    worst = max((r.worst_ratio for r in run.results), default=0.0)
+def _precision(run: Run, w: Words) -> dict:
+    """The reference and the error budget: text, and a table claim × witness."""
+    ref, s = run.reference, run.settings
+    worst = max((r.agreement.worst_ratio for r in run.claims if r.agreement), default=0.0)
     out = {
-        "budget": t["budget_text"].format(dtype=run.dtype, K=K, used=tex(f"{100 * worst:.2g} %")),
+        "budget": w.say("budget_text", dtype=s.dtype, K=K, used=tex(f"{100 * worst:.2g} %")),
         "text": None,
         "rows": [],
     }
-    if ref is None or ref.skipped:
-        why = ref.skipped.removeprefix("skipped (size): ") if ref else "--"
-        out["text"] = tex(t["precision_skipped"].format(why=why), hangul)
+    if ref.skipped or not ref.points:
+        why = w.skipped_why(run, ref.skipped) if ref.skipped else "--"
+        out["text"] = w.say("reference_skipped", digits=ref.digits, why=why)
         return out
-    subset = (
-        t["subset_all"].format(points=f"{ref.points:,}")
-        if ref.points == run.points
-        else t["subset_first"].format(points=f"{ref.points:,}", total=f"{run.points:,}")
+    out["text"] = w.say(
+        "precision_text",
+        digits=ref.digits,
+        subset=w.subset(ref, s.points),
+        dtype=s.dtype,
+        library=ref.library,
     )
-    out["text"] = tex(
-        t["precision_text"].format(digits=ref.digits, subset=subset, dtype=run.dtype, library=ref.library),
-        hangul,
-    )
-    for r in run.results:
-        for w in WITNESSES:
-            pw = r.per_witness.get(w)
-            if pw is None or pw.max_ulp is None:
+    for r in run.claims:
+        if r.agreement is None:
+            continue
+        for name in WITNESSES:
+            e = r.agreement.witnesses.get(name)
+            if e is None or e.max_ulp is None:
                 continue
             out["rows"].append(
                 {
-                    "identity": tex(r.identity),
-                    "witness": tex(w),
-                    "abs": sci(pw.max_abs_vs_ref),
-                    "rel": sci(pw.max_rel_vs_ref) if math.isfinite(pw.max_rel_vs_ref) else r"\infty",
-                    "ulp": sci(pw.max_ulp) if math.isfinite(pw.max_ulp) else r"\infty",
+                    "claim": _where(r, w),
+                    "witness": tex(name),
+                    "abs": sci(e.max_abs_vs_ref),
+                    "rel": sci(e.max_rel_vs_ref),
+                    "ulp": sci(e.max_ulp),
                 }
             )
     return out
 
 
-def render_report(report: ReportInput) -> str:
-    run, lang = report.run, report.lang
-    t = strings(lang)
-    hangul = lang == "ko"
-    net = run.network
-    d: Derivation = derivation(net, tuple(r.proof.identity for r in run.results))
-    forward = (
-        tex(t["forward_agree"].format(err=f"{run.forward.max_abs_err:.1e}"), hangul)
-        if run.forward.passed
-        else r"\bad{" + tex(t["forward_disagree"].format(mismatch=run.forward.mismatch), hangul) + "}"
-    )
-    if sample := _sample_point(run):
-        forward += rf" {tex(t['sample_point'], hangul)}: \[ {sample} \]"
-    summary = [
-        {
-            "name": tex(r.identity),
-            "formula": to_latex(r.proof.identity.formula, r.proof.identity.batched),
-            "generic": _proof_line(r.generic_proof, t, lang)["status"],
-            "concrete": _proof_line(r.proof, t, lang)["status"],
-            "err": sci(r.max_abs_err),
-            "passed": rf"\good{{{t['yes']}}}" if r.passed else rf"\bad{{{t['no']}}}",
-        }
-        for r in run.results
-    ]
-    env = jinja2.Environment(
+def _others(run: Run, w: Words) -> dict:
+    """What the run found beside the claims: the implementation, the document's equations."""
+    impl = None
+    if run.implementation is not None:
+        impl = w.implementation(run.implementation, run.settings.points)
+    fwd = []
+    for f in run.forward_equations:
+        math = f.equation.identity.latex if f.equation.identity is not None else None
+        fwd.append(
+            {
+                "where": w.say("where_line", line=f.equation.line),
+                "math": math,
+                "raw": w.code(f.equation.written),
+                "status": (r"\good{%s}" if f.status == "consistent" else r"\bad{%s}")
+                % w.forward_status(f.status),
+                "problem": w.code(f.problem) if f.problem else None,
+            }
+        )
+    definitions = None
+    if run.definitions:
+        definitions = w.say(
+            "definitions", names=", ".join(f"{d.line}: {w.code(d.written)}" for d in run.definitions)
+        )
+    not_claims = None
+    if run.not_claims:
+        lines = ", ".join(str(line) for line, _ in run.not_claims[:12]) + (
+            ", …" if len(run.not_claims) > 12 else ""
+        )
+        not_claims = w.say("not_claims", count=len(run.not_claims), lines=w.esc(lines))
+    return {
+        "implementation": impl,
+        "forward_equations": fwd,
+        "definitions": definitions,
+        "not_claims": not_claims,
+    }
+
+
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
         block_start_string=r"\BLOCK{",
         block_end_string="}",
@@ -505,22 +460,62 @@ def render_report(report: ReportInput) -> str:
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
-    return env.get_template("report.tex.j2").render(
-        lang=lang,
-        t=t,
-        facts=_facts(run, t, lang),
-        passed=run.passed and (report.claims is None or report.claims.passed),
-        claims=_claims(report, t, hangul),
-        verdict=t["verdict_all_skipped"] if run.skipped else t["verdict_all"],
-        network_tikz=network_tikz(net.sizes),
-        notation=_notation(run, t),
-        forward=_forward_lines(run),
-        forward_check=forward,
-        generic_slices=net.depth > 1,
-        dimension_free=_dimension_free(t),
-        sections=[_section(r, s, run, t, lang) for r, s in zip(run.results, d.steps, strict=True)],
-        summary=summary,
-        figure=report.figure,
-        ulp_figure=report.ulp_figure,
-        precision=_precision(run, t, lang),
+
+
+def render_report(report: ReportInput) -> str:
+    """The report's LaTeX source (pure: the same input gives the same bytes)."""
+    run, lang = report.run, report.lang
+    w = Words(lang, latex=True)
+    t = w.t
+    net = run.network
+    sections = [_section(r, report.steps.get(r.claim.name or ""), run, w) for r in run.claims]
+    forward_check = _facts(report, w)["forward_check"]
+    if sample := _sample_point(run):
+        forward_check += rf" {t['sample_point']}: \[ {sample} \]"
+    summary = [
+        {
+            "where": s["where"],
+            "math": (s["formula_latex"] if s["builtin"] else s["math"]) or None,
+            "raw": s["raw"],
+            "verdict": s["verdict"],
+            "err": s["max_abs_err"] or r"\text{--}",
+        }
+        for s in sections
+    ]
+    subtitle = (
+        t["subtitle_builtin"]
+        if run.source is None
+        else t["subtitle_claims"].replace("SOURCE", tex(run.source))
+    )
+    verdict = (
+        w.say("verdict_all_budget")
+        if run.passed and w.result(run) != w.say("result_passed")
+        else t["verdict_all"]
+    )
+    return (
+        _environment()
+        .get_template("report.tex.j2")
+        .render(
+            lang=lang,
+            t=t,
+            subtitle=subtitle,
+            facts=_facts(report, w),
+            passed=run.passed,
+            verdict=verdict if run.passed else t["verdict_fail"],
+            network_tikz=network_tikz(net.sizes),
+            notation=_notation(run, t),
+            forward=_forward_lines(run),
+            forward_check=forward_check,
+            generic_slices=net.depth > 1,
+            dimension_free=_dimension_free(report.dimension_free, w),
+            sections=sections,
+            summary=summary,
+            others=_others(run, w),
+            figure=report.figure,
+            ulp_figure=report.ulp_figure,
+            precision=_precision(run, w),
+            result=w.result(run),
+            w_cx_claimed=w.say("cx_claimed"),
+            w_cx_true=w.say("cx_true"),
+        )
     )

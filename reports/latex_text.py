@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from derive.derivation import Derivation
 from reports.math_print import latex, partial_latex
+from reports.wording import Words
 
 
 def render_derivation_latex(d: Derivation) -> str:
+    words = Words("en")
     out = [f"% derivcheck derive --latex: {d.network.describe()}", r"% needs \usepackage{amsmath}"]
     for step in d.steps:
         identity = step.identity
@@ -26,5 +28,5 @@ def render_derivation_latex(d: Derivation) -> str:
             out.append(rf"  \frac{{\partial L}}{{\partial {base}_{{{t.layer}}}}} &= {matrix}")
         out.append(r"\end{align*}")
         for proof in (step.generic, step.concrete):
-            out.append(f"% {proof.scope}: {proof.status} ({proof.reason})")
+            out.append(f"% {words.proof(proof)}")
     return "\n".join(out)

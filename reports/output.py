@@ -83,7 +83,7 @@ def compile_pdf(folder: Path, tex_name: str = "report.tex", timeout: int = LATEX
     ]  # fmt: skip
     # its own process group, so a time-out stops pdflatex too, not only latexmk
     with subprocess.Popen(cmd, cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                          start_new_session=True) as process:  # fmt: skip
+                          errors="replace", start_new_session=True) as process:  # fmt: skip
         try:
             output, _ = process.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:

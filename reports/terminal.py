@@ -1,6 +1,10 @@
-"""Terminal rendering: the verification table and the derivation, as plain strings (pure)."""
+"""Terminal rendering of a `Run`: one table for any run (the built-in identities or a user's
+claims), then the details that matter, then the result line; and the derivation printer of
+`derivcheck derive`. Pure functions: a run in, a string out."""
 
 from __future__ import annotations
+
+from collections import Counter
 
 import sympy as sp
 from rich.console import Console
@@ -9,13 +13,23 @@ from rich.text import Text
 
 from derive import LOSSES
 from derive.derivation import Derivation
+from derive.proof import Status
 from reports.math_print import partial_text, text
-from verify import VerifyRun
+from reports.wording import Words, entry, number
+from verify.results import WITNESSES, ClaimResult, Run, Verdict
 
-_STATUS_STYLE = {"proved": "green", "refuted": "bold red", "undecided": "yellow", "skipped": "dim"}
+WIDTH = 80
+_STYLE = {
+    Verdict.PROVED: "green",
+    Verdict.REFUTED: "bold red",
+    Verdict.SHAPE_ERROR: "bold red",
+    Verdict.CONVENTION: "yellow",
+    Verdict.UNDECIDED: "yellow",
+    Verdict.UNPARSED: "bold magenta",
+}
 
 
-def _render(*renderables: object, width: int = 120) -> str:
+def _render(*renderables: object, width: int = WIDTH) -> str:
     console = Console(width=width, force_terminal=False, color_system=None)
     with console.capture() as capture:
         for r in renderables:
@@ -23,148 +37,233 @@ def _render(*renderables: object, width: int = 120) -> str:
     return "\n".join(line.rstrip() for line in capture.get().splitlines()) + "\n"
 
 
-def verify_table(run: VerifyRun) -> Table:
-    net = run.network
-    table = Table(title=f"derivcheck — {net.describe()}", title_justify="left", expand=False)
-    for column in ("identity", "formula", "generic f, ℓ", f"{net.activation}, {net.loss}", "witnesses",
-                   "max abs err", "pass"):  # fmt: skip
-        table.add_column(column, justify="right" if column == "max abs err" else "left")
-    for r in run.results:
-        ok_witnesses = [n for n, w in r.per_witness.items() if w.error is None]
-        table.add_row(
-            r.identity,
-            r.proof.identity.formula_text,
-            Text(r.generic_proof.status, style=_STATUS_STYLE[r.generic_proof.status]),
-            Text(r.proof.status, style=_STATUS_STYLE[r.proof.status]),
-            " · ".join(ok_witnesses),
-            f"{r.max_abs_err:.1e}",
-            Text("yes" if r.passed else "NO", style="green" if r.passed else "bold red"),
+def where(result: ClaimResult, w: Words) -> str:
+    """`dL/dW1` for a built-in identity, `line 13 (delta1), l = 2` for a user's claim."""
+    claim = result.claim
+    if claim.source == "built-in":
+        return claim.name or ""
+    place = w.say("where_line", line=claim.line) if claim.line else "—"
+    if claim.name:
+        place = f"{place} ({claim.name})"
+    if claim.layer is not None:
+        place += ", " + w.say("where_layer", layer=claim.layer)
+    return place
+
+
+def formula(result: ClaimResult) -> str:
+    """The claim as read (re-printed from its tree), or the user's text when it was not read."""
+    claim = result.claim
+    if claim.identity is None:
+        return claim.written.replace("\n", " ")
+    if claim.source == "built-in":
+        return claim.identity.formula_text
+    return claim.identity.text
+
+
+def note(result: ClaimResult, w: Words) -> str:
+    """The table's last column: the scope of a proof, or the diagnosis."""
+    if result.verdict == Verdict.PROVED:
+        return w.claim_scope(result)
+    if result.verdict == Verdict.UNPARSED and result.claim.problem is not None:
+        return result.claim.problem.message
+    if result.slip is not None:
+        return w.slip(result.slip)
+    if result.reason:
+        return w.reason(result.reason)
+    if result.shape_problem:
+        return result.shape_problem
+    return ""
+
+
+def table(run: Run, w: Words) -> Table:
+    title = (
+        f"derivcheck — {run.network.describe()}"
+        if run.source is None
+        else f"derivcheck {run.source} — {run.network.describe()}"
+    )
+    out = Table(title=Text(title), title_justify="left")  # user text as Text: "[/]" is not markup
+    for key in ("col_where", "col_formula", "col_verdict", "col_scope"):
+        out.add_column(w.say(key), overflow="fold")
+    for r in run.claims:
+        out.add_row(
+            Text(where(r, w)),
+            Text(formula(r)),
+            Text(w.verdict(r.verdict), style=_STYLE[r.verdict]),
+            Text(note(r, w)),
         )
-    return table
+    return out
 
 
-def conventions(run: VerifyRun) -> list[str]:
+def _numbers(values: tuple) -> str:
+    return ", ".join("—" if v is None else f"{float(v):.10g}" for v in values)
+
+
+def claim_details(r: ClaimResult, run: Run, w: Words) -> list[str]:
+    """What a reader needs about one claim that is not proved (or whose evidence is odd)."""
+    claim = r.claim
+    a = r.agreement
+    odd = a is not None and (not a.agree or any(e.failure for e in a.witnesses.values()))
+    if r.verdict == Verdict.PROVED and not odd:
+        return []
+    lines = [f"{where(r, w)} — {w.verdict(r.verdict)}: {claim.written.strip()}"]
+    if r.reason:
+        lines.append(f"    {w.reason(r.reason)}")
+    if claim.problem is not None:
+        lines.append("    " + w.say("unparsed_at", message=claim.problem.message))
+        lines += ["    " + part for part in claim.problem.caret.split("\n")]
+    if r.shape_problem:
+        lines.append("    " + w.say("shape_problem", problem=r.shape_problem))
+    for proof in (r.generic, r.concrete):
+        if proof is not None and proof.status != Status.PROVED:
+            lines.append("    " + w.proof(proof))
+    if a is not None:
+        lines.append("    " + w.agreement(a))
+        for name in WITNESSES:
+            if name in a.witnesses and a.witnesses[name].failure:
+                lines.append("    " + w.say("witness_failed", witness=name, why=a.witnesses[name].failure))
+    if r.slip is not None:
+        lines.append("    " + w.say("probably", slip=w.slip(r.slip)))
+    if (c := r.counterexample) is not None:
+        entries = ", ".join(entry(e) for e in c.entries)
+        lines.append(
+            "    "
+            + w.say("cx_title", point=c.point, seed=run.settings.seed)
+            + "; "
+            + w.say("cx_entries", entries=entries)
+        )
+        lines.append(
+            "      " + w.say("cx_line_claimed", sympy=_numbers(c.claimed_sympy), jax=_numbers(c.claimed_jax))
+        )
+        lines.append("      " + w.say("cx_line_true", sympy=_numbers(c.true_sympy), jax=_numbers(c.true_jax)))
+    return lines
+
+
+def conventions(run: Run, w: Words) -> list[str]:
     """The choices a reader needs to read the numbers: batch reduction, stand-ins."""
     net = run.network
     lines = []
     if net.batch > 1:
-        scale = "1/B" if net.reduction == "mean" else "no 1/B"
-        lines.append(
-            f"mini-batch: B = {net.batch} examples as columns (A_l, Z_l are n_l × B); L = the "
-            f"{net.reduction} of the per-example losses ({scale}); Δ_l holds the per-example δ_l, so "
-            f"dL/dW_l = {'(1/B) ' if net.reduction == 'mean' else ''}Δ_(l+1) A_lᵀ"
-        )
+        lines.append(w.say(f"batch_convention_{net.reduction}", B=net.batch))
     if net.numeric.loss != net.loss:
-        lines.append(
-            f"loss {net.loss}: proved for an undefined ℓ; the numeric witnesses need numbers and used "
-            f"{net.numeric.loss} ({LOSSES[net.numeric.loss].convention})"
-        )
+        lines.append(w.say("stand_in", loss=net.numeric.loss) + f" ({LOSSES[net.numeric.loss].convention})")
     return lines
 
 
-def median_ulp(run: VerifyRun) -> dict[str, float]:
-    """Per witness, the median of its errors in ULPs over every identity, entry and point."""
-    import numpy as np
-
-    names = {w for r in run.results for w in r.ulps}
-    return {
-        w: float(np.median(np.concatenate([r.ulps[w] for r in run.results if w in r.ulps]))) for w in names
-    }
-
-
-def reference_lines(run: VerifyRun) -> list[str]:
-    """Each witness's largest error against the high-precision reference, in ULPs, and how much
-    of the tolerance the witnesses used."""
-    worst = max((r.worst_ratio for r in run.results), default=0.0)
-    used = f"largest difference between two witnesses: {worst:.2g} of the tolerance"
+def reference_lines(run: Run, w: Words) -> list[str]:
+    worst = max((r.agreement.worst_ratio for r in run.claims if r.agreement), default=0.0)
+    used = w.say("tolerance_used", used=number(worst))
     ref = run.reference
-    if ref is None:
-        return [used]
     if ref.skipped:
-        return [f"reference ({ref.digits} digits): {ref.skipped}", used]
-    from reports.json_report import max_ulp
-
-    subset = "all points" if ref.points == run.points else f"the first {ref.points:,} points"
-    medians = median_ulp(run)
-    ulps = ", ".join(f"{w} {u:.3g} (median {medians[w]:.2g})" for w, u in max_ulp(run).items())
-    return [
-        f"reference: SymPy's derivative in {ref.library} at {ref.digits} digits on {subset}; "
-        f"max error in ULPs ({run.dtype}): {ulps}",
-        used,
-    ]
-
-
-def verify_details(run: VerifyRun) -> list[str]:
-    """The lines under the table: run facts, then anything that went wrong, named."""
-    net = run.network
-    lines = [
-        f"network: sizes {','.join(map(str, net.sizes))} (W_1 is {net.sizes[1]}×{net.sizes[0]}), "
-        f"activation {net.activation}, loss {net.loss}",
-        *conventions(run),
-        f"points: {run.points:,} (seed {run.seed}), {run.dtype}; tolerance: {run.tolerance}",
-        *reference_lines(run),
-        "forward passes: "
-        + ("agree" if run.forward.passed else f"DISAGREE — {run.forward.mismatch}")
-        + f" (max abs err {run.forward.max_abs_err:.1e})",
-    ]
-    scopes = sorted({r.generic_proof.scope for r in run.results})
-    if net.depth > 1:
-        lines.append(
-            "generic proofs: each layer's identities on layers l, l+1 with an undefined ℓ(z_(l+1)) standing "
-            "for the loss and all later layers (" + "; ".join(scopes) + ")"
-        )
-    for name, why in run.skipped.items():
-        lines.append(f"witness {name}: {why}")
-    if k := run.kinks:
-        lines.append(
-            f"kinks: {k.points:,} points have an input exactly on the kink of {net.activation}; there each "
-            f"witness follows its convention ({', '.join(f'{w} {c}' for w, c in k.conventions.items())})"
-            + (
-                "; they agree even there"
-                if k.agree
-                else f" and agree up to convention (largest difference {k.max_abs_err:.2g}; not a failure)"
-            )
-        )
-    if skipped := next((r.proof for r in run.results if r.proof.status == "skipped"), None):
-        lines.append(f"concrete proofs: {skipped.reason} (the generic proofs and the numbers still stand)")
-    for r in run.results:
-        for proof in (r.generic_proof, r.proof):
-            if proof.status in ("refuted", "undecided"):
-                lines.append(f"{r.identity} [{proof.scope}]: {proof.status} — {proof.reason}")
-                if cx := proof.counterexample:
-                    lines.append(
-                        f"    entry {cx.entry}: formula {cx.claimed}, SymPy's derivative {cx.derived}"
-                    )
-        for w in r.per_witness.values():
-            if w.error:
-                lines.append(f"{r.identity} [{w.name}]: {w.error}")
-        if cx := r.counterexample:
-            values = ", ".join(f"{k} {v:.17g}" for k, v in cx.values.items())
-            lines.append(
-                f"{r.identity}: witnesses disagree at point {cx.point}, entry {cx.entry}: {values}"
-                + (f" — off: {', '.join(cx.blamed)}" if cx.blamed else "")
-            )
-    some_skipped = run.skipped or any(
-        "skipped" in (r.proof.status, r.generic_proof.status) for r in run.results
+        return [w.say("reference_skipped", digits=ref.digits, why=ref.skipped), used]
+    if not ref.points:
+        return [used]
+    ulps = ", ".join(f"{name} {number(u, 3)}" for name, u in max_ulp(run).items())
+    line = w.say(
+        "reference_line",
+        library=ref.library,
+        digits=ref.digits,
+        subset=w.subset(ref, run.settings.points),
+        dtype=run.settings.dtype,
+        ulps=ulps or "—",
     )
-    if not run.passed:
-        verdict = "a check FAILED (see above)"
-    elif some_skipped:
-        verdict = "every identity proved where SymPy's budget allows, and all witnesses that ran agree"
-    else:
-        verdict = "all identities proved and all witnesses agree"
-    lines.append(f"result: {verdict}")
+    return [line, used]
+
+
+def max_ulp(run: Run) -> dict[str, float]:
+    """Per witness, its largest error in ULPs against the reference over every claim."""
+    out: dict[str, float] = {}
+    for r in run.claims:
+        for e in r.agreement.witnesses.values() if r.agreement else ():
+            if e.max_ulp is not None:
+                out[e.name] = max(out.get(e.name, 0.0), e.max_ulp)
+    return {name: out[name] for name in WITNESSES if name in out}
+
+
+def run_lines(run: Run, w: Words) -> list[str]:
+    """The facts of the run and everything beside the claims, then the result."""
+    net, s = run.network, run.settings
+    rows, cols = net.shape("W", 1)
+    lines = [
+        w.say(
+            "run_network",
+            sizes=",".join(map(str, net.sizes)),
+            rows=rows,
+            cols=cols,
+            activation=net.activation,
+            loss=net.loss,
+        ),
+        *conventions(run, w),
+        w.say("run_points", points=f"{s.points:,}", seed=s.seed, dtype=s.dtype, policy=w.policy(s.dtype)),
+        *reference_lines(run, w),
+        w.say("forward_label", text=w.forward(run.forward)),
+    ]
+    if net.depth > 1:
+        lines.append(w.say("generic_layered"))
+    for name, why in run.skipped_witnesses.items():
+        lines.append(w.say("witness_skipped", witness=name, why=w.skipped_why(run, why)))
+    skipped = next(
+        (r.concrete for r in run.claims if r.concrete and r.concrete.status == Status.SKIPPED), None
+    )
+    if skipped is not None:
+        lines.append(w.say("skipped_concrete", why=w.why(skipped)))
+    if run.kinks is not None:
+        lines.append(w.kinks(run.kinks, net.activation))
+    if run.implementation is not None:
+        head, *rest = w.implementation(run.implementation, s.points)
+        lines.append(w.say("impl_label", text=head))
+        lines += ["    " + line for line in rest]
+    lines += forward_equation_lines(run, w)
+    if run.definitions:
+        lines.append(w.say("definitions", names=", ".join(f"{d.line}: {d.written}" for d in run.definitions)))
+    if run.not_claims:
+        shown = ", ".join(str(line) for line, _ in run.not_claims[:12]) + (
+            " …" if len(run.not_claims) > 12 else ""
+        )
+        lines.append(w.say("not_claims", count=len(run.not_claims), lines=shown))
+    counts = Counter(r.verdict for r in run.claims)
+    summary = ", ".join(
+        w.say("count_verdict", count=counts[v], verdict=w.verdict(v)) for v in Verdict if counts[v]
+    )
+    lines.append(w.say("claims_count", counts=summary))
+    lines.append(w.say("result_label", verdict=w.result(run)))
     return lines
 
 
-def render_verify(run: VerifyRun) -> str:
-    return _render(verify_table(run)) + "\n".join(verify_details(run)) + "\n"
+def forward_equation_lines(run: Run, w: Words) -> list[str]:
+    if not run.forward_equations:
+        return []
+    counts = Counter(f.status for f in run.forward_equations)
+    summary = ", ".join(f"{n} {w.forward_status(status)}" for status, n in counts.items())
+    lines = [w.say("fwd_summary", summary=summary)]
+    for f in run.forward_equations:
+        if f.status != "consistent":
+            status = w.forward_status(f.status)
+            lines.append(
+                "    "
+                + w.say(
+                    "fwd_line",
+                    line=f.equation.line,
+                    written=f.equation.written,
+                    status=status,
+                    problem=f.problem,
+                )
+            )
+    return lines
+
+
+def render_run(run: Run, lang: str = "en") -> str:
+    """The table, each claim's details, and the run's facts and result."""
+    w = Words(lang)
+    details = [line for r in run.claims for line in claim_details(r, run, w)]
+    return _render(table(run, w)) + "\n".join([*details, *run_lines(run, w)]) + "\n"
 
 
 MAX_PRINTED = (8, 6)  # rows, cols of a matrix printed in the terminal
 
 
-def render_derivation(d: Derivation) -> str:
+def render_derivation(d: Derivation, lang: str = "en") -> str:
+    """`derivcheck derive`: each identity entry-wise, SymPy's matrix, the two proofs."""
+    w = Words(lang)
     net = d.network
     out = [f"derivcheck derive — {net.describe()}", ""]
     out.append("forward:  z_{l+1} = W_l a_l + b_l,  a_l = f(z_l),  L = ℓ(z_L),  δ_l = ∂L/∂z_l")
@@ -175,16 +274,16 @@ def render_derivation(d: Derivation) -> str:
     for step in d.steps:
         i = step.identity
         out += ["", i.text]
-        formula = text(step.entry_formula) if step.entry_formula is not None else "(shapes do not fit)"
-        out.append(f"  entry-wise:   {partial_text(step.entry_target)} = {formula}")
+        rule = text(step.entry_formula) if step.entry_formula is not None else "(shapes do not fit)"
+        out.append(f"  entry-wise:   {partial_text(step.entry_target)} = {rule}")
         if step.derived is not None:
             rows, cols = step.derived.shape
-            scope = step.generic.scope
+            scope = w.scope(step.generic)
             if rows <= MAX_PRINTED[0] and cols <= MAX_PRINTED[1]:
                 out.append(f"  SymPy, entry by entry ({rows}×{cols}, {scope}):")
                 out += ["    " + line for line in sp.pretty(step.derived, use_unicode=True).splitlines()]
             else:
                 out.append(f"  SymPy, entry by entry ({rows}×{cols}, {scope}): not printed (large)")
         for proof in (step.generic, step.concrete):
-            out.append(f"  {proof.scope}: {proof.status} — {proof.reason}")
+            out.append("  " + w.proof(proof))
     return "\n".join(out)

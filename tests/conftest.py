@@ -1,6 +1,11 @@
+import sys
+from pathlib import Path
+
 import pytest
 
 from derive import ACTIVATIONS, LOSSES
+
+sys.path.insert(0, str(Path(__file__).parent))  # tests/run_fixtures.py: Runs built by hand
 
 ALL_PAIRS = [(act, loss) for act in ACTIVATIONS for loss in LOSSES]
 # the fast default: every activation with mse, every loss with tanh (the full sweep is marked slow)

@@ -1,0 +1,293 @@
+"""The data of a run, worded: one `Words` per language and medium (terminal text or LaTeX).
+
+Renderers never build a sentence themselves: they ask `Words` for one. Every sentence comes from
+`reports/i18n.py`; the values put into it (symbols, formulas, numbers, a user's text) are
+rendered for the medium first, so the same key serves the terminal (`W1ᵀ`) and the report
+(`$W_{1}^{T}$`, the rest of the sentence escaped).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+from derive.budget import Budget
+from derive.formula import Formula, to_latex, to_text
+from derive.losses import GENERIC
+from derive.proof import Method, Proof, Status
+from derive.slips import Slip
+from reports.i18n import LATEX, strings
+from reports.tex import fill, tex
+from verify.results import (
+    Agreement,
+    ClaimResult,
+    ForwardAgreement,
+    ForwardStatus,
+    Implementation,
+    Kinks,
+    Reason,
+    ReferenceInfo,
+    Run,
+    Verdict,
+)
+from verify.tolerance import K, eps
+
+_SYMBOL = {"delta": ("δ", r"\delta"), "W": ("W", "W"), "b": ("b", "b"), "a": ("a", "a"), "z": ("z", "z")}
+_BATCHED = {"a": "A", "z": "Z", "delta": "Δ"}
+_BATCHED_TEX = {"a": "A", "z": "Z", "delta": r"\Delta"}
+
+
+def number(x: float | None, digits: int = 2) -> str:
+    """`1.1e-16`, `0`, or `—` for None/NaN."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "—"
+    if x == 0:
+        return "0"
+    return f"{x:.{digits}g}" if 1e-3 <= abs(x) < 1e5 else f"{x:.1e}"
+
+
+def entry(e: tuple[int, int]) -> str:
+    return f"({e[0]}, {e[1]})"
+
+
+class Words:
+    """Sentences in `lang` for the terminal (`latex=False`) or the LaTeX report."""
+
+    def __init__(self, lang: str = "en", latex: bool = False) -> None:
+        self.t = strings(lang)
+        self.lang = lang
+        self.latex = latex
+
+    # --- the medium ---
+    def esc(self, text: object) -> str:
+        """Plain text (ours or a user's) for the medium."""
+        return tex(text, self.lang == "ko") if self.latex else str(text)
+
+    def code(self, text: object) -> str:
+        """A user's or a library's text shown as it is (typewriter in LaTeX)."""
+        return r"\texttt{" + tex(text, self.lang == "ko") + "}" if self.latex else str(text)
+
+    def say(self, key: str, **values: object) -> str:
+        """The sentence `key` with `values` (already rendered for the medium) put in."""
+        template = self.t[key]
+        if key in LATEX or not self.latex:
+            return template.format(**values)
+        return fill(template, self.esc, values)
+
+    def sym(self, kind: str, layer: int, batched: bool = False, transpose: bool = False) -> str:
+        """`W1ᵀ`, `δ2`, `A1` in text; `$W_{1}^{T}$` in LaTeX."""
+        if self.latex:
+            base = _BATCHED_TEX.get(kind, kind) if batched else _SYMBOL[kind][1]
+            return f"${base}_{{{layer}}}{'^{T}' if transpose else ''}$"
+        base = _BATCHED.get(kind, kind) if batched else _SYMBOL[kind][0]
+        return f"{base}{layer}{'ᵀ' if transpose else ''}"
+
+    def math(self, formula: Formula, batched: bool = False) -> str:
+        return f"${to_latex(formula, batched)}$" if self.latex else to_text(formula, batched)
+
+    def join(self, items: Iterable[str]) -> str:
+        return ", ".join(items)
+
+    # --- vocabularies ---
+    def verdict(self, v: Verdict) -> str:
+        return self.say(f"verdict_{v.name.lower()}")
+
+    def reason(self, r: Reason) -> str:
+        return self.say(f"reason_{r.name.lower()}")
+
+    def status(self, s: Status) -> str:
+        return self.say(f"status_{s.name.lower()}")
+
+    def method(self, m: Method) -> str:
+        return self.say(f"method_{m.name.lower()}")
+
+    def budget(self, b: Budget) -> str:
+        values = {"weights": b.weights, "batch": b.batch, "depth": b.depth, "cost": b.cost, "limit": b.limit}
+        return self.say("budget_generic" if b.generic else "budget_concrete", **values)
+
+    def scope(self, proof: Proof) -> str:
+        """What a proof covers: `generic f, generic ℓ(z_2)` or `sigmoid, mse`."""
+        key = proof.setting
+        if key is None:
+            return ""
+        last = key.layers[-1]
+        if key.activation == GENERIC and key.loss == GENERIC:
+            f = "$f$" if self.latex else "f"
+            ell = f"$\\ell(z_{{{last}}})$" if self.latex else f"ℓ(z_{last})"
+            return self.say("scope_generic", f=f, ell=ell)
+        return self.say("scope_pair", activation=self.esc(key.activation), loss=self.esc(key.loss))
+
+    def why(self, proof: Proof) -> str:
+        """What settled a proof, or why there is none."""
+        method = self.method(proof.method)
+        if proof.status == Status.PROVED:
+            return self.say("proof_proved", entries=proof.entries, method=method)
+        if proof.status == Status.SKIPPED:
+            b = proof.budget
+            return self.say("proof_skipped", budget=self.budget(b) if b else method)
+        if proof.method == Method.TIME:
+            return self.say("proof_time", seconds=number(proof.seconds))
+        if proof.shape is not None:
+            return self.say("proof_shape", shape=self.code(proof.shape))
+        if proof.counterexample is not None:
+            return self.say("proof_refuted_at", entry=entry(proof.counterexample.entry), method=method)
+        if proof.status == Status.UNDECIDED and proof.left:
+            return self.say("proof_undecided", left=proof.left, entries=proof.entries, method=method)
+        return method
+
+    def proof(self, proof: Proof) -> str:
+        return self.say(
+            "proof_line", scope=self.scope(proof), status=self.status(proof.status), why=self.why(proof)
+        )
+
+    def claim_scope(self, result: ClaimResult) -> str:
+        """What a proved claim covers: every f and ℓ, or the network's own pair only."""
+        if result.proved_for_every_f:
+            return self.say("scope_every")
+        if result.concrete is not None and result.concrete.setting is not None:
+            return self.say("scope_only", pair=self.scope(result.concrete))
+        return ""
+
+    def slip(self, s: Slip) -> str:
+        """The slip in the notes' notation: `W1 where W1ᵀ belongs`."""
+        l, o, batched = s.layer, s.other, s.batch > 1  # noqa: E741
+        sym = self.sym
+        nxt = l + 1
+        if self.latex:
+            fp, fpo, f = (f"$f'(z_{{{l}}})$", f"$f'(z_{{{o}}})$", f"$f(z_{{{l}}})$")
+            d, a = (r"\Delta" if batched else r"\delta"), ("A" if batched else "a")
+            outer, swapped = f"${d}_{{{nxt}}} {a}_{{{l}}}^T$", f"${a}_{{{l}}} {d}_{{{nxt}}}^T$"
+            inner = f"${a}_{{{l}}}^T {d}_{{{nxt}}}$"
+        else:
+            fp, fpo, f = f"f'(z{l})", f"f'(z{o})", f"f(z{l})"
+            d, a = sym("delta", nxt, batched), sym("a", l, batched)
+            outer, swapped = f"{d} {sym('a', l, batched, True)}", f"{a} {sym('delta', nxt, batched, True)}"
+            inner = f"{sym('a', l, batched, True)} {d}"
+        values = {
+            "W": sym("W", l),
+            "WT": sym("W", l, transpose=True),
+            "fp": fp,
+            "fpo": fpo,
+            "f": f,
+            "outer": outer,
+            "swapped": swapped,
+            "inner": inner,
+            "B": s.batch,
+        }
+        return self.say(f"slip_{s.kind.name.lower()}", **values)
+
+    # --- evidence ---
+    def values(self, values: dict[str, float]) -> str:
+        return self.esc(", ".join(f"{k} {v:.17g}" for k, v in values.items()))
+
+    def blamed(self, names: Iterable[str]) -> str:
+        return self.esc(", ".join(names) or "?")
+
+    def agreement(self, a: Agreement) -> str:
+        if a.compared == 0:
+            return self.say("agreement_none")
+        if a.agree:
+            return self.say("agreement_agree", compared=f"{a.compared:,}", ratio=number(a.worst_ratio))
+        d = a.disagreement
+        if d is None:
+            return self.say("agreement_differ_short", bad=f"{a.disagreeing:,}", compared=f"{a.compared:,}")
+        return self.say(
+            "agreement_differ",
+            bad=f"{a.disagreeing:,}",
+            compared=f"{a.compared:,}",
+            point=d.point,
+            entry=entry(d.entry),
+            values=self.values(d.values),
+            blamed=self.blamed(d.blamed),
+        )
+
+    def forward(self, f: ForwardAgreement) -> str:
+        err = number(f.max_abs_err)
+        if f.agree:
+            return self.say("forward_agree", err=err)
+        if f.quantity and f.blamed:
+            return self.say(
+                "forward_blamed",
+                quantity=self.esc(f.quantity),
+                blamed=self.blamed(f.blamed),
+                others=self.blamed(f.others),
+                err=err,
+            )
+        return self.say("forward_disagree", err=err)
+
+    def implementation(self, impl: Implementation, points: int) -> list[str]:
+        """The implementation's verdict, then one line per variable."""
+        name = self.code(impl.name)
+        worst = max((a.max_abs_err for a in impl.gradients.values()), default=0.0)
+        head = (
+            self.say("impl_agree", name=name, err=number(worst))
+            if impl.agree
+            else self.say("impl_fail", name=name)
+        )
+        lines = [head]
+        if not impl.forward.agree:
+            lines.append(self.forward(impl.forward))
+        for var, a in impl.gradients.items():
+            d = a.disagreement
+            if a.agree or d is None:
+                lines.append(
+                    self.say(
+                        "impl_var_agree",
+                        var=self.esc(var),
+                        points=f"{a.compared:,}",
+                        err=number(a.max_abs_err),
+                    )
+                )
+            else:
+                lines.append(
+                    self.say(
+                        "impl_var_differs",
+                        var=self.esc(var),
+                        bad=f"{a.disagreeing:,}",
+                        points=f"{a.compared:,}",
+                        point=d.point,
+                        entry=entry(d.entry),
+                        values=self.values(d.values),
+                        blamed=self.blamed(d.blamed),
+                    )
+                )
+        for var, why in impl.failures.items():
+            lines.append(self.say("impl_var_failed", var=self.esc(var), why=self.code(why)))
+        return lines
+
+    def kinks(self, k: Kinks, activation: str) -> str:
+        conventions = self.esc(", ".join(f"{w} {c}" for w, c in k.conventions.items()))
+        head = self.say(
+            "kinks_text", points=f"{k.points:,}", activation=self.esc(activation), conventions=conventions
+        )
+        tail = self.say("kinks_agree") if k.agree else self.say("kinks_convention", err=number(k.max_abs_err))
+        return f"{head}; {tail}"
+
+    def subset(self, ref: ReferenceInfo, points: int) -> str:
+        if ref.points == points:
+            return self.say("subset_all", points=f"{ref.points:,}")
+        return self.say("subset_first", points=f"{ref.points:,}", total=f"{points:,}")
+
+    def policy(self, dtype: str) -> str:
+        exponent = round(math.log2(eps(dtype)))
+        if self.latex:
+            return self.say("tolerance_latex", K=K, eps=f"2^{{{exponent}}}")
+        return self.say("tolerance_policy", K=K, eps=f"2^{exponent}", dtype=dtype)
+
+    def skipped_why(self, run: Run, why: str) -> str:
+        """Why a witness did not run: worded from the proofs' `Budget` where there is one."""
+        for r in run.claims:
+            for proof in (r.concrete, r.generic):
+                if proof is not None and proof.budget is not None and not proof.budget.generic:
+                    return self.budget(proof.budget)
+        return self.code(why)
+
+    def result(self, run: Run) -> str:
+        """The run's one-line verdict."""
+        if not run.passed:
+            return self.say("result_failed")
+        budget = run.skipped_witnesses or any(r.verdict != Verdict.PROVED for r in run.claims)
+        return self.say("result_passed_budget" if budget else "result_passed")
+
+    def forward_status(self, s: ForwardStatus) -> str:
+        return self.say(f"fwd_{s.name.lower()}")
