@@ -16,6 +16,8 @@ from typing import Annotated
 
 import typer
 
+from derive.registry import ACTIVATIONS, CONCRETE_LOSSES, GENERIC, NUMERIC_STAND_IN
+
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -38,8 +40,7 @@ Activation = Annotated[
     typer.Option(
         "--activation",
         "-a",
-        help="Activation f: identity, sigmoid, tanh, relu, leaky-relu, elu, softplus, gelu, gelu-tanh, silu "
-        "[default: sigmoid].",
+        help=f"Activation f: {', '.join(ACTIVATIONS)} [default: sigmoid].",
         show_default=False,
     ),
 ]
@@ -48,7 +49,8 @@ Loss = Annotated[
     typer.Option(
         "--loss",
         "-l",
-        help="Loss: mse, softmax-ce, bce, or generic (numbers use mse) [default: mse].",
+        help=f"Loss: {', '.join(CONCRETE_LOSSES)}, or {GENERIC} (symbolic; numbers use {NUMERIC_STAND_IN}) "
+        "[default: mse].",
         show_default=False,
     ),
 ]

@@ -386,7 +386,7 @@ def to_dict(run: Run) -> dict:
             "digits": ref.digits,
             "points": ref.points,
             "library": ref.library,
-            "skipped": ref.skipped,
+            "skipped": None if ref.skipped is None else str(ref.skipped),
             "seconds": float(ref.seconds),
             "max_ulp": {name: _number(u) for name, u in max_ulp(run).items()},
         },
@@ -408,7 +408,7 @@ def to_dict(run: Run) -> dict:
             "max_abs_err": _number(k.max_abs_err),
             "agree": k.agree,
         },
-        "skipped_witnesses": dict(run.skipped_witnesses),
+        "skipped_witnesses": {name: str(why) for name, why in run.skipped_witnesses.items()},
         "claims": [_claim(r, w) for r in run.claims],
         "forward_equations": [
             {

@@ -154,7 +154,7 @@ def reference_lines(run: Run, w: Words) -> list[str]:
     used = w.say("tolerance_used", used=number(worst))
     ref = run.reference
     if ref.skipped:
-        return [w.say("reference_skipped", digits=ref.digits, why=ref.skipped), used]
+        return [w.say("reference_skipped", digits=ref.digits, why=w.skipped_why(run, ref.skipped)), used]
     if not ref.points:
         return [used]
     ulps = ", ".join(f"{name} {number(u, 3)}" for name, u in max_ulp(run).items())

@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+from derive.registry import GENERIC
+
 from derive.budget import Budget
 from derive.formula import Formula, to_latex, to_text
-from derive.losses import GENERIC
 from derive.proof import Method, Proof, Status
 from derive.slips import Slip
 from reports.i18n import LATEX, strings
@@ -274,8 +275,13 @@ class Words:
             return self.say("tolerance_latex", K=K, eps=f"2^{{{exponent}}}")
         return self.say("tolerance_policy", K=K, eps=f"2^{exponent}", dtype=dtype)
 
-    def skipped_why(self, run: Run, why: str) -> str:
-        """Why a witness did not run: worded from the proofs' `Budget` where there is one."""
+    def skipped_why(self, run: Run, why: object) -> str:
+        """Why a witness did not run: worded from the run's or the proofs' `Budget` where there is
+        one, else from its `Reason`."""
+        if run.budget is not None:
+            return self.budget(run.budget)
+        if isinstance(why, Reason):
+            return self.say(f"reason_{why.name.lower()}")
         for r in run.claims:
             for proof in (r.concrete, r.generic):
                 if proof is not None and proof.budget is not None and not proof.budget.generic:

@@ -211,6 +211,11 @@ class ReferenceInfo:
     seconds: float = 0.0
     library: str = "arb"
 
+    @property
+    def skipped(self) -> Reason | None:
+        """Why there is no reference, or None."""
+        return self.reason or None
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -242,6 +247,11 @@ class Run:
     sympy_skipped: Reason = Reason.NONE  # SIZE (see `budget`) or TIME: no SymPy witness
     budget: Budget | None = None  # the whole network with its own functions, beyond SymPy's
     first_point: dict[str, np.ndarray] = field(default_factory=dict)  # inputs at point 0
+
+    @property
+    def skipped_witnesses(self) -> dict[str, Reason]:
+        """Witness → why it did not run (`Run.budget` says how far beyond SymPy's budget)."""
+        return {"sympy": self.sympy_skipped} if self.sympy_skipped else {}
 
     @property
     def passed(self) -> bool:
