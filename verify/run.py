@@ -65,8 +65,8 @@ class Code:
     layout of `verify/numpy_backprop.py` (whose functions are the defaults)."""
 
     name: str = "numpy"
-    forward: Forward = numpy_backprop.forward
-    backward: Backward = numpy_backprop.backward
+    forward: Forward | None = None  # None: numpy_backprop.forward, looked up at call time
+    backward: Backward | None = None  # None: numpy_backprop.backward
 
 
 HAND_WRITTEN = Code()
@@ -263,10 +263,10 @@ def _check_slice(
     code_forward = None
     if code is not None:
         args = (numeric.activation, numeric.loss, float(numeric.slope), numeric.reduction)
-        cache = code.forward(part.z1, part.W, part.b, part.y, *args)
+        cache = (code.forward or numpy_backprop.forward)(part.z1, part.W, part.b, part.y, *args)
         forwards[code.name] = cache
         try:
-            code_grads = code.backward(cache, part.W, part.y, *args)
+            code_grads = (code.backward or numpy_backprop.backward)(cache, part.W, part.y, *args)
         except (ValueError, TypeError, KeyError, IndexError) as e:  # a shape slip, a missing key
             code_failures = {name: f"{type(e).__name__}: {e}" for name in oracle.gradients}
     forwards[ORACLE] = oracle.forward
