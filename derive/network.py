@@ -10,6 +10,7 @@ from derive.activations import activation as _activation
 from derive.errors import InputError
 from derive.losses import GENERIC, NUMERIC_STAND_IN
 from derive.losses import loss as _loss
+from derive.model_ir import Model, network_model
 
 MAX_WIDTH = 4096  # neurons per layer (memory per point is what limits a run: verify/sampling.py)
 MAX_LAYERS = 12  # entries of sizes
@@ -77,6 +78,11 @@ class Network:
     def factor(self) -> Fraction:
         """The batch reduction's factor on the summed per-example gradients: 1/B or 1."""
         return Fraction(1, self.batch) if self.reduction == "mean" else Fraction(1)
+
+    @property
+    def model(self) -> Model:
+        """The network's forward equations as a model (`derive/model_ir.py`)."""
+        return network_model(self)
 
     def shape(self, kind: str, layer: int) -> tuple[int, int]:
         """Shape of a quantity: `W_l` is n_{l+1} × n_l, `b_l` n_{l+1} × 1, and `a_l`, `z_l`,
