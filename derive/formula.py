@@ -388,6 +388,11 @@ def _render(node: Formula, tex: bool, batched: bool) -> tuple[str, int]:
                 stem, digits = re.fullmatch(r"(.*?)([0-9]*)", name).groups()
                 return (f"{stem}_{{{digits}}}" if stem and digits else name), 4
             return name, 4
+        case Apply(Function("generic"), x):  # the generic activation of symbolic proofs
+            return _render(Activate(x), tex, batched)
+        case ExampleLoss("generic", output, _, _):  # the generic ℓ(z_L) of symbolic proofs
+            inner = _render(output, tex, batched)[0]
+            return (rf"\ell\!\left({inner}\right)" if tex else f"ℓ({inner})"), 4
         case Apply(Function(name), x):
             inner = _render(x, tex, batched)[0]
             return (rf"\operatorname{{{name}}}\!\left({inner}\right)" if tex else f"{name}({inner})"), 4

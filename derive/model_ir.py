@@ -46,6 +46,7 @@ from derive.formula import (
 from derive.losses import loss as _loss
 
 if TYPE_CHECKING:
+    from derive.model import Setting
     from derive.network import Network
 
 
@@ -183,37 +184,63 @@ def network_model(network: Network, activations: tuple[str, ...] | None = None) 
     """The network `z_{l+1} = W_l a_l + b_l 1ᵀ`, `a_l = f_l(z_l)`, `L = mean_b ℓ(z_L, y)` (or
     the sum), `z_1` the input. `activations` names `f_1 … f_L`, one per layer (`f_L` is the
     output activation the loss reads: mse's `f(z_L)`); by default the network's one for all."""
-    sizes, batch, depth = network.sizes, network.batch, network.depth
+    sizes = network.sizes
     names = tuple(activations) if activations is not None else (network.activation,) * len(sizes)
     if len(names) != len(sizes):
         raise InputError("activations", f"{len(sizes)} names, one per layer", ",".join(names))
     fs = tuple(_function(n, network) for n in names)
     _loss(network.loss)  # raises with the valid names
-    batched = batch > 1
+    return layered_model(sizes, fs, network.loss, network.batch, network.reduction)
 
-    def written(kind: str, layer: int) -> str:
-        return to_latex(Var(kind, layer), batched)
 
-    def given(kind: str, layer: int, role: Role) -> Tensor:
-        return Tensor(f"{kind}{layer}", network.shape(kind, layer), role, written(kind, layer))
+@lru_cache(maxsize=256)
+def setting_model(key: Setting) -> Model:
+    """The layers of a symbolic setting (`derive/model.py`), a slice `first_layer …` included:
+    its activation (`generic`: the undefined `f`) on every layer, its loss (`generic`: an
+    undefined `ℓ(z_last)` standing for the loss and every later layer)."""
+    f = Function(key.activation, key.slope if key.activation == "leaky-relu" else None)
+    return layered_model(
+        key.sizes, (f,) * len(key.sizes), key.loss, key.batch, key.reduction, key.first_layer
+    )
 
-    tensors = [given("z", 1, Role.INPUT)]
-    for layer in range(1, depth + 1):
-        tensors += [given("W", layer, Role.PARAMETER), given("b", layer, Role.PARAMETER)]
+
+def layered_model(
+    sizes: tuple[int, ...],
+    functions: tuple[Function, ...],
+    loss: str,
+    batch: int = 1,
+    reduction: str = "mean",
+    first_layer: int = 1,
+) -> Model:
+    """Layers `first_layer …` of widths `sizes`: `a_l = f_l(z_l)`, `z_{l+1} = W_l a_l + b_l 1ᵀ`,
+    the objective `L` the `reduction` over the examples of `loss(z_last, y)` read through
+    `f_last`. Tensors are named by absolute layer: `z3`, `W3`, `b3`, `a3` for layer 3."""
+    batched, last = batch > 1, first_layer + len(sizes) - 1
+
+    def tensor(kind: str, layer: int, shape: tuple[int, int], role: Role) -> Tensor:
+        return Tensor(f"{kind}{layer}", shape, role, to_latex(Var(kind, layer), batched))
+
+    def width(layer: int) -> int:
+        return sizes[layer - first_layer]
+
+    tensors = [tensor("z", first_layer, (width(first_layer), batch), Role.INPUT)]
+    for layer in range(first_layer, last):
+        tensors.append(tensor("W", layer, (width(layer + 1), width(layer)), Role.PARAMETER))
+        tensors.append(tensor("b", layer, (width(layer + 1), 1), Role.PARAMETER))
     tensors.append(Tensor("y", (sizes[-1], batch), Role.TARGET, "y"))
     equations = []
-    for layer in range(1, depth + 1):
+    for layer in range(first_layer, last):
         a, z = f"a{layer}", f"z{layer + 1}"
-        tensors.append(given("a", layer, Role.INTERMEDIATE))
-        equations.append(Equation(a, Apply(fs[layer - 1], Ref(f"z{layer}"))))
-        tensors.append(given("z", layer + 1, Role.INTERMEDIATE))
+        tensors.append(tensor("a", layer, (width(layer), batch), Role.INTERMEDIATE))
+        equations.append(Equation(a, Apply(functions[layer - first_layer], Ref(f"z{layer}"))))
+        tensors.append(tensor("z", layer + 1, (width(layer + 1), batch), Role.INTERMEDIATE))
         affine = Add(
             MatMul(Ref(f"W{layer}"), Ref(a)),
             MatMul(Ref(f"b{layer}"), Transpose(Ones())),  # b_l 1ᵀ: the bias of every example
         )
         equations.append(Equation(z, affine))
-    per_example = ExampleLoss(network.loss, Ref(f"z{depth + 1}"), Ref("y"), fs[-1])
-    reduced = MeanAxis(per_example, 1) if network.reduction == "mean" else SumAxis(per_example, 1)
+    per_example = ExampleLoss(loss, Ref(f"z{last}"), Ref("y"), functions[-1])
+    reduced = MeanAxis(per_example, 1) if reduction == "mean" else SumAxis(per_example, 1)
     tensors.append(Tensor("L", (1, 1), Role.OBJECTIVE, "L"))
     equations.append(Equation("L", reduced))
     return Model(tuple(tensors), tuple(equations), batch)

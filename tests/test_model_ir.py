@@ -13,9 +13,9 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from derive import InputError, Network
+from derive import InputError, Network, slice_setting
 from derive.formula import Add, Apply, FPrime, Function, MatMul, Ones, Ref, Transpose
-from derive.model_ir import Equation, Model, ModelError, Role, Tensor, network_model
+from derive.model_ir import Equation, Model, ModelError, Role, Tensor, network_model, setting_model
 from verify import jax_oracle, numpy_backprop, sampling, tolerance
 
 POINTS = 64
@@ -126,6 +126,21 @@ def test_the_seed_network_as_a_model():
     assert str(sum_model.equations[-1]) == "L = sum(mse[sigmoid](z2, y), axis=1)"
     leaky = Network(activation="leaky-relu", slope=Fraction(1, 5)).model
     assert leaky.equations[0].expr.function == Function("leaky-relu", Fraction(1, 5))
+
+
+def test_the_slice_of_a_symbolic_proof_is_a_model():
+    # layers 2, 3 of a deeper network, generic f and a generic ℓ standing for everything after
+    model = setting_model(slice_setting(Network((4, 3, 2, 2), batch=2), 2, 3))
+    assert [str(eq) for eq in model.equations] == [
+        "a2 = f(z2)",
+        "z3 = W2 a2 + b2 1ᵀ",
+        "L = mean(ℓ(z3), axis=1)",
+    ]
+    assert model.named(Role.INPUT, Role.PARAMETER) == ("z2", "W2", "b2") and model.tensor("z2").shape == (
+        3,
+        2,
+    )
+    assert model.tensor("z3").written == "Z_{3}"
 
 
 def test_a_model_is_frozen_and_hashable():
