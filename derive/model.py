@@ -89,6 +89,7 @@ class Model:
     f: Callable[[sp.Expr], sp.Expr]
     f_prime: Callable[[sp.Expr], sp.Expr]
     loss: Callable[[sp.ImmutableMatrix, sp.ImmutableMatrix], sp.Expr]  # (z_L, y), columns = examples
+    example_loss: Callable[[Sequence[sp.Expr], Sequence[sp.Expr]], sp.Expr] | None = None  # one column
 
 
 def _opaque(name: str, tex: str, definition: sp.Expr, x: sp.Dummy, fdiff=None) -> type[sp.Function]:
@@ -160,4 +161,4 @@ def model(key: Setting) -> Model:
         # L = (1/B) sum_b loss(z^(b), y^(b))  (or without 1/B for reduction "sum")
         return factor * sum(example_loss(list(z[:, b]), list(y[:, b])) for b in range(z.shape[1]))
 
-    return Model(f"{act_name}, {loss_name}", act_f, act_prime, batch_loss)
+    return Model(f"{act_name}, {loss_name}", act_f, act_prime, batch_loss, example_loss)
