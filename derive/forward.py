@@ -16,8 +16,7 @@ import sympy as sp
 
 from derive.activations import drop_point_masses
 from derive.formula import Add, Apply, ExampleLoss, Formula, MatMul, MeanAxis, Ones, Ref, SumAxis, Transpose
-from derive.model import Model, Setting, model
-from derive.model_ir import setting_model
+from derive.model import Model, Setting, model, setting_model
 from derive.symbols import network_symbols
 
 

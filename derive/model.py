@@ -18,8 +18,11 @@ from typing import NamedTuple
 import sympy as sp
 
 from derive.activations import activation, drop_point_masses
+from derive.formula import Function
 from derive.generic import f, f_prime, generic_loss
 from derive.losses import GENERIC, loss
+from derive.model_ir import Model as ForwardModel
+from derive.model_ir import layered_model
 from derive.network import Network
 
 
@@ -77,6 +80,17 @@ def slice_setting(network: Network, first: int, last: int) -> Setting:
         None,
         first,
         network.depth > 1,
+    )
+
+
+@cache
+def setting_model(key: Setting) -> ForwardModel:
+    """The setting's forward equations (`derive/model_ir.py`), a slice `first_layer …` included:
+    its activation (`generic`: the undefined `f`) on every layer, its loss (`generic`: an
+    undefined `ℓ(z_last)` standing for the loss and every later layer)."""
+    act = Function(key.activation, key.slope if key.activation == "leaky-relu" else None)
+    return layered_model(
+        key.sizes, (act,) * len(key.sizes), key.loss, key.batch, key.reduction, key.first_layer
     )
 
 

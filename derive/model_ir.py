@@ -46,7 +46,6 @@ from derive.formula import (
 from derive.losses import loss as _loss
 
 if TYPE_CHECKING:
-    from derive.model import Setting
     from derive.network import Network
 
 
@@ -191,17 +190,6 @@ def network_model(network: Network, activations: tuple[str, ...] | None = None) 
     fs = tuple(_function(n, network) for n in names)
     _loss(network.loss)  # raises with the valid names
     return layered_model(sizes, fs, network.loss, network.batch, network.reduction)
-
-
-@lru_cache(maxsize=256)
-def setting_model(key: Setting) -> Model:
-    """The layers of a symbolic setting (`derive/model.py`), a slice `first_layer …` included:
-    its activation (`generic`: the undefined `f`) on every layer, its loss (`generic`: an
-    undefined `ℓ(z_last)` standing for the loss and every later layer)."""
-    f = Function(key.activation, key.slope if key.activation == "leaky-relu" else None)
-    return layered_model(
-        key.sizes, (f,) * len(key.sizes), key.loss, key.batch, key.reduction, key.first_layer
-    )
 
 
 def layered_model(

@@ -15,7 +15,8 @@ import pytest
 
 from derive import InputError, Network, slice_setting
 from derive.formula import Add, Apply, FPrime, Function, MatMul, Ones, Ref, Transpose
-from derive.model_ir import Equation, Model, ModelError, Role, Tensor, network_model, setting_model
+from derive.model import setting_model
+from derive.model_ir import Equation, Model, ModelError, Role, Tensor, network_model
 from verify import jax_oracle, numpy_backprop, sampling, tolerance
 
 POINTS = 64
