@@ -10,7 +10,8 @@ With a mini-batch, `a_l`, `z_l`, `δ_l` are written `A_l`, `Z_l`, `Δ_l` (column
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import NamedTuple
@@ -124,6 +125,53 @@ class Fill:
     like: Formula
 
 
+# --- forward-equation nodes (the model IR, derive/model_ir.py) --------------------------------
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A tensor of a model by its name (`z2`, `W1`, `y`): the leaf of forward equations."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class Function:
+    """A registry function by name, with its parameter where it has one (leaky-relu's α).
+    Not a node: what `Apply` and `ExampleLoss` name."""
+
+    name: str
+    parameter: Fraction | None = None
+
+
+@dataclass(frozen=True)
+class Apply:
+    """`relu(z_2)`: a registry function applied elementwise (per layer, unlike `Activate`'s one
+    `f` of the whole network)."""
+
+    function: Function
+    operand: Formula
+
+
+@dataclass(frozen=True)
+class ExampleLoss:
+    """`ℓ(z_L, y)` for each example (column): the 1 × B row of a registry loss. `activation` is
+    the output activation the loss reads (mse's `½‖f(z_L) − y‖²`; softmax-ce and bce read none)."""
+
+    loss: str
+    output: Formula
+    target: Formula
+    activation: Function = Function("identity")
+
+
+@dataclass(frozen=True)
+class MeanAxis:
+    """`x.mean(axis=k, keepdims=True)`, as `SumAxis`: a mini-batch's mean of per-example losses."""
+
+    operand: Formula
+    axis: int
+
+
 Formula = (
     Var
     | Ones
@@ -139,6 +187,10 @@ Formula = (
     | SumAxis
     | Broadcast
     | Fill
+    | Ref
+    | Apply
+    | ExampleLoss
+    | MeanAxis
 )
 
 
@@ -183,11 +235,29 @@ def var_shape(v: Var, dims: Dims) -> tuple[int, int]:
     return (dims.sizes[k], dims.batch)
 
 
-def shape(formula: Formula, dims: Dims) -> tuple[int, int]:
-    """The (rows, cols) of `formula`, or `ShapeMismatch` naming the node that does not fit."""
+def shape(
+    formula: Formula, dims: Dims, tensors: Mapping[str, tuple[int, int]] | None = None
+) -> tuple[int, int]:
+    """The (rows, cols) of `formula`, or `ShapeMismatch` naming the node that does not fit;
+    `tensors` gives the shapes of a model's tensors (`Ref`) by name."""
 
     def walk(node: Formula) -> tuple[int, int]:
         match node:
+            case Ref(name):
+                if tensors is None or name not in tensors:
+                    raise ShapeMismatch(node, f"no tensor called {name!r}")
+                return tensors[name]
+            case Apply(_, x):
+                return walk(x)
+            case ExampleLoss(_, output, target, _):
+                s1, s2 = walk(output), walk(target)
+                if s1 != s2:
+                    sizes = f"a {s1[0]}×{s1[1]} output and a {s2[0]}×{s2[1]} target"
+                    raise ShapeMismatch(node, f"loss of {sizes}")
+                return (1, s1[1])
+            case MeanAxis(x, axis):
+                r, c = walk(x)
+                return (r, 1) if axis == 1 else (1, c)
             case Var():
                 return var_shape(node, dims)
             case Ones():
@@ -237,7 +307,7 @@ def rewrite(formula: Formula, rule: Callable[[Formula], Formula | None]) -> Form
     kept. `Grad`'s variable is not a subformula (`∂L/∂z_1` is no expression of `z_1`)."""
     if not isinstance(formula, Formula):
         raise Unsupported(formula, "rewrite")
-    if not isinstance(formula, Var | Grad | Ones):  # leaves: nothing inside to rewrite
+    if not isinstance(formula, Var | Grad | Ones | Ref):  # leaves: nothing inside to rewrite
         changes = {
             f.name: rewrite(child, rule)
             for f in dataclasses.fields(formula)
@@ -253,8 +323,12 @@ def layers_of(formula: Formula) -> set[int]:
     match formula:
         case Var(kind, layer):
             return {layer, layer + 1} if kind in ("W", "b") else {layer}
-        case Ones():
+        case Ones() | Ref():
             return set()
+        case Apply(_, x) | MeanAxis(x, _):
+            return layers_of(x)
+        case ExampleLoss(_, output, target, _):
+            return layers_of(output) | layers_of(target)
         case Grad(Var(kind, layer)):
             # ∂L/∂X reaches from X's layer to the next one (W_l, b_l, a_l feed z_{l+1})
             return {layer} if kind == "z" else {layer, layer + 1}
@@ -326,6 +400,29 @@ def _render(node: Formula, tex: bool, batched: bool) -> tuple[str, int]:
             return f"dL/d{(_TEXT_BATCH if batched else _TEXT_BASE)[kind]}{layer}", 4
         case Fill(value, _):
             return _fraction(value, tex), 4
+        case Ref(name):
+            if tex:
+                stem, digits = re.fullmatch(r"(.*?)([0-9]*)", name).groups()
+                return (f"{stem}_{{{digits}}}" if stem and digits else name), 4
+            return name, 4
+        case Apply(Function("generic"), x):  # the generic activation of symbolic proofs
+            return _render(Activate(x), tex, batched)
+        case ExampleLoss("generic", output, _, _):  # the generic ℓ(z_L) of symbolic proofs
+            inner = _render(output, tex, batched)[0]
+            return (rf"\ell\!\left({inner}\right)" if tex else f"ℓ({inner})"), 4
+        case Apply(Function(name), x):
+            inner = _render(x, tex, batched)[0]
+            return (rf"\operatorname{{{name}}}\!\left({inner}\right)" if tex else f"{name}({inner})"), 4
+        case ExampleLoss(loss, output, target, Function(f)):
+            args = f"{_render(output, tex, batched)[0]}, {_render(target, tex, batched)[0]}"
+            if tex:
+                return rf"\ell_{{\mathrm{{{loss}}}}}\!\left({args}\right)", 4
+            return (f"{loss}({args})" if f == "identity" else f"{loss}[{f}]({args})"), 4
+        case MeanAxis(x, axis):
+            inner = _render(x, tex, batched)[0]
+            if tex:
+                return rf"\operatorname{{mean}}_{{\mathrm{{axis}}={axis}}}\!\left({inner}\right)", 4
+            return f"mean({inner}, axis={axis})", 4
         case Diag(x):
             inner = _render(x, tex, batched)[0]
             return (rf"\operatorname{{diag}}\!\left({inner}\right)" if tex else f"diag({inner})"), 4

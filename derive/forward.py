@@ -1,8 +1,9 @@
 """The symbolic forward pass and the gradients SymPy derives from it, entry by entry.
 
-`z_{l+1} = W_l a_l + b_l 1ᵀ`, `a_l = f(z_l)`, `L = loss(z_L, y)` (the mean or sum over the
-examples of a mini-batch). For `dL/da_l` and `dL/dz_l` a zero "tap" is added to that one
-quantity, and the derivative is taken w.r.t. the tap symbols at tap = 0. SymPy's matrix-level
+The setting's model (`derive/model_ir.py`: `z_{l+1} = W_l a_l + b_l 1ᵀ`, `a_l = f(z_l)`,
+`L = loss(z_L, y)`, the mean or sum over the examples of a mini-batch) interpreted in SymPy.
+For `dL/da_l` and `dL/dz_l` a zero "tap" is added to that one quantity, and the derivative is
+taken w.r.t. the tap symbols at tap = 0. SymPy's matrix-level
 derivatives are never used (they return 0 silently in known cases).
 """
 
@@ -13,7 +14,8 @@ from functools import cache
 
 import sympy as sp
 
-from derive.model import Setting, drop_point_masses, model
+from derive.formula import Add, Apply, ExampleLoss, Formula, MatMul, MeanAxis, Ones, Ref, SumAxis, Transpose
+from derive.model import Model, Setting, drop_point_masses, model, setting_model
 from derive.symbols import network_symbols
 
 
@@ -26,25 +28,53 @@ class SymbolicForward:
     loss: sp.Expr
 
 
+def _value(node: Formula, env: dict[str, sp.ImmutableMatrix], m: Model, batch: int) -> sp.ImmutableMatrix:
+    """A forward equation's right-hand side in SymPy, its tensors' matrices in `env`."""
+
+    def at(x: Formula) -> sp.ImmutableMatrix:
+        return _value(x, env, m, batch)
+
+    match node:
+        case Ref(name):
+            return env[name]
+        case Apply(_, x):  # a setting has one activation, `m.f` (the generic f, or a registry one)
+            return at(x).applyfunc(m.f)
+        case MatMul(left, Transpose(Ones())):  # b 1ᵀ
+            return at(left) * sp.ones(1, batch)
+        case MatMul(left, right):
+            return at(left) * at(right)
+        case Add(left, right):
+            return at(left) + at(right)
+        case ExampleLoss(_, output, target, _):  # the setting's loss, read through m.f
+            z, y = at(output), at(target)
+            assert m.example_loss is not None
+            return sp.ImmutableMatrix([[m.example_loss(list(z[:, b]), list(y[:, b])) for b in range(batch)]])
+        case MeanAxis(x, 1) | SumAxis(x, 1):
+            # L = (1/B) sum_b loss(z^(b), y^(b))  (or without 1/B for reduction "sum")
+            factor = sp.Rational(1, batch) if isinstance(node, MeanAxis) else sp.Integer(1)
+            return sp.ImmutableMatrix([[factor * sum(at(x))]])
+    raise TypeError(f"not a node of a setting's forward equations: {node!r}")
+
+
 def _build(key: Setting, tap: tuple[str, int] | None) -> SymbolicForward:
-    """The forward pass, with the tap symbols of `tap = (kind, layer)` added there."""
-    m, s = model(key), network_symbols(key)
-    ones = sp.ones(1, key.batch)
+    """The setting's forward equations (`derive/model_ir.py`) in SymPy, with the tap symbols
+    of `tap = (kind, layer)` added there."""
+    m, s, ir = model(key), network_symbols(key), setting_model(key)
 
-    def tapped(kind: str, layer: int, x: sp.ImmutableMatrix) -> sp.ImmutableMatrix:
-        if tap != (kind, layer):
+    def tapped(name: str, x: sp.ImmutableMatrix) -> sp.ImmutableMatrix:
+        if tap is None or name != f"{tap[0]}{tap[1]}":
             return x
-        return x + (s.tap_a if kind == "a" else s.tap_z)[s.at(layer)]
+        return x + (s.tap_a if tap[0] == "a" else s.tap_z)[s.at(tap[1])]
 
-    z = tapped("z", key.first_layer, s.z1)
-    a_list, z_list = [], [z]
+    first = f"z{key.first_layer}"
+    env = {first: tapped(first, s.z1), "y": s.y}
     for layer, W, b in zip(key.layers, s.W, s.b, strict=False):
-        a = tapped("a", layer, z.applyfunc(m.f))  # a_l = f(z_l)
-        a_list.append(a)
-        z = tapped("z", layer + 1, W * a + b * ones)  # z_{l+1} = W_l a_l + b_l 1ᵀ
-        z_list.append(z)
-    a_list.append(z.applyfunc(m.f))  # a_L = f(z_L), the output activation
-    return SymbolicForward(tuple(a_list), tuple(z_list), m.loss(z, s.y))
+        env[f"W{layer}"], env[f"b{layer}"] = W, b
+    for eq in ir.equations:
+        env[eq.target] = tapped(eq.target, _value(eq.expr, env, m, key.batch))
+    a = [env[f"a{layer}"] for layer in key.layers[:-1]]
+    a.append(env[f"z{key.layers[-1]}"].applyfunc(m.f))  # a_L = f(z_L), the output activation
+    return SymbolicForward(tuple(a), tuple(env[f"z{layer}"] for layer in key.layers), env["L"][0, 0])
 
 
 @cache

@@ -17,7 +17,10 @@ from typing import NamedTuple
 
 import sympy as sp
 
+from derive.formula import Function
 from derive.generic import f, f_prime, generic_loss
+from derive.model_ir import Model as ForwardModel
+from derive.model_ir import layered_model
 from derive.network import Network
 from derive.registry import GENERIC, activation, loss
 
@@ -79,6 +82,17 @@ def slice_setting(network: Network, first: int, last: int) -> Setting:
     )
 
 
+@cache
+def setting_model(key: Setting) -> ForwardModel:
+    """The setting's forward equations (`derive/model_ir.py`), a slice `first_layer …` included:
+    its activation (`generic`: the undefined `f`) on every layer, its loss (`generic`: an
+    undefined `ℓ(z_last)` standing for the loss and every later layer)."""
+    act = Function(key.activation, key.slope if key.activation == "leaky-relu" else None)
+    return layered_model(
+        key.sizes, (act,) * len(key.sizes), key.loss, key.batch, key.reduction, key.first_layer
+    )
+
+
 @dataclass(frozen=True)
 class Model:
     """`f`, `f'` and the loss of a mini-batch as SymPy callables; `scope` says what a proof
@@ -88,6 +102,7 @@ class Model:
     f: Callable[[sp.Expr], sp.Expr]
     f_prime: Callable[[sp.Expr], sp.Expr]
     loss: Callable[[sp.ImmutableMatrix, sp.ImmutableMatrix], sp.Expr]  # (z_L, y), columns = examples
+    example_loss: Callable[[Sequence[sp.Expr], Sequence[sp.Expr]], sp.Expr] | None = None  # one column
 
 
 def _opaque(name: str, tex: str, definition: sp.Expr, x: sp.Dummy, fdiff=None) -> type[sp.Function]:
@@ -168,4 +183,4 @@ def model(key: Setting) -> Model:
         # L = (1/B) sum_b loss(z^(b), y^(b))  (or without 1/B for reduction "sum")
         return factor * sum(example_loss(list(z[:, b]), list(y[:, b])) for b in range(z.shape[1]))
 
-    return Model(f"{act_name}, {loss_name}", act_f, act_prime, batch_loss)
+    return Model(f"{act_name}, {loss_name}", act_f, act_prime, batch_loss, example_loss)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from derive.errors import InputError
+from derive.model_ir import Model, network_model
 from derive.registry import GENERIC, NUMERIC_STAND_IN, SLOPE
 from derive.registry import activation as _activation
 from derive.registry import loss as _loss
@@ -80,6 +81,11 @@ class Network:
     def factor(self) -> Fraction:
         """The batch reduction's factor on the summed per-example gradients: 1/B or 1."""
         return Fraction(1, self.batch) if self.reduction == "mean" else Fraction(1)
+
+    @property
+    def model(self) -> Model:
+        """The network's forward equations as a model (`derive/model_ir.py`)."""
+        return network_model(self)
 
     def shape(self, kind: str, layer: int) -> tuple[int, int]:
         """Shape of a quantity: `W_l` is n_{l+1} × n_l, `b_l` n_{l+1} × 1, and `a_l`, `z_l`,

@@ -11,11 +11,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
-from derive.registry import GENERIC
-
 from derive.budget import Budget
 from derive.formula import Formula, to_latex, to_text
 from derive.proof import Method, Proof, Status
+from derive.registry import GENERIC
 from derive.slips import Slip
 from reports.i18n import LATEX, strings
 from reports.tex import fill, tex

@@ -1,15 +1,17 @@
-"""The oracle: the forward pass in `jax.numpy` with `jax.nn` functions, differentiated by
-`jax.grad`. It never sees a derivative or a formula of ours: of `derive` it reads the registry's
-JAX *forward* definitions only (`derive/registry.py`, `jax=` of each entry).
+"""The oracle: a model's forward equations (`derive/model_ir.py`) interpreted in `jax.numpy`
+with `jax.nn` functions, differentiated by `jax.grad`. It never sees a claim or a derivative of
+ours: from derive it takes the IR's node types and the model, nothing else.
 
-`dL/da_l` and `dL/dz_l` come from zero "taps" added to `a_l` and `z_l`: the gradient w.r.t. a
-tap at 0 is the gradient w.r.t. the quantity. Everything in the inputs' dtype: float64 (x64 is
-enabled here) or float32.
+Gradients are taken w.r.t. every parameter, and w.r.t. every input and intermediate through a
+zero "tap" added to it: the gradient w.r.t. a tap at 0 is the gradient w.r.t. the quantity.
+Everything in the inputs' dtype: float64 (x64 is enabled here) or float32.
 """
 
 from __future__ import annotations
 
-from functools import partial
+from collections.abc import Mapping
+from fractions import Fraction
+from functools import cache, partial
 
 import jax
 
@@ -18,43 +20,128 @@ jax.config.update("jax_enable_x64", True)
 import jax.numpy as jnp  # noqa: E402  (after enabling float64)
 import numpy as np  # noqa: E402
 
+from derive.formula import (  # noqa: E402  (the IR's node types, to interpret forward equations)
+    Add,
+    Apply,
+    Broadcast,
+    Diag,
+    ExampleLoss,
+    Fill,
+    Formula,
+    Function,
+    Hadamard,
+    MatMul,
+    MeanAxis,
+    Ones,
+    Ref,
+    Scale,
+    SumAxis,
+    Transpose,
+)
+from derive.model_ir import Model, Role  # noqa: E402
+from derive.network import Network  # noqa: E402
 from derive.registry import ACTIVATIONS, LOSSES  # noqa: E402  (forward definitions only)
 
 
+def registered(kind: str, name: str):
+    """The registry's JAX forward definition of `name` (kind "activation" or "loss"), with
+    `jax` bound: the one place the oracle looks functions up (`derive/registry.py`, `jax=`)."""
+    table = ACTIVATIONS if kind == "activation" else LOSSES
+    if name not in table or table[name].jax is None:
+        raise Unsupported(f"the oracle has no JAX definition of the {kind} {name!r}")
+    return partial(table[name].jax, jax)
+
+
 def activation(name: str, slope: float = 0.01):
-    """f as the registry's JAX forward, with the entry's parameter (leaky-relu's α) bound."""
-    forward = ACTIVATIONS[name].jax
-    return lambda z: forward(jax, z, slope)
+    """f with its parameter (leaky-relu's α) bound; the others ignore it."""
+    forward = registered("activation", name)
+    return lambda z: forward(z, slope)
 
 
-def _loss(params, taps, z1, y, activation_name: str, loss: str, slope: float, reduction: str):
-    """One point: `params = [(W_1, b_1), …]`, `taps = (tap_a, tap_z)`; z1 is (n_1, B)."""
-    f = activation(activation_name, slope)
-    tap_a, tap_z = taps
-    z = z1 + tap_z[0]
-    outputs = {"z1": z1}
-    for layer, (W, b) in enumerate(params, start=1):
-        a = f(z) + tap_a[layer - 1]
-        z = W @ a + b[:, None] + tap_z[layer]
-        outputs[f"a{layer}"], outputs[f"z{layer + 1}"] = a, z
-    per_example = LOSSES[loss].jax(jax, z, y, f)  # per example (a column of z)
-    value = jnp.mean(per_example) if reduction == "mean" else jnp.sum(per_example)
-    outputs["L"] = value
-    return value, outputs
+def _elementwise(function: Function):
+    parameter = function.parameter
+    return activation(function.name, 0.01 if parameter is None else float(parameter))
 
 
-@partial(jax.jit, static_argnames=("activation_name", "loss", "slope", "reduction"))
-def _all_points(params, z1, y, activation_name: str, loss: str, slope: float, reduction: str):
-    def one(params, z1, y):
-        batch = z1.shape[1]
-        sizes = [z1.shape[0]] + [b.shape[0] for _, b in params]
-        zeros = [jnp.zeros((n, batch), dtype=z1.dtype) for n in sizes]  # in the run's dtype
-        taps = (zeros[:-1], zeros)
-        grad = jax.grad(_loss, argnums=(0, 1), has_aux=True)
-        (g_params, (g_a, g_z)), outputs = grad(params, taps, z1, y, activation_name, loss, slope, reduction)
-        return g_params, g_a, g_z, outputs
+def _value(node: Formula, env: dict, batch: int, dtype):
+    """`node` at one point, its tensors' values in `env` (traced once, when compiling)."""
 
-    return jax.vmap(one)(params, z1, y)
+    def at(x: Formula):
+        return _value(x, env, batch, dtype)
+
+    match node:
+        case Ref(name):
+            return env[name]
+        case Apply(function, x):
+            return _elementwise(function)(at(x))
+        case MatMul(x, Transpose(Ones())):  # x 1ᵀ: the column x repeated for every example
+            v = at(x)
+            return jnp.broadcast_to(v, (v.shape[0], batch))
+        case MatMul(left, right):
+            return at(left) @ at(right)
+        case Add(left, right):
+            return at(left) + at(right)
+        case Hadamard(left, right) | Broadcast(left, right):
+            return at(left) * at(right)
+        case Scale(factor, x):
+            return float(factor) * at(x)
+        case Transpose(x):
+            return at(x).T
+        case Ones():
+            return jnp.ones((batch, 1), dtype=dtype)
+        case Fill(value, like):
+            return jnp.full_like(at(like), float(value))
+        case Diag(x):
+            return jnp.diag(at(x)[:, 0])
+        case SumAxis(x, axis):
+            return jnp.sum(at(x), axis=axis, keepdims=True)
+        case MeanAxis(x, axis):
+            return jnp.mean(at(x), axis=axis, keepdims=True)
+        case ExampleLoss(loss, output, target, function):
+            per_example = registered("loss", loss)(at(output), at(target), _elementwise(function))
+            return per_example[None, :]  # the 1 × B row
+    raise Unsupported(f"the oracle interprets forward equations only; received {node!r}")
+
+
+def _forward(model: Model):
+    """One point's forward pass: (params, taps, given) → (L, forward values by name)."""
+    given_names = model.named(Role.INPUT, Role.TARGET)
+    objective = model.objective
+
+    def run(params, taps, given):
+        env, dtype = dict(params), given[given_names[0]].dtype
+        outputs = {}
+        for name in given_names:
+            env[name] = given[name] + taps[name] if name in taps else given[name]
+            if model.tensor(name).role == Role.INPUT:
+                outputs[name] = given[name]
+        for eq in model.equations:
+            value = _value(eq.expr, env, model.batch, dtype)
+            if eq.target in taps:
+                value = value + taps[eq.target]
+            env[eq.target] = outputs[eq.target] = value
+        outputs[objective] = value = env[objective].reshape(())
+        return value, outputs
+
+    return run
+
+
+@cache
+def _compiled(model: Model):
+    """Forward values and gradients at a block of points, vmapped and compiled (once per model
+    and block shape)."""
+    forward = _forward(model)
+    tapped, shapes = model.named(Role.INPUT, Role.INTERMEDIATE), model.shapes
+    dtype_from = model.named(Role.INPUT, Role.TARGET)[0]
+
+    def one(params, given):
+        dtype = given[dtype_from].dtype
+        taps = {name: jnp.zeros(shapes[name], dtype=dtype) for name in tapped}  # in the run's dtype
+        grad = jax.grad(forward, argnums=(0, 1), has_aux=True)
+        (g_params, g_taps), outputs = grad(params, taps, given)
+        return g_params, g_taps, outputs
+
+    return jax.jit(jax.vmap(one))
 
 
 BLOCK = 2**14  # points a compiled call takes, at most: its arrays stay in a core's cache
@@ -63,33 +150,36 @@ BLOCK_BYTES = 16 * 1024**2  # and at most this much of inputs (large networks: f
 
 def _block(per_point_bytes: int) -> int:
     """Points per call: a power of two, at most BLOCK and BLOCK_BYTES of inputs, at least 1.
-    Every call is padded to it, so a network is compiled for one shape only, whatever the
+    Every call is padded to it, so a model is compiled for one shape only, whatever the
     number of points (a compilation costs ~0.2 s; padding a small run costs ~2 ms)."""
     fit = max(1, min(BLOCK, BLOCK_BYTES // max(1, per_point_bytes)))
     return 1 << (fit.bit_length() - 1)
 
 
-def gradients(
-    z1, weights, biases, y, activation_name: str, loss: str, slope: float = 0.01, reduction: str = "mean"
-):
-    """Forward values and every gradient at all points, as NumPy arrays in the (P, n, B) layout
-    of the other witnesses; evaluated in blocks of `_block` points."""
-    count = z1.shape[0]
-    inputs = [z1, y, *weights, *biases]
-    block = _block(sum(x[0].nbytes for x in inputs))
-    parts = []
-    for s in range(0, count, block):
-        part = (z1[s : s + block], [W[s : s + block] for W in weights], [b[s : s + block] for b in biases])
-        parts.append(
-            _gradients_block(*part, y[s : s + block], block, activation_name, loss, slope, reduction)
-        )
+def model_gradients(model: Model, arrays: Mapping[str, np.ndarray]):
+    """Forward values and every gradient at all points: `arrays` holds every input, target and
+    parameter by name, (P, rows, cols). Returns ({"z1", "a1", …, "L"}, {"dL/dW1", …}) as NumPy
+    arrays in the same layout (`L`: (P,)); evaluated in blocks of `_block` points."""
+    given = model.named(Role.INPUT, Role.TARGET, Role.PARAMETER)
+    count = arrays[given[0]].shape[0]
+    for name in given:
+        if name not in arrays:
+            raise ValueError(f"model_gradients: no values for the tensor {name!r}")
+        want = (count, *model.tensor(name).shape)
+        if arrays[name].shape != want:
+            raise ValueError(f"model_gradients: {name!r} is {arrays[name].shape}; expected {want}")
+    block = _block(sum(arrays[name][0].nbytes for name in given))
+    parts = [
+        _model_block(model, {n: arrays[n][s : s + block] for n in given}, block)
+        for s in range(0, count, block)
+    ]
     if len(parts) == 1:
         return parts[0]
     return jax.tree_util.tree_map(lambda *xs: np.concatenate(xs), *parts)
 
 
-def _gradients_block(z1, weights, biases, y, padded: int, activation_name, loss, slope, reduction):
-    count = z1.shape[0]
+def _model_block(model: Model, arrays: dict[str, np.ndarray], padded: int):
+    count = next(iter(arrays.values())).shape[0]
 
     def put(x):  # padded to `padded` points by repeating the last one: one compiled shape
         x = np.ascontiguousarray(x)
@@ -97,19 +187,27 @@ def _gradients_block(z1, weights, biases, y, padded: int, activation_name, loss,
             x = np.concatenate([x, np.broadcast_to(x[-1:], (padded - count, *x.shape[1:]))])
         return x  # NumPy arrays straight to the compiled call: 20% faster than jax.device_put first
 
-    params = [(put(W), put(b[..., 0])) for W, b in zip(weights, biases, strict=True)]
-    g_params, g_a, g_z, outputs = _all_points(
-        params, put(z1), put(y), activation_name, loss, float(slope), reduction
+    params = {name: put(arrays[name]) for name in model.named(Role.PARAMETER)}
+    given = {name: put(arrays[name]) for name in model.named(Role.INPUT, Role.TARGET)}
+    g_params, g_taps, outputs = _compiled(model)(params, given)
+    g_params, g_taps, outputs = jax.tree_util.tree_map(
+        lambda v: np.asarray(v)[:count], (g_params, g_taps, outputs)
     )
-    g_params, g_a, g_z, outputs = jax.tree_util.tree_map(
-        lambda v: np.asarray(v)[:count], (g_params, g_a, g_z, outputs)
-    )
-    forward = dict(outputs)
-    grads = {}
-    for layer, (gW, gb) in enumerate(g_params, start=1):
-        grads[f"dL/dW{layer}"] = gW
-        grads[f"dL/db{layer}"] = gb[..., None]
-        grads[f"dL/da{layer}"] = g_a[layer - 1]
-        grads[f"dL/dz{layer}"] = g_z[layer - 1]
-    grads[f"dL/dz{len(g_z)}"] = g_z[-1]  # δ_L of the last layer
+    forward = {
+        name: outputs[name] for name in (*model.named(Role.INPUT), *(eq.target for eq in model.equations))
+    }
+    grads = {f"dL/d{name}": g for name, g in (*g_params.items(), *g_taps.items())}
     return forward, grads
+
+
+def gradients(
+    z1, weights, biases, y, activation_name: str, loss: str, slope: float = 0.01, reduction: str = "mean"
+):
+    """`model_gradients` of the seed's network (`Network.model`) with one activation for all
+    layers, from its arrays: z1, y (P, n, B), W_l (P, n_{l+1}, n_l), b_l (P, n_{l+1}, 1)."""
+    sizes = (z1.shape[1], *(W.shape[1] for W in weights))
+    network = Network(sizes, activation_name, loss, z1.shape[2], reduction, Fraction(slope))
+    arrays = {"z1": z1, "y": y}
+    for layer, (W, b) in enumerate(zip(weights, biases, strict=True), start=1):
+        arrays[f"W{layer}"], arrays[f"b{layer}"] = W, b
+    return model_gradients(network.model, arrays)
