@@ -37,6 +37,7 @@ from derive.formula import (  # noqa: E402  (the IR's node types, to interpret f
     Scale,
     SumAxis,
     Transpose,
+    Unsupported,
 )
 from derive.model_ir import Model, Role  # noqa: E402
 from derive.network import Network  # noqa: E402
@@ -48,7 +49,7 @@ def registered(kind: str, name: str):
     `jax` bound: the one place the oracle looks functions up (`derive/registry.py`, `jax=`)."""
     table = ACTIVATIONS if kind == "activation" else LOSSES
     if name not in table or table[name].jax is None:
-        raise Unsupported(f"the oracle has no JAX definition of the {kind} {name!r}")
+        raise KeyError(f"the oracle has no JAX definition of the {kind} {name!r}")
     return partial(table[name].jax, jax)
 
 
@@ -100,7 +101,7 @@ def _value(node: Formula, env: dict, batch: int, dtype):
         case ExampleLoss(loss, output, target, function):
             per_example = registered("loss", loss)(at(output), at(target), _elementwise(function))
             return per_example[None, :]  # the 1 × B row
-    raise Unsupported(f"the oracle interprets forward equations only; received {node!r}")
+    raise Unsupported(node, "the JAX oracle (forward equations only)")
 
 
 def _forward(model: Model):
