@@ -396,3 +396,21 @@ def test_a_ball_wider_than_the_digits_falls_back_to_mpmath(monkeypatch):
     monkeypatch.setattr(reference, "ARB_BITS", 100)  # 30 digits: every ball too wide for 50
     run = verify_network(Network(), points=20)
     assert run.reference.library == "mpmath" and run.reference.points == 20 and run.passed
+
+
+def test_merged_chunks_blame_every_witness_that_differs_in_any_chunk():
+    """SymPy is off in the first chunk, NumPy in the second: the run's disagreement is the first
+    chunk's (its point numbered within the run) and blames both."""
+    rng = np.random.default_rng(0)
+    truth = [rng.uniform(-1, 1, (30, 3, 1)) for _ in range(2)]
+    first = {"sympy": truth[0] + 1e-6, "numpy": truth[0].copy(), ORACLE: truth[0]}
+    second = {"sympy": truth[1].copy(), "numpy": truth[1] - 1e-6, ORACLE: truth[1]}
+    chunks = [agreement.compare(arrays, 4, "float64", keep_arrays=False) for arrays in (first, second)]
+    assert [c.disagreement.blamed for c in chunks] == [("sympy",), ("numpy",)]
+    merged = agreement.merge(chunks, [0, 30])
+    assert merged.points == 60 and merged.disagreeing == 60
+    assert merged.disagreement.point == chunks[0].disagreement.point
+    assert merged.disagreement.blamed == ("sympy", "numpy")
+    later = agreement.merge([agreement.compare(truth_only, 4, "float64") for truth_only in (
+        {"numpy": truth[0], ORACLE: truth[0]}, second)], [0, 30])  # fmt: skip
+    assert later.disagreement.point == 30 + chunks[1].disagreement.point
