@@ -5,19 +5,27 @@ pass; the sweeps check that correct gradients never trip the budget (10^5 points
 float32) while every wrong variant does.
 """
 
-import json
-from functools import partial
-
 import numpy as np
 import pytest
-from mutants import mutant_backward
-from typer.testing import CliRunner
-from variants import FORMULA_VARIANTS, NUMPY_VARIANTS, variant_identity
-from verify.witnesses import jax_witness, numpy_witness, sympy_witness
+from variants import FORMULA_VARIANTS, NUMPY_VARIANTS, SLIP_KINDS, variant_claim
 
-from derive import ACTIVATIONS, InputError, Network
-from reports.cli import app
-from verify import numpy_backprop, reference, sampling, tolerance, verify
+from derive import ACTIVATIONS, InputError, Network, seed_identities
+from verify import (
+    Code,
+    Reason,
+    Verdict,
+    agreement,
+    check,
+    numpy_backprop,
+    reference,
+    sampling,
+    tolerance,
+    verify_network,
+)
+from verify import run as pipeline
+from verify.claim_values import oracle_values, value
+from verify.results import ORACLE, WITNESSES
+from verify.sympy_numeric import forward_and_formulas
 
 DTYPES = ("float64", "float32")
 
@@ -39,42 +47,50 @@ def _nudged(name, size):
         grads[name] = grads[name] + size
         return grads
 
-    return backward
+    return Code(backward=backward)
+
+
+def _claim(run, name):
+    return next(r for r in run.claims if r.claim.name == name)
 
 
 def test_reference_says_which_witness_is_off():
-    """NumPy off by 3e-14 in every entry of dL/dW1: far inside the old 64-eps habits of
-    comparison, yet the reference measures it on NumPy alone."""
-    witnesses = (sympy_witness, partial(numpy_witness, backward=_nudged("dL/dW1", 3e-14)), jax_witness)
-    run = verify(Network(), 200, witnesses=witnesses)
-    r = next(r for r in run.results if r.identity == "dL/dW1")
+    """The implementation off by 3e-14 in every entry of dL/dW1: far inside the old 64-eps
+    habits of comparison, yet the reference measures it on NumPy alone."""
+    run = verify_network(Network(), points=200, implementation=_nudged("dL/dW1", 3e-14))
     assert run.reference.points == 200 and run.reference.digits == 50
-    assert r.per_witness["numpy"].max_abs_vs_ref >= 3e-14 - 1e-16
-    for w in ("sympy", "jax"):
-        assert r.per_witness[w].max_abs_vs_ref < 1e-15
-    assert r.per_witness["numpy"].max_ulp > 10 * max(r.per_witness[w].max_ulp for w in ("sympy", "jax"))
+    code = run.implementation.gradients["dL/dW1"].witnesses
+    assert code["numpy"].max_abs_vs_ref >= 3e-14 - 1e-16
+    assert code["jax"].max_abs_vs_ref < 1e-15
+    assert code["numpy"].max_ulp > 10 * code["jax"].max_ulp
+    claim = _claim(run, "dL/dW1").agreement.witnesses  # the claim's witnesses are untouched
+    assert all(claim[w].max_abs_vs_ref < 1e-15 for w in WITNESSES)
 
 
 def test_reference_is_the_derivative_not_the_claimed_formula():
     name, _, formula, _ = FORMULA_VARIANTS[1]  # dL/da1 with a sign flip
-    (r,) = verify(Network(), 100, identities=[variant_identity(name, formula)]).results
-    assert r.per_witness["sympy"].max_rel_vs_ref == pytest.approx(2.0)  # -x against x
-    assert r.per_witness["numpy"].max_rel_vs_ref < 1e-10
-    assert len(r.per_witness["numpy"].ulp_per_entry) == 4  # a1 has 4 entries
+    (r,) = check(Network(), [variant_claim(name, formula)], points=100).claims
+    w = r.agreement.witnesses
+    for right_side in ("sympy", "numpy"):  # -x against x
+        assert w[right_side].max_rel_vs_ref == pytest.approx(2.0)
+    assert w[ORACLE].max_rel_vs_ref < 1e-10
+    assert len(w[ORACLE].ulp_per_entry) == 4  # a1 has 4 entries
 
 
 def test_reference_is_skipped_beyond_the_symbolic_budget():
-    run = verify(Network((8, 16, 16, 4), "tanh", "mse"), 50)
+    run = verify_network(Network((8, 16, 16, 4), "tanh", "mse"), points=50)
     assert run.passed and run.reference.points == 0
-    assert run.reference.skipped.startswith("skipped (size)")
-    assert all(w.max_ulp is None for r in run.results for w in r.per_witness.values())
+    assert run.reference.reason == Reason.SIZE and run.reference.budget is not None
+    assert all(w.max_ulp is None for r in run.claims for w in r.agreement.witnesses.values())
 
 
 def test_reference_covers_the_first_points_only(monkeypatch):
     monkeypatch.setattr(reference, "MAX_POINTS", 30)
-    run = verify(Network(), 80)
+    run = verify_network(Network(), points=80)
     assert run.reference.points == 30
-    assert all(r.ulps["jax"].size == 30 * np.size(r.per_witness["jax"].sample) for r in run.results)
+    for r in run.claims:
+        entries = np.size(r.agreement.witnesses[ORACLE].sample)
+        assert all(r.agreement.ulps[w].size == 30 * entries for w in WITNESSES)
 
 
 def test_chunks_cover_every_point_and_number_them(monkeypatch):
@@ -87,21 +103,21 @@ def test_chunks_cover_every_point_and_number_them(monkeypatch):
         return grads
 
     seen = []
-    witnesses = (sympy_witness, partial(numpy_witness, backward=late_slip), jax_witness)
-    run = verify(Network(), 120, witnesses=witnesses, progress=lambda done, total: seen.append((done, total)))
-    assert run.chunks == 3 and seen == [(50, 120), (100, 120), (120, 120)]
-    r = next(r for r in run.results if r.identity == "dL/db1")
-    assert not r.passed and r.points == 120 and r.counterexample.point >= 100
-    assert r.counterexample.blamed == ("numpy",)
-    assert r.pair_errors["numpy–jax"].size == 50  # the figure keeps the first chunk
-    assert all(x.passed for x in run.results if x is not r)
+    run = verify_network(
+        Network(), points=120, implementation=Code(backward=late_slip), progress=lambda *p: seen.append(p)
+    )
+    assert run.settings.chunks == 3 and seen == [(50, 120), (100, 120), (120, 120)]
+    bad = run.implementation.gradients["dL/db1"]
+    assert not bad.agree and bad.points == 120 and bad.disagreeing == 20
+    assert 100 <= bad.disagreement.point < 120 and bad.disagreement.blamed == ("numpy",)
+    assert bad.pair_errors["numpy–jax"].size == 50  # the figure keeps the first chunk
+    assert all(a.agree for n, a in run.implementation.gradients.items() if n != "dL/db1")
+    assert all(r.verdict == Verdict.PROVED and r.agreement.points == 120 for r in run.claims)
 
 
 def test_slices_of_a_chunk_cover_every_point_and_number_them(monkeypatch):
-    from verify import compare
-
     monkeypatch.setattr(sampling, "CHUNK", 50)
-    monkeypatch.setattr(compare, "SLICE", 20)  # chunk 1: points 50–69, 70–89, 90–99
+    monkeypatch.setattr(pipeline, "SLICE", 20)  # chunk 1: points 50–69, 70–89, 90–99
 
     def late_slip(cache, *args):  # wrong only in the last slice of chunk 1 (points 90–99)
         grads = numpy_backprop.backward(cache, *args)
@@ -109,11 +125,11 @@ def test_slices_of_a_chunk_cover_every_point_and_number_them(monkeypatch):
             grads["dL/dW1"] = 1.01 * grads["dL/dW1"]
         return grads
 
-    witnesses = (sympy_witness, partial(numpy_witness, backward=late_slip), jax_witness)
-    run = verify(Network(), 120, witnesses=witnesses)
-    r = next(r for r in run.results if r.identity == "dL/dW1")
-    assert not r.passed and r.points == 120 and 90 <= r.counterexample.point < 100
-    assert all(x.passed for x in run.results if x is not r)
+    run = verify_network(Network(), points=120, implementation=Code(backward=late_slip))
+    bad = run.implementation.gradients["dL/dW1"]
+    assert not bad.agree and bad.points == 120 and bad.disagreeing == 10
+    assert 90 <= bad.disagreement.point < 100
+    assert all(a.agree for n, a in run.implementation.gradients.items() if n != "dL/dW1")
 
 
 def test_the_oracle_in_blocks_gives_the_same_values(monkeypatch):
@@ -134,8 +150,9 @@ def test_the_oracle_in_blocks_gives_the_same_values(monkeypatch):
 
 def test_chunks_are_reproducible_and_bounded(monkeypatch):
     monkeypatch.setattr(sampling, "CHUNK", 40)
-    a, b = verify(Network(), 100, seed=5), verify(Network(), 100, seed=5)
-    assert [r.max_abs_err for r in a.results] == [r.max_abs_err for r in b.results]
+    a, b = verify_network(Network(), points=100, seed=5), verify_network(Network(), points=100, seed=5)
+    assert a.settings.chunks == 3
+    assert [r.agreement.max_abs_err for r in a.claims] == [r.agreement.max_abs_err for r in b.claims]
     big = Network((1024, 1024))
     size = sampling.chunk_size(big, 10**6)
     assert size >= 1 and size * 8 * sampling.COPIES * sampling.floats_per_point(big) <= sampling.CHUNK_BYTES
@@ -160,32 +177,40 @@ def test_progress_bar_appears_after_the_delay_only(monkeypatch):
 
 def test_dtype_is_checked():
     with pytest.raises(InputError, match="dtype: expected one of: float32, float64; received 'float16'"):
-        verify(Network(), 10, dtype="float16")
+        verify_network(Network(), points=10, dtype="float16")
 
 
 def test_float32_runs_every_witness_in_float32():
-    points = sampling.sample(Network(activation="gelu"), 20, 0, dtype="float32")
+    network = Network(activation="gelu")
+    points = sampling.sample(network, 20, 0, dtype="float32")
     assert points.z1.dtype == np.float32 and points.W[0].dtype == np.float32
-    for witness in (sympy_witness, numpy_witness, jax_witness):
-        values = witness(Network(activation="gelu"), points, [])
-        assert {np.asarray(v).dtype for v in values.forward.values()} == {np.dtype(np.float32)}, values.name
+    oracle = oracle_values(network, points)
+    sympy_forward, sympy_right = forward_and_formulas(network, seed_identities(), points)
+    code = numpy_backprop.forward(points.z1, points.W, points.b, points.y, "gelu", "mse")
+    for name, values in {"jax": oracle.forward, "sympy": sympy_forward, "numpy": code}.items():
+        assert {np.asarray(v).dtype for v in values.values()} == {np.dtype(np.float32)}, name
+    rights = [value(i.formula, oracle) for i in seed_identities()] + sympy_right
+    grads = [
+        *oracle.gradients.values(),
+        *numpy_backprop.backward(code, points.W, points.y, "gelu", "mse").values(),
+    ]
+    assert {x.dtype for x in rights + grads} == {np.dtype(np.float32)}
 
 
-def test_json_gives_per_witness_ulps_and_the_dtype():
-    result = CliRunner().invoke(app, ["verify", "--json", "--points", "100", "--dtype", "float32"])
-    assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
-    assert data["dtype"] == "float32" and "2^-23" in data["tolerance"]
-    assert set(data["reference"]["max_ulp"]) == {"sympy", "numpy", "jax"}
-    for item in data["identities"]:
-        for w in ("sympy", "numpy", "jax"):
-            errors = item["per_witness"][w]
-            assert errors["max_ulp"] >= 0
-            for key in ("max_ulp_per_entry", "max_abs_err_per_entry", "max_rel_err_per_entry"):
-                entries = [x for row in errors[key] for x in row]
-                assert len(entries) == {"dL/da1": 4, "dL/dz1": 4, "dL/dW1": 12, "dL/db1": 3}[item["name"]]
-            assert max(x for row in errors["max_ulp_per_entry"] for x in row) == errors["max_ulp"]
-        assert 0 <= item["tolerance_used"] < 1
+def test_float32_gives_per_witness_ulps_within_the_budget():
+    """What the JSON report shows per witness (reports/ renders it): ULPs against the reference
+    in float32's units, entry by entry, and the share of the budget used."""
+    run = verify_network(Network(), points=100, dtype="float32")
+    assert run.passed and run.settings.dtype == "float32" and run.reference.points == 100
+    sizes = {"dL/da1": 4, "dL/dz1": 4, "dL/dW1": 12, "dL/db1": 3}
+    for r in run.claims:
+        for w in WITNESSES:
+            errors = r.agreement.witnesses[w]
+            entries = [x for row in errors.ulp_per_entry for x in row]
+            assert len(entries) == sizes[r.claim.name]
+            assert errors.max_ulp >= 0 and max(entries) == errors.max_ulp
+            assert len([x for row in errors.abs_per_entry for x in row]) == sizes[r.claim.name]
+            assert 0 <= errors.budget_used < 1, (r.claim.name, w, errors.budget_used)
 
 
 @pytest.mark.parametrize(
@@ -194,23 +219,35 @@ def test_json_gives_per_witness_ulps_and_the_dtype():
     ids=[f"{n}: {s}" for n, s, _, _ in FORMULA_VARIANTS],
 )
 def test_wrong_formula_is_rejected_in_float32(name, slip, formula, same_shape):
-    run = verify(Network(), 64, identities=[variant_identity(name, formula)], dtype="float32")
-    (r,) = run.results
-    assert not r.passed
+    (r,) = check(Network(), [variant_claim(name, formula)], points=64, dtype="float32").claims
+    assert (r.slip.kind if r.slip else None) == SLIP_KINDS[(name, slip)]
     if same_shape:
-        assert r.counterexample.blamed == ("sympy",)
+        assert r.verdict == Verdict.REFUTED
+        assert r.agreement.disagreement.blamed == ("sympy", "numpy")
+    else:
+        assert r.verdict == Verdict.SHAPE_ERROR
+
+
+def _mutant(name, wrong):
+    def backward(cache, weights, y, activation, loss, slope=0.01, reduction="mean"):
+        grads = numpy_backprop.backward(cache, weights, y, activation, loss, slope, reduction)
+        _, f_prime = numpy_backprop.activation_functions(activation, slope)
+        grads[name] = wrong(cache, weights[0], grads["dL/db1"], f_prime)
+        return grads
+
+    return Code(backward=backward)
 
 
 @pytest.mark.parametrize(
     ("name", "slip", "wrong"), NUMPY_VARIANTS, ids=[f"{n}: {s}" for n, s, _ in NUMPY_VARIANTS]
 )
 def test_wrong_numpy_code_is_rejected_in_float32(name, slip, wrong):
-    witnesses = (sympy_witness, partial(numpy_witness, backward=mutant_backward(name, wrong)), jax_witness)
-    run = verify(Network(), 64, witnesses=witnesses, dtype="float32")
-    bad = next(r for r in run.results if r.identity == name)
-    assert run.forward.passed and not bad.passed
-    if bad.per_witness["numpy"].error is None:
-        assert bad.counterexample.blamed == ("numpy",)
+    run = verify_network(Network(), points=64, implementation=_mutant(name, wrong), dtype="float32")
+    code = run.implementation
+    assert run.forward.agree and not code.agree
+    if not code.failures:
+        assert {n for n, a in code.gradients.items() if not a.agree} == {name}
+        assert code.gradients[name].disagreement.blamed == ("numpy",)
 
 
 SWEEP = 100_000
@@ -223,60 +260,115 @@ def test_no_false_alarm_over_100k_points(activation, dtype):
     """Correct gradients never trip the budget: every pair of witnesses within 2·budget at
     every point, and every witness within one budget of the reference at its points."""
     network = Network(activation=activation)
-    run = verify(network, SWEEP, seed=2026, dtype=dtype)
-    assert run.passed and run.forward.passed, [(r.identity, r.worst_ratio) for r in run.results]
-    assert run.points == SWEEP and run.chunks == 2
-    for r in run.results:
-        assert r.worst_ratio < 1
-        for w in r.per_witness.values():
-            assert w.budget_used < 1, (r.identity, w.name, w.budget_used)
+    run = verify_network(network, points=SWEEP, seed=2026, dtype=dtype)
+    assert run.passed and run.forward.agree, [(r.claim.name, r.agreement.worst_ratio) for r in run.claims]
+    assert run.settings.points == SWEEP and run.settings.chunks == 2
+    for r in run.claims:
+        assert r.agreement.worst_ratio < 1
+        for w in r.agreement.witnesses.values():
+            assert w.budget_used < 1, (r.claim.name, w.name, w.budget_used)
 
 
 @pytest.mark.slow
 def test_a_million_points_in_bounded_chunks():
     seen = []
-    run = verify(Network(), 10**6, seed=7, progress=lambda done, total: seen.append(done))
-    assert run.passed and run.points == 10**6 and run.chunks == 16
+    run = verify_network(Network(), points=10**6, seed=7, progress=lambda done, total: seen.append(done))
+    assert run.passed and run.settings.points == 10**6 and run.settings.chunks == 16
     assert seen == sorted(seen) and seen[-1] == 10**6 and len(seen) == 16
     # only the first chunk keeps per-point arrays; the rest were reduced to maxima
-    assert all(r.pair_errors["numpy–jax"].size == sampling.CHUNK for r in run.results)
+    assert all(r.agreement.pair_errors["numpy–jax"].size == sampling.CHUNK for r in run.claims)
     assert run.reference.points == reference.MAX_POINTS
 
 
+def _claim_arrays(network, points, dtype):
+    """Each seed identity's witnesses on the same points, as the pipeline builds them: its right
+    side by SymPy and by NumPy, its left side by jax.grad; and the magnitude (Σ|terms|)."""
+    oracle = oracle_values(network, points)
+    _, sympy_right = forward_and_formulas(network, seed_identities(), points)
+    for identity, by_sympy in zip(seed_identities(), sympy_right, strict=True):
+        arrays = {
+            "sympy": by_sympy,
+            "numpy": value(identity.formula, oracle),
+            ORACLE: value(identity.lhs, oracle),
+        }
+        magnitude = np.maximum(
+            value(identity.lhs, oracle, absolute=True), value(identity.formula, oracle, absolute=True)
+        )
+        n = tolerance.terms(network.sizes, network.batch, identity.target.layer)
+        yield identity, arrays, magnitude, n
+
+
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("activation", ["tanh", "identity"])  # |gradients| ≤ 1 everywhere, or not
-def test_quick_chunk_check_agrees_with_the_full_one(dtype, activation):
-    from verify.compare import _chunk_result, check_identity
-
-    from derive import seed_identities
-
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "identity"])  # |gradients| ≤ 1, or not
+def test_quick_check_agrees_with_the_full_one(dtype, activation):
+    """The fast path on slices of 25 points (some with every oracle entry ≤ 1, some not) gives
+    what the full comparison gives wherever it answers, and answers only where it may."""
     network = Network(activation=activation)
     points = sampling.sample(network, 500, 3, dtype=dtype)
-    identities = seed_identities()
-    values = [w(network, points, identities) for w in (sympy_witness, numpy_witness, jax_witness)]
-    for identity in identities:
-        quick = _chunk_result(identity, network, values, points.at_kink, dtype, 0)
-        full = check_identity(identity, network, values, points.at_kink, dtype)
-        assert quick.pair_errors == {} and full.pair_errors  # the quick path kept no arrays
-        assert quick.passed == full.passed
-        assert quick.max_abs_err == full.max_abs_err
-        assert quick.worst_ratio == pytest.approx(full.worst_ratio, rel=1e-12)
-        for name, w in full.per_witness.items():
-            assert quick.per_witness[name].err_vs_oracle == w.err_vs_oracle
+    answered = handed_on = 0
+    for identity, whole, whole_magnitude, n in _claim_arrays(network, points, dtype):
+        for s in range(0, 500, 25):
+            arrays = {w: a[s : s + 25] for w, a in whole.items()}
+            magnitude = whole_magnitude[s : s + 25]
+            quick = agreement.quick(arrays, n, dtype)
+            full = agreement.compare(arrays, n, dtype, magnitude=magnitude)
+            assert full.agree, (identity.name, full.worst_ratio)
+            if quick is None:  # only where an oracle entry is above 1: the scale varies by point
+                assert np.abs(arrays[ORACLE]).max() > 1, identity.name
+                handed_on += 1
+                continue
+            answered += 1
+            assert quick.pair_errors == {} and full.pair_errors  # the quick path kept no arrays
+            assert quick.agree == full.agree
+            assert (quick.points, quick.compared, quick.disagreeing) == (full.points, full.compared, 0)
+            assert quick.max_abs_err == full.max_abs_err
+            # with Σ|terms| as the scale the full check allows as much or more; with the oracle's
+            # own values (all ≤ 1: scale 1) exactly the same
+            assert quick.worst_ratio >= full.worst_ratio
+            unscaled = agreement.compare(arrays, n, dtype)
+            assert quick.worst_ratio == pytest.approx(unscaled.worst_ratio, rel=1e-12)
+            for name, w in full.witnesses.items():
+                assert quick.witnesses[name].vs_oracle == w.vs_oracle
+    if activation == "identity":  # gradients above 1 in every slice: the full check each time
+        assert handed_on > 0 and answered == 0
+    else:
+        assert answered > 0  # the differential test must exercise the fast path
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_quick_check_never_passes_a_disagreement(dtype):
+    """One entry off by a little more than the floor tolerance at one point: the fast path must
+    hand it to the full check, which finds that one point and blames NumPy."""
+    network = Network(activation="tanh")
+    points = sampling.sample(network, 200, 3, dtype=dtype)
+    _, arrays, magnitude, n = next(_claim_arrays(network, points, dtype))
+    off = arrays["numpy"].copy()
+    off[17, 0, 0] += 3 * tolerance.allowed_floor(n, dtype) * max(1.0, float(magnitude[17].max()))
+    arrays = {**arrays, "numpy": off}
+    assert agreement.quick(arrays, n, dtype) is None
+    full = agreement.compare(arrays, n, dtype, magnitude=magnitude)
+    assert full.disagreeing == 1 and full.disagreement.point == 17
+    assert full.disagreement.blamed == ("numpy",) and full.disagreement.entry == (1, 1)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_forward_check_without_scales_agrees_with_the_per_point_one(dtype):
-    from verify.compare import _check_forward_per_point, check_forward
-
-    from derive import seed_identities
-
     network = Network(activation="identity")  # z_2 beyond 1: scales above 1 at some points
     points = sampling.sample(network, 500, 3, dtype=dtype)
-    values = [w(network, points, seed_identities()) for w in (sympy_witness, numpy_witness, jax_witness)]
+    sympy_forward, _ = forward_and_formulas(network, (), points)
+    code = numpy_backprop.forward(points.z1, points.W, points.b, points.y, "identity", "mse")
+    values = {"sympy": sympy_forward, "numpy": code, ORACLE: oracle_values(network, points).forward}
     n = tolerance.terms(network.sizes, network.batch, 0)
-    assert check_forward(values, network, dtype) == _check_forward_per_point(values, n, dtype)
-    assert check_forward(values, network, dtype).max_abs_err > 0
+    quantities = [q for q in values["sympy"] if all(q in v for v in values.values())]
+    fast = agreement.forward(values, n, dtype)
+    assert fast == agreement._forward_per_point(values, quantities, n, dtype)
+    assert fast.agree and fast.max_abs_err > 0
+    # and a forward slip: both paths name the same quantity and witness
+    wrong = {**values, "numpy": {**code, "z2": code["z2"] * (1 + 1e-9)}}
+    slow = agreement._forward_per_point(wrong, quantities, n, dtype)
+    assert agreement.forward(wrong, n, dtype) == slow
+    if dtype == "float64":  # 1e-9 relative is rounding in float32
+        assert not slow.agree and slow.quantity == "z2" and slow.blamed == ("numpy",)
 
 
 @pytest.mark.parametrize(
@@ -302,5 +394,23 @@ def test_the_arb_reference_gives_mpmaths_values_to_the_bit(monkeypatch, activati
 
 def test_a_ball_wider_than_the_digits_falls_back_to_mpmath(monkeypatch):
     monkeypatch.setattr(reference, "ARB_BITS", 100)  # 30 digits: every ball too wide for 50
-    run = verify(Network(), 20)
+    run = verify_network(Network(), points=20)
     assert run.reference.library == "mpmath" and run.reference.points == 20 and run.passed
+
+
+def test_merged_chunks_blame_every_witness_that_differs_in_any_chunk():
+    """SymPy is off in the first chunk, NumPy in the second: the run's disagreement is the first
+    chunk's (its point numbered within the run) and blames both."""
+    rng = np.random.default_rng(0)
+    truth = [rng.uniform(-1, 1, (30, 3, 1)) for _ in range(2)]
+    first = {"sympy": truth[0] + 1e-6, "numpy": truth[0].copy(), ORACLE: truth[0]}
+    second = {"sympy": truth[1].copy(), "numpy": truth[1] - 1e-6, ORACLE: truth[1]}
+    chunks = [agreement.compare(arrays, 4, "float64", keep_arrays=False) for arrays in (first, second)]
+    assert [c.disagreement.blamed for c in chunks] == [("sympy",), ("numpy",)]
+    merged = agreement.merge(chunks, [0, 30])
+    assert merged.points == 60 and merged.disagreeing == 60
+    assert merged.disagreement.point == chunks[0].disagreement.point
+    assert merged.disagreement.blamed == ("sympy", "numpy")
+    later = agreement.merge([agreement.compare(truth_only, 4, "float64") for truth_only in (
+        {"numpy": truth[0], ORACLE: truth[0]}, second)], [0, 30])  # fmt: skip
+    assert later.disagreement.point == 30 + chunks[1].disagreement.point

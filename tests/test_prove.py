@@ -10,13 +10,22 @@ from derive import Network, network_identities, prove, seed_identities
 from derive.dimension_free import dimension_free_proofs, prove_dimension_free
 from derive.formula import FPrime, Hadamard, MatMul, Scale, Transpose, Var
 from derive.identities import Identity
+from derive.proof import Method, Status
+
+
+def identity_entries(identity: Identity) -> int:
+    """Entries of the seed network's (4 → 3) gradient of `identity`'s variable."""
+    return {"a": 4, "z": 4, "W": 12, "b": 3}[identity.target.kind]
 
 
 @pytest.mark.parametrize("identity", seed_identities(), ids=lambda i: i.name)
 def test_generic_proof_holds_for_every_activation_and_loss(identity):
     proof = prove(identity, Network(), generic=True)
-    assert proof.status == "proved", proof.reason
-    assert proof.scope == "generic f, generic ℓ(z_2)"
+    assert proof.status == Status.PROVED, proof.method
+    # generic f and ℓ, on the slice of layers 1, 2 (ℓ of z_2 stands for the loss)
+    assert proof.setting.generic and proof.setting.sizes == (4, 3) and proof.setting.first_layer == 1
+    assert proof.method in (Method.IDENTICAL, Method.EXPAND_ATOMS, Method.EXPAND)
+    assert proof.entries == identity_entries(identity) and proof.left == 0
     assert all(e == 0 for e in proof.residual.applyfunc(lambda e: e.expand()))
 
 
@@ -24,8 +33,9 @@ def _concrete_proofs_hold(activation, loss):
     network = Network(activation=activation, loss=loss)
     for identity in seed_identities():
         proof = prove(identity, network, generic=False)
-        assert proof.status == "proved", (identity.name, proof.reason)
-        assert proof.scope.startswith(activation)
+        assert proof.status == Status.PROVED, (identity.name, proof.method, proof.left)
+        assert proof.setting.activation == activation and proof.setting.loss == loss
+        assert not proof.setting.generic and proof.setting.sizes == network.sizes
 
 
 def test_concrete_proofs_for_registered_pairs(pair):
@@ -41,8 +51,8 @@ def test_concrete_proofs_for_every_registered_pair(activation, loss):
 def test_identities_hold_for_other_sizes():
     network = Network((2, 5), "tanh", "softmax-ce")
     for identity in seed_identities():
-        assert prove(identity, network, generic=True).status == "proved"
-        assert prove(identity, network, generic=False).status == "proved"
+        assert prove(identity, network, generic=True).status == Status.PROVED
+        assert prove(identity, network, generic=False).status == Status.PROVED
 
 
 def test_deep_network_every_layer_generic_and_concrete():
@@ -51,18 +61,21 @@ def test_deep_network_every_layer_generic_and_concrete():
     assert [i.name for i in identities][4:] == ["dL/da2", "dL/dz2", "dL/dW2", "dL/db2"]
     for identity in identities:
         generic = prove(identity, network, generic=True)
-        assert generic.status == "proved", (identity.name, generic.reason)
-        assert generic.scope == f"generic f, generic ℓ(z_{identity.target.layer + 1})"  # the slice l, l+1
-        assert prove(identity, network, generic=False).status == "proved"
+        assert generic.status == Status.PROVED, (identity.name, generic.method)
+        layer = identity.target.layer  # the slice l, l+1 with a generic ℓ(z_{l+1})
+        assert generic.setting.generic and generic.setting.first_layer == layer
+        assert generic.setting.sizes == network.sizes[layer - 1 : layer + 1]
+        assert prove(identity, network, generic=False).status == Status.PROVED
 
 
 def test_beyond_the_budget_the_concrete_proof_is_skipped_not_failed():
     network = Network((8, 16, 16, 4), "relu", "mse")
     identity = network_identities(network)[2]  # dL/dW1
     concrete = prove(identity, network, generic=False)
-    assert concrete.status == "skipped" and concrete.method == "size"
-    assert "beyond the budget" in concrete.reason and concrete.derived is None
-    assert prove(identity, network, generic=True).status == "proved"  # the 8 × 16 slice
+    assert concrete.status == Status.SKIPPED and concrete.method == Method.SIZE
+    assert concrete.derived is None and concrete.budget is not None
+    assert not concrete.budget.generic and concrete.budget.cost > concrete.budget.limit
+    assert prove(identity, network, generic=True).status == Status.PROVED  # the 8 × 16 slice
 
 
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
@@ -72,7 +85,7 @@ def test_batch_identities(reduction):
         assert identity.batched
         for generic in (True, False):
             proof = prove(identity, network, generic=generic)
-            assert proof.status == "proved", (identity.name, generic, proof.reason)
+            assert proof.status == Status.PROVED, (identity.name, generic, proof.method)
     texts = [i.formula_text for i in network_identities(network)]
     if reduction == "mean":
         assert texts == ["1/3 W1ᵀ Δ2", "1/3 (W1ᵀ Δ2 ∘ f'(Z1))", "1/3 Δ2 A1ᵀ", "1/3 Δ2 1"]
@@ -84,7 +97,8 @@ def test_generic_loss_with_a_concrete_activation():
     network = Network(activation="gelu", loss="generic")
     for identity in seed_identities():
         proof = prove(identity, network, generic=False)
-        assert proof.status == "proved" and proof.scope == "gelu, generic ℓ(z_2)"
+        assert proof.status == Status.PROVED
+        assert (proof.setting.activation, proof.setting.loss) == ("gelu", "generic")
 
 
 @pytest.mark.parametrize("generic", [True, False], ids=["generic", "sigmoid-mse"])
@@ -95,14 +109,15 @@ def test_generic_loss_with_a_concrete_activation():
 )
 def test_wrong_variant_is_refuted(name, slip, formula, same_shape, generic):
     proof = prove(variant_identity(name, formula), Network(), generic=generic)
-    assert proof.status == "refuted", proof.reason
+    assert proof.status == Status.REFUTED, proof.method
     if same_shape:
+        assert proof.method == Method.RANDOM_POINT and proof.shape is None
         cx = proof.counterexample
         assert cx is not None
         assert cx.claimed != cx.derived
         assert cx.exact is generic
     else:
-        assert proof.reason.startswith("shape error")
+        assert proof.method == Method.SHAPE and proof.shape and proof.counterexample is None
 
 
 @pytest.mark.parametrize("generic", [True, False], ids=["generic", "tanh-mse"])
@@ -111,7 +126,7 @@ def test_wrong_variant_is_refuted(name, slip, formula, same_shape, generic):
 )
 def test_wrong_per_layer_variant_is_refuted(name, target, slip, formula, generic):
     proof = prove(Identity(name, target, formula), Network((3, 4, 2), "tanh", "mse"), generic=generic)
-    assert proof.status == "refuted", proof.reason
+    assert proof.status == Status.REFUTED, proof.method
 
 
 @pytest.mark.parametrize("generic", [True, False], ids=["generic", "sigmoid-mse"])
@@ -120,7 +135,7 @@ def test_wrong_per_layer_variant_is_refuted(name, target, slip, formula, generic
 )
 def test_wrong_batch_variant_is_refuted(name, target, slip, formula, generic):
     proof = prove(Identity(name, target, formula, batched=True), Network((4, 3), batch=B), generic=generic)
-    assert proof.status == "refuted", proof.reason
+    assert proof.status == Status.REFUTED, proof.method
 
 
 def test_every_identity_has_at_least_three_wrong_variants():
@@ -151,14 +166,14 @@ def test_true_identity_with_equal_arguments_written_differently_stays_proved(gen
         Scale(Fraction(-1), FPrime(Add(Hadamard(z1, z1), Scale(Fraction(-1), Hadamard(a1, a1))))),
     )
     proof = prove(Identity("dL/dz1", z1, Add(seed_rule, same)), Network(), generic=generic)
-    assert proof.status == "proved", proof.reason
+    assert proof.status == Status.PROVED, proof.method
 
 
 def test_shape_error_names_the_subexpression():
     wrong = Identity("dL/da1", Var("a", 1), MatMul(Var("W", 1), Var("delta", 2)))
     proof = prove(wrong, Network(), generic=True)
-    assert proof.status == "refuted"
-    assert "3×4 and 3×1" in proof.reason and "W1 δ2" in proof.reason
+    assert proof.status == Status.REFUTED and proof.method == Method.SHAPE
+    assert "3×4 and 3×1" in proof.shape and "W1 δ2" in proof.shape
 
 
 def test_all_zero_derivative_is_not_trusted(monkeypatch):
@@ -172,8 +187,7 @@ def test_all_zero_derivative_is_not_trusted(monkeypatch):
         proof = prove_module.prove(seed_identities()[3], Network(), generic=True)
     finally:
         prove_module._prove.cache_clear()
-    assert proof.status == "undecided"
-    assert "all-zero" in proof.reason
+    assert proof.status == Status.UNDECIDED and proof.method == Method.ALL_ZERO
 
 
 def test_dimension_free_proofs_hold_and_wrong_variants_do_not():

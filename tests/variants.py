@@ -1,15 +1,19 @@
 """Wrong variants of the seed's identities: the slips people make, as formulas and as NumPy code.
 
-Each formula variant must be refuted by SymPy and rejected numerically; each NumPy variant
-must make the comparison fail and name the NumPy witness.
+Each formula variant must be refuted by SymPy and rejected numerically, as a claim through
+`verify.check`, with the witnesses of its right side (SymPy, NumPy) blamed against jax.grad and,
+where the slip catalogue has it, the slip named (`SLIP_KINDS`); each NumPy variant, as the
+implementation under test, must fail on exactly its variable and name the NumPy witness.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
 
+from derive.claims import Claim
 from derive.formula import Add, FPrime, Hadamard, MatMul, Ones, Scale, Transpose, Var
 from derive.identities import Identity
+from derive.slips import SlipKind
 
 W, a1, z1, b1 = Var("W", 1), Var("a", 1), Var("z", 1), Var("b", 1)
 delta2, z2 = Var("delta", 2), Var("z", 2)
@@ -40,11 +44,43 @@ FORMULA_VARIANTS = [
     ("dL/db1", "plus b1", Add(delta2, b1), True),
 ]
 
+# (identity name, slip) → the slip diagnosis must name; None where the catalogue has no such
+# transformation (then no slip may be claimed either)
+SLIP_KINDS = {
+    ("dL/da1", "W instead of Wᵀ"): SlipKind.W_FOR_WT,
+    ("dL/da1", "sign flip"): SlipKind.SIGN,
+    ("dL/da1", "extra f'(z1) (dL/dz1 for dL/da1)"): None,
+    ("dL/da1", "factor 2"): SlipKind.TWICE,
+    ("dL/dz1", "missing f'"): SlipKind.MISSING_FPRIME,
+    ("dL/dz1", "f' of a1 instead of z1"): None,
+    ("dL/dz1", "W instead of Wᵀ"): SlipKind.W_FOR_WT,
+    ("dL/dz1", "sign flip"): SlipKind.SIGN,
+    ("dL/dW1", "a1 a1ᵀ"): None,
+    ("dL/dW1", "outer product in the wrong order (a1 δ2ᵀ)"): SlipKind.OUTER_ORDER,
+    ("dL/dW1", "z1 instead of a1"): None,
+    ("dL/dW1", "factor 1/2"): SlipKind.HALF,
+    ("dL/dW1", "f'(z2) applied twice"): None,
+    ("dL/db1", "f'(z2) applied twice"): None,
+    ("dL/db1", "sign flip"): SlipKind.SIGN,
+    ("dL/db1", "plus b1"): None,
+}
+
 TARGETS = {"dL/da1": a1, "dL/dz1": z1, "dL/dW1": W, "dL/db1": b1}
 
 
 def variant_identity(name: str, formula) -> Identity:
     return Identity(name, TARGETS[name], formula)
+
+
+def as_claim(identity: Identity) -> Claim:
+    """An identity as a claim `∂L/∂X = formula`, as the pipeline takes a user's claim."""
+    return Claim(
+        "variants", 0, 0, identity.latex, "latex", wrt=identity.target, identity=identity, name=identity.name
+    )
+
+
+def variant_claim(name: str, formula) -> Claim:
+    return as_claim(variant_identity(name, formula))
 
 
 # NumPy slips: (identity name, slip, wrong gradient from (cache, W, delta2, f'))

@@ -197,7 +197,8 @@ def _against_reference(x, ref, target, n, dtype, judged):
 def merge(chunked: Sequence[Agreement], starts: Sequence[int]) -> Agreement:
     """One quantity's agreement over all chunks (chunk k starts at point `starts[k]`): per-point
     arrays and values at point 0 from the first chunk, maxima and counts over every chunk, the
-    disagreement of the first chunk that has one (its point numbered within the whole run)."""
+    disagreement of the first chunk that has one (its point numbered within the whole run),
+    blaming every witness that differs from the oracle in any chunk."""
     head = chunked[0]
     if len(chunked) == 1:
         return head
@@ -210,6 +211,9 @@ def merge(chunked: Sequence[Agreement], starts: Sequence[int]) -> Agreement:
         if c.disagreement is not None:
             disagreement = replace(c.disagreement, point=c.disagreement.point + start)
             break
+    if disagreement is not None:  # blamed: every witness that differs anywhere, in any chunk
+        blamed = {name for c in chunked if c.disagreement is not None for name in c.disagreement.blamed}
+        disagreement = replace(disagreement, blamed=tuple(n for n in disagreement.values if n in blamed))
     kinks = [c.at_kinks for c in chunked if c.at_kinks is not None]
     return replace(
         head,

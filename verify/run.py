@@ -31,7 +31,7 @@ from derive.claims_file import Document
 from derive.formula import Grad
 from derive.model import setting
 from verify import agreement as agree
-from verify import numpy_backprop, tolerance
+from verify import numpy_backprop, tolerance, verdict
 from verify import reference as high_precision
 from verify.claim_values import OracleValues, Unavailable, oracle_values, value
 from verify.forward_equations import check_forward_equation
@@ -49,7 +49,7 @@ from verify.results import (
 from verify.sampling import SLICE, Points, check_dtype, check_points, chunks, sample
 from verify.sympy_numeric import forward_and_formulas
 from verify.time_limit import ProofTimeout, time_limit
-from verify.verdict import PROOF_SECONDS, Prepared, judge, prepare, terms_of
+from verify.verdict import Prepared, judge, prepare, terms_of
 
 Progress = Callable[[int, int], None]  # (points done, points in all)
 WORKERS = min(2, os.cpu_count() or 1)  # threads checking chunks side by side
@@ -124,7 +124,7 @@ def check(
     identities = [prepared[k].identity for k in live]
     if not sympy_skip:
         try:
-            with time_limit(PROOF_SECONDS):
+            with time_limit(verdict.PROOF_SECONDS):  # read at run time: one limit for all SymPy work
                 forward_and_formulas(numeric, identities, pts.part(0, 1))
         except ProofTimeout:
             sympy_skip = Reason.TIME
