@@ -207,7 +207,7 @@ def claims_run() -> Run:
         forward=ForwardAgreement(
             False, 0.3, quantity="a1", blamed=("numpy",), others=("sympy", "jax"), largest=1.0
         ),
-        reference=ReferenceInfo(50, 16, skipped=None, library="mpmath"),
+        reference=ReferenceInfo(50, 16, library="mpmath"),
         kinks=Kinks(8, {"sympy": "f'(0) = 1/2", "numpy": "f'(0) = 0", "jax": "f'(0) = 0"}, 0.5, False),
         forward_equations=(
             ForwardResult(forward_eq, ForwardStatus.CONSISTENT, method="identical", generic=True),
@@ -216,7 +216,6 @@ def claims_run() -> Run:
         ),
         definitions=(definition,),
         not_claims=((30, r"\partial x / \partial y"),),
-        skipped_witnesses={},
         first_point={"z1": np.array([[0.5], [-0.25], [1.0]])},
     )
 

@@ -24,16 +24,22 @@ from derive.evaluate import dims, evaluate
 from derive.formula import (
     Activate,
     Add,
+    Apply,
     Broadcast,
     Diag,
+    ExampleLoss,
     Fill,
     Formula,
     FPrime,
+    Function,
     Grad,
     Hadamard,
     MatMul,
+    MeanAxis,
     Ones,
+    Ref,
     Scale,
+    ShapeMismatch,
     SumAxis,
     Transpose,
     Unsupported,
@@ -70,12 +76,22 @@ INSTANCES: dict[type, Formula] = {
     SumAxis: SumAxis(W1, 1),
     Broadcast: Broadcast(delta2, Transpose(a1)),
     Fill: Fill(Fraction(1), a1),
+    # the model IR's forward-equation nodes (derive/model_ir.py)
+    Ref: Ref("z1"),
+    Apply: Apply(Function("sigmoid"), z1),
+    ExampleLoss: ExampleLoss("mse", Var("z", 2), Ref("y"), Function("sigmoid")),
+    MeanAxis: MeanAxis(W1, 1),
 }
 
 # the nodes an interpreter deliberately leaves out (it raises Unsupported for them)
 UNSUPPORTED: dict[str, set[type]] = {
     "entrywise": {Activate, Grad, Diag, SumAxis, Broadcast, Fill},  # the seed's index forms only
 }
+# forward-equation nodes: interpreted by the model IR's own interpreters (the JAX oracle, SymPy's
+# forward pass, model validation); the claim interpreters name them as unsupported
+_IR = {Ref, Apply, ExampleLoss, MeanAxis}
+for _name in ("shape", "layers_of", "to_text", "to_latex", "evaluate", "entrywise", "normal", "value"):
+    UNSUPPORTED[_name] = UNSUPPORTED.get(_name, set()) | _IR
 
 
 @pytest.fixture(scope="module")
@@ -145,7 +161,11 @@ def test_every_interpreter_handles_or_names_the_node(node_type, oracle):
             if node_type not in UNSUPPORTED.get(name, set()):
                 problems.append(f"{name}: {e}")
             continue
-        if node_type in UNSUPPORTED.get(name, set()):
+        except ShapeMismatch:  # handled: a model's tensor has no shape among a network's claims
+            if node_type not in _IR:
+                problems.append(f"{name}: ShapeMismatch on {node_type.__name__}")
+            continue
+        if node_type in UNSUPPORTED.get(name, set()) and node_type not in _IR:
             problems.append(f"{name} handles {node_type.__name__} now: remove it from UNSUPPORTED")
         elif result is None:
             problems.append(f"{name} returned None")

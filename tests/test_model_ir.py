@@ -13,9 +13,9 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
-from derive import InputError, Network, slice_setting
+from derive import InputError, Network
 from derive.formula import Add, Apply, FPrime, Function, MatMul, Ones, Ref, Transpose
-from derive.model import setting_model
+from derive.model import setting_model, slice_setting
 from derive.model_ir import Equation, Model, ModelError, Role, Tensor, network_model
 from verify import jax_oracle, numpy_backprop, sampling, tolerance
 

@@ -42,17 +42,17 @@ def _fits(identity: Identity, formula: Formula, network: Network) -> bool:
 def test_every_slip_is_refuted_and_named(network: Network, identity: Identity):
     catalogue = slips(identity.target, network)
     assert catalogue, f"no slips for {identity.name}"
-    names = [s.name for s in catalogue]
+    names = [(s.kind, s.other) for s in catalogue]
     assert len(set(names)) == len(names), f"a slip name twice: {names}"
     for slip in catalogue:
-        assert slip.formula != identity.formula, slip.name
-        named = [s.name for s in matching(slip.formula, catalogue, network.factor)]
-        assert slip.name in named, f"{slip.name}: matching names {named}"
+        assert slip.formula != identity.formula, slip.kind
+        named = [(s.kind, s.other) for s in matching(slip.formula, catalogue, network.factor)]
+        assert (slip.kind, slip.other) in named, f"{slip.kind}: matching names {named}"
         wrong = Identity(identity.name, identity.target, slip.formula, identity.batched)
         proof = prove(wrong, network, generic=True)
-        assert proof.status == "refuted", f"{identity.name}, {slip.name}: {proof.status} ({proof.reason})"
+        assert proof.status == "refuted", f"{identity.name}, {slip.kind}: {proof.status} ({proof.method})"
         # a slip that keeps the shape must be refuted by value, not by its shape
-        assert (proof.method == "shape") != _fits(identity, slip.formula, network), proof.reason
+        assert (proof.method == "shape") != _fits(identity, slip.formula, network), proof.method
 
 
 def test_the_catalogue_has_slips_that_fit():

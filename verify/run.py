@@ -28,8 +28,12 @@ from derive import InputError, Network
 from derive.budget import over_budget
 from derive.claims import Claim, ForwardEquation, builtin_claims
 from derive.claims_file import Document
+<<<<<<< HEAD
 from derive.formula import Grad
 from derive.model import setting
+=======
+from derive.formula import Grad, Var
+>>>>>>> tests
 from verify import agreement as agree
 from verify import numpy_backprop, tolerance, verdict
 from verify import reference as high_precision
@@ -223,6 +227,16 @@ def _kinks(network, results, code, points: int, dtype: str) -> Kinks | None:
     return Kinks(points, conventions(network), worst, worst <= limit)
 
 
+def _left_is_gradient(prepared: Prepared, network: Network) -> bool:
+    """The claim's left side is the true gradient ∂L/∂X — also when written `δ_l`, which is
+    ∂L/∂z_l itself unless a mean over the batch scales it (Δ_l = B ∂L/∂Z_l)."""
+    claim = prepared.claim
+    assert claim.wrt is not None
+    if prepared.left == Grad(claim.wrt):
+        return True
+    return claim.wrt.kind == "z" and prepared.left == Var("delta", claim.wrt.layer) and network.factor == 1
+
+
 def _reference_targets(
     prepared: list[Prepared], live: list[int], network: Network
 ) -> tuple[tuple[str, int], ...]:
@@ -232,7 +246,7 @@ def _reference_targets(
     for k in live:
         claim = prepared[k].claim
         assert claim.wrt is not None
-        if prepared[k].left == Grad(claim.wrt) and not (
+        if _left_is_gradient(prepared[k], network) and not (
             claim.wrt.kind == "a" and claim.wrt.layer == len(network.sizes)
         ):
             found.append((claim.wrt.kind, claim.wrt.layer))
@@ -303,7 +317,7 @@ def _check_slice(
                 value(p.left, oracle, absolute=True), value(p.right, oracle, absolute=True)
             )
             target = (claim.wrt.kind, claim.wrt.layer)
-            use_ref = ref if ref is not None and target in ref.hi and p.left == Grad(claim.wrt) else None
+            use_ref = ref if ref is not None and target in ref.hi and _left_is_gradient(p, network) else None
             found = agree.compare(
                 arrays, n, dtype, magnitude=magnitude, at_kink=at_kink, failures=failures,
                 ref=use_ref, target=target, keep_arrays=keep,
