@@ -28,12 +28,8 @@ from derive import InputError, Network
 from derive.budget import over_budget
 from derive.claims import Claim, ForwardEquation, builtin_claims
 from derive.claims_file import Document
-<<<<<<< HEAD
-from derive.formula import Grad
-from derive.model import setting
-=======
 from derive.formula import Grad, Var
->>>>>>> tests
+from derive.model import setting
 from verify import agreement as agree
 from verify import numpy_backprop, tolerance, verdict
 from verify import reference as high_precision
