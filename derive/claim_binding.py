@@ -175,7 +175,7 @@ class Binder:
         if isinstance(left, Scalar) and isinstance(right, Scalar):
             return Scalar(left.value * right.value)
         if isinstance(left, Scalar):
-            return scale(left.value, right)
+            return scale(left.value, self.matrix(at, right, "a product"))
         if isinstance(right, Scalar):
             return scale(right.value, left)
         return MatMul(left, right)
@@ -198,7 +198,7 @@ class Binder:
         if isinstance(left, Scalar) and isinstance(right, Scalar):
             return Scalar(left.value + right.value)
         if isinstance(left, Scalar):
-            left = Fill(left.value, right)
+            left = Fill(left.value, self.matrix(at, right, "a sum"))
         if isinstance(right, Scalar):
             right = Fill(right.value, left)
         return Add(left, right)

@@ -402,7 +402,7 @@ def _render(node: Formula, tex: bool, batched: bool) -> tuple[str, int]:
             return _fraction(value, tex), 4
         case Ref(name):
             if tex:
-                stem, digits = re.fullmatch(r"(.*?)([0-9]*)", name).groups()
+                stem, digits = re.fullmatch(r"(.*?)([0-9]*)", name).groups()  # type: ignore[union-attr]  # always matches
                 return (f"{stem}_{{{digits}}}" if stem and digits else name), 4
             return name, 4
         case Apply(Function("generic"), x):  # the generic activation of symbolic proofs

@@ -175,6 +175,7 @@ def model(key: Setting) -> Model:
         loss_name = f"generic ℓ(z_{last})"
     else:
         forward = loss(key.loss).sympy
+        assert forward is not None  # only the generic loss has no SymPy forward
         example_loss = lambda z, y: forward(sp, z, y, act_f)  # noqa: E731
         loss_name = key.loss
     factor = sp.Rational(key.factor.numerator, key.factor.denominator)

@@ -65,7 +65,9 @@ def build_report(run: Run, folder: Path, lang: str, date: str, pdf: bool = True)
     figure = agreement_figure(run, folder / "figures" / "agreement.pdf", lang)
     ulps = ulp_figure(run, folder / "figures" / "ulp.pdf", lang)
     relative = {p: p.relative_to(folder).as_posix() for p in (figure, ulps) if p is not None}
-    text = render_report(report_input(run, lang, date, relative[figure], relative.get(ulps)))
+    text = render_report(
+        report_input(run, lang, date, relative[figure], relative.get(ulps) if ulps else None)
+    )
     written = [write_atomically(folder / "report.tex", text), figure, *([ulps] if ulps else [])]
     hint = None
     if pdf:

@@ -118,9 +118,9 @@ def given_options(**given: object) -> dict:
 
     options = {k: v for k, v in given.items() if v is not None}
     if "sizes" in options:
-        options["sizes"] = parse_sizes(options["sizes"])
+        options["sizes"] = parse_sizes(str(options["sizes"]))
     if "slope" in options:
-        options["slope"] = parse_slope(options["slope"])
+        options["slope"] = parse_slope(str(options["slope"]))
     return options
 
 

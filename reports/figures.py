@@ -67,13 +67,13 @@ def agreement_figure(run: Run, path: Path, lang: str = "en") -> Path:
     t, rc = figure_strings(lang)
     rng = np.random.default_rng(0)  # jitter only; fixed so the figure is reproducible
     results = [r for r in run.claims if r.agreement is not None and r.agreement.pair_errors]
+    agreements = [r.agreement for r in results if r.agreement is not None]
     with plt.rc_context(rc):
         fig, ax = plt.subplots(figsize=(7.0, 3.4 if len(results) <= 6 else 4.0), layout="constrained")
         pairs = list(PAIR_COLORS)
         width = 0.8 / len(pairs)
         top = FLOOR
-        for x, result in enumerate(results):
-            a = result.agreement
+        for x, a in enumerate(agreements):
             for k, pair in enumerate(pairs):
                 if pair not in a.pair_errors:
                     continue
@@ -87,7 +87,7 @@ def agreement_figure(run: Run, path: Path, lang: str = "en") -> Path:
                 tol = float(np.min(a.allowed))
                 top = max(top, tol)
                 ax.hlines(tol, x - 0.45, x + 0.45, colors="black", linewidth=1.5,
-                          label=t["fig_tolerance"] if x == 0 else None)  # fmt: skip
+                          label=t["fig_tolerance"] if x == 0 else "_")  # fmt: skip
         ax.set_yscale("log")
         ax.set_ylim(FLOOR / 3, top * 30)
         ax.set_xticks(
@@ -99,7 +99,7 @@ def agreement_figure(run: Run, path: Path, lang: str = "en") -> Path:
                 color="gray")  # fmt: skip
         if results:
             ax.legend(loc="upper left", fontsize=7, ncols=4, frameon=False, markerscale=3)
-        shown = max((e.size for r in results for e in r.agreement.pair_errors.values()), default=0)
+        shown = max((e.size for a in agreements for e in a.pair_errors.values()), default=0)
         points, seed = run.settings.points, run.settings.seed
         title = (
             t["fig_points_all"].format(points=f"{points:,}", seed=seed)

@@ -115,12 +115,13 @@ def _proofs(r: ClaimResult, w: Words) -> list[dict]:
 def _witness_table(r: ClaimResult, step: Step | None, run: Run) -> tuple[list[str], list[dict]]:
     """The three witnesses' values at point 0, entry by entry (built-in claims, small targets)."""
     a = r.agreement
-    if a is None or step is None or step.generic.setting is None:
+    identity = r.claim.identity
+    if a is None or step is None or step.generic.setting is None or identity is None:
         return [], []
     from derive.notation import entry_symbols  # SymPy names of the entries (already built by the step)
 
     witnesses = [name for name in WITNESSES if name in a.witnesses and a.witnesses[name].sample is not None]
-    target = r.claim.identity.target
+    target = identity.target
     rows, cols = run.network.shape(target.kind, target.layer)
     if not witnesses or rows * cols > 36:
         return witnesses, []
@@ -128,7 +129,7 @@ def _witness_table(r: ClaimResult, step: Step | None, run: Run) -> tuple[list[st
     table = []
     for i in range(rows):
         for j in range(cols):
-            values = [a.witnesses[name].sample[i][j] for name in witnesses]
+            values = [_sample(a.witnesses[name])[i][j] for name in witnesses]
             name = step.latex_names.get(symbols[i, j], latex(symbols[i, j]))
             table.append(
                 {
@@ -519,3 +520,8 @@ def render_report(report: ReportInput) -> str:
             w_cx_true=w.say("cx_true"),
         )
     )
+
+
+def _sample(w) -> tuple[tuple[float, ...], ...]:
+    assert w.sample is not None  # only witnesses with values at point 0 are tabled
+    return w.sample

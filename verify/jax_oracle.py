@@ -48,9 +48,10 @@ def registered(kind: str, name: str):
     """The registry's JAX forward definition of `name` (kind "activation" or "loss"), with
     `jax` bound: the one place the oracle looks functions up (`derive/registry.py`, `jax=`)."""
     table = ACTIVATIONS if kind == "activation" else LOSSES
-    if name not in table or table[name].jax is None:
+    forward = table[name].jax if name in table else None
+    if forward is None:
         raise KeyError(f"the oracle has no JAX definition of the {kind} {name!r}")
-    return partial(table[name].jax, jax)
+    return partial(forward, jax)
 
 
 def activation(name: str, slope: float = 0.01):

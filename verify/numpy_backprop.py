@@ -28,7 +28,7 @@ def sigmoid_prime(z):
 
 def erf(z):
     # math.erf in float64, rounded to z's dtype
-    return _erf(z).astype(z.dtype)
+    return np.asarray(_erf(z)).astype(z.dtype)
 
 
 def log_softmax(z):
