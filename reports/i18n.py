@@ -117,7 +117,7 @@ EN: dict[str, str] = {
     "subset_all": "all {points} sample points",
     "subset_first": "the first {points} of {total} sample points",
     "tolerance_used": "largest difference between two witnesses: {used} of the tolerance",
-    "tolerance_policy": "|x − y| ≤ 2·{K}·eps·n·max(1, max_entries|y|) per point (n = terms summed: "
+    "tolerance_policy": "|x − y| ≤ 2·{K}·eps·n·max(1, Σ|terms|) per point and entry (n = terms summed: "
     "B + widths of the later layers), eps = {eps} ({dtype})",
     "run_network": "network: sizes {sizes} (W_1 is {rows}×{cols}), activation {activation}, loss {loss}",
     "run_points": "points: {points} (seed {seed}), {dtype}; tolerance: {policy}",
@@ -375,7 +375,7 @@ KO: dict[str, str] = {
     "subset_all": "표본 점 {points}개 전체",
     "subset_first": "표본 점 {total}개 중 처음 {points}개",
     "tolerance_used": "두 검증자 사이의 최대 차이: 허용 오차의 {used}",
-    "tolerance_policy": "점마다 |x − y| ≤ 2·{K}·eps·n·max(1, max_entries|y|) (n = 더하는 항의 수: "
+    "tolerance_policy": "점과 성분마다 |x − y| ≤ 2·{K}·eps·n·max(1, Σ|항|) (n = 더하는 항의 수: "
     "B + 뒤쪽 층 너비의 합), eps = {eps} ({dtype})",
     "run_network": "네트워크: 크기 {sizes} (W_1은 {rows}×{cols}), 활성화 함수 {activation}, 손실 함수 {loss}",
     "run_points": "표본 점: {points}개 (시드 {seed}), {dtype}; 허용 오차: {policy}",

@@ -38,7 +38,9 @@ def test_budget_is_eps_times_terms_times_scale():
     np.testing.assert_array_equal(tolerance.budget(ref, n), expected)
     np.testing.assert_array_equal(tolerance.allowed(ref, n, "float32") / tolerance.allowed(ref, n), 2.0**29)
     assert tolerance.terms((8, 16, 16, 4), 4, 1) == 4 + 16 + 16 + 4
-    assert "2^-23 (float32)" in tolerance.policy("float32")
+    from reports.wording import Words
+
+    assert "2^-23 (float32)" in Words("en", False).policy("float32")
 
 
 def _nudged(name, size):

@@ -56,7 +56,8 @@ def _truth(arrays: dict[str, np.ndarray]) -> np.ndarray:
     return np.median(np.stack(list(arrays.values())), axis=0)
 
 
-def _finite(x: np.ndarray) -> np.ndarray:
+def finite(x: np.ndarray) -> np.ndarray:
+    """Per point: every entry is finite (NaN and ±inf are never agreement)."""
     return np.asarray(np.isfinite(x).reshape(x.shape[0], -1).all(axis=1))
 
 
@@ -114,7 +115,7 @@ def compare(
     allowed = tolerance.allowed(scale_from, n, dtype)
     finite = np.ones(count, dtype=bool)
     for a in (*arrays.values(), scale_from):
-        finite &= _finite(a)
+        finite &= finite(a)
     judged = finite if at_kink is None else finite & ~at_kink
     everywhere = bool(judged.all())  # no kink, no NaN: skip the masks (copies) below
 

@@ -13,7 +13,8 @@ within 1–2 ulp), so by the standard bound for a computed sum (|fl(Σ tᵢ) −
 - eps: the dtype's machine epsilon (2^-52 for float64, 2^-23 for float32);
 - n: the number of terms summed on the way to the entry, `B + Σ_{k=l+1..L} n_k` (the seed's
   `dL/da_1 = W_1ᵀ δ_2`: n = 1 + 3 = 4);
-- scale: `max(1, max_entries |truth|)` at the point. Σ|tᵢ| is of the order of the largest entry,
+- scale: `max(1, Σ|tᵢ|)`, the magnitude of the terms both sides of a claim sum (every quantity by
+  its absolute value, `verify/claim_values.value(absolute=True)`); it is of the order of the largest entry,
   or of 1 where an entry is small through cancellation: δ_L subtracts O(1) quantities
   (f(z) − y, softmax − y, σ − y), and the sampler keeps inputs and parameters O(1);
 - K = 8: the rounding errors one term carries, in eps: a product of 2–3 rounded factors, one of
@@ -37,24 +38,6 @@ K = 8
 
 def eps(dtype: str = "float64") -> float:
     return float(np.finfo(dtype).eps)
-
-
-def _eps_text(dtype: str) -> str:
-    return {"float64": "2^-52", "float32": "2^-23"}[dtype]
-
-
-def policy(dtype: str = "float64") -> str:
-    return (
-        f"|x − y| ≤ 2·{K}·eps·n·max(1, max_entries|y|) per point (n = terms summed: "
-        f"B + widths of the later layers), eps = {_eps_text(dtype)} ({dtype})"
-    )
-
-
-def policy_latex(dtype: str = "float64") -> str:
-    return (
-        rf"|x - y| \le 2 \cdot {K}\,\varepsilon\, n \max\!\left(1, \max_{{\mathrm{{entries}}}} |y|\right),"
-        rf"\ n = B + \textstyle\sum_{{k > l}} n_k,\ \varepsilon = {_eps_text(dtype).replace('^', '^{')}}}"
-    )
 
 
 def terms(sizes: tuple[int, ...], batch: int, layer: int) -> int:

@@ -27,6 +27,7 @@ from derive.model import explicit, setting
 from derive.proof import Method, Status
 from derive.slips import Slip, matching, slips
 from derive.symbols import network_symbols
+from verify.agreement import finite
 from verify.claim_values import OracleValues, Unavailable, value
 from verify.results import Agreement, ClaimResult, Counterexample, Reason, Verdict
 from verify.sampling import Points
@@ -149,14 +150,10 @@ def diagnose(claim: Claim, network: Network, side: Formula, values: OracleValues
             magnitude = np.maximum(side_size, value(slip.formula, values, absolute=True))
         except (ShapeMismatch, Unavailable):
             continue
-        finite = _finite(slip_value) & _finite(side_value) & _finite(magnitude)
+        finite = finite(slip_value) & finite(side_value) & finite(magnitude)
         if finite.any() and not _differing(slip_value, side_value, n, magnitude)[finite].any():
             return slip
     return None
-
-
-def _finite(x: np.ndarray) -> np.ndarray:
-    return np.asarray(np.isfinite(x).reshape(x.shape[0], -1).all(axis=1))
 
 
 def _differing(left: np.ndarray, right: np.ndarray, n: int, magnitude: np.ndarray) -> np.ndarray:
@@ -272,9 +269,7 @@ def judge(
     example = None
     if sides is not None and values is not None:
         left, right, magnitude = sides
-        differs = (
-            _differing(left, right, terms_of(claim, network), magnitude) & _finite(left) & _finite(right)
-        )
+        differs = _differing(left, right, terms_of(claim, network), magnitude) & finite(left) & finite(right)
         if differs.any():
             example = counterexample(network, prepared, left, right, differs, values.points, magnitude)
     numerically = example is not None and agreement.disagreeing >= 2 and _sympy_confirms(example)
