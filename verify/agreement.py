@@ -113,10 +113,10 @@ def compare(
     truth = _truth(arrays)
     scale_from = truth if magnitude is None else magnitude
     allowed = tolerance.allowed(scale_from, n, dtype)
-    finite = np.ones(count, dtype=bool)
+    ok = np.ones(count, dtype=bool)  # points where every value is finite: the ones compared
     for a in (*arrays.values(), scale_from):
-        finite &= finite(a)
-    judged = finite if at_kink is None else finite & ~at_kink
+        ok &= finite(a)
+    judged = ok if at_kink is None else ok & ~at_kink
     everywhere = bool(judged.all())  # no kink, no NaN: skip the masks (copies) below
 
     def on(x: np.ndarray) -> np.ndarray:
@@ -128,7 +128,7 @@ def compare(
     }
     at_kinks = None
     if at_kink is not None and at_kink.any():
-        at_kinks = max(float(e[at_kink & finite].max(initial=0.0)) for e in pair_errors.values())
+        at_kinks = max(float(e[at_kink & ok].max(initial=0.0)) for e in pair_errors.values())
     worst_pair = max(pair_errors, key=lambda p: on(pair_errors[p]).max(initial=0.0))
     max_abs_err = float(on(pair_errors[worst_pair]).max(initial=0.0))
     ratios = [np.where(judged, e / allowed, 0.0) for e in pair_errors.values()]
@@ -167,7 +167,7 @@ def compare(
         )
     return Agreement(
         count,
-        int(judged.sum()) if at_kink is None else int(finite.sum()),
+        int(ok.sum()),
         int(differs.sum()),
         max_abs_err,
         worst_ratio,

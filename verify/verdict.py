@@ -150,8 +150,8 @@ def diagnose(claim: Claim, network: Network, side: Formula, values: OracleValues
             magnitude = np.maximum(side_size, value(slip.formula, values, absolute=True))
         except (ShapeMismatch, Unavailable):
             continue
-        finite = finite(slip_value) & finite(side_value) & finite(magnitude)
-        if finite.any() and not _differing(slip_value, side_value, n, magnitude)[finite].any():
+        both = finite(slip_value) & finite(side_value) & finite(magnitude)
+        if both.any() and not _differing(slip_value, side_value, n, magnitude)[both].any():
             return slip
     return None
 
