@@ -33,15 +33,13 @@ import os
 import platform
 import statistics
 import time
-from functools import partial
 
 import numpy as np
-from verify.witnesses import jax_witness, numpy_witness, sympy_witness
 
 from derive import Network
 from tests.mutants import mutant_backward as user_backward
 from tests.variants import NUMPY_VARIANTS
-from verify import numpy_backprop, verify
+from verify import Code, numpy_backprop, verify_network
 
 NETWORKS = {(4, 3): 1000, (64, 64): 1000, (256, 256): 100}  # sizes → derivcheck's points
 # two subtle slips besides the gross ones of tests/variants.py: a constant off in the 8th digit,
@@ -177,8 +175,7 @@ def check_grads_jax(backward, z1, W, b, y) -> bool:
 
 
 def derivcheck(sizes, points, backward) -> bool:
-    witnesses = (sympy_witness, partial(numpy_witness, backward=backward), jax_witness)
-    run = verify(Network(sizes, ACT, LOSS), points, witnesses=witnesses)
+    run = verify_network(Network(sizes, ACT, LOSS), points=points, implementation=Code(backward=backward))
     return not run.passed
 
 
