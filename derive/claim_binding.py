@@ -29,27 +29,35 @@ from derive.formula import (
     Transpose,
     Var,
 )
+from derive.reading import SEED, Reading
 from derive.registry import ACTIVATIONS, activation_named
 
 MAX_SCRIPTS = 6  # sub- and superscripts on one symbol: `W^T_1` has 2
 MAX_NUMBER_DIGITS = 12  # digits of a number written in a formula
 KNOWN = "W_l, b_l, a_l, z_l, δ_l (A_l, Z_l, Δ_l for a batch), ∂L/∂X, f(·), f'(·), diag(·), numbers and B"
 # the network's activation, whatever it is (Nielsen's σ included): named ones come from the registry
-GENERIC_FUNCTIONS = ("f", "g", "σ", "φ", "act")
+# (σ is the sigmoid, as the registry says: on a network of another activation it is that)
+GENERIC_FUNCTIONS = ("f", "g", "φ", "act")
 LOSS_NAMES = ("L", "E", "J", "C", "ℓ")
 BATCH_NAMES = ("B", "m")
-_KINDS = {"W": "W", "b": "b", "a": "a", "A": "a", "z": "z", "Z": "z", "δ": "delta", "Δ": "delta"}
+# weights as textbooks name them: Nielsen's w, Ng's Θ (Octave course), θ
+_KINDS = {
+    "W": "W", "w": "W", "Θ": "W", "θ": "W",
+    "b": "b", "a": "a", "A": "a", "z": "z", "Z": "z", "δ": "delta", "Δ": "delta",
+}  # fmt: skip
+INPUT_NAMES = ("x", "X")  # the input: a_1 of the network, Ng's a^{[0]}, Nielsen's a^1
 
 
 @dataclass(frozen=True)
 class Binding:
-    """What names mean: the layer widths, the batch size, the activation's name, and the value
-    of `l` (None until the caller chooses one)."""
+    """What names mean: the layer widths, the batch size, the activation's name, the value
+    of `l` (as written; None until the caller chooses one) and how the notes number layers."""
 
     sizes: tuple[int, ...]
     batch: int = 1
     activation: str = "sigmoid"
     layer: int | None = None
+    reading: Reading = SEED
 
     @property
     def last(self) -> int:
@@ -66,12 +74,23 @@ class Scalar:
 Value = Formula | Scalar
 
 
-class LayerOutOfRange(ClaimSyntaxError):
+MAX_POWER = 4  # `a^2`, `(1 - a)^3`: entrywise powers people write
+
+
+class NoSuchLayer(ClaimSyntaxError):
+    """A layer the formula names does not exist in the network (or not in this reading of it)."""
+
+
+class LayerOutOfRange(NoSuchLayer):
     """`l` chosen such that a layer the formula names does not exist (the caller tries another)."""
 
 
 class ActivationMismatch(ClaimSyntaxError):
-    """A named activation (`\\tanh`, `relu(…)`) that is not the network's."""
+    """A named activation (`\\tanh`, `relu(…)`) that is not the network's: `name`."""
+
+    def __init__(self, text: str, position: int, message: str, name: str = "") -> None:
+        super().__init__(text, position, message)
+        self.name = name
 
 
 class NeedsLayer(ClaimSyntaxError):
@@ -98,33 +117,42 @@ class Binder:
 
     # --- layers and names -----------------------------------------------------------------
     def layer(self, at: Tree | Token, letter: str | None, offset: int) -> int:
-        """`l + offset`, `L + offset` or a number (letter None)."""
+        """The written layer `l + offset` (any lowercase letter: `k`, `i` as well), `L + offset`
+        (L, the output layer, as the notes number it) or a number (letter None)."""
         if letter is None:
             return offset
         if letter == "L":
-            return self.binding.last + offset
-        if letter == "l":
+            return self.binding.reading.written("a", self.binding.last) + offset
+        if letter.islower():
             if self.binding.layer is None:
-                raise NeedsLayer(self.text, position(at), "written for a general layer l")
+                raise NeedsLayer(self.text, position(at), f"written for a general layer {letter}")
             return self.binding.layer + offset
         raise self.error(at, f"a layer number, l or L as subscript; received '{letter}'")
 
     def variable(self, at: Tree | Token, symbol: str, layer: int | None, from_l: bool) -> Var:
+        """`symbol` of the written `layer`, as the network's quantity (`Binding.reading`)."""
         self.last_from_l = from_l
         kind = _KINDS[symbol]
         if layer is None:
             raise self.error(at, f"{symbol} needs a layer: write {symbol}_1 (or {symbol}_l)")
+        reading = self.binding.reading
+        internal = reading.internal(kind, layer)
         top = self.binding.last - 1 if kind in ("W", "b") else self.binding.last
-        if not 1 <= layer <= top:
-            cls = LayerOutOfRange if from_l else ClaimSyntaxError
+        if not 1 <= internal <= top:
+            cls = LayerOutOfRange if from_l else NoSuchLayer
             sizes = ",".join(map(str, self.binding.sizes))
+            low, high = reading.written(kind, 1), reading.written(kind, top)
             raise cls(
                 self.text,
                 position(at),
-                f"{symbol}_{layer} does not exist: {symbol}_l has layers 1…{top} "
+                f"{symbol}_{layer} does not exist: {symbol}_l has layers {low}…{high} "
                 f"in this network (sizes {sizes})",
             )
-        return Var(kind, layer)
+        return Var(kind, internal)
+
+    def input(self) -> Var:
+        """`x`, `X`: the network's input (the activation of its first layer)."""
+        return Var("a", 1)
 
     def gradient(self, at: Tree | Token, var: Var) -> Grad:
         """`∂L/∂X`: the loss is a function of `z_L` (through `f` for mse), so `a_L` has none here."""
@@ -161,6 +189,7 @@ class Binder:
                 position(at),
                 f"the formula applies {name}, but the network's activation is {self.binding.activation} "
                 f"(choose it with --activation {name})",
+                name,
             )
         return FPrime if prime else Activate
 
@@ -179,6 +208,17 @@ class Binder:
         if isinstance(right, Scalar):
             return scale(right.value, left)
         return MatMul(left, right)
+
+    def power(self, at: Tree | Token, value: Value, exponent: int) -> Value:
+        """`x^n` entry by entry (`a_2^2 = a_2 ∘ a_2`, as in tanh' = 1 − a²)."""
+        if not 1 <= exponent <= MAX_POWER:
+            raise self.error(at, f"a power from 1 to {MAX_POWER} (entry by entry); received {exponent}")
+        if isinstance(value, Scalar):
+            return Scalar(value.value**exponent)
+        result = value
+        for _ in range(exponent - 1):
+            result = Hadamard(result, value)
+        return result
 
     def elementwise(self, at: Tree | Token, left: Value, right: Value) -> Value:
         """`∘`, `⊙` and NumPy's `*`: numbers scale, matrices multiply entry by entry."""

@@ -19,6 +19,7 @@ from derive.claim_binding import (
     Binding,
     LayerOutOfRange,
     NeedsLayer,
+    NoSuchLayer,
     Scalar,
     Value,
     scale,
@@ -30,6 +31,7 @@ from derive.identities import Identity, identity_name
 from derive.latex_binding import LatexBinder
 from derive.network import Network
 from derive.plain_binding import PlainBinder
+from derive.reading import SEED, Reading
 
 MAX_CLAIMS = 1_000
 
@@ -79,6 +81,8 @@ class ForwardEquation:
     layer: int | None = None
     problem: str | None = None
     mismatch: str | None = None
+    missing_layer: bool = False  # not read because a layer it names does not exist
+    activation: str = ""  # the activation it names where that is not the network's
 
 
 def is_claim(text: str) -> bool:
@@ -99,8 +103,8 @@ def bind(tree: Tree | Token, text: str, syntax: str, binding: Binding) -> Value:
     return (LatexBinder if syntax == "latex" else PlainBinder)(text, binding).bind(tree)
 
 
-def binding(network: Network, layer: int | None = None) -> Binding:
-    return Binding(network.sizes, network.batch, network.activation, layer)
+def binding(network: Network, layer: int | None = None, reading: Reading = SEED) -> Binding:
+    return Binding(network.sizes, network.batch, network.activation, layer, reading)
 
 
 def _span(side: Tree | Token) -> tuple[int, int]:
@@ -109,15 +113,17 @@ def _span(side: Tree | Token) -> tuple[int, int]:
     return side.meta.start_pos, side.meta.end_pos
 
 
-def bind_sides(text: str, syntax: str, network: Network) -> list[tuple[int | None, list[Formula]]]:
-    """Each side of `text` bound to `network`: one list for the equation, or one per layer `l`
-    when it is written for a general layer. Raises `ClaimSyntaxError`."""
+def bind_sides(
+    text: str, syntax: str, network: Network, reading: Reading = SEED
+) -> list[tuple[int | None, list[Formula]]]:
+    """Each side of `text` bound to `network` in `reading`: one list for the equation, or one per
+    layer `l` (as written) when it is written for a general layer. Raises `ClaimSyntaxError`."""
     sides = parse(text, syntax)
 
     def bound(layer: int | None) -> list[Formula]:
         values = []
         for side in sides:
-            value = bind(side, text, syntax, binding(network, layer))
+            value = bind(side, text, syntax, binding(network, layer, reading))
             if isinstance(value, Scalar):
                 start, _ = _span(side)
                 raise ClaimSyntaxError(text, start, f"a matrix or vector; received the number {value.value}")
@@ -128,13 +134,14 @@ def bind_sides(text: str, syntax: str, network: Network) -> list[tuple[int | Non
         return [(None, bound(None))]
     except NeedsLayer as general:
         found = []
-        for layer in range(1, len(network.sizes) + 1):
+        written = [reading.written("a", k) for k in range(1, len(network.sizes) + 1)]
+        for layer in range(written[0] - 1, written[-1] + 2):  # those where every quantity exists
             try:
                 found.append((layer, bound(layer)))
             except LayerOutOfRange:
                 continue
         if not found:
-            raise ClaimSyntaxError(
+            raise NoSuchLayer(
                 text, general.position, "a layer l for which every quantity exists in this network"
             ) from None
         return found
@@ -163,16 +170,18 @@ def _link_texts(text: str, syntax: str) -> list[str]:
     return [text[spans[k][0] : spans[k + 1][1]] for k in range(len(spans) - 1)]
 
 
-def claims_of(equation: Equation, source: str, network: Network) -> list[Claim]:
+def claims_of(equation: Equation, source: str, network: Network, reading: Reading = SEED) -> list[Claim]:
     """The claims of one gradient equation (or one unparsed claim saying why)."""
     where = {"source": source, "line": equation.line, "column": equation.column, "syntax": "latex"}
-    return claims_of_text(equation.text, where, network)
+    return claims_of_text(equation.text, where, network, reading=reading)
 
 
-def claims_of_text(text: str, where: dict, network: Network, wrt: Var | None = None) -> list[Claim]:
+def claims_of_text(
+    text: str, where: dict, network: Network, wrt: Var | None = None, reading: Reading = SEED
+) -> list[Claim]:
     syntax = where["syntax"]
     try:
-        instances = bind_sides(text, syntax, network)
+        instances = bind_sides(text, syntax, network, reading)
         links = _link_texts(text, syntax)
     except ClaimSyntaxError as e:
         return [Claim(**where, written=text, problem=e)]
@@ -198,14 +207,18 @@ def _gradients(formula: Formula) -> list[Var]:
     return found
 
 
-def forward_of(equation: Equation, source: str, network: Network) -> list[ForwardEquation]:
+def forward_of(
+    equation: Equation, source: str, network: Network, reading: Reading = SEED
+) -> list[ForwardEquation]:
     """A forward equation bound to the network, or why it was not read (a definition of entries
     such as `a_1 = [a_11 … a_14]^T` is not a forward equation)."""
     where = {"source": source, "line": equation.line, "written": equation.text}
     try:
-        instances = bind_sides(equation.text, "latex", network)
+        instances = bind_sides(equation.text, "latex", network, reading)
     except ActivationMismatch as e:
-        return [ForwardEquation(**where, mismatch=e.message)]
+        return [ForwardEquation(**where, mismatch=e.message, activation=e.name)]
+    except NoSuchLayer as e:
+        return [ForwardEquation(**where, problem=e.message, missing_layer=True)]
     except ClaimSyntaxError as e:
         return [ForwardEquation(**where, problem=e.message)]
     out = []

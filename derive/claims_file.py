@@ -29,8 +29,6 @@ from derive.claims import (
     bind,
     bind_sides,
     binding,
-    claims_of,
-    forward_of,
     is_claim,
     is_definition,
     is_forward,
@@ -41,6 +39,8 @@ from derive.document import MAX_DOCUMENT_CHARS, find_equations
 from derive.errors import InputError
 from derive.formula import Grad, Var
 from derive.network import Network, parse_sizes, parse_slope
+from derive.notes import Basis, interpret
+from derive.reading import SEED, Reading
 
 NETWORK_KEYS = ("sizes", "activation", "loss", "batch", "reduction", "slope")
 CLAIM_KEYS = ("name", "wrt", "formula", "syntax")
@@ -57,6 +57,10 @@ class Document:
     forward: tuple[ForwardEquation, ...]
     skipped: tuple[tuple[int, str], ...] = ()  # (line, text): mention ∂, ∇ or δ, yet no claim
     definitions: tuple[Claim, ...] = ()  # δ_l = ∂L/∂z_l: read, not checked
+    reading: Reading = SEED  # how the notes number layers (derive/reading.py)
+    basis: Basis = Basis.DEFAULT  # why that reading
+    sizes_given: bool = True  # False: the widths are a small default (derive/notes.py)
+    alternatives: tuple[Document, ...] = ()  # other readings the notes leave open
 
 
 def read_text(path: Path) -> str:
@@ -192,41 +196,42 @@ def claims_from_file(path: Path, text: str, tables: list, network: Network) -> t
 
 def load(path: Path, options: dict) -> Document:
     """Read `path` (a `.toml` claims file, or a Markdown / LaTeX document) and bind its equations
-    to the network: `options` (from the command line) over the file's [network] over defaults."""
+    to the network: `options` (from the command line) over the file's [network] over defaults.
+    A document's own forward equations decide how it numbers its layers (`derive/notes.py`)."""
     text = read_text(path)
-    suffix = path.suffix.lower()
-    if suffix == ".toml":
+    source = str(path)
+    if path.suffix.lower() == ".toml":
         fields, tables = network_table(path, text)
         network = Network(**{**fields, **options})
-        claims = claims_from_file(path, text, tables, network)
-        forward: tuple[ForwardEquation, ...] = ()
-        skipped: tuple[tuple[int, str], ...] = ()
-    else:
-        network = Network(**options)
-        equations = find_equations(text, latex=suffix in (".tex", ".latex"))
-        claims = tuple(
-            claim for e in equations if is_claim(e.text) for claim in claims_of(e, str(path), network)
-        )
-        forward = tuple(
-            f
-            for e in equations
-            if not is_claim(e.text) and is_forward(e.text)
-            for f in forward_of(e, str(path), network)
-        )
-        skipped = tuple(
-            (e.line, e.text)
-            for e in equations
-            if not is_claim(e.text) and not is_forward(e.text) and mentions_gradient(e.text)
-        )
+        return _document(source, network, claims_from_file(path, text, tables, network), "[[claim]] tables")
+    equations = find_equations(text, latex=path.suffix.lower() in (".tex", ".latex"))
+    primary, basis, others = interpret(equations, source, options)
+    skipped = tuple(
+        (e.line, e.text)
+        for e in equations
+        if not is_claim(e.text) and not is_forward(e.text) and mentions_gradient(e.text)
+    )
+    what = r"equations such as \frac{\partial L}{\partial W_1} = …"
+    common = {"forward": (), "skipped": skipped, "basis": basis, "sizes_given": "sizes" in options}
+    alternatives = tuple(
+        _document(source, i.network, i.claims, what, **{**common, "forward": i.forward, "reading": i.reading})
+        for i in others
+    )
+    return _document(
+        source,
+        primary.network,
+        primary.claims,
+        what,
+        **{**common, "forward": primary.forward, "reading": primary.reading, "alternatives": alternatives},
+    )
+
+
+def _document(source: str, network: Network, claims: tuple[Claim, ...], what: str, **fields) -> Document:
+    """The document, its definitions (`δ_l = ∂L/∂z_l`) set apart from its claims."""
     definitions = tuple(c for c in claims if is_definition(c, network))
     claims = tuple(c for c in claims if not is_definition(c, network))
     if not claims and not definitions:
-        what = (
-            "[[claim]] tables"
-            if suffix == ".toml"
-            else r"equations such as \frac{\partial L}{\partial W_1} = …"
-        )
-        raise InputError(str(path), f"at least one claim ({what})", "none")
+        raise InputError(source, f"at least one claim ({what})", "none")
     if len(claims) > MAX_CLAIMS:
-        raise InputError(str(path), f"at most {MAX_CLAIMS:,} claims", len(claims))
-    return Document(str(path), network, claims, forward, skipped, definitions)
+        raise InputError(source, f"at most {MAX_CLAIMS:,} claims", len(claims))
+    return Document(source, network, claims, **{"forward": (), **fields}, definitions=definitions)

@@ -11,6 +11,7 @@ from lark import Token, Tree
 
 from derive.claim_binding import (
     BATCH_NAMES,
+    INPUT_NAMES,
     LOSS_NAMES,
     MAX_SCRIPTS,
     Binder,
@@ -25,7 +26,7 @@ from derive.formula import (
 
 _NAMES = ("letter", "greek", "font_letter", "font_greek")
 _KIND_SYMBOLS = ("W", "b", "a", "A", "z", "Z", "δ", "Δ")
-_GREEK = {r"\delta": "δ", r"\Delta": "Δ", r"\ell": "ℓ"}
+_GREEK = {r"\delta": "δ", r"\Delta": "Δ", r"\ell": "ℓ", r"\Theta": "Θ", r"\theta": "θ"}
 
 
 def _is_top(text: str) -> bool:
@@ -95,12 +96,27 @@ class LatexBinder(Binder):
             return self._name(atom, scripts)
         value = self.bind(atom)
         self._count(scripts)
-        transposes = 0
         for script in scripts:
-            if script.data != "sup_script" or self._superscript(script) != (None, 1):
-                raise self.error(script, "only a transpose (^T) may follow a parenthesis or function")
-            transposes += 1
-        return self.transpose(value) if transposes % 2 else value
+            value = self._power_or_transpose(script, value)
+        return value
+
+    def _power_or_transpose(self, script: Tree, value: Value) -> Value:
+        """`(…)^T` or `(…)^2` (entry by entry, as `1 - \tanh^2` is written)."""
+        if script.data == "sup_script" and (power := self._power(script)) is not None:
+            return self.power(script, value, power)
+        if script.data != "sup_script" or self._superscript(script) != (None, 1):
+            raise self.error(script, "only a transpose (^T) or a power (^2) may follow a parenthesis")
+        return self.transpose(value)
+
+    def _power(self, script: Tree) -> int | None:
+        """The integer of `^2`, `^{3}`; None for any other superscript."""
+        if script.data != "sup_script":
+            return None
+        arg = script.children[1]
+        tokens = list(arg.scan_values(lambda v: isinstance(v, Token)))
+        if len(tokens) == 1 and tokens[0].type == "NUMBER" and str(tokens[0]).isdigit():
+            return int(str(tokens[0]))
+        return None
 
     def _count(self, scripts: list[Tree]) -> None:
         if len(scripts) > MAX_SCRIPTS:
@@ -118,8 +134,13 @@ class LatexBinder(Binder):
         scripts = inner + list(scripts)
         if symbol in BATCH_NAMES and not scripts:
             return self.batch_size()
+        if symbol in INPUT_NAMES and all(s.data == "sup_script" for s in scripts):
+            value: Value = self.input()
+            for script in scripts:
+                value = self._power_or_transpose(script, value)
+            return value
         self.symbol(token, symbol)
-        layer, from_l, transposes = None, False, 0
+        layer, from_l, transposes, powers = None, False, 0, []
         self._count(scripts)
         for script in scripts:
             if script.data == "prime_script":
@@ -128,6 +149,13 @@ class LatexBinder(Binder):
                 )
             if script.data == "sub_script":
                 found = self._layer(script.children[1])
+            elif layer is not None and (power := self._power(script)) is not None:
+                if symbol in ("W", "w", "Θ", "θ"):
+                    raise self.error(
+                        script, f"{symbol}^{power}: write a matrix power as a product, or ∘ entry by entry"
+                    )
+                powers.append(power)  # a_2^2: the layer is known, so ^2 is a square
+                continue
             else:
                 found, marks = self._superscript(script)
                 transposes += marks
@@ -137,7 +165,10 @@ class LatexBinder(Binder):
                 raise self.error(script, f"one layer for {symbol}; received a second one")
             layer, from_l = found[0], found[1]
         value: Value = self.variable(token, symbol, layer, from_l)
-        return self.transpose(value) if transposes % 2 else value
+        value = self.transpose(value) if transposes % 2 else value
+        for power in powers:
+            value = self.power(token, value, power)
+        return value
 
     def _layer(self, arg: Tree | Token) -> tuple[int, bool]:
         """A subscript (or a `^{(l)}` superscript) → (layer, whether it involves l)."""
@@ -156,10 +187,10 @@ class LatexBinder(Binder):
         if len(texts) == 1 and texts[0].isdigit():
             return self.layer(at, None, int(texts[0])), False
         if len(texts) == 1 and texts[0].isalpha():
-            return self.layer(at, texts[0], 0), texts[0] == "l"
+            return self.layer(at, texts[0], 0), texts[0].islower()
         if len(texts) == 3 and texts[0].isalpha() and texts[2].isdigit():
             offset = int(texts[2]) * (1 if texts[1] == "+" else -1)
-            return self.layer(at, texts[0], offset), texts[0] == "l"
+            return self.layer(at, texts[0], offset), texts[0].islower()
         raise self.error(at, f"a layer (1, l, l+1, L) as subscript; received '{''.join(texts)}'")
 
     def _superscript(self, script: Tree) -> tuple[tuple[int, bool] | None, int]:
@@ -170,9 +201,15 @@ class LatexBinder(Binder):
         parts = arg.children
         if len(parts) == 1 and isinstance(parts[0], Tree):  # {…}
             parts = parts[0].children
+        if len(parts) == 1 and isinstance(parts[0], Tree) and parts[0].data == "layer_expr":
+            parts = parts[0].children  # ^{L-1}, ^{l+1}, ^{k}: a bare layer
         texts = [str(p) for p in parts if isinstance(p, Token)]
         if len(texts) == 1 and (texts[0] == "T" or _is_top(texts[0])):
             return None, 1
+        if texts and all(isinstance(p, Token) for p in parts) and (
+            (len(texts) == 1 and texts[0].isalnum()) or (len(texts) == 3 and texts[1] in "+-")
+        ):
+            return self._layer_parts(arg, list(parts)), 0  # a^l, a^2, a^{L-1}: Nielsen's layers
         if len(texts) == 2 and texts[0] in (r"\mathsf", r"\mathrm") and texts[1] == "T":
             return None, 1
         layers = [p for p in parts if isinstance(p, Tree) and p.data == "layer_expr"]

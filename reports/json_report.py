@@ -16,6 +16,7 @@ from typing import Any
 from derive import Network
 from derive.formula import to_text
 from derive.proof import Proof
+from derive.reading import Reading
 from reports.terminal import max_ulp
 from reports.wording import Words
 from verify.results import Agreement, ClaimResult, ForwardAgreement, Run
@@ -119,6 +120,7 @@ COUNTEREXAMPLE = {
     "true": SIDES,
 }
 PROBLEM = {"position": int, "message": str, "caret": str}
+READING = {"weights": str, "first": int}
 CLAIM = {
     "source": str,
     "line": int,
@@ -138,6 +140,8 @@ CLAIM = {
     "proofs": {"generic": Opt(PROOF), "concrete": Opt(PROOF)},
     "agreement": Opt(AGREEMENT),
     "counterexample": Opt(COUNTEREXAMPLE),
+    # "depends on convention": the verdict in each reading of the notes' layer numbering
+    "readings": ListOf({"reading": READING, "verdict": str, "text": str}),
 }
 IMPLEMENTATION = {
     "name": str,
@@ -154,12 +158,16 @@ FORWARD_EQUATION = {
     "method": str,
     "generic": bool,
     "per_example": bool,
+    "without_bias": bool,
     "problem": str,
 }
 SCHEMA = {
     "schema": str,  # SCHEMA_VERSION
     "source": Opt(str),  # null: the built-in identities
     "network": NETWORK,
+    # how the document numbers its layers, why ("default", "forward equations", "layers exist"),
+    # and whether the sizes were given (False: a small default)
+    "notation": {"reading": READING, "basis": str, "text": str, "sizes_given": bool},
     "settings": SETTINGS,
     "reference": REFERENCE,
     "forward": FORWARD,
@@ -317,6 +325,10 @@ def _proof(proof: Proof | None, w: Words) -> dict | None:
     }
 
 
+def _reading(r: Reading) -> dict:
+    return {"weights": r.weights, "first": r.first}
+
+
 def _claim(r: ClaimResult, w: Words) -> dict:
     claim, c, s = r.claim, r.counterexample, r.slip
     identity = claim.identity
@@ -334,6 +346,10 @@ def _claim(r: ClaimResult, w: Words) -> dict:
         "verdict": str(r.verdict),
         "reason": str(r.reason),
         "scope": w.claim_scope(r) or None,
+        "readings": [
+            {"reading": _reading(reading), "verdict": str(v), "text": w.reading(reading)}
+            for reading, v in r.readings
+        ],
         "slip": None
         if s is None
         else {
@@ -374,6 +390,12 @@ def to_dict(run: Run) -> dict:
         "schema": SCHEMA_VERSION,
         "source": run.source,
         "network": network_dict(run.network),
+        "notation": {
+            "reading": _reading(run.reading),
+            "basis": run.basis or "default",
+            "text": w.reading(run.reading),
+            "sizes_given": run.sizes_given,
+        },
         "settings": {
             "points": s.points,
             "seed": s.seed,
@@ -418,6 +440,7 @@ def to_dict(run: Run) -> dict:
                 "method": f.method,
                 "generic": f.generic,
                 "per_example": f.per_example,
+                "without_bias": f.without_bias,
                 "problem": f.problem,
             }
             for f in run.forward_equations

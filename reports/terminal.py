@@ -64,6 +64,8 @@ def note(result: ClaimResult, w: Words) -> str:
     """The table's last column: the scope of a proof, or the diagnosis."""
     if result.verdict == Verdict.PROVED:
         return w.claim_scope(result)
+    if result.readings:
+        return w.readings(result)
     if result.verdict == Verdict.UNPARSED and result.claim.problem is not None:
         return result.claim.problem.message
     if result.slip is not None:
@@ -138,6 +140,20 @@ def claim_details(r: ClaimResult, run: Run, w: Words) -> list[str]:
     return lines
 
 
+def reading_lines(run: Run, w: Words) -> list[str]:
+    """How the document numbers its layers, when not as the seed does, and default sizes."""
+    lines = []
+    if run.basis and run.basis != "default":
+        basis = w.say("basis_" + run.basis.replace(" ", "_"))
+        lines.append(w.say("reading_line", reading=w.reading(run.reading), basis=basis))
+    others = {r for c in run.claims for r, _ in c.readings if r != run.reading}
+    if others:
+        lines.append(w.say("reading_open", others="; ".join(w.reading(r) for r in sorted(others, key=str))))
+    if not run.sizes_given:
+        lines.append(w.say("sizes_default"))
+    return lines
+
+
 def conventions(run: Run, w: Words) -> list[str]:
     """The choices a reader needs to read the numbers: batch reduction, stand-ins."""
     net = run.network
@@ -192,6 +208,7 @@ def run_lines(run: Run, w: Words) -> list[str]:
             activation=net.activation,
             loss=net.loss,
         ),
+        *reading_lines(run, w),
         *conventions(run, w),
         w.say("run_points", points=f"{s.points:,}", seed=s.seed, dtype=s.dtype, policy=w.policy(s.dtype)),
         *reference_lines(run, w),
@@ -236,6 +253,8 @@ def forward_equation_lines(run: Run, w: Words) -> list[str]:
     summary = ", ".join(f"{n} {w.forward_status(status)}" for status, n in counts.items())
     lines = [w.say("fwd_summary", summary=summary)]
     for f in run.forward_equations:
+        if f.without_bias:
+            lines.append("    " + w.say("fwd_without_bias", line=f.equation.line, written=f.equation.written))
         if f.status != "consistent":
             status = w.forward_status(f.status)
             lines.append(

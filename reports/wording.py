@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from derive.budget import Budget
 from derive.formula import Formula, to_latex, to_text
 from derive.proof import Method, Proof, Status
+from derive.reading import Reading
 from derive.registry import GENERIC
 from derive.slips import Slip
 from reports.i18n import LATEX, strings
@@ -296,3 +297,14 @@ class Words:
 
     def forward_status(self, s: ForwardStatus) -> str:
         return self.say(f"fwd_{s.name.lower()}")
+
+    def reading(self, r: Reading) -> str:
+        """`W^(l) feeds layer l, the input is layer 0` (Ng's), in words."""
+        return f"{self.say(f'reading_{r.weights}')}, {self.say('reading_first', first=r.first)}"
+
+    def readings(self, result: ClaimResult) -> str:
+        """A claim's verdict in each reading: `proved if …; refuted if …`."""
+        say = self.say
+        return "; ".join(
+            say("in_reading", verdict=self.verdict(v), reading=self.reading(r)) for r, v in result.readings
+        )

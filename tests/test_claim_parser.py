@@ -149,7 +149,7 @@ def test_plain_syntax(text, expected):
         (r"\foo{x}", "latex", 0, r"unknown command '\foo'"),
         (r"W_3 \delta_2", "latex", 0, "W_3 does not exist"),
         (r"x_1", "latex", 0, "unknown symbol 'x'"),
-        (r"W_1^2", "latex", 3, "transpose"),
+        (r"W_1^2", "latex", 3, "matrix power"),
         (r"W \delta_2", "latex", 0, "W needs a layer"),
         (r"\tanh(z_1)", "latex", 0, "choose it with --activation tanh"),
         (r"\frac{\partial L}{\partial W_1^T}", "latex", 27, "untransposed"),

@@ -9,7 +9,8 @@ import dataclasses
 
 from derive import Network
 from derive.claims import ForwardEquation
-from derive.formula import ShapeMismatch, shape
+from derive.formula import Add, Formula, ShapeMismatch, Var, rewrite, shape
+from derive.identities import Identity
 from derive.proof import Status
 from verify.results import ForwardResult, ForwardStatus
 from verify.verdict import dims, timed_prove
@@ -20,7 +21,33 @@ def check_forward_equation(equation: ForwardEquation, network: Network) -> Forwa
         return ForwardResult(equation, ForwardStatus.INCONSISTENT, problem=equation.mismatch)
     if equation.problem or equation.identity is None:
         return ForwardResult(equation, ForwardStatus.NOT_READ, problem=equation.problem or "")
-    identity = equation.identity
+    result = _check(equation, equation.identity, network)
+    unbiased = _with_bias(equation.identity)
+    if result.status == ForwardStatus.INCONSISTENT and unbiased is not None:
+        # z_{l+1} = W_l a_l, as notes without biases write it: the network's with b_l = 0
+        again = _check(equation, unbiased, network)
+        if again.status == ForwardStatus.CONSISTENT:
+            return dataclasses.replace(again, without_bias=True)
+    return result
+
+
+def _with_bias(identity: Identity) -> Identity | None:
+    """`z_{k+1} = rhs + b_k` for an equation `z_{k+1} = rhs` that names no bias, else None."""
+    lhs = identity.lhs
+    if not (isinstance(lhs, Var) and lhs.kind == "z" and lhs.layer > 1):
+        return None
+    if any(isinstance(node, Var) and node.kind == "b" for node in _nodes(identity.formula)):
+        return None
+    return dataclasses.replace(identity, formula=Add(identity.formula, Var("b", lhs.layer - 1)))
+
+
+def _nodes(formula: Formula) -> list[Formula]:
+    found: list[Formula] = []
+    rewrite(formula, lambda node: found.append(node) or None)
+    return found
+
+
+def _check(equation: ForwardEquation, identity: Identity, network: Network) -> ForwardResult:
     nets = [network] if network.batch == 1 else [network, dataclasses.replace(network, batch=1)]
     problem = ""
     for net in nets:

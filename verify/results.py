@@ -17,6 +17,7 @@ import numpy as np
 from derive import Network, Proof
 from derive.budget import Budget
 from derive.claims import Claim, ForwardEquation
+from derive.reading import SEED, Reading
 from derive.slips import Slip
 
 Dtype = Literal["float64", "float32"]
@@ -142,6 +143,7 @@ class ClaimResult:
     slip: Slip | None = None
     counterexample: Counterexample | None = None
     shape_problem: str | None = None  # where the shapes break (ShapeMismatch's text)
+    readings: tuple[tuple[Reading, Verdict], ...] = ()  # CONVENTION: the verdict in each reading
 
     @property
     def proved_for_every_f(self) -> bool:
@@ -157,6 +159,7 @@ class ForwardResult:
     method: str = ""  # what settled it (a proof method), when consistent
     generic: bool = False  # consistent for every f (else for the network's own)
     per_example: bool = False  # holds per example (one column of a mini-batch)
+    without_bias: bool = False  # holds with the network's bias b_l = 0 (the notes write none)
     problem: str = ""  # why not read / why inconsistent (a parser's or binder's message)
 
 
@@ -247,6 +250,9 @@ class Run:
     sympy_skipped: Reason = Reason.NONE  # SIZE (see `budget`) or TIME: no SymPy witness
     budget: Budget | None = None  # the whole network with its own functions, beyond SymPy's
     first_point: dict[str, np.ndarray] = field(default_factory=dict)  # inputs at point 0
+    reading: Reading = SEED  # how the document numbers its layers (derive/reading.py)
+    basis: str = ""  # why that reading (derive.notes.Basis); "" for the built-in identities
+    sizes_given: bool = True  # False: the widths are a small default, not the user's
 
     @property
     def skipped_witnesses(self) -> dict[str, Reason]:

@@ -20,7 +20,7 @@ import os
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -38,6 +38,7 @@ from verify.forward_equations import check_forward_equation
 from verify.results import (
     ORACLE,
     Agreement,
+    ClaimResult,
     ForwardAgreement,
     Implementation,
     Kinks,
@@ -45,6 +46,7 @@ from verify.results import (
     ReferenceInfo,
     Run,
     Settings,
+    Verdict,
 )
 from verify.sampling import SLICE, Points, check_dtype, check_points, chunks, sample
 from verify.sympy_numeric import forward_and_formulas
@@ -400,17 +402,53 @@ def check_document(
     include_kinks: bool = False,
     progress: Progress | None = None,
 ) -> Run:
-    """A user's claims (a document or claims file, read by `derive.claims_file.load`)."""
-    return check(
-        document.network,
-        document.claims,
-        points=points,
-        seed=seed,
-        dtype=dtype,
-        include_kinks=include_kinks,
-        progress=progress,
-        source=document.source,
-        forward_equations=document.forward,
-        definitions=document.definitions,
-        not_claims=document.skipped,
-    )
+    """A user's claims (a document or claims file, read by `derive.claims_file.load`), in the
+    reading of its notation that its forward equations settle; where they leave several open
+    (`Document.alternatives`), in each, and a claim true in one and false in another depends on
+    the convention."""
+
+    def run(d: Document) -> Run:
+        found = check(
+            d.network,
+            d.claims,
+            points=points,
+            seed=seed,
+            dtype=dtype,
+            include_kinks=include_kinks,
+            progress=progress if d is document else None,  # the bar follows the reading shown
+            source=d.source,
+            forward_equations=d.forward,
+            definitions=d.definitions,
+            not_claims=d.skipped,
+        )
+        return replace(found, reading=d.reading, basis=str(d.basis), sizes_given=d.sizes_given)
+
+    primary = run(document)
+    if not document.alternatives or not any(r.verdict in _WRONG for r in primary.claims):
+        return primary
+    return with_conventions(primary, [run(d) for d in document.alternatives])
+
+
+_WRONG = (Verdict.REFUTED, Verdict.SHAPE_ERROR)
+
+
+def with_conventions(primary: Run, others: Sequence[Run]) -> Run:
+    """`primary` where each claim wrong in it but proved in another reading the notes leave
+    open is `CONVENTION`, with its verdict in every reading (a claim proved in the reading
+    chosen stays proved: that reading is stated in the output)."""
+
+    def key(r: ClaimResult) -> tuple:
+        return (r.claim.line, r.claim.column, r.claim.written, r.claim.layer)
+
+    alternatives = [{key(r): r for r in other.claims} for other in others]
+    merged = []
+    for result in primary.claims:
+        seen = [(primary.reading, result.verdict)] + [
+            (other.reading, found[key(result)].verdict)
+            for other, found in zip(others, alternatives, strict=True)
+            if key(result) in found
+        ]
+        if result.verdict in _WRONG and any(v == Verdict.PROVED for _, v in seen):
+            result = replace(result, verdict=Verdict.CONVENTION, readings=tuple(seen))
+        merged.append(result)
+    return replace(primary, claims=tuple(merged))

@@ -1,0 +1,191 @@
+"""What the notes say about their network: how they number layers, and how deep it is.
+
+Notes are read in every reading of `derive/reading.py` (which layer a weight feeds, the number of
+the input layer). Their forward equations decide: `z^{(2)} = W^{(2)} a^{(1)}` holds only where
+`W^{(l)}` feeds layer l. Without one that decides, the readings where every layer the notes name
+exists remain, and a claim whose verdict differs between them depends on the convention.
+
+Without `--sizes` the depth is the smallest at which every numbered layer exists (three layers
+when the notes number none, as in `a^{L-1}`), with small widths of different sizes, so that a
+wrong weight index is a shape error (`default_sizes`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from enum import StrEnum
+
+from derive.claim_binding import NoSuchLayer
+from derive.claim_parser import ClaimSyntaxError
+from derive.claims import Claim, ForwardEquation, claims_of, forward_of, is_claim, is_forward
+from derive.document import Equation
+from derive.formula import Formula, MatMul, Var, rewrite
+from derive.network import MAX_LAYERS, Network
+from derive.reading import READINGS, SEED, Reading
+
+MAX_DEPTH = 6  # layers tried when the notes give no sizes
+# a layer written with a number: a_2, W^{(1)}, z^{[2]}, a^3 (a power such as x^2 counts too: harmless)
+_NUMBERED = re.compile(r"[A-Za-z}]\s*(_|\^)\s*\{?\s*[\(\[]?\s*[0-9]")
+
+
+class Basis(StrEnum):
+    """Why a reading was chosen."""
+
+    DEFAULT = "default"  # the seed's, nothing in the notes against it
+    FORWARD = "forward equations"  # the notes' forward equations hold only in it
+    LAYERS = "layers exist"  # the only reading in which every layer the notes name exists
+
+
+@dataclass(frozen=True)
+class Interpretation:
+    """The notes bound in one reading: the network (its depth inferred unless given), the claims
+    and forward equations."""
+
+    reading: Reading
+    network: Network
+    claims: tuple[Claim, ...]
+    forward: tuple[ForwardEquation, ...]
+
+    @property
+    def missing_layers(self) -> int:
+        """Claims and forward equations naming a layer that does not exist in this reading."""
+        return sum(isinstance(c.problem, NoSuchLayer) for c in self.claims) + sum(
+            f.missing_layer for f in self.forward
+        )
+
+
+def default_sizes(depth: int) -> tuple[int, ...]:
+    """Small widths, all different, so that shapes tell layers apart: 4,3 (the seed's) for two
+    layers, then 4,3,2 and n+1, n, …, 2."""
+    return (4, 3) if depth == 2 else tuple(range(depth + 1, 1, -1))
+
+
+def _bind(equations: Sequence[Equation], source: str, network: Network, reading: Reading) -> Interpretation:
+    claims = tuple(
+        c for e in equations if is_claim(e.text) for c in claims_of(e, source, network, reading)
+    )
+    forward = tuple(
+        f
+        for e in equations
+        if not is_claim(e.text) and is_forward(e.text)
+        for f in forward_of(e, source, network, reading)
+    )
+    return Interpretation(reading, network, claims, forward)
+
+
+def _weight_links(formula: Formula) -> list[tuple[int, int]]:
+    """(k, j) of every `W_k a_j` in a formula."""
+    found: list[tuple[int, int]] = []
+
+    def visit(node: Formula) -> None:
+        match node:
+            case MatMul(Var("W", k), Var("a", j)):
+                found.append((k, j))
+
+    rewrite(formula, lambda node: visit(node))
+    return found
+
+
+def contradicts(interpretation: Interpretation) -> bool:
+    """A forward equation `z_p = … W_k a_j …` of the notes that, in this reading, is not the
+    network's `z_{k+1} = W_k a_k` (a weight feeding the wrong layer, or reading the wrong one)."""
+    for equation in interpretation.forward:
+        identity = equation.identity
+        if identity is None or not isinstance(identity.lhs, Var) or identity.lhs.kind != "z":
+            continue
+        p = identity.lhs.layer
+        if any((k, j) != (p - 1, p - 1) for k, j in _weight_links(identity.formula)):
+            return True
+    return False
+
+
+def _decides(interpretation: Interpretation) -> bool:
+    """Whether the notes have a forward equation with a weight in it (which settles the reading)."""
+    return any(
+        f.identity is not None and _weight_links(f.identity.formula) for f in interpretation.forward
+    )
+
+
+def _depth(equations: Sequence[Equation], source: str, options: dict, reading: Reading) -> Interpretation:
+    """The notes bound at the smallest depth where the fewest layers are missing."""
+    numbered = any(_NUMBERED.search(e.text) for e in equations)
+    best: Interpretation | None = None
+    for depth in range(2 if numbered else 3, min(MAX_DEPTH, MAX_LAYERS) + 1):
+        network = Network(**{**options, "sizes": default_sizes(depth)})
+        found = _bind(equations, source, network, reading)
+        if best is None or found.missing_layers < best.missing_layers:
+            best = found
+        if found.missing_layers == 0:
+            break
+    assert best is not None  # the range is never empty
+    return best
+
+
+def interpret(
+    equations: Sequence[Equation], source: str, options: dict
+) -> tuple[Interpretation, Basis, tuple[Interpretation, ...]]:
+    """(the reading the notes are checked in, why, the other readings they leave open whose
+    claims differ). `options` are Network keyword arguments; without "sizes" the depth is
+    inferred per reading, without "activation" it is the one the forward equations name
+    (`a^{(l)} = \\text{ReLU}(z^{(l)})`). Forward equations naming two activations describe a
+    model of per-layer activations, which the network cannot express: every claim then says so
+    rather than being judged in another model."""
+    found = _interpret(equations, source, options)
+    named = {f.activation for f in found[0].forward if f.activation}
+    if not named or "activation" in options:
+        return found
+    if len(named) == 1:
+        again = _interpret(equations, source, {**options, "activation": next(iter(named))})
+        if not any(f.activation for f in again[0].forward):
+            return again
+    primary, basis, _ = found
+    message = (
+        f"the document's forward equations use more than one activation ({', '.join(sorted(named))} "
+        f"and {primary.network.activation}); derivcheck models one activation for every layer: "
+        "check the layers of one activation with --activation, or --sizes for that part of the network"
+    )
+    unread = tuple(
+        replace(c, identity=None, problem=ClaimSyntaxError(c.written, 0, message)) for c in primary.claims
+    )
+    return replace(primary, claims=unread), basis, ()
+
+
+def _interpret(
+    equations: Sequence[Equation], source: str, options: dict
+) -> tuple[Interpretation, Basis, tuple[Interpretation, ...]]:
+    given = "sizes" in options
+    found = [
+        _bind(equations, source, Network(**options), r) if given else _depth(equations, source, options, r)
+        for r in READINGS
+    ]
+    fitting = [i for i in found if not contradicts(i)] or found
+    fewest = min(i.missing_layers for i in fitting)
+    fitting = [i for i in fitting if i.missing_layers == fewest]
+    decided = any(_decides(i) for i in found) and len(fitting) < len(found)
+    # readings that bind every claim to the same quantities are one reading
+    distinct: list[Interpretation] = []
+    for i in fitting:
+        if not any(_same(i, j) for j in distinct):
+            distinct.append(i)
+    primary = next((i for i in distinct if i.reading == SEED), distinct[0])
+    others = tuple(i for i in distinct if i is not primary)
+    if primary.reading == SEED and not others:
+        basis = Basis.DEFAULT
+    elif decided:
+        basis = Basis.FORWARD
+    else:
+        basis = Basis.LAYERS
+    return primary, basis, others
+
+
+def _same(one: Interpretation, other: Interpretation) -> bool:
+    """Both readings give the same network, and bind every claim to the same sides."""
+    if one.network != other.network or len(one.claims) != len(other.claims):
+        return False
+    return all(
+        (a.identity, a.problem is None) == (b.identity, b.problem is None)
+        for a, b in zip(one.claims, other.claims, strict=True)
+    )
+
