@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from derive.claim_binding import NeedsLayer, Scalar
@@ -35,11 +35,11 @@ from derive.claims import (
     link_identity,
     mentions_gradient,
 )
-from derive.document import MAX_DOCUMENT_CHARS, find_equations
+from derive.document import MAX_DOCUMENT_CHARS, Equation, find_equations
 from derive.errors import InputError
 from derive.formula import Grad, Var
 from derive.network import Network, parse_sizes, parse_slope
-from derive.notes import Basis, interpret
+from derive.notes import Basis, Interpretation, interpret, open_readings
 from derive.reading import SEED, Reading
 
 NETWORK_KEYS = ("sizes", "activation", "loss", "batch", "reduction", "slope")
@@ -61,6 +61,8 @@ class Document:
     basis: Basis = Basis.DEFAULT  # why that reading
     sizes_given: bool = True  # False: the widths are a small default (derive/notes.py)
     alternatives: tuple[Document, ...] = ()  # other readings the notes leave open
+    notes: tuple[Equation, ...] = ()  # the document's equations (to look for other readings)
+    options: tuple[tuple[str, object], ...] = ()  # the Network options it was read with
 
 
 def read_text(path: Path) -> str:
@@ -205,25 +207,50 @@ def load(path: Path, options: dict) -> Document:
         network = Network(**{**fields, **options})
         return _document(source, network, claims_from_file(path, text, tables, network), "[[claim]] tables")
     equations = find_equations(text, latex=path.suffix.lower() in (".tex", ".latex"))
-    primary, basis, others = interpret(equations, source, options)
+    (primary, basis, others), used = interpret(equations, source, options)
     skipped = tuple(
         (e.line, e.text)
         for e in equations
         if not is_claim(e.text) and not is_forward(e.text) and mentions_gradient(e.text)
     )
-    what = r"equations such as \frac{\partial L}{\partial W_1} = …"
-    common = {"forward": (), "skipped": skipped, "basis": basis, "sizes_given": "sizes" in options}
-    alternatives = tuple(
-        _document(source, i.network, i.claims, what, **{**common, "forward": i.forward, "reading": i.reading})
-        for i in others
-    )
-    return _document(
+    common = {"skipped": skipped, "basis": basis, "sizes_given": "sizes" in options}
+    document = _document(
         source,
         primary.network,
         primary.claims,
-        what,
-        **{**common, "forward": primary.forward, "reading": primary.reading, "alternatives": alternatives},
+        _WHAT,
+        **common,
+        forward=primary.forward,
+        reading=primary.reading,
+        notes=tuple(equations),
+        options=tuple(used.items()),
     )
+    if others is None:
+        return document
+    return replace(document, alternatives=_alternatives(document, others))
+
+
+_WHAT = r"equations such as \frac{\partial L}{\partial W_1} = …"
+
+
+def _alternatives(document: Document, others: tuple[Interpretation, ...]) -> tuple[Document, ...]:
+    return tuple(
+        replace(
+            _document(document.source, i.network, i.claims, _WHAT, forward=i.forward, reading=i.reading),
+            skipped=document.skipped,
+            basis=document.basis,
+            sizes_given=document.sizes_given,
+        )
+        for i in others
+    )
+
+
+def alternatives(document: Document) -> tuple[Document, ...]:
+    """The other readings of a document's layer numbering that its notes leave open (looked for
+    only when needed: a claim wrong in the reading chosen)."""
+    if document.alternatives or not document.notes:
+        return document.alternatives
+    return _alternatives(document, open_readings(document.notes, document.source, dict(document.options)))
 
 
 def _document(source: str, network: Network, claims: tuple[Claim, ...], what: str, **fields) -> Document:

@@ -123,23 +123,26 @@ def _depth(equations: Sequence[Equation], source: str, options: dict, reading: R
     return best
 
 
-def interpret(
-    equations: Sequence[Equation], source: str, options: dict
-) -> tuple[Interpretation, Basis, tuple[Interpretation, ...]]:
-    """(the reading the notes are checked in, why, the other readings they leave open whose
-    claims differ). `options` are Network keyword arguments; without "sizes" the depth is
-    inferred per reading, without "activation" it is the one the forward equations name
+Found = tuple[Interpretation, "Basis", tuple[Interpretation, ...] | None]
+
+
+def interpret(equations: Sequence[Equation], source: str, options: dict) -> tuple[Found, dict]:
+    """((the reading the notes are checked in, why, the other readings they leave open whose
+    claims differ — None when the seed's fits and they were not looked for: `open_readings`),
+    the options used). `options` are Network keyword arguments; without "sizes" the depth is
+    inferred, without "activation" it is the one the forward equations name
     (`a^{(l)} = \\text{ReLU}(z^{(l)})`). Forward equations naming two activations describe a
     model of per-layer activations, which the network cannot express: every claim then says so
     rather than being judged in another model."""
     found = _interpret(equations, source, options)
     named = {f.activation for f in found[0].forward if f.activation}
     if not named or "activation" in options:
-        return found
+        return found, options
     if len(named) == 1:
-        again = _interpret(equations, source, {**options, "activation": next(iter(named))})
+        adopted = {**options, "activation": next(iter(named))}
+        again = _interpret(equations, source, adopted)
         if not any(f.activation for f in again[0].forward):
-            return again
+            return again, adopted
     primary, basis, _ = found
     message = (
         f"the document's forward equations use more than one activation ({', '.join(sorted(named))} "
@@ -149,17 +152,30 @@ def interpret(
     unread = tuple(
         replace(c, identity=None, problem=ClaimSyntaxError(c.written, 0, message)) for c in primary.claims
     )
-    return replace(primary, claims=unread), basis, ()
+    return (replace(primary, claims=unread), basis, ()), options
 
 
-def _interpret(
-    equations: Sequence[Equation], source: str, options: dict
-) -> tuple[Interpretation, Basis, tuple[Interpretation, ...]]:
-    given = "sizes" in options
-    found = [
-        _bind(equations, source, Network(**options), r) if given else _depth(equations, source, options, r)
-        for r in READINGS
-    ]
+def _fit(equations: Sequence[Equation], source: str, options: dict, reading: Reading) -> Interpretation:
+    if "sizes" in options:
+        return _bind(equations, source, Network(**options), reading)
+    return _depth(equations, source, options, reading)
+
+
+def _interpret(equations: Sequence[Equation], source: str, options: dict) -> Found:
+    seed = _fit(equations, source, options, SEED)
+    if seed.missing_layers == 0 and not contradicts(seed):  # the common case: one binding
+        return seed, Basis.FORWARD if _decides(seed) else Basis.DEFAULT, None
+    return _every(equations, source, options, seed)
+
+
+def open_readings(equations: Sequence[Equation], source: str, options: dict) -> tuple[Interpretation, ...]:
+    """The readings other than the seed's that the notes leave open, with claims that differ."""
+    others = _every(equations, source, options, _fit(equations, source, options, SEED))[2]
+    return others or ()
+
+
+def _every(equations: Sequence[Equation], source: str, options: dict, seed: Interpretation) -> Found:
+    found = [seed, *(_fit(equations, source, options, r) for r in READINGS if r != SEED)]
     fitting = [i for i in found if not contradicts(i)] or found
     fewest = min(i.missing_layers for i in fitting)
     fitting = [i for i in fitting if i.missing_layers == fewest]
@@ -171,10 +187,10 @@ def _interpret(
             distinct.append(i)
     primary = next((i for i in distinct if i.reading == SEED), distinct[0])
     others = tuple(i for i in distinct if i is not primary)
-    if primary.reading == SEED and not others:
-        basis = Basis.DEFAULT
-    elif decided:
+    if decided:
         basis = Basis.FORWARD
+    elif primary.reading == SEED:
+        basis = Basis.DEFAULT
     else:
         basis = Basis.LAYERS
     return primary, basis, others

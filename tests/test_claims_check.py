@@ -192,7 +192,7 @@ def test_forward_equations_that_disagree_with_the_network_fail_the_check(tmp_pat
 $z_2 = W_1^T a_1 + b_1$ (the other convention), $a_1 = \tanh(z_1)$, $a_1 = f(z_1)$.
 $$\frac{\partial L}{\partial b_1} = \delta_2$$
 """
-    run = check(write(tmp_path, text))
+    run = check(write(tmp_path, text), activation="sigmoid")  # the command line against the notes
     status = {f.equation.written: (f.status, f.problem) for f in run.forward_equations}
     assert status[r"z_2 = W_1^T a_1 + b_1"][0] == ForwardStatus.INCONSISTENT
     assert "matrix product of 4×3 and 4×1" in status[r"z_2 = W_1^T a_1 + b_1"][1]
@@ -201,6 +201,19 @@ $$\frac{\partial L}{\partial b_1} = \delta_2$$
     assert status["a_1 = f(z_1)"][0] == ForwardStatus.CONSISTENT
     assert [r.verdict for r in run.claims] == [Verdict.PROVED]
     assert not run.passed and run.exit_code == 1
+
+
+def test_the_notes_name_the_activation_when_the_command_line_does_not(tmp_path):
+    text = r"""
+$a_1 = \tanh(z_1)$, $z_2 = W_1 a_1 + b_1$.
+$$\delta_1 = W_1^T \delta_2 \circ (1 - a_1^2)$$
+"""
+    run = check(write(tmp_path, text))
+    assert run.network.activation == "tanh"
+    assert {f.status for f in run.forward_equations} == {ForwardStatus.CONSISTENT}
+    assert [r.verdict for r in run.claims] == [Verdict.PROVED]
+    # the same claim in a sigmoid network (chosen on the command line) is refuted
+    assert [r.verdict for r in check(write(tmp_path, text), activation="sigmoid").claims] == [Verdict.REFUTED]
 
 
 def test_a_symbolic_proof_is_not_enough_when_the_numbers_disagree(tmp_path, monkeypatch):

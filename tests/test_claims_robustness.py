@@ -238,7 +238,10 @@ $\delta_1 = W_1^T \delta_2 \circ a_1 \circ (2 - a_1)$
     assert verdicts(run) == ["proved", "proved", "refuted"]
     first = run.claims[0]  # sigmoid and mse only, not for every f
     assert not first.proved_for_every_f and first.concrete.setting.activation == "sigmoid"
-    assert verdicts(check(path, activation="tanh")) == ["refuted"] * 3
+    # σ is the sigmoid (as Nielsen writes it), not whatever the network's activation is
+    tanh = check(path, activation="tanh")
+    assert verdicts(tanh) == ["refuted", "unparsed", "refuted"]
+    assert "applies sigmoid" in tanh.claims[1].claim.problem.message
     toml = '[[claim]]\nwrt = "z1"\nformula = "(W1.T @ delta2) * sigmoid(z1) * (1 - sigmoid(z1))"\n'
     assert verdicts(check(write(tmp_path, toml, "c.toml"))) == ["proved"]
 

@@ -27,7 +27,7 @@ import numpy as np
 from derive import InputError, Network
 from derive.budget import over_budget
 from derive.claims import Claim, ForwardEquation, builtin_claims
-from derive.claims_file import Document
+from derive.claims_file import Document, alternatives
 from derive.formula import Grad, Var
 from derive.model import setting
 from verify import agreement as agree
@@ -424,9 +424,10 @@ def check_document(
         return replace(found, reading=d.reading, basis=str(d.basis), sizes_given=d.sizes_given)
 
     primary = run(document)
-    if not document.alternatives or not any(r.verdict in _WRONG for r in primary.claims):
+    if not any(r.verdict in _WRONG for r in primary.claims):
         return primary
-    return with_conventions(primary, [run(d) for d in document.alternatives])
+    others = alternatives(document)
+    return with_conventions(primary, [run(d) for d in others]) if others else primary
 
 
 _WRONG = (Verdict.REFUTED, Verdict.SHAPE_ERROR)
