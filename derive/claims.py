@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 
 from lark import Token, Tree
 
@@ -24,6 +25,7 @@ from derive.claim_binding import (
     scale,
 )
 from derive.claim_parser import ClaimSyntaxError, parse
+from derive.course import DEFAULT, CodeReading
 from derive.document import Equation
 from derive.formula import Formula, Grad, Var, rewrite
 from derive.identities import Identity, identity_name
@@ -61,6 +63,7 @@ class Claim:
     layer: int | None = None
     problem: ClaimSyntaxError | None = None
     name: str | None = None
+    wrt_written: str | None = None  # a claims file's `wrt` as written (`Z1`, `theta2`)
 
     @property
     def wrt_name(self) -> str | None:
@@ -94,9 +97,20 @@ def is_forward(text: str) -> bool:
     return _FORWARD_HEAD.match(text) is not None
 
 
-def bind(tree: Tree | Token, text: str, syntax: str, binding: Binding) -> Value:
-    """The value of one side, in its notation's binder (`NeedsLayer` when it uses a free l)."""
-    return (LatexBinder if syntax == "latex" else PlainBinder)(text, binding).bind(tree)
+def bind(
+    tree: Tree | Token,
+    text: str,
+    syntax: str,
+    binding: Binding,
+    reading: CodeReading = DEFAULT,
+    factor: Fraction = Fraction(1),
+) -> Value:
+    """The value of one side, in its notation's binder (`NeedsLayer` when it uses a free l);
+    `reading` is a claims file's numbering for plain formulas (derive/course.py), `factor`
+    the batch reduction's (the course's per-example dA is ∂L/∂A / factor)."""
+    if syntax == "latex":
+        return LatexBinder(text, binding).bind(tree)
+    return PlainBinder(text, binding, reading, factor).bind(tree)
 
 
 def binding(network: Network, layer: int | None = None) -> Binding:
@@ -109,7 +123,9 @@ def _span(side: Tree | Token) -> tuple[int, int]:
     return side.meta.start_pos, side.meta.end_pos
 
 
-def bind_sides(text: str, syntax: str, network: Network) -> list[tuple[int | None, list[Formula]]]:
+def bind_sides(
+    text: str, syntax: str, network: Network, reading: CodeReading = DEFAULT
+) -> list[tuple[int | None, list[Formula]]]:
     """Each side of `text` bound to `network`: one list for the equation, or one per layer `l`
     when it is written for a general layer. Raises `ClaimSyntaxError`."""
     sides = parse(text, syntax)
@@ -117,7 +133,7 @@ def bind_sides(text: str, syntax: str, network: Network) -> list[tuple[int | Non
     def bound(layer: int | None) -> list[Formula]:
         values = []
         for side in sides:
-            value = bind(side, text, syntax, binding(network, layer))
+            value = bind(side, text, syntax, binding(network, layer), reading, network.factor)
             if isinstance(value, Scalar):
                 start, _ = _span(side)
                 raise ClaimSyntaxError(text, start, f"a matrix or vector; received the number {value.value}")

@@ -11,6 +11,10 @@ A claims file:
     name = "delta1"                # optional
     wrt = "z1"                     # W1, b1, a1, z1 (or W_1, \\delta_1, dL/dz1)
     formula = "W1.T @ delta2 * fprime(z1)"   # plain NumPy-style, or LaTeX
+
+`layout = "rows"` in [network] reads every quantity with rows as examples (CS231n's
+`x.dot(W) + b`); course names (`X`, `dZ1`, `theta2`, `h1`) switch to the courses' layer numbers.
+Both are a reading of the file (derive/course.py): the network and the witnesses stay ours.
 """
 
 from __future__ import annotations
@@ -37,12 +41,21 @@ from derive.claims import (
     link_identity,
     mentions_gradient,
 )
+from derive.course import (
+    DEFAULT,
+    LAYOUTS,
+    Basis,
+    CodeReading,
+    Layout,
+    numbering_of,
+    rows_formula,
+)
 from derive.document import MAX_DOCUMENT_CHARS, find_equations
 from derive.errors import InputError
-from derive.formula import Grad, Var
+from derive.formula import Dims, Grad, ShapeMismatch, Transpose, Var, shape
 from derive.network import Network, parse_sizes, parse_slope
 
-NETWORK_KEYS = ("sizes", "activation", "loss", "batch", "reduction", "slope")
+NETWORK_KEYS = ("sizes", "activation", "loss", "batch", "reduction", "slope", "layout")
 CLAIM_KEYS = ("name", "wrt", "formula", "syntax")
 SYNTAXES = ("latex", "plain")
 
@@ -57,6 +70,7 @@ class Document:
     forward: tuple[ForwardEquation, ...]
     skipped: tuple[tuple[int, str], ...] = ()  # (line, text): mention ∂, ∇ or δ, yet no claim
     definitions: tuple[Claim, ...] = ()  # δ_l = ∂L/∂z_l: read, not checked
+    reading: CodeReading | None = None  # a claims file's layout and layer numbers
 
 
 def read_text(path: Path) -> str:
@@ -94,7 +108,7 @@ def network_table(path: Path, text: str) -> tuple[dict, list]:
         fields["sizes"] = parse_sizes(sizes if isinstance(sizes, str) else ",".join(map(str, sizes)))
     if "slope" in fields:
         fields["slope"] = parse_slope(str(fields["slope"]))
-    for key in ("activation", "loss", "reduction"):
+    for key in ("activation", "loss", "reduction", "layout"):
         if key in fields and not isinstance(fields[key], str):
             raise InputError(f"[network] {key}", "a string", fields[key])
     claims = data.get("claim", [])
@@ -118,14 +132,14 @@ def formula_lines(text: str) -> list[int]:
     return lines
 
 
-def wrt_variable(text: str, network: Network) -> Var:
-    """`W1`, `W_1`, `\\delta_1`, `dL/dz1` → the variable (δ_l means z_l)."""
+def wrt_variable(text: str, network: Network, reading: CodeReading = DEFAULT) -> Var:
+    """`W1`, `W_1`, `\\delta_1`, `dL/dz1`, `theta2` → the variable (δ_l means z_l)."""
     syntax = guess_syntax(text) if "\\" in text or "_" not in text else "latex"
     sides = parse(text, syntax)
     if len(sides) != 1:
         raise ClaimSyntaxError(text, text.find("="), "one variable, without '='")
     try:
-        value = bind(sides[0], text, syntax, binding(network))
+        value = bind(sides[0], text, syntax, binding(network), reading, network.factor)
     except NeedsLayer:
         raise ClaimSyntaxError(text, 0, "a variable of one layer, such as z1 or W_2 (not z_l)") from None
     if isinstance(value, Grad):
@@ -140,7 +154,9 @@ def wrt_variable(text: str, network: Network) -> Var:
     raise ClaimSyntaxError(text, 0, f"a variable such as W1, b1, a1, z1 or delta1; received {got}")
 
 
-def claims_from_file(path: Path, text: str, tables: list, network: Network) -> tuple[Claim, ...]:
+def claims_from_file(
+    path: Path, text: str, tables: list, network: Network, reading: CodeReading = DEFAULT
+) -> tuple[Claim, ...]:
     out: list[Claim] = []
     lines = formula_lines(text)
     batched = network.batch > 1
@@ -155,14 +171,21 @@ def claims_from_file(path: Path, text: str, tables: list, network: Network) -> t
             raise InputError(f"claim {number} syntax", " or ".join(SYNTAXES), syntax)
         line = lines[number - 1] if number <= len(lines) else 0
         name = table.get("name")
-        where = {"source": str(path), "line": line, "column": 1, "syntax": syntax, "name": name}
+        where = {
+            "source": str(path),
+            "line": line,
+            "column": 1,
+            "syntax": syntax,
+            "name": name,
+            "wrt_written": table["wrt"],
+        }
         try:
-            wrt = wrt_variable(table["wrt"], network)
+            wrt = wrt_variable(table["wrt"], network, reading)
         except ClaimSyntaxError as e:
             out.append(Claim(**where, written=table["wrt"], problem=e))
             continue
         try:
-            instances = bind_sides(formula, syntax, network)
+            instances = bind_sides(formula, syntax, network, reading)
             if any(layer is not None for layer, _ in instances):
                 raise ClaimSyntaxError(
                     formula,
@@ -176,18 +199,50 @@ def claims_from_file(path: Path, text: str, tables: list, network: Network) -> t
         except ClaimSyntaxError as e:
             out.append(Claim(**where, written=formula, wrt=wrt, problem=e))
             continue
-        # the claim: ∂L/∂wrt = formula
+        # the claim: ∂L/∂wrt = formula; in the rows layout (∂L/∂wrt)ᵀ = formula, both sides as
+        # the user's B × n matrices (derive/course.py)
+        rows = reading.layout == Layout.ROWS
+        lhs = Transpose(Grad(wrt)) if rows else Grad(wrt)
         out += [
             Claim(
                 **where,
                 written=formula,
                 wrt=wrt,
-                identity=link_identity(wrt, Grad(wrt), sides[0], batched),
+                identity=link_identity(wrt, lhs, rows_formula(sides[0]) if rows else sides[0], batched),
                 layer=layer,
             )
             for layer, sides in instances
         ]
     return tuple(out)
+
+
+def fitting(claims: tuple[Claim, ...], network: Network) -> int:
+    """How many claims were read with sides whose shapes fit and agree."""
+    dims = Dims(network.sizes, 1, network.batch)
+    count = 0
+    for claim in claims:
+        if claim.identity is None:
+            continue
+        try:
+            count += shape(claim.identity.lhs, dims) == shape(claim.identity.formula, dims)
+        except ShapeMismatch:
+            continue
+    return count
+
+
+def file_reading(path: Path, text: str, tables: list, network: Network, layout: object) -> CodeReading:
+    """The file's layer numbers (from its names) and layout: stated, or — when it does not
+    say — the one layout under which strictly more claims' shapes fit (ours on a tie)."""
+    texts = [str(t.get(key, "")) for t in tables for key in ("wrt", "formula")]
+    numbering = numbering_of(texts)
+    if layout is not None:
+        if layout not in LAYOUTS:
+            raise InputError("[network] layout", " or ".join(f'"{x}"' for x in LAYOUTS), layout)
+        return CodeReading(Layout(str(layout)), numbering, Basis.STATED)
+    columns = CodeReading(Layout.COLUMNS, numbering)
+    rows = CodeReading(Layout.ROWS, numbering, Basis.SHAPES)
+    fit = {r: fitting(claims_from_file(path, text, tables, network, r), network) for r in (columns, rows)}
+    return rows if fit[rows] > fit[columns] else columns
 
 
 def load(path: Path, options: dict) -> Document:
@@ -197,12 +252,15 @@ def load(path: Path, options: dict) -> Document:
     suffix = path.suffix.lower()
     if suffix == ".toml":
         fields, tables = network_table(path, text)
+        layout = fields.pop("layout", None)
         network = Network(**{**fields, **options})
-        claims = claims_from_file(path, text, tables, network)
+        reading: CodeReading | None = file_reading(path, text, tables, network, layout)
+        claims = claims_from_file(path, text, tables, network, reading or DEFAULT)
         forward: tuple[ForwardEquation, ...] = ()
         skipped: tuple[tuple[int, str], ...] = ()
     else:
         network = Network(**options)
+        reading = None
         equations = find_equations(text, latex=suffix in (".tex", ".latex"))
         claims = tuple(
             claim for e in equations if is_claim(e.text) for claim in claims_of(e, str(path), network)
@@ -229,4 +287,4 @@ def load(path: Path, options: dict) -> Document:
         raise InputError(str(path), f"at least one claim ({what})", "none")
     if len(claims) > MAX_CLAIMS:
         raise InputError(str(path), f"at most {MAX_CLAIMS:,} claims", len(claims))
-    return Document(str(path), network, claims, forward, skipped, definitions)
+    return Document(str(path), network, claims, forward, skipped, definitions, reading)
