@@ -15,7 +15,6 @@ from derive.formula import (
     Broadcast,
     Diag,
     Formula,
-    Grad,
     Hadamard,
     MatMul,
     Ones,
@@ -152,7 +151,8 @@ class PlainBinder(Binder):
     def _layers(self) -> str:
         last = self.binding.last - self.reading.offset
         first = 1 - self.reading.offset
-        return f"activations {'X, ' if first == 0 else ''}A{max(first, 1)}…A{last}, W1…W{self.binding.last - 1}"
+        inputs = "X, " if first == 0 else ""
+        return f"activations {inputs}A{max(first, 1)}…A{last}, W1…W{self.binding.last - 1}"
 
     def _gradient(self, node: Tree) -> Value:
         token = node.children[0]
