@@ -76,6 +76,18 @@ EN: dict[str, str] = {
     "slip_outer_as_inner": "inner product for the outer product ({inner} for {outer})",
     "slip_sum_over_neurons": "summed over the neurons, not over the examples",
     "slip_sum_over_neurons_t": "summed over the neurons, not over the examples, and transposed",
+    "slip_not_summed": "not summed over the examples (the fix: sum over the examples, axis {axis})",
+    # --- a claims file's reading (derive/course.py) and the readings of a convention verdict ---
+    "file_rows_stated": 'rows are examples (layout = "rows"): activations are B × n, W_l is n_l × n_(l+1), '
+    "b_l is 1 × n_(l+1); claims and their shapes are stated that way",
+    "file_rows_shapes": 'read with rows as examples: the shapes fit only that way (say layout = "rows" '
+    "in [network])",
+    "file_input_zero": "read with the course's layer numbers: X is layer 0, W_l and b_l feed layer l "
+    "(our layer = the course's + 1); dZ_l and dA_l are per example, dW_l and db_l the gradients "
+    "of the cost",
+    "reading_per_example": "the course's per-example d{name} = B ∂J/∂{name}",
+    "reading_mean_gradient": "∂J/∂{name}, the gradient of the mean cost",
+    "readings_line": "holds as {holds}; as {fails} it is wrong: {slip}",
     "probably": "probably: {slip}",
     # --- evidence ---
     "agreement_agree": "the witnesses agree at all {compared} points (worst {ratio} of the tolerance)",
@@ -337,6 +349,16 @@ KO: dict[str, str] = {
     "slip_outer_as_inner": "외적 대신 내적 ({outer} 자리에 {inner})",
     "slip_sum_over_neurons": "예제가 아닌 뉴런에 대해 합함",
     "slip_sum_over_neurons_t": "예제가 아닌 뉴런에 대해 합하고 전치함",
+    "slip_not_summed": "예제에 대해 합하지 않음 (고치려면: 예제에 대해, 축 {axis}로 합한다)",
+    "file_rows_stated": '행이 예제 (layout = "rows"): 활성화는 B × n, W_l은 n_l × n_(l+1), '
+    "b_l은 1 × n_(l+1); 주장과 그 모양도 그렇게 읽는다",
+    "file_rows_shapes": '행을 예제로 읽었다: 모양은 그렇게 읽을 때만 맞는다 ([network]에 layout = "rows"라고 '
+    "적으면 된다)",
+    "file_input_zero": "강의의 층 번호로 읽었다: X가 0층이고 W_l, b_l은 l층으로 들어간다 (우리 층 = 강의 층 + 1); "
+    "dZ_l, dA_l은 예제별 값, dW_l, db_l은 비용의 기울기",
+    "reading_per_example": "강의의 예제별 d{name} = B ∂J/∂{name}",
+    "reading_mean_gradient": "평균 비용의 기울기 ∂J/∂{name}",
+    "readings_line": "{holds}(으)로는 성립하고, {fails}(으)로는 틀리다: {slip}",
     "probably": "추정 원인: {slip}",
     "agreement_agree": "검증자들이 {compared}개 점 모두에서 일치한다 (허용 오차의 최대 {ratio})",
     "agreement_differ": "{compared}개 점 중 {bad}개가 허용 오차를 넘어 다르다; 최악은 점 {point}, 성분 "

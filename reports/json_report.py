@@ -16,6 +16,7 @@ from typing import Any
 from derive import Network
 from derive.formula import to_text
 from derive.proof import Proof
+from derive.slips import Slip
 from reports.terminal import max_ulp
 from reports.wording import Words
 from verify.results import Agreement, ClaimResult, ForwardAgreement, Run
@@ -119,6 +120,10 @@ COUNTEREXAMPLE = {
     "true": SIDES,
 }
 PROBLEM = {"position": int, "message": str, "caret": str}
+# a `depends on convention` claim: the reading under which it holds, the one under which it fails
+READINGS = {"holds": str, "fails": str, "slip": Opt(SLIP), "text": str}
+# how a claims file was read: its layout (and why), its layer numbers (derive/course.py)
+READING = {"layout": str, "basis": str, "numbering": str, "text": ListOf(str)}
 CLAIM = {
     "source": str,
     "line": int,
@@ -135,6 +140,7 @@ CLAIM = {
     "slip": Opt(SLIP),
     "problem": Opt(PROBLEM),
     "shape_problem": Opt(str),
+    "readings": Opt(READINGS),
     "proofs": {"generic": Opt(PROOF), "concrete": Opt(PROOF)},
     "agreement": Opt(AGREEMENT),
     "counterexample": Opt(COUNTEREXAMPLE),
@@ -170,6 +176,7 @@ SCHEMA = {
     "forward_equations": ListOf(FORWARD_EQUATION),
     "definitions": ListOf({"line": int, "written": str, "wrt": Opt(str)}),
     "not_claims": ListOf({"line": int, "written": str}),
+    "reading": Opt(READING),
     "passed": bool,
     "exit_code": int,
     "result": str,
@@ -317,6 +324,17 @@ def _proof(proof: Proof | None, w: Words) -> dict | None:
     }
 
 
+def _slip(s: Slip, w: Words, batched: bool) -> dict:
+    return {
+        "kind": str(s.kind),
+        "layer": s.layer,
+        "other": s.other,
+        "batch": s.batch,
+        "formula": to_text(s.formula, batched),
+        "text": w.slip(s),
+    }
+
+
 def _claim(r: ClaimResult, w: Words) -> dict:
     claim, c, s = r.claim, r.counterexample, r.slip
     identity = claim.identity
@@ -334,16 +352,7 @@ def _claim(r: ClaimResult, w: Words) -> dict:
         "verdict": str(r.verdict),
         "reason": str(r.reason),
         "scope": w.claim_scope(r) or None,
-        "slip": None
-        if s is None
-        else {
-            "kind": str(s.kind),
-            "layer": s.layer,
-            "other": s.other,
-            "batch": s.batch,
-            "formula": to_text(s.formula, batched),
-            "text": w.slip(s),
-        },
+        "slip": None if s is None else _slip(s, w, batched),
         "problem": None
         if claim.problem is None
         else {
@@ -352,6 +361,14 @@ def _claim(r: ClaimResult, w: Words) -> dict:
             "caret": claim.problem.caret,
         },
         "shape_problem": r.shape_problem,
+        "readings": None
+        if r.readings is None
+        else {
+            "holds": str(r.readings.holds),
+            "fails": str(r.readings.fails),
+            "slip": None if r.readings.slip is None else _slip(r.readings.slip, w, batched),
+            "text": w.readings(r),
+        },
         "proofs": {"generic": _proof(r.generic, w), "concrete": _proof(r.concrete, w)},
         "agreement": _agreement(r.agreement, w),
         "counterexample": None
@@ -424,6 +441,14 @@ def to_dict(run: Run) -> dict:
         ],
         "definitions": [{"line": d.line, "written": d.written, "wrt": d.wrt_name} for d in run.definitions],
         "not_claims": [{"line": line, "written": text} for line, text in run.not_claims],
+        "reading": None
+        if run.reading is None
+        else {
+            "layout": str(run.reading.layout),
+            "basis": str(run.reading.basis),
+            "numbering": str(run.reading.numbering),
+            "text": w.file_reading(run.reading),
+        },
         "passed": run.passed,
         "exit_code": run.exit_code,
         "result": w.result(run),

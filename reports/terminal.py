@@ -50,11 +50,14 @@ def where(result: ClaimResult, w: Words) -> str:
     return place
 
 
-def formula(result: ClaimResult) -> str:
-    """The claim as read (re-printed from its tree), or the user's text when it was not read."""
+def formula(result: ClaimResult, run: Run | None = None) -> str:
+    """The claim as read (re-printed from its tree), or the user's text when it was not read or
+    was read in the user's own layout and names (a claims file's reading, derive/course.py)."""
     claim = result.claim
     if claim.identity is None:
         return claim.written.replace("\n", " ")
+    if run is not None and run.reading is not None and not run.reading.is_default and claim.wrt_written:
+        return f"dL/d{claim.wrt_written} = " + claim.written.replace("\n", " ")
     if claim.source == "built-in":
         return claim.identity.formula_text
     return claim.identity.text
@@ -66,6 +69,8 @@ def note(result: ClaimResult, w: Words) -> str:
         return w.claim_scope(result)
     if result.verdict == Verdict.UNPARSED and result.claim.problem is not None:
         return result.claim.problem.message
+    if result.readings is not None:
+        return w.readings(result)
     if result.slip is not None:
         return w.slip(result.slip)
     if result.reason:
@@ -87,7 +92,7 @@ def table(run: Run, w: Words) -> Table:
     for r in run.claims:
         out.add_row(
             Text(where(r, w)),
-            Text(formula(r)),
+            Text(formula(r, run)),
             Text(w.verdict(r.verdict), style=_STYLE[r.verdict]),
             Text(note(r, w)),
         )
@@ -121,6 +126,8 @@ def claim_details(r: ClaimResult, run: Run, w: Words) -> list[str]:
         for name in WITNESSES:
             if name in a.witnesses and a.witnesses[name].failure:
                 lines.append("    " + w.say("witness_failed", witness=name, why=a.witnesses[name].failure))
+    if r.readings is not None:
+        lines.append("    " + w.readings(r))
     if r.slip is not None:
         lines.append("    " + w.say("probably", slip=w.slip(r.slip)))
     if (c := r.counterexample) is not None:
@@ -193,6 +200,7 @@ def run_lines(run: Run, w: Words) -> list[str]:
             loss=net.loss,
         ),
         *conventions(run, w),
+        *w.file_reading(run.reading),
         w.say("run_points", points=f"{s.points:,}", seed=s.seed, dtype=s.dtype, policy=w.policy(s.dtype)),
         *reference_lines(run, w),
         w.say("forward_label", text=w.forward(run.forward)),

@@ -17,6 +17,7 @@ import numpy as np
 from derive import Network, Proof
 from derive.budget import Budget
 from derive.claims import Claim, ForwardEquation
+from derive.course import CodeReading
 from derive.slips import Slip
 
 Dtype = Literal["float64", "float32"]
@@ -48,6 +49,23 @@ class Reason(StrEnum):
     NOT_COMPARED = "not compared"  # no point had finite values
     UNAVAILABLE = "unavailable"  # a quantity the oracle does not compute (∂L/∂a_L)
     SAMPLED = "sampled"  # SymPy could neither prove nor refute; the numbers agree
+
+
+class BatchReading(StrEnum):
+    """What a per-example name means over a mini-batch, where the notes leave it open."""
+
+    PER_EXAMPLE = "per-example"  # the course's dZ_l = B ∂J/∂Z_l (our Δ_l), no 1/B
+    MEAN_GRADIENT = "gradient of the mean"  # ∂J/∂Z_l of J = (1/B) Σ_b ℓ_b
+
+
+@dataclass(frozen=True)
+class Readings:
+    """The readings of a `Verdict.CONVENTION` claim: it holds under `holds` and fails under
+    `fails`, where it is `slip` (e.g. missing 1/B)."""
+
+    holds: BatchReading
+    fails: BatchReading
+    slip: Slip | None = None
 
 
 class ForwardStatus(StrEnum):
@@ -142,6 +160,7 @@ class ClaimResult:
     slip: Slip | None = None
     counterexample: Counterexample | None = None
     shape_problem: str | None = None  # where the shapes break (ShapeMismatch's text)
+    readings: Readings | None = None  # Verdict.CONVENTION: under which reading it holds, fails
 
     @property
     def proved_for_every_f(self) -> bool:
@@ -247,6 +266,7 @@ class Run:
     sympy_skipped: Reason = Reason.NONE  # SIZE (see `budget`) or TIME: no SymPy witness
     budget: Budget | None = None  # the whole network with its own functions, beyond SymPy's
     first_point: dict[str, np.ndarray] = field(default_factory=dict)  # inputs at point 0
+    reading: CodeReading | None = None  # how a claims file was read (layout, layer numbers)
 
     @property
     def skipped_witnesses(self) -> dict[str, Reason]:

@@ -28,6 +28,7 @@ from derive import InputError, Network
 from derive.budget import over_budget
 from derive.claims import Claim, ForwardEquation, builtin_claims
 from derive.claims_file import Document
+from derive.course import CodeReading
 from derive.formula import Grad, Var
 from derive.model import setting
 from verify import agreement as agree
@@ -106,6 +107,7 @@ def check(
     forward_equations: Sequence[ForwardEquation] = (),
     definitions: Sequence[Claim] = (),
     not_claims: Sequence[tuple[int, str]] = (),
+    reading: CodeReading | None = None,
 ) -> Run:
     """Prove and numerically check every claim about `network` at `points` seeded sample points
     in `dtype`, and compare `implementation` (if any) with jax.grad.
@@ -195,6 +197,7 @@ def check(
         sympy_skipped=sympy_skip,
         budget=budget,
         first_point=_first_point(pts),
+        reading=reading,
     )
 
 
@@ -413,4 +416,5 @@ def check_document(
         forward_equations=document.forward,
         definitions=document.definitions,
         not_claims=document.skipped,
+        reading=document.reading,
     )
