@@ -138,6 +138,10 @@ EN: dict[str, str] = {
     "per-example losses, so every gradient carries 1/B",
     "batch_convention_sum": "mini-batch of B = {B} examples as columns; the loss is the sum of the "
     "per-example losses (no 1/B)",
+    "batch_rows_mean": "mini-batch of B = {B} examples as rows; the loss is the mean of the "
+    "per-example losses, so every gradient carries 1/B",
+    "batch_rows_sum": "mini-batch of B = {B} examples as rows; the loss is the sum of the "
+    "per-example losses (no 1/B)",
     "stand_in": "the generic loss has no values: the numeric witnesses use {loss} in its place",
     "generic_layered": "generic proofs: each layer's claims on layers l, l+1 with an undefined ℓ(z_(l+1)) "
     "standing for the loss and all later layers",
@@ -355,9 +359,9 @@ KO: dict[str, str] = {
     "file_rows_shapes": '행을 예제로 읽었다: 모양은 그렇게 읽을 때만 맞는다 ([network]에 layout = "rows"라고 '
     "적으면 된다)",
     "file_input_zero": "강의의 층 번호로 읽었다: X가 0층이고 W_l, b_l은 l층으로 들어간다 (우리 층 = 강의 층 + 1); "
-    "dZ_l, dA_l은 예제별 값, dW_l, db_l은 비용의 기울기",
+    "dZ_l, dA_l은 예제별 값, dW_l, db_l은 비용의 그래디언트",
     "reading_per_example": "강의의 예제별 d{name} = B ∂J/∂{name}",
-    "reading_mean_gradient": "평균 비용의 기울기 ∂J/∂{name}",
+    "reading_mean_gradient": "평균 비용의 그래디언트 ∂J/∂{name}",
     "readings_line": "{holds}(으)로는 성립하고, {fails}(으)로는 틀리다: {slip}",
     "probably": "추정 원인: {slip}",
     "agreement_agree": "검증자들이 {compared}개 점 모두에서 일치한다 (허용 오차의 최대 {ratio})",
@@ -405,6 +409,8 @@ KO: dict[str, str] = {
     "batch_convention_mean": "B = {B}개 예제를 열로 둔 미니배치; 손실은 예제별 손실의 평균이므로 "
     "모든 그래디언트에 1/B가 붙는다",
     "batch_convention_sum": "B = {B}개 예제를 열로 둔 미니배치; 손실은 예제별 손실의 합 (1/B 없음)",
+    "batch_rows_mean": "B = {B}개 예제를 행으로 둔 미니배치; 손실은 예제별 손실의 평균이므로 모든 그래디언트에 1/B가 붙는다",
+    "batch_rows_sum": "B = {B}개 예제를 행으로 둔 미니배치; 손실은 예제별 손실의 합 (1/B 없음)",
     "stand_in": "일반 손실 함수는 값이 없으므로 수치 검증자는 대신 {loss}를 사용한다",
     "generic_layered": "일반 증명: 각 층의 주장을 l, l+1번째 층과, 손실 함수와 이후의 모든 층을 대신하는 "
     "정의되지 않은 ℓ(z_(l+1))로 증명한다",

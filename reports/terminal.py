@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from derive import LOSSES
+from derive.course import Layout
 from derive.derivation import Derivation
 from derive.proof import Status
 from reports.math_print import partial_text, text
@@ -150,7 +151,8 @@ def conventions(run: Run, w: Words) -> list[str]:
     net = run.network
     lines = []
     if net.batch > 1:
-        lines.append(w.say(f"batch_convention_{net.reduction}", B=net.batch))
+        rows = run.reading is not None and run.reading.layout == Layout.ROWS
+        lines.append(w.say(f"batch_{'rows' if rows else 'convention'}_{net.reduction}", B=net.batch))
     if net.numeric.loss != net.loss:
         lines.append(w.say("stand_in", loss=net.numeric.loss) + f" ({LOSSES[net.numeric.loss].convention})")
     return lines
