@@ -116,7 +116,7 @@ class PlainBinder(Binder):
         if written == "ones":
             return Ones()
         if (course := course_name(written)) is not None:
-            return self._course(token, written, course)
+            return self._course(cast(Token, token), written, course)
         match = _PLAIN_NAME.fullmatch(written)
         if not match:
             raise self.error(
@@ -230,7 +230,8 @@ class PlainBinder(Binder):
                 raise self.error(at, f"power takes 2 arguments (x, n); received {len(args)}")
             return self.power(at, args[0], args[1])
         if name == "square":
-            return self.power(at, *self._arity(at, name, args, 1), Scalar(Fraction(2)))
+            (x,) = self._arity(at, name, args, 1)
+            return self.power(at, x, Scalar(Fraction(2)))
         prime = name.endswith(_PRIME_SUFFIXES) or (name.startswith("d") and name[1:] in ("f", "sigma", "act"))
         base = name
         if name.endswith(_PRIME_SUFFIXES):
