@@ -50,6 +50,7 @@ _READABLE = {
     "NUMBER": "a number",
     "AT": "'@'",
     "STAR": "'*'",
+    "POW": "'**'",
     "COMMA": "','",
     "DOT": "'.'",
     "DOT_T": "'.T'",

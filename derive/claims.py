@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 
 from lark import Token, Tree
 
@@ -25,6 +26,7 @@ from derive.claim_binding import (
     scale,
 )
 from derive.claim_parser import ClaimSyntaxError, parse
+from derive.course import DEFAULT, CodeReading
 from derive.document import Equation
 from derive.formula import Formula, Grad, Var, rewrite
 from derive.identities import Identity, identity_name
@@ -63,6 +65,7 @@ class Claim:
     layer: int | None = None
     problem: ClaimSyntaxError | None = None
     name: str | None = None
+    wrt_written: str | None = None  # a claims file's `wrt` as written (`Z1`, `theta2`)
 
     @property
     def wrt_name(self) -> str | None:
@@ -98,9 +101,20 @@ def is_forward(text: str) -> bool:
     return _FORWARD_HEAD.match(text) is not None
 
 
-def bind(tree: Tree | Token, text: str, syntax: str, binding: Binding) -> Value:
-    """The value of one side, in its notation's binder (`NeedsLayer` when it uses a free l)."""
-    return (LatexBinder if syntax == "latex" else PlainBinder)(text, binding).bind(tree)
+def bind(
+    tree: Tree | Token,
+    text: str,
+    syntax: str,
+    binding: Binding,
+    code: CodeReading = DEFAULT,
+    factor: Fraction = Fraction(1),
+) -> Value:
+    """The value of one side, in its notation's binder (`NeedsLayer` when it uses a free l);
+    `code` is a claims file's numbering for plain formulas (derive/course.py), `factor`
+    the batch reduction's (the course's per-example dA is ∂L/∂A / factor)."""
+    if syntax == "latex":
+        return LatexBinder(text, binding).bind(tree)
+    return PlainBinder(text, binding, code, factor).bind(tree)
 
 
 def binding(network: Network, layer: int | None = None, reading: Reading = SEED) -> Binding:
@@ -114,16 +128,17 @@ def _span(side: Tree | Token) -> tuple[int, int]:
 
 
 def bind_sides(
-    text: str, syntax: str, network: Network, reading: Reading = SEED
+    text: str, syntax: str, network: Network, reading: Reading = SEED, code: CodeReading = DEFAULT
 ) -> list[tuple[int | None, list[Formula]]]:
-    """Each side of `text` bound to `network` in `reading`: one list for the equation, or one per
+    """Each side of `text` bound to `network` in `reading` (a document's layer numbering) and
+    `code` (a claims file's layout and course names): one list for the equation, or one per
     layer `l` (as written) when it is written for a general layer. Raises `ClaimSyntaxError`."""
     sides = parse(text, syntax)
 
     def bound(layer: int | None) -> list[Formula]:
         values = []
         for side in sides:
-            value = bind(side, text, syntax, binding(network, layer, reading))
+            value = bind(side, text, syntax, binding(network, layer, reading), code, network.factor)
             if isinstance(value, Scalar):
                 start, _ = _span(side)
                 raise ClaimSyntaxError(text, start, f"a matrix or vector; received the number {value.value}")

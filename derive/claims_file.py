@@ -11,6 +11,10 @@ A claims file:
     name = "delta1"                # optional
     wrt = "z1"                     # W1, b1, a1, z1 (or W_1, \\delta_1, dL/dz1)
     formula = "W1.T @ delta2 * fprime(z1)"   # plain NumPy-style, or LaTeX
+
+`layout = "rows"` in [network] reads every quantity with rows as examples (CS231n's
+`x.dot(W) + b`); course names (`X`, `dZ1`, `theta2`, `h1`) switch to the courses' layer numbers.
+Both are a reading of the file (derive/course.py): the network and the witnesses stay ours.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from derive import course
 from derive.claim_binding import NeedsLayer, Scalar
 from derive.claim_parser import ClaimSyntaxError, guess_syntax, parse
 from derive.claims import (
@@ -35,14 +40,15 @@ from derive.claims import (
     link_identity,
     mentions_gradient,
 )
+from derive.course import DEFAULT, LAYOUTS, CodeReading, Layout, numbering_of, rows_formula
 from derive.document import MAX_DOCUMENT_CHARS, Equation, find_equations
 from derive.errors import InputError
-from derive.formula import Grad, Var
+from derive.formula import Dims, Grad, ShapeMismatch, Transpose, Var, shape
 from derive.network import Network, parse_sizes, parse_slope
 from derive.notes import Basis, Interpretation, interpret, open_readings
 from derive.reading import SEED, Reading
 
-NETWORK_KEYS = ("sizes", "activation", "loss", "batch", "reduction", "slope")
+NETWORK_KEYS = ("sizes", "activation", "loss", "batch", "reduction", "slope", "layout")
 CLAIM_KEYS = ("name", "wrt", "formula", "syntax")
 SYNTAXES = ("latex", "plain")
 
@@ -63,6 +69,7 @@ class Document:
     alternatives: tuple[Document, ...] = ()  # other readings the notes leave open
     notes: tuple[Equation, ...] = ()  # the document's equations (to look for other readings)
     options: tuple[tuple[str, object], ...] = ()  # the Network options it was read with
+    code: CodeReading | None = None  # a claims file's layout and layer numbers (derive/course.py)
 
 
 def read_text(path: Path) -> str:
@@ -100,7 +107,7 @@ def network_table(path: Path, text: str) -> tuple[dict, list]:
         fields["sizes"] = parse_sizes(sizes if isinstance(sizes, str) else ",".join(map(str, sizes)))
     if "slope" in fields:
         fields["slope"] = parse_slope(str(fields["slope"]))
-    for key in ("activation", "loss", "reduction"):
+    for key in ("activation", "loss", "reduction", "layout"):
         if key in fields and not isinstance(fields[key], str):
             raise InputError(f"[network] {key}", "a string", fields[key])
     claims = data.get("claim", [])
@@ -124,14 +131,14 @@ def formula_lines(text: str) -> list[int]:
     return lines
 
 
-def wrt_variable(text: str, network: Network) -> Var:
-    """`W1`, `W_1`, `\\delta_1`, `dL/dz1` → the variable (δ_l means z_l)."""
+def wrt_variable(text: str, network: Network, reading: CodeReading = DEFAULT) -> Var:
+    """`W1`, `W_1`, `\\delta_1`, `dL/dz1`, `theta2` → the variable (δ_l means z_l)."""
     syntax = guess_syntax(text) if "\\" in text or "_" not in text else "latex"
     sides = parse(text, syntax)
     if len(sides) != 1:
         raise ClaimSyntaxError(text, text.find("="), "one variable, without '='")
     try:
-        value = bind(sides[0], text, syntax, binding(network))
+        value = bind(sides[0], text, syntax, binding(network), reading, network.factor)
     except NeedsLayer:
         raise ClaimSyntaxError(text, 0, "a variable of one layer, such as z1 or W_2 (not z_l)") from None
     if isinstance(value, Grad):
@@ -146,7 +153,9 @@ def wrt_variable(text: str, network: Network) -> Var:
     raise ClaimSyntaxError(text, 0, f"a variable such as W1, b1, a1, z1 or delta1; received {got}")
 
 
-def claims_from_file(path: Path, text: str, tables: list, network: Network) -> tuple[Claim, ...]:
+def claims_from_file(
+    path: Path, text: str, tables: list, network: Network, reading: CodeReading = DEFAULT
+) -> tuple[Claim, ...]:
     out: list[Claim] = []
     lines = formula_lines(text)
     batched = network.batch > 1
@@ -161,14 +170,21 @@ def claims_from_file(path: Path, text: str, tables: list, network: Network) -> t
             raise InputError(f"claim {number} syntax", " or ".join(SYNTAXES), syntax)
         line = lines[number - 1] if number <= len(lines) else 0
         name = table.get("name")
-        where = {"source": str(path), "line": line, "column": 1, "syntax": syntax, "name": name}
+        where = {
+            "source": str(path),
+            "line": line,
+            "column": 1,
+            "syntax": syntax,
+            "name": name,
+            "wrt_written": table["wrt"],
+        }
         try:
-            wrt = wrt_variable(table["wrt"], network)
+            wrt = wrt_variable(table["wrt"], network, reading)
         except ClaimSyntaxError as e:
             out.append(Claim(**where, written=table["wrt"], problem=e))
             continue
         try:
-            instances = bind_sides(formula, syntax, network)
+            instances = bind_sides(formula, syntax, network, code=reading)
             if any(layer is not None for layer, _ in instances):
                 raise ClaimSyntaxError(
                     formula,
@@ -182,18 +198,50 @@ def claims_from_file(path: Path, text: str, tables: list, network: Network) -> t
         except ClaimSyntaxError as e:
             out.append(Claim(**where, written=formula, wrt=wrt, problem=e))
             continue
-        # the claim: ∂L/∂wrt = formula
+        # the claim: ∂L/∂wrt = formula; in the rows layout (∂L/∂wrt)ᵀ = formula, both sides as
+        # the user's B × n matrices (derive/course.py)
+        rows = reading.layout == Layout.ROWS
+        lhs = Transpose(Grad(wrt)) if rows else Grad(wrt)
         out += [
             Claim(
                 **where,
                 written=formula,
                 wrt=wrt,
-                identity=link_identity(wrt, Grad(wrt), sides[0], batched),
+                identity=link_identity(wrt, lhs, rows_formula(sides[0]) if rows else sides[0], batched),
                 layer=layer,
             )
             for layer, sides in instances
         ]
     return tuple(out)
+
+
+def fitting(claims: tuple[Claim, ...], network: Network) -> int:
+    """How many claims were read with sides whose shapes fit and agree."""
+    dims = Dims(network.sizes, 1, network.batch)
+    count = 0
+    for claim in claims:
+        if claim.identity is None:
+            continue
+        try:
+            count += shape(claim.identity.lhs, dims) == shape(claim.identity.formula, dims)
+        except ShapeMismatch:
+            continue
+    return count
+
+
+def file_reading(path: Path, text: str, tables: list, network: Network, layout: object) -> CodeReading:
+    """The file's layer numbers (from its names) and layout: stated, or — when it does not
+    say — the one layout under which strictly more claims' shapes fit (ours on a tie)."""
+    texts = [str(t.get(key, "")) for t in tables for key in ("wrt", "formula")]
+    numbering = numbering_of(texts)
+    if layout is not None:
+        if layout not in LAYOUTS:
+            raise InputError("[network] layout", " or ".join(f'"{x}"' for x in LAYOUTS), layout)
+        return CodeReading(Layout(str(layout)), numbering, course.Basis.STATED)
+    columns = CodeReading(Layout.COLUMNS, numbering)
+    rows = CodeReading(Layout.ROWS, numbering, course.Basis.SHAPES)
+    fit = {r: fitting(claims_from_file(path, text, tables, network, r), network) for r in (columns, rows)}
+    return rows if fit[rows] > fit[columns] else columns
 
 
 def load(path: Path, options: dict) -> Document:
@@ -204,8 +252,11 @@ def load(path: Path, options: dict) -> Document:
     source = str(path)
     if path.suffix.lower() == ".toml":
         fields, tables = network_table(path, text)
+        layout = fields.pop("layout", None)
         network = Network(**{**fields, **options})
-        return _document(source, network, claims_from_file(path, text, tables, network), "[[claim]] tables")
+        code = file_reading(path, text, tables, network, layout)
+        claims = claims_from_file(path, text, tables, network, code)
+        return _document(source, network, claims, "[[claim]] tables", code=code)
     equations = find_equations(text, latex=path.suffix.lower() in (".tex", ".latex"))
     (primary, basis, others), used = interpret(equations, source, options)
     skipped = tuple(

@@ -9,11 +9,13 @@ from typing import cast
 
 from lark import Token, Tree
 
-from derive.claim_binding import BATCH_NAMES, Binder, Scalar, Value
+from derive.claim_binding import BATCH_NAMES, Binder, Binding, Scalar, Value, scale
+from derive.course import DEFAULT, CodeReading, CourseName, course_name, internal_layer
 from derive.formula import (
     Broadcast,
     Diag,
     Formula,
+    Hadamard,
     MatMul,
     Ones,
     SumAxis,
@@ -23,9 +25,21 @@ from derive.formula import (
 _PLAIN_NAME = re.compile(r"(W|b|a|A|z|Z|delta|Delta|δ|Δ)_?([0-9]+|l|L)")
 _PLAIN_GREEK = {"delta": "δ", "Delta": "Δ"}
 _PRIME_SUFFIXES = ("_prime", "prime", "_grad", "_deriv")
+MAX_POWER = 4  # `x ** n`, `np.power(x, n)`: n a whole number from 1 to this
+COURSE_BATCH_NAMES = ("N",)  # CS231n's batch size (Ng's m is one of BATCH_NAMES)
 
 
 class PlainBinder(Binder):
+    """Binds in `reading`'s numbering (`X` is layer 0 when the file uses course names); the
+    layout is the caller's (`derive/course.py`: rows are translated after binding)."""
+
+    def __init__(
+        self, text: str, binding: Binding, reading: CodeReading = DEFAULT, factor: Fraction = Fraction(1)
+    ) -> None:
+        super().__init__(text, binding)
+        self.reading = reading
+        self.factor = factor  # the batch reduction's: 1/B for the mean, 1 for the sum
+
     def bind(self, node: Tree | Token) -> Value:
         handler = getattr(self, f"_{node.data}", None) if isinstance(node, Tree) else None
         if handler is None:  # pragma: no cover  (every rule of plain.lark has a handler)
@@ -69,6 +83,22 @@ class PlainBinder(Binder):
         left, op, right = self._operands(node)
         return self.divide(op, self.bind(left), self.bind(right))
 
+    def _power(self, node: Tree) -> Value:
+        base, op, exponent = self._operands(node)
+        return self.power(op, self.bind(base), self.bind(exponent))
+
+    def power(self, at: Tree | Token, base: Value, exponent: Value) -> Value:
+        """`x ** n` (NumPy: entry by entry), n a whole number: x ∘ x ∘ … (n factors)."""
+        n = exponent.value if isinstance(exponent, Scalar) else None
+        if n is None or n.denominator != 1 or not 1 <= n <= MAX_POWER:
+            raise self.error(at, f"a whole exponent from 1 to {MAX_POWER} (x ** 2); received another")
+        if isinstance(base, Scalar):
+            return Scalar(base.value ** int(n))
+        out: Formula = base
+        for _ in range(int(n) - 1):
+            out = Hadamard(out, base)
+        return out
+
     def _transpose(self, node: Tree) -> Value:
         return self.transpose(self.bind(node.children[0]))
 
@@ -81,22 +111,48 @@ class PlainBinder(Binder):
     def _name(self, node: Tree) -> Value:
         token = node.children[0]
         written = str(token)
-        if written in BATCH_NAMES:
+        if written in BATCH_NAMES or written in COURSE_BATCH_NAMES:
             return self.batch_size()
         if written == "ones":
             return Ones()
+        if (course := course_name(written)) is not None:
+            return self._course(cast(Token, token), written, course)
         match = _PLAIN_NAME.fullmatch(written)
         if not match:
             raise self.error(
-                token, f"unknown name '{written}'; expected W1, b1, a1, z1, delta2, dL/dW1, B, ones"
+                token,
+                f"unknown name '{written}'; expected W1, b1, a1, z1, delta2, dL/dW1, B, ones "
+                "or a course's X, A1, Z1, dZ1, dW1, db1, dA1, theta1, h1, m",
             )
         symbol = _PLAIN_GREEK.get(match.group(1), match.group(1))
         layer_text = match.group(2)
         if layer_text.isdigit():
-            layer, from_l = self.layer(token, None, int(layer_text)), False
+            layer, from_l = self.layer(token, None, self._shifted(symbol, int(layer_text))), False
         else:
             layer, from_l = self.layer(token, layer_text, 0), layer_text == "l"
         return self.variable(token, symbol, layer, from_l)
+
+    def _shifted(self, symbol: str, layer: int) -> int:
+        """A written layer number in ours (W, b keep theirs)."""
+        return layer if symbol in ("W", "b") else layer + self.reading.offset
+
+    def _course(self, token: Token, written: str, course: CourseName) -> Value:
+        """`X`, `dZ1`, `theta2`, `h1`, `dW1`: see derive/course.py."""
+        layer = internal_layer(course, self.reading)
+        if not 1 <= layer <= self.binding.last:
+            raise self.error(token, f"{written} does not exist in this network ({self._layers()})")
+        var = self.variable(token, course.symbol, layer, False)
+        if course.meaning == "grad":
+            return self.gradient(token, var)
+        if course.meaning == "per_example":  # the course's dA = ∂L/∂A without the batch's factor
+            return scale(1 / self.factor, self.gradient(token, var))
+        return var
+
+    def _layers(self) -> str:
+        last = self.binding.last - self.reading.offset
+        first = 1 - self.reading.offset
+        inputs = "X, " if first == 0 else ""
+        return f"activations {inputs}A{max(first, 1)}…A{last}, W1…W{self.binding.last - 1}"
 
     def _gradient(self, node: Tree) -> Value:
         token = node.children[0]
@@ -104,7 +160,8 @@ class PlainBinder(Binder):
         match = _PLAIN_NAME.fullmatch(written)
         if not match or match.group(1) in ("delta", "Delta", "δ", "Δ") or not match.group(2).isdigit():
             raise self.error(token, f"dL/dX with X one of W1, b1, a1, z1; received '{token!s}'")
-        return self.gradient(token, self.variable(token, match.group(1), int(match.group(2)), False))
+        layer = self._shifted(match.group(1), int(match.group(2)))
+        return self.gradient(token, self.variable(token, match.group(1), layer, False))
 
     def _attribute(self, node: Tree) -> Value:
         raise self.error(node.children[1], f"unknown attribute '{node.children[2]!s}'; expected .T")
@@ -168,6 +225,13 @@ class PlainBinder(Binder):
             return MatMul(*self._arity(at, name, args, 2))
         if name == "multiply":
             return Broadcast(*self._arity(at, name, args, 2))
+        if name == "power":  # np.power(x, 2): entry by entry
+            if len(args) != 2:
+                raise self.error(at, f"power takes 2 arguments (x, n); received {len(args)}")
+            return self.power(at, args[0], args[1])
+        if name == "square":
+            (x,) = self._arity(at, name, args, 1)
+            return self.power(at, x, Scalar(Fraction(2)))
         prime = name.endswith(_PRIME_SUFFIXES) or (name.startswith("d") and name[1:] in ("f", "sigma", "act"))
         base = name
         if name.endswith(_PRIME_SUFFIXES):

@@ -49,6 +49,7 @@ class SlipKind(StrEnum):
     OUTER_AS_INNER = "outer product as a^T delta"
     SUM_OVER_NEURONS = "summed over neurons"
     SUM_OVER_NEURONS_T = "summed over neurons, transposed"
+    NOT_SUMMED = "not summed over the examples"
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class Slip:
     layer: int
     other: int | None = None
     batch: int = 1
+    rows: bool = False  # stated with rows as examples: `formula` is ours transposed
 
 
 def true_formula(target: Var, network: Network) -> Formula:
@@ -112,7 +114,14 @@ def slips(target: Var, network: Network) -> tuple[Slip, ...]:
         SlipKind.SUM_OVER_NEURONS_T,
         lambda n: Transpose(SumAxis(x, 0)) if (x := _row_summed(n)) is not None else None,
     )
+    # Δ 1 → Δ: the per-example columns left side by side (a bias gradient as B columns)
+    add(SlipKind.NOT_SUMMED, _row_summed)
     return tuple(out)
+
+
+def in_rows(slip: Slip) -> Slip:
+    """`slip` stated with rows as examples: its formula transposed (derive/course.py)."""
+    return Slip(slip.kind, Transpose(slip.formula), slip.layer, slip.other, slip.batch, rows=True)
 
 
 def _untranspose_w(node: Formula) -> Formula | None:

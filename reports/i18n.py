@@ -76,6 +76,18 @@ EN: dict[str, str] = {
     "slip_outer_as_inner": "inner product for the outer product ({inner} for {outer})",
     "slip_sum_over_neurons": "summed over the neurons, not over the examples",
     "slip_sum_over_neurons_t": "summed over the neurons, not over the examples, and transposed",
+    "slip_not_summed": "not summed over the examples (the fix: sum over the examples, axis {axis})",
+    # --- a claims file's reading (derive/course.py) and the readings of a convention verdict ---
+    "file_rows_stated": 'rows are examples (layout = "rows"): activations are B × n, W_l is n_l × n_(l+1), '
+    "b_l is 1 × n_(l+1); claims and their shapes are stated that way",
+    "file_rows_shapes": 'read with rows as examples: the shapes fit only that way (say layout = "rows" '
+    "in [network])",
+    "file_input_zero": "read with the course's layer numbers: X is layer 0, W_l and b_l feed layer l "
+    "(our layer = the course's + 1); dZ_l and dA_l are per example, dW_l and db_l the gradients "
+    "of the cost",
+    "reading_per_example": "the course's per-example d{name} = B ∂J/∂{name}",
+    "reading_mean_gradient": "∂J/∂{name}, the gradient of the mean cost",
+    "readings_line": "holds as {holds}; as {fails} it is wrong: {slip}",
     "probably": "probably: {slip}",
     # --- evidence ---
     "agreement_agree": "the witnesses agree at all {compared} points (worst {ratio} of the tolerance)",
@@ -125,6 +137,10 @@ EN: dict[str, str] = {
     "batch_convention_mean": "mini-batch of B = {B} examples as columns; the loss is the mean of the "
     "per-example losses, so every gradient carries 1/B",
     "batch_convention_sum": "mini-batch of B = {B} examples as columns; the loss is the sum of the "
+    "per-example losses (no 1/B)",
+    "batch_rows_mean": "mini-batch of B = {B} examples as rows; the loss is the mean of the "
+    "per-example losses, so every gradient carries 1/B",
+    "batch_rows_sum": "mini-batch of B = {B} examples as rows; the loss is the sum of the "
     "per-example losses (no 1/B)",
     "stand_in": "the generic loss has no values: the numeric witnesses use {loss} in its place",
     "generic_layered": "generic proofs: each layer's claims on layers l, l+1 with an undefined ℓ(z_(l+1)) "
@@ -348,6 +364,16 @@ KO: dict[str, str] = {
     "slip_outer_as_inner": "외적 대신 내적 ({outer} 자리에 {inner})",
     "slip_sum_over_neurons": "예제가 아닌 뉴런에 대해 합함",
     "slip_sum_over_neurons_t": "예제가 아닌 뉴런에 대해 합하고 전치함",
+    "slip_not_summed": "예제에 대해 합하지 않음 (고치려면: 예제에 대해, 축 {axis}로 합한다)",
+    "file_rows_stated": '행이 예제 (layout = "rows"): 활성화는 B × n, W_l은 n_l × n_(l+1), '
+    "b_l은 1 × n_(l+1); 주장과 그 모양도 그렇게 읽는다",
+    "file_rows_shapes": '행을 예제로 읽었다: 모양은 그렇게 읽을 때만 맞는다 ([network]에 layout = "rows"라고 '
+    "적으면 된다)",
+    "file_input_zero": "강의의 층 번호로 읽었다: X가 0층이고 W_l, b_l은 l층으로 들어간다 (우리 층 = 강의 층 + 1); "
+    "dZ_l, dA_l은 예제별 값, dW_l, db_l은 비용의 그래디언트",
+    "reading_per_example": "강의의 예제별 d{name} = B ∂J/∂{name}",
+    "reading_mean_gradient": "평균 비용의 그래디언트 ∂J/∂{name}",
+    "readings_line": "{holds}(으)로는 성립하고, {fails}(으)로는 틀리다: {slip}",
     "probably": "추정 원인: {slip}",
     "agreement_agree": "검증자들이 {compared}개 점 모두에서 일치한다 (허용 오차의 최대 {ratio})",
     "agreement_differ": "{compared}개 점 중 {bad}개가 허용 오차를 넘어 다르다; 최악은 점 {point}, 성분 "
@@ -394,6 +420,8 @@ KO: dict[str, str] = {
     "batch_convention_mean": "B = {B}개 예제를 열로 둔 미니배치; 손실은 예제별 손실의 평균이므로 "
     "모든 그래디언트에 1/B가 붙는다",
     "batch_convention_sum": "B = {B}개 예제를 열로 둔 미니배치; 손실은 예제별 손실의 합 (1/B 없음)",
+    "batch_rows_mean": "B = {B}개 예제를 행으로 둔 미니배치; 손실은 예제별 손실의 평균이므로 모든 그래디언트에 1/B가 붙는다",
+    "batch_rows_sum": "B = {B}개 예제를 행으로 둔 미니배치; 손실은 예제별 손실의 합 (1/B 없음)",
     "stand_in": "일반 손실 함수는 값이 없으므로 수치 검증자는 대신 {loss}를 사용한다",
     "generic_layered": "일반 증명: 각 층의 주장을 l, l+1번째 층과, 손실 함수와 이후의 모든 층을 대신하는 "
     "정의되지 않은 ℓ(z_(l+1))로 증명한다",

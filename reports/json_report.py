@@ -17,6 +17,7 @@ from derive import Network
 from derive.formula import to_text
 from derive.proof import Proof
 from derive.reading import Reading
+from derive.slips import Slip
 from reports.terminal import max_ulp
 from reports.wording import Words
 from verify.results import Agreement, ClaimResult, ForwardAgreement, Run
@@ -120,7 +121,11 @@ COUNTEREXAMPLE = {
     "true": SIDES,
 }
 PROBLEM = {"position": int, "message": str, "caret": str}
-READING = {"weights": str, "first": int}
+NUMBERING = {"weights": str, "first": int}
+# a `depends on convention` claim: the reading under which it holds, the one under which it fails
+READINGS = {"holds": str, "fails": str, "slip": Opt(SLIP), "text": str}
+# how a claims file was read: its layout (and why), its layer numbers (derive/course.py)
+READING = {"layout": str, "basis": str, "numbering": str, "text": ListOf(str)}
 CLAIM = {
     "source": str,
     "line": int,
@@ -137,11 +142,12 @@ CLAIM = {
     "slip": Opt(SLIP),
     "problem": Opt(PROBLEM),
     "shape_problem": Opt(str),
+    "readings": Opt(READINGS),
     "proofs": {"generic": Opt(PROOF), "concrete": Opt(PROOF)},
     "agreement": Opt(AGREEMENT),
     "counterexample": Opt(COUNTEREXAMPLE),
     # "depends on convention": the verdict in each reading of the notes' layer numbering
-    "readings": ListOf({"reading": READING, "verdict": str, "text": str}),
+    "numberings": ListOf({"reading": NUMBERING, "verdict": str, "text": str}),
 }
 IMPLEMENTATION = {
     "name": str,
@@ -167,7 +173,7 @@ SCHEMA = {
     "network": NETWORK,
     # how the document numbers its layers, why ("default", "forward equations", "layers exist"),
     # and whether the sizes were given (False: a small default)
-    "notation": {"reading": READING, "basis": str, "text": str, "sizes_given": bool},
+    "notation": {"reading": NUMBERING, "basis": str, "text": str, "sizes_given": bool},
     "settings": SETTINGS,
     "reference": REFERENCE,
     "forward": FORWARD,
@@ -178,6 +184,7 @@ SCHEMA = {
     "forward_equations": ListOf(FORWARD_EQUATION),
     "definitions": ListOf({"line": int, "written": str, "wrt": Opt(str)}),
     "not_claims": ListOf({"line": int, "written": str}),
+    "code": Opt(READING),  # a claims file's layout and layer numbers
     "passed": bool,
     "exit_code": int,
     "result": str,
@@ -325,8 +332,19 @@ def _proof(proof: Proof | None, w: Words) -> dict | None:
     }
 
 
-def _reading(r: Reading) -> dict:
+def _numbering(r: Reading) -> dict:
     return {"weights": r.weights, "first": r.first}
+
+
+def _slip(s: Slip, w: Words, batched: bool) -> dict:
+    return {
+        "kind": str(s.kind),
+        "layer": s.layer,
+        "other": s.other,
+        "batch": s.batch,
+        "formula": to_text(s.formula, batched),
+        "text": w.slip(s),
+    }
 
 
 def _claim(r: ClaimResult, w: Words) -> dict:
@@ -346,20 +364,11 @@ def _claim(r: ClaimResult, w: Words) -> dict:
         "verdict": str(r.verdict),
         "reason": str(r.reason),
         "scope": w.claim_scope(r) or None,
-        "readings": [
-            {"reading": _reading(reading), "verdict": str(v), "text": w.reading(reading)}
-            for reading, v in r.readings
+        "numberings": [
+            {"reading": _numbering(reading), "verdict": str(v), "text": w.numbering(reading)}
+            for reading, v in r.numberings
         ],
-        "slip": None
-        if s is None
-        else {
-            "kind": str(s.kind),
-            "layer": s.layer,
-            "other": s.other,
-            "batch": s.batch,
-            "formula": to_text(s.formula, batched),
-            "text": w.slip(s),
-        },
+        "slip": None if s is None else _slip(s, w, batched),
         "problem": None
         if claim.problem is None
         else {
@@ -368,6 +377,14 @@ def _claim(r: ClaimResult, w: Words) -> dict:
             "caret": claim.problem.caret,
         },
         "shape_problem": r.shape_problem,
+        "readings": None
+        if r.readings is None
+        else {
+            "holds": str(r.readings.holds),
+            "fails": str(r.readings.fails),
+            "slip": None if r.readings.slip is None else _slip(r.readings.slip, w, batched),
+            "text": w.readings(r),
+        },
         "proofs": {"generic": _proof(r.generic, w), "concrete": _proof(r.concrete, w)},
         "agreement": _agreement(r.agreement, w),
         "counterexample": None
@@ -391,9 +408,9 @@ def to_dict(run: Run) -> dict:
         "source": run.source,
         "network": network_dict(run.network),
         "notation": {
-            "reading": _reading(run.reading),
+            "reading": _numbering(run.reading),
             "basis": run.basis or "default",
-            "text": w.reading(run.reading),
+            "text": w.numbering(run.reading),
             "sizes_given": run.sizes_given,
         },
         "settings": {
@@ -447,6 +464,14 @@ def to_dict(run: Run) -> dict:
         ],
         "definitions": [{"line": d.line, "written": d.written, "wrt": d.wrt_name} for d in run.definitions],
         "not_claims": [{"line": line, "written": text} for line, text in run.not_claims],
+        "code": None
+        if run.code is None
+        else {
+            "layout": str(run.code.layout),
+            "basis": str(run.code.basis),
+            "numbering": str(run.code.numbering),
+            "text": w.file_reading(run.code),
+        },
         "passed": run.passed,
         "exit_code": run.exit_code,
         "result": w.result(run),

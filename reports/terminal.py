@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from derive import LOSSES
+from derive.course import Layout
 from derive.derivation import Derivation
 from derive.proof import Status
 from reports.math_print import partial_text, text
@@ -50,11 +51,14 @@ def where(result: ClaimResult, w: Words) -> str:
     return place
 
 
-def formula(result: ClaimResult) -> str:
-    """The claim as read (re-printed from its tree), or the user's text when it was not read."""
+def formula(result: ClaimResult, run: Run | None = None) -> str:
+    """The claim as read (re-printed from its tree), or the user's text when it was not read or
+    was read in the user's own layout and names (a claims file's reading, derive/course.py)."""
     claim = result.claim
     if claim.identity is None:
         return claim.written.replace("\n", " ")
+    if run is not None and run.code is not None and not run.code.is_default and claim.wrt_written:
+        return f"dL/d{claim.wrt_written} = " + claim.written.replace("\n", " ")
     if claim.source == "built-in":
         return claim.identity.formula_text
     return claim.identity.text
@@ -64,10 +68,12 @@ def note(result: ClaimResult, w: Words) -> str:
     """The table's last column: the scope of a proof, or the diagnosis."""
     if result.verdict == Verdict.PROVED:
         return w.claim_scope(result)
-    if result.readings:
-        return w.readings(result)
+    if result.numberings:
+        return w.numberings(result)
     if result.verdict == Verdict.UNPARSED and result.claim.problem is not None:
         return result.claim.problem.message
+    if result.readings is not None:
+        return w.readings(result)
     if result.slip is not None:
         return w.slip(result.slip)
     if result.reason:
@@ -89,7 +95,7 @@ def table(run: Run, w: Words) -> Table:
     for r in run.claims:
         out.add_row(
             Text(where(r, w)),
-            Text(formula(r)),
+            Text(formula(r, run)),
             Text(w.verdict(r.verdict), style=_STYLE[r.verdict]),
             Text(note(r, w)),
         )
@@ -123,6 +129,8 @@ def claim_details(r: ClaimResult, run: Run, w: Words) -> list[str]:
         for name in WITNESSES:
             if name in a.witnesses and a.witnesses[name].failure:
                 lines.append("    " + w.say("witness_failed", witness=name, why=a.witnesses[name].failure))
+    if r.readings is not None:
+        lines.append("    " + w.readings(r))
     if r.slip is not None:
         lines.append("    " + w.say("probably", slip=w.slip(r.slip)))
     if (c := r.counterexample) is not None:
@@ -145,10 +153,10 @@ def reading_lines(run: Run, w: Words) -> list[str]:
     lines = []
     if run.basis and run.basis != "default":
         basis = w.say("basis_" + run.basis.replace(" ", "_"))
-        lines.append(w.say("reading_line", reading=w.reading(run.reading), basis=basis))
-    others = {r for c in run.claims for r, _ in c.readings if r != run.reading}
+        lines.append(w.say("reading_line", reading=w.numbering(run.reading), basis=basis))
+    others = {r for c in run.claims for r, _ in c.numberings if r != run.reading}
     if others:
-        lines.append(w.say("reading_open", others="; ".join(w.reading(r) for r in sorted(others, key=str))))
+        lines.append(w.say("reading_open", others="; ".join(w.numbering(r) for r in sorted(others, key=str))))
     if not run.sizes_given:
         lines.append(w.say("sizes_default"))
     return lines
@@ -159,7 +167,8 @@ def conventions(run: Run, w: Words) -> list[str]:
     net = run.network
     lines = []
     if net.batch > 1:
-        lines.append(w.say(f"batch_convention_{net.reduction}", B=net.batch))
+        rows = run.code is not None and run.code.layout == Layout.ROWS
+        lines.append(w.say(f"batch_{'rows' if rows else 'convention'}_{net.reduction}", B=net.batch))
     if net.numeric.loss != net.loss:
         lines.append(w.say("stand_in", loss=net.numeric.loss) + f" ({LOSSES[net.numeric.loss].convention})")
     return lines
@@ -210,6 +219,7 @@ def run_lines(run: Run, w: Words) -> list[str]:
         ),
         *reading_lines(run, w),
         *conventions(run, w),
+        *w.file_reading(run.code),
         w.say("run_points", points=f"{s.points:,}", seed=s.seed, dtype=s.dtype, policy=w.policy(s.dtype)),
         *reference_lines(run, w),
         w.say("forward_label", text=w.forward(run.forward)),

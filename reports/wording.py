@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable
 
 from derive.budget import Budget
+from derive.course import Basis, CodeReading, Layout, Numbering
 from derive.formula import Formula, to_latex, to_text
 from derive.proof import Method, Proof, Status
 from derive.reading import Reading
@@ -174,6 +175,7 @@ class Words:
             "swapped": swapped,
             "inner": inner,
             "B": s.batch,
+            "axis": 0 if s.rows else 1,  # the examples' axis: rows or (ours) columns
         }
         return self.say(f"slip_{s.kind.name.lower()}", **values)
 
@@ -288,6 +290,32 @@ class Words:
                     return self.budget(proof.budget)
         return self.code(why)
 
+    # --- readings ---
+    def file_reading(self, reading: CodeReading | None) -> list[str]:
+        """How a claims file was read, where it is not our layout and numbering."""
+        if reading is None:
+            return []
+        lines = []
+        if reading.layout == Layout.ROWS:
+            lines.append(
+                self.say("file_rows_shapes" if reading.basis == Basis.SHAPES else "file_rows_stated")
+            )
+        if reading.numbering == Numbering.INPUT_ZERO:
+            lines.append(self.say("file_input_zero"))
+        return lines
+
+    def readings(self, result: ClaimResult) -> str:
+        """Under which reading a `depends on convention` claim holds, and under which it fails."""
+        r = result.readings
+        if r is None:
+            return ""
+        claim = result.claim
+        name = claim.wrt_written or claim.wrt_name or ""
+        holds = self.say(f"reading_{r.holds.name.lower()}", name=name)
+        fails = self.say(f"reading_{r.fails.name.lower()}", name=name)
+        slip = self.slip(r.slip) if r.slip is not None else self.say("slip_missing_mean", B="B")
+        return self.say("readings_line", holds=holds, fails=fails, slip=slip)
+
     def result(self, run: Run) -> str:
         """The run's one-line verdict."""
         if not run.passed:
@@ -298,13 +326,13 @@ class Words:
     def forward_status(self, s: ForwardStatus) -> str:
         return self.say(f"fwd_{s.name.lower()}")
 
-    def reading(self, r: Reading) -> str:
+    def numbering(self, r: Reading) -> str:
         """`W^(l) feeds layer l, the input is layer 0` (Ng's), in words."""
         return f"{self.say(f'reading_{r.weights}')}, {self.say('reading_first', first=r.first)}"
 
-    def readings(self, result: ClaimResult) -> str:
+    def numberings(self, result: ClaimResult) -> str:
         """A claim's verdict in each reading: `proved if …; refuted if …`."""
-        say = self.say
+        name = self.numbering
         return "; ".join(
-            say("in_reading", verdict=self.verdict(v), reading=self.reading(r)) for r, v in result.readings
+            self.say("in_reading", verdict=self.verdict(v), reading=name(r)) for r, v in result.numberings
         )

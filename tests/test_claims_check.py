@@ -169,9 +169,12 @@ def test_batch_claims_missing_one_over_B_and_the_wrong_axis():
 
 
 def test_wrong_axis_on_a_non_square_batch_is_a_shape_error_with_its_diagnosis(tmp_path):
+    # columns stated: without a layout, rows would be chosen (only they make these shapes fit;
+    # tests/test_course_conventions.py)
     path = write(
         tmp_path,
-        '[network]\nsizes = [4, 3]\nbatch = 5\n[[claim]]\nwrt = "b1"\nformula = "delta2.sum(axis=0) / B"\n',
+        '[network]\nsizes = [4, 3]\nbatch = 5\nlayout = "columns"\n'
+        '[[claim]]\nwrt = "b1"\nformula = "delta2.sum(axis=0) / B"\n',
         "claims.toml",
     )
     (r,) = check(path).claims

@@ -17,6 +17,7 @@ import numpy as np
 from derive import Network, Proof
 from derive.budget import Budget
 from derive.claims import Claim, ForwardEquation
+from derive.course import CodeReading
 from derive.reading import SEED, Reading
 from derive.slips import Slip
 
@@ -49,6 +50,23 @@ class Reason(StrEnum):
     NOT_COMPARED = "not compared"  # no point had finite values
     UNAVAILABLE = "unavailable"  # a quantity the oracle does not compute (∂L/∂a_L)
     SAMPLED = "sampled"  # SymPy could neither prove nor refute; the numbers agree
+
+
+class BatchReading(StrEnum):
+    """What a per-example name means over a mini-batch, where the notes leave it open."""
+
+    PER_EXAMPLE = "per-example"  # the course's dZ_l = B ∂J/∂Z_l (our Δ_l), no 1/B
+    MEAN_GRADIENT = "gradient of the mean"  # ∂J/∂Z_l of J = (1/B) Σ_b ℓ_b
+
+
+@dataclass(frozen=True)
+class Readings:
+    """The readings of a `Verdict.CONVENTION` claim: it holds under `holds` and fails under
+    `fails`, where it is `slip` (e.g. missing 1/B)."""
+
+    holds: BatchReading
+    fails: BatchReading
+    slip: Slip | None = None
 
 
 class ForwardStatus(StrEnum):
@@ -143,7 +161,8 @@ class ClaimResult:
     slip: Slip | None = None
     counterexample: Counterexample | None = None
     shape_problem: str | None = None  # where the shapes break (ShapeMismatch's text)
-    readings: tuple[tuple[Reading, Verdict], ...] = ()  # CONVENTION: the verdict in each reading
+    readings: Readings | None = None  # Verdict.CONVENTION: under which reading it holds, fails
+    numberings: tuple[tuple[Reading, Verdict], ...] = ()  # CONVENTION: the verdict per layer numbering
 
     @property
     def proved_for_every_f(self) -> bool:
@@ -253,6 +272,7 @@ class Run:
     reading: Reading = SEED  # how the document numbers its layers (derive/reading.py)
     basis: str = ""  # why that reading (derive.notes.Basis); "" for the built-in identities
     sizes_given: bool = True  # False: the widths are a small default, not the user's
+    code: CodeReading | None = None  # how a claims file was read (layout, layer numbers)
 
     @property
     def skipped_witnesses(self) -> dict[str, Reason]:

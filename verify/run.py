@@ -28,6 +28,7 @@ from derive import InputError, Network
 from derive.budget import over_budget
 from derive.claims import Claim, ForwardEquation, builtin_claims
 from derive.claims_file import Document, alternatives
+from derive.course import CodeReading
 from derive.formula import Grad, Var
 from derive.model import setting
 from verify import agreement as agree
@@ -108,6 +109,7 @@ def check(
     forward_equations: Sequence[ForwardEquation] = (),
     definitions: Sequence[Claim] = (),
     not_claims: Sequence[tuple[int, str]] = (),
+    code_reading: CodeReading | None = None,
 ) -> Run:
     """Prove and numerically check every claim about `network` at `points` seeded sample points
     in `dtype`, and compare `implementation` (if any) with jax.grad.
@@ -197,6 +199,7 @@ def check(
         sympy_skipped=sympy_skip,
         budget=budget,
         first_point=_first_point(pts),
+        code=code_reading,
     )
 
 
@@ -420,6 +423,7 @@ def check_document(
             forward_equations=d.forward,
             definitions=d.definitions,
             not_claims=d.skipped,
+            code_reading=d.code,
         )
         return replace(found, reading=d.reading, basis=str(d.basis), sizes_given=d.sizes_given)
 
@@ -450,6 +454,6 @@ def with_conventions(primary: Run, others: Sequence[Run]) -> Run:
             if key(result) in found
         ]
         if result.verdict in _WRONG and any(v == Verdict.PROVED for _, v in seen):
-            result = replace(result, verdict=Verdict.CONVENTION, readings=tuple(seen))
+            result = replace(result, verdict=Verdict.CONVENTION, numberings=tuple(seen))
         merged.append(result)
     return replace(primary, claims=tuple(merged))

@@ -21,15 +21,23 @@ from derive.budget import over_budget
 from derive.claim_binding import scale
 from derive.claims import Claim
 from derive.evaluate import evaluate
-from derive.formula import Dims, Formula, Grad, ShapeMismatch, Var, shape
+from derive.formula import Dims, Formula, Grad, ShapeMismatch, Transpose, Var, rewrite, shape
 from derive.identities import Identity
 from derive.model import explicit, setting
 from derive.proof import Method, Status
-from derive.slips import Slip, matching, slips
+from derive.slips import Slip, in_rows, matching, slips
 from derive.symbols import network_symbols
 from verify.agreement import finite
 from verify.claim_values import OracleValues, Unavailable, value
-from verify.results import Agreement, ClaimResult, Counterexample, Reason, Verdict
+from verify.results import (
+    Agreement,
+    BatchReading,
+    ClaimResult,
+    Counterexample,
+    Readings,
+    Reason,
+    Verdict,
+)
 from verify.sampling import Points
 from verify.sympy_numeric import columns
 from verify.time_limit import ProofTimeout, time_limit
@@ -132,6 +140,8 @@ def diagnose(claim: Claim, network: Network, side: Formula, values: OracleValues
         candidates = tuple(
             Slip(c.kind, scale(1 / network.factor, c.formula), c.layer, c.other, c.batch) for c in candidates
         )
+    if claim.identity.lhs == Transpose(Grad(claim.wrt)):  # read in rows: the slips transposed
+        candidates = tuple(in_rows(c) for c in candidates)
     if found := matching(side, candidates, network.factor):
         return found[0]
     if values is None:
@@ -229,6 +239,43 @@ def _sympy_confirms(example: Counterexample) -> bool:
     return False
 
 
+# --- conventions ------------------------------------------------------------------------------
+def _gradient_sides(wrt: Var) -> tuple[Formula, Formula]:
+    """`∂L/∂X` as a claim's left side: ours, or transposed (a claims file read in rows)."""
+    return Grad(wrt), Transpose(Grad(wrt))
+
+
+def per_example(
+    prepared: Prepared,
+    network: Network,
+    values: OracleValues | None,
+    sides: tuple[np.ndarray, np.ndarray, np.ndarray] | None,
+) -> Readings | None:
+    """A claim `∂J/∂Z_l = F` (or about A_l) refuted under the mean over a batch, where F is the
+    course's per-example dZ_l = B ∂J/∂Z_l (Ng's, our Δ_l): proved with B ∂J/∂X on the left and
+    equal to it at the first chunk's points. Then it depends on what the name means. W and b
+    are not per-example quantities: a dW without 1/B stays a slip."""
+    wrt, factor = prepared.wrt, network.factor
+    if factor == 1 or wrt.kind not in ("z", "a") or prepared.left not in _gradient_sides(wrt):
+        return None
+    lhs = rewrite(prepared.left, lambda n: scale(1 / factor, n) if n == Grad(wrt) else None)
+    identity = Identity(prepared.identity.name, wrt, prepared.right, prepared.identity.batched, lhs=lhs)
+    proof = timed_prove(identity, network, generic=True)
+    if proof.status != Status.PROVED:
+        proof = timed_prove(identity, network, generic=False)
+    if proof.status != Status.PROVED:
+        return None
+    if values is not None and sides is not None:
+        try:
+            per_example_values = value(lhs, values)
+        except Unavailable:
+            return None
+        if _differing(per_example_values, sides[1], terms_of(prepared.claim, network), sides[2]).any():
+            return None
+    slip = diagnose(prepared.claim, network, prepared.right, values)
+    return Readings(BatchReading.PER_EXAMPLE, BatchReading.MEAN_GRADIENT, slip)
+
+
 # --- the verdict ------------------------------------------------------------------------------
 def judge(
     prepared: Prepared,
@@ -281,8 +328,10 @@ def judge(
         # (relu'(0) = 0) agrees everywhere: true only up to the convention at the kink
         return ClaimResult(claim, Verdict.UNDECIDED, Reason.KINK_CONVENTION, agreement=agreement, **proofs)
     if refuted or numerically:
+        if (readings := per_example(prepared, network, values, sides)) is not None:
+            return ClaimResult(claim, Verdict.CONVENTION, agreement=agreement, readings=readings, **proofs)
         side = prepared.right
-        if values is not None and sides is not None and prepared.left != Grad(prepared.wrt):
+        if values is not None and sides is not None and prepared.left not in _gradient_sides(prepared.wrt):
             # a link B = C: when C is the true gradient, B is the wrong one
             truth = value(Grad(prepared.wrt), values)
             if not _differing(truth, sides[1], terms_of(claim, network), sides[2]).any():

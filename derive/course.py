@@ -1,0 +1,141 @@
+"""Claims files written the way courses write backward code: how such a file is *read*.
+
+Two choices a claims file may leave to its names and shapes, both resolved here, once per file:
+
+- the layout (`Layout`): our columns-are-examples (`Z = W A + b`, A is n × B), or rows as
+  examples as in CS231n (`Z = X W + b`: X is B × n, W is n_l × n_{l+1}, b is 1 × n_{l+1}). A
+  rows-layout quantity is the transpose of ours, so a claim read in rows is translated by
+  transposing its leaves (`X_rows = X_colsᵀ`) and stated as `(∂L/∂wrt)ᵀ = formula`; the
+  witnesses never change, and the shapes a claim is checked with are the user's own.
+- the layer numbers (`Numbering`): ours (`z_1` is the input, `W_l` feeds layer l + 1), or the
+  courses' (Ng, CS231n: `X` is layer 0, `W1`, `b1` feed layer 1): internal layer = course
+  layer + 1 for activations, pre-activations and per-example errors, the same number for W, b.
+
+Course names (plain formulas): `X`/`x` the input, `A1`/`a1`/`h1` activations, `Z1`/`z1`,
+`W1`/`theta1`, `b1`; `dZ1`/`dz1` the course's per-example error (our Δ), `dA1`/`dh1` the
+per-example ∂L/∂A (B ∂L/∂A for the mean), `dW1`/`dtheta1`/`db1` the gradients of the cost.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from derive.formula import Formula, Grad, Transpose, Var, rewrite
+
+
+class Layout(StrEnum):
+    """Which axis holds the examples of a mini-batch."""
+
+    COLUMNS = "columns"  # ours: A_l is n_l × B, z_{l+1} = W_l a_l + b_l
+    ROWS = "rows"  # CS231n: X is B × n, z = x W + b
+
+
+class Numbering(StrEnum):
+    """Which layer number a name carries."""
+
+    SEED = "seed"  # z_1 is the input; W_l feeds layer l + 1
+    INPUT_ZERO = "input-zero"  # X (A0) is the input; W_l feeds layer l (Ng, CS231n)
+
+
+class Basis(StrEnum):
+    """Why a file was read in its layout."""
+
+    DEFAULT = "default"  # the file does not say; both layouts fit as well: ours
+    STATED = "stated"  # [network] layout = "…"
+    SHAPES = "shapes"  # the file does not say; only that layout makes the claims' shapes fit
+
+
+@dataclass(frozen=True)
+class CodeReading:
+    """How a claims file's formulas are read (`derive/claims_file.py` decides it)."""
+
+    layout: Layout = Layout.COLUMNS
+    numbering: Numbering = Numbering.SEED
+    basis: Basis = Basis.DEFAULT
+
+    @property
+    def offset(self) -> int:
+        """Internal layer − written layer for a, z and per-example errors."""
+        return 1 if self.numbering == Numbering.INPUT_ZERO else 0
+
+    @property
+    def is_default(self) -> bool:
+        return self.layout == Layout.COLUMNS and self.numbering == Numbering.SEED
+
+
+DEFAULT = CodeReading()
+LAYOUTS = tuple(str(x) for x in Layout)
+
+# the course names that say "X is layer 0": the input itself, d-prefixed per-example names,
+# CS231n's theta (weights) and h (hidden activations)
+_INPUT_ZERO_NAME = re.compile(r"[Xx]|d[ZzAah][0-9]+|d(W|w|b|theta|Theta)[0-9]+|(theta|Theta|h)[0-9]+")
+_IDENTIFIER = re.compile(r"(?<![.A-Za-z0-9_])[A-Za-z_][A-Za-z0-9_]*")
+
+
+def numbering_of(texts: Iterable[str]) -> Numbering:
+    """The course numbering when any name in `texts` is one only a course uses (`X`, `dZ1`,
+    `theta2`, `h1`); ours otherwise. Attribute names (`np.dot`, `.T`) are not names."""
+    for text in texts:
+        if any(_INPUT_ZERO_NAME.fullmatch(m.group(0)) for m in _IDENTIFIER.finditer(text)):
+            return Numbering.INPUT_ZERO
+    return Numbering.SEED
+
+
+@dataclass(frozen=True)
+class CourseName:
+    """What a course name stands for: `kind` of our `Var` (or "grad"/"per-example grad" of
+    `of`), at the course's `layer` (None: the input, layer 0)."""
+
+    meaning: str  # "var" (a, z, W, b, delta), "grad" (∂L/∂X), "per_example" (∂L/∂A / factor)
+    symbol: str  # the claim binder's symbol: W, b, a, z, Δ
+    layer: int
+
+
+_COURSE = re.compile(r"(d?)(A|a|h|Z|z|W|w|theta|Theta|b)([0-9]+)")
+_SYMBOL = {"A": "a", "a": "a", "h": "a", "Z": "z", "z": "z", "W": "W", "w": "W", "theta": "W", "Theta": "W"}
+
+
+def course_name(written: str) -> CourseName | None:
+    """`dZ1` → per-example Δ at course layer 1, `theta2` → W2, `X` → a at layer 0; None when
+    `written` is not a course name (our `delta2`, `W_1` are read by the binder itself)."""
+    if written in ("X", "x"):
+        return CourseName("var", "a", 0)
+    match = _COURSE.fullmatch(written)
+    if not match:
+        return None
+    d, stem, digits = match.groups()
+    symbol = _SYMBOL.get(stem, stem)
+    layer = int(digits)
+    if not d:
+        return CourseName("var", symbol, layer)
+    if symbol == "z":  # dZ_l: the course's per-example error, our Δ (B ∂L/∂Z for the mean)
+        return CourseName("var", "Δ", layer)
+    if symbol == "a":  # dA_l: per example as well (B ∂L/∂A for the mean)
+        return CourseName("per_example", "a", layer)
+    return CourseName("grad", symbol, layer)  # dW, db: the gradients of the cost itself
+
+
+def internal_layer(name: CourseName, reading: CodeReading) -> int:
+    """The layer of our `Var`: W, b keep their number; a, z, Δ shift by the reading's offset."""
+    return name.layer if name.symbol in ("W", "b") else name.layer + reading.offset
+
+
+def rows_formula(formula: Formula) -> Formula:
+    """A formula bound in the rows layout as one in ours: each quantity (W, b, a, z, Δ, ∂L/∂X)
+    is the transpose of ours (`X_rows = X_colsᵀ`); every operation then means what it says on
+    the rows-layout matrices (`np.sum(x, axis=0)` sums over the examples)."""
+    return rewrite(formula, lambda node: Transpose(node) if isinstance(node, Var | Grad) else None)
+
+
+def written_name(var: Var, reading: CodeReading, batched: bool) -> str:
+    """Our `Var` in the file's numbering, for messages: z3 → `Z2` when X is layer 0."""
+    if var.kind in ("W", "b"):
+        return f"{var.kind}{var.layer}"
+    layer = var.layer - reading.offset
+    if reading.numbering == Numbering.INPUT_ZERO and var.kind == "a" and layer == 0:
+        return "X"
+    stem = {"a": "A", "z": "Z", "delta": "dZ" if reading.offset else "Delta"}[var.kind]
+    return f"{stem if batched else stem.lower()}{layer}"
