@@ -100,7 +100,7 @@ def bind(tree: Tree | Token, text: str, syntax: str, binding: Binding) -> Value:
 
 
 def binding(network: Network, layer: int | None = None) -> Binding:
-    return Binding(network.sizes, network.batch, network.activation, layer)
+    return Binding(network.sizes, network.batch, network.activation, layer, network.loss)
 
 
 def _span(side: Tree | Token) -> tuple[int, int]:

@@ -41,6 +41,7 @@ from derive.document import MAX_DOCUMENT_CHARS, find_equations
 from derive.errors import InputError
 from derive.formula import Grad, Var
 from derive.network import Network, parse_sizes, parse_slope
+from derive.registry import reads_output_activation
 
 NETWORK_KEYS = ("sizes", "activation", "loss", "batch", "reduction", "slope")
 CLAIM_KEYS = ("name", "wrt", "formula", "syntax")
@@ -131,9 +132,17 @@ def wrt_variable(text: str, network: Network) -> Var:
     if isinstance(value, Grad):
         return value.target
     if isinstance(value, Var):
-        if value.kind == "a" and value.layer == len(network.sizes):
+        if value.kind == "y":
+            raise ClaimSyntaxError(text, 0, "a variable with a gradient; the target y is given")
+        if (
+            value.kind == "a"
+            and value.layer == len(network.sizes)
+            and not reads_output_activation(network.loss)
+        ):
             raise ClaimSyntaxError(
-                text, 0, f"a variable with a gradient; the loss is a function of z_{value.layer}"
+                text,
+                0,
+                f"a variable with a gradient; the loss ({network.loss}) is a function of z_{value.layer}",
             )
         return Var("z", value.layer) if value.kind == "delta" else value
     got = "a number" if isinstance(value, Scalar) else "an expression"

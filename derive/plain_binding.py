@@ -9,7 +9,7 @@ from typing import cast
 
 from lark import Token, Tree
 
-from derive.claim_binding import BATCH_NAMES, Binder, Scalar, Value
+from derive.claim_binding import BATCH_NAMES, TARGET_NAMES, Binder, Scalar, Value
 from derive.formula import (
     Broadcast,
     Diag,
@@ -85,10 +85,12 @@ class PlainBinder(Binder):
             return self.batch_size()
         if written == "ones":
             return Ones()
+        if written in TARGET_NAMES:
+            return self.variable(token, written, None, False)
         match = _PLAIN_NAME.fullmatch(written)
         if not match:
             raise self.error(
-                token, f"unknown name '{written}'; expected W1, b1, a1, z1, delta2, dL/dW1, B, ones"
+                token, f"unknown name '{written}'; expected W1, b1, a1, z1, delta2, y, dL/dW1, B, ones"
             )
         symbol = _PLAIN_GREEK.get(match.group(1), match.group(1))
         layer_text = match.group(2)
