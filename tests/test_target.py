@@ -25,6 +25,7 @@ from derive.symbols import network_symbols
 from verify import Verdict, check_document
 from verify.claim_values import oracle_values
 from verify.sampling import sample
+from verify.sympy_numeric import forward_and_formulas
 
 POINTS = 200
 Y, A2 = Var("y", 2), Var("a", 2)
@@ -113,6 +114,15 @@ def test_sympy_derives_the_output_gradient_from_its_forward_pass():
     residual = derived_gradient(key, "a", 2) - (s.a[-1] - y) / 2  # (a_L − y)/B
     assert all(sp.simplify(e) == 0 for e in residual)
     assert not derived_gradient(key, "a", 2).is_zero_matrix
+
+
+def test_the_output_activation_is_a_forward_value_sympy_and_jax_compare():
+    network = Network(batch=2)
+    points = sample(network, 16, seed=4)
+    sympy_forward, _ = forward_and_formulas(network, (), points)
+    oracle = oracle_values(network, points)
+    np.testing.assert_allclose(sympy_forward["a2"], oracle.forward["a2"], rtol=1e-14)
+    assert "a2" not in oracle_values(Network(loss="bce"), points).forward  # bce reads z_2
 
 
 # --- verdicts ----------------------------------------------------------------------------------
