@@ -29,7 +29,7 @@ from derive.formula import (
     Transpose,
     Var,
 )
-from derive.registry import ACTIVATIONS, activation_named, reads_output_activation
+from derive.registry import ACTIVATIONS, GENERIC, activation_named, reads_output_activation
 
 MAX_SCRIPTS = 6  # sub- and superscripts on one symbol: `W^T_1` has 2
 MAX_NUMBER_DIGITS = 12  # digits of a number written in a formula
@@ -123,6 +123,8 @@ class Binder:
                 raise self.error(
                     at, f"the target {symbol} takes no layer: write {symbol} (n_L × B, like a_L)"
                 )
+            if self.binding.loss == GENERIC:  # ℓ(z_L) reads no target
+                raise self.error(at, "the target y with a loss that reads it (--loss mse, bce or softmax-ce)")
             return Var("y", self.binding.last)
         if layer is None:
             raise self.error(at, f"{symbol} needs a layer: write {symbol}_1 (or {symbol}_l)")

@@ -68,6 +68,12 @@ def test_the_target_takes_no_layer():
         bind_sides(r"\delta_2 = a_2 - y_2", "latex", Network())
 
 
+def test_the_generic_loss_reads_no_target():
+    # ℓ(z_L) is undefined and reads no y: a claim with y names no loss to check it against
+    with pytest.raises(ValueError, match="the target y with a loss that reads it"):
+        bind_sides(r"\delta_2 = a_2 - y", "latex", Network(loss="generic"))
+
+
 def test_the_output_gradient_is_read_where_the_loss_reads_a_L():
     [(_, [left, right])] = bind_sides(r"\frac{\partial L}{\partial a_2} = a_2 - y", "latex", Network())
     assert left == Grad(A2) and right == Add(A2, Scale(-1, Y))
