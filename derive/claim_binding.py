@@ -30,11 +30,14 @@ from derive.formula import (
     Var,
 )
 from derive.reading import SEED, Reading
-from derive.registry import ACTIVATIONS, activation_named
+from derive.registry import ACTIVATIONS, GENERIC, activation_named, reads_output_activation
 
 MAX_SCRIPTS = 6  # sub- and superscripts on one symbol: `W^T_1` has 2
 MAX_NUMBER_DIGITS = 12  # digits of a number written in a formula
-KNOWN = "W_l, b_l, a_l, z_l, δ_l (A_l, Z_l, Δ_l for a batch), ∂L/∂X, f(·), f'(·), diag(·), numbers and B"
+KNOWN = (
+    "W_l, b_l, a_l, z_l, δ_l (A_l, Z_l, Δ_l for a batch), the target y, ∂L/∂X, f(·), f'(·), diag(·), "
+    "numbers and B"
+)
 # the network's activation, whatever it is (Nielsen's σ included): named ones come from the registry
 # (σ is the sigmoid, as the registry says: on a network of another activation it is that)
 GENERIC_FUNCTIONS = ("f", "g", "φ", "act")
@@ -46,18 +49,22 @@ _KINDS = {
     "b": "b", "a": "a", "A": "a", "z": "z", "Z": "z", "δ": "delta", "Δ": "delta",
 }  # fmt: skip
 INPUT_NAMES = ("x", "X")  # the input: a_1 of the network, Ng's a^{[0]}, Nielsen's a^1
+TARGET_NAMES = ("y", "t", "Y", "T")  # the target y (n_L × B, like a_L): no layer written
+_KINDS |= dict.fromkeys(TARGET_NAMES, "y")
 
 
 @dataclass(frozen=True)
 class Binding:
     """What names mean: the layer widths, the batch size, the activation's name, the value
-    of `l` (as written; None until the caller chooses one) and how the notes number layers."""
+    of `l` (as written; None until the caller chooses one), how the notes number layers, and the
+    loss (whether it reads `a_L`)."""
 
     sizes: tuple[int, ...]
     batch: int = 1
     activation: str = "sigmoid"
     layer: int | None = None
     reading: Reading = SEED
+    loss: str = "mse"
 
     @property
     def last(self) -> int:
@@ -133,6 +140,14 @@ class Binder:
         """`symbol` of the written `layer`, as the network's quantity (`Binding.reading`)."""
         self.last_from_l = from_l
         kind = _KINDS[symbol]
+        if kind == "y":
+            if layer is not None:
+                raise self.error(
+                    at, f"the target {symbol} takes no layer: write {symbol} (n_L × B, like a_L)"
+                )
+            if self.binding.loss == GENERIC:  # ℓ(z_L) reads no target
+                raise self.error(at, "the target y with a loss that reads it (--loss mse, bce or softmax-ce)")
+            return Var("y", self.binding.last)
         if layer is None:
             raise self.error(at, f"{symbol} needs a layer: write {symbol}_1 (or {symbol}_l)")
         reading = self.binding.reading
@@ -155,14 +170,19 @@ class Binder:
         return Var("a", 1)
 
     def gradient(self, at: Tree | Token, var: Var) -> Grad:
-        """`∂L/∂X`: the loss is a function of `z_L` (through `f` for mse), so `a_L` has none here."""
-        if var.kind == "a" and var.layer == self.binding.last:
+        """`∂L/∂X`; `∂L/∂a_L` only where the loss reads `a_L = f(z_L)` (mse), not the logits."""
+        if var.kind == "y":
+            raise self.error(
+                at, "∂L/∂X with X one of W_l, b_l, a_l, z_l; the target y is given, not a variable"
+            )
+        output = var.kind == "a" and var.layer == self.binding.last
+        if output and not reads_output_activation(self.binding.loss):
             cls = LayerOutOfRange if self.last_from_l else ClaimSyntaxError  # l = L: try another l
             raise cls(
                 self.text,
                 position(at),
-                f"∂L/∂a_{var.layer}: the loss is taken as a function of z_{var.layer} here; "
-                f"write ∂L/∂z_{var.layer} (δ_{var.layer}) instead",
+                f"∂L/∂a_{var.layer}: the loss ({self.binding.loss}) is a function of the logits "
+                f"z_{var.layer}, not of a_{var.layer}; write ∂L/∂z_{var.layer} (δ_{var.layer}) instead",
             )
         return Grad(var)
 

@@ -118,7 +118,7 @@ def bind(
 
 
 def binding(network: Network, layer: int | None = None, reading: Reading = SEED) -> Binding:
-    return Binding(network.sizes, network.batch, network.activation, layer, reading)
+    return Binding(network.sizes, network.batch, network.activation, layer, reading, network.loss)
 
 
 def _span(side: Tree | Token) -> tuple[int, int]:

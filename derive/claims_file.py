@@ -47,6 +47,7 @@ from derive.formula import Dims, Grad, ShapeMismatch, Transpose, Var, shape
 from derive.network import Network, parse_sizes, parse_slope
 from derive.notes import Basis, Interpretation, interpret, open_readings
 from derive.reading import SEED, Reading
+from derive.registry import reads_output_activation
 
 NETWORK_KEYS = ("sizes", "activation", "loss", "batch", "reduction", "slope", "layout")
 CLAIM_KEYS = ("name", "wrt", "formula", "syntax")
@@ -144,9 +145,17 @@ def wrt_variable(text: str, network: Network, reading: CodeReading = DEFAULT) ->
     if isinstance(value, Grad):
         return value.target
     if isinstance(value, Var):
-        if value.kind == "a" and value.layer == len(network.sizes):
+        if value.kind == "y":
+            raise ClaimSyntaxError(text, 0, "a variable with a gradient; the target y is given")
+        if (
+            value.kind == "a"
+            and value.layer == len(network.sizes)
+            and not reads_output_activation(network.loss)
+        ):
             raise ClaimSyntaxError(
-                text, 0, f"a variable with a gradient; the loss is a function of z_{value.layer}"
+                text,
+                0,
+                f"a variable with a gradient; the loss ({network.loss}) is a function of z_{value.layer}",
             )
         return Var("z", value.layer) if value.kind == "delta" else value
     got = "a number" if isinstance(value, Scalar) else "an expression"

@@ -36,7 +36,7 @@ def dims(key: Setting) -> Dims:
 
 
 def quantity(key: Setting, var: Var) -> sp.ImmutableMatrix:
-    """`a_l`, `z_l`, `W_l`, `b_l` or `delta_l` (SymPy's derivative) as a matrix.
+    """`a_l`, `z_l`, `W_l`, `b_l`, the target `y` or `delta_l` (SymPy's derivative) as a matrix.
 
     `delta_l` is `Δ_l`, the per-example δ's side by side: `dL/dZ_l` divided by the batch
     reduction's factor (1/B for the mean), so for one example it is `dL/dz_l` itself.
@@ -52,6 +52,8 @@ def quantity(key: Setting, var: Var) -> sp.ImmutableMatrix:
             return s.W[k]
         case "b":
             return s.b[k]
+        case "y":  # the target: the inputs' y symbols (y_1 … y_n, one column per example)
+            return s.y
         case _:
             gradient = derived_gradient(key, "z", var.layer)
             if key.factor == 1:

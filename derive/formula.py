@@ -16,15 +16,16 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import NamedTuple
 
-KINDS = ("a", "z", "W", "b", "delta")
+KINDS = ("a", "z", "W", "b", "delta", "y")
 
 
 @dataclass(frozen=True)
 class Var:
-    """A network quantity: `a_l`, `z_l`, `W_l`, `b_l` or `delta_l`.
+    """A network quantity: `a_l`, `z_l`, `W_l`, `b_l`, `delta_l`, or the target `y`.
 
     `delta_l` is `dL/dz_l` for one example; for a mini-batch it is `Δ_l`, the per-example
-    `δ_l^{(b)}` side by side (so `dL/dZ_l = Δ_l / B` for the mean).
+    `δ_l^{(b)}` side by side (so `dL/dZ_l = Δ_l / B` for the mean). The target `y` (`Y` for a
+    batch) is n_L × B like `a_L`, and belongs to the last layer: `Var("y", L)`, written `y`.
     """
 
     kind: str
@@ -222,8 +223,10 @@ class ShapeMismatch(ValueError):
 
 
 def var_shape(v: Var, dims: Dims) -> tuple[int, int]:
-    """`W_l`: n_{l+1} × n_l, `b_l`: n_{l+1} × 1, `a_l`, `z_l`, `delta_l`: n_l × B."""
+    """`W_l`: n_{l+1} × n_l, `b_l`: n_{l+1} × 1, `a_l`, `z_l`, `delta_l`: n_l × B, `y`: n_L × B."""
     first, last = dims.first_layer, dims.first_layer + len(dims.sizes) - 1
+    if v.kind == "y" and v.layer != last:
+        raise ShapeMismatch(v, f"the target y belongs to the last layer ({last}), not to layer {v.layer}")
     top = last - 1 if v.kind in ("W", "b") else last
     if not first <= v.layer <= top:
         raise ShapeMismatch(v, f"layer {v.layer} does not exist (layers {first}…{top})")
@@ -342,10 +345,10 @@ def layers_of(formula: Formula) -> set[int]:
 # --- rendering --------------------------------------------------------------------------------
 # Precedence: + (1) < ∘ (2) < product / scalar factor (3) < transpose, atoms (4).
 
-_TEX_BASE = {"a": "a", "z": "z", "W": "W", "b": "b", "delta": r"\delta"}
-_TEX_BATCH = {"a": "A", "z": "Z", "W": "W", "b": "b", "delta": r"\Delta"}
-_TEXT_BASE = {"a": "a", "z": "z", "W": "W", "b": "b", "delta": "δ"}
-_TEXT_BATCH = {"a": "A", "z": "Z", "W": "W", "b": "b", "delta": "Δ"}
+_TEX_BASE = {"a": "a", "z": "z", "W": "W", "b": "b", "delta": r"\delta", "y": "y"}
+_TEX_BATCH = {"a": "A", "z": "Z", "W": "W", "b": "b", "delta": r"\Delta", "y": "Y"}
+_TEXT_BASE = {"a": "a", "z": "z", "W": "W", "b": "b", "delta": "δ", "y": "y"}
+_TEXT_BATCH = {"a": "A", "z": "Z", "W": "W", "b": "b", "delta": "Δ", "y": "Y"}
 
 
 def _fraction(q: Fraction, tex: bool) -> str:
@@ -364,6 +367,8 @@ def _render(node: Formula, tex: bool, batched: bool) -> tuple[str, int]:
         return rf"\left({s}\right)" if tex else f"({s})"
 
     match node:
+        case Var("y"):  # the target: no layer written
+            return (_TEX_BATCH if batched else _TEX_BASE)["y"], 4
         case Var(kind, layer):
             if tex:
                 return f"{(_TEX_BATCH if batched else _TEX_BASE)[kind]}_{{{layer}}}", 4

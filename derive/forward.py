@@ -14,7 +14,19 @@ from functools import cache
 
 import sympy as sp
 
-from derive.formula import Add, Apply, ExampleLoss, Formula, MatMul, MeanAxis, Ones, Ref, SumAxis, Transpose
+from derive.formula import (
+    Add,
+    Apply,
+    ExampleLoss,
+    Formula,
+    Function,
+    MatMul,
+    MeanAxis,
+    Ones,
+    Ref,
+    SumAxis,
+    Transpose,
+)
 from derive.model import Model, Setting, drop_point_masses, model, setting_model
 from derive.symbols import network_symbols
 
@@ -45,10 +57,14 @@ def _value(node: Formula, env: dict[str, sp.ImmutableMatrix], m: Model, batch: i
             return at(left) * at(right)
         case Add(left, right):
             return at(left) + at(right)
-        case ExampleLoss(_, output, target, _):  # the setting's loss, read through m.f
+        case ExampleLoss(_, output, target, Function(read_name)):
+            # the setting's loss of its output read through m.f (z_L) or the identity (a_L = f(z_L))
             z, y = at(output), at(target)
+            read = (lambda x: x) if read_name == "identity" else m.f
             assert m.example_loss is not None
-            return sp.ImmutableMatrix([[m.example_loss(list(z[:, b]), list(y[:, b])) for b in range(batch)]])
+            return sp.ImmutableMatrix(
+                [[m.example_loss(list(z[:, b]), list(y[:, b]), read) for b in range(batch)]]
+            )
         case MeanAxis(x, 1) | SumAxis(x, 1):
             # L = (1/B) sum_b loss(z^(b), y^(b))  (or without 1/B for reduction "sum")
             factor = sp.Rational(1, batch) if isinstance(node, MeanAxis) else sp.Integer(1)
@@ -72,8 +88,10 @@ def _build(key: Setting, tap: tuple[str, int] | None) -> SymbolicForward:
         env[f"W{layer}"], env[f"b{layer}"] = W, b
     for eq in ir.equations:
         env[eq.target] = tapped(eq.target, _value(eq.expr, env, m, key.batch))
+    last = key.layers[-1]
     a = [env[f"a{layer}"] for layer in key.layers[:-1]]
-    a.append(env[f"z{key.layers[-1]}"].applyfunc(m.f))  # a_L = f(z_L), the output activation
+    # a_L = f(z_L), the output activation (a tensor of the model when the loss reads it)
+    a.append(env[f"a{last}"] if f"a{last}" in env else env[f"z{last}"].applyfunc(m.f))
     return SymbolicForward(tuple(a), tuple(env[f"z{layer}"] for layer in key.layers), env["L"][0, 0])
 
 

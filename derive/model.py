@@ -66,14 +66,15 @@ def setting(network: Network, generic: bool) -> Setting:
     )
 
 
-def slice_setting(network: Network, first: int, last: int) -> Setting:
+def slice_setting(network: Network, first: int, last: int, loss_name: str = GENERIC) -> Setting:
     """Layers `first … last` of the network with generic `f` and a generic `ℓ(z_last)`, which
     stands for the loss and every later layer: a proof there holds for every network that
-    continues this slice in any way."""
+    continues this slice in any way. With `loss_name` (and `last` the last layer) the loss is
+    the network's own: a proof there holds for every activation with that loss."""
     return Setting(
         network.sizes[first - 1 : last],
         GENERIC,
-        GENERIC,
+        loss_name,
         network.batch,
         network.reduction,
         None,
@@ -102,7 +103,12 @@ class Model:
     f: Callable[[sp.Expr], sp.Expr]
     f_prime: Callable[[sp.Expr], sp.Expr]
     loss: Callable[[sp.ImmutableMatrix, sp.ImmutableMatrix], sp.Expr]  # (z_L, y), columns = examples
-    example_loss: Callable[[Sequence[sp.Expr], Sequence[sp.Expr]], sp.Expr] | None = None  # one column
+    # one column: (output, y, read), the loss of `read` applied to the output (f for z_L, the
+    # identity for a_L = f(z_L) when the model computes it, derive/model_ir.py)
+    example_loss: ExampleLoss | None = None
+
+
+ExampleLoss = Callable[[Sequence[sp.Expr], Sequence[sp.Expr], Callable[[sp.Expr], sp.Expr]], sp.Expr]
 
 
 def _opaque(name: str, tex: str, definition: sp.Expr, x: sp.Dummy, fdiff=None) -> type[sp.Function]:
@@ -171,17 +177,17 @@ def model(key: Setting) -> Model:
     last = key.layers[-1]
     if key.loss == GENERIC:
         ell, _ = generic_loss(key.sizes[-1])
-        example_loss: Callable[[Sequence[sp.Expr], Sequence[sp.Expr]], sp.Expr] = lambda z, y: ell(*z)  # noqa: E731
+        example_loss: ExampleLoss = lambda z, y, read: ell(*z)  # noqa: E731
         loss_name = f"generic ℓ(z_{last})"
     else:
         forward = loss(key.loss).sympy
         assert forward is not None  # only the generic loss has no SymPy forward
-        example_loss = lambda z, y: forward(sp, z, y, act_f)  # noqa: E731
+        example_loss = lambda z, y, read: forward(sp, z, y, read)  # noqa: E731
         loss_name = key.loss
     factor = sp.Rational(key.factor.numerator, key.factor.denominator)
 
     def batch_loss(z: sp.ImmutableMatrix, y: sp.ImmutableMatrix) -> sp.Expr:
         # L = (1/B) sum_b loss(z^(b), y^(b))  (or without 1/B for reduction "sum")
-        return factor * sum(example_loss(list(z[:, b]), list(y[:, b])) for b in range(z.shape[1]))
+        return factor * sum(example_loss(list(z[:, b]), list(y[:, b]), act_f) for b in range(z.shape[1]))
 
     return Model(f"{act_name}, {loss_name}", act_f, act_prime, batch_loss, example_loss)

@@ -8,9 +8,14 @@ a document's forward equations, a model file. Its equations are in the one expre
     z_{l+1} = W_l a_l + b_l 1ᵀ     Add(MatMul(Ref(W_l), Ref(a_l)), MatMul(Ref(b_l), Transpose(Ones())))
     L = mean_b ℓ(z_L, y)           MeanAxis(ExampleLoss(ℓ, Ref(z_L), Ref(y), Function(f_L)), 1)
 
-with `z_1` the input, `y` the target and `L` (1 × 1) the objective. A model is frozen and
-hashable: it is the cache key of symbolic work and of the oracle's compilations. It is checked
-on creation: every operand is defined before it is used, and every equation's shapes fit.
+with `z_1` the input, `y` the target and `L` (1 × 1) the objective. A loss that reads the
+output activation (mse, `reads == "a"` in the registry) reads it as a tensor of its own,
+`a_L = f_L(z_L)` and `L = mean_b ℓ(a_L, y)` through the identity, so `∂L/∂a_L` is a gradient
+like any other (`jax.grad` through a tap on `a_L`); softmax-ce and bce read the logits `z_L`.
+
+A model is frozen and hashable: it is the cache key of symbolic work and of the oracle's
+compilations. It is checked on creation: every operand is defined before it is used, and every
+equation's shapes fit.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ from derive.formula import (
 )
 from derive.registry import activation as _activation
 from derive.registry import loss as _loss
+from derive.registry import reads_output_activation
 
 if TYPE_CHECKING:
     from derive.network import Network
@@ -227,7 +233,12 @@ def layered_model(
             MatMul(Ref(f"b{layer}"), Transpose(Ones())),  # b_l 1ᵀ: the bias of every example
         )
         equations.append(Equation(z, affine))
-    per_example = ExampleLoss(loss, Ref(f"z{last}"), Ref("y"), functions[-1])
+    if reads_output_activation(loss):  # a_L = f_L(z_L); ℓ(a_L, y) reads it through the identity
+        tensors.append(tensor("a", last, (width(last), batch), Role.INTERMEDIATE))
+        equations.append(Equation(f"a{last}", Apply(functions[-1], Ref(f"z{last}"))))
+        per_example = ExampleLoss(loss, Ref(f"a{last}"), Ref("y"), Function("identity"))
+    else:  # ℓ(z_L, y) on the logits (its forwards ignore f_L)
+        per_example = ExampleLoss(loss, Ref(f"z{last}"), Ref("y"), functions[-1])
     reduced = MeanAxis(per_example, 1) if reduction == "mean" else SumAxis(per_example, 1)
     tensors.append(Tensor("L", (1, 1), Role.OBJECTIVE, "L"))
     equations.append(Equation("L", reduced))

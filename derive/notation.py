@@ -98,6 +98,8 @@ _SUM_INDICES = ("i", "k", "m", "p", "q")
 def _base(var: Var, layered: bool) -> sp.IndexedBase:
     if var.kind == "W":
         return sp.IndexedBase(f"w{var.layer}" if layered else "w", real=True)
+    if var.kind == "y":  # the target: y_j (y_je for a batch), no layer
+        return sp.IndexedBase("y", real=True)
     return sp.IndexedBase(f"{var.kind}_{var.layer}", real=True)
 
 

@@ -9,7 +9,7 @@ from typing import cast
 
 from lark import Token, Tree
 
-from derive.claim_binding import BATCH_NAMES, Binder, Binding, Scalar, Value, scale
+from derive.claim_binding import BATCH_NAMES, TARGET_NAMES, Binder, Binding, Scalar, Value, scale
 from derive.course import DEFAULT, CodeReading, CourseName, course_name, internal_layer
 from derive.formula import (
     Broadcast,
@@ -115,13 +115,15 @@ class PlainBinder(Binder):
             return self.batch_size()
         if written == "ones":
             return Ones()
+        if written in TARGET_NAMES:
+            return self.variable(token, written, None, False)
         if (course := course_name(written)) is not None:
             return self._course(cast(Token, token), written, course)
         match = _PLAIN_NAME.fullmatch(written)
         if not match:
             raise self.error(
                 token,
-                f"unknown name '{written}'; expected W1, b1, a1, z1, delta2, dL/dW1, B, ones "
+                f"unknown name '{written}'; expected W1, b1, a1, z1, delta2, y, dL/dW1, B, ones "
                 "or a course's X, A1, Z1, dZ1, dW1, db1, dA1, theta1, h1, m",
             )
         symbol = _PLAIN_GREEK.get(match.group(1), match.group(1))

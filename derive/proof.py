@@ -25,7 +25,7 @@ from sympy.core.function import Application
 
 from derive.budget import Budget, over_budget
 from derive.evaluate import dims, evaluate
-from derive.formula import Grad, ShapeMismatch, layers_of, shape
+from derive.formula import Formula, Grad, ShapeMismatch, Var, layers_of, rewrite, shape
 from derive.forward import derived_gradient, symbolic_forward
 from derive.identities import Identity
 from derive.model import Setting, explicit, setting, slice_setting
@@ -99,16 +99,34 @@ class Proof:
     seconds: float = 0.0  # the time limit that ran out (method TIME)
 
 
+def reads_the_loss(identity: Identity, last: int) -> bool:
+    """The identity names the target `y` or `∂L/∂a_L`: it is about the network's own loss, which
+    a generic `ℓ(z_L)` does not stand for (it reads neither `y` nor `a_L`)."""
+    found: list[Formula] = []
+
+    def note(node: Formula) -> None:
+        if node in (Var("y", last), Grad(Var("a", last))):
+            found.append(node)
+
+    rewrite(identity.formula, note)
+    rewrite(identity.lhs, note)
+    return bool(found) or identity.target == Var("a", last)
+
+
 def proof_setting(identity: Identity, network: Network, generic: bool) -> Setting:
     """Where to prove: the whole network with its own functions, or — generic — the slice of
-    layers the identity touches, whose generic ℓ stands for the loss and all later layers."""
+    layers the identity touches, whose generic ℓ stands for the loss and all later layers (a
+    generic f with the network's own loss on the slice up to the last layer, for an identity
+    that reads the loss: `δ_L = (a_L − y) ∘ f'(z_L)` holds for every f under mse)."""
     if not generic:
         return setting(network, generic=False)
     t = identity.target
     touched = layers_of(identity.formula) | layers_of(identity.lhs) | {t.layer, t.layer + 1}
-    first = min(touched)
-    last = min(max(touched), len(network.sizes))
-    return slice_setting(network, max(first, 1), last)
+    first = max(min(touched), 1)
+    last = len(network.sizes)
+    if reads_the_loss(identity, last):
+        return slice_setting(network, first, last, network.loss)
+    return slice_setting(network, first, min(max(touched), last))
 
 
 def prove(identity: Identity, network: Network, generic: bool) -> Proof:

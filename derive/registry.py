@@ -33,6 +33,7 @@ from typing import Any, Literal, get_args
 from derive.errors import InputError, choose_one
 
 Target = Literal["real", "one-hot", "binary"]  # how the sampler draws y
+Reads = Literal["a", "z"]  # what a loss reads: the output activation a_L = f(z_L), or the logits z_L
 Forward = Callable[..., Any]  # (namespace, z, α) for activations, (namespace, z, y, f) for losses
 
 
@@ -86,6 +87,7 @@ class Loss:
     min_outputs: int = 1
     why_min_outputs: str = ""
     stand_in: str = ""  # generic only: the loss the numeric witnesses use
+    reads: Reads = "z"  # "a": ℓ(a_L, y) with a_L = f(z_L) (its forwards apply f); "z": the logits
 
 
 SLOPE = Parameter("α", r"\alpha", "the slope for z < 0", Fraction(1, 100), Fraction(0), Fraction(1))
@@ -235,6 +237,7 @@ _LOSSES = (
         # ℓ = 1/2 ||f(z) - y||^2
         numpy=lambda np, z, y, f: 0.5 * ((f(z) - y) ** 2).sum(axis=-2),
         jax=lambda jax, z, y, f: 0.5 * jax.numpy.sum((f(z) - y) ** 2, axis=0),
+        reads="a",
     ),
     Loss(
         "softmax-ce",
@@ -326,6 +329,8 @@ def check(activations: Iterable[Activation], losses: Iterable[Loss]) -> None:
             raise RegistryError(
                 f"loss {loss.name!r}: target {loss.target!r} is not one of {get_args(Target)}"
             )
+        if loss.reads not in get_args(Reads):
+            raise RegistryError(f"loss {loss.name!r}: reads {loss.reads!r} is not one of {get_args(Reads)}")
         if all(callable(f) for f in forwards):
             continue
         if any(f is not None for f in forwards) or loss.stand_in not in concrete:
@@ -341,6 +346,11 @@ LOSSES: dict[str, Loss] = {loss.name: loss for loss in _LOSSES}
 CONCRETE_LOSSES = tuple(name for name, loss in LOSSES.items() if loss.sympy is not None)  # with forwards
 _ACTIVATION_KEYS = {key(w): a.name for a in _ACTIVATIONS for w in (a.name, *a.aliases)}
 _LOSS_KEYS = {key(w): loss.name for loss in _LOSSES for w in (loss.name, *loss.aliases)}
+
+
+def reads_output_activation(name: str) -> bool:
+    """The loss `name` reads `a_L = f(z_L)` (mse), so `∂L/∂a_L` exists; else it reads the logits `z_L`."""
+    return LOSSES[name].reads == "a" if name in LOSSES else False
 
 
 def activation_named(written: str) -> str | None:

@@ -16,6 +16,7 @@ from fractions import Fraction
 from derive.claim_binding import scale
 from derive.formula import (
     Activate,
+    Add,
     Broadcast,
     Formula,
     FPrime,
@@ -66,12 +67,19 @@ class Slip:
 
 
 def true_formula(target: Var, network: Network) -> Formula:
-    """The seed's formula for `∂L/∂target`, or the gradient itself where the seed has none
-    (the last layer's `z_L`, `a_L`: those depend on the loss)."""
-    if target.layer < len(network.sizes):
+    """The seed's formula for `∂L/∂target`; for the last layer's `a_L`, `z_L` under mse the
+    output error (Nielsen's BP1); else the gradient itself (it depends on the loss)."""
+    last = len(network.sizes)
+    if target.layer < last:
         for identity in layer_identities(target.layer, network.batch, network.factor):
             if identity.target == target:
                 return identity.formula
+    elif network.loss == "mse" and target.kind in ("a", "z"):
+        # mse, ℓ = ½‖a_L − y‖²: dL/da_L = (1/B)(A_L − Y), dL/dz_L = (1/B)(A_L − Y) ∘ f'(Z_L)
+        error: Formula = Add(Var("a", last), Scale(Fraction(-1), Var("y", last)))
+        if target.kind == "z":
+            error = Hadamard(error, FPrime(Var("z", last)))
+        return scale(network.factor, error)
     return Grad(target)
 
 
@@ -89,7 +97,11 @@ def slips(target: Var, network: Network) -> tuple[Slip, ...]:
             out.append(slip(kind, changed, other))
 
     if factor != 1:  # first: with B = 2 it is also "a factor 2 too large"
-        add(SlipKind.MISSING_MEAN, lambda n: n.operand if isinstance(n, Scale) else None)
+        # the batch's factor only: the output error's `a_L − y` holds a Scale(−1) of its own
+        add(
+            SlipKind.MISSING_MEAN,
+            lambda n: n.operand if isinstance(n, Scale) and n.factor == factor else None,
+        )
     out += [
         slip(SlipKind.SIGN, scale(Fraction(-1), truth)),
         slip(SlipKind.TWICE, scale(Fraction(2), truth)),

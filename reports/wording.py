@@ -113,10 +113,12 @@ class Words:
         if key is None:
             return ""
         last = key.layers[-1]
+        f = "$f$" if self.latex else "f"
         if key.activation == GENERIC and key.loss == GENERIC:
-            f = "$f$" if self.latex else "f"
             ell = f"$\\ell(z_{{{last}}})$" if self.latex else f"ℓ(z_{last})"
             return self.say("scope_generic", f=f, ell=ell)
+        if key.activation == GENERIC:  # a claim that reads the loss: generic f, the network's loss
+            return self.say("scope_generic_f", f=f, loss=self.esc(key.loss))
         return self.say("scope_pair", activation=self.esc(key.activation), loss=self.esc(key.loss))
 
     def why(self, proof: Proof) -> str:
@@ -145,6 +147,9 @@ class Words:
     def claim_scope(self, result: ClaimResult) -> str:
         """What a proved claim covers: every f and ℓ, or the network's own pair only."""
         if result.proved_for_every_f:
+            key = result.generic.setting if result.generic is not None else None
+            if key is not None and key.loss != GENERIC:  # every f with the network's own loss
+                return self.say("scope_every_f", loss=self.esc(key.loss))
             return self.say("scope_every")
         if result.concrete is not None and result.concrete.setting is not None:
             return self.say("scope_only", pair=self.scope(result.concrete))

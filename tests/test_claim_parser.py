@@ -156,8 +156,8 @@ def test_plain_syntax(text, expected):
         (r"\frac{\partial y}{\partial W_1}", "latex", 15, "the loss"),
         (r"\frac{\partial a_1}{\partial z_1}", "latex", 15, "a Jacobian such as"),
         (r"\frac{d a_1}{d z_1}", "latex", 6, "unknown symbol 'd'"),
-        (r"\frac{\partial L}{\partial a_2}", "latex", 27, "write ∂L/∂z_2"),
-        ("dL/da2", "plain", 0, "write ∂L/∂z_2"),
+        (r"\frac{\partial L}{\partial y}", "latex", 27, "the target y is given"),
+        ("dL/dy2", "plain", 0, "dL/dX with X one of W1"),  # ∂L/∂a_L: tests/test_target.py
         (r"\delta_2 / W_1", "latex", 9, "divide by"),
         (r"2 + 3", "latex", 0, "received the number 5"),
         ("W1.T @@ delta2", "plain", 6, "unexpected '@'"),

@@ -22,6 +22,7 @@ import sympy as sp
 from derive import Identity, Network
 from derive.evaluate import dims, evaluate
 from derive.formula import (
+    KINDS,
     Activate,
     Add,
     Apply,
@@ -53,6 +54,7 @@ from derive.formula import (
 from derive.model import setting
 from derive.notation import entrywise
 from derive.slips import normal
+from derive.symbols import network_symbols
 
 SEED = Network()  # 4 → 3, sigmoid, mse, one example
 KEY = setting(SEED, generic=False)
@@ -173,6 +175,32 @@ def test_every_interpreter_handles_or_names_the_node(node_type, oracle):
             if node_type not in _IR:  # a forward-equation node's shape needs its model's tensors
                 _check_result(name, node, result, oracle)
     assert not problems, "\n".join(problems)
+
+
+# one Var of each kind (the target y included): an interpreter's case for Var must know every kind
+KIND_INSTANCES = [Var(kind, 1 if kind in ("W", "b") else 2) for kind in KINDS]
+
+
+@pytest.mark.parametrize("var", KIND_INSTANCES, ids=lambda v: v.kind)
+def test_every_interpreter_handles_every_kind_of_variable(var, oracle):
+    for name, interpret in _interpreters(oracle).items():
+        _check_result(name, var, interpret(var), oracle)
+
+
+def test_the_target_is_the_sampled_y_in_every_witness(oracle):
+    """`y` is the target, n_L × B: the samples' y in NumPy, the y symbols in SymPy, `y`/`Y` in print."""
+    y = Var("y", 2)
+    assert np.array_equal(_interpreters(oracle)["value"](y), oracle.points.y)
+    assert evaluate(y, KEY) == network_symbols(KEY).y
+    assert (to_text(y), to_latex(y), to_text(y, batched=True), to_latex(y, batched=True)) == (
+        "y",
+        "y",
+        "Y",
+        "Y",
+    )
+    assert layers_of(y) == {2}
+    with pytest.raises(ShapeMismatch, match="the target y belongs to the last layer"):
+        shape(Var("y", 1), DIMS)
 
 
 @dataclass(frozen=True)

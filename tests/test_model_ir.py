@@ -17,6 +17,7 @@ from derive import InputError, Network
 from derive.formula import Add, Apply, FPrime, Function, MatMul, Ones, Ref, Transpose
 from derive.model import setting_model, slice_setting
 from derive.model_ir import Equation, Model, ModelError, Role, Tensor, network_model
+from derive.registry import reads_output_activation
 from verify import jax_oracle, numpy_backprop, sampling, tolerance
 
 POINTS = 64
@@ -52,15 +53,24 @@ def per_layer_numpy(points, activations, loss, slope, reduction):
         delta = back * fs[layer - 1][1](forward[f"z{layer}"])  # Δ_l = W_lᵀ Δ_{l+1} ∘ f_l'(Z_l)
         grads[f"dL/dz{layer}"] = factor * delta
     grads[f"dL/dz{depth + 1}"] = factor * loss_delta(z, points.y, *fs[-1])
+    if loss == "mse":  # a_L = f_L(z_L); dL/da_L = (1/B)(a_L − y)
+        forward[f"a{depth + 1}"] = fs[-1][0](z)
+        grads[f"dL/da{depth + 1}"] = factor * (forward[f"a{depth + 1}"] - points.y)
     return forward, grads
 
 
 def assert_agree(network: Network, got, want) -> None:
     """Every forward value and gradient within 2·budget of the other witness, at every point
-    (numpy_backprop has no dL/dz_L: its δ_L is not among the seed's identities)."""
+    (numpy_backprop has no dL/dz_L: its δ_L is not among the seed's identities; nor a_L and
+    dL/da_L, which the oracle computes where the loss reads a_L = f(z_L))."""
     (f_got, g_got), (f_want, g_want) = got, want
-    assert f_got.keys() == f_want.keys()
-    assert g_want.keys() <= g_got.keys() and g_got.keys() - g_want.keys() <= {f"dL/dz{len(network.sizes)}"}
+    last = len(network.sizes)
+    reads_a = reads_output_activation(network.loss)
+    assert f_want.keys() <= f_got.keys() and f_got.keys() - f_want.keys() <= (
+        {f"a{last}"} if reads_a else set()
+    )
+    extra = {f"dL/dz{last}", f"dL/da{last}"} if reads_a else {f"dL/dz{last}"}
+    assert g_want.keys() <= g_got.keys() and g_got.keys() - g_want.keys() <= extra
     for name, layer in [(k, 0) for k in f_want] + [(k, int(k[5:])) for k in g_want]:
         x, y = (f_got[name], f_want[name]) if layer == 0 else (g_got[name], g_want[name])
         assert x.shape == y.shape, name
@@ -102,9 +112,9 @@ def test_per_layer_activations(sizes, activations, loss, batch, reduction):
     # sampled with relu where a layer has it, so every pre-activation stays off its kink
     network = Network(sizes, "relu" if "relu" in activations else "tanh", loss, batch, reduction)
     model = network_model(network, activations)
-    assert [eq.expr.function.name for eq in model.equations if isinstance(eq.expr, Apply)] == list(
-        activations[:-1]
-    )
+    applied = [eq.expr.function.name for eq in model.equations if isinstance(eq.expr, Apply)]
+    # f_L too where the loss reads a_L = f_L(z_L) (mse)
+    assert applied == list(activations if reads_output_activation(loss) else activations[:-1])
     points = sampling.sample(network, POINTS, 11)
     got = jax_oracle.model_gradients(model, arrays(points))
     assert_agree(network, got, per_layer_numpy(points, activations, loss, 0.01, reduction))
@@ -116,7 +126,8 @@ def test_the_seed_network_as_a_model():
     assert [str(eq) for eq in model.equations] == [
         "a1 = sigmoid(z1)",
         "z2 = W1 a1 + b1 1ᵀ",
-        "L = mean(mse[sigmoid](z2, y), axis=1)",
+        "a2 = sigmoid(z2)",  # mse reads the output activation a_L = f(z_L) ...
+        "L = mean(mse(a2, y), axis=1)",  # ... through the identity
     ]
     assert model.named(Role.INPUT) == ("z1",) and model.named(Role.TARGET) == ("y",)
     assert model.named(Role.PARAMETER) == ("W1", "b1") and model.objective == "L"
@@ -124,7 +135,10 @@ def test_the_seed_network_as_a_model():
     assert model.tensor("W1").written == "W_{1}"
     assert Network(batch=4).model.tensor("a1").written == "A_{1}"
     sum_model = Network(batch=2, reduction="sum").model
-    assert str(sum_model.equations[-1]) == "L = sum(mse[sigmoid](z2, y), axis=1)"
+    assert str(sum_model.equations[-1]) == "L = sum(mse(a2, y), axis=1)"
+    # the logits' losses read z_L, with no a_L in the model
+    bce = Network(loss="bce").model
+    assert str(bce.equations[-1]) == "L = mean(bce[sigmoid](z2, y), axis=1)" and "a2" not in bce.shapes
     leaky = Network(activation="leaky-relu", slope=Fraction(1, 5)).model
     assert leaky.equations[0].expr.function == Function("leaky-relu", Fraction(1, 5))
 
@@ -160,7 +174,10 @@ def test_network_model_rejects_bad_activations():
 
 
 def _tensors(**changes: tuple[int, int]) -> tuple[Tensor, ...]:
-    shapes = {"z1": (4, 1), "W1": (3, 4), "b1": (3, 1), "y": (3, 1), "a1": (4, 1), "z2": (3, 1), "L": (1, 1)}
+    shapes = {
+        "z1": (4, 1), "W1": (3, 4), "b1": (3, 1), "y": (3, 1), "a1": (4, 1), "z2": (3, 1), "a2": (3, 1),
+        "L": (1, 1),
+    }  # fmt: skip
     roles = {"z1": Role.INPUT, "W1": Role.PARAMETER, "b1": Role.PARAMETER, "y": Role.TARGET}
     return tuple(
         Tensor(n, changes.get(n, s), roles.get(n, Role.OBJECTIVE if n == "L" else Role.INTERMEDIATE))
@@ -168,7 +185,7 @@ def _tensors(**changes: tuple[int, int]) -> tuple[Tensor, ...]:
     )
 
 
-SEED = Network().model.equations  # a1 = sigmoid(z1); z2 = W1 a1 + b1 1ᵀ; L = …
+SEED = Network().model.equations  # a1 = sigmoid(z1); z2 = W1 a1 + b1 1ᵀ; a2 = sigmoid(z2); L = …
 AFFINE = Add(MatMul(Ref("W1"), Ref("a1")), MatMul(Ref("b1"), Transpose(Ones())))
 
 
@@ -181,12 +198,12 @@ def test_a_hand_built_model_equals_the_network_model():
     [
         (
             _tensors(),
-            (SEED[0], Equation("z2", Add(MatMul(Ref("W1"), Ref("q")), Ref("b1"))), SEED[2]),
+            (SEED[0], Equation("z2", Add(MatMul(Ref("W1"), Ref("q")), Ref("b1"))), *SEED[2:]),
             r"equation 2 \(z2 = W1 q \+ b1\): 'q' is not a tensor of the model",
         ),
         (
             _tensors(),
-            (SEED[1], SEED[0], SEED[2]),
+            (SEED[1], SEED[0], *SEED[2:]),
             r"equation 1 \(z2 = W1 a1 \+ b1 1ᵀ\): 'a1' is used before it is defined",
         ),
         (
@@ -202,7 +219,7 @@ def test_a_hand_built_model_equals_the_network_model():
         (
             _tensors(y=(2, 1)),
             SEED,
-            r"equation 3 \(L = mean\(mse\[sigmoid\]\(z2, y\), axis=1\)\): shapes do not fit: "
+            r"equation 4 \(L = mean\(mse\(a2, y\), axis=1\)\): shapes do not fit: "
             r"loss of a 3×1 output and a 2×1 target",
         ),
         (
@@ -210,8 +227,8 @@ def test_a_hand_built_model_equals_the_network_model():
             SEED,
             r"equation 1 \(a1 = sigmoid\(z1\)\): the right-hand side is 4×1, but 'a1' is 4×2",
         ),
-        (_tensors(), SEED[:2], r"no equation defines 'L'"),
-        (_tensors(), (*SEED, Equation("a1", Ref("z1"))), r"equation 4 \(a1 = z1\): 'a1' is defined twice"),
+        (_tensors(), SEED[:3], r"no equation defines 'L'"),
+        (_tensors(), (*SEED, Equation("a1", Ref("z1"))), r"equation 5 \(a1 = z1\): 'a1' is defined twice"),
         (
             _tensors(),
             (Equation("W1", Ref("W1")), *SEED),

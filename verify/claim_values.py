@@ -94,6 +94,8 @@ def value(formula: Formula, values: OracleValues, absolute: bool = False) -> np.
                 return points.W[layer - 1]
             case Var("b", layer):
                 return points.b[layer - 1]
+            case Var("y"):
+                return points.y  # the sampled targets, n_L × B at each point
             case Var("delta", layer):
                 # Δ_l: the per-example δ_l side by side, dL/dZ_l without the batch's factor
                 return values.gradients[f"dL/dz{layer}"] / factor

@@ -247,9 +247,7 @@ def _reference_targets(
     for k in live:
         claim = prepared[k].claim
         assert claim.wrt is not None
-        if _left_is_gradient(prepared[k], network) and not (
-            claim.wrt.kind == "a" and claim.wrt.layer == len(network.sizes)
-        ):
+        if _left_is_gradient(prepared[k], network):  # ∂L/∂a_L too, where the loss reads a_L
             found.append((claim.wrt.kind, claim.wrt.layer))
     return tuple(dict.fromkeys(found))
 

@@ -87,14 +87,15 @@ def _evaluate(key: Setting, matrices: Sequence[sp.ImmutableMatrix], points: Poin
 def forward_and_formulas(
     network: Network, identities: Sequence[Identity], points: Points
 ) -> tuple[dict[str, np.ndarray], list[np.ndarray | str]]:
-    """The forward pass (`"z1"`, `"a1"`, …, `"L"`) and each identity's right side, from one
+    """The forward pass (`"z1"`, `"a1"`, …, `"a_L"`, `"L"`) and each identity's right side, from one
     compiled function, so the formulas reuse the forward pass's subexpressions (the seed's
     sigmoids are computed once, not twice). A formula whose shapes do not fit gives the
     `ShapeMismatch` text instead of an array."""
     key = setting(network, generic=False)
     fw = symbolic_forward(key)
-    names = [f"z{k}" for k in range(1, len(fw.z) + 1)] + [f"a{k}" for k in range(1, network.depth + 1)]
-    forward_matrices = [*fw.z, *fw.a[: network.depth], sp.ImmutableMatrix([[fw.loss]])]
+    # a_L = f(z_L) too: the oracle computes it where the loss reads it (mse), and compares it
+    names = [f"z{k}" for k in range(1, len(fw.z) + 1)] + [f"a{k}" for k in range(1, len(fw.a) + 1)]
+    forward_matrices = [*fw.z, *fw.a, sp.ImmutableMatrix([[fw.loss]])]
     formulas: list[np.ndarray | str] = []
     fitting: list[tuple[int, sp.ImmutableMatrix]] = []
     for k, identity in enumerate(identities):
