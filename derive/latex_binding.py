@@ -206,8 +206,10 @@ class LatexBinder(Binder):
         texts = [str(p) for p in parts if isinstance(p, Token)]
         if len(texts) == 1 and (texts[0] == "T" or _is_top(texts[0])):
             return None, 1
-        if texts and all(isinstance(p, Token) for p in parts) and (
-            (len(texts) == 1 and texts[0].isalnum()) or (len(texts) == 3 and texts[1] in "+-")
+        if (
+            texts
+            and all(isinstance(p, Token) for p in parts)
+            and ((len(texts) == 1 and texts[0].isalnum()) or (len(texts) == 3 and texts[1] in "+-"))
         ):
             return self._layer_parts(arg, list(parts)), 0  # a^l, a^2, a^{L-1}: Nielsen's layers
         if len(texts) == 2 and texts[0] in (r"\mathsf", r"\mathrm") and texts[1] == "T":

@@ -63,9 +63,7 @@ def default_sizes(depth: int) -> tuple[int, ...]:
 
 
 def _bind(equations: Sequence[Equation], source: str, network: Network, reading: Reading) -> Interpretation:
-    claims = tuple(
-        c for e in equations if is_claim(e.text) for c in claims_of(e, source, network, reading)
-    )
+    claims = tuple(c for e in equations if is_claim(e.text) for c in claims_of(e, source, network, reading))
     forward = tuple(
         f
         for e in equations
@@ -103,9 +101,7 @@ def contradicts(interpretation: Interpretation) -> bool:
 
 def _decides(interpretation: Interpretation) -> bool:
     """Whether the notes have a forward equation with a weight in it (which settles the reading)."""
-    return any(
-        f.identity is not None and _weight_links(f.identity.formula) for f in interpretation.forward
-    )
+    return any(f.identity is not None and _weight_links(f.identity.formula) for f in interpretation.forward)
 
 
 def _depth(equations: Sequence[Equation], source: str, options: dict, reading: Reading) -> Interpretation:
@@ -204,4 +200,3 @@ def _same(one: Interpretation, other: Interpretation) -> bool:
         (a.identity, a.problem is None) == (b.identity, b.problem is None)
         for a, b in zip(one.claims, other.claims, strict=True)
     )
-

@@ -254,8 +254,12 @@ def per_example(
     """A claim `∂J/∂Z_l = F` (or about A_l) refuted under the mean over a batch, where F is the
     course's per-example dZ_l = B ∂J/∂Z_l (Ng's, our Δ_l): proved with B ∂J/∂X on the left and
     equal to it at the first chunk's points. Then it depends on what the name means. W and b
-    are not per-example quantities: a dW without 1/B stays a slip."""
+    are not per-example quantities: a dW without 1/B stays a slip. Only a claims file's `wrt`
+    (a name, which a course may mean per example) is read so: `∂L/∂Z_2` written out means the
+    gradient, and then a missing 1/B is a slip."""
     wrt, factor = prepared.wrt, network.factor
+    if prepared.claim.wrt_written is None:
+        return None
     if factor == 1 or wrt.kind not in ("z", "a") or prepared.left not in _gradient_sides(wrt):
         return None
     lhs = rewrite(prepared.left, lambda n: scale(1 / factor, n) if n == Grad(wrt) else None)
