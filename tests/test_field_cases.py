@@ -69,7 +69,8 @@ def _claims(file: str, options: tuple[str, ...]) -> list:
     """The claim results of one case (each file and option set checked once)."""
     key = (file, options)
     if key not in _RUNS:
-        given = given_options(**{k.removeprefix("--"): v for k, v in zip(options[::2], options[1::2], strict=True)})
+        pairs = zip(options[::2], options[1::2], strict=True)
+        given = given_options(**{name.removeprefix("--"): value for name, value in pairs})
         run = check_document(load(CASES / file, given), points=POINTS, seed=0)
         _RUNS[key] = list(run.claims)
     return _RUNS[key]

@@ -144,7 +144,10 @@ def test_superscript_layers_without_forward_equations(tmp_path):
 
 
 def test_notes_without_biases_are_consistent_with_the_network(tmp_path):
-    notes = r"$z^{(l+1)} = \Theta^{(l)} a^{(l)}$" + "\n" + r"$$\delta^{(2)} = (\Theta^{(2)})^T \delta^{(3)} .* g'(z^{(2)})$$"
+    notes = r"""
+$z^{(l+1)} = \Theta^{(l)} a^{(l)}$
+$$\delta^{(2)} = (\Theta^{(2)})^T \delta^{(3)} .* g'(z^{(2)})$$
+"""
     found = run(tmp_path, notes)
     assert verdicts(found) == [Verdict.PROVED]
     assert found.forward_equations and all(f.without_bias for f in found.forward_equations)
