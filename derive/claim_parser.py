@@ -42,6 +42,7 @@ _READABLE = {
     "PARTIAL": r"'\partial'",
     "NABLA": r"'\nabla'",
     "FONT": r"a font command such as '\mathbf'",
+    "HAT": r"'\hat'",
     "GREEK": r"'\delta'",
     "FUNC_GREEK": r"'\sigma'",
     "FUNC_LETTER": "'f'",
@@ -58,6 +59,21 @@ _READABLE = {
     "GRADIENT": "dL/dX",
     "NAME": "a name",
     "$END": "the end of the formula",
+}
+
+
+# commands people write that are not read, and the spelling that is
+_HINTS = {
+    r"\bar": r"write a gradient as \frac{\partial L}{\partial x} (adjoint bars are not read)",
+    r"\overline": r"write a gradient as \frac{\partial L}{\partial x} (adjoint bars are not read)",
+    r"\sum": r"write a sum over examples as a matrix product, e.g. \Delta_2 \mathbf{1} or np.sum(…, axis=1)",
+    r"\exp": r"write the activation by name, e.g. \sigma(z_1) or f(z_1), and its derivative f'(z_1)",
+    r"\log": r"state the loss with --loss (mse, bce, softmax-ce) and write δ_L or ∂L/∂z_L",
+    r"\lVert": "state the loss with --loss (mse is ½‖a_L − y‖²)",
+    r"\|": "state the loss with --loss (mse is ½‖a_L − y‖²)",
+    r"\cdots": "write whole vectors and matrices: a claim about every entry is read as one",
+    r"\dots": "write whole vectors and matrices: a claim about every entry is read as one",
+    r"\in": r"a declaration such as W \in \mathbb{R}^{3 \times 4} goes in the prose, not in a claim",
 }
 
 
@@ -100,8 +116,9 @@ def _syntax_error(text: str, e: UnexpectedInput) -> ClaimSyntaxError:
         if found == "\\":
             match = re.match(r"\\([A-Za-z]+|.?)", text[e.pos_in_stream :])
             command = match.group(0) if match else found
+            hint = f"; {_HINTS[command]}" if command in _HINTS else ""
             return ClaimSyntaxError(
-                text, e.pos_in_stream, f"unknown command '{command}'; expected {_expected(allowed)}"
+                text, e.pos_in_stream, f"unknown command '{command}'{hint}; expected {_expected(allowed)}"
             )
         return ClaimSyntaxError(text, e.pos_in_stream, f"unexpected '{found}'; expected {_expected(allowed)}")
     if isinstance(e, UnexpectedEOF):

@@ -41,11 +41,12 @@ from derive.claims import (
     mentions_gradient,
 )
 from derive.course import DEFAULT, LAYOUTS, CodeReading, Layout, numbering_of, rows_formula
+from derive.declarations import Declaration, find_declarations
 from derive.document import MAX_DOCUMENT_CHARS, Equation, find_equations
 from derive.errors import InputError
 from derive.formula import Dims, Grad, ShapeMismatch, Transpose, Var, shape
 from derive.network import Network, parse_sizes, parse_slope
-from derive.notes import Basis, Interpretation, interpret, open_readings
+from derive.notes import Basis, Interpretation, SizesFrom, interpret, open_readings
 from derive.reading import SEED, Reading
 from derive.registry import reads_output_activation
 
@@ -66,10 +67,11 @@ class Document:
     definitions: tuple[Claim, ...] = ()  # δ_l = ∂L/∂z_l: read, not checked
     reading: Reading = SEED  # how the notes number layers (derive/reading.py)
     basis: Basis = Basis.DEFAULT  # why that reading
-    sizes_given: bool = True  # False: the widths are a small default (derive/notes.py)
+    sizes: SizesFrom = SizesFrom.GIVEN  # where the widths come from (derive/notes.py)
     alternatives: tuple[Document, ...] = ()  # other readings the notes leave open
     notes: tuple[Equation, ...] = ()  # the document's equations (to look for other readings)
     options: tuple[tuple[str, object], ...] = ()  # the Network options it was read with
+    declared: tuple[Declaration, ...] = ()  # sizes the notes declare (W ∈ ℝ^{3×4})
     code: CodeReading | None = None  # a claims file's layout and layer numbers (derive/course.py)
 
 
@@ -266,14 +268,17 @@ def load(path: Path, options: dict) -> Document:
         code = file_reading(path, text, tables, network, layout)
         claims = claims_from_file(path, text, tables, network, code)
         return _document(source, network, claims, "[[claim]] tables", code=code)
-    equations = find_equations(text, latex=path.suffix.lower() in (".tex", ".latex"))
-    (primary, basis, others), used = interpret(equations, source, options)
+    latex = path.suffix.lower() in (".tex", ".latex")
+    equations = find_equations(text, latex)
+    declared = find_declarations(text, latex)
+    (primary, basis, others), used = interpret(equations, source, options, declared)
     skipped = tuple(
         (e.line, e.text)
         for e in equations
         if not is_claim(e.text) and not is_forward(e.text) and mentions_gradient(e.text)
     )
-    common = {"skipped": skipped, "basis": basis, "sizes_given": "sizes" in options}
+    sizes = SizesFrom.GIVEN if "sizes" in options else SizesFrom.DECLARED if declared else SizesFrom.DEFAULT
+    common = {"skipped": skipped, "basis": basis, "sizes": sizes}
     document = _document(
         source,
         primary.network,
@@ -284,6 +289,7 @@ def load(path: Path, options: dict) -> Document:
         reading=primary.reading,
         notes=tuple(equations),
         options=tuple(used.items()),
+        declared=declared,
     )
     if others is None:
         return document
@@ -299,7 +305,7 @@ def _alternatives(document: Document, others: tuple[Interpretation, ...]) -> tup
             _document(document.source, i.network, i.claims, _WHAT, forward=i.forward, reading=i.reading),
             skipped=document.skipped,
             basis=document.basis,
-            sizes_given=document.sizes_given,
+            sizes=document.sizes,
         )
         for i in others
     )
@@ -310,7 +316,8 @@ def alternatives(document: Document) -> tuple[Document, ...]:
     only when needed: a claim wrong in the reading chosen)."""
     if document.alternatives or not document.notes:
         return document.alternatives
-    return _alternatives(document, open_readings(document.notes, document.source, dict(document.options)))
+    others = open_readings(document.notes, document.source, dict(document.options), document.declared)
+    return _alternatives(document, others)
 
 
 def _document(source: str, network: Network, claims: tuple[Claim, ...], what: str, **fields) -> Document:

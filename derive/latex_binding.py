@@ -24,7 +24,7 @@ from derive.formula import (
     Var,
 )
 
-_NAMES = ("letter", "greek", "font_letter", "font_greek")
+_NAMES = ("letter", "greek", "font_letter", "font_greek", "hat_letter")
 _KIND_SYMBOLS = ("W", "b", "a", "A", "z", "Z", "δ", "Δ")
 _GREEK = {r"\delta": "δ", r"\Delta": "Δ", r"\ell": "ℓ", r"\Theta": "Θ", r"\theta": "θ"}
 
@@ -89,6 +89,13 @@ class LatexBinder(Binder):
         return self._name(node, [])
 
     _greek = _font_letter = _font_greek = _letter
+
+    def _hat_letter(self, node: Tree) -> Value:
+        """`\\hat{y}`: the network's prediction, the output a_L."""
+        letter = cast(Token, node.children[-1])
+        if str(letter) not in ("y", "Y"):
+            raise self.error(letter, f"\\hat{{y}} (the output a_L); received \\hat{{{letter}}}")
+        return self.variable(letter, "a", self.binding.reading.written("a", self.binding.last), False)
 
     def _scripted(self, node: Tree) -> Value:
         atom, *scripts = node.children
@@ -191,7 +198,11 @@ class LatexBinder(Binder):
         if len(texts) == 3 and texts[0].isalpha() and texts[2].isdigit():
             offset = int(texts[2]) * (1 if texts[1] == "+" else -1)
             return self.layer(at, texts[0], offset), texts[0].islower()
-        raise self.error(at, f"a layer (1, l, l+1, L) as subscript; received '{''.join(texts)}'")
+        raise self.error(
+            at,
+            f"a layer (1, l, l-1, l+1, L) as subscript; received '{''.join(texts)}': write the layer "
+            "as a_{l-1}, a^{(l-1)}, a^{[l-1]} or a^{l-1}",
+        )
 
     def _superscript(self, script: Tree) -> tuple[tuple[int, bool] | None, int]:
         """(the layer of `^{(l)}` / `^{[l]}` with whether it involves l, or None; transposes)."""
@@ -222,7 +233,9 @@ class LatexBinder(Binder):
             return self._layer_parts(layers[0], layers[0].children), len(marks)
         written = "".join(texts)
         raise self.error(
-            script, f"a transpose (^T, ^\\top) or a layer (^{{(1)}}) as superscript; received '{written}'"
+            script,
+            f"a transpose (^T, ^\\top) or a layer (^{{(1)}}, ^{{[1]}}, ^{{l-1}}) as superscript; "
+            f"received '{written}'",
         )
 
     # ∂L/∂X

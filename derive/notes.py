@@ -20,14 +20,24 @@ from enum import StrEnum
 from derive.claim_binding import NoSuchLayer
 from derive.claim_parser import ClaimSyntaxError
 from derive.claims import Claim, ForwardEquation, claims_of, forward_of, is_claim, is_forward
+from derive.declarations import Declaration, widths
 from derive.document import Equation
 from derive.formula import Formula, MatMul, Var, rewrite
 from derive.network import MAX_LAYERS, Network
 from derive.reading import READINGS, SEED, Reading
 
 MAX_DEPTH = 6  # layers tried when the notes give no sizes
+Declared = tuple[Declaration, ...]
 # a layer written with a number: a_2, W^{(1)}, z^{[2]}, a^3 (a power such as x^2 counts too: harmless)
 _NUMBERED = re.compile(r"[A-Za-z}]\s*(_|\^)\s*\{?\s*[\(\[]?\s*[0-9]")
+
+
+class SizesFrom(StrEnum):
+    """Where a network's layer widths come from."""
+
+    GIVEN = "given"  # --sizes, or a claims file's [network]
+    DECLARED = "declared"  # the notes' declarations (W ∈ ℝ^{3×4}), a default for the others
+    DEFAULT = "default"  # `default_sizes`
 
 
 class Basis(StrEnum):
@@ -104,12 +114,22 @@ def _decides(interpretation: Interpretation) -> bool:
     return any(f.identity is not None and _weight_links(f.identity.formula) for f in interpretation.forward)
 
 
-def _depth(equations: Sequence[Equation], source: str, options: dict, reading: Reading) -> Interpretation:
-    """The notes bound at the smallest depth where the fewest layers are missing."""
+def _sizes(depth: int, declared: dict[int, int]) -> tuple[int, ...]:
+    """`default_sizes(depth)` with the widths the notes declare."""
+    return tuple(declared.get(layer, width) for layer, width in enumerate(default_sizes(depth), start=1))
+
+
+def _depth(
+    equations: Sequence[Equation], source: str, options: dict, reading: Reading, declared: Declared
+) -> Interpretation:
+    """The notes bound at the smallest depth where the fewest layers are missing (at least as
+    deep as the deepest layer they declare a size of)."""
     numbered = any(_NUMBERED.search(e.text) for e in equations)
+    top = min(MAX_DEPTH, MAX_LAYERS)
+    fixed = widths(declared, reading, top)
     best: Interpretation | None = None
-    for depth in range(2 if numbered else 3, min(MAX_DEPTH, MAX_LAYERS) + 1):
-        network = Network(**{**options, "sizes": default_sizes(depth)})
+    for depth in range(max([2 if numbered else 3, *fixed]), top + 1):
+        network = Network(**{**options, "sizes": _sizes(depth, fixed)})
         found = _bind(equations, source, network, reading)
         if best is None or found.missing_layers < best.missing_layers:
             best = found
@@ -122,7 +142,9 @@ def _depth(equations: Sequence[Equation], source: str, options: dict, reading: R
 Found = tuple[Interpretation, "Basis", tuple[Interpretation, ...] | None]
 
 
-def interpret(equations: Sequence[Equation], source: str, options: dict) -> tuple[Found, dict]:
+def interpret(
+    equations: Sequence[Equation], source: str, options: dict, declared: Declared = ()
+) -> tuple[Found, dict]:
     """((the reading the notes are checked in, why, the other readings they leave open whose
     claims differ — None when the seed's fits and they were not looked for: `open_readings`),
     the options used). `options` are Network keyword arguments; without "sizes" the depth is
@@ -130,13 +152,13 @@ def interpret(equations: Sequence[Equation], source: str, options: dict) -> tupl
     (`a^{(l)} = \\text{ReLU}(z^{(l)})`). Forward equations naming two activations describe a
     model of per-layer activations, which the network cannot express: every claim then says so
     rather than being judged in another model."""
-    found = _interpret(equations, source, options)
+    found = _interpret(equations, source, options, declared)
     named = {f.activation for f in found[0].forward if f.activation}
     if not named or "activation" in options:
         return found, options
     if len(named) == 1:
         adopted = {**options, "activation": next(iter(named))}
-        again = _interpret(equations, source, adopted)
+        again = _interpret(equations, source, adopted, declared)
         if not any(f.activation for f in again[0].forward):
             return again, adopted
     primary, basis, _ = found
@@ -151,27 +173,33 @@ def interpret(equations: Sequence[Equation], source: str, options: dict) -> tupl
     return (replace(primary, claims=unread), basis, ()), options
 
 
-def _fit(equations: Sequence[Equation], source: str, options: dict, reading: Reading) -> Interpretation:
+def _fit(
+    equations: Sequence[Equation], source: str, options: dict, reading: Reading, declared: Declared
+) -> Interpretation:
     if "sizes" in options:
         return _bind(equations, source, Network(**options), reading)
-    return _depth(equations, source, options, reading)
+    return _depth(equations, source, options, reading, declared)
 
 
-def _interpret(equations: Sequence[Equation], source: str, options: dict) -> Found:
-    seed = _fit(equations, source, options, SEED)
+def _interpret(equations: Sequence[Equation], source: str, options: dict, declared: Declared) -> Found:
+    seed = _fit(equations, source, options, SEED, declared)
     if seed.missing_layers == 0 and not contradicts(seed):  # the common case: one binding
         return seed, Basis.FORWARD if _decides(seed) else Basis.DEFAULT, None
-    return _every(equations, source, options, seed)
+    return _every(equations, source, options, seed, declared)
 
 
-def open_readings(equations: Sequence[Equation], source: str, options: dict) -> tuple[Interpretation, ...]:
+def open_readings(
+    equations: Sequence[Equation], source: str, options: dict, declared: Declared = ()
+) -> tuple[Interpretation, ...]:
     """The readings other than the seed's that the notes leave open, with claims that differ."""
-    others = _every(equations, source, options, _fit(equations, source, options, SEED))[2]
-    return others or ()
+    seed = _fit(equations, source, options, SEED, declared)
+    return _every(equations, source, options, seed, declared)[2] or ()
 
 
-def _every(equations: Sequence[Equation], source: str, options: dict, seed: Interpretation) -> Found:
-    found = [seed, *(_fit(equations, source, options, r) for r in READINGS if r != SEED)]
+def _every(
+    equations: Sequence[Equation], source: str, options: dict, seed: Interpretation, declared: Declared
+) -> Found:
+    found = [seed, *(_fit(equations, source, options, r, declared) for r in READINGS if r != SEED)]
     fitting = [i for i in found if not contradicts(i)] or found
     fewest = min(i.missing_layers for i in fitting)
     fitting = [i for i in fitting if i.missing_layers == fewest]

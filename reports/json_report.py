@@ -173,7 +173,7 @@ SCHEMA = {
     "network": NETWORK,
     # how the document numbers its layers, why ("default", "forward equations", "layers exist"),
     # and whether the sizes were given (False: a small default)
-    "notation": {"reading": NUMBERING, "basis": str, "text": str, "sizes_given": bool},
+    "notation": {"reading": NUMBERING, "basis": str, "text": str, "sizes": str},
     "settings": SETTINGS,
     "reference": REFERENCE,
     "forward": FORWARD,
@@ -411,7 +411,7 @@ def to_dict(run: Run) -> dict:
             "reading": _numbering(run.reading),
             "basis": run.basis or "default",
             "text": w.numbering(run.reading),
-            "sizes_given": run.sizes_given,
+            "sizes": run.sizes,  # "given", "declared" (in the notes) or "default"
         },
         "settings": {
             "points": s.points,

@@ -157,8 +157,8 @@ def reading_lines(run: Run, w: Words) -> list[str]:
     others = {r for c in run.claims for r, _ in c.numberings if r != run.reading}
     if others:
         lines.append(w.say("reading_open", others="; ".join(w.numbering(r) for r in sorted(others, key=str))))
-    if not run.sizes_given:
-        lines.append(w.say("sizes_default"))
+    if run.sizes != "given":
+        lines.append(w.say(f"sizes_{run.sizes}"))
     return lines
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from derive.claims_file import load
+from derive.errors import InputError
 from derive.notes import Basis, default_sizes
 from derive.reading import NG, NIELSEN, SEED, Reading
 from reports.json_report import render_json
@@ -83,7 +84,7 @@ def test_one_derivation_in_each_layer_numbering_is_proved(tmp_path, notes, readi
     assert verdicts(found) == [Verdict.PROVED] * 3
     assert found.reading == reading
     assert found.basis == Basis.FORWARD  # the forward equations say which
-    assert found.network.sizes == default_sizes(3) and not found.sizes_given
+    assert found.network.sizes == default_sizes(3) and found.sizes == "default"
     # the same claims hold with the sizes given
     assert verdicts(run(tmp_path, notes, sizes=(3, 5, 2))) == [Verdict.PROVED] * 3
 
@@ -163,3 +164,28 @@ def test_reading_maps_and_inverts_layers(written, kind, internal):
         assert reading.internal(kind, layer) == internal
     assert NG.internal(kind, NG.written(kind, internal)) == internal
     assert NIELSEN.internal("W", 3) == 2 and NG.internal("a", 0) == 1 and SEED.internal(kind, 2) == 2
+
+
+def test_sizes_come_from_the_notes_declarations(tmp_path):
+    notes = r"""
+Weights $W^{(1)} \in \mathbb{R}^{5 \times 2}$, $W^{(2)} \in \mathbb{R}^{3 \times 5}$;
+$z^{(l+1)} = W^{(l)} a^{(l)} + b^{(l)}$.
+$$\frac{\partial L}{\partial W^{(2)}} = \delta^{(3)} a^{(2)T}$$
+"""
+    found = run(tmp_path, notes)
+    assert found.network.sizes == (2, 5, 3) and found.sizes == "declared"
+    assert verdicts(found) == [Verdict.PROVED]
+    # in Nielsen's numbering (W^{(l)} feeds layer l) the same declarations fix other layers
+    nielsen = notes.replace(r"z^{(l+1)} = W^{(l)} a^{(l)}", r"z^{(l)} = W^{(l)} a^{(l-1)}").replace(
+        r"\delta^{(3)} a^{(2)T}", r"\delta^{(2)} a^{(1)T}"
+    )
+    assert run(tmp_path, nielsen).network.sizes[:2] == (5, 3)  # W^{(1)} names no layer there
+
+
+def test_contradicting_declarations_are_an_error(tmp_path):
+    notes = r"""
+$W_1 \in \mathbb{R}^{5 \times 2}$, $a_2 \in \mathbb{R}^{4}$.
+$$\frac{\partial L}{\partial b_1} = \delta_2$$
+"""
+    with pytest.raises(InputError, match="one width for layer 2"):
+        load(write(tmp_path, notes), {})

@@ -271,7 +271,7 @@ class Run:
     first_point: dict[str, np.ndarray] = field(default_factory=dict)  # inputs at point 0
     reading: Reading = SEED  # how the document numbers its layers (derive/reading.py)
     basis: str = ""  # why that reading (derive.notes.Basis); "" for the built-in identities
-    sizes_given: bool = True  # False: the widths are a small default, not the user's
+    sizes: str = "given"  # where the widths come from (derive.notes.SizesFrom)
     code: CodeReading | None = None  # how a claims file was read (layout, layer numbers)
 
     @property
