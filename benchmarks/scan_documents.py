@@ -3,7 +3,8 @@ binding every claim, on generated notes of 1,000 to 40,000 lines (a tenth of the
 
 Printed side by side in one run: the time of one regular-expression pass over the same text
 (`re.findall(r"\\$[^$]*\\$")`, the floor for any scanner), derivcheck's scan, and the scan with
-every claim parsed and bound, as a ratio to the regex pass. Every equation's text is unique.
+every claim parsed and bound in the reading of the notes' layer numbering (`derive/notes.py`), as
+a ratio to the regex pass. Every equation's text is unique.
 Checking the claims (SymPy, jax.grad) is not timed here: it is per claim, not per line.
 
     .venv/bin/python benchmarks/scan_documents.py
@@ -16,8 +17,10 @@ import time
 
 from derive import Network
 from derive.claim_parser import parse
-from derive.claims import claims_of, forward_of, is_claim, is_forward
+from derive.claims import claims_of
+from derive.declarations import find_declarations
 from derive.document import find_equations
+from derive.notes import interpret
 
 BLOCK = [
     "Some prose about backpropagation, with a mention of $a_l$ and $W_l$ in passing.",
@@ -59,12 +62,12 @@ def main() -> None:
         scan = best_of(5, lambda text=text: find_equations(text))
 
         def read(text=text):
+            """What `derivcheck check` does before checking: scan, read the declarations, and
+            bind every equation in the reading the notes' forward equations settle."""
             parse.cache_clear()  # cold: no equation parsed before
             equations = find_equations(text)
-            claims = [c for e in equations if is_claim(e.text) for c in claims_of(e, "doc.md", network)]
-            context = [e for e in equations if not is_claim(e.text) and is_forward(e.text)]
-            forward = [f for e in context for f in forward_of(e, "doc.md", network)]
-            return claims, forward
+            (primary, _, _), _ = interpret(equations, "doc.md", {}, find_declarations(text))
+            return primary.claims, primary.forward
 
         total = best_of(3, read)
         count = len(read()[0])

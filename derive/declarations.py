@@ -19,7 +19,8 @@ from derive.reading import Reading
 
 _SPACE = r"\\mathbb\s*\{\s*R\s*\}|\\R(?![A-Za-z])|ℝ"
 _DIMS = r"\^\s*\{?\s*(?P<rows>[0-9]{1,4})\s*(?:(?:\\times|×|\\cdot|x)\s*(?P<cols>[0-9]{1,4}))?\s*\}?"
-_DECLARATION = re.compile(rf"(?P<name>[^$=,;]+?)\s*(?:\\in|∈)\s*(?:{_SPACE})\s*{_DIMS}")
+_DECLARATION = re.compile(rf"(?:\\in(?![A-Za-z])|∈)\s*(?:{_SPACE})\s*{_DIMS}")
+_SEPARATOR = re.compile(r"[=,;:]|\\(?:quad|qquad|text\s*\{[^{}]*\})")
 
 
 @dataclass(frozen=True)
@@ -34,13 +35,19 @@ class Declaration:
 
 def find_declarations(text: str, latex: bool = False) -> tuple[Declaration, ...]:
     """Every `X \\in \\mathbb{R}^{m \\times n}` in the document's math."""
+    if "\\in" not in text and "∈" not in text:  # most notes declare nothing: no second scan
+        return ()
     source = strip_non_math(text, latex)
     found = []
     for start, body in segments(source):
+        at = 0  # the name is what stands between the previous separator and `\in`
         for m in _DECLARATION.finditer(body):
-            name = m.group("name").strip().lstrip(",;:")
-            line = source.count("\n", 0, start + m.start()) + 1
-            found.append(Declaration(line, name, int(m.group("rows")), int(m.group("cols") or 1)))
+            before = body[at : m.start()]
+            name = _SEPARATOR.split(before)[-1].strip()
+            at = m.end()
+            if name:
+                line = source.count("\n", 0, start + m.start()) + 1
+                found.append(Declaration(line, name, int(m.group("rows")), int(m.group("cols") or 1)))
     return tuple(found)
 
 
