@@ -351,17 +351,22 @@ _TEXT_BASE = {"a": "a", "z": "z", "W": "W", "b": "b", "delta": "δ", "y": "y"}
 _TEXT_BATCH = {"a": "A", "z": "Z", "W": "W", "b": "b", "delta": "Δ", "y": "Y"}
 
 
+Written = Callable[[str, int], int]  # (kind, the network's layer) → the notes' layer
+_SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
+
+
 def _fraction(q: Fraction, tex: bool) -> str:
     if q.denominator == 1:
         return str(q.numerator)
     return rf"\tfrac{{{q.numerator}}}{{{q.denominator}}}" if tex else f"{q.numerator}/{q.denominator}"
 
 
-def _render(node: Formula, tex: bool, batched: bool) -> tuple[str, int]:
-    """(text, precedence) of a node."""
+def _render(node: Formula, tex: bool, batched: bool, written: Written | None = None) -> tuple[str, int]:
+    """(text, precedence) of a node; `written` maps a layer to the notes' number (then shown as
+    a superscript, `W³`, `W^{(3)}`)."""
 
     def wrap(child: Formula, at_least: int) -> str:
-        s, p = _render(child, tex, batched)
+        s, p = _render(child, tex, batched, written)
         if p >= at_least:
             return s
         return rf"\left({s}\right)" if tex else f"({s})"
@@ -369,6 +374,11 @@ def _render(node: Formula, tex: bool, batched: bool) -> tuple[str, int]:
     match node:
         case Var("y"):  # the target: no layer written
             return (_TEX_BATCH if batched else _TEX_BASE)["y"], 4
+        case Var(kind, layer) if written is not None:  # the notes' own layer numbers
+            number = written(kind, layer)
+            if tex:
+                return f"{{{(_TEX_BATCH if batched else _TEX_BASE)[kind]}^{{({number})}}}}", 4
+            return f"{(_TEXT_BATCH if batched else _TEXT_BASE)[kind]}{str(number).translate(_SUPERSCRIPT)}", 4
         case Var(kind, layer):
             if tex:
                 return f"{(_TEX_BATCH if batched else _TEX_BASE)[kind]}_{{{layer}}}", 4
@@ -386,23 +396,23 @@ def _render(node: Formula, tex: bool, batched: bool) -> tuple[str, int]:
             op = r" \odot " if tex else " * "
             return wrap(left, 2) + op + wrap(right, 3), 2
         case Add(left, Scale(factor, right)) if factor < 0:
-            return f"{wrap(left, 1)} - {_render(Scale(-factor, right), tex, batched)[0]}", 1
+            return f"{wrap(left, 1)} - {_render(Scale(-factor, right), tex, batched, written)[0]}", 1
         case Add(left, right):
             return f"{wrap(left, 1)} + {wrap(right, 2)}", 1
         case Scale(factor, x):
             if factor == 1:
-                return _render(x, tex, batched)
+                return _render(x, tex, batched, written)
             if factor == -1:
                 return "-" + wrap(x, 3), 3
             return f"{_fraction(factor, tex)} {wrap(x, 3)}", 3
         case FPrime(x) | Activate(x):
-            inner = _render(x, tex, batched)[0]
+            inner = _render(x, tex, batched, written)[0]
             name = "f'" if isinstance(node, FPrime) else "f"
             return (rf"{name}\!\left({inner}\right)" if tex else f"{name}({inner})"), 4
         case Grad(Var(kind, layer) as v):
             if tex:
-                return rf"\frac{{\partial L}}{{\partial {_render(v, tex, batched)[0]}}}", 4
-            return f"dL/d{(_TEXT_BATCH if batched else _TEXT_BASE)[kind]}{layer}", 4
+                return rf"\frac{{\partial L}}{{\partial {_render(v, tex, batched, written)[0]}}}", 4
+            return f"dL/d{_render(v, tex, batched, written)[0]}", 4
         case Fill(value, _):
             return _fraction(value, tex), 4
         case Ref(name):
@@ -411,28 +421,28 @@ def _render(node: Formula, tex: bool, batched: bool) -> tuple[str, int]:
                 return (f"{stem}_{{{digits}}}" if stem and digits else name), 4
             return name, 4
         case Apply(Function("generic"), x):  # the generic activation of symbolic proofs
-            return _render(Activate(x), tex, batched)
+            return _render(Activate(x), tex, batched, written)
         case ExampleLoss("generic", output, _, _):  # the generic ℓ(z_L) of symbolic proofs
-            inner = _render(output, tex, batched)[0]
+            inner = _render(output, tex, batched, written)[0]
             return (rf"\ell\!\left({inner}\right)" if tex else f"ℓ({inner})"), 4
         case Apply(Function(name), x):
-            inner = _render(x, tex, batched)[0]
+            inner = _render(x, tex, batched, written)[0]
             return (rf"\operatorname{{{name}}}\!\left({inner}\right)" if tex else f"{name}({inner})"), 4
         case ExampleLoss(loss, output, target, Function(f)):
-            args = f"{_render(output, tex, batched)[0]}, {_render(target, tex, batched)[0]}"
+            args = f"{_render(output, tex, batched, written)[0]}, {_render(target, tex, batched, written)[0]}"
             if tex:
                 return rf"\ell_{{\mathrm{{{loss}}}}}\!\left({args}\right)", 4
             return (f"{loss}({args})" if f == "identity" else f"{loss}[{f}]({args})"), 4
         case MeanAxis(x, axis):
-            inner = _render(x, tex, batched)[0]
+            inner = _render(x, tex, batched, written)[0]
             if tex:
                 return rf"\operatorname{{mean}}_{{\mathrm{{axis}}={axis}}}\!\left({inner}\right)", 4
             return f"mean({inner}, axis={axis})", 4
         case Diag(x):
-            inner = _render(x, tex, batched)[0]
+            inner = _render(x, tex, batched, written)[0]
             return (rf"\operatorname{{diag}}\!\left({inner}\right)" if tex else f"diag({inner})"), 4
         case SumAxis(x, axis):
-            inner = _render(x, tex, batched)[0]
+            inner = _render(x, tex, batched, written)[0]
             if tex:
                 return rf"\operatorname{{sum}}_{{\mathrm{{axis}}={axis}}}\!\left({inner}\right)", 4
             return f"sum({inner}, axis={axis})", 4
@@ -444,6 +454,7 @@ def to_latex(formula: Formula, batched: bool = False) -> str:
     return _render(formula, True, batched)[0]
 
 
-def to_text(formula: Formula, batched: bool = False) -> str:
-    """Plain text, e.g. `W1ᵀ δ2 ∘ f'(z1)`."""
-    return _render(formula, False, batched)[0]
+def to_text(formula: Formula, batched: bool = False, written: Written | None = None) -> str:
+    """Plain text, e.g. `W1ᵀ δ2 ∘ f'(z1)`; with `written` (derive/reading.py's `Reading.written`)
+    in the notes' layer numbers, e.g. `(W³)ᵀ δ³ ∘ f'(z²)` for Nielsen's notes."""
+    return _render(formula, False, batched, written)[0]

@@ -14,6 +14,7 @@ from rich.text import Text
 from derive import LOSSES
 from derive.course import Layout
 from derive.derivation import Derivation
+from derive.formula import to_text
 from derive.proof import Status
 from reports.math_print import partial_text, text
 from reports.wording import Words, entry, number
@@ -53,12 +54,17 @@ def where(result: ClaimResult, w: Words) -> str:
 
 def formula(result: ClaimResult, run: Run | None = None) -> str:
     """The claim as read (re-printed from its tree), or the user's text when it was not read or
-    was read in the user's own layout and names (a claims file's reading, derive/course.py)."""
+    was read in the user's own layout and names (a claims file's reading, derive/course.py) or
+    layer numbers (a document's reading, derive/reading.py)."""
     claim = result.claim
     if claim.identity is None:
         return claim.written.replace("\n", " ")
     if run is not None and run.code is not None and not run.code.is_default and claim.wrt_written:
         return f"dL/d{claim.wrt_written} = " + claim.written.replace("\n", " ")
+    if run is not None and not run.reading.is_seed:  # their layer numbers, not the network's
+        identity, written = claim.identity, run.reading.written
+        sides = (to_text(side, identity.batched, written) for side in (identity.lhs, identity.formula))
+        return " = ".join(sides)
     if claim.source == "built-in":
         return claim.identity.formula_text
     return claim.identity.text
