@@ -41,7 +41,7 @@ from derive.claims import (
     mentions_gradient,
 )
 from derive.course import DEFAULT, LAYOUTS, CodeReading, Layout, numbering_of, rows_formula
-from derive.declarations import Declaration, find_declarations
+from derive.declarations import Declaration, SizeConflict, conflicts, find_declarations
 from derive.document import MAX_DOCUMENT_CHARS, Equation, find_equations
 from derive.errors import InputError
 from derive.formula import Dims, Grad, ShapeMismatch, Transpose, Var, shape
@@ -72,6 +72,7 @@ class Document:
     notes: tuple[Equation, ...] = ()  # the document's equations (to look for other readings)
     options: tuple[tuple[str, object], ...] = ()  # the Network options it was read with
     declared: tuple[Declaration, ...] = ()  # sizes the notes declare (W ∈ ℝ^{3×4})
+    conflicts: tuple[SizeConflict, ...] = ()  # declarations the given --sizes contradict
     code: CodeReading | None = None  # a claims file's layout and layer numbers (derive/course.py)
 
 
@@ -290,6 +291,7 @@ def load(path: Path, options: dict) -> Document:
         notes=tuple(equations),
         options=tuple(used.items()),
         declared=declared,
+        conflicts=conflicts(declared, primary.reading, primary.network.sizes) if "sizes" in options else (),
     )
     if others is None:
         return document

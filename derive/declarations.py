@@ -54,6 +54,34 @@ def find_declarations(text: str, latex: bool = False) -> tuple[Declaration, ...]
 def widths(declared: tuple[Declaration, ...], reading: Reading, depth: int) -> dict[int, int]:
     """Layer (the network's numbering) → width, from the declarations read in `reading` on a
     network of `depth` layers; declarations of names that are not layer quantities are ignored."""
+    return {layer: width for layer, (width, _) in _fixed(declared, reading, depth).items()}
+
+
+@dataclass(frozen=True)
+class SizeConflict:
+    """A declaration against the sizes given on the command line: layer `layer` (the network's
+    numbering) is `given` wide, the notes declare `declared`."""
+
+    declaration: Declaration
+    layer: int
+    declared: int
+    given: int
+
+
+def conflicts(
+    declared: tuple[Declaration, ...], reading: Reading, sizes: tuple[int, ...]
+) -> tuple[SizeConflict, ...]:
+    """Where the notes' declarations and the given sizes differ."""
+    return tuple(
+        SizeConflict(d, layer, width, sizes[layer - 1])
+        for layer, (width, d) in sorted(_fixed(declared, reading, len(sizes)).items())
+        if layer <= len(sizes) and sizes[layer - 1] != width
+    )
+
+
+def _fixed(
+    declared: tuple[Declaration, ...], reading: Reading, depth: int
+) -> dict[int, tuple[int, Declaration]]:
     out: dict[int, tuple[int, Declaration]] = {}
 
     def fix(layer: int, width: int, declaration: Declaration) -> None:
@@ -88,4 +116,4 @@ def widths(declared: tuple[Declaration, ...], reading: Reading, depth: int) -> d
             fix(var.layer + 1, rows, d)
         else:
             fix(var.layer, rows, d)
-    return {layer: width for layer, (width, _) in out.items()}
+    return out

@@ -165,6 +165,8 @@ EN: dict[str, str] = {
     "reading_open": "the document leaves open how it numbers layers; also read as: {others}",
     "sizes_default": "sizes not given: a small default, widths all different (set them with --sizes)",
     "sizes_declared": "sizes as the document declares them (X ∈ ℝ^{{m×n}}); a small default for the others",
+    "size_conflict": "line {line}: {written} declares layer {layer} {declared} wide, but the sizes given "
+    "make it {given}: the claims are checked with the sizes given",
     "in_reading": "{verdict} if {reading}",
     "definitions": "definitions, not claims: {names}",
     "not_claims": "not claims: {count} equations mention ∂, ∇ or δ but do not start with ∂L/∂X, "
@@ -447,6 +449,8 @@ KO: dict[str, str] = {
     "reading_open": "문서가 층 번호 규약을 정하지 않음; 다른 읽기로도 확인: {others}",
     "sizes_default": "크기가 주어지지 않음: 서로 다른 폭의 작은 기본값 (--sizes로 지정)",
     "sizes_declared": "문서가 선언한 크기 (X ∈ ℝ^{{m×n}}); 나머지는 작은 기본값",
+    "size_conflict": "{line}행: {written}은 {layer}층의 폭을 {declared}로 선언하지만 주어진 크기에서는 "
+    "{given}이다: 주장은 주어진 크기로 확인한다",
     "in_reading": "{reading}이면 {verdict}",
     "definitions": "정의 (주장이 아님): {names}",
     "not_claims": "주장이 아닌 식: {count}개 식이 ∂, ∇ 또는 δ를 포함하지만 ∂L/∂X, ∇_X L 또는 δ_l로 "

@@ -173,7 +173,14 @@ SCHEMA = {
     "network": NETWORK,
     # how the document numbers its layers, why ("default", "forward equations", "layers exist"),
     # and whether the sizes were given (False: a small default)
-    "notation": {"reading": NUMBERING, "basis": str, "text": str, "sizes": str},
+    "notation": {
+        "reading": NUMBERING,
+        "basis": str,
+        "text": str,
+        "sizes": str,
+        # the notes' declarations that the given sizes contradict
+        "conflicts": ListOf({"line": int, "written": str, "layer": int, "declared": int, "given": int}),
+    },
     "settings": SETTINGS,
     "reference": REFERENCE,
     "forward": FORWARD,
@@ -412,6 +419,16 @@ def to_dict(run: Run) -> dict:
             "basis": run.basis or "default",
             "text": w.numbering(run.reading),
             "sizes": run.sizes,  # "given", "declared" (in the notes) or "default"
+            "conflicts": [
+                {
+                    "line": c.declaration.line,
+                    "written": c.declaration.written,
+                    "layer": c.layer,
+                    "declared": c.declared,
+                    "given": c.given,
+                }
+                for c in run.conflicts
+            ],
         },
         "settings": {
             "points": s.points,

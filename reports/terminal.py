@@ -165,6 +165,18 @@ def reading_lines(run: Run, w: Words) -> list[str]:
         lines.append(w.say("reading_open", others="; ".join(w.numbering(r) for r in sorted(others, key=str))))
     if run.sizes != "given":
         lines.append(w.say(f"sizes_{run.sizes}"))
+    for c in run.conflicts:
+        d = c.declaration
+        lines.append(
+            w.say(
+                "size_conflict",
+                line=d.line,
+                written=d.written,
+                declared=c.declared,
+                layer=c.layer,
+                given=c.given,
+            )
+        )
     return lines
 
 

@@ -189,3 +189,14 @@ $$\frac{\partial L}{\partial b_1} = \delta_2$$
 """
     with pytest.raises(InputError, match="one width for layer 2"):
         load(write(tmp_path, notes), {})
+
+
+def test_given_sizes_that_contradict_a_declaration_are_reported(tmp_path):
+    notes = r"""
+$W^{(1)} \in \mathbb{R}^{5 \times 2}$; $z^{(l+1)} = W^{(l)} a^{(l)} + b^{(l)}$.
+$$\frac{\partial L}{\partial b^{(1)}} = \delta^{(2)}$$
+"""
+    found = run(tmp_path, notes, sizes=(2, 4, 3))
+    assert [(c.layer, c.declared, c.given) for c in found.conflicts] == [(2, 5, 4)]
+    assert json.loads(render_json(found))["notation"]["conflicts"][0]["declared"] == 5
+    assert run(tmp_path, notes, sizes=(2, 5, 3)).conflicts == ()

@@ -18,6 +18,7 @@ from derive import Network, Proof
 from derive.budget import Budget
 from derive.claims import Claim, ForwardEquation
 from derive.course import CodeReading
+from derive.declarations import SizeConflict
 from derive.reading import SEED, Reading
 from derive.slips import Slip
 
@@ -272,6 +273,7 @@ class Run:
     reading: Reading = SEED  # how the document numbers its layers (derive/reading.py)
     basis: str = ""  # why that reading (derive.notes.Basis); "" for the built-in identities
     sizes: str = "given"  # where the widths come from (derive.notes.SizesFrom)
+    conflicts: tuple[SizeConflict, ...] = ()  # the notes' declarations against the given sizes
     code: CodeReading | None = None  # how a claims file was read (layout, layer numbers)
 
     @property

@@ -423,7 +423,9 @@ def check_document(
             not_claims=d.skipped,
             code_reading=d.code,
         )
-        return replace(found, reading=d.reading, basis=str(d.basis), sizes=str(d.sizes))
+        return replace(
+            found, reading=d.reading, basis=str(d.basis), sizes=str(d.sizes), conflicts=d.conflicts
+        )
 
     primary = run(document)
     if not any(r.verdict in _WRONG for r in primary.claims):
