@@ -350,6 +350,7 @@ def _facts(report: ReportInput, w: Words) -> dict:
         "loss_definition": loss.definition,
         "convention": LOSS_CONVENTIONS.get(lang, {}).get(net.loss) or tex(loss.convention),
         "batch": w.say(f"batch_convention_{net.reduction}", B=net.batch) if net.batch > 1 else "",
+        "notation": w.notation(run),
         "stand_in": w.say("stand_in", loss=w.esc(net.numeric.loss)) if net.numeric.loss != net.loss else "",
         "seed": s.seed,
         "points": f"{s.points:,}",

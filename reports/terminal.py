@@ -154,32 +154,6 @@ def claim_details(r: ClaimResult, run: Run, w: Words) -> list[str]:
     return lines
 
 
-def reading_lines(run: Run, w: Words) -> list[str]:
-    """How the document numbers its layers, when not as the seed does, and default sizes."""
-    lines = []
-    if run.basis and run.basis != "default":
-        basis = w.say("basis_" + run.basis.replace(" ", "_"))
-        lines.append(w.say("reading_line", reading=w.numbering(run.reading), basis=basis))
-    others = {r for c in run.claims for r, _ in c.numberings if r != run.reading}
-    if others:
-        lines.append(w.say("reading_open", others="; ".join(w.numbering(r) for r in sorted(others, key=str))))
-    if run.sizes != "given":
-        lines.append(w.say(f"sizes_{run.sizes}"))
-    for c in run.conflicts:
-        d = c.declaration
-        lines.append(
-            w.say(
-                "size_conflict",
-                line=d.line,
-                written=d.written,
-                declared=c.declared,
-                layer=c.layer,
-                given=c.given,
-            )
-        )
-    return lines
-
-
 def conventions(run: Run, w: Words) -> list[str]:
     """The choices a reader needs to read the numbers: batch reduction, stand-ins."""
     net = run.network
@@ -235,7 +209,7 @@ def run_lines(run: Run, w: Words) -> list[str]:
             activation=net.activation,
             loss=net.loss,
         ),
-        *reading_lines(run, w),
+        *w.notation(run),
         *conventions(run, w),
         *w.file_reading(run.code),
         w.say("run_points", points=f"{s.points:,}", seed=s.seed, dtype=s.dtype, policy=w.policy(s.dtype)),

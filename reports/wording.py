@@ -331,6 +331,23 @@ class Words:
     def forward_status(self, s: ForwardStatus) -> str:
         return self.say(f"fwd_{s.name.lower()}")
 
+    def notation(self, run: Run) -> list[str]:
+        """How the document numbers its layers (when it is not as the seed does), the readings it
+        leaves open, where its sizes come from and where they differ from the given ones."""
+        lines = []
+        if run.basis and run.basis != "default":
+            basis = self.say("basis_" + run.basis.replace(" ", "_"))
+            lines.append(self.say("reading_line", reading=self.numbering(run.reading), basis=basis))
+        others = sorted({r for c in run.claims for r, _ in c.numberings if r != run.reading}, key=str)
+        if others:
+            lines.append(self.say("reading_open", others="; ".join(self.numbering(r) for r in others)))
+        if run.sizes != "given":
+            lines.append(self.say(f"sizes_{run.sizes}"))
+        for c in run.conflicts:
+            d, numbers = c.declaration, {"declared": c.declared, "layer": c.layer, "given": c.given}
+            lines.append(self.say("size_conflict", line=d.line, written=self.code(d.written), **numbers))
+        return lines
+
     def numbering(self, r: Reading) -> str:
         """`W^(l) feeds layer l, the input is layer 0` (Ng's), in words."""
         return f"{self.say(f'reading_{r.weights}')}, {self.say('reading_first', first=r.first)}"
