@@ -449,9 +449,10 @@ def _render(node: Formula, tex: bool, batched: bool, written: Written | None = N
     raise Unsupported(node, "to_latex" if tex else "to_text")
 
 
-def to_latex(formula: Formula, batched: bool = False) -> str:
-    """LaTeX in the seed's notation, e.g. `W_{1}^{T} \\delta_{2} \\circ f'\\!\\left(z_{1}\\right)`."""
-    return _render(formula, True, batched)[0]
+def to_latex(formula: Formula, batched: bool = False, written: Written | None = None) -> str:
+    """LaTeX in the seed's notation, e.g. `W_{1}^{T} \\delta_{2} \\circ f'\\!\\left(z_{1}\\right)`;
+    with `written`, in the notes' layer numbers (`{W^{(3)}}^{T}`)."""
+    return _render(formula, True, batched, written)[0]
 
 
 def to_text(formula: Formula, batched: bool = False, written: Written | None = None) -> str:

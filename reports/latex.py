@@ -17,6 +17,7 @@ import jinja2
 from derive import ACTIVATIONS, LOSSES
 from derive.derivation import Step
 from derive.dimension_free import DimensionFreeProof
+from derive.formula import to_latex
 from derive.proof import Status
 from reports.i18n import LOSS_CONVENTIONS
 from reports.math_print import latex, partial_latex
@@ -84,10 +85,15 @@ def _where(r: ClaimResult, w: Words) -> str:
     return place
 
 
-def _math(r: ClaimResult) -> str | None:
-    """The claim re-typeset from its parse tree."""
+def _math(r: ClaimResult, run: Run) -> str | None:
+    """The claim re-typeset from its parse tree (in the notes' own layer numbers)."""
     identity = r.claim.identity
-    return None if identity is None else identity.latex
+    if identity is None:
+        return None
+    if run.reading.is_seed:
+        return identity.latex
+    written = run.reading.written
+    return " = ".join(to_latex(side, identity.batched, written) for side in (identity.lhs, identity.formula))
 
 
 def _proofs(r: ClaimResult, w: Words) -> list[dict]:
@@ -188,7 +194,7 @@ def _section(r: ClaimResult, step: Step | None, run: Run, w: Words) -> dict:
         "verdict": _verdict(r.verdict, w),
         "reason": w.reason(r.reason) if r.reason else None,
         "scope": w.claim_scope(r) if r.verdict == Verdict.PROVED else None,
-        "math": _math(r),
+        "math": _math(r, run),
         "raw": w.code(claim.written.replace("\n", " ")),
         "builtin": claim.source == "built-in",
         "problem": None
