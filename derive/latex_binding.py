@@ -26,6 +26,7 @@ from derive.formula import (
 
 _NAMES = ("letter", "greek", "font_letter", "font_greek", "hat_letter")
 _KIND_SYMBOLS = ("W", "b", "a", "A", "z", "Z", "δ", "Δ")
+WEIGHT_NAMES = ("W", "w", "Θ", "θ")
 _GREEK = {r"\delta": "δ", r"\Delta": "Δ", r"\ell": "ℓ", r"\Theta": "Θ", r"\theta": "θ"}
 
 
@@ -151,13 +152,16 @@ class LatexBinder(Binder):
         self._count(scripts)
         for script in scripts:
             if script.data == "prime_script":
+                if symbol in WEIGHT_NAMES:  # Octave's Theta2': the transpose, as Ng's course codes it
+                    transposes += 1
+                    continue
                 raise self.error(
                     script, f"a prime on {symbol}: write f'(z_l) for the activation's derivative"
                 )
             if script.data == "sub_script":
                 found = self._layer(script.children[1])
             elif layer is not None and (power := self._power(script)) is not None:
-                if symbol in ("W", "w", "Θ", "θ"):
+                if symbol in WEIGHT_NAMES:
                     raise self.error(
                         script, f"{symbol}^{power}: write a matrix power as a product, or ∘ entry by entry"
                     )
