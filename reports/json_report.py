@@ -49,7 +49,8 @@ MATRIX = Opt(ListOf(ListOf(NUM)))
 
 NETWORK = {
     "sizes": ListOf(int),
-    "activation": str,
+    "activation": str,  # the output layer's f_L (every layer's unless `activations` differ)
+    "activations": ListOf(str),  # f_1 … f_L, one per layer
     "loss": str,
     "batch": int,
     "reduction": str,
@@ -241,10 +242,11 @@ def network_dict(net: Network) -> dict:
     return {
         "sizes": list(net.sizes),
         "activation": net.activation,
+        "activations": list(net.layer_activations),  # f_1 … f_L (all `activation` unless mixed)
         "loss": net.loss,
         "batch": net.batch,
         "reduction": net.reduction,
-        "slope": str(net.slope) if net.activation == "leaky-relu" else None,
+        "slope": str(net.slope) if "leaky-relu" in net.layer_activations else None,
         "numeric_loss": net.numeric.loss,
     }
 

@@ -16,7 +16,7 @@ from functools import lru_cache
 import numpy as np
 import sympy as sp
 
-from derive import ACTIVATIONS, Network, Proof, prove
+from derive import Network, Proof, prove
 from derive.budget import over_budget
 from derive.claim_binding import scale
 from derive.claims import Claim
@@ -38,7 +38,7 @@ from verify.results import (
     Reason,
     Verdict,
 )
-from verify.sampling import Points
+from verify.sampling import Points, kinks_of
 from verify.sympy_numeric import columns
 from verify.time_limit import ProofTimeout, time_limit
 from verify.tolerance import allowed, terms
@@ -326,7 +326,7 @@ def judge(
     numerically = example is not None and agreement.disagreeing >= 2 and _sympy_confirms(example)
     # only SymPy's numbers differ: the right side read by NumPy agrees with jax.grad everywhere
     only_sympy = agreement.disagreement is not None and agreement.disagreement.blamed == ("sympy",)
-    if refuted and (agreement.agree or only_sympy) and ACTIVATIONS[network.activation].kinks:
+    if refuted and (agreement.agree or only_sympy) and kinks_of(network):
         # SymPy put a kink argument into f' (Heaviside(0) = 1/2) — at its random point, and as a
         # witness wherever f' is taken of a_l = relu(z_l) = 0 — where jax.grad's convention
         # (relu'(0) = 0) agrees everywhere: true only up to the convention at the kink
