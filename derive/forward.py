@@ -98,8 +98,9 @@ def _build(key: Setting, tap: tuple[str, int] | None) -> SymbolicForward:
         env[eq.target] = tapped(eq.target, _value(eq.expr, env, m, key.batch))
     last = key.layers[-1]
     a = [env[f"a{layer}"] for layer in key.layers[:-1]]
-    # a_L = f(z_L), the output activation (a tensor of the model when the loss reads it)
-    a.append(env[f"a{last}"] if f"a{last}" in env else env[f"z{last}"].applyfunc(layer_functions(key, last)[0]))
+    # a_L = f_L(z_L), the output activation (a tensor of the model when the loss reads it)
+    f_last = layer_functions(key, last)[0]
+    a.append(env[f"a{last}"] if f"a{last}" in env else env[f"z{last}"].applyfunc(f_last))
     return SymbolicForward(tuple(a), tuple(env[f"z{layer}"] for layer in key.layers), env["L"][0, 0])
 
 

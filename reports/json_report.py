@@ -174,7 +174,14 @@ SCHEMA = {
     "network": NETWORK,
     # how the document numbers its layers, why ("default", "forward equations", "layers exist"),
     # and whether the sizes were given (False: a small default)
-    "notation": {"reading": NUMBERING, "basis": str, "text": str, "sizes_given": bool},
+    # and the layers whose activation the notes do not name (per-layer activations: a neighbour's)
+    "notation": {
+        "reading": NUMBERING,
+        "basis": str,
+        "text": str,
+        "sizes_given": bool,
+        "unnamed_activations": ListOf(int),
+    },
     "settings": SETTINGS,
     "reference": REFERENCE,
     "forward": FORWARD,
@@ -414,6 +421,7 @@ def to_dict(run: Run) -> dict:
             "basis": run.basis or "default",
             "text": w.numbering(run.reading),
             "sizes_given": run.sizes_given,
+            "unnamed_activations": list(run.unnamed_activations),
         },
         "settings": {
             "points": s.points,

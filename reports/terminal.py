@@ -159,6 +159,16 @@ def reading_lines(run: Run, w: Words) -> list[str]:
         lines.append(w.say("reading_open", others="; ".join(w.numbering(r) for r in sorted(others, key=str))))
     if not run.sizes_given:
         lines.append(w.say("sizes_default"))
+    net = run.network
+    if net.mixed and run.basis:  # the notes' forward equations named the activations
+        layers = range(1, len(net.sizes) + 1)
+        written = {k: run.reading.written("a", k) for k in layers}  # as the notes number them
+        named = ", ".join(
+            f"{net.activation_of(k)} ({written[k]})" for k in layers if k not in run.unnamed_activations
+        )
+        lines.append(w.say("activations_named", named=named))
+        for k in run.unnamed_activations:
+            lines.append(w.say("activation_unnamed", layer=written[k], activation=net.activation_of(k)))
     return lines
 
 

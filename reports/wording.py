@@ -119,7 +119,7 @@ class Words:
             return self.say("scope_generic", f=f, ell=ell)
         if key.activation == GENERIC:  # a claim that reads the loss: generic f, the network's loss
             return self.say("scope_generic_f", f=f, loss=self.esc(key.loss))
-        return self.say("scope_pair", activation=self.esc(key.activation), loss=self.esc(key.loss))
+        return self.say("scope_pair", activation=self.esc(key.activation_text), loss=self.esc(key.loss))
 
     def why(self, proof: Proof) -> str:
         """What settled a proof, or why there is none."""
@@ -181,6 +181,11 @@ class Words:
             "inner": inner,
             "B": s.batch,
             "axis": 0 if s.rows else 1,  # the examples' axis: rows or (ours) columns
+            # another layer's activation: its name, the own one's, and where
+            "used": self.esc(s.used),
+            "own": self.esc(s.own),
+            "z": sym("z", l, batched),
+            "o": o,
         }
         return self.say(f"slip_{s.kind.name.lower()}", **values)
 

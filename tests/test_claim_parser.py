@@ -21,6 +21,7 @@ from derive.formula import (
     Broadcast,
     Diag,
     FPrime,
+    Function,
     Grad,
     Hadamard,
     MatMul,

@@ -110,8 +110,8 @@ def value(formula: Formula, values: OracleValues, absolute: bool = False) -> np.
             case Var(kind, layer):
                 if f"{kind}{layer}" in values.forward:
                     return values.forward[f"{kind}{layer}"]
-                z = values.forward[f"z{layer}"]
-                return _elementwise(values, network.activation_of(layer), z, derivative=False)  # a_L = f_L(z_L)
+                z, f_l = values.forward[f"z{layer}"], network.activation_of(layer)
+                return _elementwise(values, f_l, z, derivative=False)  # a_L = f_L(z_L)
             case Grad(Var(kind, layer)):
                 name = f"dL/d{kind}{layer}"
                 if name not in values.gradients:

@@ -426,7 +426,13 @@ def check_document(
             not_claims=d.skipped,
             code_reading=d.code,
         )
-        return replace(found, reading=d.reading, basis=str(d.basis), sizes_given=d.sizes_given)
+        return replace(
+            found,
+            reading=d.reading,
+            basis=str(d.basis),
+            sizes_given=d.sizes_given,
+            unnamed_activations=d.unnamed_activations,
+        )
 
     primary = run(document)
     if not any(r.verdict in _WRONG for r in primary.claims):
