@@ -137,9 +137,7 @@ def diagnose(claim: Claim, network: Network, side: Formula, values: OracleValues
     candidates = slips(claim.wrt, network)
     if claim.identity.lhs == Var("delta", claim.wrt.layer) and network.factor != 1:
         # Δ_l = dL/dZ_l / factor: compare with the slips of the formula for Δ_l itself
-        candidates = tuple(
-            replace(c, formula=scale(1 / network.factor, c.formula)) for c in candidates
-        )
+        candidates = tuple(replace(c, formula=scale(1 / network.factor, c.formula)) for c in candidates)
     if claim.identity.lhs == Transpose(Grad(claim.wrt)):  # read in rows: the slips transposed
         candidates = tuple(in_rows(c) for c in candidates)
     if found := matching(side, candidates, network.factor):
