@@ -119,16 +119,14 @@ def function(name: str, slope: Fraction | None) -> Function:
     return Function(name, slope if takes else None)
 
 
-def sympy_activation(fn: Function) -> tuple[Callable[[sp.Expr], sp.Expr], Callable[[sp.Expr], sp.Expr]]:
+def sympy_activation(fn: Function) -> tuple[type, type]:
     """`f` and `f'` of an IR function in SymPy: the generic undefined pair, or a registry one's."""
     if fn.name == GENERIC:
         return f, f_prime
     return concrete_activation(fn.name, fn.parameter if activation(fn.name).parameter else None)
 
 
-def layer_functions(
-    key: Setting, layer: int
-) -> tuple[Callable[[sp.Expr], sp.Expr], Callable[[sp.Expr], sp.Expr]]:
+def layer_functions(key: Setting, layer: int) -> tuple[type, type]:
     """`f_l` and `f_l'` of the setting's layer `layer` (absolute) in SymPy."""
     return sympy_activation(function(key.activation_of(layer), key.slope))
 
