@@ -10,6 +10,7 @@ notations walk their trees in `latex_binding.py` and `plain_binding.py`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -19,18 +20,25 @@ from derive.claim_parser import ClaimSyntaxError
 from derive.formula import (
     Activate,
     Add,
+    Apply,
+    ApplyPrime,
+    Dims,
     Fill,
     Formula,
     FPrime,
+    Function,
     Grad,
     Hadamard,
     MatMul,
     Scale,
     Transpose,
     Var,
+    activation_layer,
+    rewrite,
 )
 from derive.reading import SEED, Reading
 from derive.registry import ACTIVATIONS, GENERIC, activation_named, reads_output_activation
+from derive.registry import activation as registry_activation
 
 MAX_SCRIPTS = 6  # sub- and superscripts on one symbol: `W^T_1` has 2
 MAX_NUMBER_DIGITS = 12  # digits of a number written in a formula
@@ -38,8 +46,8 @@ KNOWN = (
     "W_l, b_l, a_l, z_l, δ_l (A_l, Z_l, Δ_l for a batch), the target y, ∂L/∂X, f(·), f'(·), diag(·), "
     "numbers and B"
 )
-# the network's activation, whatever it is (Nielsen's σ included): named ones come from the registry
-# (σ is the sigmoid, as the registry says: on a network of another activation it is that)
+# the activation of the layer they are applied to, whatever it is; named ones come from the
+# registry and are themselves (σ is the sigmoid: on a relu layer σ'(z_l) is the sigmoid's f')
 GENERIC_FUNCTIONS = ("f", "g", "φ", "act")
 LOSS_NAMES = ("L", "E", "J", "C", "ℓ")
 BATCH_NAMES = ("B", "m")
@@ -56,8 +64,9 @@ _KINDS |= dict.fromkeys(TARGET_NAMES, "y")
 @dataclass(frozen=True)
 class Binding:
     """What names mean: the layer widths, the batch size, the activation's name, the value
-    of `l` (as written; None until the caller chooses one), how the notes number layers, and the
-    loss (whether it reads `a_L`)."""
+    of `l` (as written; None until the caller chooses one), how the notes number layers, the
+    loss (whether it reads `a_L`), the activations per layer (None: `activation` on every
+    one) and the activation's parameter (leaky-relu's α)."""
 
     sizes: tuple[int, ...]
     batch: int = 1
@@ -65,6 +74,12 @@ class Binding:
     layer: int | None = None
     reading: Reading = SEED
     loss: str = "mse"
+    activations: tuple[str, ...] | None = None
+    slope: Fraction | None = None
+
+    @property
+    def layer_activations(self) -> tuple[str, ...]:
+        return self.activations if self.activations is not None else (self.activation,) * len(self.sizes)
 
     @property
     def last(self) -> int:
@@ -90,14 +105,6 @@ class NoSuchLayer(ClaimSyntaxError):
 
 class LayerOutOfRange(NoSuchLayer):
     """`l` chosen such that a layer the formula names does not exist (the caller tries another)."""
-
-
-class ActivationMismatch(ClaimSyntaxError):
-    """A named activation (`\\tanh`, `relu(…)`) that is not the network's: `name`."""
-
-    def __init__(self, text: str, position: int, message: str, name: str = "") -> None:
-        super().__init__(text, position, message)
-        self.name = name
 
 
 class NeedsLayer(ClaimSyntaxError):
@@ -191,9 +198,10 @@ class Binder:
         if symbol not in _KINDS:
             raise self.error(at, f"unknown symbol '{symbol}'; expected {KNOWN}")
 
-    def activation(self, at: Tree | Token, written: str, prime: bool) -> type:
-        """`f`, `σ`, `φ` are the network's activation; a named one (any name or alias in the
-        registry: `relu`, `ReLU`, `\\text{sigm}`, `gelu_tanh`) must be the network's."""
+    def activation(self, at: Tree | Token, written: str, prime: bool) -> Callable[[Formula], Formula]:
+        """`f`, `g`, `φ` are the activation of the layer they are applied to (`FPrime`,
+        `Activate`); a named one (any name or alias in the registry: `σ`, `relu`, `ReLU`,
+        `\\text{sigm}`, `gelu_tanh`) is that function itself (`ApplyPrime`, `Apply`)."""
         if written in GENERIC_FUNCTIONS:
             return FPrime if prime else Activate
         name = activation_named(written)
@@ -203,15 +211,9 @@ class Binder:
                 f"unknown function '{written}'; expected f, f', σ, σ', diag or an activation: "
                 + ", ".join(sorted(ACTIVATIONS)),
             )
-        if name != self.binding.activation:
-            raise ActivationMismatch(
-                self.text,
-                position(at),
-                f"the formula applies {name}, but the network's activation is {self.binding.activation} "
-                f"(choose it with --activation {name})",
-                name,
-            )
-        return FPrime if prime else Activate
+        parameter = self.binding.slope if registry_activation(name).parameter is not None else None
+        function = Function(name, parameter)
+        return (lambda x: ApplyPrime(function, x)) if prime else (lambda x: Apply(function, x))
 
     # --- arithmetic -------------------------------------------------------------------------
     def matrix(self, at: Tree | Token, value: Value, what: str) -> Formula:
@@ -277,6 +279,28 @@ class Binder:
 
     def batch_size(self) -> Scalar:
         return Scalar(Fraction(self.binding.batch))
+
+
+def own_functions(formula: Formula, binding: Binding) -> Formula:
+    """`formula` with every named function that is the own activation of the layer it is
+    applied to written as that layer's generic `f` (`σ'(z_3)` → `f'(z_3)` on a sigmoid layer):
+    the same function, and the form the seed's formulas, the slips and the generic proofs use.
+    On a network of one activation every application of it is `f`'s."""
+    dims = Dims(binding.sizes, 1, binding.batch)
+    names = binding.layer_activations
+
+    def rule(node: Formula) -> Formula | None:
+        match node:
+            case Apply(Function(name), x) | ApplyPrime(Function(name), x):
+                own = names[0] if len(set(names)) == 1 else None
+                if own is None:
+                    layer = activation_layer(x, dims)
+                    own = names[layer - 1] if 1 <= layer <= len(names) else None
+                if name == own:
+                    return FPrime(x) if isinstance(node, ApplyPrime) else Activate(x)
+        return None
+
+    return rewrite(formula, rule)
 
 
 def scale(factor: Fraction, x: Formula) -> Formula:

@@ -16,19 +16,19 @@ from fractions import Fraction
 from lark import Token, Tree
 
 from derive.claim_binding import (
-    ActivationMismatch,
     Binding,
     LayerOutOfRange,
     NeedsLayer,
     NoSuchLayer,
     Scalar,
     Value,
+    own_functions,
     scale,
 )
 from derive.claim_parser import ClaimSyntaxError, parse
 from derive.course import DEFAULT, CodeReading
 from derive.document import Equation
-from derive.formula import Formula, Grad, Var, rewrite
+from derive.formula import Apply, Formula, Function, Grad, Var, rewrite
 from derive.identities import Identity, identity_name
 from derive.latex_binding import LatexBinder
 from derive.network import Network
@@ -86,6 +86,7 @@ class ForwardEquation:
     mismatch: str | None = None
     missing_layer: bool = False  # not read because a layer it names does not exist
     activation: str = ""  # the activation it names where that is not the network's
+    named: tuple[tuple[int, str], ...] = ()  # (layer, activation) of each `a_l = g(z_l)`, g named
 
 
 def is_claim(text: str) -> bool:
@@ -118,7 +119,16 @@ def bind(
 
 
 def binding(network: Network, layer: int | None = None, reading: Reading = SEED) -> Binding:
-    return Binding(network.sizes, network.batch, network.activation, layer, reading, network.loss)
+    return Binding(
+        network.sizes,
+        network.batch,
+        network.activation,
+        layer,
+        reading,
+        network.loss,
+        network.activations,
+        network.slope,
+    )
 
 
 def _span(side: Tree | Token) -> tuple[int, int]:
@@ -128,21 +138,29 @@ def _span(side: Tree | Token) -> tuple[int, int]:
 
 
 def bind_sides(
-    text: str, syntax: str, network: Network, reading: Reading = SEED, code: CodeReading = DEFAULT
+    text: str,
+    syntax: str,
+    network: Network,
+    reading: Reading = SEED,
+    code: CodeReading = DEFAULT,
+    own: bool = True,
 ) -> list[tuple[int | None, list[Formula]]]:
     """Each side of `text` bound to `network` in `reading` (a document's layer numbering) and
     `code` (a claims file's layout and course names): one list for the equation, or one per
-    layer `l` (as written) when it is written for a general layer. Raises `ClaimSyntaxError`."""
+    layer `l` (as written) when it is written for a general layer. Raises `ClaimSyntaxError`.
+    With `own`, a named function that is its layer's own activation is written as `f`
+    (`own_functions`); without, as written."""
     sides = parse(text, syntax)
 
     def bound(layer: int | None) -> list[Formula]:
         values = []
         for side in sides:
-            value = bind(side, text, syntax, binding(network, layer, reading), code, network.factor)
+            names = binding(network, layer, reading)
+            value = bind(side, text, syntax, names, code, network.factor)
             if isinstance(value, Scalar):
                 start, _ = _span(side)
                 raise ClaimSyntaxError(text, start, f"a matrix or vector; received the number {value.value}")
-            values.append(value)
+            values.append(own_functions(value, names) if own else value)
         return values
 
     try:
@@ -229,21 +247,54 @@ def forward_of(
     such as `a_1 = [a_11 … a_14]^T` is not a forward equation)."""
     where = {"source": source, "line": equation.line, "written": equation.text}
     try:
-        instances = bind_sides(equation.text, "latex", network, reading)
-    except ActivationMismatch as e:
-        return [ForwardEquation(**where, mismatch=e.message, activation=e.name)]
+        instances = bind_sides(equation.text, "latex", network, reading, own=False)
     except NoSuchLayer as e:
         return [ForwardEquation(**where, problem=e.message, missing_layer=True)]
     except ClaimSyntaxError as e:
         return [ForwardEquation(**where, problem=e.message)]
+    named = tuple(pair for _, sides in instances if (pair := _named_activation(sides)) is not None)
     out = []
     for layer, sides in instances:
         lhs = sides[0]
         if not (isinstance(lhs, Var) and lhs.kind in ("a", "z")) or len(sides) != 2:
             return [ForwardEquation(**where, problem="not of the form z_l = … or a_l = …")]
-        identity = Identity(f"{lhs.kind}{lhs.layer}", lhs, sides[1], network.batch > 1, lhs=lhs)
-        out.append(ForwardEquation(**where, identity=identity, layer=layer))
+        names = binding(network, layer, reading)
+        rhs = own_functions(sides[1], names)
+        if (foreign := _foreign(rhs)) is not None:  # a function that is not its layer's own
+            message = _mismatch(foreign, lhs, network, reading)
+            return [ForwardEquation(**where, mismatch=message, activation=foreign.name, named=named)]
+        identity = Identity(f"{lhs.kind}{lhs.layer}", lhs, rhs, network.batch > 1, lhs=lhs)
+        out.append(ForwardEquation(**where, identity=identity, layer=layer, named=named))
     return out
+
+
+def _named_activation(sides: list[Formula]) -> tuple[int, str] | None:
+    """(l, g) of `a_l = g(z_l)` with g a named activation (`a_2 = \\text{ReLU}(z_2)`), else None."""
+    match sides:
+        case [Var("a", layer), Apply(Function(name), Var("z", arg))] if arg == layer:
+            return layer, name
+    return None
+
+
+def _foreign(formula: Formula) -> Function | None:
+    """The first named function left in `formula` after `own_functions`: not its layer's own."""
+    found: list[Function] = []
+    rewrite(formula, lambda node: found.append(node.function) if isinstance(node, Apply) else None)
+    return found[0] if found else None
+
+
+def _mismatch(function: Function, lhs: Var, network: Network, reading: Reading) -> str:
+    name = function.name
+    if not network.mixed:
+        return (
+            f"the formula applies {name}, but the network's activation is {network.activation} "
+            f"(choose it with --activation {name})"
+        )
+    written = reading.written(lhs.kind, lhs.layer)
+    return (
+        f"the formula applies {name}, but the network's activations are {network.activation_text} "
+        f"({network.activation_of(lhs.layer)} on layer {written})"
+    )
 
 
 BUILT_IN = "built-in"

@@ -46,7 +46,7 @@ from derive.document import MAX_DOCUMENT_CHARS, Equation, find_equations
 from derive.errors import InputError
 from derive.formula import Dims, Grad, ShapeMismatch, Transpose, Var, shape
 from derive.network import Network, parse_sizes, parse_slope
-from derive.notes import Basis, Interpretation, SizesFrom, interpret, open_readings
+from derive.notes import Basis, Interpretation, SizesFrom, interpret, open_readings, unnamed_layers
 from derive.reading import SEED, Reading
 from derive.registry import reads_output_activation
 
@@ -68,6 +68,8 @@ class Document:
     reading: Reading = SEED  # how the notes number layers (derive/reading.py)
     basis: Basis = Basis.DEFAULT  # why that reading
     sizes: SizesFrom = SizesFrom.GIVEN  # where the widths come from (derive/notes.py)
+    # per-layer activations from the notes: the layers they do not name (derive.notes.per_layer)
+    unnamed_activations: tuple[int, ...] = ()
     alternatives: tuple[Document, ...] = ()  # other readings the notes leave open
     notes: tuple[Equation, ...] = ()  # the document's equations (to look for other readings)
     options: tuple[tuple[str, object], ...] = ()  # the Network options it was read with
@@ -279,7 +281,12 @@ def load(path: Path, options: dict) -> Document:
         if not is_claim(e.text) and not is_forward(e.text) and mentions_gradient(e.text)
     )
     sizes = SizesFrom.GIVEN if "sizes" in options else SizesFrom.DECLARED if declared else SizesFrom.DEFAULT
-    common = {"skipped": skipped, "basis": basis, "sizes": sizes}
+    common = {
+        "skipped": skipped,
+        "basis": basis,
+        "sizes": sizes,
+        "unnamed_activations": unnamed_layers(primary.forward, primary.network),
+    }
     document = _document(
         source,
         primary.network,
@@ -308,6 +315,7 @@ def _alternatives(document: Document, others: tuple[Interpretation, ...]) -> tup
             skipped=document.skipped,
             basis=document.basis,
             sizes=document.sizes,
+            unnamed_activations=document.unnamed_activations,
         )
         for i in others
     )

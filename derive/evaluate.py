@@ -9,6 +9,8 @@ import sympy as sp
 from derive.formula import (
     Activate,
     Add,
+    Apply,
+    ApplyPrime,
     Broadcast,
     Diag,
     Dims,
@@ -24,10 +26,11 @@ from derive.formula import (
     Transpose,
     Unsupported,
     Var,
+    activation_layer,
     shape,
 )
 from derive.forward import derived_gradient, symbolic_forward
-from derive.model import Setting, model
+from derive.model import Setting, layer_functions, sympy_activation
 from derive.symbols import network_symbols
 
 
@@ -65,7 +68,6 @@ def quantity(key: Setting, var: Var) -> sp.ImmutableMatrix:
 def evaluate(formula: Formula, key: Setting) -> sp.ImmutableMatrix:
     """The matrix a formula stands for; `ShapeMismatch` (before any algebra) if it does not fit."""
     shape(formula, dims(key))
-    functions = model(key)
 
     def walk(node: Formula) -> sp.ImmutableMatrix:
         match node:
@@ -83,10 +85,12 @@ def evaluate(formula: Formula, key: Setting) -> sp.ImmutableMatrix:
                 return walk(left) + walk(right)
             case Scale(factor, x):
                 return sp.Rational(factor.numerator, factor.denominator) * walk(x)
-            case FPrime(x):
-                return walk(x).applyfunc(functions.f_prime)
-            case Activate(x):
-                return walk(x).applyfunc(functions.f)
+            case FPrime(x) | Activate(x):  # the generic f: the own f_l of x's layer
+                f_l, f_l_prime = layer_functions(key, activation_layer(x, dims(key)))
+                return walk(x).applyfunc(f_l_prime if isinstance(node, FPrime) else f_l)
+            case Apply(function, x) | ApplyPrime(function, x):  # a named function: itself
+                g, g_prime = sympy_activation(function)
+                return walk(x).applyfunc(g_prime if isinstance(node, ApplyPrime) else g)
             case Grad(Var(kind, layer)):
                 return derived_gradient(key, kind, layer)  # SymPy's, entry by entry
             case Broadcast(left, right):

@@ -155,6 +155,15 @@ class Apply:
 
 
 @dataclass(frozen=True)
+class ApplyPrime:
+    """`relu'(z_2)`: a registry function's derivative applied elementwise. In a claim a named
+    function is itself (`σ'` the sigmoid's), where `FPrime` is the derivative of the layer's own."""
+
+    function: Function
+    operand: Formula
+
+
+@dataclass(frozen=True)
 class ExampleLoss:
     """`ℓ(z_L, y)` for each example (column): the 1 × B row of a registry loss. `activation` is
     the output activation the loss reads (mse's `½‖f(z_L) − y‖²`; softmax-ce and bce read none)."""
@@ -190,6 +199,7 @@ Formula = (
     | Fill
     | Ref
     | Apply
+    | ApplyPrime
     | ExampleLoss
     | MeanAxis
 )
@@ -250,7 +260,7 @@ def shape(
                 if tensors is None or name not in tensors:
                     raise ShapeMismatch(node, f"no tensor called {name!r}")
                 return tensors[name]
-            case Apply(_, x):
+            case Apply(_, x) | ApplyPrime(_, x):
                 return walk(x)
             case ExampleLoss(_, output, target, _):
                 s1, s2 = walk(output), walk(target)
@@ -328,7 +338,7 @@ def layers_of(formula: Formula) -> set[int]:
             return {layer, layer + 1} if kind in ("W", "b") else {layer}
         case Ones() | Ref():
             return set()
-        case Apply(_, x) | MeanAxis(x, _):
+        case Apply(_, x) | ApplyPrime(_, x) | MeanAxis(x, _):
             return layers_of(x)
         case ExampleLoss(_, output, target, _):
             return layers_of(output) | layers_of(target)
@@ -340,6 +350,25 @@ def layers_of(formula: Formula) -> set[int]:
         case MatMul(left, right) | Hadamard(left, right) | Add(left, right) | Broadcast(left, right):
             return layers_of(left) | layers_of(right)
     raise Unsupported(formula, "layers_of")
+
+
+def activation_layer(formula: Formula, dims: Dims) -> int:
+    """The layer whose own activation a generic `f(x)`, `f'(x)` means: `x`'s layer for `z_l`,
+    `a_l`, `δ_l`, `∂L/∂z_l`; otherwise the layer among those `x` names whose width is `x`'s
+    number of rows (the last such: `f(W_1 a_1 + b_1)` is layer 2's), else the last it names."""
+    match formula:
+        case Var(kind, layer) | Grad(Var(kind, layer)) if kind in ("a", "z", "delta", "y"):
+            return layer
+    layers = sorted(layers_of(formula))
+    if not layers:
+        return dims.first_layer + len(dims.sizes) - 1
+    try:
+        rows = shape(formula, dims)[0]
+    except ShapeMismatch:
+        return layers[-1]
+    first = dims.first_layer
+    fitting = [k for k in layers if 0 <= k - first < len(dims.sizes) and dims.sizes[k - first] == rows]
+    return (fitting or layers)[-1]
 
 
 # --- rendering --------------------------------------------------------------------------------
@@ -428,6 +457,11 @@ def _render(node: Formula, tex: bool, batched: bool, written: Written | None = N
         case Apply(Function(name), x):
             inner = _render(x, tex, batched, written)[0]
             return (rf"\operatorname{{{name}}}\!\left({inner}\right)" if tex else f"{name}({inner})"), 4
+        case ApplyPrime(Function(name), x):
+            inner = _render(x, tex, batched)[0]
+            if tex:
+                return rf"\operatorname{{{name}}}'\!\left({inner}\right)", 4
+            return f"{name}'({inner})", 4
         case ExampleLoss(loss, output, target, Function(f)):
             args = f"{_render(output, tex, batched, written)[0]}, {_render(target, tex, batched, written)[0]}"
             if tex:

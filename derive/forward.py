@@ -1,6 +1,6 @@
 """The symbolic forward pass and the gradients SymPy derives from it, entry by entry.
 
-The setting's model (`derive/model_ir.py`: `z_{l+1} = W_l a_l + b_l 1ᵀ`, `a_l = f(z_l)`,
+The setting's model (`derive/model_ir.py`: `z_{l+1} = W_l a_l + b_l 1ᵀ`, `a_l = f_l(z_l)`,
 `L = loss(z_L, y)`, the mean or sum over the examples of a mini-batch) interpreted in SymPy.
 For `dL/da_l` and `dL/dz_l` a zero "tap" is added to that one quantity, and the derivative is
 taken w.r.t. the tap symbols at tap = 0. SymPy's matrix-level
@@ -27,7 +27,15 @@ from derive.formula import (
     SumAxis,
     Transpose,
 )
-from derive.model import Model, Setting, drop_point_masses, model, setting_model
+from derive.model import (
+    Model,
+    Setting,
+    drop_point_masses,
+    layer_functions,
+    model,
+    setting_model,
+    sympy_activation,
+)
 from derive.symbols import network_symbols
 
 
@@ -49,18 +57,18 @@ def _value(node: Formula, env: dict[str, sp.ImmutableMatrix], m: Model, batch: i
     match node:
         case Ref(name):
             return env[name]
-        case Apply(_, x):  # a setting has one activation, `m.f` (the generic f, or a registry one)
-            return at(x).applyfunc(m.f)
+        case Apply(function, x):  # the layer's f_l: the generic f, or a registry one
+            return at(x).applyfunc(sympy_activation(function)[0])
         case MatMul(left, Transpose(Ones())):  # b 1ᵀ
             return at(left) * sp.ones(1, batch)
         case MatMul(left, right):
             return at(left) * at(right)
         case Add(left, right):
             return at(left) + at(right)
-        case ExampleLoss(_, output, target, Function(read_name)):
-            # the setting's loss of its output read through m.f (z_L) or the identity (a_L = f(z_L))
+        case ExampleLoss(_, output, target, Function(read_name) as function):
+            # the setting's loss of its output read through f_L (z_L) or the identity (a_L = f(z_L))
             z, y = at(output), at(target)
-            read = (lambda x: x) if read_name == "identity" else m.f
+            read = (lambda x: x) if read_name == "identity" else sympy_activation(function)[0]
             assert m.example_loss is not None
             return sp.ImmutableMatrix(
                 [[m.example_loss(list(z[:, b]), list(y[:, b]), read) for b in range(batch)]]
@@ -90,8 +98,9 @@ def _build(key: Setting, tap: tuple[str, int] | None) -> SymbolicForward:
         env[eq.target] = tapped(eq.target, _value(eq.expr, env, m, key.batch))
     last = key.layers[-1]
     a = [env[f"a{layer}"] for layer in key.layers[:-1]]
-    # a_L = f(z_L), the output activation (a tensor of the model when the loss reads it)
-    a.append(env[f"a{last}"] if f"a{last}" in env else env[f"z{last}"].applyfunc(m.f))
+    # a_L = f_L(z_L), the output activation (a tensor of the model when the loss reads it)
+    f_last = layer_functions(key, last)[0]
+    a.append(env[f"a{last}"] if f"a{last}" in env else env[f"z{last}"].applyfunc(f_last))
     return SymbolicForward(tuple(a), tuple(env[f"z{layer}"] for layer in key.layers), env["L"][0, 0])
 
 

@@ -4,7 +4,8 @@ A `Setting` holds everything a derivation depends on and nothing more, so it is 
 of all symbolic work. Activation and loss are registry names or `"generic"`: a generic `f` is
 an undefined function with a declared derivative `f'`, a generic loss an undefined `ℓ(z_L)`.
 A setting may be a *slice* of a network: layers `first_layer …` only, with a generic loss
-standing for everything after its last layer.
+standing for everything after its last layer. A network of per-layer activations (`activations`,
+one name per layer of the setting) has `activation` its output layer's.
 """
 
 from __future__ import annotations
@@ -36,6 +37,21 @@ class Setting(NamedTuple):
     slope: Fraction | None = None  # the activation's parameter (leaky-relu's α); None without one
     first_layer: int = 1  # the absolute number of this slice's first layer
     layered: bool = False  # weights named with their layer (w1_11), as in networks deeper than 2
+    activations: tuple[str, ...] | None = None  # f_l per layer of the setting; None: `activation`
+
+    @property
+    def layer_activations(self) -> tuple[str, ...]:
+        """The activation of each of the setting's layers, by name."""
+        return self.activations if self.activations is not None else (self.activation,) * len(self.sizes)
+
+    def activation_of(self, layer: int) -> str:
+        """`f_l`'s name, `layer` absolute."""
+        return self.layer_activations[layer - self.first_layer]
+
+    @property
+    def activation_text(self) -> str:
+        """`sigmoid`, or per layer `relu, relu, sigmoid`."""
+        return self.activation if self.activations is None else ", ".join(self.activations)
 
     @property
     def generic(self) -> bool:
@@ -52,17 +68,22 @@ class Setting(NamedTuple):
 
 
 def setting(network: Network, generic: bool) -> Setting:
-    """The whole network, with generic `f` and `ℓ` or with its own activation and loss."""
-    act = GENERIC if generic else network.activation
+    """The whole network, with generic `f` and `ℓ` or with its own activations and loss."""
+    if generic:
+        return Setting(
+            network.sizes, GENERIC, GENERIC, network.batch, network.reduction, None, 1, network.depth > 1
+        )
+    parametric = any(activation(name).parameter for name in network.layer_activations)
     return Setting(
         network.sizes,
-        act,
-        GENERIC if generic else network.loss,
+        network.activation,
+        network.loss,
         network.batch,
         network.reduction,
-        network.slope if act != GENERIC and activation(act).parameter else None,
+        network.slope if parametric else None,
         1,
         network.depth > 1,
+        network.activations,
     )
 
 
@@ -86,12 +107,28 @@ def slice_setting(network: Network, first: int, last: int, loss_name: str = GENE
 @cache
 def setting_model(key: Setting) -> ForwardModel:
     """The setting's forward equations (`derive/model_ir.py`), a slice `first_layer …` included:
-    its activation (`generic`: the undefined `f`) on every layer, its loss (`generic`: an
+    its activation of each layer (`generic`: the undefined `f`), its loss (`generic`: an
     undefined `ℓ(z_last)` standing for the loss and every later layer)."""
-    act = Function(key.activation, key.slope if key.activation == "leaky-relu" else None)
-    return layered_model(
-        key.sizes, (act,) * len(key.sizes), key.loss, key.batch, key.reduction, key.first_layer
-    )
+    functions = tuple(function(name, key.slope) for name in key.layer_activations)
+    return layered_model(key.sizes, functions, key.loss, key.batch, key.reduction, key.first_layer)
+
+
+def function(name: str, slope: Fraction | None) -> Function:
+    """The IR's `Function` for an activation (or `generic`), with its parameter where it takes one."""
+    takes = name != GENERIC and activation(name).parameter is not None
+    return Function(name, slope if takes else None)
+
+
+def sympy_activation(fn: Function) -> tuple[type, type]:
+    """`f` and `f'` of an IR function in SymPy: the generic undefined pair, or a registry one's."""
+    if fn.name == GENERIC:
+        return f, f_prime
+    return concrete_activation(fn.name, fn.parameter if activation(fn.name).parameter else None)
+
+
+def layer_functions(key: Setting, layer: int) -> tuple[type, type]:
+    """`f_l` and `f_l'` of the setting's layer `layer` (absolute) in SymPy."""
+    return sympy_activation(function(key.activation_of(layer), key.slope))
 
 
 @dataclass(frozen=True)
@@ -169,12 +206,9 @@ def explicit(expr: sp.Expr) -> sp.Expr:
 
 @cache
 def model(key: Setting) -> Model:
-    if key.activation == GENERIC:
-        act_f, act_prime, act_name = f, f_prime, "generic f"
-    else:
-        act_f, act_prime = concrete_activation(key.activation, key.slope)
-        act_name = key.activation
     last = key.layers[-1]
+    act_f, act_prime = layer_functions(key, last)  # the output layer's f (mse reads f(z_L))
+    act_name = "generic f" if key.activation == GENERIC else key.activation_text
     if key.loss == GENERIC:
         ell, _ = generic_loss(key.sizes[-1])
         example_loss: ExampleLoss = lambda z, y, read: ell(*z)  # noqa: E731

@@ -188,9 +188,9 @@ def _function(name: str, network: Network) -> Function:
 def network_model(network: Network, activations: tuple[str, ...] | None = None) -> Model:
     """The network `z_{l+1} = W_l a_l + b_l 1ᵀ`, `a_l = f_l(z_l)`, `L = mean_b ℓ(z_L, y)` (or
     the sum), `z_1` the input. `activations` names `f_1 … f_L`, one per layer (`f_L` is the
-    output activation the loss reads: mse's `f(z_L)`); by default the network's one for all."""
+    output activation the loss reads: mse's `f(z_L)`); by default the network's own, per layer."""
     sizes = network.sizes
-    names = tuple(activations) if activations is not None else (network.activation,) * len(sizes)
+    names = tuple(activations) if activations is not None else network.layer_activations
     if len(names) != len(sizes):
         raise InputError("activations", f"{len(sizes)} names, one per layer", ",".join(names))
     fs = tuple(_function(n, network) for n in names)

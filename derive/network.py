@@ -20,12 +20,16 @@ REDUCTIONS = ("mean", "sum")
 
 @dataclass(frozen=True)
 class Network:
-    """A fully connected network `z_{l+1} = W_l a_l + b_l`, `a_l = f(z_l)`, loss on `z_L`.
+    """A fully connected network `z_{l+1} = W_l a_l + b_l`, `a_l = f_l(z_l)`, loss on `z_L`.
 
     `sizes[l-1]` is the width of layer `l`; the seed's network is `sizes=(4, 3)`, so `W_1` is
     3x4. Layer 1's pre-activation `z_1` is the input. With `batch = B > 1` every `a_l`, `z_l`
     is an n_l × B matrix whose columns are examples, and the loss is the mean (or the sum) of
     the per-example losses. `slope` is the activation's parameter, if it takes one (leaky-ReLU's α).
+
+    `activations` names `f_1 … f_L`, one per layer (a ReLU hidden layer, a sigmoid output);
+    None means `activation` on every layer. Given, `activation` becomes the output layer's `f_L`
+    (the one mse reads), and names all the same collapse to `activation` alone.
     """
 
     sizes: tuple[int, ...] = (4, 3)
@@ -34,6 +38,7 @@ class Network:
     batch: int = 1
     reduction: str = "mean"
     slope: Fraction = SLOPE.default
+    activations: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         sizes = self.sizes
@@ -46,6 +51,19 @@ class Network:
         if any(not 1 <= n <= MAX_WIDTH for n in sizes):
             raise InputError("sizes", f"widths from 1 to {MAX_WIDTH}", ",".join(map(str, sizes)))
         _activation(self.activation)  # raises with the valid names
+        if self.activations is not None:
+            names = self.activations
+            if not isinstance(names, tuple) or not all(isinstance(n, str) for n in names):
+                raise InputError("activations", "a tuple of activation names, one per layer", names)
+            if len(names) != len(sizes):
+                expected = f"{len(sizes)} activation names, one per layer"
+                raise InputError("activations", expected, ",".join(names))
+            for name in names:
+                _activation(name)  # raises with the valid names
+            # one name on every layer is the network of that activation; else f_L is `activation`
+            object.__setattr__(self, "activation", names[-1])
+            if len(set(names)) == 1:
+                object.__setattr__(self, "activations", None)
         loss = _loss(self.loss)
         if sizes[-1] < loss.min_outputs:
             raise InputError(
@@ -66,6 +84,29 @@ class Network:
                 f"a number between {SLOPE.low} and {SLOPE.high} (exclusive), e.g. {float(SLOPE.default)}"
             )
             raise InputError("slope", expected, str(self.slope))
+
+    @property
+    def layer_activations(self) -> tuple[str, ...]:
+        """`f_1 … f_L` by name, one per layer."""
+        return self.activations if self.activations is not None else (self.activation,) * len(self.sizes)
+
+    @property
+    def mixed(self) -> bool:
+        """Layers of different activations."""
+        return self.activations is not None
+
+    def activation_of(self, layer: int) -> str:
+        """`f_l`'s name (layers 1 … L)."""
+        return self.layer_activations[layer - 1]
+
+    @property
+    def activation_text(self) -> str:
+        """`sigmoid`, or per layer `relu then sigmoid` (runs of one activation named once)."""
+        runs: list[str] = []
+        for name in self.layer_activations:
+            if not runs or runs[-1] != name:
+                runs.append(name)
+        return " then ".join(runs)
 
     @property
     def depth(self) -> int:
@@ -97,11 +138,12 @@ class Network:
         return (self.sizes[layer - 1], self.batch)
 
     def describe(self) -> str:
-        """One line, e.g. `4 → 3, sigmoid, mse` (plus the batch when there is one)."""
-        text = f"{' → '.join(map(str, self.sizes))}, {self.activation}, {self.loss}"
-        parameter = _activation(self.activation).parameter
-        if parameter is not None:
-            text = text.replace(self.activation, f"{self.activation} ({parameter.symbol} = {self.slope})", 1)
+        """One line, e.g. `4 → 3, sigmoid, mse` or `4 → 3 → 2, relu then sigmoid, mse` (plus the
+        batch when there is one)."""
+        text = f"{' → '.join(map(str, self.sizes))}, {self.activation_text}, {self.loss}"
+        for name in dict.fromkeys(self.layer_activations):
+            if (parameter := _activation(name).parameter) is not None:
+                text = text.replace(name, f"{name} ({parameter.symbol} = {self.slope})", 1)
         if self.batch > 1:
             text += f", batch {self.batch} ({self.reduction})"
         return text

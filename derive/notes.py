@@ -1,4 +1,5 @@
-"""What the notes say about their network: how they number layers, and how deep it is.
+"""What the notes say about their network: how they number layers, how deep it is, and the
+activation of each layer.
 
 Notes are read in every reading of `derive/reading.py` (which layer a weight feeds, the number of
 the input layer). Their forward equations decide: `z^{(2)} = W^{(2)} a^{(1)}` holds only where
@@ -14,11 +15,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 
 from derive.claim_binding import NoSuchLayer
-from derive.claim_parser import ClaimSyntaxError
 from derive.claims import Claim, ForwardEquation, claims_of, forward_of, is_claim, is_forward
 from derive.declarations import Declaration, widths
 from derive.document import Equation
@@ -148,29 +148,50 @@ def interpret(
     """((the reading the notes are checked in, why, the other readings they leave open whose
     claims differ — None when the seed's fits and they were not looked for: `open_readings`),
     the options used). `options` are Network keyword arguments; without "sizes" the depth is
-    inferred, without "activation" it is the one the forward equations name
-    (`a^{(l)} = \\text{ReLU}(z^{(l)})`). Forward equations naming two activations describe a
-    model of per-layer activations, which the network cannot express: every claim then says so
-    rather than being judged in another model."""
+    inferred, without "activation" the activations are the ones the forward equations name
+    (`a^{(2)} = \\text{ReLU}(z^{(2)})`, `a^{(3)} = \\sigma(z^{(3)})`), per layer where they
+    differ (`per_layer`)."""
     found = _interpret(equations, source, options, declared)
-    named = {f.activation for f in found[0].forward if f.activation}
-    if not named or "activation" in options:
+    if "activation" in options or "activations" in options:
         return found, options
-    if len(named) == 1:
-        adopted = {**options, "activation": next(iter(named))}
-        again = _interpret(equations, source, adopted, declared)
-        if not any(f.activation for f in again[0].forward):
-            return again, adopted
-    primary, basis, _ = found
-    message = (
-        f"the document's forward equations use more than one activation ({', '.join(sorted(named))} "
-        f"and {primary.network.activation}); derivcheck models one activation for every layer: "
-        "check the layers of one activation with --activation, or --sizes for that part of the network"
+    named = named_activations(found[0].forward)
+    if not named:
+        return found, options
+    network = found[0].network
+    names = per_layer(named, len(network.sizes))
+    if len(set(names)) == 1:
+        adopted = {**options, "activation": names[0]}
+    else:  # the depth found, so that the names fit it
+        adopted = {**options, "sizes": network.sizes, "activations": names}
+    return _interpret(equations, source, adopted, declared), adopted
+
+
+def named_activations(forward: Sequence[ForwardEquation]) -> dict[int, str]:
+    """Layer → the activation the forward equations name for it (`a_l = g(z_l)`; the first
+    where two name one layer: the other is then inconsistent)."""
+    named: dict[int, str] = {}
+    for equation in forward:
+        for layer, name in equation.named:
+            named.setdefault(layer, name)
+    return named
+
+
+def per_layer(named: dict[int, str], layers: int) -> tuple[str, ...]:
+    """`f_1 … f_layers`: the named ones, and for a layer the notes do not name the activation of
+    the nearest named layer (the lower one on a tie: a hidden layer's, not the output's)."""
+    return tuple(
+        named[layer] if layer in named else named[min(named, key=lambda k: (abs(k - layer), k))]
+        for layer in range(1, layers + 1)
     )
-    unread = tuple(
-        replace(c, identity=None, problem=ClaimSyntaxError(c.written, 0, message)) for c in primary.claims
-    )
-    return (replace(primary, claims=unread), basis, ()), options
+
+
+def unnamed_layers(forward: Sequence[ForwardEquation], network: Network) -> tuple[int, ...]:
+    """The layers of a network of per-layer activations whose activation the forward equations
+    do not name (it is their nearest named layer's: `per_layer`)."""
+    if not network.mixed:
+        return ()
+    named = named_activations(forward)
+    return tuple(layer for layer in range(1, len(network.sizes) + 1) if layer not in named)
 
 
 def _fit(

@@ -9,7 +9,7 @@ for the claim's variable, so the catalogue works for every layer, batch and netw
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from fractions import Fraction
 
@@ -17,9 +17,11 @@ from derive.claim_binding import scale
 from derive.formula import (
     Activate,
     Add,
+    ApplyPrime,
     Broadcast,
     Formula,
     FPrime,
+    Function,
     Grad,
     Hadamard,
     MatMul,
@@ -32,6 +34,7 @@ from derive.formula import (
 )
 from derive.identities import layer_identities
 from derive.network import Network
+from derive.registry import activation as registry_activation
 
 
 class SlipKind(StrEnum):
@@ -46,6 +49,8 @@ class SlipKind(StrEnum):
     MISSING_FPRIME = "missing f'"
     F_FOR_FPRIME = "f for f'"
     FPRIME_WRONG_LAYER = "f' of the wrong layer"
+    OUTPUT_FPRIME_ON_HIDDEN = "the output activation's f' on a hidden layer"
+    OTHER_ACTIVATION_FPRIME = "another layer's activation's f'"
     OUTER_ORDER = "outer product order"
     OUTER_AS_INNER = "outer product as a^T delta"
     SUM_OVER_NEURONS = "summed over neurons"
@@ -64,6 +69,8 @@ class Slip:
     other: int | None = None
     batch: int = 1
     rows: bool = False  # stated with rows as examples: `formula` is ours transposed
+    used: str = ""  # the activation whose f' was taken (another layer's), where that is the slip
+    own: str = ""  # the activation of `layer`, whose f' belongs there
 
 
 def true_formula(target: Var, network: Network) -> Formula:
@@ -118,6 +125,7 @@ def slips(target: Var, network: Network) -> tuple[Slip, ...]:
                 lambda n, o=other: FPrime(Var("z", o)) if n == FPrime(Var("z", layer)) else None,
                 other,
             )
+    out += _other_activations(truth, layer, network)
     add(SlipKind.OUTER_ORDER, _outer_reversed)
     add(SlipKind.OUTER_AS_INNER, _outer_as_inner)
     # Δ 1 sums each row (over the examples); Δ's column sums go over the neurons instead
@@ -133,7 +141,26 @@ def slips(target: Var, network: Network) -> tuple[Slip, ...]:
 
 def in_rows(slip: Slip) -> Slip:
     """`slip` stated with rows as examples: its formula transposed (derive/course.py)."""
-    return Slip(slip.kind, Transpose(slip.formula), slip.layer, slip.other, slip.batch, rows=True)
+    return replace(slip, formula=Transpose(slip.formula), rows=True)
+
+
+def _other_activations(truth: Formula, layer: int, network: Network) -> list[Slip]:
+    """`f_l'(z_l)` → `g'(z_l)` for each activation g of another layer (`σ'` of the sigmoid
+    output on a relu hidden layer): the output's when it is g, else the nearest layer's."""
+    own, last = network.activation_of(layer), len(network.sizes)
+    out = []
+    for used in dict.fromkeys(network.layer_activations):
+        if used == own:
+            continue
+        layers = [k for k in range(1, last + 1) if network.activation_of(k) == used]
+        other = last if last in layers else min(layers, key=lambda k: (abs(k - layer), k))
+        kind = SlipKind.OUTPUT_FPRIME_ON_HIDDEN if other == last else SlipKind.OTHER_ACTIVATION_FPRIME
+        parameter = network.slope if registry_activation(used).parameter is not None else None
+        wrong = ApplyPrime(Function(used, parameter), Var("z", layer))
+        changed = rewrite(truth, lambda n, g=wrong: g if n == FPrime(Var("z", layer)) else None)
+        if changed != truth:
+            out.append(Slip(kind, changed, layer, other, network.batch, used=used, own=own))
+    return out
 
 
 def _untranspose_w(node: Formula) -> Formula | None:

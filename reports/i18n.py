@@ -74,6 +74,8 @@ EN: dict[str, str] = {
     "slip_missing_fprime": "missing {fp}",
     "slip_f_for_fprime": "{f} where {fp} belongs",
     "slip_fprime_wrong_layer": "f' of the wrong layer ({fpo} for {fp})",
+    "slip_output_fprime_on_hidden": "the output activation's derivative on a hidden layer ({used}' of {z} where {own}' belongs)",
+    "slip_other_activation_fprime": "another layer's activation's derivative ({used}' of {z}, layer {o}'s, where {own}' belongs)",
     "slip_outer_order": "outer product in the wrong order ({swapped} for {outer})",
     "slip_outer_as_inner": "inner product for the outer product ({inner} for {outer})",
     "slip_sum_over_neurons": "summed over the neurons, not over the examples",
@@ -167,6 +169,8 @@ EN: dict[str, str] = {
     "sizes_declared": "sizes as the document declares them (X ∈ ℝ^{{m×n}}); a small default for the others",
     "size_conflict": "line {line}: {written} declares layer {layer} {declared} wide, but the sizes given "
     "make it {given}: the claims are checked with the sizes given",
+    "activations_named": "activations per layer, as the document's forward equations name them: {named}",
+    "activation_unnamed": "layer {layer}: its activation is not named there; {activation}, as its nearest named layer's (set every layer with --activation)",
     "in_reading": "{verdict} if {reading}",
     "definitions": "definitions, not claims: {names}",
     "not_claims": "not claims: {count} equations mention ∂, ∇ or δ but do not start with ∂L/∂X, "
@@ -367,6 +371,8 @@ KO: dict[str, str] = {
     "slip_missing_fprime": "{fp} 누락",
     "slip_f_for_fprime": "{fp} 자리에 {f}",
     "slip_fprime_wrong_layer": "다른 층의 f' ({fp} 자리에 {fpo})",
+    "slip_output_fprime_on_hidden": "은닉층에 출력층 활성화 함수의 도함수를 씀 ({own}' 자리에 {z}의 {used}')",
+    "slip_other_activation_fprime": "다른 층의 활성화 함수의 도함수를 씀 ({own}' 자리에 {z}의 {used}', 층 {o}의 것)",
     "slip_outer_order": "외적의 순서가 반대 ({outer} 자리에 {swapped})",
     "slip_outer_as_inner": "외적 대신 내적 ({outer} 자리에 {inner})",
     "slip_sum_over_neurons": "예제가 아닌 뉴런에 대해 합함",
@@ -451,6 +457,8 @@ KO: dict[str, str] = {
     "sizes_declared": "문서가 선언한 크기 (X ∈ ℝ^{{m×n}}); 나머지는 작은 기본값",
     "size_conflict": "{line}행: {written}은 {layer}층의 폭을 {declared}로 선언하지만 주어진 크기에서는 "
     "{given}이다: 주장은 주어진 크기로 확인한다",
+    "activations_named": "문서의 순전파 식이 정한 층별 활성화 함수: {named}",
+    "activation_unnamed": "층 {layer}: 활성화 함수가 문서에 없음; 가장 가까운 층의 {activation}을 씀 (모든 층을 --activation으로 지정)",
     "in_reading": "{reading}이면 {verdict}",
     "definitions": "정의 (주장이 아님): {names}",
     "not_claims": "주장이 아닌 식: {count}개 식이 ∂, ∇ 또는 δ를 포함하지만 ∂L/∂X, ∇_X L 또는 δ_l로 "

@@ -49,7 +49,8 @@ MATRIX = Opt(ListOf(ListOf(NUM)))
 
 NETWORK = {
     "sizes": ListOf(int),
-    "activation": str,
+    "activation": str,  # the output layer's f_L (every layer's unless `activations` differ)
+    "activations": ListOf(str),  # f_1 … f_L, one per layer
     "loss": str,
     "batch": int,
     "reduction": str,
@@ -173,6 +174,7 @@ SCHEMA = {
     "network": NETWORK,
     # how the document numbers its layers, why ("default", "forward equations", "layers exist"),
     # and whether the sizes were given (False: a small default)
+    # and the layers whose activation the notes do not name (per-layer activations: a neighbour's)
     "notation": {
         "reading": NUMBERING,
         "basis": str,
@@ -180,6 +182,7 @@ SCHEMA = {
         "sizes": str,
         # the notes' declarations that the given sizes contradict
         "conflicts": ListOf({"line": int, "written": str, "layer": int, "declared": int, "given": int}),
+        "unnamed_activations": ListOf(int),
     },
     "settings": SETTINGS,
     "reference": REFERENCE,
@@ -248,10 +251,11 @@ def network_dict(net: Network) -> dict:
     return {
         "sizes": list(net.sizes),
         "activation": net.activation,
+        "activations": list(net.layer_activations),  # f_1 … f_L (all `activation` unless mixed)
         "loss": net.loss,
         "batch": net.batch,
         "reduction": net.reduction,
-        "slope": str(net.slope) if net.activation == "leaky-relu" else None,
+        "slope": str(net.slope) if "leaky-relu" in net.layer_activations else None,
         "numeric_loss": net.numeric.loss,
     }
 
@@ -429,6 +433,7 @@ def to_dict(run: Run) -> dict:
                 }
                 for c in run.conflicts
             ],
+            "unnamed_activations": list(run.unnamed_activations),
         },
         "settings": {
             "points": s.points,

@@ -338,10 +338,14 @@ def _dimension_free(proofs: tuple[DimensionFreeProof, ...], w: Words) -> list[di
 def _facts(report: ReportInput, w: Words) -> dict:
     run, lang = report.run, report.lang
     net, s = run.network, run.settings
-    act, loss = ACTIVATIONS[net.activation], LOSSES[net.loss]
-    activation_definition = act.definition
-    if net.activation == "leaky-relu":
-        activation_definition += rf",\ \alpha = {net.slope}"
+    loss = LOSSES[net.loss]
+    definitions = []
+    for name in dict.fromkeys(net.layer_activations):  # each activation of the network once
+        definition = ACTIVATIONS[name].definition
+        if name == "leaky-relu":
+            definition += rf",\ \alpha = {net.slope}"
+        definitions.append(definition)
+    activation_definition = r",\quad ".join(definitions)
     skipped = next(
         (r.concrete for r in run.claims if r.concrete and r.concrete.status == Status.SKIPPED), None
     )
@@ -350,7 +354,7 @@ def _facts(report: ReportInput, w: Words) -> dict:
         "date": tex(report.date),
         "source": None if run.source is None else w.code(run.source),
         "network": tex(" → ".join(map(str, net.sizes))) + rf" ($W_1$: {net.sizes[1]}$\times${net.sizes[0]})",
-        "activation": tex(net.activation),
+        "activation": tex(net.activation_text),
         "activation_definition": activation_definition,
         "loss": tex(net.loss),
         "loss_definition": loss.definition,
@@ -363,13 +367,13 @@ def _facts(report: ReportInput, w: Words) -> dict:
         "dtype": s.dtype,
         "tolerance": w.policy(s.dtype),
         "versions": tex(report.versions),
-        "pair": tex(f"{net.activation}, {net.loss}"),
+        "pair": tex(f"{net.activation_text}, {net.loss}"),
         "skipped": [
             w.say("witness_skipped", witness=w.esc(name), why=w.skipped_why(run, why))
             for name, why in run.skipped_witnesses.items()
         ],
         "concrete_skipped": None if skipped is None else w.say("skipped_concrete", why=w.why(skipped)),
-        "kinks": None if run.kinks is None else w.kinks(run.kinks, net.activation),
+        "kinks": None if run.kinks is None else w.kinks(run.kinks, net.activation_text),
         "forward_check": (
             w.forward(run.forward) if run.forward.agree else r"\bad{" + w.forward(run.forward) + "}"
         ),

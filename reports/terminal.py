@@ -206,7 +206,7 @@ def run_lines(run: Run, w: Words) -> list[str]:
             sizes=",".join(map(str, net.sizes)),
             rows=rows,
             cols=cols,
-            activation=net.activation,
+            activation=net.activation_text,
             loss=net.loss,
         ),
         *w.notation(run),
@@ -226,7 +226,7 @@ def run_lines(run: Run, w: Words) -> list[str]:
     if skipped is not None:
         lines.append(w.say("skipped_concrete", why=w.why(skipped)))
     if run.kinks is not None:
-        lines.append(w.kinks(run.kinks, net.activation))
+        lines.append(w.kinks(run.kinks, net.activation_text))
     if run.implementation is not None:
         head, *rest = w.implementation(run.implementation, s.points)
         lines.append(w.say("impl_label", text=head))

@@ -119,7 +119,7 @@ class Words:
             return self.say("scope_generic", f=f, ell=ell)
         if key.activation == GENERIC:  # a claim that reads the loss: generic f, the network's loss
             return self.say("scope_generic_f", f=f, loss=self.esc(key.loss))
-        return self.say("scope_pair", activation=self.esc(key.activation), loss=self.esc(key.loss))
+        return self.say("scope_pair", activation=self.esc(key.activation_text), loss=self.esc(key.loss))
 
     def why(self, proof: Proof) -> str:
         """What settled a proof, or why there is none."""
@@ -181,6 +181,11 @@ class Words:
             "inner": inner,
             "B": s.batch,
             "axis": 0 if s.rows else 1,  # the examples' axis: rows or (ours) columns
+            # another layer's activation: its name, the own one's, and where
+            "used": self.esc(s.used),
+            "own": self.esc(s.own),
+            "z": sym("z", l, batched),
+            "o": o,
         }
         return self.say(f"slip_{s.kind.name.lower()}", **values)
 
@@ -346,6 +351,17 @@ class Words:
         for c in run.conflicts:
             d, numbers = c.declaration, {"declared": c.declared, "layer": c.layer, "given": c.given}
             lines.append(self.say("size_conflict", line=d.line, written=self.code(d.written), **numbers))
+        net = run.network
+        if net.mixed and run.basis:  # the notes' forward equations named the activations
+            layers = range(1, len(net.sizes) + 1)
+            written = {k: run.reading.written("a", k) for k in layers}  # as the notes number them
+            named = ", ".join(
+                f"{net.activation_of(k)} ({written[k]})" for k in layers if k not in run.unnamed_activations
+            )
+            lines.append(self.say("activations_named", named=self.esc(named)))
+            for k in run.unnamed_activations:
+                activation = self.esc(net.activation_of(k))
+                lines.append(self.say("activation_unnamed", layer=written[k], activation=activation))
         return lines
 
     def numbering(self, r: Reading) -> str:

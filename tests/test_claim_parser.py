@@ -16,9 +16,12 @@ from derive.document import find_equations
 from derive.formula import (
     Activate,
     Add,
+    Apply,
+    ApplyPrime,
     Broadcast,
     Diag,
     FPrime,
+    Function,
     Grad,
     Hadamard,
     MatMul,
@@ -151,7 +154,6 @@ def test_plain_syntax(text, expected):
         (r"x_1", "latex", 0, "unknown symbol 'x'"),
         (r"W_1^2", "latex", 3, "matrix power"),
         (r"W \delta_2", "latex", 0, "W needs a layer"),
-        (r"\tanh(z_1)", "latex", 0, "choose it with --activation tanh"),
         (r"\frac{\partial L}{\partial W_1^T}", "latex", 27, "untransposed"),
         (r"\frac{\partial y}{\partial W_1}", "latex", 15, "the loss"),
         (r"\frac{\partial a_1}{\partial z_1}", "latex", 15, "a Jacobian such as"),
@@ -269,9 +271,12 @@ def test_activations_by_any_registered_name(text, syntax, activation, prime):
     assert value == (FPrime(z1) if prime else Activate(z1))
 
 
-def test_a_named_activation_must_be_the_networks():
-    with pytest.raises(ClaimSyntaxError, match="applies gelu-tanh, but the network's activation is gelu"):
-        bind_sides(r"\operatorname{gelu-tanh}(z_1)", "latex", Network(activation="gelu"))
+def test_a_named_activation_is_itself_not_the_networks():
+    """`gelu-tanh` on a gelu network is the gelu-tanh function (a claim to judge), not f."""
+    (value,) = sides(r"\operatorname{gelu-tanh}'(z_1)", "latex", Network(activation="gelu"))
+    assert value == ApplyPrime(Function("gelu-tanh"), z1)
+    (value,) = sides(r"\tanh(z_1)", "latex", SEED)
+    assert value == Apply(Function("tanh"), z1)
 
 
 def test_an_unknown_function_lists_the_registered_activations():

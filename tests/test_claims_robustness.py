@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from derive.claims_file import load
 from derive.document import find_equations
+from derive.formula import to_text
 from derive.proof import Method, Status
 from derive.slips import SlipKind
 from reports.cli import app
@@ -238,10 +239,11 @@ $\delta_1 = W_1^T \delta_2 \circ a_1 \circ (2 - a_1)$
     assert verdicts(run) == ["proved", "proved", "refuted"]
     first = run.claims[0]  # sigmoid and mse only, not for every f
     assert not first.proved_for_every_f and first.concrete.setting.activation == "sigmoid"
-    # σ is the sigmoid (as Nielsen writes it), not whatever the network's activation is
+    # σ is the sigmoid (as Nielsen writes it), not whatever the network's activation is: on a
+    # tanh network σ(z_1)(1 − σ(z_1)) is a claim about the sigmoid, and wrong there
     tanh = check(path, activation="tanh")
-    assert verdicts(tanh) == ["refuted", "unparsed", "refuted"]
-    assert "applies sigmoid" in tanh.claims[1].claim.problem.message
+    assert verdicts(tanh) == ["refuted", "refuted", "refuted"]
+    assert "sigmoid(z1)" in to_text(tanh.claims[1].claim.identity.formula)
     toml = '[[claim]]\nwrt = "z1"\nformula = "(W1.T @ delta2) * sigmoid(z1) * (1 - sigmoid(z1))"\n'
     assert verdicts(check(write(tmp_path, toml, "c.toml"))) == ["proved"]
 

@@ -41,6 +41,7 @@ def test_verify_json_shape(pair):
     assert data["network"] == {
         "sizes": [4, 3],
         "activation": pair[0],
+        "activations": [pair[0], pair[0]],
         "loss": pair[1],
         "batch": 1,
         "reduction": "mean",

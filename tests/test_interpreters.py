@@ -26,6 +26,7 @@ from derive.formula import (
     Activate,
     Add,
     Apply,
+    ApplyPrime,
     Broadcast,
     Diag,
     ExampleLoss,
@@ -78,20 +79,23 @@ INSTANCES: dict[type, Formula] = {
     SumAxis: SumAxis(W1, 1),
     Broadcast: Broadcast(delta2, Transpose(a1)),
     Fill: Fill(Fraction(1), a1),
+    # a named function in a claim is itself (σ the sigmoid, tanh' whatever the layer's f)
+    Apply: Apply(Function("sigmoid"), z1),
+    ApplyPrime: ApplyPrime(Function("tanh"), z1),
     # the model IR's forward-equation nodes (derive/model_ir.py)
     Ref: Ref("z1"),
-    Apply: Apply(Function("sigmoid"), z1),
     ExampleLoss: ExampleLoss("mse", Var("z", 2), Ref("y"), Function("sigmoid")),
     MeanAxis: MeanAxis(W1, 1),
 }
 
 # the nodes an interpreter deliberately leaves out (it raises Unsupported for them)
 UNSUPPORTED: dict[str, set[type]] = {
-    "entrywise": {Activate, Grad, Diag, SumAxis, Broadcast, Fill},  # the seed's index forms only
+    # the seed's index forms only
+    "entrywise": {Activate, Grad, Diag, SumAxis, Broadcast, Fill, Apply, ApplyPrime},
 }
 # forward-equation nodes: interpreted by the model IR's own interpreters (the JAX oracle, SymPy's
 # forward pass, model validation); the claim interpreters name them as unsupported
-_IR = {Ref, Apply, ExampleLoss, MeanAxis}
+_IR = {Ref, ExampleLoss, MeanAxis}
 for _name in ("shape", "layers_of", "to_text", "to_latex", "evaluate", "entrywise", "normal", "value"):
     UNSUPPORTED[_name] = UNSUPPORTED.get(_name, set()) | _IR
 

@@ -2,7 +2,9 @@
 
 Network quantities come from the JAX forward pass, true gradients (`∂L/∂X`, `δ_l`) from
 `jax.grad`, and `f'` from `jax.grad` of the activation's JAX forward (`derive/registry.py`) — nothing of
-the hand-written NumPy backward or of SymPy. Arrays are (P, rows, cols) float64.
+the hand-written NumPy backward or of SymPy. A generic `f'(x)` is the derivative of the own
+activation of x's layer (`f'(z_l)` → `f_l'`), a named one (`σ'`, `relu'`) that function's.
+Arrays are (P, rows, cols) float64.
 """
 
 from __future__ import annotations
@@ -16,8 +18,11 @@ from derive import Network
 from derive.formula import (
     Activate,
     Add,
+    Apply,
+    ApplyPrime,
     Broadcast,
     Diag,
+    Dims,
     Fill,
     Formula,
     FPrime,
@@ -30,6 +35,7 @@ from derive.formula import (
     Transpose,
     Unsupported,
     Var,
+    activation_layer,
 )
 from verify.sampling import Points
 
@@ -52,7 +58,7 @@ def oracle_values(network: Network, points: Points) -> OracleValues:
     numeric = network.numeric
     forward, gradients = jax_oracle.gradients(
         points.z1, points.W, points.b, points.y, numeric.activation, numeric.loss, float(numeric.slope),
-        numeric.reduction,
+        numeric.reduction, numeric.activations,
     )  # fmt: skip
     return OracleValues(numeric, points, forward, gradients)
 
@@ -68,9 +74,9 @@ def _activation_function(name: str, slope: float, derivative: bool):
     return jax.jit(jax.vmap(jax.grad(f) if derivative else f))
 
 
-def _elementwise(values: OracleValues, x: np.ndarray, derivative: bool) -> np.ndarray:
-    network = values.network
-    function = _activation_function(network.activation, float(network.slope), derivative)
+def _elementwise(values: OracleValues, name: str, x: np.ndarray, derivative: bool) -> np.ndarray:
+    """The activation `name` (or its derivative) entry by entry."""
+    function = _activation_function(name, float(values.network.slope), derivative)
     return np.asarray(function(x.reshape(-1))).reshape(x.shape)
 
 
@@ -81,12 +87,14 @@ def value(formula: Formula, values: OracleValues, absolute: bool = False) -> np.
     absolute value, so sums no longer cancel — the magnitude rounding errors scale with."""
     network, points = values.network, values.points
     factor = float(network.factor)
+    dims = Dims(network.sizes, 1, network.batch)
 
     def leaf(x: np.ndarray) -> np.ndarray:
         return np.abs(x) if absolute else x
 
     def walk(node: Formula) -> np.ndarray:
-        return leaf(_walk(node)) if isinstance(node, Var | Grad | FPrime | Activate) else _walk(node)
+        functions = Var | Grad | FPrime | Activate | Apply | ApplyPrime
+        return leaf(_walk(node)) if isinstance(node, functions) else _walk(node)
 
     def _walk(node: Formula) -> np.ndarray:
         match node:
@@ -102,7 +110,8 @@ def value(formula: Formula, values: OracleValues, absolute: bool = False) -> np.
             case Var(kind, layer):
                 if f"{kind}{layer}" in values.forward:
                     return values.forward[f"{kind}{layer}"]
-                return _elementwise(values, values.forward[f"z{layer}"], derivative=False)  # a_L = f(z_L)
+                z, f_l = values.forward[f"z{layer}"], network.activation_of(layer)
+                return _elementwise(values, f_l, z, derivative=False)  # a_L = f_L(z_L)
             case Grad(Var(kind, layer)):
                 name = f"dL/d{kind}{layer}"
                 if name not in values.gradients:
@@ -125,7 +134,11 @@ def value(formula: Formula, values: OracleValues, absolute: bool = False) -> np.
                     raise Unavailable(f"a factor beyond float64's range ({len(str(c))} digits)") from None
                 return number * walk(x)
             case FPrime(x) | Activate(x):  # f's argument by value, even for magnitudes
-                return _elementwise(values, value(x, values), derivative=isinstance(node, FPrime))
+                name = network.activation_of(activation_layer(x, dims))  # x's layer's own f
+                return _elementwise(values, name, value(x, values), derivative=isinstance(node, FPrime))
+            case Apply(function, x) | ApplyPrime(function, x):  # a named function: itself
+                derivative = isinstance(node, ApplyPrime)
+                return _elementwise(values, function.name, value(x, values), derivative=derivative)
             case Fill(c, like):
                 return np.full_like(value(like, values), float(abs(c) if absolute else c))
             case Diag(x):

@@ -203,12 +203,21 @@ def _model_block(model: Model, arrays: dict[str, np.ndarray], padded: int):
 
 
 def gradients(
-    z1, weights, biases, y, activation_name: str, loss: str, slope: float = 0.01, reduction: str = "mean"
+    z1,
+    weights,
+    biases,
+    y,
+    activation_name: str,
+    loss: str,
+    slope: float = 0.01,
+    reduction: str = "mean",
+    activations: tuple[str, ...] | None = None,
 ):
     """`model_gradients` of the seed's network (`Network.model`) with one activation for all
-    layers, from its arrays: z1, y (P, n, B), W_l (P, n_{l+1}, n_l), b_l (P, n_{l+1}, 1)."""
+    layers (or `activations`, one per layer), from its arrays: z1, y (P, n, B), W_l
+    (P, n_{l+1}, n_l), b_l (P, n_{l+1}, 1)."""
     sizes = (z1.shape[1], *(W.shape[1] for W in weights))
-    network = Network(sizes, activation_name, loss, z1.shape[2], reduction, Fraction(slope))
+    network = Network(sizes, activation_name, loss, z1.shape[2], reduction, Fraction(slope), activations)
     arrays = {"z1": z1, "y": y}
     for layer, (W, b) in enumerate(zip(weights, biases, strict=True), start=1):
         arrays[f"W{layer}"], arrays[f"b{layer}"] = W, b

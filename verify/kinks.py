@@ -17,17 +17,18 @@ from verify import numpy_backprop
 
 def conventions(network: Network) -> dict[str, str]:
     """`{"sympy": "f'(0) = 1/2", "numpy": "f'(0) = 0", "jax": "f'(0) = 0"}` for the network's
-    activation, or {} when it has no kink."""
+    activation with a kink, or {} when none has one."""
     from verify import jax_oracle  # imported on use: JAX takes a second to load
 
-    kinks = ACTIVATIONS[network.activation].kinks
-    if not kinks:
+    # the first of the network's activations with a kink (a relu hidden layer under a sigmoid)
+    name = next((n for n in network.layer_activations if ACTIVATIONS[n].kinks), None)
+    if name is None:
         return {}
-    k = kinks[0]
-    slope = network.slope if ACTIVATIONS[network.activation].parameter else None
-    _, sympy_prime = concrete_activation(network.activation, slope)
-    _, numpy_prime = numpy_backprop.activation_functions(network.activation, float(network.slope))
-    jax_f = jax_oracle.activation(network.activation, float(network.slope))
+    k = ACTIVATIONS[name].kinks[0]
+    slope = network.slope if ACTIVATIONS[name].parameter else None
+    _, sympy_prime = concrete_activation(name, slope)
+    _, numpy_prime = numpy_backprop.activation_functions(name, float(network.slope))
+    jax_f = jax_oracle.activation(name, float(network.slope))
     values = {
         "sympy": sp.sstr(sympy_prime(sp.Integer(k))),
         "numpy": _number(float(numpy_prime(np.array(float(k))))),

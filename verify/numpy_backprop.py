@@ -123,29 +123,39 @@ LOSSES = {
 }
 
 
-def forward(z1, weights, biases, y, activation: str, loss: str, slope: float = 0.01, reduction: str = "mean"):
-    """`a_l`, `z_l` for every layer and `L`, keyed "a1", "z1", …, "L"; L is (P,)."""
-    f, _ = activation_functions(activation, slope)
+def layer_functions(activation, layers: int, slope: float = 0.01):
+    """[(f_l, f_l') for l = 1 … layers]: `activation` is one name for every layer, or one per layer."""
+    names = [activation] * layers if isinstance(activation, str) else list(activation)
+    if len(names) != layers:
+        raise ValueError(f"activation: one name or {layers} names (one per layer); received {len(names)}")
+    return [activation_functions(name, slope) for name in names]
+
+
+def forward(z1, weights, biases, y, activation, loss: str, slope: float = 0.01, reduction: str = "mean"):
+    """`a_l`, `z_l` for every layer and `L`, keyed "a1", "z1", …, "L"; L is (P,). `activation`
+    names f for every layer, or is a sequence of names f_1 … f_L."""
+    functions = layer_functions(activation, len(weights) + 1, slope)
     loss_fn, _ = LOSSES[loss]
     out = {"z1": z1}
     z = z1
     for layer, (W, b) in enumerate(zip(weights, biases, strict=True), start=1):
-        a = f(z)  # a_l = f(z_l)
+        a = functions[layer - 1][0](z)  # a_l = f_l(z_l)
         z = W @ a + b  # z_{l+1} = W_l a_l + b_l  (b broadcast over the examples)
         out[f"a{layer}"], out[f"z{layer + 1}"] = a, z
-    per_example = loss_fn(z, y, f)  # (P, B)
+    per_example = loss_fn(z, y, functions[-1][0])  # (P, B), mse reads f_L(z_L)
     out["L"] = per_example.mean(axis=-1) if reduction == "mean" else per_example.sum(axis=-1)
     return out
 
 
-def backward(cache, weights, y, activation: str, loss: str, slope: float = 0.01, reduction: str = "mean"):
-    """Every gradient the seed derives, keyed "dL/da1", "dL/dz1", "dL/dW1", "dL/db1", …"""
-    f, f_prime = activation_functions(activation, slope)
-    _, loss_delta = LOSSES[loss]
+def backward(cache, weights, y, activation, loss: str, slope: float = 0.01, reduction: str = "mean"):
+    """Every gradient the seed derives, keyed "dL/da1", "dL/dz1", "dL/dW1", "dL/db1", …
+    (`activation` as in `forward`: one name, or one per layer)."""
     depth = len(weights)
+    functions = layer_functions(activation, depth + 1, slope)
+    _, loss_delta = LOSSES[loss]
     batch = cache["z1"].shape[-1]
     factor = 1.0 / batch if reduction == "mean" else 1.0  # L = (1/B) sum_b ℓ_b for the mean
-    delta = loss_delta(cache[f"z{depth + 1}"], y, f, f_prime)  # Δ_L: per-example δ_L as columns
+    delta = loss_delta(cache[f"z{depth + 1}"], y, *functions[-1])  # Δ_L: per-example δ_L as columns
     grads = {}
     for layer in range(depth, 0, -1):
         W, a, z = weights[layer - 1], cache[f"a{layer}"], cache[f"z{layer}"]
@@ -153,6 +163,6 @@ def backward(cache, weights, y, activation: str, loss: str, slope: float = 0.01,
         grads[f"dL/db{layer}"] = factor * delta.sum(axis=-1, keepdims=True)  # dL/db_l = (1/B) Δ_{l+1} 1
         back = W.mT @ delta
         grads[f"dL/da{layer}"] = factor * back  # dL/dA_l = (1/B) W_l^T Δ_{l+1}
-        delta = back * f_prime(z)  # Δ_l = W_l^T Δ_{l+1} ∘ f'(Z_l)
+        delta = back * functions[layer - 1][1](z)  # Δ_l = W_l^T Δ_{l+1} ∘ f_l'(Z_l)
         grads[f"dL/dz{layer}"] = factor * delta  # dL/dZ_l = (1/B) Δ_l
     return grads

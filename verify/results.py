@@ -274,6 +274,7 @@ class Run:
     basis: str = ""  # why that reading (derive.notes.Basis); "" for the built-in identities
     sizes: str = "given"  # where the widths come from (derive.notes.SizesFrom)
     conflicts: tuple[SizeConflict, ...] = ()  # the notes' declarations against the given sizes
+    unnamed_activations: tuple[int, ...] = ()  # layers whose f_l the notes do not name (a neighbour's)
     code: CodeReading | None = None  # how a claims file was read (layout, layer numbers)
 
     @property

@@ -57,7 +57,8 @@ from verify.verdict import Prepared, judge, prepare, terms_of
 Progress = Callable[[int, int], None]  # (points done, points in all)
 WORKERS = min(2, os.cpu_count() or 1)  # threads checking chunks side by side
 # the implementation under test: (z1, W, b, y, activation, loss, slope, reduction) → forward,
-# then (forward, W, y, activation, loss, slope, reduction) → {"dL/dW1": …}
+# then (forward, W, y, activation, loss, slope, reduction) → {"dL/dW1": …}; `activation` is a
+# name, or a tuple of names f_1 … f_L for a network of per-layer activations
 Forward = Callable[..., dict[str, np.ndarray]]
 Backward = Callable[..., dict[str, np.ndarray]]
 
@@ -275,7 +276,9 @@ def _check_slice(
     code_failures: dict[str, str] = {}
     code_forward = None
     if code is not None:
-        args = (numeric.activation, numeric.loss, float(numeric.slope), numeric.reduction)
+        # one name, or f_1 … f_L for a network of per-layer activations
+        act = numeric.layer_activations if numeric.mixed else numeric.activation
+        args = (act, numeric.loss, float(numeric.slope), numeric.reduction)
         cache = (code.forward or numpy_backprop.forward)(part.z1, part.W, part.b, part.y, *args)
         forwards[code.name] = cache
         try:
@@ -424,7 +427,12 @@ def check_document(
             code_reading=d.code,
         )
         return replace(
-            found, reading=d.reading, basis=str(d.basis), sizes=str(d.sizes), conflicts=d.conflicts
+            found,
+            reading=d.reading,
+            basis=str(d.basis),
+            sizes=str(d.sizes),
+            conflicts=d.conflicts,
+            unnamed_activations=d.unnamed_activations,
         )
 
     primary = run(document)

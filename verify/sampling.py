@@ -133,16 +133,20 @@ def _draw(network: Network, count: int, rng: np.random.Generator):
 
 def _near_kink(network: Network, z1, W, b, y, margin: float = KINK_MARGIN) -> np.ndarray:
     """Points where some pre-activation of some layer lies within KINK_MARGIN of a kink."""
-    kinks = ACTIVATIONS[network.activation].kinks
     cache = numpy_backprop.forward(
-        z1, W, b, y, network.activation, network.numeric.loss, float(network.slope)
+        z1, W, b, y, network.layer_activations, network.numeric.loss, float(network.slope)
     )
     near = np.zeros(z1.shape[0], dtype=bool)
-    for layer in range(1, network.depth + 1):  # the layers f is applied to
+    for layer in range(1, network.depth + 2):  # the layers f_l is applied to (f_L: mse's)
         z = cache[f"z{layer}"]
-        for k in kinks:
+        for k in ACTIVATIONS[network.activation_of(layer)].kinks:
             near |= (np.abs(z - k) < margin).reshape(z.shape[0], -1).any(axis=1)
     return near
+
+
+def kinks_of(network: Network) -> tuple:
+    """The kinks of the network's activations (of any layer), e.g. (0,) with a relu layer."""
+    return tuple(dict.fromkeys(k for name in network.layer_activations for k in ACTIVATIONS[name].kinks))
 
 
 def check_dtype(dtype: str) -> str:
@@ -173,7 +177,7 @@ def sample(
     rng = np.random.default_rng(seed if chunk == 0 else [seed, chunk])
     margin = KINK_MARGIN if dtype == "float64" else KINK_MARGIN_FLOAT32
     z1, W, b, y = _draw(network, count, rng)
-    kinks = ACTIVATIONS[network.activation].kinks
+    kinks = kinks_of(network)
     at_kink = np.zeros(count, dtype=bool)
     if kinks and include_kinks:
         # every other point: one entry of z_1 (per example) exactly on a kink

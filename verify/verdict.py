@@ -10,13 +10,13 @@ points differ.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
 import sympy as sp
 
-from derive import ACTIVATIONS, Network, Proof, prove
+from derive import Network, Proof, prove
 from derive.budget import over_budget
 from derive.claim_binding import scale
 from derive.claims import Claim
@@ -38,7 +38,7 @@ from verify.results import (
     Reason,
     Verdict,
 )
-from verify.sampling import Points
+from verify.sampling import Points, kinks_of
 from verify.sympy_numeric import columns
 from verify.time_limit import ProofTimeout, time_limit
 from verify.tolerance import allowed, terms
@@ -137,9 +137,7 @@ def diagnose(claim: Claim, network: Network, side: Formula, values: OracleValues
     candidates = slips(claim.wrt, network)
     if claim.identity.lhs == Var("delta", claim.wrt.layer) and network.factor != 1:
         # Δ_l = dL/dZ_l / factor: compare with the slips of the formula for Δ_l itself
-        candidates = tuple(
-            Slip(c.kind, scale(1 / network.factor, c.formula), c.layer, c.other, c.batch) for c in candidates
-        )
+        candidates = tuple(replace(c, formula=scale(1 / network.factor, c.formula)) for c in candidates)
     if claim.identity.lhs == Transpose(Grad(claim.wrt)):  # read in rows: the slips transposed
         candidates = tuple(in_rows(c) for c in candidates)
     if found := matching(side, candidates, network.factor):
@@ -326,7 +324,7 @@ def judge(
     numerically = example is not None and agreement.disagreeing >= 2 and _sympy_confirms(example)
     # only SymPy's numbers differ: the right side read by NumPy agrees with jax.grad everywhere
     only_sympy = agreement.disagreement is not None and agreement.disagreement.blamed == ("sympy",)
-    if refuted and (agreement.agree or only_sympy) and ACTIVATIONS[network.activation].kinks:
+    if refuted and (agreement.agree or only_sympy) and kinks_of(network):
         # SymPy put a kink argument into f' (Heaviside(0) = 1/2) — at its random point, and as a
         # witness wherever f' is taken of a_l = relu(z_l) = 0 — where jax.grad's convention
         # (relu'(0) = 0) agrees everywhere: true only up to the convention at the kink
