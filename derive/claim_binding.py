@@ -26,6 +26,7 @@ from derive.formula import (
     Hadamard,
     MatMul,
     Scale,
+    Softmax,
     Transpose,
     Var,
 )
@@ -36,8 +37,9 @@ MAX_SCRIPTS = 6  # sub- and superscripts on one symbol: `W^T_1` has 2
 MAX_NUMBER_DIGITS = 12  # digits of a number written in a formula
 KNOWN = (
     "W_l, b_l, a_l, z_l, δ_l (A_l, Z_l, Δ_l for a batch), the target y, ∂L/∂X, f(·), f'(·), diag(·), "
-    "numbers and B"
+    "softmax(·), numbers and B"
 )
+SOFTMAX = "softmax"  # column by column: not an elementwise activation, so not in the registry
 # the network's activation, whatever it is (Nielsen's σ included): named ones come from the registry
 # (σ is the sigmoid, as the registry says: on a network of another activation it is that)
 GENERIC_FUNCTIONS = ("f", "g", "φ", "act")
@@ -191,6 +193,14 @@ class Binder:
         if symbol not in _KINDS:
             raise self.error(at, f"unknown symbol '{symbol}'; expected {KNOWN}")
 
+    def softmax(self, at: Tree | Token, argument: Value, prime: bool) -> Softmax:
+        """`softmax(x)`: each column's softmax (each example's), as softmax cross-entropy reads z_L."""
+        if prime:
+            raise self.error(
+                at, "softmax without a prime: its derivative is a Jacobian, diag(s) − s sᵀ for s = softmax(z)"
+            )
+        return Softmax(self.matrix(at, argument, SOFTMAX))
+
     def activation(self, at: Tree | Token, written: str, prime: bool) -> type:
         """`f`, `σ`, `φ` are the network's activation; a named one (any name or alias in the
         registry: `relu`, `ReLU`, `\\text{sigm}`, `gelu_tanh`) must be the network's."""
@@ -200,7 +210,7 @@ class Binder:
         if name is None:
             raise self.error(
                 at,
-                f"unknown function '{written}'; expected f, f', σ, σ', diag or an activation: "
+                f"unknown function '{written}'; expected f, f', σ, σ', diag, softmax or an activation: "
                 + ", ".join(sorted(ACTIVATIONS)),
             )
         if name != self.binding.activation:

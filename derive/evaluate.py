@@ -20,6 +20,7 @@ from derive.formula import (
     MatMul,
     Ones,
     Scale,
+    Softmax,
     SumAxis,
     Transpose,
     Unsupported,
@@ -102,6 +103,9 @@ def evaluate(formula: Formula, key: Setting) -> sp.ImmutableMatrix:
                 return sp.ImmutableMatrix(
                     sp.ones(rows, cols) * sp.Rational(value.numerator, value.denominator)
                 )
+            case Softmax(x):
+                m = walk(x).applyfunc(sp.exp)  # each column divided by its own sum
+                return sp.ImmutableMatrix(m.rows, m.cols, lambda i, j: m[i, j] / sum(m[:, j]))
             case Diag(x):
                 return sp.ImmutableMatrix(sp.diag(*walk(x)))
             case SumAxis(x, axis):

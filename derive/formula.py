@@ -85,6 +85,13 @@ class Activate:
 
 
 @dataclass(frozen=True)
+class Softmax:
+    """`softmax(x)`, column by column (each example's column): `exp(x_i) / Σ_j exp(x_j)`."""
+
+    operand: Formula
+
+
+@dataclass(frozen=True)
 class Grad:
     """`∂L/∂X`, the true gradient of the loss w.r.t. `a_l`, `z_l`, `W_l` or `b_l` (what SymPy or
     jax.grad computes, never a formula): in users' claims `∂L/∂z_2` stands for `δ_2`."""
@@ -183,6 +190,7 @@ Formula = (
     | Scale
     | FPrime
     | Activate
+    | Softmax
     | Grad
     | Diag
     | SumAxis
@@ -279,7 +287,7 @@ def shape(
                     op = "∘" if isinstance(node, Hadamard) else "+"
                     raise ShapeMismatch(node, f"'{op}' of {s1[0]}×{s1[1]} and {s2[0]}×{s2[1]}")
                 return s1
-            case Scale(_, x) | FPrime(x) | Activate(x):
+            case Scale(_, x) | FPrime(x) | Activate(x) | Softmax(x):
                 return walk(x)
             case Grad(v):
                 return var_shape(v, dims)
@@ -336,6 +344,8 @@ def layers_of(formula: Formula) -> set[int]:
             # ∂L/∂X reaches from X's layer to the next one (W_l, b_l, a_l feed z_{l+1})
             return {layer} if kind == "z" else {layer, layer + 1}
         case Transpose(x) | Scale(_, x) | FPrime(x) | Activate(x) | Diag(x) | SumAxis(x, _) | Fill(_, x):
+            return layers_of(x)
+        case Softmax(x):
             return layers_of(x)
         case MatMul(left, right) | Hadamard(left, right) | Add(left, right) | Broadcast(left, right):
             return layers_of(left) | layers_of(right)
@@ -428,6 +438,9 @@ def _render(node: Formula, tex: bool, batched: bool) -> tuple[str, int]:
             if tex:
                 return rf"\operatorname{{mean}}_{{\mathrm{{axis}}={axis}}}\!\left({inner}\right)", 4
             return f"mean({inner}, axis={axis})", 4
+        case Softmax(x):
+            inner = _render(x, tex, batched)[0]
+            return (rf"\operatorname{{softmax}}\!\left({inner}\right)" if tex else f"softmax({inner})"), 4
         case Diag(x):
             inner = _render(x, tex, batched)[0]
             return (rf"\operatorname{{diag}}\!\left({inner}\right)" if tex else f"diag({inner})"), 4

@@ -14,6 +14,7 @@ from derive.claim_binding import (
     INPUT_NAMES,
     LOSS_NAMES,
     MAX_SCRIPTS,
+    SOFTMAX,
     Binder,
     Scalar,
     Value,
@@ -23,6 +24,7 @@ from derive.formula import (
     Ones,
     Var,
 )
+from derive.registry import key
 
 _NAMES = ("letter", "greek", "font_letter", "font_greek")
 _KIND_SYMBOLS = ("W", "b", "a", "A", "z", "Z", "δ", "Δ")
@@ -303,6 +305,8 @@ class LatexBinder(Binder):
             inner = re.search(r"\{\s*([A-Za-z-]+)\s*\}", written)
             written = inner.group(1) if inner else written.lstrip("\\")
         written = {r"\sigma": "σ", r"\phi": "φ", r"\varphi": "φ"}.get(written, written)
+        if key(written) == SOFTMAX:
+            return self.softmax(token, argument, prime)
         if written == "diag":
             if prime:
                 raise self.error(token, "diag takes no prime")

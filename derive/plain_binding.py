@@ -9,7 +9,7 @@ from typing import cast
 
 from lark import Token, Tree
 
-from derive.claim_binding import BATCH_NAMES, TARGET_NAMES, Binder, Binding, Scalar, Value, scale
+from derive.claim_binding import BATCH_NAMES, SOFTMAX, TARGET_NAMES, Binder, Binding, Scalar, Value, scale
 from derive.course import DEFAULT, CodeReading, CourseName, course_name, internal_layer
 from derive.formula import (
     Broadcast,
@@ -234,6 +234,9 @@ class PlainBinder(Binder):
         if name == "square":
             (x,) = self._arity(at, name, args, 1)
             return self.power(at, x, Scalar(Fraction(2)))
+        if name == SOFTMAX:
+            (x,) = self._arity(at, name, args, 1)
+            return self.softmax(at, x, prime=False)
         prime = name.endswith(_PRIME_SUFFIXES) or (name.startswith("d") and name[1:] in ("f", "sigma", "act"))
         base = name
         if name.endswith(_PRIME_SUFFIXES):

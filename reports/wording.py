@@ -17,7 +17,7 @@ from derive.formula import Formula, to_latex, to_text
 from derive.proof import Method, Proof, Status
 from derive.reading import Reading
 from derive.registry import GENERIC
-from derive.slips import Slip
+from derive.slips import OUTPUT_ERRORS, Slip
 from reports.i18n import LATEX, strings
 from reports.tex import fill, tex
 from verify.results import (
@@ -181,6 +181,8 @@ class Words:
             "inner": inner,
             "B": s.batch,
             "axis": 0 if s.rows else 1,  # the examples' axis: rows or (ours) columns
+            "loss": self.esc(s.loss),
+            "error": self.math(OUTPUT_ERRORS[s.loss](l), batched) if s.loss in OUTPUT_ERRORS else "",
         }
         return self.say(f"slip_{s.kind.name.lower()}", **values)
 

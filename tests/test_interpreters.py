@@ -41,6 +41,7 @@ from derive.formula import (
     Ref,
     Scale,
     ShapeMismatch,
+    Softmax,
     SumAxis,
     Transpose,
     Unsupported,
@@ -73,6 +74,7 @@ INSTANCES: dict[type, Formula] = {
     Scale: Scale(Fraction(1, 2), delta2),
     FPrime: FPrime(z1),
     Activate: Activate(z1),
+    Softmax: Softmax(Var("z", 2)),
     Grad: Grad(W1),
     Diag: Diag(a1),
     SumAxis: SumAxis(W1, 1),
@@ -87,7 +89,7 @@ INSTANCES: dict[type, Formula] = {
 
 # the nodes an interpreter deliberately leaves out (it raises Unsupported for them)
 UNSUPPORTED: dict[str, set[type]] = {
-    "entrywise": {Activate, Grad, Diag, SumAxis, Broadcast, Fill},  # the seed's index forms only
+    "entrywise": {Activate, Softmax, Grad, Diag, SumAxis, Broadcast, Fill},  # the seed's index forms only
 }
 # forward-equation nodes: interpreted by the model IR's own interpreters (the JAX oracle, SymPy's
 # forward pass, model validation); the claim interpreters name them as unsupported

@@ -26,6 +26,7 @@ from derive.formula import (
     MatMul,
     Ones,
     Scale,
+    Softmax,
     SumAxis,
     Transpose,
     Unsupported,
@@ -86,7 +87,8 @@ def value(formula: Formula, values: OracleValues, absolute: bool = False) -> np.
         return np.abs(x) if absolute else x
 
     def walk(node: Formula) -> np.ndarray:
-        return leaf(_walk(node)) if isinstance(node, Var | Grad | FPrime | Activate) else _walk(node)
+        leaves = Var | Grad | FPrime | Activate | Softmax
+        return leaf(_walk(node)) if isinstance(node, leaves) else _walk(node)
 
     def _walk(node: Formula) -> np.ndarray:
         match node:
@@ -128,6 +130,10 @@ def value(formula: Formula, values: OracleValues, absolute: bool = False) -> np.
                 return _elementwise(values, value(x, values), derivative=isinstance(node, FPrime))
             case Fill(c, like):
                 return np.full_like(value(like, values), float(abs(c) if absolute else c))
+            case Softmax(x):  # its argument by value, even for magnitudes; each column alone
+                logits = value(x, values)
+                shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+                return shifted / shifted.sum(axis=1, keepdims=True)
             case Diag(x):
                 column = walk(x)[:, :, 0]
                 return column[:, :, None] * np.eye(column.shape[1])

@@ -35,6 +35,7 @@ from derive.formula import (  # noqa: E402  (the IR's node types, to interpret f
     Ones,
     Ref,
     Scale,
+    Softmax,
     SumAxis,
     Transpose,
     Unsupported,
@@ -95,6 +96,8 @@ def _value(node: Formula, env: dict, batch: int, dtype):
             return jnp.full_like(at(like), float(value))
         case Diag(x):
             return jnp.diag(at(x)[:, 0])
+        case Softmax(x):
+            return jax.nn.softmax(at(x), axis=0)  # each example's column
         case SumAxis(x, axis):
             return jnp.sum(at(x), axis=axis, keepdims=True)
         case MeanAxis(x, axis):

@@ -10,6 +10,7 @@ points differ.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -138,7 +139,7 @@ def diagnose(claim: Claim, network: Network, side: Formula, values: OracleValues
     if claim.identity.lhs == Var("delta", claim.wrt.layer) and network.factor != 1:
         # Δ_l = dL/dZ_l / factor: compare with the slips of the formula for Δ_l itself
         candidates = tuple(
-            Slip(c.kind, scale(1 / network.factor, c.formula), c.layer, c.other, c.batch) for c in candidates
+            dataclasses.replace(c, formula=scale(1 / network.factor, c.formula)) for c in candidates
         )
     if claim.identity.lhs == Transpose(Grad(claim.wrt)):  # read in rows: the slips transposed
         candidates = tuple(in_rows(c) for c in candidates)
