@@ -16,6 +16,7 @@ from fractions import Fraction
 from lark import Token, Tree
 
 from derive.claim_parser import ClaimSyntaxError
+from derive.course import CourseName
 from derive.formula import (
     Activate,
     Add,
@@ -116,9 +117,10 @@ def position(node: Tree | Token) -> int:
 class Binder:
     """Shared rules: names, layers, and the arithmetic of scalars and matrices."""
 
-    def __init__(self, text: str, binding: Binding) -> None:
+    def __init__(self, text: str, binding: Binding, factor: Fraction = Fraction(1)) -> None:
         self.text = text
         self.binding = binding
+        self.factor = factor  # the batch reduction's: 1/B for the mean, 1 for the sum
         self.last_from_l = False
 
     def error(self, node: Tree | Token | int, message: str) -> ClaimSyntaxError:
@@ -166,6 +168,16 @@ class Binder:
                 f"in this network (sizes {sizes})",
             )
         return Var(kind, internal)
+
+    def course(self, at: Tree | Token, name: CourseName, layer: int, from_l: bool) -> Value:
+        """A course's name (derive/course.py) with its `layer` as written: the quantity (`A1`,
+        `dZ1`: our Δ), the gradient of the cost (`dW1`, `db1`) or the per-example ∂L/∂A (`dA1`)."""
+        var = self.variable(at, name.symbol, layer, from_l)
+        if name.meaning == "grad":
+            return self.gradient(at, var)
+        if name.meaning == "per_example":  # the course's dA = ∂L/∂A without the batch's factor
+            return scale(1 / self.factor, self.gradient(at, var))
+        return var
 
     def input(self) -> Var:
         """`x`, `X`: the network's input (the activation of its first layer)."""

@@ -40,7 +40,8 @@ MAX_CLAIMS = 1_000
 _GRADIENT_HEAD = re.compile(
     r"\s*(\\[dt]?frac\s*\{\s*(\\partial|(d|\\mathrm\s*\{\s*d\s*\})\s*(L|E|J|C|\\ell|\\mathcal))"
     r"|\\partial|\\nabla"
-    r"|(\\(mathbf|boldsymbol|bm)\s*\{?\s*)?\\[dD]elta\s*\}?\s*[_^])"  # δ_l, δ^{(l)}: not δ = 10^-5
+    r"|(\\(mathbf|boldsymbol|bm)\s*\{?\s*)?\\[dD]elta\s*\}?\s*[_^]"  # δ_l, δ^{(l)}: not δ = 10^-5
+    r"|d\s*[ZzAaWb]\s*\^\s*\{\s*\[)"  # Ng's slides: dZ^{[2]}, dW^{[1]}
 )
 _MENTIONS_GRADIENT = re.compile(r"\\(partial|nabla|delta|Delta)(?![A-Za-z])")
 _FORWARD_HEAD = re.compile(r"\s*(\\(mathbf|boldsymbol|bm|vec)\s*\{?\s*)?[aAzZ]\s*[_^}]")
@@ -113,7 +114,7 @@ def bind(
     `code` is a claims file's numbering for plain formulas (derive/course.py), `factor`
     the batch reduction's (the course's per-example dA is ∂L/∂A / factor)."""
     if syntax == "latex":
-        return LatexBinder(text, binding).bind(tree)
+        return LatexBinder(text, binding, factor).bind(tree)
     return PlainBinder(text, binding, code, factor).bind(tree)
 
 

@@ -33,6 +33,7 @@ from derive.formula import (
 )
 from derive.identities import layer_identities
 from derive.network import Network
+from derive.registry import CONCRETE_LOSSES
 
 
 class SlipKind(StrEnum):
@@ -132,7 +133,7 @@ def slips(target: Var, network: Network) -> tuple[Slip, ...]:
     )
     # Δ 1 → Δ: the per-example columns left side by side (a bias gradient as B columns)
     add(SlipKind.NOT_SUMMED, _row_summed)
-    if target == Var("z", len(network.sizes)) and network.loss in OUTPUT_ERRORS:
+    if target == Var("z", len(network.sizes)) and network.loss in CONCRETE_LOSSES:
         # the output error of another loss, as notes copy it from a network that had that loss
         for loss, error in OUTPUT_ERRORS.items():
             if loss != network.loss:

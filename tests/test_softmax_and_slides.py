@@ -21,16 +21,17 @@ from derive.claim_parser import ClaimSyntaxError
 from derive.claims import bind_sides
 from derive.claims_file import load
 from derive.evaluate import evaluate
-from derive.formula import Add, Dims, Scale, Softmax, Var, shape, to_latex, to_text
+from derive.formula import Add, Dims, Scale, Softmax, SumAxis, Var, shape, to_latex, to_text
 from derive.model import setting
+from derive.reading import NG as NG_READING
 from derive.slips import SlipKind
 from derive.symbols import network_symbols
 from verify import Verdict, check_document
 from verify.claim_values import oracle_values, value
+from verify.results import BatchReading
 from verify.sampling import sample
 
 POINTS = 60
-CASES = Path(__file__).parent / "cases"
 PROVED, REFUTED = Verdict.PROVED, Verdict.REFUTED
 SHAPE, CONVENTION = Verdict.SHAPE_ERROR, Verdict.CONVENTION
 
@@ -148,3 +149,149 @@ def test_softmax_on_a_batch_is_per_example(tmp_path):
     )
     run = check(tmp_path, text, loss="softmax-ce", batch=3)
     assert verdicts(run) == [(PROVED, None), (PROVED, None), (REFUTED, SlipKind.MISSING_MEAN)]
+
+
+# --- 2. Ng's slide notation ---------------------------------------------------------------------
+
+NG = """
+[network]
+sizes = [2, 4, 1]
+activation = "tanh"
+loss = "bce"
+batch = 3
+reduction = "mean"
+"""
+
+
+def claims(*pairs: tuple[str, str]) -> str:
+    return "".join(f"\n[[claim]]\nwrt = '{wrt}'\nformula = '''{formula}'''\n" for wrt, formula in pairs)
+
+
+SLIDE = r"dZ^{[1]} = W^{[2]T} dZ^{[2]} * g^{[1]'}(Z^{[1]})"
+
+
+def test_fc06_with_the_slide_claim(tmp_path):
+    """FC-06.toml: the slide's dZ^{[1]} claimed wrt Z1 is Ng's per-example dZ1, like claim 2."""
+    run = check(
+        tmp_path,
+        NG
+        + claims(
+            ("Z1", "np.dot(np.dot(W2.T, dZ2), (1 - np.dot(A1.T, A1)))"),
+            ("Z1", "np.dot(W2.T, dZ2) * (1 - np.power(A1, 2))"),
+            ("W1", "1 / m * np.dot(dZ1, X.T)"),
+            ("Z1", SLIDE),
+        ),
+        name="FC-06.toml",
+    )
+    assert [r.verdict for r in run.claims] == [REFUTED, CONVENTION, PROVED, CONVENTION]
+    readings = run.claims[3].readings
+    assert readings is not None
+    assert (readings.holds, readings.fails) == (BatchReading.PER_EXAMPLE, BatchReading.MEAN_GRADIENT)
+    assert readings.slip is not None and readings.slip.kind == SlipKind.MISSING_MEAN
+
+
+@pytest.mark.parametrize(
+    "formula",
+    [
+        SLIDE,
+        r"dZ^{[1]} = W^{[2]T} dZ^{[2]} * g^{[1]\prime}(Z^{[1]})",
+        r"dZ^{[1]} = W^{[2]T} dZ^{[2]} \odot g^{[1]'}(Z^{[1]})",
+        r"W^{[2]T} dZ^{[2]} * g'(Z^{[1]})",
+    ],
+)
+def test_the_slide_claim_is_read_in_ng_numbering(tmp_path, formula):
+    path = tmp_path / "claims.toml"
+    path.write_text(NG + claims(("Z1", formula)), encoding="utf-8")
+    (claim,) = load(path, {}).claims
+    assert claim.problem is None and claim.identity is not None
+    assert claim.wrt == Var("z", 2) and claim.wrt_written == "Z1"
+    assert to_text(claim.identity.formula, batched=True) == "W2ᵀ Δ3 ∘ f'(Z2)"
+
+
+def test_wrong_slide_claims_are_caught(tmp_path):
+    run = check(
+        tmp_path,
+        NG
+        + claims(
+            ("Z1", r"dZ^{[1]} = W^{[2]} dZ^{[2]} * g^{[1]'}(Z^{[1]})"),  # W where Wᵀ belongs
+            ("Z1", r"dZ^{[1]} = W^{[2]T} dZ^{[2]} * g^{[1]}(Z^{[1]})"),  # g for g'
+            ("Z1", r"dZ^{[1]} = W^{[2]T} dZ^{[2]} * g^{[2]'}(Z^{[2]})"),  # the wrong layer's g'
+            # ∂J/∂Z1 written out means the gradient of the mean cost: a missing 1/m is a slip
+            ("Z1", r"\frac{\partial J}{\partial Z^{[1]}} = W^{[2]T} dZ^{[2]} * g^{[1]'}(Z^{[1]})"),
+        ),
+        name="claims.toml",
+    )
+    assert verdicts(run) == [
+        (SHAPE, None),
+        (REFUTED, None),
+        (SHAPE, None),
+        (REFUTED, SlipKind.MISSING_MEAN),
+    ]
+
+
+@pytest.mark.parametrize(
+    "formula, message",
+    [
+        (r"dZ^{[2]} = A^{[2]} - Y", "a left side that names wrt"),  # another variable than wrt
+        (r"dZ^{[1]} = W^{[2]T} dZ^{[2]} * g^{[3]'}(Z^{[1]})", "does not exist"),  # no layer 3
+        (r"dZ^{[1]} = dZ^{[1]} = W^{[2]T} dZ^{[2]}", "one left side"),
+    ],
+)
+def test_bad_slide_claims_are_unparsed_with_a_reason(tmp_path, formula, message):
+    path = tmp_path / "claims.toml"
+    path.write_text(NG + claims(("Z1", formula)), encoding="utf-8")
+    (claim,) = load(path, {}).claims
+    assert claim.problem is not None and message in claim.problem.message
+
+
+def test_star_is_the_elementwise_product_in_latex():
+    ((_, sides),) = bind_sides(r"\delta_1 = W_1^T \delta_2 * f'(z_1)", "latex", Network())
+    ((_, circ),) = bind_sides(r"\delta_1 = W_1^T \delta_2 \circ f'(z_1)", "latex", Network())
+    assert sides == circ
+
+
+NG_NOTES = r"""# Ng's slides, two layers
+
+Forward: $Z^{[1]} = W^{[1]} X + b^{[1]}$, $A^{[1]} = g(Z^{[1]})$,
+$Z^{[2]} = W^{[2]} A^{[1]} + b^{[2]}$, $A^{[2]} = \sigma(Z^{[2]})$.
+
+$$dZ^{[2]} = A^{[2]} - Y$$
+
+$$dW^{[2]} = \frac{1}{m} dZ^{[2]} A^{[1]T}$$
+
+$$db^{[2]} = \frac{1}{m} \sum dZ^{[2]}$$
+
+$$dZ^{[1]} = W^{[2]T} dZ^{[2]} * g^{[1]'}(Z^{[1]})$$
+
+$$dW^{[1]} = \frac{1}{m} dZ^{[1]} X^T$$
+
+Wrong ones:
+
+$$dW^{[2]} = dZ^{[2]} A^{[1]T}$$
+
+$$db^{[2]} = \frac{1}{m} dZ^{[2]}$$
+
+$$dZ^{[2]} = (A^{[2]} - Y) * g'(Z^{[2]})$$
+
+$$dZ^{[2]} = Y - A^{[2]}$$
+"""
+
+
+def test_ng_slide_notes_under_binary_cross_entropy(tmp_path):
+    """Ng's Markdown notation: dZ^{[l]} per example, dW and db of the mean cost, Σ over the
+    examples; the forward equations give Ng's numbering (X is layer 0, W^{[l]} feeds layer l)."""
+    run = check(tmp_path, NG_NOTES, loss="bce", batch=3)
+    assert run.reading == NG_READING
+    assert verdicts(run) == [
+        (PROVED, None),
+        (PROVED, None),
+        (PROVED, None),
+        (PROVED, None),
+        (PROVED, None),
+        (REFUTED, SlipKind.MISSING_MEAN),
+        (SHAPE, SlipKind.NOT_SUMMED),
+        (REFUTED, SlipKind.OTHER_LOSS),
+        (REFUTED, SlipKind.SIGN),
+    ]
+    identity = run.claims[2].claim.identity
+    assert identity is not None and identity.formula == Scale(Fraction(1, 3), SumAxis(Var("delta", 3), 1))
