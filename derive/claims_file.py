@@ -31,6 +31,7 @@ from derive.claim_parser import ClaimSyntaxError, guess_syntax, parse
 from derive.claims import (
     MAX_CLAIMS,
     Claim,
+    ClaimNote,
     ForwardEquation,
     bind,
     bind_sides,
@@ -40,6 +41,7 @@ from derive.claims import (
     is_forward,
     link_identity,
     mentions_gradient,
+    shape_grouped,
 )
 from derive.course import DEFAULT, LAYOUTS, CodeReading, Layout, Numbering, numbering_of, rows_formula
 from derive.document import MAX_DOCUMENT_CHARS, Equation, find_equations
@@ -247,16 +249,21 @@ def claims_from_file(
         # the user's B × n matrices (derive/course.py)
         rows = reading.layout == Layout.ROWS
         lhs = Transpose(Grad(wrt)) if rows else Grad(wrt)
-        out += [
-            Claim(
-                **where,
-                written=formula,
-                wrt=wrt,
-                identity=link_identity(wrt, lhs, rows_formula(sides[0]) if rows else sides[0], batched),
-                layer=layer,
+        for layer, sides in instances:
+            right = rows_formula(sides[0]) if rows else sides[0]
+            changed = [False]
+            if syntax == "latex":
+                (right,), changed = shape_grouped([right], lhs, network)
+            out.append(
+                Claim(
+                    **where,
+                    written=formula,
+                    wrt=wrt,
+                    identity=link_identity(wrt, lhs, right, batched),
+                    layer=layer,
+                    notes=(ClaimNote.REGROUPED,) if changed[0] else (),
+                )
             )
-            for layer, sides in instances
-        ]
     return tuple(out)
 
 

@@ -10,6 +10,7 @@ from derive.formula import (
     Activate,
     Add,
     Broadcast,
+    Column,
     Diag,
     Dims,
     Fill,
@@ -74,6 +75,8 @@ def evaluate(formula: Formula, key: Setting) -> sp.ImmutableMatrix:
                 return quantity(key, node)
             case Ones():
                 return sp.ImmutableMatrix(sp.ones(key.batch, 1))
+            case Column(entries):
+                return sp.ImmutableMatrix([sp.Rational(e.numerator, e.denominator) for e in entries])
             case Transpose(x):
                 return walk(x).T
             case MatMul(left, right):

@@ -42,6 +42,14 @@ class Ones:
 
 
 @dataclass(frozen=True)
+class Column:
+    """A column of numbers written out: `(1, 1, 1)`, the inline `(1, 1, 1)^T`, or
+    `\\begin{bmatrix}1\\\\1\\\\1\\end{bmatrix}` (n × 1, the same for every example)."""
+
+    entries: tuple[Fraction, ...]
+
+
+@dataclass(frozen=True)
 class Transpose:
     operand: Formula
 
@@ -183,6 +191,7 @@ class MeanAxis:
 Formula = (
     Var
     | Ones
+    | Column
     | Transpose
     | MatMul
     | Hadamard
@@ -273,6 +282,8 @@ def shape(
                 return var_shape(node, dims)
             case Ones():
                 return (dims.batch, 1)
+            case Column(entries):
+                return (len(entries), 1)
             case Transpose(x):
                 r, c = walk(x)
                 return (c, r)
@@ -318,7 +329,7 @@ def rewrite(formula: Formula, rule: Callable[[Formula], Formula | None]) -> Form
     kept. `Grad`'s variable is not a subformula (`∂L/∂z_1` is no expression of `z_1`)."""
     if not isinstance(formula, Formula):
         raise Unsupported(formula, "rewrite")
-    if not isinstance(formula, Var | Grad | Ones | Ref):  # leaves: nothing inside to rewrite
+    if not isinstance(formula, Var | Grad | Ones | Column | Ref):  # leaves: nothing inside to rewrite
         changes = {
             f.name: rewrite(child, rule)
             for f in dataclasses.fields(formula)
@@ -334,7 +345,7 @@ def layers_of(formula: Formula) -> set[int]:
     match formula:
         case Var(kind, layer):
             return {layer, layer + 1} if kind in ("W", "b") else {layer}
-        case Ones() | Ref():
+        case Ones() | Ref() | Column():
             return set()
         case Apply(_, x) | MeanAxis(x, _):
             return layers_of(x)
@@ -385,6 +396,12 @@ def _render(node: Formula, tex: bool, batched: bool) -> tuple[str, int]:
             return f"{(_TEXT_BATCH if batched else _TEXT_BASE)[kind]}{layer}", 4
         case Ones():
             return (r"\mathbf{1}" if tex else "1"), 4
+        case Column(entries):
+            if tex:
+                return r"\begin{pmatrix}" + r" \\ ".join(
+                    _fraction(e, tex) for e in entries
+                ) + r"\end{pmatrix}", 4
+            return "[" + "; ".join(_fraction(e, tex) for e in entries) + "]", 4
         case Transpose(x):
             return wrap(x, 4) + ("^{T}" if tex else "ᵀ"), 4
         case MatMul(left, right):

@@ -21,13 +21,16 @@ from derive.claim_binding import (
 )
 from derive.course import d_name
 from derive.formula import (
+    Column,
     Diag,
     Ones,
     SumAxis,
+    Transpose,
     Var,
 )
 from derive.registry import key
 
+MAX_ENTRIES = 64  # numbers in a vector written out
 _NAMES = ("letter", "greek", "font_letter", "font_greek")
 _KIND_SYMBOLS = ("W", "b", "a", "A", "z", "Z", "δ", "Δ")
 _GREEK = {r"\delta": "δ", r"\Delta": "Δ", r"\ell": "ℓ", r"\Theta": "Θ", r"\theta": "θ"}
@@ -84,6 +87,29 @@ class LatexBinder(Binder):
         examples, each row's (NumPy's `np.sum(X, axis=1, keepdims=True)`)."""
         return SumAxis(self.matrix(node.children[0], self.bind(node.children[1]), r"\sum"), 1)
 
+    def _vector(self, node: Tree) -> Value:
+        """`(1, 1, 1)`: a column of numbers, as vectors are columns here."""
+        return self._column(node, self._sides(node))
+
+    def _matrix(self, node: Tree) -> Value:
+        """`\\begin{bmatrix}1 \\\\ 1\\end{bmatrix}` a column, `1 & 1` a row; not a matrix of both."""
+        rows = [self._sides(row) for row in self._sides(node)]
+        if all(len(row) == 1 for row in rows):
+            return self._column(node, [row[0] for row in rows])
+        if len(rows) == 1:
+            return Transpose(self._column(node, rows[0]))
+        raise self.error(
+            node, "a column (rows separated by \\\\) or a row (entries separated by &) of numbers"
+        )
+
+    def _column(self, at: Tree, entries: list[Tree]) -> Column:
+        if len(entries) > MAX_ENTRIES:
+            raise self.error(at, f"a vector of at most {MAX_ENTRIES} numbers; received {len(entries)}")
+        values = [self.bind(entry) for entry in entries]
+        if not all(isinstance(v, Scalar) for v in values):
+            raise self.error(at, "numbers in a vector written out, such as (1, 1, 1)")
+        return Column(tuple(cast(Scalar, v).value for v in values))
+
     def _group(self, node: Tree) -> Value:
         return self.bind(self._sides(node)[0])
 
@@ -105,6 +131,9 @@ class LatexBinder(Binder):
             return self._name(atom, scripts)
         value = self.bind(atom)
         self._count(scripts)
+        inline = isinstance(value, Column) and isinstance(atom, Tree) and atom.data == "vector"
+        if inline and self._superscript(scripts[0]) == (None, 1):  # (1, 1, 1)^T: the inline column
+            scripts = scripts[1:]
         for script in scripts:
             value = self._power_or_transpose(script, value)
         return value

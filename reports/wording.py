@@ -12,6 +12,7 @@ import math
 from collections.abc import Iterable
 
 from derive.budget import Budget
+from derive.claims import Claim, ClaimNote
 from derive.course import Basis, CodeReading, Layout, Numbering
 from derive.formula import Formula, to_latex, to_text
 from derive.proof import Method, Proof, Status
@@ -185,6 +186,12 @@ class Words:
             "error": self.math(OUTPUT_ERRORS[s.loss](l), batched) if s.loss in OUTPUT_ERRORS else "",
         }
         return self.say(f"slip_{s.kind.name.lower()}", **values)
+
+    def claim_note(self, note: ClaimNote, claim: Claim) -> str:
+        """How a claim was read (`ClaimNote`), with the formula as read."""
+        identity = claim.identity
+        formula = self.math(identity.formula, identity.batched) if identity is not None else ""
+        return self.say(f"note_{note.name.lower()}", formula=formula)
 
     # --- evidence ---
     def values(self, values: dict[str, float]) -> str:

@@ -27,6 +27,7 @@ from derive.formula import (
     Add,
     Apply,
     Broadcast,
+    Column,
     Diag,
     ExampleLoss,
     Fill,
@@ -67,6 +68,7 @@ a1, z1, W1, delta2 = Var("a", 1), Var("z", 1), Var("W", 1), Var("delta", 2)
 INSTANCES: dict[type, Formula] = {
     Var: delta2,
     Ones: Ones(),
+    Column: Column((Fraction(1), Fraction(-1, 2), Fraction(3))),
     Transpose: Transpose(a1),
     MatMul: MatMul(delta2, Transpose(a1)),
     Hadamard: Hadamard(MatMul(Transpose(W1), delta2), FPrime(z1)),
@@ -89,7 +91,16 @@ INSTANCES: dict[type, Formula] = {
 
 # the nodes an interpreter deliberately leaves out (it raises Unsupported for them)
 UNSUPPORTED: dict[str, set[type]] = {
-    "entrywise": {Activate, Softmax, Grad, Diag, SumAxis, Broadcast, Fill},  # the seed's index forms only
+    "entrywise": {
+        Activate,
+        Softmax,
+        Grad,
+        Diag,
+        SumAxis,
+        Broadcast,
+        Fill,
+        Column,
+    },  # the seed's index forms only
 }
 # forward-equation nodes: interpreted by the model IR's own interpreters (the JAX oracle, SymPy's
 # forward pass, model validation); the claim interpreters name them as unsupported

@@ -18,14 +18,30 @@ import sympy as sp
 
 from derive import Network
 from derive.claim_parser import ClaimSyntaxError
-from derive.claims import bind_sides
+from derive.claims import ClaimNote, bind_sides
 from derive.claims_file import load
 from derive.evaluate import evaluate
-from derive.formula import Add, Dims, Scale, Softmax, SumAxis, Var, shape, to_latex, to_text
+from derive.formula import (
+    Add,
+    Column,
+    Dims,
+    Hadamard,
+    Scale,
+    Softmax,
+    SumAxis,
+    Transpose,
+    Var,
+    shape,
+    to_latex,
+    to_text,
+)
+from derive.grouping import regrouped
 from derive.model import setting
 from derive.reading import NG as NG_READING
 from derive.slips import SlipKind
 from derive.symbols import network_symbols
+from reports.json_report import to_dict, validate
+from reports.terminal import render_run
 from verify import Verdict, check_document
 from verify.claim_values import oracle_values, value
 from verify.results import BatchReading
@@ -295,3 +311,96 @@ def test_ng_slide_notes_under_binary_cross_entropy(tmp_path):
     ]
     identity = run.claims[2].claim.identity
     assert identity is not None and identity.formula == Scale(Fraction(1, 3), SumAxis(Var("delta", 3), 1))
+
+
+# --- 3. groupings the shapes decide, vector literals --------------------------------------------
+
+E3 = r"(a^{(3)} - y) \odot a^{(3)} \odot (1 - a^{(3)})"  # the output error, as FC-05 writes it
+DW3, DW2 = r"\frac{\partial L}{\partial W^{(3)}}", r"\frac{\partial L}{\partial W^{(2)}}"
+FC05_SIGMOID = "\n\n".join(
+    [
+        "# FC-05 with one activation (sigmoid in every layer): W^{(l)} feeds layer l, no biases",
+        r"Loss $L = \frac{1}{2}\sum (\hat{y} - y)^2$; $z^{(2)} = W^{(2)} a^{(1)}$, "
+        r"$a^{(2)} = \sigma(z^{(2)})$, $z^{(3)} = W^{(3)} a^{(2)}$, $a^{(3)} = \sigma(z^{(3)})$.",
+        rf"$${DW3} = {E3} a^{{(2)T}}$$",
+        rf"$${DW2} = {E3} W^{{(3)}} (1,1,1)^T a^{{(1)T}}$$",
+        rf"$${DW3} = (a^{{(3)}} - y) \odot a^{{(3)}} \odot a^{{(3)}} a^{{(2)T}}$$",
+        rf"$${DW3} = {E3} a^{{(1)T}}$$",
+        rf"$${DW2} = W^{{(3)T}} ({E3}) \odot a^{{(2)}} \odot (1 - a^{{(2)}}) a^{{(1)T}}$$",
+    ]
+)
+
+
+def test_fc05_grouping_is_decided_by_the_shapes(tmp_path):
+    """Line 9 of FC-05: only ((a−y) ⊙ a ⊙ (1−a)) a^{(2)T} fits, and the claim says it was read so;
+    line 14 (the vector literal read) stays a shape error, never proved."""
+    run = check(tmp_path, FC05_SIGMOID, sizes=(2, 3, 2))
+    assert [r.verdict for r in run.claims] == [PROVED, SHAPE, REFUTED, SHAPE, PROVED]
+    assert [r.claim.notes for r in run.claims] == [
+        (ClaimNote.REGROUPED,),
+        (),  # no grouping fits: the parsed one is reported
+        (ClaimNote.REGROUPED,),  # fits once regrouped, and is wrong (1 − a missing)
+        (),  # a^{(1)T}: regrouped it would fit, but not with ∂L/∂W^{(3)}'s shape
+        (ClaimNote.REGROUPED,),  # the hidden layer's δ, chained the same way
+    ]
+    identity = run.claims[0].claim.identity
+    assert identity is not None and to_text(identity.formula) == "((a3 - y) ∘ a3 ∘ (1 - a3)) a2ᵀ"
+    text = render_run(run)
+    assert "read as ((a3 - y) ∘ a3 ∘ (1 - a3)) a2ᵀ" in text and "only this grouping" in text
+    assert "이렇게 묶어야만" in render_run(run, "ko")
+    data = to_dict(run)
+    validate(data)
+    assert data["claims"][0]["notes"][0]["kind"] == "regrouped by shapes"
+
+
+def test_groupings_that_fit_as_parsed_are_kept():
+    dims = Dims((4, 3), 1, 1)
+    ((_, sides),) = bind_sides(r"\delta_1 = W_1^T \delta_2 \circ f'(z_1)", "latex", Network())
+    assert regrouped(sides[1], dims) is None
+    ((_, wrong),) = bind_sides(r"\delta_1 = W_1 \delta_2 \circ f'(z_1)", "latex", Network())
+    assert regrouped(wrong[1], dims) is None  # W_1 δ_2 does not fit however ∘ groups
+
+
+COLUMN = Column((Fraction(1), Fraction(1), Fraction(1)))
+
+
+@pytest.mark.parametrize(
+    "written, expected",
+    [
+        ("(1,1,1)", COLUMN),
+        ("(1, 1, 1)^T", COLUMN),  # the inline column, as FC-05 writes it
+        (r"(1,1,1)^{\top}", COLUMN),
+        (r"\begin{bmatrix}1\\1\\1\end{bmatrix}", COLUMN),
+        (r"\begin{pmatrix} 1 \\ 1 \\ 1 \\ \end{pmatrix}", COLUMN),
+        (r"\begin{bmatrix}1 & 1 & 1\end{bmatrix}", Transpose(COLUMN)),  # a row
+        ("(1, -1/2, 3)", Column((Fraction(1), Fraction(-1, 2), Fraction(3)))),
+    ],
+)
+def test_vector_literals_are_columns_of_numbers(written, expected):
+    ((_, sides),) = bind_sides(rf"\delta_2 = {written} \circ a_2", "latex", Network())
+    assert sides[1] == Hadamard(expected, Var("a", 2))
+
+
+@pytest.mark.parametrize(
+    "written, message",
+    [
+        ("(1, a_1)", "numbers in a vector"),
+        (r"\begin{bmatrix}1 & 2\\3 & 4\end{bmatrix}", "a column"),
+    ],
+)
+def test_vector_literals_hold_numbers_only(written, message):
+    with pytest.raises(ClaimSyntaxError, match=message):
+        bind_sides(rf"\delta_2 = {written} \circ a_2", "latex", Network())
+
+
+def test_a_vector_literal_is_evaluated_by_every_witness(tmp_path):
+    """(1,1,1) ∘ (a − y) ∘ f' is the output δ on the seed network; (1,2,1) ∘ … is not."""
+    text = "\n".join(
+        [
+            r"$$\delta_2 = (1,1,1) \circ (a_2 - y) \circ f'(z_2)$$",
+            r"$$\delta_2 = (1,2,1)^T \circ (a_2 - y) \circ f'(z_2)$$",
+            r"$$\delta_2 = (1,1,1,1) \circ (a_2 - y) \circ f'(z_2)$$",
+        ]
+    )
+    run = check(tmp_path, text)
+    assert [r.verdict for r in run.claims] == [PROVED, REFUTED, SHAPE]

@@ -17,6 +17,7 @@ from derive.formula import (
     Activate,
     Add,
     Broadcast,
+    Column,
     Diag,
     Fill,
     Formula,
@@ -112,6 +113,9 @@ def value(formula: Formula, values: OracleValues, absolute: bool = False) -> np.
                 return values.gradients[name]
             case Ones():
                 return np.ones((points.count, network.batch, 1))
+            case Column(entries):
+                column = np.array([float(abs(e) if absolute else e) for e in entries])[:, None]
+                return np.broadcast_to(column, (points.count, len(entries), 1))
             case Transpose(x):
                 return np.swapaxes(walk(x), 1, 2)
             case MatMul(left, right):

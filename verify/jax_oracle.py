@@ -24,6 +24,7 @@ from derive.formula import (  # noqa: E402  (the IR's node types, to interpret f
     Add,
     Apply,
     Broadcast,
+    Column,
     Diag,
     ExampleLoss,
     Fill,
@@ -92,6 +93,8 @@ def _value(node: Formula, env: dict, batch: int, dtype):
             return at(x).T
         case Ones():
             return jnp.ones((batch, 1), dtype=dtype)
+        case Column(entries):
+            return jnp.array([[float(e)] for e in entries], dtype=dtype)
         case Fill(value, like):
             return jnp.full_like(at(like), float(value))
         case Diag(x):
