@@ -17,6 +17,7 @@ from fractions import Fraction
 from lark import Token, Tree
 
 from derive.claim_parser import ClaimSyntaxError
+from derive.course import CourseName
 from derive.formula import (
     Activate,
     Add,
@@ -31,6 +32,7 @@ from derive.formula import (
     Hadamard,
     MatMul,
     Scale,
+    Softmax,
     Transpose,
     Var,
     activation_layer,
@@ -44,8 +46,9 @@ MAX_SCRIPTS = 6  # sub- and superscripts on one symbol: `W^T_1` has 2
 MAX_NUMBER_DIGITS = 12  # digits of a number written in a formula
 KNOWN = (
     "W_l, b_l, a_l, z_l, δ_l (A_l, Z_l, Δ_l for a batch), the target y, ∂L/∂X, f(·), f'(·), diag(·), "
-    "numbers and B"
+    "softmax(·), numbers and B"
 )
+SOFTMAX = "softmax"  # column by column: not an elementwise activation, so not in the registry
 # the activation of the layer they are applied to, whatever it is; named ones come from the
 # registry and are themselves (σ is the sigmoid: on a relu layer σ'(z_l) is the sigmoid's f')
 GENERIC_FUNCTIONS = ("f", "g", "φ", "act")
@@ -121,9 +124,10 @@ def position(node: Tree | Token) -> int:
 class Binder:
     """Shared rules: names, layers, and the arithmetic of scalars and matrices."""
 
-    def __init__(self, text: str, binding: Binding) -> None:
+    def __init__(self, text: str, binding: Binding, factor: Fraction = Fraction(1)) -> None:
         self.text = text
         self.binding = binding
+        self.factor = factor  # the batch reduction's: 1/B for the mean, 1 for the sum
         self.last_from_l = False
 
     def error(self, node: Tree | Token | int, message: str) -> ClaimSyntaxError:
@@ -172,6 +176,16 @@ class Binder:
             )
         return Var(kind, internal)
 
+    def course(self, at: Tree | Token, name: CourseName, layer: int, from_l: bool) -> Value:
+        """A course's name (derive/course.py) with its `layer` as written: the quantity (`A1`,
+        `dZ1`: our Δ), the gradient of the cost (`dW1`, `db1`) or the per-example ∂L/∂A (`dA1`)."""
+        var = self.variable(at, name.symbol, layer, from_l)
+        if name.meaning == "grad":
+            return self.gradient(at, var)
+        if name.meaning == "per_example":  # the course's dA = ∂L/∂A without the batch's factor
+            return scale(1 / self.factor, self.gradient(at, var))
+        return var
+
     def input(self) -> Var:
         """`x`, `X`: the network's input (the activation of its first layer)."""
         return Var("a", 1)
@@ -198,6 +212,14 @@ class Binder:
         if symbol not in _KINDS:
             raise self.error(at, f"unknown symbol '{symbol}'; expected {KNOWN}")
 
+    def softmax(self, at: Tree | Token, argument: Value, prime: bool) -> Softmax:
+        """`softmax(x)`: each column's softmax (each example's), as softmax cross-entropy reads z_L."""
+        if prime:
+            raise self.error(
+                at, "softmax without a prime: its derivative is a Jacobian, diag(s) − s sᵀ for s = softmax(z)"
+            )
+        return Softmax(self.matrix(at, argument, SOFTMAX))
+
     def activation(self, at: Tree | Token, written: str, prime: bool) -> Callable[[Formula], Formula]:
         """`f`, `g`, `φ` are the activation of the layer they are applied to (`FPrime`,
         `Activate`); a named one (any name or alias in the registry: `σ`, `relu`, `ReLU`,
@@ -208,7 +230,7 @@ class Binder:
         if name is None:
             raise self.error(
                 at,
-                f"unknown function '{written}'; expected f, f', σ, σ', diag or an activation: "
+                f"unknown function '{written}'; expected f, f', σ, σ', diag, softmax or an activation: "
                 + ", ".join(sorted(ACTIVATIONS)),
             )
         parameter = self.binding.slope if registry_activation(name).parameter is not None else None

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from fractions import Fraction
 
 from lark import Token, Tree
@@ -28,7 +29,8 @@ from derive.claim_binding import (
 from derive.claim_parser import ClaimSyntaxError, parse
 from derive.course import DEFAULT, CodeReading
 from derive.document import Equation
-from derive.formula import Apply, Formula, Function, Grad, Var, rewrite
+from derive.formula import Apply, Dims, Formula, Function, Grad, ShapeMismatch, Var, rewrite, shape
+from derive.grouping import regrouped
 from derive.identities import Identity, identity_name
 from derive.latex_binding import LatexBinder
 from derive.network import Network
@@ -40,10 +42,17 @@ MAX_CLAIMS = 1_000
 _GRADIENT_HEAD = re.compile(
     r"\s*(\\[dt]?frac\s*\{\s*(\\partial|(d|\\mathrm\s*\{\s*d\s*\})\s*(L|E|J|C|\\ell|\\mathcal))"
     r"|\\partial|\\nabla"
-    r"|(\\(mathbf|boldsymbol|bm)\s*\{?\s*)?\\[dD]elta\s*\}?\s*[_^])"  # δ_l, δ^{(l)}: not δ = 10^-5
+    r"|(\\(mathbf|boldsymbol|bm)\s*\{?\s*)?\\[dD]elta\s*\}?\s*[_^]"  # δ_l, δ^{(l)}: not δ = 10^-5
+    r"|d\s*[ZzAaWb]\s*\^\s*\{\s*\[)"  # Ng's slides: dZ^{[2]}, dW^{[1]}
 )
 _MENTIONS_GRADIENT = re.compile(r"\\(partial|nabla|delta|Delta)(?![A-Za-z])")
 _FORWARD_HEAD = re.compile(r"\s*(\\(mathbf|boldsymbol|bm|vec)\s*\{?\s*)?[aAzZ]\s*[_^}]")
+
+
+class ClaimNote(StrEnum):
+    """How a claim was read, where a reader should know it (reports/ words it)."""
+
+    REGROUPED = "regrouped by shapes"  # ⊙-chain then a matrix product: the only grouping that fits
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,7 @@ class Claim:
     problem: ClaimSyntaxError | None = None
     name: str | None = None
     wrt_written: str | None = None  # a claims file's `wrt` as written (`Z1`, `theta2`)
+    notes: tuple[ClaimNote, ...] = ()  # how it was read (`ClaimNote`)
 
     @property
     def wrt_name(self) -> str | None:
@@ -114,7 +124,7 @@ def bind(
     `code` is a claims file's numbering for plain formulas (derive/course.py), `factor`
     the batch reduction's (the course's per-example dA is ∂L/∂A / factor)."""
     if syntax == "latex":
-        return LatexBinder(text, binding).bind(tree)
+        return LatexBinder(text, binding, factor).bind(tree)
     return PlainBinder(text, binding, code, factor).bind(tree)
 
 
@@ -227,10 +237,31 @@ def claims_of_text(
         if head is None:
             problem = ClaimSyntaxError(text, 0, "a gradient (∂L/∂X or δ_l) on the left")
             return [Claim(**where, written=text, problem=problem)]
+        changed = [False] * len(sides)
+        if syntax == "latex":
+            sides, changed = shape_grouped(sides, Grad(head), network)
         for k in range(len(sides) - 1):
             identity = link_identity(head, sides[k], sides[k + 1], network.batch > 1)
-            claims.append(Claim(**where, written=links[k], wrt=head, identity=identity, layer=layer))
+            notes = (ClaimNote.REGROUPED,) if changed[k] or changed[k + 1] else ()
+            claims.append(
+                Claim(**where, written=links[k], wrt=head, identity=identity, layer=layer, notes=notes)
+            )
     return claims
+
+
+def shape_grouped(sides: list[Formula], lhs: Formula, network: Network) -> tuple[list[Formula], list[bool]]:
+    """Each side, regrouped where only another grouping of a ⊙-chain and a trailing matrix
+    product fits (with the shape of `lhs`, the claim's gradient; derive/grouping.py), and
+    whether it was."""
+    dims = Dims(network.sizes, 1, network.batch)
+    try:
+        target: tuple[int, int] | None = shape(lhs, dims)
+    except ShapeMismatch:
+        target = None
+    grouped = [regrouped(side, dims, target) for side in sides]
+    return [side if g is None else g for side, g in zip(sides, grouped, strict=True)], [
+        g is not None for g in grouped
+    ]
 
 
 def _gradients(formula: Formula) -> list[Var]:

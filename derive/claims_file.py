@@ -22,14 +22,16 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, replace
+from fractions import Fraction
 from pathlib import Path
 
 from derive import course
-from derive.claim_binding import NeedsLayer, Scalar
+from derive.claim_binding import NeedsLayer, Scalar, scale
 from derive.claim_parser import ClaimSyntaxError, guess_syntax, parse
 from derive.claims import (
     MAX_CLAIMS,
     Claim,
+    ClaimNote,
     ForwardEquation,
     bind,
     bind_sides,
@@ -39,15 +41,16 @@ from derive.claims import (
     is_forward,
     link_identity,
     mentions_gradient,
+    shape_grouped,
 )
-from derive.course import DEFAULT, LAYOUTS, CodeReading, Layout, numbering_of, rows_formula
+from derive.course import DEFAULT, LAYOUTS, CodeReading, Layout, Numbering, numbering_of, rows_formula
 from derive.declarations import Declaration, SizeConflict, conflicts, find_declarations
 from derive.document import MAX_DOCUMENT_CHARS, Equation, find_equations
 from derive.errors import InputError
-from derive.formula import Dims, Grad, ShapeMismatch, Transpose, Var, shape
+from derive.formula import Dims, Formula, Grad, ShapeMismatch, Transpose, Var, shape, to_text
 from derive.network import Network, parse_sizes, parse_slope
 from derive.notes import Basis, Interpretation, SizesFrom, interpret, open_readings, unnamed_layers
-from derive.reading import SEED, Reading
+from derive.reading import NG, SEED, Reading
 from derive.registry import reads_output_activation
 
 NETWORK_KEYS = ("sizes", "activation", "loss", "batch", "reduction", "slope", "layout")
@@ -144,7 +147,14 @@ def wrt_variable(text: str, network: Network, reading: CodeReading = DEFAULT) ->
     if len(sides) != 1:
         raise ClaimSyntaxError(text, text.find("="), "one variable, without '='")
     try:
-        value = bind(sides[0], text, syntax, binding(network), reading, network.factor)
+        value = bind(
+            sides[0],
+            text,
+            syntax,
+            binding(network, None, latex_reading(reading, syntax)),
+            reading,
+            network.factor,
+        )
     except NeedsLayer:
         raise ClaimSyntaxError(text, 0, "a variable of one layer, such as z1 or W_2 (not z_l)") from None
     if isinstance(value, Grad):
@@ -165,6 +175,27 @@ def wrt_variable(text: str, network: Network, reading: CodeReading = DEFAULT) ->
         return Var("z", value.layer) if value.kind == "delta" else value
     got = "a number" if isinstance(value, Scalar) else "an expression"
     raise ClaimSyntaxError(text, 0, f"a variable such as W1, b1, a1, z1 or delta1; received {got}")
+
+
+def latex_reading(code: CodeReading, syntax: str) -> Reading:
+    """How a claims file's LaTeX formulas number layers: as its code does (Ng's `W^{[1]}`, `Z^{[1]}`
+    with X as layer 0, when the file uses the courses' numbering). Plain formulas are numbered by
+    their binder itself (derive/plain_binding.py)."""
+    return NG if syntax == "latex" and code.numbering == Numbering.INPUT_ZERO else SEED
+
+
+def _left_side(formula: str, lhs: Formula, wrt: Var, factor: Fraction) -> bool:
+    """Whether a left side the formula writes (`dZ^{[1]} = …`) leaves the per-example reading
+    open: the course's dZ, dA (per example) do, as the name `wrt` does (verify/verdict.py); an
+    explicit ∂L/∂wrt does not. Any other left side is an error: it must name wrt."""
+    per_example = {Var("delta", wrt.layer) if wrt.kind == "z" else None, scale(1 / factor, Grad(wrt))}
+    if lhs in per_example:
+        return True
+    if lhs == Grad(wrt):
+        return False
+    raise ClaimSyntaxError(
+        formula, 0, f"a left side that names wrt ({to_text(Grad(wrt))}); received {to_text(lhs)}"
+    )
 
 
 def claims_from_file(
@@ -198,17 +229,24 @@ def claims_from_file(
             out.append(Claim(**where, written=table["wrt"], problem=e))
             continue
         try:
-            instances = bind_sides(formula, syntax, network, code=reading)
+            instances = bind_sides(formula, syntax, network, latex_reading(reading, syntax), reading)
             if any(layer is not None for layer, _ in instances):
                 raise ClaimSyntaxError(
                     formula,
                     0,
                     f"a formula for {wrt.kind}{wrt.layer} alone: wrt names one layer, the formula uses l",
                 )
-            if any(len(sides) != 1 for _, sides in instances):
+            if any(len(sides) > 2 for _, sides in instances):
                 raise ClaimSyntaxError(
-                    formula, formula.find("="), "one expression (the claim is ∂L/∂wrt = formula)"
+                    formula, formula.rfind("="), "one expression, or one left side naming wrt (dZ1 = …)"
                 )
+            if not all(
+                _left_side(formula, sides[0], wrt, network.factor)
+                for _, sides in instances
+                if len(sides) == 2
+            ):
+                where["wrt_written"] = None  # ∂L/∂Z written out: the gradient, never per example
+            instances = [(layer, sides[-1:]) for layer, sides in instances]
         except ClaimSyntaxError as e:
             out.append(Claim(**where, written=formula, wrt=wrt, problem=e))
             continue
@@ -216,16 +254,21 @@ def claims_from_file(
         # the user's B × n matrices (derive/course.py)
         rows = reading.layout == Layout.ROWS
         lhs = Transpose(Grad(wrt)) if rows else Grad(wrt)
-        out += [
-            Claim(
-                **where,
-                written=formula,
-                wrt=wrt,
-                identity=link_identity(wrt, lhs, rows_formula(sides[0]) if rows else sides[0], batched),
-                layer=layer,
+        for layer, sides in instances:
+            right = rows_formula(sides[0]) if rows else sides[0]
+            changed = [False]
+            if syntax == "latex":
+                (right,), changed = shape_grouped([right], lhs, network)
+            out.append(
+                Claim(
+                    **where,
+                    written=formula,
+                    wrt=wrt,
+                    identity=link_identity(wrt, lhs, right, batched),
+                    layer=layer,
+                    notes=(ClaimNote.REGROUPED,) if changed[0] else (),
+                )
             )
-            for layer, sides in instances
-        ]
     return tuple(out)
 
 

@@ -72,13 +72,17 @@ LAYOUTS = tuple(str(x) for x in Layout)
 # the course names that say "X is layer 0": the input itself, d-prefixed per-example names,
 # CS231n's theta (weights) and h (hidden activations)
 _INPUT_ZERO_NAME = re.compile(r"[Xx]|d[ZzAah][0-9]+|d(W|w|b|theta|Theta)[0-9]+|(theta|Theta|h)[0-9]+")
+_BRACKET_LAYER = re.compile(r"\^\s*\{\s*\[")  # Ng's slides: Z^{[1]}, W^{[2]T}
 _IDENTIFIER = re.compile(r"(?<![.A-Za-z0-9_])[A-Za-z_][A-Za-z0-9_]*")
 
 
 def numbering_of(texts: Iterable[str]) -> Numbering:
     """The course numbering when any name in `texts` is one only a course uses (`X`, `dZ1`,
-    `theta2`, `h1`); ours otherwise. Attribute names (`np.dot`, `.T`) are not names."""
+    `theta2`, `h1`) or a layer is written in Ng's brackets (`W^{[2]}`); ours otherwise. Attribute
+    names (`np.dot`, `.T`) are not names."""
     for text in texts:
+        if _BRACKET_LAYER.search(text):
+            return Numbering.INPUT_ZERO
         if any(_INPUT_ZERO_NAME.fullmatch(m.group(0)) for m in _IDENTIFIER.finditer(text)):
             return Numbering.INPUT_ZERO
     return Numbering.SEED
@@ -107,10 +111,12 @@ def course_name(written: str) -> CourseName | None:
     if not match:
         return None
     d, stem, digits = match.groups()
+    return d_name(stem, int(digits)) if d else CourseName("var", _SYMBOL.get(stem, stem), int(digits))
+
+
+def d_name(stem: str, layer: int) -> CourseName:
+    """A course's `d`-prefixed name of `stem` at `layer`: `dZ1` in code, `dZ^{[1]}` on Ng's slides."""
     symbol = _SYMBOL.get(stem, stem)
-    layer = int(digits)
-    if not d:
-        return CourseName("var", symbol, layer)
     if symbol == "z":  # dZ_l: the course's per-example error, our Δ (B ∂L/∂Z for the mean)
         return CourseName("var", "Δ", layer)
     if symbol == "a":  # dA_l: per example as well (B ∂L/∂A for the mean)

@@ -12,6 +12,7 @@ from derive.formula import (
     Apply,
     ApplyPrime,
     Broadcast,
+    Column,
     Diag,
     Dims,
     Fill,
@@ -22,6 +23,7 @@ from derive.formula import (
     MatMul,
     Ones,
     Scale,
+    Softmax,
     SumAxis,
     Transpose,
     Unsupported,
@@ -75,6 +77,8 @@ def evaluate(formula: Formula, key: Setting) -> sp.ImmutableMatrix:
                 return quantity(key, node)
             case Ones():
                 return sp.ImmutableMatrix(sp.ones(key.batch, 1))
+            case Column(entries):
+                return sp.ImmutableMatrix([sp.Rational(e.numerator, e.denominator) for e in entries])
             case Transpose(x):
                 return walk(x).T
             case MatMul(left, right):
@@ -106,6 +110,9 @@ def evaluate(formula: Formula, key: Setting) -> sp.ImmutableMatrix:
                 return sp.ImmutableMatrix(
                     sp.ones(rows, cols) * sp.Rational(value.numerator, value.denominator)
                 )
+            case Softmax(x):
+                m = walk(x).applyfunc(sp.exp)  # each column divided by its own sum
+                return sp.ImmutableMatrix(m.rows, m.cols, lambda i, j: m[i, j] / sum(m[:, j]))
             case Diag(x):
                 return sp.ImmutableMatrix(sp.diag(*walk(x)))
             case SumAxis(x, axis):

@@ -42,6 +42,14 @@ class Ones:
 
 
 @dataclass(frozen=True)
+class Column:
+    """A column of numbers written out: `(1, 1, 1)`, the inline `(1, 1, 1)^T`, or
+    `\\begin{bmatrix}1\\\\1\\\\1\\end{bmatrix}` (n × 1, the same for every example)."""
+
+    entries: tuple[Fraction, ...]
+
+
+@dataclass(frozen=True)
 class Transpose:
     operand: Formula
 
@@ -80,6 +88,13 @@ class FPrime:
 @dataclass(frozen=True)
 class Activate:
     """`f(x)`, the activation applied elementwise (`a_l = f(z_l)`)."""
+
+    operand: Formula
+
+
+@dataclass(frozen=True)
+class Softmax:
+    """`softmax(x)`, column by column (each example's column): `exp(x_i) / Σ_j exp(x_j)`."""
 
     operand: Formula
 
@@ -185,6 +200,7 @@ class MeanAxis:
 Formula = (
     Var
     | Ones
+    | Column
     | Transpose
     | MatMul
     | Hadamard
@@ -192,6 +208,7 @@ Formula = (
     | Scale
     | FPrime
     | Activate
+    | Softmax
     | Grad
     | Diag
     | SumAxis
@@ -275,6 +292,8 @@ def shape(
                 return var_shape(node, dims)
             case Ones():
                 return (dims.batch, 1)
+            case Column(entries):
+                return (len(entries), 1)
             case Transpose(x):
                 r, c = walk(x)
                 return (c, r)
@@ -289,7 +308,7 @@ def shape(
                     op = "∘" if isinstance(node, Hadamard) else "+"
                     raise ShapeMismatch(node, f"'{op}' of {s1[0]}×{s1[1]} and {s2[0]}×{s2[1]}")
                 return s1
-            case Scale(_, x) | FPrime(x) | Activate(x):
+            case Scale(_, x) | FPrime(x) | Activate(x) | Softmax(x):
                 return walk(x)
             case Grad(v):
                 return var_shape(v, dims)
@@ -320,7 +339,7 @@ def rewrite(formula: Formula, rule: Callable[[Formula], Formula | None]) -> Form
     kept. `Grad`'s variable is not a subformula (`∂L/∂z_1` is no expression of `z_1`)."""
     if not isinstance(formula, Formula):
         raise Unsupported(formula, "rewrite")
-    if not isinstance(formula, Var | Grad | Ones | Ref):  # leaves: nothing inside to rewrite
+    if not isinstance(formula, Var | Grad | Ones | Column | Ref):  # leaves: nothing inside to rewrite
         changes = {
             f.name: rewrite(child, rule)
             for f in dataclasses.fields(formula)
@@ -336,7 +355,7 @@ def layers_of(formula: Formula) -> set[int]:
     match formula:
         case Var(kind, layer):
             return {layer, layer + 1} if kind in ("W", "b") else {layer}
-        case Ones() | Ref():
+        case Ones() | Ref() | Column():
             return set()
         case Apply(_, x) | ApplyPrime(_, x) | MeanAxis(x, _):
             return layers_of(x)
@@ -346,6 +365,8 @@ def layers_of(formula: Formula) -> set[int]:
             # ∂L/∂X reaches from X's layer to the next one (W_l, b_l, a_l feed z_{l+1})
             return {layer} if kind == "z" else {layer, layer + 1}
         case Transpose(x) | Scale(_, x) | FPrime(x) | Activate(x) | Diag(x) | SumAxis(x, _) | Fill(_, x):
+            return layers_of(x)
+        case Softmax(x):
             return layers_of(x)
         case MatMul(left, right) | Hadamard(left, right) | Add(left, right) | Broadcast(left, right):
             return layers_of(left) | layers_of(right)
@@ -414,6 +435,12 @@ def _render(node: Formula, tex: bool, batched: bool, written: Written | None = N
             return f"{(_TEXT_BATCH if batched else _TEXT_BASE)[kind]}{layer}", 4
         case Ones():
             return (r"\mathbf{1}" if tex else "1"), 4
+        case Column(entries):
+            if tex:
+                return r"\begin{pmatrix}" + r" \\ ".join(
+                    _fraction(e, tex) for e in entries
+                ) + r"\end{pmatrix}", 4
+            return "[" + "; ".join(_fraction(e, tex) for e in entries) + "]", 4
         case Transpose(x):
             return wrap(x, 4) + ("^{T}" if tex else "ᵀ"), 4
         case MatMul(left, right):
@@ -472,6 +499,9 @@ def _render(node: Formula, tex: bool, batched: bool, written: Written | None = N
             if tex:
                 return rf"\operatorname{{mean}}_{{\mathrm{{axis}}={axis}}}\!\left({inner}\right)", 4
             return f"mean({inner}, axis={axis})", 4
+        case Softmax(x):
+            inner = _render(x, tex, batched)[0]
+            return (rf"\operatorname{{softmax}}\!\left({inner}\right)" if tex else f"softmax({inner})"), 4
         case Diag(x):
             inner = _render(x, tex, batched, written)[0]
             return (rf"\operatorname{{diag}}\!\left({inner}\right)" if tex else f"diag({inner})"), 4

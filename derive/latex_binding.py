@@ -14,16 +14,23 @@ from derive.claim_binding import (
     INPUT_NAMES,
     LOSS_NAMES,
     MAX_SCRIPTS,
+    SOFTMAX,
     Binder,
     Scalar,
     Value,
 )
+from derive.course import d_name
 from derive.formula import (
+    Column,
     Diag,
     Ones,
+    SumAxis,
+    Transpose,
     Var,
 )
+from derive.registry import key
 
+MAX_ENTRIES = 64  # numbers in a vector written out
 _NAMES = ("letter", "greek", "font_letter", "font_greek", "hat_letter")
 _KIND_SYMBOLS = ("W", "b", "a", "A", "z", "Z", "δ", "Δ")
 WEIGHT_NAMES = ("W", "w", "Θ", "θ")
@@ -76,6 +83,34 @@ class LatexBinder(Binder):
     def _number(self, node: Tree) -> Value:
         return self.number(cast(Token, node.children[0]))
 
+    def _sum_examples(self, node: Tree) -> Value:
+        """`\\sum X` without an index (Ng's `db = \\frac{1}{m} \\sum dZ`): the sum over the
+        examples, each row's (NumPy's `np.sum(X, axis=1, keepdims=True)`)."""
+        return SumAxis(self.matrix(node.children[0], self.bind(node.children[1]), r"\sum"), 1)
+
+    def _vector(self, node: Tree) -> Value:
+        """`(1, 1, 1)`: a column of numbers, as vectors are columns here."""
+        return self._column(node, self._sides(node))
+
+    def _matrix(self, node: Tree) -> Value:
+        """`\\begin{bmatrix}1 \\\\ 1\\end{bmatrix}` a column, `1 & 1` a row; not a matrix of both."""
+        rows = [self._sides(row) for row in self._sides(node)]
+        if all(len(row) == 1 for row in rows):
+            return self._column(node, [row[0] for row in rows])
+        if len(rows) == 1:
+            return Transpose(self._column(node, rows[0]))
+        raise self.error(
+            node, "a column (rows separated by \\\\) or a row (entries separated by &) of numbers"
+        )
+
+    def _column(self, at: Tree, entries: list[Tree]) -> Column:
+        if len(entries) > MAX_ENTRIES:
+            raise self.error(at, f"a vector of at most {MAX_ENTRIES} numbers; received {len(entries)}")
+        values = [self.bind(entry) for entry in entries]
+        if not all(isinstance(v, Scalar) for v in values):
+            raise self.error(at, "numbers in a vector written out, such as (1, 1, 1)")
+        return Column(tuple(cast(Scalar, v).value for v in values))
+
     def _group(self, node: Tree) -> Value:
         return self.bind(self._sides(node)[0])
 
@@ -104,6 +139,9 @@ class LatexBinder(Binder):
             return self._name(atom, scripts)
         value = self.bind(atom)
         self._count(scripts)
+        inline = isinstance(value, Column) and isinstance(atom, Tree) and atom.data == "vector"
+        if inline and self._superscript(scripts[0]) == (None, 1):  # (1, 1, 1)^T: the inline column
+            scripts = scripts[1:]
         for script in scripts:
             value = self._power_or_transpose(script, value)
         return value
@@ -148,6 +186,27 @@ class LatexBinder(Binder):
                 value = self._power_or_transpose(script, value)
             return value
         self.symbol(token, symbol)
+        layer, from_l, transposes, powers = self._scripts(symbol, scripts)
+        return self._decorated(token, self.variable(token, symbol, layer, from_l), transposes, powers)
+
+    def _d_name(self, node: Tree) -> Value:
+        """Ng's `dZ^{[2]}`, `dW^{[1]T}`: a course name (derive/course.py), its layer as written."""
+        _, name, *scripts = node.children
+        symbol, token, inner = self._base(cast(Tree, name))
+        layer, from_l, transposes, powers = self._scripts(symbol, inner + list(scripts))
+        if layer is None:  # pragma: no cover  (the grammar reads d only before a ^{[l]})
+            raise self.error(token, f"d{symbol} needs a layer: write d{symbol}^{{[1]}}")
+        value = self.course(token, d_name(symbol, 0), layer, from_l)
+        return self._decorated(token, value, transposes, powers)
+
+    def _decorated(self, at: Token, value: Value, transposes: int, powers: list[int]) -> Value:
+        value = self.transpose(value) if transposes % 2 else value
+        for power in powers:
+            value = self.power(at, value, power)
+        return value
+
+    def _scripts(self, symbol: str, scripts: list[Tree]) -> tuple[int | None, bool, int, list[int]]:
+        """(layer, whether it involves l, transposes, powers) of a name's scripts."""
         layer, from_l, transposes, powers = None, False, 0, []
         self._count(scripts)
         for script in scripts:
@@ -175,11 +234,7 @@ class LatexBinder(Binder):
             if layer is not None:
                 raise self.error(script, f"one layer for {symbol}; received a second one")
             layer, from_l = found[0], found[1]
-        value: Value = self.variable(token, symbol, layer, from_l)
-        value = self.transpose(value) if transposes % 2 else value
-        for power in powers:
-            value = self.power(token, value, power)
-        return value
+        return layer, from_l, transposes, powers
 
     def _layer(self, arg: Tree | Token) -> tuple[int, bool]:
         """A subscript (or a `^{(l)}` superscript) → (layer, whether it involves l)."""
@@ -278,6 +333,8 @@ class LatexBinder(Binder):
 
     def _after_d(self, tree: Tree | Token) -> Tree | None:
         """X of `d X` (a product whose left factor is the letter d or \\mathrm{d}), else None."""
+        if isinstance(tree, Tree) and tree.data == "d_name":  # dW^{[2]}: Ng's bracket layer
+            return Tree("scripted", tree.children[1:], tree.meta)
         if not (isinstance(tree, Tree) and tree.data == "product"):
             return None
         left, right = self._sides(tree)
@@ -313,6 +370,14 @@ class LatexBinder(Binder):
     def _application(self, node: Tree) -> Value:
         function = node.children[0]
         prime = any(isinstance(c, Tree) and c.data == "prime" for c in node.children)
+        for script in (c for c in node.children if isinstance(c, Tree) and c.data == "layer_script"):
+            # g^{[1]'}: the activation of layer 1 (which must exist); the network has one activation
+            layer_tree = next(c for c in script.children if isinstance(c, Tree))
+            layer, from_l = self._layer_parts(layer_tree, layer_tree.children)
+            self.variable(layer_tree, "a", layer, from_l)
+            prime = prime or any(
+                isinstance(c, Token) and c.type in ("PRIME", "PRIME_CMD") for c in script.children
+            )
         argument = self.bind(self._sides(node)[-1])
         token = cast(Token, cast(Tree, function).children[0])
         written = str(token)
@@ -320,6 +385,8 @@ class LatexBinder(Binder):
             inner = re.search(r"\{\s*([A-Za-z-]+)\s*\}", written)
             written = inner.group(1) if inner else written.lstrip("\\")
         written = {r"\sigma": "σ", r"\phi": "φ", r"\varphi": "φ"}.get(written, written)
+        if key(written) == SOFTMAX:
+            return self.softmax(token, argument, prime)
         if written == "diag":
             if prime:
                 raise self.error(token, "diag takes no prime")

@@ -9,7 +9,7 @@ from typing import cast
 
 from lark import Token, Tree
 
-from derive.claim_binding import BATCH_NAMES, TARGET_NAMES, Binder, Binding, Scalar, Value, scale
+from derive.claim_binding import BATCH_NAMES, SOFTMAX, TARGET_NAMES, Binder, Binding, Scalar, Value
 from derive.course import DEFAULT, CodeReading, CourseName, course_name, internal_layer
 from derive.formula import (
     Broadcast,
@@ -36,9 +36,8 @@ class PlainBinder(Binder):
     def __init__(
         self, text: str, binding: Binding, reading: CodeReading = DEFAULT, factor: Fraction = Fraction(1)
     ) -> None:
-        super().__init__(text, binding)
+        super().__init__(text, binding, factor)
         self.reading = reading
-        self.factor = factor  # the batch reduction's: 1/B for the mean, 1 for the sum
 
     def bind(self, node: Tree | Token) -> Value:
         handler = getattr(self, f"_{node.data}", None) if isinstance(node, Tree) else None
@@ -143,12 +142,7 @@ class PlainBinder(Binder):
         layer = internal_layer(course, self.reading)
         if not 1 <= layer <= self.binding.last:
             raise self.error(token, f"{written} does not exist in this network ({self._layers()})")
-        var = self.variable(token, course.symbol, layer, False)
-        if course.meaning == "grad":
-            return self.gradient(token, var)
-        if course.meaning == "per_example":  # the course's dA = ∂L/∂A without the batch's factor
-            return scale(1 / self.factor, self.gradient(token, var))
-        return var
+        return self.course(token, course, layer, False)
 
     def _layers(self) -> str:
         last = self.binding.last - self.reading.offset
@@ -234,6 +228,9 @@ class PlainBinder(Binder):
         if name == "square":
             (x,) = self._arity(at, name, args, 1)
             return self.power(at, x, Scalar(Fraction(2)))
+        if name == SOFTMAX:
+            (x,) = self._arity(at, name, args, 1)
+            return self.softmax(at, x, prime=False)
         prime = name.endswith(_PRIME_SUFFIXES) or (name.startswith("d") and name[1:] in ("f", "sigma", "act"))
         base = name
         if name.endswith(_PRIME_SUFFIXES):

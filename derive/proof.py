@@ -30,6 +30,8 @@ from derive.forward import derived_gradient, symbolic_forward
 from derive.identities import Identity
 from derive.model import Setting, explicit, setting, slice_setting
 from derive.network import Network
+from derive.registry import LOSSES
+from derive.symbols import network_symbols
 
 PROBES = 8  # random points tried when algebra cannot settle a residual
 DIGITS = 50  # working precision for concrete residuals
@@ -160,13 +162,14 @@ def _prove(identity: Identity, key: Setting) -> Proof:
     if (rows, cols) != derived.shape:
         sides = f"{rows}×{cols} against {derived.shape[0]}×{derived.shape[1]}"
         return verdict(Status.REFUTED, Method.SHAPE, shape=sides)
-    claimed = evaluate(identity.formula, key)
-    residual = sp.ImmutableMatrix(derived - claimed)
+    given = _targets(key)  # what the loss assumes of y, in both sides (the shown sides as written)
+    claimed = sp.ImmutableMatrix(evaluate(identity.formula, key).xreplace(given))
+    residual = sp.ImmutableMatrix(derived.xreplace(given) - claimed)
     matrices = {"claimed": claimed, "residual": residual}
 
     def refuted(entries: list[int], probes: range) -> Proof | None:
         for probe in probes:
-            if found := _counterexample(derived, claimed, entries, probe):
+            if found := _counterexample(derived.xreplace(given), claimed, entries, probe):
                 return verdict(Status.REFUTED, Method.RANDOM_POINT, counterexample=found, **matrices)
         return None
 
@@ -200,6 +203,17 @@ def _prove(identity: Identity, key: Setting) -> Proof:
         return verdict(Status.PROVED, Method.CANCEL, **matrices)
     # zeros at PROBES random points (exactly for generic f, ℓ, else to DIGITS digits): not a proof
     return verdict(Status.UNDECIDED, Method.SAMPLED, left=len(left), **matrices)
+
+
+@cache
+def _targets(key: Setting) -> dict[sp.Symbol, sp.Expr]:
+    """What the loss takes for granted about its targets: softmax cross-entropy's are
+    distributions (one-hot as sampled), Σ_k y_k = 1 in each example, so its last entry is
+    1 − Σ_{k<n} y_k (`softmax(z_L) − y` is its gradient only then). Nothing for the other losses."""
+    if key.loss not in LOSSES or LOSSES[key.loss].target != "one-hot":
+        return {}
+    y = network_symbols(key).y
+    return {y[-1, b]: 1 - sum(y[:-1, b]) for b in range(y.cols)}
 
 
 @cache

@@ -27,6 +27,7 @@ from derive.formula import (
     MatMul,
     Ones,
     Scale,
+    Softmax,
     SumAxis,
     Transpose,
     Var,
@@ -34,6 +35,7 @@ from derive.formula import (
 )
 from derive.identities import layer_identities
 from derive.network import Network
+from derive.registry import CONCRETE_LOSSES
 from derive.registry import activation as registry_activation
 
 
@@ -56,6 +58,7 @@ class SlipKind(StrEnum):
     SUM_OVER_NEURONS = "summed over neurons"
     SUM_OVER_NEURONS_T = "summed over neurons, transposed"
     NOT_SUMMED = "not summed over the examples"
+    OTHER_LOSS = "another loss's output error"
 
 
 @dataclass(frozen=True)
@@ -71,22 +74,24 @@ class Slip:
     rows: bool = False  # stated with rows as examples: `formula` is ours transposed
     used: str = ""  # the activation whose f' was taken (another layer's), where that is the slip
     own: str = ""  # the activation of `layer`, whose f' belongs there
+    loss: str = ""  # OTHER_LOSS: the loss whose output error `formula` is (the network has another)
 
 
 def true_formula(target: Var, network: Network) -> Formula:
-    """The seed's formula for `∂L/∂target`; for the last layer's `a_L`, `z_L` under mse the
-    output error (Nielsen's BP1); else the gradient itself (it depends on the loss)."""
+    """The seed's formula for `∂L/∂target`; for the last layer's `a_L`, `z_L` the output error
+    where the loss has one the claims' IR writes (Nielsen's BP1 under mse, softmax(z_L) − y under
+    softmax-ce); else the gradient itself (it depends on the loss)."""
     last = len(network.sizes)
     if target.layer < last:
         for identity in layer_identities(target.layer, network.batch, network.factor):
             if identity.target == target:
                 return identity.formula
-    elif network.loss == "mse" and target.kind in ("a", "z"):
-        # mse, ℓ = ½‖a_L − y‖²: dL/da_L = (1/B)(A_L − Y), dL/dz_L = (1/B)(A_L − Y) ∘ f'(Z_L)
-        error: Formula = Add(Var("a", last), Scale(Fraction(-1), Var("y", last)))
-        if target.kind == "z":
-            error = Hadamard(error, FPrime(Var("z", last)))
-        return scale(network.factor, error)
+    elif network.loss == "mse" and target.kind == "a":
+        # mse, ℓ = ½‖a_L − y‖²: dL/da_L = (1/B)(A_L − Y)
+        return scale(network.factor, Add(Var("a", last), Scale(Fraction(-1), Var("y", last))))
+    elif target.kind == "z" and network.loss in OUTPUT_ERRORS:
+        # dL/dz_L = (1/B)(A_L − Y) ∘ f'(Z_L) under mse, (1/B)(softmax(Z_L) − Y) under softmax-ce
+        return scale(network.factor, OUTPUT_ERRORS[network.loss](last))
     return Grad(target)
 
 
@@ -136,7 +141,22 @@ def slips(target: Var, network: Network) -> tuple[Slip, ...]:
     )
     # Δ 1 → Δ: the per-example columns left side by side (a bias gradient as B columns)
     add(SlipKind.NOT_SUMMED, _row_summed)
+    if target == Var("z", len(network.sizes)) and network.loss in CONCRETE_LOSSES:
+        # the output error of another loss, as notes copy it from a network that had that loss
+        for loss, error in OUTPUT_ERRORS.items():
+            if loss != network.loss:
+                formula = scale(factor, error(target.layer))
+                out.append(Slip(SlipKind.OTHER_LOSS, formula, layer, None, network.batch, loss=loss))
     return tuple(out)
+
+
+# ∂ℓ/∂z_L of one example under each loss whose output error the claims' IR can write
+OUTPUT_ERRORS: dict[str, Callable[[int], Formula]] = {
+    # ½‖f(z_L) − y‖²: (a_L − y) ∘ f'(z_L)
+    "mse": lambda L: Hadamard(Add(Var("a", L), Scale(Fraction(-1), Var("y", L))), FPrime(Var("z", L))),
+    # −Σ y_k log softmax(z_L)_k: softmax(z_L) − y
+    "softmax-ce": lambda L: Add(Softmax(Var("z", L)), Scale(Fraction(-1), Var("y", L))),
+}
 
 
 def in_rows(slip: Slip) -> Slip:

@@ -81,6 +81,9 @@ EN: dict[str, str] = {
     "slip_sum_over_neurons": "summed over the neurons, not over the examples",
     "slip_sum_over_neurons_t": "summed over the neurons, not over the examples, and transposed",
     "slip_not_summed": "not summed over the examples (the fix: sum over the examples, axis {axis})",
+    "slip_other_loss": "the output error of another loss, {loss}: {error}, used with this network's loss",
+    "note_regrouped": "read as {formula}: juxtaposition binds tighter than ⊙, but only this grouping's "
+    "shapes fit",
     # --- a claims file's reading (derive/course.py) and the readings of a convention verdict ---
     "file_rows_stated": 'rows are examples (layout = "rows"): activations are B × n, W_l is n_l × n_(l+1), '
     "b_l is 1 × n_(l+1); claims and their shapes are stated that way",
@@ -378,6 +381,9 @@ KO: dict[str, str] = {
     "slip_sum_over_neurons": "예제가 아닌 뉴런에 대해 합함",
     "slip_sum_over_neurons_t": "예제가 아닌 뉴런에 대해 합하고 전치함",
     "slip_not_summed": "예제에 대해 합하지 않음 (고치려면: 예제에 대해, 축 {axis}로 합한다)",
+    "slip_other_loss": "다른 손실({loss})의 출력 오차 {error}를 이 네트워크의 손실에 사용함",
+    "note_regrouped": "{formula}(으)로 읽음: 나란히 쓴 곱이 ⊙보다 먼저 묶이지만, 이렇게 묶어야만 "
+    "모양이 맞는다",
     "file_rows_stated": '행이 예제 (layout = "rows"): 활성화는 B × n, W_l은 n_l × n_(l+1), '
     "b_l은 1 × n_(l+1); 주장과 그 모양도 그렇게 읽는다",
     "file_rows_shapes": '행을 예제로 읽었다: 모양은 그렇게 읽을 때만 맞는다 ([network]에 layout = "rows"라고 '

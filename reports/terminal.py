@@ -117,9 +117,10 @@ def claim_details(r: ClaimResult, run: Run, w: Words) -> list[str]:
     claim = r.claim
     a = r.agreement
     odd = a is not None and (not a.agree or any(e.failure for e in a.witnesses.values()))
-    if r.verdict == Verdict.PROVED and not odd:
+    if r.verdict == Verdict.PROVED and not odd and not claim.notes:
         return []
     lines = [f"{where(r, w)} — {w.verdict(r.verdict)}: {claim.written.strip()}"]
+    lines += ["    " + w.claim_note(note, claim) for note in claim.notes]
     if r.reason:
         lines.append(f"    {w.reason(r.reason)}")
     if claim.problem is not None:

@@ -12,12 +12,13 @@ import math
 from collections.abc import Iterable
 
 from derive.budget import Budget
+from derive.claims import Claim, ClaimNote
 from derive.course import Basis, CodeReading, Layout, Numbering
 from derive.formula import Formula, to_latex, to_text
 from derive.proof import Method, Proof, Status
 from derive.reading import Reading
 from derive.registry import GENERIC
-from derive.slips import Slip
+from derive.slips import OUTPUT_ERRORS, Slip
 from reports.i18n import LATEX, strings
 from reports.tex import fill, tex
 from verify.results import (
@@ -186,8 +187,16 @@ class Words:
             "own": self.esc(s.own),
             "z": sym("z", l, batched),
             "o": o,
+            "loss": self.esc(s.loss),
+            "error": self.math(OUTPUT_ERRORS[s.loss](l), batched) if s.loss in OUTPUT_ERRORS else "",
         }
         return self.say(f"slip_{s.kind.name.lower()}", **values)
+
+    def claim_note(self, note: ClaimNote, claim: Claim) -> str:
+        """How a claim was read (`ClaimNote`), with the formula as read."""
+        identity = claim.identity
+        formula = self.math(identity.formula, identity.batched) if identity is not None else ""
+        return self.say(f"note_{note.name.lower()}", formula=formula)
 
     # --- evidence ---
     def values(self, values: dict[str, float]) -> str:

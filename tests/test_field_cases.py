@@ -29,9 +29,6 @@ KIND = {
 }
 # (file, options, line or claim number) → why it is not read yet
 KNOWN_GAPS: dict[tuple[str, str, str], str] = {
-    ("FC-05.md", "", "line 9"): "the grouping the shapes force, ((a−y) ⊙ a ⊙ (1−a)) a^{(2)T}",
-    ("FC-05.md", "", "line 14"): "a vector literal (1,1,1)^T",
-    ("FC-06.toml", "", "claim 4"): "Ng's slide notation dZ^{[1]}, g^{[1]'} in a claims file",
     ("FC-08.md", "", "line 8"): "index notation (w_{jk}, o_k, t_k)",
     ("FC-08.md", "", "line 12"): "index notation (w_{jk}, o_k, t_k)",
     ("FC-10.md", "", "line 8"): "index notation with a softmax output",
@@ -39,8 +36,6 @@ KNOWN_GAPS: dict[tuple[str, str, str], str] = {
     ("FC-12.md", "", "line 9"): "batch normalization's model (issue 13)",
     ("FC-12.md", "", "line 13"): "batch normalization's model (issue 13)",
     ("min-index.md", "", "line 2"): "index notation (w_{jk}, o_k, t_k)",
-    ("output-layer.md", "", "line 4"): "softmax(·) in a claim",
-    ("output-layer.md", "--loss softmax-ce", "line 4"): "softmax(·) in a claim",
 }
 
 

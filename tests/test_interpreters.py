@@ -28,6 +28,7 @@ from derive.formula import (
     Apply,
     ApplyPrime,
     Broadcast,
+    Column,
     Diag,
     ExampleLoss,
     Fill,
@@ -42,6 +43,7 @@ from derive.formula import (
     Ref,
     Scale,
     ShapeMismatch,
+    Softmax,
     SumAxis,
     Transpose,
     Unsupported,
@@ -67,6 +69,7 @@ a1, z1, W1, delta2 = Var("a", 1), Var("z", 1), Var("W", 1), Var("delta", 2)
 INSTANCES: dict[type, Formula] = {
     Var: delta2,
     Ones: Ones(),
+    Column: Column((Fraction(1), Fraction(-1, 2), Fraction(3))),
     Transpose: Transpose(a1),
     MatMul: MatMul(delta2, Transpose(a1)),
     Hadamard: Hadamard(MatMul(Transpose(W1), delta2), FPrime(z1)),
@@ -74,6 +77,7 @@ INSTANCES: dict[type, Formula] = {
     Scale: Scale(Fraction(1, 2), delta2),
     FPrime: FPrime(z1),
     Activate: Activate(z1),
+    Softmax: Softmax(Var("z", 2)),
     Grad: Grad(W1),
     Diag: Diag(a1),
     SumAxis: SumAxis(W1, 1),
@@ -91,7 +95,7 @@ INSTANCES: dict[type, Formula] = {
 # the nodes an interpreter deliberately leaves out (it raises Unsupported for them)
 UNSUPPORTED: dict[str, set[type]] = {
     # the seed's index forms only
-    "entrywise": {Activate, Grad, Diag, SumAxis, Broadcast, Fill, Apply, ApplyPrime},
+    "entrywise": {Activate, Softmax, Grad, Diag, SumAxis, Broadcast, Fill, Column, Apply, ApplyPrime},
 }
 # forward-equation nodes: interpreted by the model IR's own interpreters (the JAX oracle, SymPy's
 # forward pass, model validation); the claim interpreters name them as unsupported

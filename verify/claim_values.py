@@ -21,6 +21,7 @@ from derive.formula import (
     Apply,
     ApplyPrime,
     Broadcast,
+    Column,
     Diag,
     Dims,
     Fill,
@@ -31,6 +32,7 @@ from derive.formula import (
     MatMul,
     Ones,
     Scale,
+    Softmax,
     SumAxis,
     Transpose,
     Unsupported,
@@ -93,7 +95,7 @@ def value(formula: Formula, values: OracleValues, absolute: bool = False) -> np.
         return np.abs(x) if absolute else x
 
     def walk(node: Formula) -> np.ndarray:
-        functions = Var | Grad | FPrime | Activate | Apply | ApplyPrime
+        functions = Var | Grad | FPrime | Activate | Apply | ApplyPrime | Softmax
         return leaf(_walk(node)) if isinstance(node, functions) else _walk(node)
 
     def _walk(node: Formula) -> np.ndarray:
@@ -119,6 +121,9 @@ def value(formula: Formula, values: OracleValues, absolute: bool = False) -> np.
                 return values.gradients[name]
             case Ones():
                 return np.ones((points.count, network.batch, 1))
+            case Column(entries):
+                column = np.array([float(abs(e) if absolute else e) for e in entries])[:, None]
+                return np.broadcast_to(column, (points.count, len(entries), 1))
             case Transpose(x):
                 return np.swapaxes(walk(x), 1, 2)
             case MatMul(left, right):
@@ -141,6 +146,10 @@ def value(formula: Formula, values: OracleValues, absolute: bool = False) -> np.
                 return _elementwise(values, function.name, value(x, values), derivative=derivative)
             case Fill(c, like):
                 return np.full_like(value(like, values), float(abs(c) if absolute else c))
+            case Softmax(x):  # its argument by value, even for magnitudes; each column alone
+                logits = value(x, values)
+                shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+                return shifted / shifted.sum(axis=1, keepdims=True)
             case Diag(x):
                 column = walk(x)[:, :, 0]
                 return column[:, :, None] * np.eye(column.shape[1])

@@ -24,6 +24,7 @@ from derive.formula import (  # noqa: E402  (the IR's node types, to interpret f
     Add,
     Apply,
     Broadcast,
+    Column,
     Diag,
     ExampleLoss,
     Fill,
@@ -35,6 +36,7 @@ from derive.formula import (  # noqa: E402  (the IR's node types, to interpret f
     Ones,
     Ref,
     Scale,
+    Softmax,
     SumAxis,
     Transpose,
     Unsupported,
@@ -91,10 +93,14 @@ def _value(node: Formula, env: dict, batch: int, dtype):
             return at(x).T
         case Ones():
             return jnp.ones((batch, 1), dtype=dtype)
+        case Column(entries):
+            return jnp.array([[float(e)] for e in entries], dtype=dtype)
         case Fill(value, like):
             return jnp.full_like(at(like), float(value))
         case Diag(x):
             return jnp.diag(at(x)[:, 0])
+        case Softmax(x):
+            return jax.nn.softmax(at(x), axis=0)  # each example's column
         case SumAxis(x, axis):
             return jnp.sum(at(x), axis=axis, keepdims=True)
         case MeanAxis(x, axis):
