@@ -41,6 +41,7 @@ _READABLE = {
     "FRAC": r"'\frac'",
     "PARTIAL": r"'\partial'",
     "NABLA": r"'\nabla'",
+    "SUM": r"'\sum'",
     "FONT": r"a font command such as '\mathbf'",
     "GREEK": r"'\delta'",
     "FUNC_GREEK": r"'\sigma'",

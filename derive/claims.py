@@ -30,6 +30,7 @@ from derive.course import DEFAULT, CodeReading
 from derive.document import Equation
 from derive.formula import Formula, Grad, Var, rewrite
 from derive.identities import Identity, identity_name
+from derive.index_notation import bind_index_sides, uses_index_notation
 from derive.latex_binding import LatexBinder
 from derive.network import Network
 from derive.plain_binding import PlainBinder
@@ -44,6 +45,7 @@ _GRADIENT_HEAD = re.compile(
 )
 _MENTIONS_GRADIENT = re.compile(r"\\(partial|nabla|delta|Delta)(?![A-Za-z])")
 _FORWARD_HEAD = re.compile(r"\s*(\\(mathbf|boldsymbol|bm|vec)\s*\{?\s*)?[aAzZ]\s*[_^}]")
+_OUTPUT_HEAD = re.compile(r"\s*o\s*_")  # o_k = σ(Σ_j w_{jk} o_j): an output in index notation
 
 
 @dataclass(frozen=True)
@@ -98,7 +100,7 @@ def mentions_gradient(text: str) -> bool:
 
 
 def is_forward(text: str) -> bool:
-    return _FORWARD_HEAD.match(text) is not None
+    return _FORWARD_HEAD.match(text) is not None or _OUTPUT_HEAD.match(text) is not None
 
 
 def bind(
@@ -134,8 +136,11 @@ def bind_sides(
     `code` (a claims file's layout and course names): one list for the equation, or one per
     layer `l` (as written) when it is written for a general layer. Raises `ClaimSyntaxError`."""
     sides = parse(text, syntax)
+    entrywise = syntax == "latex" and uses_index_notation(sides)
 
     def bound(layer: int | None) -> list[Formula]:
+        if entrywise:  # ∂E/∂w_{jk} = δ_k o_j: the matrix equation for every entry
+            return bind_index_sides(text, sides, binding(network, layer, reading))
         values = []
         for side in sides:
             value = bind(side, text, syntax, binding(network, layer, reading), code, network.factor)

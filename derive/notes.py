@@ -18,12 +18,13 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from derive.claim_binding import NoSuchLayer
-from derive.claim_parser import ClaimSyntaxError
+from derive.claim_parser import ClaimSyntaxError, parse
 from derive.claims import Claim, ForwardEquation, claims_of, forward_of, is_claim, is_forward
 from derive.document import Equation
-from derive.formula import Formula, MatMul, Var, rewrite
+from derive.formula import Formula, MatMul, Transpose, Var, rewrite
 from derive.network import MAX_LAYERS, Network
-from derive.reading import READINGS, SEED, Reading
+from derive.index_notation import uses_index_notation, wrote_layered_weights
+from derive.reading import READINGS, IndexOrder, Reading
 
 MAX_DEPTH = 6  # layers tried when the notes give no sizes
 # a layer written with a number: a_2, W^{(1)}, z^{[2]}, a^3 (a power such as x^2 counts too: harmless)
@@ -74,24 +75,28 @@ def _bind(equations: Sequence[Equation], source: str, network: Network, reading:
 
 
 def _weight_links(formula: Formula) -> list[tuple[int, int]]:
-    """(k, j) of every `W_k a_j` in a formula."""
+    """(k, j) of every `W_k a_j` in a formula; (0, 0), which no reading fits, for `W_kᵀ a_j` (an
+    index notation read the wrong way round: `\sum_j w_{jk} o_j` with w_{jk} into neuron j)."""
     found: list[tuple[int, int]] = []
 
     def visit(node: Formula) -> None:
         match node:
             case MatMul(Var("W", k), Var("a", j)):
                 found.append((k, j))
+            case MatMul(Transpose(Var("W")), Var("a")):
+                found.append((0, 0))
 
     rewrite(formula, lambda node: visit(node))
     return found
 
 
 def contradicts(interpretation: Interpretation) -> bool:
-    """A forward equation `z_p = … W_k a_j …` of the notes that, in this reading, is not the
-    network's `z_{k+1} = W_k a_k` (a weight feeding the wrong layer, or reading the wrong one)."""
+    """A forward equation `z_p = … W_k a_j …` (or `a_p = f(… W_k a_j …)`) of the notes that, in
+    this reading, is not the network's `z_{k+1} = W_k a_k` (a weight feeding the wrong layer, or
+    reading the wrong one)."""
     for equation in interpretation.forward:
         identity = equation.identity
-        if identity is None or not isinstance(identity.lhs, Var) or identity.lhs.kind != "z":
+        if identity is None or not isinstance(identity.lhs, Var) or identity.lhs.kind not in ("z", "a"):
             continue
         p = identity.lhs.layer
         if any((k, j) != (p - 1, p - 1) for k, j in _weight_links(identity.formula)):
@@ -157,8 +162,26 @@ def _fit(equations: Sequence[Equation], source: str, options: dict, reading: Rea
     return _depth(equations, source, options, reading)
 
 
+def _readings(equations: Sequence[Equation]) -> tuple[Reading, ...]:
+    """The readings to try, the default first: with claims in index notation, each with `w_{jk}`
+    from neuron j to neuron k and into j from k (Nielsen's first where he is followed: `w^l_{jk}`)."""
+    written = [sides for e in equations if (sides := _sides(e.text)) and uses_index_notation(sides)]
+    if not written:
+        return READINGS
+    first: IndexOrder = "to" if any(wrote_layered_weights(s) for s in written) else "from"
+    second: IndexOrder = "from" if first == "to" else "to"
+    return tuple(replace(r, index=order) for order in (first, second) for r in READINGS)
+
+
+def _sides(text: str) -> tuple:
+    try:
+        return parse(text, "latex")
+    except ClaimSyntaxError:
+        return ()
+
+
 def _interpret(equations: Sequence[Equation], source: str, options: dict) -> Found:
-    seed = _fit(equations, source, options, SEED)
+    seed = _fit(equations, source, options, _readings(equations)[0])
     if seed.missing_layers == 0 and not contradicts(seed):  # the common case: one binding
         return seed, Basis.FORWARD if _decides(seed) else Basis.DEFAULT, None
     return _every(equations, source, options, seed)
@@ -166,12 +189,13 @@ def _interpret(equations: Sequence[Equation], source: str, options: dict) -> Fou
 
 def open_readings(equations: Sequence[Equation], source: str, options: dict) -> tuple[Interpretation, ...]:
     """The readings other than the seed's that the notes leave open, with claims that differ."""
-    others = _every(equations, source, options, _fit(equations, source, options, SEED))[2]
+    default = _readings(equations)[0]
+    others = _every(equations, source, options, _fit(equations, source, options, default))[2]
     return others or ()
 
 
 def _every(equations: Sequence[Equation], source: str, options: dict, seed: Interpretation) -> Found:
-    found = [seed, *(_fit(equations, source, options, r) for r in READINGS if r != SEED)]
+    found = [seed, *(_fit(equations, source, options, r) for r in _readings(equations)[1:])]
     fitting = [i for i in found if not contradicts(i)] or found
     fewest = min(i.missing_layers for i in fitting)
     fitting = [i for i in fitting if i.missing_layers == fewest]
@@ -181,11 +205,11 @@ def _every(equations: Sequence[Equation], source: str, options: dict, seed: Inte
     for i in fitting:
         if not any(_same(i, j) for j in distinct):
             distinct.append(i)
-    primary = next((i for i in distinct if i.reading == SEED), distinct[0])
+    primary = next((i for i in distinct if i.reading == seed.reading), distinct[0])
     others = tuple(i for i in distinct if i is not primary)
     if decided:
         basis = Basis.FORWARD
-    elif primary.reading == SEED:
+    elif primary.reading == seed.reading:
         basis = Basis.DEFAULT
     else:
         basis = Basis.LAYERS
