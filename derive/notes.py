@@ -76,7 +76,7 @@ def _bind(equations: Sequence[Equation], source: str, network: Network, reading:
 
 def _weight_links(formula: Formula) -> list[tuple[int, int]]:
     """(k, j) of every `W_k a_j` in a formula; (0, 0), which no reading fits, for `W_kᵀ a_j` (an
-    index notation read the wrong way round: `\sum_j w_{jk} o_j` with w_{jk} into neuron j)."""
+    index notation read the wrong way round: `\\sum_j w_{jk} o_j` with w_{jk} into neuron j)."""
     found: list[tuple[int, int]] = []
 
     def visit(node: Formula) -> None:

@@ -66,6 +66,9 @@ class Slip:
     rows: bool = False  # stated with rows as examples: `formula` is ours transposed
 
 
+_SQUARED = {"mse": Fraction(1), "sse": Fraction(2)}  # the squared errors: the factor on a_L − y
+
+
 def true_formula(target: Var, network: Network) -> Formula:
     """The seed's formula for `∂L/∂target`; for the last layer's `a_L`, `z_L` under mse the
     output error (Nielsen's BP1); else the gradient itself (it depends on the loss)."""
@@ -74,12 +77,13 @@ def true_formula(target: Var, network: Network) -> Formula:
         for identity in layer_identities(target.layer, network.batch, network.factor):
             if identity.target == target:
                 return identity.formula
-    elif network.loss == "mse" and target.kind in ("a", "z"):
+    elif network.loss in _SQUARED and target.kind in ("a", "z"):
         # mse, ℓ = ½‖a_L − y‖²: dL/da_L = (1/B)(A_L − Y), dL/dz_L = (1/B)(A_L − Y) ∘ f'(Z_L)
+        # (twice that for sse, ℓ = ‖a_L − y‖²)
         error: Formula = Add(Var("a", last), Scale(Fraction(-1), Var("y", last)))
         if target.kind == "z":
             error = Hadamard(error, FPrime(Var("z", last)))
-        return scale(network.factor, error)
+        return scale(network.factor * _SQUARED[network.loss], error)
     return Grad(target)
 
 

@@ -599,6 +599,8 @@ SAME_IN_BOTH = frozenset({"reason_none", "proof_line", "scope_pair", "where_laye
 LOSS_CONVENTIONS: dict[str, dict[str, str]] = {
     "ko": {
         "mse": "오차 제곱에 1/2을 곱한 값; 마지막 층의 출력 활성화 $f(z)$에 적용 (은닉층과 같은 $f$)",
+        "sse": "1/2 없는 오차 제곱의 합 ($E = \\sum_k (t_k - o_k)^2$처럼); 마지막 층의 출력 활성화 $f(z)$에 "
+        "적용 (은닉층과 같은 $f$)",
         "softmax-ce": "마지막 층의 $z$를 로짓으로 하는 소프트맥스 교차 엔트로피 (출력 활성화 없음), "
         "원-핫 목표 $y$",
         "bce": "각 출력의 시그모이드에 대한 이진 교차 엔트로피 (다른 출력 활성화 없음), 출력마다 0/1 목표 하나",
