@@ -46,6 +46,7 @@ from derive.errors import InputError
 from derive.formula import Dims, Grad, ShapeMismatch, Transpose, Var, shape
 from derive.network import Network, parse_sizes, parse_slope
 from derive.notes import Basis, Interpretation, interpret, open_readings
+from derive.notes_loss import notes_loss
 from derive.reading import SEED, Reading
 from derive.registry import reads_output_activation
 
@@ -71,6 +72,7 @@ class Document:
     notes: tuple[Equation, ...] = ()  # the document's equations (to look for other readings)
     options: tuple[tuple[str, object], ...] = ()  # the Network options it was read with
     code: CodeReading | None = None  # a claims file's layout and layer numbers (derive/course.py)
+    loss_line: int | None = None  # the line whose squared error set the loss (derive/notes_loss.py)
 
 
 def read_text(path: Path) -> str:
@@ -267,13 +269,21 @@ def load(path: Path, options: dict) -> Document:
         claims = claims_from_file(path, text, tables, network, code)
         return _document(source, network, claims, "[[claim]] tables", code=code)
     equations = find_equations(text, latex=path.suffix.lower() in (".tex", ".latex"))
+    stated = None if "loss" in options else notes_loss(equations)
+    if stated is not None:  # E = Σ_k (t_k − o_k)²: the notes' own squared error, with or without ½
+        options = {**options, "loss": stated.loss}
     (primary, basis, others), used = interpret(equations, source, options)
     skipped = tuple(
         (e.line, e.text)
         for e in equations
         if not is_claim(e.text) and not is_forward(e.text) and mentions_gradient(e.text)
     )
-    common = {"skipped": skipped, "basis": basis, "sizes_given": "sizes" in options}
+    common = {
+        "skipped": skipped,
+        "basis": basis,
+        "sizes_given": "sizes" in options,
+        "loss_line": None if stated is None else stated.line,
+    }
     document = _document(
         source,
         primary.network,
@@ -300,6 +310,7 @@ def _alternatives(document: Document, others: tuple[Interpretation, ...]) -> tup
             skipped=document.skipped,
             basis=document.basis,
             sizes_given=document.sizes_given,
+            loss_line=document.loss_line,
         )
         for i in others
     )

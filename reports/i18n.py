@@ -164,6 +164,13 @@ EN: dict[str, str] = {
     "basis_default": "the default",
     "reading_open": "the document leaves open how it numbers layers; also read as: {others}",
     "sizes_default": "sizes not given: a small default, widths all different (set them with --sizes)",
+    "reading_index_from": "w_jk from neuron j to neuron k (the index letters run up the layers, i → j → k, "
+    "the last one the output's)",
+    "reading_index_to": "w_jk into neuron j from neuron k (Nielsen's; the index letters run down the layers)",
+    "index_line": "index notation: {reading}; every claim with free indices is checked for every entry",
+    "loss_notes_sse": "loss: sse, the squared error without ½ that line {line} of the document defines "
+    "(E = Σ(t − o)²)",
+    "loss_notes_mse": "loss: mse, the squared error with ½ that line {line} of the document defines",
     "in_reading": "{verdict} if {reading}",
     "definitions": "definitions, not claims: {names}",
     "not_claims": "not claims: {count} equations mention ∂, ∇ or δ but do not start with ∂L/∂X, "
@@ -445,6 +452,12 @@ KO: dict[str, str] = {
     "basis_default": "기본값",
     "reading_open": "문서가 층 번호 규약을 정하지 않음; 다른 읽기로도 확인: {others}",
     "sizes_default": "크기가 주어지지 않음: 서로 다른 폭의 작은 기본값 (--sizes로 지정)",
+    "reading_index_from": "w_jk는 뉴런 j에서 뉴런 k로 가는 가중치 (첨자 글자는 층을 따라 올라감, i → j → k, "
+    "마지막 글자가 출력층)",
+    "reading_index_to": "w_jk는 뉴런 k에서 뉴런 j로 들어가는 가중치 (Nielsen의 표기; 첨자 글자는 층을 따라 내려감)",
+    "index_line": "첨자 표기: {reading}; 자유 첨자가 있는 모든 주장은 모든 성분에 대해 확인된다",
+    "loss_notes_sse": "손실: sse, 문서의 {line}번째 줄이 정의하는 1/2 없는 오차 제곱 (E = Σ(t − o)²)",
+    "loss_notes_mse": "손실: mse, 문서의 {line}번째 줄이 정의하는 1/2 있는 오차 제곱",
     "in_reading": "{reading}이면 {verdict}",
     "definitions": "정의 (주장이 아님): {names}",
     "not_claims": "주장이 아닌 식: {count}개 식이 ∂, ∇ 또는 δ를 포함하지만 ∂L/∂X, ∇_X L 또는 δ_l로 "

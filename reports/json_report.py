@@ -121,7 +121,7 @@ COUNTEREXAMPLE = {
     "true": SIDES,
 }
 PROBLEM = {"position": int, "message": str, "caret": str}
-NUMBERING = {"weights": str, "first": int}
+NUMBERING = {"weights": str, "first": int, "index": Opt(str)}
 # a `depends on convention` claim: the reading under which it holds, the one under which it fails
 READINGS = {"holds": str, "fails": str, "slip": Opt(SLIP), "text": str}
 # how a claims file was read: its layout (and why), its layer numbers (derive/course.py)
@@ -173,7 +173,7 @@ SCHEMA = {
     "network": NETWORK,
     # how the document numbers its layers, why ("default", "forward equations", "layers exist"),
     # and whether the sizes were given (False: a small default)
-    "notation": {"reading": NUMBERING, "basis": str, "text": str, "sizes_given": bool},
+    "notation": {"reading": NUMBERING, "basis": str, "text": str, "sizes_given": bool, "loss_line": Opt(int)},
     "settings": SETTINGS,
     "reference": REFERENCE,
     "forward": FORWARD,
@@ -333,7 +333,7 @@ def _proof(proof: Proof | None, w: Words) -> dict | None:
 
 
 def _numbering(r: Reading) -> dict:
-    return {"weights": r.weights, "first": r.first}
+    return {"weights": r.weights, "first": r.first, "index": r.index}
 
 
 def _slip(s: Slip, w: Words, batched: bool) -> dict:
@@ -412,6 +412,7 @@ def to_dict(run: Run) -> dict:
             "basis": run.basis or "default",
             "text": w.numbering(run.reading),
             "sizes_given": run.sizes_given,
+            "loss_line": run.loss_line,
         },
         "settings": {
             "points": s.points,

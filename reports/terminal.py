@@ -154,6 +154,10 @@ def reading_lines(run: Run, w: Words) -> list[str]:
     if run.basis and run.basis != "default":
         basis = w.say("basis_" + run.basis.replace(" ", "_"))
         lines.append(w.say("reading_line", reading=w.numbering(run.reading), basis=basis))
+    elif run.reading.index is not None:  # the layers as the seed numbers them: say how w_jk reads
+        lines.append(w.say("index_line", reading=w.say(f"reading_index_{run.reading.index}")))
+    if run.loss_line is not None:
+        lines.append(w.say(f"loss_notes_{run.network.loss}", line=run.loss_line))
     others = {r for c in run.claims for r, _ in c.numberings if r != run.reading}
     if others:
         lines.append(w.say("reading_open", others="; ".join(w.numbering(r) for r in sorted(others, key=str))))

@@ -333,7 +333,8 @@ class Words:
 
     def numbering(self, r: Reading) -> str:
         """`W^(l) feeds layer l, the input is layer 0` (Ng's), in words."""
-        return f"{self.say(f'reading_{r.weights}')}, {self.say('reading_first', first=r.first)}"
+        text = f"{self.say(f'reading_{r.weights}')}, {self.say('reading_first', first=r.first)}"
+        return text if r.index is None else f"{text}, {self.say(f'reading_index_{r.index}')}"
 
     def numberings(self, result: ClaimResult) -> str:
         """A claim's verdict in each reading: `proved if …; refuted if …`."""

@@ -272,6 +272,7 @@ class Run:
     reading: Reading = SEED  # how the document numbers its layers (derive/reading.py)
     basis: str = ""  # why that reading (derive.notes.Basis); "" for the built-in identities
     sizes_given: bool = True  # False: the widths are a small default, not the user's
+    loss_line: int | None = None  # the document's line that defines the loss (a squared error)
     code: CodeReading | None = None  # how a claims file was read (layout, layer numbers)
 
     @property

@@ -423,7 +423,9 @@ def check_document(
             not_claims=d.skipped,
             code_reading=d.code,
         )
-        return replace(found, reading=d.reading, basis=str(d.basis), sizes_given=d.sizes_given)
+        return replace(
+            found, reading=d.reading, basis=str(d.basis), sizes_given=d.sizes_given, loss_line=d.loss_line
+        )
 
     primary = run(document)
     if not any(r.verdict in _WRONG for r in primary.claims):
