@@ -39,12 +39,10 @@ from lark import Token, Tree
 from derive.claim_binding import LOSS_NAMES, Binding, NoSuchLayer, Scalar, position, scale
 from derive.claim_parser import ClaimSyntaxError
 from derive.formula import (
-    Activate,
     Add,
     Broadcast,
     Fill,
     Formula,
-    FPrime,
     Grad,
     Hadamard,
     MatMul,
@@ -105,7 +103,7 @@ def _sub_letters(script: Tree) -> list[str] | None:
 
 def _is_transpose(script: Tree) -> bool:
     tokens = [str(t) for t in script.scan_values(lambda v: isinstance(v, Token))]
-    return any(t == "T" or t.startswith("\\") and not t.startswith("\\prime") for t in tokens[1:])
+    return any(t == "T" or (t.startswith("\\") and not t.startswith("\\prime")) for t in tokens[1:])
 
 
 def _has_layer(scripts: list[Tree]) -> bool:
@@ -125,7 +123,9 @@ def _named(tree: Tree) -> list[tuple[str, list[Tree]]]:
     for node in tree.iter_subtrees():
         if node.data == "scripted" and isinstance(node.children[0], Tree) and node.children[0].data in _NAMES:
             atom = node.children[0]
-            found.append((_symbol(atom), _inner(atom) + [c for c in node.children[1:] if isinstance(c, Tree)]))
+            found.append(
+                (_symbol(atom), _inner(atom) + [c for c in node.children[1:] if isinstance(c, Tree)])
+            )
         elif node.data == "gradient":
             trees = [c for c in node.children if isinstance(c, Tree)]
             names = [t for t in trees if t.data in _NAMES]
@@ -301,7 +301,9 @@ class IndexBinder:
         node_type = self.latex.activation(token, written, prime)
         argument = self.bind(self._sides(node)[-1])
         if isinstance(argument, Scalar):
-            raise self.error(token, f"{written} of an entry such as z_j; received the number {argument.value}")
+            raise self.error(
+                token, f"{written} of an entry such as z_j; received the number {argument.value}"
+            )
         return Indexed(node_type(argument.formula), argument.indices)
 
     def _summation(self, node: Tree) -> Entry:
@@ -311,7 +313,9 @@ class IndexBinder:
         letter = next(t for t in limits[0].children if isinstance(t, Token) and t.type == "LETTER")
         body = self.bind(self._sides(node)[-1])
         if not isinstance(body, Indexed) or str(letter) not in body.indices:
-            raise self.error(letter, f"a sum over {letter} of terms with the index {letter} (such as w_{{{letter}k}})")
+            raise self.error(
+                letter, f"a sum over {letter} of terms with the index {letter} (such as w_{{{letter}k}})"
+            )
         return self.contract(body, str(letter))
 
     def _gradient(self, node: Tree) -> Entry:
@@ -325,9 +329,14 @@ class IndexBinder:
             name, scripts = trees[at + 1], trees[at + 2 :]
         loss = _symbol(cast(Tree, trees[at].children[0]))
         if loss not in LOSS_NAMES:
-            raise self.error(trees[at], f"the loss ({', '.join(LOSS_NAMES)}) in ∂E/∂w_{{jk}}; received '{loss}'")
+            raise self.error(
+                trees[at], f"the loss ({', '.join(LOSS_NAMES)}) in ∂E/∂w_{{jk}}; received '{loss}'"
+            )
         value = self.name(name, scripts)
-        if not (isinstance(value, Indexed) and isinstance(value.formula, Var)) or value.formula.kind in ("delta", "y"):
+        if not (isinstance(value, Indexed) and isinstance(value.formula, Var)) or value.formula.kind in (
+            "delta",
+            "y",
+        ):
             raise self.error(name, f"∂E/∂X with X one of w_{{jk}}, b_j, o_j (a_j), z_j; {SPELLING}")
         return Indexed(self.latex.gradient(name, value.formula), value.indices)
 
@@ -344,7 +353,9 @@ class IndexBinder:
         powers: list[int] = []
         for script in scripts:
             if script.data == "prime_script":
-                raise self.error(script, f"a prime on {symbol}: write σ'(z_j) for the activation's derivative")
+                raise self.error(
+                    script, f"a prime on {symbol}: write σ'(z_j) for the activation's derivative"
+                )
             letters = _sub_letters(script)
             if letters is not None:
                 if indices:
@@ -361,7 +372,10 @@ class IndexBinder:
             else:
                 superscript, marks = self.latex._superscript(script)
                 if marks:
-                    raise self.error(script, f"no transpose in index notation: write the indices in the order meant; {SPELLING}")
+                    raise self.error(
+                        script,
+                        f"no transpose in index notation: write the indices in the order meant; {SPELLING}",
+                    )
                 if superscript is None:
                     continue
                 found = superscript
@@ -379,12 +393,15 @@ class IndexBinder:
         wanted = 2 if kind == "W" else 1
         if len(indices) != wanted:
             example = f"{symbol}_{{jk}}" if wanted == 2 else f"{symbol}_j"
-            raise self.error(at, f"{symbol} with {wanted} neuron ind{'ices' if wanted == 2 else 'ex'}, e.g. {example}; {SPELLING}")
+            count = "two neuron indices" if wanted == 2 else "one neuron index"
+            raise self.error(at, f"{symbol} with {count}, e.g. {example}; {SPELLING}")
         if len(set(indices)) != len(indices):
             raise self.error(at, f"two different indices on {symbol}, e.g. {symbol}_{{jk}}")
         if kind == "y":
             if written is not None:
-                raise self.error(at, f"the target {symbol} takes no layer: write {symbol}_k (the output layer's)")
+                raise self.error(
+                    at, f"the target {symbol} takes no layer: write {symbol}_k (the output layer's)"
+                )
             return Indexed(self.latex.variable(at, "y", None, False), tuple(indices))
         if kind == "x":
             return Indexed(self.latex.input(), tuple(indices))
@@ -397,7 +414,9 @@ class IndexBinder:
             var = self._internal(at, symbol, kind, layer - 1 if kind == "b" else layer)
         return Indexed(var, tuple(indices))
 
-    def _weight(self, at: Token, symbol: str, indices: list[str], written: tuple[int, bool] | None) -> Indexed:
+    def _weight(
+        self, at: Token, symbol: str, indices: list[str], written: tuple[int, bool] | None
+    ) -> Indexed:
         """`w_{pq}`: `W[q, p]` from neuron p to neuron q, or `W[p, q]` into p from q (Nielsen's)."""
         first, second = indices
         row, column = (second, first) if self.order == "from" else (first, second)

@@ -22,8 +22,8 @@ from derive.claim_parser import ClaimSyntaxError, parse
 from derive.claims import Claim, ForwardEquation, claims_of, forward_of, is_claim, is_forward
 from derive.document import Equation
 from derive.formula import Formula, MatMul, Transpose, Var, rewrite
-from derive.network import MAX_LAYERS, Network
 from derive.index_notation import uses_index_notation, wrote_layered_weights
+from derive.network import MAX_LAYERS, Network
 from derive.reading import READINGS, IndexOrder, Reading
 
 MAX_DEPTH = 6  # layers tried when the notes give no sizes

@@ -20,7 +20,9 @@ from derive.document import Equation
 
 SquaredLoss = Literal["mse", "sse"]
 
-_LAYOUT = re.compile(r"\s+|\\left(?![A-Za-z])|\\right(?![A-Za-z])|\\[,;:!]|\\(big|Big|bigg|Bigg)[lr]?(?![A-Za-z])")
+_LAYOUT = re.compile(
+    r"\s+|\\left(?![A-Za-z])|\\right(?![A-Za-z])|\\[,;:!]|\\(big|Big|bigg|Bigg)[lr]?(?![A-Za-z])"
+)
 _HEAD = r"(E|C|J|L|\\ell|\\mathcal\{L\})(_\{?[A-Za-z0-9]*\}?)?(\([^()=]*\))?="
 _HALF = r"(?P<half>\\[dt]?frac\{1\}\{2\}|\\[dt]?frac12|1/2|0\.5)(\\cdot)?"
 _SUM = r"(\\sum(_\{[^{}]*\}|_[A-Za-z])?(\^\{[^{}]*\}|\^[A-Za-z0-9])?)?"
