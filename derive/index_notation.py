@@ -209,7 +209,7 @@ class IndexBinder:
         last = self.binding.last
         return {letter: last - (rank - shift) for rank, letter in enumerate(ranked)}
 
-    def _layer_of(self, at: Tree | Token | int, letter: str) -> int:
+    def _layer_of(self, at: Tree | Token, letter: str) -> int:
         layer = self.layers.get(letter)
         if layer is None or not 1 <= layer <= self.binding.last:
             sizes = ",".join(map(str, self.binding.sizes))
@@ -262,7 +262,7 @@ class IndexBinder:
         return self.divide(denominator, self.bind(numerator), self.bind(denominator))
 
     def _fraction_digits(self, node: Tree) -> Entry:
-        return self.latex._fraction_digits(node)
+        return cast(Scalar, self.latex._fraction_digits(node))
 
     def _number(self, node: Tree) -> Entry:
         return self.latex.number(cast(Token, node.children[0]))
@@ -511,9 +511,9 @@ class IndexBinder:
             raise self.error(at, "a non-zero number to divide by; received 0")
         return self.multiply(at, left, Scalar(1 / right.value))
 
-    def power(self, at: Tree | Token | int, value: Entry, exponent: int) -> Entry:
+    def power(self, at: Tree | Token, value: Entry, exponent: int) -> Entry:
         if isinstance(value, Scalar):
-            return self.latex.power(at, value, exponent)
+            return cast(Scalar, self.latex.power(at, value, exponent))
         squared = self.latex.power(at, value.formula, exponent)
         assert not isinstance(squared, Scalar)
         return Indexed(squared, value.indices)
