@@ -74,16 +74,16 @@ def _bind(equations: Sequence[Equation], source: str, network: Network, reading:
     return Interpretation(reading, network, claims, forward)
 
 
-def _weight_links(formula: Formula) -> list[tuple[int, int]]:
-    """(k, j) of every `W_k a_j` in a formula; (0, 0), which no reading fits, for `W_kᵀ a_j` (an
-    index notation read the wrong way round: `\\sum_j w_{jk} o_j` with w_{jk} into neuron j)."""
+def _weight_links(formula: Formula, indexed: bool = False) -> list[tuple[int, int]]:
+    """(k, j) of every `W_k a_j` in a formula; with `indexed` (notes in index notation), (0, 0),
+    which no reading fits, for `W_kᵀ a_j` (`\\sum_j w_{jk} o_j` read the wrong way round)."""
     found: list[tuple[int, int]] = []
 
     def visit(node: Formula) -> None:
         match node:
             case MatMul(Var("W", k), Var("a", j)):
                 found.append((k, j))
-            case MatMul(Transpose(Var("W")), Var("a")):
+            case MatMul(Transpose(Var("W")), Var("a")) if indexed:
                 found.append((0, 0))
 
     rewrite(formula, lambda node: visit(node))
@@ -99,7 +99,8 @@ def contradicts(interpretation: Interpretation) -> bool:
         if identity is None or not isinstance(identity.lhs, Var) or identity.lhs.kind not in ("z", "a"):
             continue
         p = identity.lhs.layer
-        if any((k, j) != (p - 1, p - 1) for k, j in _weight_links(identity.formula)):
+        links = _weight_links(identity.formula, interpretation.reading.index is not None)
+        if any((k, j) != (p - 1, p - 1) for k, j in links):
             return True
     return False
 
