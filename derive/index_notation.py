@@ -325,7 +325,11 @@ class IndexBinder:
             name, scripts = trees[0], trees[1:at]
         else:
             if trees[at + 1].data.endswith("_script"):
-                raise self.error(trees[at + 1], "the loss on top of ∂E/∂w_{jk} (no Jacobians ∂o_j/∂z_j)")
+                raise self.error(
+                    trees[at + 1],
+                    "the loss on top (∂E/∂w_{jk}); a Jacobian such as ∂o_j/∂z_j is not read: "
+                    "write it out (o_j(1 - o_j))",
+                )
             name, scripts = trees[at + 1], trees[at + 2 :]
         loss = _symbol(cast(Tree, trees[at].children[0]))
         if loss not in LOSS_NAMES:
