@@ -32,6 +32,7 @@ from derive.document import Equation
 from derive.formula import Apply, Dims, Formula, Function, Grad, ShapeMismatch, Var, rewrite, shape
 from derive.grouping import regrouped
 from derive.identities import Identity, identity_name
+from derive.index_notation import bind_index_sides, uses_index_notation
 from derive.latex_binding import LatexBinder
 from derive.network import Network
 from derive.plain_binding import PlainBinder
@@ -47,6 +48,7 @@ _GRADIENT_HEAD = re.compile(
 )
 _MENTIONS_GRADIENT = re.compile(r"\\(partial|nabla|delta|Delta)(?![A-Za-z])")
 _FORWARD_HEAD = re.compile(r"\s*(\\(mathbf|boldsymbol|bm|vec)\s*\{?\s*)?[aAzZ]\s*[_^}]")
+_OUTPUT_HEAD = re.compile(r"\s*o\s*_")  # o_k = σ(Σ_j w_{jk} o_j): an output in index notation
 
 
 class ClaimNote(StrEnum):
@@ -109,7 +111,7 @@ def mentions_gradient(text: str) -> bool:
 
 
 def is_forward(text: str) -> bool:
-    return _FORWARD_HEAD.match(text) is not None
+    return _FORWARD_HEAD.match(text) is not None or _OUTPUT_HEAD.match(text) is not None
 
 
 def bind(
@@ -161,8 +163,11 @@ def bind_sides(
     With `own`, a named function that is its layer's own activation is written as `f`
     (`own_functions`); without, as written."""
     sides = parse(text, syntax)
+    entrywise = syntax == "latex" and uses_index_notation(sides)
 
     def bound(layer: int | None) -> list[Formula]:
+        if entrywise:  # ∂E/∂w_{jk} = δ_k o_j: the matrix equation for every entry
+            return bind_index_sides(text, sides, binding(network, layer, reading))
         values = []
         for side in sides:
             names = binding(network, layer, reading)

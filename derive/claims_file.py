@@ -50,6 +50,7 @@ from derive.errors import InputError
 from derive.formula import Dims, Formula, Grad, ShapeMismatch, Transpose, Var, shape, to_text
 from derive.network import Network, parse_sizes, parse_slope
 from derive.notes import Basis, Interpretation, SizesFrom, interpret, open_readings, unnamed_layers
+from derive.notes_loss import notes_loss
 from derive.reading import NG, SEED, Reading
 from derive.registry import reads_output_activation
 
@@ -79,6 +80,7 @@ class Document:
     declared: tuple[Declaration, ...] = ()  # sizes the notes declare (W ∈ ℝ^{3×4})
     conflicts: tuple[SizeConflict, ...] = ()  # declarations the given --sizes contradict
     code: CodeReading | None = None  # a claims file's layout and layer numbers (derive/course.py)
+    loss_line: int | None = None  # the line whose squared error set the loss (derive/notes_loss.py)
 
 
 def read_text(path: Path) -> str:
@@ -317,18 +319,23 @@ def load(path: Path, options: dict) -> Document:
     latex = path.suffix.lower() in (".tex", ".latex")
     equations = find_equations(text, latex)
     declared = find_declarations(text, latex)
+    stated = None if "loss" in options else notes_loss(equations)
+    given = options
+    if stated is not None:  # E = Σ_k (t_k − o_k)²: the notes' own squared error, with or without ½
+        options = {**options, "loss": stated.loss}
     (primary, basis, others), used = interpret(equations, source, options, declared)
     skipped = tuple(
         (e.line, e.text)
         for e in equations
         if not is_claim(e.text) and not is_forward(e.text) and mentions_gradient(e.text)
     )
-    sizes = SizesFrom.GIVEN if "sizes" in options else SizesFrom.DECLARED if declared else SizesFrom.DEFAULT
+    sizes = SizesFrom.GIVEN if "sizes" in given else SizesFrom.DECLARED if declared else SizesFrom.DEFAULT
     common = {
         "skipped": skipped,
         "basis": basis,
         "sizes": sizes,
         "unnamed_activations": unnamed_layers(primary.forward, primary.network),
+        "loss_line": None if stated is None else stated.line,
     }
     document = _document(
         source,
@@ -341,7 +348,7 @@ def load(path: Path, options: dict) -> Document:
         notes=tuple(equations),
         options=tuple(used.items()),
         declared=declared,
-        conflicts=conflicts(declared, primary.reading, primary.network.sizes) if "sizes" in options else (),
+        conflicts=conflicts(declared, primary.reading, primary.network.sizes) if "sizes" in given else (),
     )
     if others is None:
         return document
@@ -359,6 +366,7 @@ def _alternatives(document: Document, others: tuple[Interpretation, ...]) -> tup
             basis=document.basis,
             sizes=document.sizes,
             unnamed_activations=document.unnamed_activations,
+            loss_line=document.loss_line,
         )
         for i in others
     )

@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from derive.claim_binding import NoSuchLayer
+from derive.claim_parser import ClaimSyntaxError, parse
 from derive.claims import Claim, ForwardEquation, claims_of, forward_of, is_claim, is_forward
 from derive.declarations import Declaration, widths
 from derive.document import Equation
-from derive.formula import Formula, MatMul, Var, rewrite
+from derive.formula import Formula, MatMul, Transpose, Var, rewrite
+from derive.index_notation import uses_index_notation, wrote_layered_weights
 from derive.network import MAX_LAYERS, Network
-from derive.reading import READINGS, SEED, Reading
+from derive.reading import READINGS, IndexOrder, Reading
 
 MAX_DEPTH = 6  # layers tried when the notes give no sizes
 Declared = tuple[Declaration, ...]
@@ -83,28 +85,33 @@ def _bind(equations: Sequence[Equation], source: str, network: Network, reading:
     return Interpretation(reading, network, claims, forward)
 
 
-def _weight_links(formula: Formula) -> list[tuple[int, int]]:
-    """(k, j) of every `W_k a_j` in a formula."""
+def _weight_links(formula: Formula, indexed: bool = False) -> list[tuple[int, int]]:
+    """(k, j) of every `W_k a_j` in a formula; with `indexed` (notes in index notation), (0, 0),
+    which no reading fits, for `W_kᵀ a_j` (`\\sum_j w_{jk} o_j` read the wrong way round)."""
     found: list[tuple[int, int]] = []
 
     def visit(node: Formula) -> None:
         match node:
             case MatMul(Var("W", k), Var("a", j)):
                 found.append((k, j))
+            case MatMul(Transpose(Var("W")), Var("a")) if indexed:
+                found.append((0, 0))
 
     rewrite(formula, lambda node: visit(node))
     return found
 
 
 def contradicts(interpretation: Interpretation) -> bool:
-    """A forward equation `z_p = … W_k a_j …` of the notes that, in this reading, is not the
-    network's `z_{k+1} = W_k a_k` (a weight feeding the wrong layer, or reading the wrong one)."""
+    """A forward equation `z_p = … W_k a_j …` (or `a_p = f(… W_k a_j …)`) of the notes that, in
+    this reading, is not the network's `z_{k+1} = W_k a_k` (a weight feeding the wrong layer, or
+    reading the wrong one)."""
     for equation in interpretation.forward:
         identity = equation.identity
-        if identity is None or not isinstance(identity.lhs, Var) or identity.lhs.kind != "z":
+        if identity is None or not isinstance(identity.lhs, Var) or identity.lhs.kind not in ("z", "a"):
             continue
         p = identity.lhs.layer
-        if any((k, j) != (p - 1, p - 1) for k, j in _weight_links(identity.formula)):
+        links = _weight_links(identity.formula, interpretation.reading.index is not None)
+        if any((k, j) != (p - 1, p - 1) for k, j in links):
             return True
     return False
 
@@ -202,8 +209,26 @@ def _fit(
     return _depth(equations, source, options, reading, declared)
 
 
+def _readings(equations: Sequence[Equation]) -> tuple[Reading, ...]:
+    """The readings to try, the default first: with claims in index notation, each with `w_{jk}`
+    from neuron j to neuron k and into j from k (Nielsen's first where he is followed: `w^l_{jk}`)."""
+    written = [sides for e in equations if (sides := _sides(e.text)) and uses_index_notation(sides)]
+    if not written:
+        return READINGS
+    first: IndexOrder = "to" if any(wrote_layered_weights(s) for s in written) else "from"
+    second: IndexOrder = "from" if first == "to" else "to"
+    return tuple(replace(r, index=order) for order in (first, second) for r in READINGS)
+
+
+def _sides(text: str) -> tuple:
+    try:
+        return parse(text, "latex")
+    except ClaimSyntaxError:
+        return ()
+
+
 def _interpret(equations: Sequence[Equation], source: str, options: dict, declared: Declared) -> Found:
-    seed = _fit(equations, source, options, SEED, declared)
+    seed = _fit(equations, source, options, _readings(equations)[0], declared)
     if seed.missing_layers == 0 and not contradicts(seed):  # the common case: one binding
         return seed, Basis.FORWARD if _decides(seed) else Basis.DEFAULT, None
     return _every(equations, source, options, seed, declared)
@@ -213,14 +238,15 @@ def open_readings(
     equations: Sequence[Equation], source: str, options: dict, declared: Declared = ()
 ) -> tuple[Interpretation, ...]:
     """The readings other than the seed's that the notes leave open, with claims that differ."""
-    seed = _fit(equations, source, options, SEED, declared)
+    default = _readings(equations)[0]
+    seed = _fit(equations, source, options, default, declared)
     return _every(equations, source, options, seed, declared)[2] or ()
 
 
 def _every(
     equations: Sequence[Equation], source: str, options: dict, seed: Interpretation, declared: Declared
 ) -> Found:
-    found = [seed, *(_fit(equations, source, options, r, declared) for r in READINGS if r != SEED)]
+    found = [seed, *(_fit(equations, source, options, r, declared) for r in _readings(equations)[1:])]
     fitting = [i for i in found if not contradicts(i)] or found
     fewest = min(i.missing_layers for i in fitting)
     fitting = [i for i in fitting if i.missing_layers == fewest]
@@ -230,11 +256,11 @@ def _every(
     for i in fitting:
         if not any(_same(i, j) for j in distinct):
             distinct.append(i)
-    primary = next((i for i in distinct if i.reading == SEED), distinct[0])
+    primary = next((i for i in distinct if i.reading == seed.reading), distinct[0])
     others = tuple(i for i in distinct if i is not primary)
     if decided:
         basis = Basis.FORWARD
-    elif primary.reading == SEED:
+    elif primary.reading == seed.reading:
         basis = Basis.DEFAULT
     else:
         basis = Basis.LAYERS

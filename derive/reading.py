@@ -8,6 +8,11 @@ The network (`derive/network.py`) numbers as the seed does: `z_1` is the input, 
   (`W^{(l)}` leaves layer l: `weights = "out"`);
 - the number of the input layer: 1 (Nielsen's `a^1`, the seed's `a_1`) or 0 (Ng's `a^{[0]} = x`).
 
+Index notation adds a third: whether `w_{jk}` is the weight from neuron j to neuron k (`index =
+"from"`, as most forum posts and "Make Your Own Neural Network" write it) or into neuron j from
+neuron k (`"to"`, Nielsen's `w^l_{jk}`); `None` where the notes write no index claim
+(`derive/index_notation.py`).
+
 The notes' forward equations decide between the readings (`derive/claims_file.py`); where they
 do not and a verdict depends on it, the verdict says so.
 """
@@ -18,16 +23,19 @@ from dataclasses import dataclass
 from typing import Literal
 
 Feeds = Literal["out", "in"]
+IndexOrder = Literal["from", "to"]  # w_{jk}: from neuron j to neuron k, or into j from k
 WEIGHTS = ("W", "b")
 
 
 @dataclass(frozen=True)
 class Reading:
     """`first`: the written number of the input layer; `weights`: "out" when `W_l` feeds layer
-    l + 1, "in" when it feeds layer l."""
+    l + 1, "in" when it feeds layer l; `index`: how `w_{jk}` joins two neurons (None: no index
+    notation in the notes)."""
 
     first: int = 1
     weights: Feeds = "out"
+    index: IndexOrder | None = None
 
     def internal(self, kind: str, written: int) -> int:
         """The network's layer of `kind` (a, z, delta, W, b) written with layer `written`:
@@ -47,7 +55,8 @@ class Reading:
     @property
     def key(self) -> str:
         """A short name, e.g. `in/0` (Ng's), for data and JSON."""
-        return f"{self.weights}/{self.first}"
+        base = f"{self.weights}/{self.first}"
+        return base if self.index is None else f"{base}/{self.index}"
 
 
 SEED = Reading(1, "out")

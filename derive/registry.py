@@ -208,6 +208,11 @@ def _mse_sympy(sp, z, y, f):
     return sp.Rational(1, 2) * sum((f(zk) - yk) ** 2 for zk, yk in zip(z, y, strict=True))
 
 
+def _sse_sympy(sp, z, y, f):
+    # L = sum_k (f(z_k) - y_k)^2, no 1/2
+    return sum((f(zk) - yk) ** 2 for zk, yk in zip(z, y, strict=True))
+
+
 def _softmax_ce_sympy(sp, z, y, f):
     # L = -sum_k y_k log softmax(z)_k = -sum_k y_k (z_k - log sum_j e^{z_j})
     log_sum_exp = sp.log(sum(sp.exp(zj) for zj in z))
@@ -237,6 +242,20 @@ _LOSSES = (
         # ℓ = 1/2 ||f(z) - y||^2
         numpy=lambda np, z, y, f: 0.5 * ((f(z) - y) ** 2).sum(axis=-2),
         jax=lambda jax, z, y, f: 0.5 * jax.numpy.sum((f(z) - y) ** 2, axis=0),
+        reads="a",
+    ),
+    Loss(
+        "sse",
+        ("SSE", "sum of squared errors", "squared error without 1/2"),
+        r"L = \lVert f(z_L) - y \rVert^2",
+        "squared error without the factor 1/2 (the sum of squared errors, as notes write"
+        " E = sum_k (t_k - o_k)^2), taken on the output activation f(z) of the last layer (the same"
+        " f as the hidden layers)",
+        "real",
+        sympy=_sse_sympy,
+        # ℓ = ||f(z) - y||^2
+        numpy=lambda np, z, y, f: ((f(z) - y) ** 2).sum(axis=-2),
+        jax=lambda jax, z, y, f: jax.numpy.sum((f(z) - y) ** 2, axis=0),
         reads="a",
     ),
     Loss(

@@ -77,6 +77,9 @@ class Slip:
     loss: str = ""  # OTHER_LOSS: the loss whose output error `formula` is (the network has another)
 
 
+_SQUARED = {"mse": Fraction(1), "sse": Fraction(2)}  # the squared errors: the factor on a_L − y
+
+
 def true_formula(target: Var, network: Network) -> Formula:
     """The seed's formula for `∂L/∂target`; for the last layer's `a_L`, `z_L` the output error
     where the loss has one the claims' IR writes (Nielsen's BP1 under mse, softmax(z_L) − y under
@@ -86,12 +89,15 @@ def true_formula(target: Var, network: Network) -> Formula:
         for identity in layer_identities(target.layer, network.batch, network.factor):
             if identity.target == target:
                 return identity.formula
-    elif network.loss == "mse" and target.kind == "a":
-        # mse, ℓ = ½‖a_L − y‖²: dL/da_L = (1/B)(A_L − Y)
-        return scale(network.factor, Add(Var("a", last), Scale(Fraction(-1), Var("y", last))))
+    elif network.loss in _SQUARED and target.kind == "a":
+        # mse, ℓ = ½‖a_L − y‖²: dL/da_L = (1/B)(A_L − Y) (twice that for sse, ℓ = ‖a_L − y‖²)
+        error = Add(Var("a", last), Scale(Fraction(-1), Var("y", last)))
+        return scale(network.factor * _SQUARED[network.loss], error)
     elif target.kind == "z" and network.loss in OUTPUT_ERRORS:
-        # dL/dz_L = (1/B)(A_L − Y) ∘ f'(Z_L) under mse, (1/B)(softmax(Z_L) − Y) under softmax-ce
-        return scale(network.factor, OUTPUT_ERRORS[network.loss](last))
+        # dL/dz_L = (1/B)(A_L − Y) ∘ f'(Z_L) under mse (twice that for sse),
+        # (1/B)(softmax(Z_L) − Y) under softmax-ce
+        factor = network.factor * _SQUARED.get(network.loss, Fraction(1))
+        return scale(factor, OUTPUT_ERRORS[network.loss](last))
     return Grad(target)
 
 
@@ -157,6 +163,7 @@ OUTPUT_ERRORS: dict[str, Callable[[int], Formula]] = {
     # −Σ y_k log softmax(z_L)_k: softmax(z_L) − y
     "softmax-ce": lambda L: Add(Softmax(Var("z", L)), Scale(Fraction(-1), Var("y", L))),
 }
+OUTPUT_ERRORS["sse"] = OUTPUT_ERRORS["mse"]  # ‖f(z_L) − y‖²: twice mse's (the factor in `_SQUARED`)
 
 
 def in_rows(slip: Slip) -> Slip:

@@ -174,6 +174,13 @@ EN: dict[str, str] = {
     "make it {given}: the claims are checked with the sizes given",
     "activations_named": "activations per layer, as the document's forward equations name them: {named}",
     "activation_unnamed": "layer {layer}: its activation is not named there; {activation}, as its nearest named layer's (set every layer with --activation)",
+    "reading_index_from": "w_jk from neuron j to neuron k (the index letters run up the layers, i → j → k, "
+    "the last one the output's)",
+    "reading_index_to": "w_jk into neuron j from neuron k (Nielsen's; the index letters run down the layers)",
+    "index_line": "index notation: {reading}; every claim with free indices is checked for every entry",
+    "loss_notes_sse": "loss: sse, the squared error without ½ that line {line} of the document defines "
+    "(E = Σ(t − o)²)",
+    "loss_notes_mse": "loss: mse, the squared error with ½ that line {line} of the document defines",
     "in_reading": "{verdict} if {reading}",
     "definitions": "definitions, not claims: {names}",
     "not_claims": "not claims: {count} equations mention ∂, ∇ or δ but do not start with ∂L/∂X, "
@@ -465,6 +472,12 @@ KO: dict[str, str] = {
     "{given}이다: 주장은 주어진 크기로 확인한다",
     "activations_named": "문서의 순전파 식이 정한 층별 활성화 함수: {named}",
     "activation_unnamed": "층 {layer}: 활성화 함수가 문서에 없음; 가장 가까운 층의 {activation}을 씀 (모든 층을 --activation으로 지정)",
+    "reading_index_from": "w_jk는 뉴런 j에서 뉴런 k로 가는 가중치 (첨자 글자는 층을 따라 올라감, i → j → k, "
+    "마지막 글자가 출력층)",
+    "reading_index_to": "w_jk는 뉴런 k에서 뉴런 j로 들어가는 가중치 (Nielsen의 표기; 첨자 글자는 층을 따라 내려감)",
+    "index_line": "첨자 표기: {reading}; 자유 첨자가 있는 모든 주장은 모든 성분에 대해 확인된다",
+    "loss_notes_sse": "손실: sse, 문서의 {line}번째 줄이 정의하는 1/2 없는 오차 제곱 (E = Σ(t − o)²)",
+    "loss_notes_mse": "손실: mse, 문서의 {line}번째 줄이 정의하는 1/2 있는 오차 제곱",
     "in_reading": "{reading}이면 {verdict}",
     "definitions": "정의 (주장이 아님): {names}",
     "not_claims": "주장이 아닌 식: {count}개 식이 ∂, ∇ 또는 δ를 포함하지만 ∂L/∂X, ∇_X L 또는 δ_l로 "
@@ -619,6 +632,8 @@ SAME_IN_BOTH = frozenset({"reason_none", "proof_line", "scope_pair", "where_laye
 LOSS_CONVENTIONS: dict[str, dict[str, str]] = {
     "ko": {
         "mse": "오차 제곱에 1/2을 곱한 값; 마지막 층의 출력 활성화 $f(z)$에 적용 (은닉층과 같은 $f$)",
+        "sse": "1/2 없는 오차 제곱의 합 ($E = \\sum_k (t_k - o_k)^2$처럼); 마지막 층의 출력 활성화 $f(z)$에 "
+        "적용 (은닉층과 같은 $f$)",
         "softmax-ce": "마지막 층의 $z$를 로짓으로 하는 소프트맥스 교차 엔트로피 (출력 활성화 없음), "
         "원-핫 목표 $y$",
         "bce": "각 출력의 시그모이드에 대한 이진 교차 엔트로피 (다른 출력 활성화 없음), 출력마다 0/1 목표 하나",

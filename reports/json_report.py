@@ -122,7 +122,7 @@ COUNTEREXAMPLE = {
     "true": SIDES,
 }
 PROBLEM = {"position": int, "message": str, "caret": str}
-NUMBERING = {"weights": str, "first": int}
+NUMBERING = {"weights": str, "first": int, "index": Opt(str)}
 # a `depends on convention` claim: the reading under which it holds, the one under which it fails
 READINGS = {"holds": str, "fails": str, "slip": Opt(SLIP), "text": str}
 # how a claims file was read: its layout (and why), its layer numbers (derive/course.py)
@@ -184,6 +184,7 @@ SCHEMA = {
         # the notes' declarations that the given sizes contradict
         "conflicts": ListOf({"line": int, "written": str, "layer": int, "declared": int, "given": int}),
         "unnamed_activations": ListOf(int),
+        "loss_line": Opt(int),  # the document's line that defines the loss (a squared error)
     },
     "settings": SETTINGS,
     "reference": REFERENCE,
@@ -345,7 +346,7 @@ def _proof(proof: Proof | None, w: Words) -> dict | None:
 
 
 def _numbering(r: Reading) -> dict:
-    return {"weights": r.weights, "first": r.first}
+    return {"weights": r.weights, "first": r.first, "index": r.index}
 
 
 def _slip(s: Slip, w: Words, batched: bool) -> dict:
@@ -436,6 +437,7 @@ def to_dict(run: Run) -> dict:
                 for c in run.conflicts
             ],
             "unnamed_activations": list(run.unnamed_activations),
+            "loss_line": run.loss_line,
         },
         "settings": {
             "points": s.points,

@@ -352,6 +352,10 @@ class Words:
         if run.basis and run.basis != "default":
             basis = self.say("basis_" + run.basis.replace(" ", "_"))
             lines.append(self.say("reading_line", reading=self.numbering(run.reading), basis=basis))
+        elif run.reading.index is not None:  # the layers as the seed numbers them: say how w_jk reads
+            lines.append(self.say("index_line", reading=self.say(f"reading_index_{run.reading.index}")))
+        if run.loss_line is not None:
+            lines.append(self.say(f"loss_notes_{run.network.loss}", line=run.loss_line))
         others = sorted({r for c in run.claims for r, _ in c.numberings if r != run.reading}, key=str)
         if others:
             lines.append(self.say("reading_open", others="; ".join(self.numbering(r) for r in others)))
@@ -375,7 +379,8 @@ class Words:
 
     def numbering(self, r: Reading) -> str:
         """`W^(l) feeds layer l, the input is layer 0` (Ng's), in words."""
-        return f"{self.say(f'reading_{r.weights}')}, {self.say('reading_first', first=r.first)}"
+        text = f"{self.say(f'reading_{r.weights}')}, {self.say('reading_first', first=r.first)}"
+        return text if r.index is None else f"{text}, {self.say(f'reading_index_{r.index}')}"
 
     def numberings(self, result: ClaimResult) -> str:
         """A claim's verdict in each reading: `proved if …; refuted if …`."""

@@ -53,9 +53,10 @@ def per_layer_numpy(points, activations, loss, slope, reduction):
         delta = back * fs[layer - 1][1](forward[f"z{layer}"])  # Δ_l = W_lᵀ Δ_{l+1} ∘ f_l'(Z_l)
         grads[f"dL/dz{layer}"] = factor * delta
     grads[f"dL/dz{depth + 1}"] = factor * loss_delta(z, points.y, *fs[-1])
-    if loss == "mse":  # a_L = f_L(z_L); dL/da_L = (1/B)(a_L − y)
+    if loss in ("mse", "sse"):  # a_L = f_L(z_L); dL/da_L = (1/B)(a_L − y), twice that for sse
         forward[f"a{depth + 1}"] = fs[-1][0](z)
-        grads[f"dL/da{depth + 1}"] = factor * (forward[f"a{depth + 1}"] - points.y)
+        twice = 2.0 if loss == "sse" else 1.0
+        grads[f"dL/da{depth + 1}"] = twice * factor * (forward[f"a{depth + 1}"] - points.y)
     return forward, grads
 
 

@@ -9,7 +9,7 @@ import dataclasses
 
 from derive import Network
 from derive.claims import ForwardEquation
-from derive.formula import Add, Formula, ShapeMismatch, Var, rewrite, shape
+from derive.formula import Activate, Add, Formula, ShapeMismatch, Var, rewrite, shape
 from derive.identities import Identity
 from derive.proof import Status
 from verify.results import ForwardResult, ForwardStatus
@@ -32,13 +32,20 @@ def check_forward_equation(equation: ForwardEquation, network: Network) -> Forwa
 
 
 def _with_bias(identity: Identity) -> Identity | None:
-    """`z_{k+1} = rhs + b_k` for an equation `z_{k+1} = rhs` that names no bias, else None."""
-    lhs = identity.lhs
-    if not (isinstance(lhs, Var) and lhs.kind == "z" and lhs.layer > 1):
+    """`z_{k+1} = rhs + b_k` for an equation `z_{k+1} = rhs` that names no bias (`a_{k+1} =
+    f(rhs + b_k)` for `a_{k+1} = f(rhs)`, as index notation writes `o_k = σ(Σ_j w_{jk} o_j)`),
+    else None."""
+    lhs, formula = identity.lhs, identity.formula
+    if not (isinstance(lhs, Var) and lhs.kind in ("z", "a") and lhs.layer > 1):
         return None
-    if any(isinstance(node, Var) and node.kind == "b" for node in _nodes(identity.formula)):
+    if any(isinstance(node, Var) and node.kind == "b" for node in _nodes(formula)):
         return None
-    return dataclasses.replace(identity, formula=Add(identity.formula, Var("b", lhs.layer - 1)))
+    bias = Var("b", lhs.layer - 1)
+    if lhs.kind == "a":
+        if not isinstance(formula, Activate):
+            return None
+        return dataclasses.replace(identity, formula=Activate(Add(formula.operand, bias)))
+    return dataclasses.replace(identity, formula=Add(formula, bias))
 
 
 def _nodes(formula: Formula) -> list[Formula]:

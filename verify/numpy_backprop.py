@@ -95,6 +95,16 @@ def _mse_delta(z, y, f, f_prime):
     return (f(z) - y) * f_prime(z)
 
 
+def _sse(z, y, f):
+    # ℓ = ||f(z) - y||^2 per example (column), no 1/2
+    return ((f(z) - y) ** 2).sum(axis=-2)
+
+
+def _sse_delta(z, y, f, f_prime):
+    # δ = dℓ/dz = 2 (f(z) - y) ∘ f'(z)
+    return 2.0 * (f(z) - y) * f_prime(z)
+
+
 def _softmax_ce(z, y, f):
     # ℓ = -sum_k y_k log softmax(z)_k
     return -(y * log_softmax(z)).sum(axis=-2)
@@ -118,6 +128,7 @@ def _bce_delta(z, y, f, f_prime):
 # name: (ℓ per example, δ_L per example)
 LOSSES = {
     "mse": (_mse, _mse_delta),
+    "sse": (_sse, _sse_delta),
     "softmax-ce": (_softmax_ce, _softmax_ce_delta),
     "bce": (_bce, _bce_delta),
 }

@@ -275,6 +275,7 @@ class Run:
     sizes: str = "given"  # where the widths come from (derive.notes.SizesFrom)
     conflicts: tuple[SizeConflict, ...] = ()  # the notes' declarations against the given sizes
     unnamed_activations: tuple[int, ...] = ()  # layers whose f_l the notes do not name (a neighbour's)
+    loss_line: int | None = None  # the document's line that defines the loss (a squared error)
     code: CodeReading | None = None  # how a claims file was read (layout, layer numbers)
 
     @property

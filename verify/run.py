@@ -433,6 +433,7 @@ def check_document(
             sizes=str(d.sizes),
             conflicts=d.conflicts,
             unnamed_activations=d.unnamed_activations,
+            loss_line=d.loss_line,
         )
 
     primary = run(document)
