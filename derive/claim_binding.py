@@ -79,6 +79,7 @@ class Binding:
     loss: str = "mse"
     activations: tuple[str, ...] | None = None
     slope: Fraction | None = None
+    scalar: bool = False  # a function of one variable (derive/function_claims.py): products entrywise
 
     @property
     def layer_activations(self) -> tuple[str, ...]:
@@ -251,6 +252,8 @@ class Binder:
             return scale(left.value, self.matrix(at, right, "a product"))
         if isinstance(right, Scalar):
             return scale(right.value, left)
+        if self.binding.scalar:  # σ(z)(1 − σ(z)) of a scalar z: the product of two numbers
+            return Hadamard(left, right)
         return MatMul(left, right)
 
     def power(self, at: Tree | Token, value: Value, exponent: int) -> Value:

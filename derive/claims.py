@@ -10,7 +10,7 @@ layer `l`, an equation stands for every layer where all its quantities exist.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from fractions import Fraction
 
@@ -29,7 +29,8 @@ from derive.claim_binding import (
 from derive.claim_parser import ClaimSyntaxError, parse
 from derive.course import DEFAULT, CodeReading
 from derive.document import Equation
-from derive.formula import Apply, Dims, Formula, Function, Grad, ShapeMismatch, Var, rewrite, shape
+from derive.formula import Apply, Dims, Fill, Formula, Function, Grad, ShapeMismatch, Var, rewrite, shape
+from derive.function_claims import function_claim
 from derive.grouping import regrouped
 from derive.identities import Identity, identity_name
 from derive.index_notation import bind_index_sides, uses_index_notation
@@ -102,7 +103,8 @@ class ForwardEquation:
 
 
 def is_claim(text: str) -> bool:
-    return _GRADIENT_HEAD.match(text) is not None
+    """A gradient equation (`∂L/∂X = …`, `δ_l = …`) or the derivative of a stated function."""
+    return _GRADIENT_HEAD.match(text) is not None or function_claim(text) is not None
 
 
 def mentions_gradient(text: str) -> bool:
@@ -156,6 +158,7 @@ def bind_sides(
     reading: Reading = SEED,
     code: CodeReading = DEFAULT,
     own: bool = True,
+    scalar: bool = False,
 ) -> list[tuple[int | None, list[Formula]]]:
     """Each side of `text` bound to `network` in `reading` (a document's layer numbering) and
     `code` (a claims file's layout and course names): one list for the equation, or one per
@@ -168,10 +171,13 @@ def bind_sides(
     def bound(layer: int | None) -> list[Formula]:
         if entrywise:  # ∂E/∂w_{jk} = δ_k o_j: the matrix equation for every entry
             return bind_index_sides(text, sides, binding(network, layer, reading))
+        names = replace(binding(network, layer, reading), scalar=scalar)
+        bound_sides = [bind(side, text, syntax, names, code, network.factor) for side in sides]
+        like = next((v for v in bound_sides if not isinstance(v, Scalar)), None)
         values = []
-        for side in sides:
-            names = binding(network, layer, reading)
-            value = bind(side, text, syntax, names, code, network.factor)
+        for side, value in zip(sides, bound_sides, strict=True):
+            if isinstance(value, Scalar) and scalar and like is not None:
+                value = Fill(value.value, like)  # d/dz ReLU(z) = 1: the number in every entry
             if isinstance(value, Scalar):
                 start, _ = _span(side)
                 raise ClaimSyntaxError(text, start, f"a matrix or vector; received the number {value.value}")
@@ -221,15 +227,24 @@ def _link_texts(text: str, syntax: str) -> list[str]:
 def claims_of(equation: Equation, source: str, network: Network, reading: Reading = SEED) -> list[Claim]:
     """The claims of one gradient equation (or one unparsed claim saying why)."""
     where = {"source": source, "line": equation.line, "column": equation.column, "syntax": "latex"}
+    if (stated := function_claim(equation.text)) is not None:  # d/dz σ(z) = …: F'(z_1) = …
+        variable = Var("z", reading.internal("z", 1)) if reading.internal("z", 1) >= 1 else Var("z", 1)
+        found = claims_of_text(stated.text, where, network, wrt=variable, reading=reading, scalar=True)
+        return [replace(c, written=equation.text) for c in found]
     return claims_of_text(equation.text, where, network, reading=reading)
 
 
 def claims_of_text(
-    text: str, where: dict, network: Network, wrt: Var | None = None, reading: Reading = SEED
+    text: str,
+    where: dict,
+    network: Network,
+    wrt: Var | None = None,
+    reading: Reading = SEED,
+    scalar: bool = False,
 ) -> list[Claim]:
     syntax = where["syntax"]
     try:
-        instances = bind_sides(text, syntax, network, reading)
+        instances = bind_sides(text, syntax, network, reading, scalar=scalar)
         links = _link_texts(text, syntax)
     except ClaimSyntaxError as e:
         return [Claim(**where, written=text, problem=e)]

@@ -367,6 +367,13 @@ class LatexBinder(Binder):
             )
         return Scalar(Fraction(int(digits[0]), int(digits[1])))
 
+    def _application_power(self, node: Tree) -> Value:
+        """`\\tanh^2(z_1)`: `\\tanh(z_1)` squared, entry by entry."""
+        power = next(c for c in node.children if isinstance(c, Tree) and c.data == "power")
+        exponent = next(t for t in power.children if isinstance(t, Token) and t.type == "NUMBER")
+        plain = Tree("application", [c for c in node.children if c is not power], node.meta)
+        return self.power(exponent, self._application(plain), int(str(exponent)))
+
     def _application(self, node: Tree) -> Value:
         function = node.children[0]
         prime = any(isinstance(c, Tree) and c.data == "prime" for c in node.children)
