@@ -84,7 +84,7 @@ def test_verify_exits_1_when_the_implementation_disagrees(monkeypatch):
             "activation: expected one of: elu, gelu, gelu-tanh, identity, leaky-relu, relu, sigmoid, silu, "
             "softplus, tanh; received 'sigmod'",
         ),
-        (["--loss", "hinge"], "loss: expected one of: bce, generic, mse, softmax-ce; received 'hinge'"),
+        (["--loss", "hinge"], "loss: expected one of: bce, generic, mse, softmax-ce, sse; received 'hinge'"),
         (["--batch", "0"], "batch: expected an integer from 1 to 1024; received 0"),
         (["--batch", "5000"], "batch: expected an integer from 1 to 1024; received 5000"),
         (["--reduction", "median"], "reduction: expected one of: mean, sum; received 'median'"),
