@@ -246,6 +246,7 @@ class ShapeMismatch(ValueError):
 
     def __init__(self, node: Formula, message: str) -> None:
         self.node = node
+        self.reason = message  # without the subexpression: reports name it in the notes' numbering
         super().__init__(f"{message} in {to_text(node)}")
 
 

@@ -390,7 +390,7 @@ def _claim(r: ClaimResult, w: Words) -> dict:
             "message": claim.problem.message,
             "caret": claim.problem.caret,
         },
-        "shape_problem": r.shape_problem,
+        "shape_problem": None if r.shape_problem is None else w.shape_problem(r),
         "readings": None
         if r.readings is None
         else {

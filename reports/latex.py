@@ -202,7 +202,7 @@ def _section(r: ClaimResult, step: Step | None, run: Run, w: Words) -> dict:
         else w.say("unparsed_at", message=w.code(claim.problem.message)),
         "shape_problem": None
         if r.shape_problem is None
-        else w.say("shape_problem", problem=w.code(r.shape_problem)),
+        else w.say("shape_problem", problem=w.code(w.shape_problem(r, run))),
         "entry_lhs": partial_latex(step.entry_target) if step else None,
         "entry_rhs": (latex(step.entry_formula) if step.entry_formula is not None else r"\text{--}")
         if step

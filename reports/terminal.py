@@ -70,7 +70,7 @@ def formula(result: ClaimResult, run: Run | None = None) -> str:
     return claim.identity.text
 
 
-def note(result: ClaimResult, w: Words) -> str:
+def note(result: ClaimResult, w: Words, run: Run | None = None) -> str:
     """The table's last column: the scope of a proof, or the diagnosis."""
     if result.verdict == Verdict.PROVED:
         return w.claim_scope(result)
@@ -85,7 +85,7 @@ def note(result: ClaimResult, w: Words) -> str:
     if result.reason:
         return w.reason(result.reason)
     if result.shape_problem:
-        return result.shape_problem
+        return w.shape_problem(result, run)
     return ""
 
 
@@ -103,7 +103,7 @@ def table(run: Run, w: Words) -> Table:
             Text(where(r, w)),
             Text(formula(r, run)),
             Text(w.verdict(r.verdict), style=_STYLE[r.verdict]),
-            Text(note(r, w)),
+            Text(note(r, w, run)),
         )
     return out
 
@@ -127,7 +127,7 @@ def claim_details(r: ClaimResult, run: Run, w: Words) -> list[str]:
         lines.append("    " + w.say("unparsed_at", message=claim.problem.message))
         lines += ["    " + part for part in claim.problem.caret.split("\n")]
     if r.shape_problem:
-        lines.append("    " + w.say("shape_problem", problem=r.shape_problem))
+        lines.append("    " + w.say("shape_problem", problem=w.shape_problem(r, run)))
     for proof in (r.generic, r.concrete):
         if proof is not None and proof.status != Status.PROVED:
             lines.append("    " + w.proof(proof))

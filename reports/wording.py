@@ -382,9 +382,26 @@ class Words:
         text = f"{self.say(f'reading_{r.weights}')}, {self.say('reading_first', first=r.first)}"
         return text if r.index is None else f"{text}, {self.say(f'reading_index_{r.index}')}"
 
+    def shape_problem(self, result: ClaimResult, run: Run | None = None) -> str:
+        """Where the shapes break, the subexpression in the notes' own layer numbers."""
+        problem, node = result.shape_problem or "", result.shape_node
+        if node is None:
+            return problem
+        identity = result.claim.identity
+        batched = bool(identity and identity.batched)
+        written = run.reading.written if run is not None and not run.reading.is_seed else None
+        return f"{problem} in {to_text(node, batched, written)}"
+
     def numberings(self, result: ClaimResult) -> str:
-        """A claim's verdict in each reading: `proved if …; refuted if …`."""
-        name = self.numbering
-        return "; ".join(
-            self.say("in_reading", verdict=self.verdict(v), reading=name(r)) for r, v in result.numberings
-        )
+        """A claim's verdict in each reading: `proved if W^(l) feeds layer l; shape error if …`
+        (the input layer's number said only where the verdict depends on it)."""
+        groups: dict[tuple[Verdict, str], list[Reading]] = {}
+        for r, v in result.numberings:
+            groups.setdefault((v, r.weights), []).append(r)
+        parts = []
+        for (v, weights), readings in groups.items():
+            reading = self.say(f"reading_{weights}")
+            if len({r.first for r in readings}) == 1 < len({r.first for r, _ in result.numberings}):
+                reading = self.numbering(readings[0])
+            parts.append(self.say("in_reading", verdict=self.verdict(v), reading=reading))
+        return "; ".join(parts)

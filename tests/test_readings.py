@@ -14,6 +14,7 @@ from derive.errors import InputError
 from derive.notes import Basis, default_sizes
 from derive.reading import NG, NIELSEN, SEED, Reading
 from reports.json_report import render_json
+from reports.terminal import render_run
 from verify import Verdict, check_document
 
 POINTS = 200
@@ -200,3 +201,12 @@ $$\frac{\partial L}{\partial b^{(1)}} = \delta^{(2)}$$
     assert [(c.layer, c.declared, c.given) for c in found.conflicts] == [(2, 5, 4)]
     assert json.loads(render_json(found))["notation"]["conflicts"][0]["declared"] == 5
     assert run(tmp_path, notes, sizes=(2, 5, 3)).conflicts == ()
+
+
+def test_claims_are_shown_in_the_notes_own_layer_numbers(tmp_path):
+    wrong = r"$$\delta^2 = (w^2)^T \delta^3 \odot \sigma'(z^2)$$"  # the weights of the wrong layer
+    found = run(tmp_path, NIELSEN_NOTES + wrong)
+    shown = render_run(found)
+    assert "δ² = W³ᵀ δ³ ∘ f'(z²)" in shown  # Nielsen's δ² = (w³)ᵀ δ³ ⊙ σ'(z²), proved
+    assert "in W²ᵀ δ³" in shown  # where the shapes break, as he numbers the layers
+    assert found.claims[-1].verdict == Verdict.SHAPE_ERROR

@@ -19,6 +19,7 @@ from derive.budget import Budget
 from derive.claims import Claim, ForwardEquation
 from derive.course import CodeReading
 from derive.declarations import SizeConflict
+from derive.formula import Formula
 from derive.reading import SEED, Reading
 from derive.slips import Slip
 
@@ -162,6 +163,7 @@ class ClaimResult:
     slip: Slip | None = None
     counterexample: Counterexample | None = None
     shape_problem: str | None = None  # where the shapes break (ShapeMismatch's text)
+    shape_node: Formula | None = None  # the subexpression where they break (rendered by reports)
     readings: Readings | None = None  # Verdict.CONVENTION: under which reading it holds, fails
     numberings: tuple[tuple[Reading, Verdict], ...] = ()  # CONVENTION: the verdict per layer numbering
 

@@ -115,7 +115,8 @@ def prepare(claim: Claim, network: Network) -> Prepared:
                     claim,
                     Verdict.SHAPE_ERROR,
                     slip=diagnose(claim, network, side, None),
-                    shape_problem=str(e),
+                    shape_problem=e.reason,
+                    shape_node=e.node,
                 ),
             )
     left, right = shape(identity.lhs, dims(network)), shape(identity.formula, dims(network))
