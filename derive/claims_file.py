@@ -43,7 +43,7 @@ from derive.claims import (
     mentions_gradient,
     shape_grouped,
 )
-from derive.course import DEFAULT, LAYOUTS, CodeReading, Layout, Numbering, numbering_of, rows_formula
+from derive.course import DEFAULT, LAYOUTS, CodeReading, Layout, numbering_of, rows_formula
 from derive.declarations import Declaration, SizeConflict, conflicts, find_declarations
 from derive.document import MAX_DOCUMENT_CHARS, Equation, find_equations
 from derive.errors import InputError
@@ -51,7 +51,7 @@ from derive.formula import Dims, Formula, Grad, ShapeMismatch, Transpose, Var, s
 from derive.network import Network, parse_sizes, parse_slope
 from derive.notes import Basis, Interpretation, SizesFrom, interpret, open_readings, unnamed_layers
 from derive.notes_loss import notes_loss
-from derive.reading import NG, SEED, Reading
+from derive.reading import SEED, Reading
 from derive.registry import reads_output_activation
 
 NETWORK_KEYS = ("sizes", "activation", "loss", "batch", "reduction", "slope", "layout")
@@ -183,7 +183,7 @@ def latex_reading(code: CodeReading, syntax: str) -> Reading:
     """How a claims file's LaTeX formulas number layers: as its code does (Ng's `W^{[1]}`, `Z^{[1]}`
     with X as layer 0, when the file uses the courses' numbering). Plain formulas are numbered by
     their binder itself (derive/plain_binding.py)."""
-    return NG if syntax == "latex" and code.numbering == Numbering.INPUT_ZERO else SEED
+    return code.numbering if syntax == "latex" else SEED
 
 
 def _left_side(formula: str, lhs: Formula, wrt: Var, factor: Fraction) -> bool:

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from derive.formula import Formula, Grad, Transpose, Var, rewrite
+from derive.reading import NG, SEED, Reading
 
 
 class Layout(StrEnum):
@@ -31,13 +32,6 @@ class Layout(StrEnum):
 
     COLUMNS = "columns"  # ours: A_l is n_l × B, z_{l+1} = W_l a_l + b_l
     ROWS = "rows"  # CS231n: X is B × n, z = x W + b
-
-
-class Numbering(StrEnum):
-    """Which layer number a name carries."""
-
-    SEED = "seed"  # z_1 is the input; W_l feeds layer l + 1
-    INPUT_ZERO = "input-zero"  # X (A0) is the input; W_l feeds layer l (Ng, CS231n)
 
 
 class Basis(StrEnum):
@@ -53,17 +47,17 @@ class CodeReading:
     """How a claims file's formulas are read (`derive/claims_file.py` decides it)."""
 
     layout: Layout = Layout.COLUMNS
-    numbering: Numbering = Numbering.SEED
+    numbering: Reading = SEED  # the layer numbers (derive/reading.py): ours, or Ng's (X is layer 0)
     basis: Basis = Basis.DEFAULT
 
     @property
     def offset(self) -> int:
         """Internal layer − written layer for a, z and per-example errors."""
-        return 1 if self.numbering == Numbering.INPUT_ZERO else 0
+        return self.numbering.internal("a", 0)  # a layer written 0 is ours 1 in Ng's numbering
 
     @property
     def is_default(self) -> bool:
-        return self.layout == Layout.COLUMNS and self.numbering == Numbering.SEED
+        return self.layout == Layout.COLUMNS and self.numbering == SEED
 
 
 DEFAULT = CodeReading()
@@ -76,16 +70,16 @@ _BRACKET_LAYER = re.compile(r"\^\s*\{\s*\[")  # Ng's slides: Z^{[1]}, W^{[2]T}
 _IDENTIFIER = re.compile(r"(?<![.A-Za-z0-9_])[A-Za-z_][A-Za-z0-9_]*")
 
 
-def numbering_of(texts: Iterable[str]) -> Numbering:
+def numbering_of(texts: Iterable[str]) -> Reading:
     """The course numbering when any name in `texts` is one only a course uses (`X`, `dZ1`,
     `theta2`, `h1`) or a layer is written in Ng's brackets (`W^{[2]}`); ours otherwise. Attribute
     names (`np.dot`, `.T`) are not names."""
     for text in texts:
         if _BRACKET_LAYER.search(text):
-            return Numbering.INPUT_ZERO
+            return NG
         if any(_INPUT_ZERO_NAME.fullmatch(m.group(0)) for m in _IDENTIFIER.finditer(text)):
-            return Numbering.INPUT_ZERO
-    return Numbering.SEED
+            return NG
+    return SEED
 
 
 @dataclass(frozen=True)
@@ -141,7 +135,7 @@ def written_name(var: Var, reading: CodeReading, batched: bool) -> str:
     if var.kind in ("W", "b"):
         return f"{var.kind}{var.layer}"
     layer = var.layer - reading.offset
-    if reading.numbering == Numbering.INPUT_ZERO and var.kind == "a" and layer == 0:
+    if reading.numbering == NG and var.kind == "a" and layer == 0:
         return "X"
     stem = {"a": "A", "z": "Z", "delta": "dZ" if reading.offset else "Delta"}[var.kind]
     return f"{stem if batched else stem.lower()}{layer}"

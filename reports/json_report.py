@@ -495,7 +495,7 @@ def to_dict(run: Run) -> dict:
         else {
             "layout": str(run.code.layout),
             "basis": str(run.code.basis),
-            "numbering": str(run.code.numbering),
+            "numbering": run.code.numbering.key,  # "out/1" ours, "in/0" the courses' (X is layer 0)
             "text": w.file_reading(run.code),
         },
         "passed": run.passed,

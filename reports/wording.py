@@ -13,10 +13,10 @@ from collections.abc import Iterable
 
 from derive.budget import Budget
 from derive.claims import Claim, ClaimNote
-from derive.course import Basis, CodeReading, Layout, Numbering
+from derive.course import Basis, CodeReading, Layout
 from derive.formula import Formula, to_latex, to_text
 from derive.proof import Method, Proof, Status
-from derive.reading import Reading
+from derive.reading import NG, Reading
 from derive.registry import GENERIC
 from derive.slips import OUTPUT_ERRORS, Slip
 from reports.i18n import LATEX, strings
@@ -319,7 +319,7 @@ class Words:
             lines.append(
                 self.say("file_rows_shapes" if reading.basis == Basis.SHAPES else "file_rows_stated")
             )
-        if reading.numbering == Numbering.INPUT_ZERO:
+        if reading.numbering == NG:
             lines.append(self.say("file_input_zero"))
         return lines
 

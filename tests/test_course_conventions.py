@@ -18,10 +18,12 @@ from typer.testing import CliRunner
 from derive.claim_parser import parse
 from derive.claims import bind
 from derive.claims_file import load
-from derive.course import Basis, CodeReading, Layout, Numbering, course_name, numbering_of
+from derive.course import Basis, CodeReading, Layout, course_name, numbering_of
 from derive.errors import InputError
 from derive.formula import Hadamard, Var
 from derive.network import Network
+from derive.reading import NG as NG_NUMBERING
+from derive.reading import SEED
 from reports.cli import app
 from reports.json_report import validate
 from reports.terminal import render_run
@@ -61,10 +63,10 @@ def verdicts(run) -> list[Verdict]:
 
 # --- reading names --------------------------------------------------------------------------
 def test_course_names_switch_to_layer_zero_numbering():
-    assert numbering_of(["np.dot(dZ2, A1.T) / m"]) == Numbering.INPUT_ZERO
-    assert numbering_of(["X.T", "theta2", "h1"]) == Numbering.INPUT_ZERO
-    assert numbering_of(["np.dot(W2.T, Delta3) * (1 - A2 * A2)", "W1.T @ delta2"]) == Numbering.SEED
-    assert numbering_of(["np.transpose(delta2)"]) == Numbering.SEED  # attributes are no names
+    assert numbering_of(["np.dot(dZ2, A1.T) / m"]) == NG_NUMBERING
+    assert numbering_of(["X.T", "theta2", "h1"]) == NG_NUMBERING
+    assert numbering_of(["np.dot(W2.T, Delta3) * (1 - A2 * A2)", "W1.T @ delta2"]) == SEED
+    assert numbering_of(["np.transpose(delta2)"]) == SEED  # attributes are no names
 
 
 def test_course_name_meanings():
@@ -78,7 +80,7 @@ def test_course_name_meanings():
 
 def test_ng_names_bind_one_layer_up():
     network = Network(sizes=(2, 4, 1), activation="tanh", loss="bce", batch=3)
-    reading = CodeReading(numbering=Numbering.INPUT_ZERO)
+    reading = CodeReading(numbering=NG_NUMBERING)
     text = "A1 ** 2"
     value = bind(parse(text, "plain")[0], text, "plain", _binding(network), reading)
     assert value == Hadamard(Var("a", 2), Var("a", 2))  # Ng's A1 is our a_2
@@ -98,7 +100,7 @@ def _binding(network: Network):
 def test_min_ng_names_is_proved(tmp_path):
     run = checked(tmp_path, NG + claims(("W2", "np.dot(dZ2, A1.T) / m")))
     assert verdicts(run) == [Verdict.PROVED]
-    assert run.code is not None and run.code.numbering == Numbering.INPUT_ZERO
+    assert run.code is not None and run.code.numbering == NG_NUMBERING
 
 
 def test_ng_dw_without_1_over_m_is_a_real_slip(tmp_path):
@@ -156,7 +158,7 @@ def test_fc03_rows_as_examples(tmp_path):
             ("theta2", "np.dot(dz2.T, h1)"),  # our column-layout formula: transposed here
         ),
     )
-    assert run.code == CodeReading(Layout.ROWS, Numbering.INPUT_ZERO, Basis.STATED)
+    assert run.code == CodeReading(Layout.ROWS, NG_NUMBERING, Basis.STATED)
     assert verdicts(run) == [
         Verdict.PROVED,
         Verdict.PROVED,
@@ -174,13 +176,13 @@ def test_rows_are_chosen_when_only_they_fit(tmp_path):
     """min-rowmajor: no layout key, and only rows make `np.sum(delta3, axis=0)` a bias gradient."""
     run = checked(tmp_path, CS231N + claims(("b2", "np.sum(delta3, axis=0, keepdims=True)")))
     assert verdicts(run) == [Verdict.PROVED]
-    assert run.code == CodeReading(Layout.ROWS, Numbering.SEED, Basis.SHAPES)
+    assert run.code == CodeReading(Layout.ROWS, SEED, Basis.SHAPES)
 
 
 def test_columns_stay_the_default(tmp_path):
     run = checked(tmp_path, CS231N + claims(("b2", "np.sum(delta3, axis=1, keepdims=True)")))
     assert verdicts(run) == [Verdict.PROVED]
-    assert run.code == CodeReading(Layout.COLUMNS, Numbering.SEED, Basis.DEFAULT)
+    assert run.code == CodeReading(Layout.COLUMNS, SEED, Basis.DEFAULT)
 
 
 def test_stated_columns_make_the_rows_formula_a_shape_error(tmp_path):
@@ -219,4 +221,4 @@ def test_convention_and_reading_in_json_and_text(tmp_path):
     assert claim["readings"]["holds"] == "per-example"
     assert claim["readings"]["fails"] == "gradient of the mean"
     assert claim["readings"]["slip"]["kind"] == "missing 1/B"
-    assert data["code"]["numbering"] == "input-zero" and data["code"]["layout"] == "columns"
+    assert data["code"]["numbering"] == "in/0" and data["code"]["layout"] == "columns"
