@@ -79,6 +79,7 @@ class Document:
     options: tuple[tuple[str, object], ...] = ()  # the Network options it was read with
     declared: tuple[Declaration, ...] = ()  # sizes the notes declare (W ∈ ℝ^{3×4})
     conflicts: tuple[SizeConflict, ...] = ()  # declarations the given --sizes contradict
+    batch_from_notes: bool = False  # the notes write a mini-batch (Δ_l, A_l, 1) and --batch was not given
     code: CodeReading | None = None  # a claims file's layout and layer numbers (derive/course.py)
     loss_line: int | None = None  # the line whose squared error set the loss (derive/notes_loss.py)
 
@@ -303,6 +304,20 @@ def file_reading(path: Path, text: str, tables: list, network: Network, layout: 
     return rows if fit[rows] > fit[columns] else columns
 
 
+NOTES_BATCH = 3  # the mini-batch checked when the notes write one and no --batch is given
+# a mini-batch in the notes: Δ_l (not an update ΔW), A_l / Z_l / Y (columns of examples), the ones
+# vector, 1/B, 1/m
+_BATCH_NOTATION = re.compile(
+    r"\\Delta\s*[_^]|\\mathbf\s*\{\s*1\s*\}|(?<![A-Za-z\\])[AZ]\s*[_^]|(?<![A-Za-z\\])Y(?![A-Za-z])"
+    r"|\\[dt]?frac\s*\{?\s*1\s*\}?\s*\{?\s*[Bm](?![A-Za-z])"
+)
+
+
+def writes_a_batch(equations: list[Equation]) -> bool:
+    """Whether the notes' equations are about a mini-batch (uppercase quantities, Δ, 1, 1/B)."""
+    return any(_BATCH_NOTATION.search(e.text) for e in equations)
+
+
 def load(path: Path, options: dict) -> Document:
     """Read `path` (a `.toml` claims file, or a Markdown / LaTeX document) and bind its equations
     to the network: `options` (from the command line) over the file's [network] over defaults.
@@ -323,6 +338,9 @@ def load(path: Path, options: dict) -> Document:
     given = options
     if stated is not None:  # E = Σ_k (t_k − o_k)²: the notes' own squared error, with or without ½
         options = {**options, "loss": stated.loss}
+    batched = "batch" not in options and writes_a_batch(equations)
+    if batched:  # Δ_l, A_l, 1, 1/B: the notes are about a mini-batch, so check one
+        options = {**options, "batch": NOTES_BATCH}
     (primary, basis, others), used = interpret(equations, source, options, declared)
     skipped = tuple(
         (e.line, e.text)
@@ -336,6 +354,7 @@ def load(path: Path, options: dict) -> Document:
         "sizes": sizes,
         "unnamed_activations": unnamed_layers(primary.forward, primary.network),
         "loss_line": None if stated is None else stated.line,
+        "batch_from_notes": batched,
     }
     document = _document(
         source,
@@ -367,6 +386,7 @@ def _alternatives(document: Document, others: tuple[Interpretation, ...]) -> tup
             sizes=document.sizes,
             unnamed_activations=document.unnamed_activations,
             loss_line=document.loss_line,
+            batch_from_notes=document.batch_from_notes,
         )
         for i in others
     )

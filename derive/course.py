@@ -23,7 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from derive.formula import Formula, Grad, Transpose, Var, rewrite
+from derive.formula import Formula, Grad, Softmax, Transpose, Var, rewrite
 from derive.reading import NG, SEED, Reading
 
 
@@ -126,8 +126,17 @@ def internal_layer(name: CourseName, reading: CodeReading) -> int:
 def rows_formula(formula: Formula) -> Formula:
     """A formula bound in the rows layout as one in ours: each quantity (W, b, a, z, Δ, ∂L/∂X)
     is the transpose of ours (`X_rows = X_colsᵀ`); every operation then means what it says on
-    the rows-layout matrices (`np.sum(x, axis=0)` sums over the examples)."""
-    return rewrite(formula, lambda node: Transpose(node) if isinstance(node, Var | Grad) else None)
+    the rows-layout matrices (`np.sum(x, axis=0)` sums over the examples), and a softmax is
+    each example's, a row's: `softmax_rows(X) = softmax(Xᵀ)ᵀ`."""
+
+    def rule(node: Formula) -> Formula | None:
+        if isinstance(node, Var | Grad):
+            return Transpose(node)
+        if isinstance(node, Softmax):
+            return Transpose(Softmax(Transpose(node.operand)))
+        return None
+
+    return rewrite(formula, rule)
 
 
 def written_name(var: Var, reading: CodeReading, batched: bool) -> str:

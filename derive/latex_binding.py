@@ -320,6 +320,10 @@ class LatexBinder(Binder):
             raise self.error(
                 loss_token, f"the loss ({', '.join(LOSS_NAMES)}) in ∂L/∂X; received '{loss_symbol}'"
             )
+        symbol, token, inner = self._base(name)
+        if symbol == "a" and not scripts and not inner:  # Nielsen's BP1 ∇_a C: the output's a^L
+            last = self.binding.reading.written("a", self.binding.last)
+            return self.gradient(name, self.variable(token, symbol, last, False))
         value = self._name(name, scripts)
         if not isinstance(value, Var) or value.kind == "delta":
             raise self.error(name, "∂L/∂X with X one of W_l, b_l, a_l, z_l (untransposed)")

@@ -169,6 +169,8 @@ EN: dict[str, str] = {
     "basis_default": "the default",
     "reading_open": "the document leaves open how it numbers layers; also read as: {others}",
     "sizes_default": "sizes not given: a small default, widths all different (set them with --sizes)",
+    "batch_from_notes": "batch not given: the document writes a mini-batch (Δ_l, A_l, 1, 1/B), so B = {B} "
+    "examples are checked (set it with --batch, --reduction)",
     "sizes_declared": "sizes as the document declares them (X ∈ ℝ^{{m×n}}); a small default for the others",
     "size_conflict": "line {line}: {written} declares layer {layer} {declared} wide, but the sizes given "
     "make it {given}: the claims are checked with the sizes given",
@@ -467,6 +469,8 @@ KO: dict[str, str] = {
     "basis_default": "기본값",
     "reading_open": "문서가 층 번호 규약을 정하지 않음; 다른 읽기로도 확인: {others}",
     "sizes_default": "크기가 주어지지 않음: 서로 다른 폭의 작은 기본값 (--sizes로 지정)",
+    "batch_from_notes": "배치 크기가 주어지지 않음: 문서가 미니배치(Δ_l, A_l, 1, 1/B)를 쓰므로 B = {B}개 예제로 "
+    "확인한다 (--batch, --reduction으로 지정)",
     "sizes_declared": "문서가 선언한 크기 (X ∈ ℝ^{{m×n}}); 나머지는 작은 기본값",
     "size_conflict": "{line}행: {written}은 {layer}층의 폭을 {declared}로 선언하지만 주어진 크기에서는 "
     "{given}이다: 주장은 주어진 크기로 확인한다",

@@ -185,6 +185,7 @@ SCHEMA = {
         "conflicts": ListOf({"line": int, "written": str, "layer": int, "declared": int, "given": int}),
         "unnamed_activations": ListOf(int),
         "loss_line": Opt(int),  # the document's line that defines the loss (a squared error)
+        "batch_from_notes": bool,  # the notes write a mini-batch and --batch was not given
     },
     "settings": SETTINGS,
     "reference": REFERENCE,
@@ -438,6 +439,7 @@ def to_dict(run: Run) -> dict:
             ],
             "unnamed_activations": list(run.unnamed_activations),
             "loss_line": run.loss_line,
+            "batch_from_notes": run.batch_from_notes,
         },
         "settings": {
             "points": s.points,

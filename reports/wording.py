@@ -359,6 +359,8 @@ class Words:
         others = sorted({r for c in run.claims for r, _ in c.numberings if r != run.reading}, key=str)
         if others:
             lines.append(self.say("reading_open", others="; ".join(self.numbering(r) for r in others)))
+        if run.batch_from_notes:
+            lines.append(self.say("batch_from_notes", B=run.network.batch))
         if run.sizes != "given":
             lines.append(self.say(f"sizes_{run.sizes}"))
         for c in run.conflicts:

@@ -210,3 +210,37 @@ def test_claims_are_shown_in_the_notes_own_layer_numbers(tmp_path):
     assert "δ² = W³ᵀ δ³ ∘ f'(z²)" in shown  # Nielsen's δ² = (w³)ᵀ δ³ ⊙ σ'(z²), proved
     assert "in W²ᵀ δ³" in shown  # where the shapes break, as he numbers the layers
     assert found.claims[-1].verdict == Verdict.SHAPE_ERROR
+
+
+def test_notes_that_write_a_mini_batch_are_checked_on_one(tmp_path):
+    """Δ_l and the ones vector: the missing 1/B is caught although no --batch was given."""
+    notes = r"$$\frac{\partial L}{\partial b_l} = \Delta_{l+1} \mathbf{1}$$"
+    found = run(tmp_path, notes)
+    assert found.batch_from_notes and found.network.batch > 1
+    assert {r.verdict for r in found.claims} == {Verdict.REFUTED}
+    right = run(tmp_path, r"$$\frac{\partial L}{\partial b_l} = \frac{1}{B} \Delta_{l+1} \mathbf{1}$$")
+    assert {r.verdict for r in right.claims} == {Verdict.PROVED}
+    # an update ΔW is no mini-batch
+    update = r"$\Delta W_1 = 0.1$ and $$\frac{\partial L}{\partial b_1} = \delta_2$$"
+    assert not run(tmp_path, update).batch_from_notes
+
+
+def test_nielsens_bp1_reads_the_gradient_with_respect_to_the_output(tmp_path):
+    found = run(tmp_path, r"$$\delta^L = \nabla_a C \odot \sigma'(z^L)$$")
+    assert verdicts(found) == [Verdict.PROVED]
+    assert verdicts(run(tmp_path, r"$$\delta^L = \nabla_a C$$")) == [Verdict.REFUTED]
+
+
+def test_a_softmax_in_rows_is_each_example_s(tmp_path):
+    toml = """
+[network]
+sizes = [4, 5, 3]
+loss = "softmax-ce"
+batch = 6
+layout = "rows"
+
+[[claim]]
+wrt = "z3"
+formula = "(softmax(z3) - y) / B"
+"""
+    assert verdicts(run(tmp_path, toml, "claims.toml")) == [Verdict.PROVED]

@@ -278,6 +278,7 @@ class Run:
     conflicts: tuple[SizeConflict, ...] = ()  # the notes' declarations against the given sizes
     unnamed_activations: tuple[int, ...] = ()  # layers whose f_l the notes do not name (a neighbour's)
     loss_line: int | None = None  # the document's line that defines the loss (a squared error)
+    batch_from_notes: bool = False  # the notes write a mini-batch and --batch was not given
     code: CodeReading | None = None  # how a claims file was read (layout, layer numbers)
 
     @property

@@ -434,6 +434,7 @@ def check_document(
             conflicts=d.conflicts,
             unnamed_activations=d.unnamed_activations,
             loss_line=d.loss_line,
+            batch_from_notes=d.batch_from_notes,
         )
 
     primary = run(document)
