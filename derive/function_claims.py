@@ -24,11 +24,11 @@ _FORMS = (
     re.compile(
         rf"^\s*\\[dt]?frac\s*\{{\s*{_D}\s*\}}\s*\{{\s*{_D}\s*(?P<var>[A-Za-z])\s*\}}\s*{_FUNCTION}{_ARGUMENT}\s*=(?P<rhs>.+)$",
         re.S,
-    ),  # noqa: E501
+    ),
     re.compile(
         rf"^\s*\\[dt]?frac\s*\{{\s*{_D}\s*{_FUNCTION}{_ARGUMENT}\s*\}}\s*\{{\s*{_D}\s*(?P<var>[A-Za-z])\s*\}}\s*=(?P<rhs>.+)$",
         re.S,
-    ),  # noqa: E501
+    ),
     re.compile(rf"^\s*{_FUNCTION}\s*(?:'|\^\s*\{{?\s*\\prime\s*\}}?){_ARGUMENT}\s*=(?P<rhs>.+)$", re.S),
 )
 NETWORK_NAME = "z_1"  # the variable, as a quantity of the network (its input pre-activation)
