@@ -169,15 +169,14 @@ class _ToNodes(Transformer):
         if len(items) == 1:
             return Sym(name)
         sub = items[1]
-        if len(sub) == 1 and sub.islower():  # x_i: an index over the mini-batch
+        if (len(sub) == 1 and sub.islower()) or sub.isdigit():  # x_i, x_1: an index, an example
             return Sym(name, sub)
         return Sym(f"{name}_{sub}")  # \mu_B: part of the name
 
     def exponent(self, items):
-        return Fraction(str(items[0]))
-
-    def neg_exponent(self, items):
-        return -Fraction(str(items[0]))
+        sign = -1 if str(items[0]) == "-" else 1
+        numbers = [Fraction(str(t)) for t in items if str(t) != "-"]
+        return sign * (numbers[0] / numbers[1] if len(numbers) == 2 else numbers[0])
 
     def target(self, items):
         if len(items) == 1:
@@ -528,6 +527,8 @@ class Symbolic:
 
     def key(self, sym: Sym, env: dict[str, int]) -> tuple[str, int | None]:
         if self.model.indexed(sym.name):
+            if sym.index is not None and sym.index.isdigit() and 1 <= int(sym.index) <= self.m:
+                return sym.name, int(sym.index) - 1
             if sym.index is None or sym.index not in env:
                 raise ClaimSyntaxError(sym.name, 0, f"{sym.name} with an index bound by a sum")
             return sym.name, env[sym.index]

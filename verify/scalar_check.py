@@ -75,7 +75,7 @@ def evaluate(node: Node, values: dict, env: dict[str, int], xp, m: int):
                 return float(m)
             case Sym(name, index):
                 v = values[name]
-                return v[..., env[index]] if index is not None else v
+                return v[..., _entry(index, env)] if index is not None else v
             case Add(a, b):
                 return ev(a, env) + ev(b, env)
             case Mul(a, b):
@@ -92,10 +92,15 @@ def evaluate(node: Node, values: dict, env: dict[str, int], xp, m: int):
                 return sum(ev(body, {**env, i: k}) for k in range(m))
             case Partial(Sym(name, index)):
                 v = values[("d", name)]
-                return v[..., env[index]] if index is not None else v
+                return v[..., _entry(index, env)] if index is not None else v
         raise TypeError(f"no value for {type(n).__name__}")
 
     return ev(node, env)
+
+
+def _entry(index: str, env: dict[str, int]) -> int:
+    """`x_i` → the example i is bound to; `x_1` → the first."""
+    return int(index) - 1 if index.isdigit() else env[index]
 
 
 def _stand_in(width: int):
