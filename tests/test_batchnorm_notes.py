@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the cases' equations, copied as written)
 """Batch normalization as notes write it (derive/scalar_model.py, verify/scalar_check.py): the
 notes' own scalar forward equations over a mini-batch decide the model; claims about ∂ℓ/∂μ_B,
 ∂ℓ/∂σ_B², ∂ℓ/∂γ, ∂ℓ/∂x_i are proved or refuted, and a claim whose model is not stated says
