@@ -276,6 +276,7 @@ def _fix(node, text: str) -> Node:
             return Sqrt(_fix(a, text))
         case Sum(i, a):
             return Sum(i, _fix(a, text))
+    assert isinstance(node, NODES)
     return node
 
 
@@ -503,7 +504,7 @@ class Symbolic:
         for d in model.definitions:
             for k in range(m) if d.indexed else (None,):
                 self.free[(d.name, k)] = sp.Symbol(f"{d.name}_{'' if k is None else k + 1}", real=True)
-                env = {d.index: k} if d.indexed and d.index else {}
+                env = {d.index: k} if k is not None and d.index else {}
                 local[(d.name, k)] = self.expr(d.expr, env, {})
         self.local = local
         self.full: dict[sp.Symbol, sp.Expr] = {}  # quantity symbol → in inputs and parameters

@@ -192,7 +192,7 @@ def check_scalar(document, *, points: int, seed: int, dtype: str) -> Run:
                 proof = prove(symbolic, scalar)
         except ProofTimeout:
             proof = None
-        indexed = model.indexed(scalar.target.name)
+        indexed = symbolic.model.indexed(scalar.target.name)
         env_values = {**values, **{("d", k): v for k, v in grads.items()}}
         if indexed:
             index = scalar.target.index
