@@ -56,6 +56,9 @@ class ClaimNote(StrEnum):
     """How a claim was read, where a reader should know it (reports/ words it)."""
 
     REGROUPED = "regrouped by shapes"  # ⊙-chain then a matrix product: the only grouping that fits
+    # the sides differ by terms that sum to zero once the forward equations are substituted
+    # (Σ(x_i − μ_B) = 0 in batch normalization): proved, yet not the same expression
+    VANISHING_TERMS = "terms that sum to zero"
 
 
 @dataclass(frozen=True)

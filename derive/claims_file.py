@@ -53,6 +53,14 @@ from derive.notes import Basis, Interpretation, SizesFrom, interpret, open_readi
 from derive.notes_loss import notes_loss
 from derive.reading import SEED, Reading
 from derive.registry import reads_output_activation
+from derive.scalar_model import (
+    ScalarClaim,
+    ScalarNotes,
+    build_model,
+    claim_of,
+    names_scalar_quantities,
+    parse_scalar,
+)
 
 NETWORK_KEYS = ("sizes", "activation", "loss", "batch", "reduction", "slope", "layout")
 CLAIM_KEYS = ("name", "wrt", "formula", "syntax")
@@ -82,6 +90,7 @@ class Document:
     batch_from_notes: bool = False  # the notes write a mini-batch (Δ_l, A_l, 1) and --batch was not given
     code: CodeReading | None = None  # a claims file's layout and layer numbers (derive/course.py)
     loss_line: int | None = None  # the line whose squared error set the loss (derive/notes_loss.py)
+    scalar: ScalarNotes | None = None  # notes of scalar quantities over a mini-batch (batch norm)
 
 
 def read_text(path: Path) -> str:
@@ -333,6 +342,8 @@ def load(path: Path, options: dict) -> Document:
         return _document(source, network, claims, "[[claim]] tables", code=code)
     latex = path.suffix.lower() in (".tex", ".latex")
     equations = find_equations(text, latex)
+    if is_scalar_notes(equations):
+        return scalar_document(source, equations, options)
     declared = find_declarations(text, latex)
     stated = None if "loss" in options else notes_loss(equations)
     given = options
@@ -375,6 +386,61 @@ def load(path: Path, options: dict) -> Document:
 
 
 _WHAT = r"equations such as \frac{\partial L}{\partial W_1} = …"
+
+
+def is_scalar_notes(equations: list[Equation]) -> bool:
+    """Notes whose equations name scalar quantities over a mini-batch (μ_B, σ_B², x̂_i, γ, β)
+    and no network's a_l, z_l: read by derive/scalar_model.py."""
+    texts = [e.text for e in equations]
+    return names_scalar_quantities(texts) and not any(is_forward(t) for t in texts)
+
+
+def scalar_document(source: str, equations: list[Equation], options: dict) -> Document:
+    """The claims of scalar notes about the graph of their forward equations. A forward
+    equation that cannot be read leaves every claim unread, with its reason."""
+    problem: ClaimSyntaxError | None = None
+    forward = []
+    for e in equations:
+        if is_claim(e.text):
+            continue
+        try:
+            forward.append((e.line, e.text, *parse_scalar(e.text)))
+        except ClaimSyntaxError as err:
+            problem = problem or err
+    model = None
+    if problem is None:
+        try:
+            model = build_model(forward)
+        except ClaimSyntaxError as err:
+            problem = err
+    claims: list[Claim] = []
+    read: list[ScalarClaim | None] = []
+    for e in equations:
+        if not is_claim(e.text):
+            continue
+        where = Claim(source, e.line, e.column, e.text, "latex")
+        if problem is not None or model is None:
+            claims.append(replace(where, problem=problem))
+            read.append(None)
+            continue
+        try:
+            read.append(claim_of(e.text, *parse_scalar(e.text), model))
+            claims.append(where)
+        except ClaimSyntaxError as err:
+            claims.append(replace(where, problem=err))
+            read.append(None)
+    if not claims:
+        raise InputError(source, f"at least one claim ({_WHAT})", "none")
+    if len(claims) > MAX_CLAIMS:
+        raise InputError(source, f"at most {MAX_CLAIMS:,} claims", len(claims))
+    return Document(
+        source,
+        Network(**options),
+        tuple(claims),
+        (),
+        scalar=ScalarNotes(model, tuple(read)),
+        notes=tuple(equations),
+    )
 
 
 def _alternatives(document: Document, others: tuple[Interpretation, ...]) -> tuple[Document, ...]:

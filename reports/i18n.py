@@ -84,6 +84,10 @@ EN: dict[str, str] = {
     "slip_other_loss": "the output error of another loss, {loss}: {error}, used with this network's loss",
     "note_regrouped": "read as {formula}: juxtaposition binds tighter than ⊙, but only this grouping's "
     "shapes fit",
+    "note_vanishing_terms": "it differs from the true gradient by terms that sum to zero once the forward "
+    "equations are substituted (Σ(x_i − μ_B) = 0): the same value, a different expression",
+    "model_not_stated": "the model is not stated: no forward equation of the notes computes {missing}; "
+    "add {add}",
     # --- a claims file's reading (derive/course.py) and the readings of a convention verdict ---
     "file_rows_stated": 'rows are examples (layout = "rows"): activations are B × n, W_l is n_l × n_(l+1), '
     "b_l is 1 × n_(l+1); claims and their shapes are stated that way",
@@ -393,6 +397,10 @@ KO: dict[str, str] = {
     "slip_other_loss": "다른 손실({loss})의 출력 오차 {error}를 이 네트워크의 손실에 사용함",
     "note_regrouped": "{formula}(으)로 읽음: 나란히 쓴 곱이 ⊙보다 먼저 묶이지만, 이렇게 묶어야만 "
     "모양이 맞는다",
+    "note_vanishing_terms": "순전파 식을 대입하면 합이 0이 되는 항(Σ(x_i − μ_B) = 0)만큼 참 기울기와 "
+    "다르다: 값은 같고 식은 다르다",
+    "model_not_stated": "모델이 주어지지 않았다: 노트의 어떤 순전파 식도 {missing}을(를) 계산하지 않는다; "
+    "{add}을(를) 추가하라",
     "file_rows_stated": '행이 예제 (layout = "rows"): 활성화는 B × n, W_l은 n_l × n_(l+1), '
     "b_l은 1 × n_(l+1); 주장과 그 모양도 그렇게 읽는다",
     "file_rows_shapes": '행을 예제로 읽었다: 모양은 그렇게 읽을 때만 맞는다 ([network]에 layout = "rows"라고 '

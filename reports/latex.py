@@ -197,9 +197,7 @@ def _section(r: ClaimResult, step: Step | None, run: Run, w: Words) -> dict:
         "math": _math(r, run),
         "raw": w.code(claim.written.replace("\n", " ")),
         "builtin": claim.source == "built-in",
-        "problem": None
-        if claim.problem is None
-        else w.say("unparsed_at", message=w.code(claim.problem.message)),
+        "problem": None if claim.problem is None else w.say("unparsed_at", message=w.problem(claim.problem)),
         "shape_problem": None
         if r.shape_problem is None
         else w.say("shape_problem", problem=w.code(w.shape_problem(r, run))),

@@ -77,7 +77,7 @@ def note(result: ClaimResult, w: Words, run: Run | None = None) -> str:
     if result.numberings:
         return w.numberings(result)
     if result.verdict == Verdict.UNPARSED and result.claim.problem is not None:
-        return result.claim.problem.message
+        return w.problem(result.claim.problem)
     if result.readings is not None:
         return w.readings(result)
     if result.slip is not None:
@@ -124,7 +124,7 @@ def claim_details(r: ClaimResult, run: Run, w: Words) -> list[str]:
     if r.reason:
         lines.append(f"    {w.reason(r.reason)}")
     if claim.problem is not None:
-        lines.append("    " + w.say("unparsed_at", message=claim.problem.message))
+        lines.append("    " + w.say("unparsed_at", message=w.problem(claim.problem)))
         lines += ["    " + part for part in claim.problem.caret.split("\n")]
     if r.shape_problem:
         lines.append("    " + w.say("shape_problem", problem=w.shape_problem(r, run)))

@@ -12,12 +12,14 @@ import math
 from collections.abc import Iterable
 
 from derive.budget import Budget
+from derive.claim_parser import ClaimSyntaxError
 from derive.claims import Claim, ClaimNote
 from derive.course import Basis, CodeReading, Layout
 from derive.formula import Formula, to_latex, to_text
 from derive.proof import Method, Proof, Status
 from derive.reading import NG, Reading
 from derive.registry import GENERIC
+from derive.scalar_model import ModelNotStated
 from derive.slips import OUTPUT_ERRORS, Slip
 from reports.i18n import LATEX, strings
 from reports.tex import fill, tex
@@ -191,6 +193,17 @@ class Words:
             "error": self.math(OUTPUT_ERRORS[s.loss](l), batched) if s.loss in OUTPUT_ERRORS else "",
         }
         return self.say(f"slip_{s.kind.name.lower()}", **values)
+
+    def problem(self, problem: ClaimSyntaxError) -> str:
+        """Why a claim was not read: the model the notes leave unstated (`ModelNotStated`),
+        worded here; any other reader's message as it is."""
+        if isinstance(problem, ModelNotStated):
+            return self.say(
+                "model_not_stated",
+                missing=", ".join(self.code(m) for m in problem.missing),
+                add=", ".join(self.code(a) for a in problem.add),
+            )
+        return self.code(problem.message) if self.latex else problem.message
 
     def claim_note(self, note: ClaimNote, claim: Claim) -> str:
         """How a claim was read (`ClaimNote`), with the formula as read."""

@@ -30,8 +30,6 @@ KIND = {
 # (file, options, line or claim number) → why it is not read yet
 KNOWN_GAPS: dict[tuple[str, str, str], str] = {
     ("FC-10.md", "", "line 8"): "index notation with a softmax output",
-    ("FC-12.md", "", "line 9"): "batch normalization's model (issue 13)",
-    ("FC-12.md", "", "line 13"): "batch normalization's model (issue 13)",
 }
 
 

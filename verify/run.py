@@ -409,7 +409,12 @@ def check_document(
     """A user's claims (a document or claims file, read by `derive.claims_file.load`), in the
     reading of its notation that its forward equations settle; where they leave several open
     (`Document.alternatives`), in each, and a claim true in one and false in another depends on
-    the convention."""
+    the convention. Scalar notes over a mini-batch (batch normalization) go to
+    verify/scalar_check.py."""
+    if document.scalar is not None:
+        from verify.scalar_check import check_scalar
+
+        return check_scalar(document, points=points, seed=seed, dtype=dtype)
 
     def run(d: Document) -> Run:
         found = check(
