@@ -278,6 +278,8 @@ class Run:
     conflicts: tuple[SizeConflict, ...] = ()  # the notes' declarations against the given sizes
     unnamed_activations: tuple[int, ...] = ()  # layers whose f_l the notes do not name (a neighbour's)
     loss_line: int | None = None  # the document's line that defines the loss (a squared error)
+    # the notes' own letters (derive/roles.py): (letter, role: a, z, output or f, L − n or None)
+    symbols: tuple[tuple[str, str, int | None], ...] = ()
     code: CodeReading | None = None  # how a claims file was read (layout, layer numbers)
 
     @property

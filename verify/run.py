@@ -434,6 +434,7 @@ def check_document(
             conflicts=d.conflicts,
             unnamed_activations=d.unnamed_activations,
             loss_line=d.loss_line,
+            symbols=tuple((x, r.kind, r.below_last) for x, r in d.notation.names),
         )
 
     primary = run(document)
