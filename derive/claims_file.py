@@ -60,8 +60,8 @@ from derive.notes import (
 )
 from derive.notes_loss import notes_loss
 from derive.reading import SEED, Reading
-from derive.roles import OURS, Notation, notation_of
 from derive.registry import reads_output_activation
+from derive.roles import OURS, Notation, notation_of
 
 NETWORK_KEYS = ("sizes", "activation", "loss", "batch", "reduction", "slope", "layout")
 CLAIM_KEYS = ("name", "wrt", "formula", "syntax")

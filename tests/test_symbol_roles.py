@@ -17,7 +17,8 @@ from verify import Verdict, check_document
 POINTS = 100
 
 BISHOP = r"""
-$a_j = \sum_i w_{ji} z_i$, $z_j = h(a_j)$, linear outputs $y_k = a_k$, $E_n = \frac{1}{2}\sum_k (y_k - t_k)^2$.
+$a_j = \sum_i w_{ji} z_i$, $z_j = h(a_j)$,
+linear outputs $y_k = a_k$, $E_n = \frac{1}{2}\sum_k (y_k - t_k)^2$.
 $$\delta_k = y_k - t_k$$
 """
 GOODFELLOW = r"""
@@ -55,7 +56,7 @@ def test_bishop_letters_are_read_from_his_forward_equations():
 
 
 def test_bishop_output_error_is_proved_with_a_linear_output(tmp_path):
-    document, found = run(tmp_path, BISHOP, activation="identity")
+    _, found = run(tmp_path, BISHOP, activation="identity")
     assert verdicts(found) == [Verdict.PROVED]  # y_k the output a_L, t_k the target: not y − y
     assert "letters read from the forward equations" in render_run(found)
 
