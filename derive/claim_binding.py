@@ -41,6 +41,7 @@ from derive.formula import (
 from derive.reading import SEED, Reading
 from derive.registry import ACTIVATIONS, GENERIC, activation_named, reads_output_activation
 from derive.registry import activation as registry_activation
+from derive.roles import FUNCTION, OUTPUT, Role
 
 MAX_SCRIPTS = 6  # sub- and superscripts on one symbol: `W^T_1` has 2
 MAX_NUMBER_DIGITS = 12  # digits of a number written in a formula
@@ -80,6 +81,13 @@ class Binding:
     activations: tuple[str, ...] | None = None
     slope: Fraction | None = None
     scalar: bool = False  # a function of one variable (derive/function_claims.py): products entrywise
+    # the notes' own letters (derive/roles.py): Bishop's a is our z, Goodfellow's h our a; before _KINDS
+    names: tuple[tuple[str, Role], ...] = ()
+
+    def role(self, symbol: str) -> Role | None:
+        """What the notes make of `symbol` (None: the network's own meaning, `_KINDS`)."""
+        role = dict(self.names).get(symbol)
+        return None if role is None or role.kind == FUNCTION else role
 
     @property
     def layer_activations(self) -> tuple[str, ...]:
@@ -148,10 +156,24 @@ class Binder:
             return self.binding.layer + offset
         raise self.error(at, f"a layer number, l or L as subscript; received '{letter}'")
 
-    def variable(self, at: Tree | Token, symbol: str, layer: int | None, from_l: bool) -> Var:
-        """`symbol` of the written `layer`, as the network's quantity (`Binding.reading`)."""
+    def written_variable(self, at: Tree | Token, symbol: str, layer: int | None, from_l: bool) -> Var:
+        """A letter as the notes write it: its role in the notes (`Binding.names`), else `_KINDS`'s."""
+        role = self.binding.role(symbol)
+        if role is None:
+            return self.variable(at, symbol, layer, from_l)
+        if role.kind == OUTPUT:  # Bishop's y_k beside the target t_k: the output a_L
+            return Var("a", self.binding.last)
+        if role.below_last is not None and layer is None:  # D2L's H, O: the layer their equations give
+            return self._unlayered(at, symbol, role.kind, self.binding.last - role.below_last)
+        return self.variable(at, symbol, layer, from_l, role.kind)
+
+    def variable(
+        self, at: Tree | Token, symbol: str, layer: int | None, from_l: bool, kind: str | None = None
+    ) -> Var:
+        """`symbol` of the written `layer`, as the network's quantity (`Binding.reading`); `kind`
+        where the notes give the letter a role of its own."""
         self.last_from_l = from_l
-        kind = _KINDS[symbol]
+        kind = kind or _KINDS[symbol]
         if kind == "y":
             if layer is not None:
                 raise self.error(
@@ -174,6 +196,15 @@ class Binder:
                 position(at),
                 f"{symbol}_{layer} does not exist: {symbol}_l has layers {low}…{high} "
                 f"in this network (sizes {sizes})",
+            )
+        return Var(kind, internal)
+
+    def _unlayered(self, at: Tree | Token, symbol: str, kind: str, internal: int) -> Var:
+        """A letter the notes write without a layer, at the layer their equations give it."""
+        if not 1 <= internal <= self.binding.last:
+            sizes = ",".join(map(str, self.binding.sizes))
+            raise NoSuchLayer(
+                self.text, position(at), f"{symbol} has no layer in this network (sizes {sizes})"
             )
         return Var(kind, internal)
 
@@ -210,7 +241,7 @@ class Binder:
 
     def symbol(self, at: Tree | Token, symbol: str) -> None:
         """Reject symbols that are not network quantities, with the list of what is."""
-        if symbol not in _KINDS:
+        if symbol not in _KINDS and self.binding.role(symbol) is None:
             raise self.error(at, f"unknown symbol '{symbol}'; expected {KNOWN}")
 
     def softmax(self, at: Tree | Token, argument: Value, prime: bool) -> Softmax:

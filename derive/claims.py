@@ -27,9 +27,21 @@ from derive.claim_binding import (
     scale,
 )
 from derive.claim_parser import ClaimSyntaxError, parse
-from derive.course import DEFAULT, CodeReading
+from derive.course import DEFAULT, CodeReading, rows_formula
 from derive.document import Equation
-from derive.formula import Apply, Dims, Fill, Formula, Function, Grad, ShapeMismatch, Var, rewrite, shape
+from derive.formula import (
+    Apply,
+    Dims,
+    Fill,
+    Formula,
+    Function,
+    Grad,
+    ShapeMismatch,
+    Transpose,
+    Var,
+    rewrite,
+    shape,
+)
 from derive.function_claims import function_claim
 from derive.grouping import regrouped
 from derive.identities import Identity, identity_name
@@ -38,6 +50,7 @@ from derive.latex_binding import LatexBinder
 from derive.network import Network
 from derive.plain_binding import PlainBinder
 from derive.reading import SEED, Reading
+from derive.roles import OURS, Notation, function_letters
 
 MAX_CLAIMS = 1_000
 
@@ -48,7 +61,8 @@ _GRADIENT_HEAD = re.compile(
     r"|d\s*[ZzAaWb]\s*\^\s*\{\s*\[)"  # Ng's slides: dZ^{[2]}, dW^{[1]}
 )
 _MENTIONS_GRADIENT = re.compile(r"\\(partial|nabla|delta|Delta)(?![A-Za-z])")
-_FORWARD_HEAD = re.compile(r"\s*(\\(mathbf|boldsymbol|bm|vec)\s*\{?\s*)?[aAzZ]\s*[_^}]")
+_FONT = r"(\\(mathbf|boldsymbol|bm|vec)\s*\{?\s*)?"
+_FORWARD_HEAD = re.compile(rf"\s*{_FONT}[aAzZ]\s*[_^}}]")
 _OUTPUT_HEAD = re.compile(r"\s*o\s*_")  # o_k = σ(Σ_j w_{jk} o_j): an output in index notation
 
 
@@ -115,8 +129,13 @@ def mentions_gradient(text: str) -> bool:
     return _MENTIONS_GRADIENT.search(text) is not None
 
 
-def is_forward(text: str) -> bool:
-    return _FORWARD_HEAD.match(text) is not None or _OUTPUT_HEAD.match(text) is not None
+def is_forward(text: str, notation: Notation = OURS) -> bool:
+    """`z_l = …`, `a_l = …`, or an equation whose head is a letter the notes make an activation
+    or pre-activation (`h^{(k)} = f(a^{(k)})`, D2L's `O = H W + b`: derive/roles.py)."""
+    if _FORWARD_HEAD.match(text) is not None or _OUTPUT_HEAD.match(text) is not None:
+        return True
+    letters = "".join(x for x, role in notation.names if role.kind in ("a", "z", "output"))
+    return bool(letters) and re.match(rf"\s*{_FONT}[{letters}]\s*[_^}}=]", text) is not None
 
 
 def bind(
@@ -135,7 +154,9 @@ def bind(
     return PlainBinder(text, binding, code, factor).bind(tree)
 
 
-def binding(network: Network, layer: int | None = None, reading: Reading = SEED) -> Binding:
+def binding(
+    network: Network, layer: int | None = None, reading: Reading = SEED, notation: Notation = OURS
+) -> Binding:
     return Binding(
         network.sizes,
         network.batch,
@@ -145,7 +166,26 @@ def binding(network: Network, layer: int | None = None, reading: Reading = SEED)
         network.loss,
         network.activations,
         network.slope,
+        names=notation.names,
     )
+
+
+def _in_rows(formula: Formula) -> Formula:
+    """A side written with rows as examples as one in ours (`rows_formula`), with `(Xᵀ)ᵀ = X`:
+    the notes' `A_1^\top` is our a_1."""
+
+    def collapse(node: Formula) -> Formula | None:
+        match node:
+            case Transpose(Transpose(inner)):
+                return inner
+        return None
+
+    return rewrite(rows_formula(formula), collapse)
+
+
+def _entrywise(text: str, notation: Notation) -> bool:
+    """Whether a LaTeX equation is in index notation (entries: the same in either layout)."""
+    return uses_index_notation(parse(function_letters(text, notation.functions), "latex"))
 
 
 def _span(side: Tree | Token) -> tuple[int, int]:
@@ -162,19 +202,21 @@ def bind_sides(
     code: CodeReading = DEFAULT,
     own: bool = True,
     scalar: bool = False,
+    notation: Notation = OURS,
 ) -> list[tuple[int | None, list[Formula]]]:
     """Each side of `text` bound to `network` in `reading` (a document's layer numbering) and
     `code` (a claims file's layout and course names): one list for the equation, or one per
     layer `l` (as written) when it is written for a general layer. Raises `ClaimSyntaxError`.
     With `own`, a named function that is its layer's own activation is written as `f`
-    (`own_functions`); without, as written."""
-    sides = parse(text, syntax)
+    (`own_functions`); without, as written. `notation` is the notes' own letters (derive/roles.py):
+    a letter they apply as the activation (`h(a_j)`) is parsed as `f`."""
+    sides = parse(function_letters(text, notation.functions) if syntax == "latex" else text, syntax)
     entrywise = syntax == "latex" and uses_index_notation(sides)
 
     def bound(layer: int | None) -> list[Formula]:
         if entrywise:  # ∂E/∂w_{jk} = δ_k o_j: the matrix equation for every entry
-            return bind_index_sides(text, sides, binding(network, layer, reading))
-        names = replace(binding(network, layer, reading), scalar=scalar)
+            return bind_index_sides(text, sides, binding(network, layer, reading, notation))
+        names = replace(binding(network, layer, reading, notation), scalar=scalar)
         bound_sides = [bind(side, text, syntax, names, code, network.factor) for side in sides]
         like = next((v for v in bound_sides if not isinstance(v, Scalar)), None)
         values = []
@@ -227,14 +269,16 @@ def _link_texts(text: str, syntax: str) -> list[str]:
     return [text[spans[k][0] : spans[k + 1][1]] for k in range(len(spans) - 1)]
 
 
-def claims_of(equation: Equation, source: str, network: Network, reading: Reading = SEED) -> list[Claim]:
+def claims_of(
+    equation: Equation, source: str, network: Network, reading: Reading = SEED, notation: Notation = OURS
+) -> list[Claim]:
     """The claims of one gradient equation (or one unparsed claim saying why)."""
     where = {"source": source, "line": equation.line, "column": equation.column, "syntax": "latex"}
     if (stated := function_claim(equation.text)) is not None:  # d/dz σ(z) = …: F'(z_1) = …
         variable = Var("z", reading.internal("z", 1)) if reading.internal("z", 1) >= 1 else Var("z", 1)
         found = claims_of_text(stated.text, where, network, wrt=variable, reading=reading, scalar=True)
         return [replace(c, written=equation.text) for c in found]
-    return claims_of_text(equation.text, where, network, reading=reading)
+    return claims_of_text(equation.text, where, network, reading=reading, notation=notation)
 
 
 def claims_of_text(
@@ -244,10 +288,15 @@ def claims_of_text(
     wrt: Var | None = None,
     reading: Reading = SEED,
     scalar: bool = False,
+    notation: Notation = OURS,
 ) -> list[Claim]:
+    """The claims of one equation; in notes read with rows as examples (`notation.rows`) each
+    matrix side is translated as a claims file's rows layout is (`rows_formula`: X_rows = X_colsᵀ),
+    `(∂L/∂W_1)ᵀ = A_1ᵀ (∂L/∂Z_2)ᵀ`; index notation names entries and needs no translation."""
     syntax = where["syntax"]
     try:
-        instances = bind_sides(text, syntax, network, reading, scalar=scalar)
+        instances = bind_sides(text, syntax, network, reading, scalar=scalar, notation=notation)
+        rows = notation.rows and not (syntax == "latex" and _entrywise(text, notation))
         links = _link_texts(text, syntax)
     except ClaimSyntaxError as e:
         return [Claim(**where, written=text, problem=e)]
@@ -260,6 +309,8 @@ def claims_of_text(
         if head is None:
             problem = ClaimSyntaxError(text, 0, "a gradient (∂L/∂X or δ_l) on the left")
             return [Claim(**where, written=text, problem=problem)]
+        if rows:
+            sides = [_in_rows(side) for side in sides]
         changed = [False] * len(sides)
         if syntax == "latex":
             sides, changed = shape_grouped(sides, Grad(head), network)
@@ -295,13 +346,15 @@ def _gradients(formula: Formula) -> list[Var]:
 
 
 def forward_of(
-    equation: Equation, source: str, network: Network, reading: Reading = SEED
+    equation: Equation, source: str, network: Network, reading: Reading = SEED, notation: Notation = OURS
 ) -> list[ForwardEquation]:
     """A forward equation bound to the network, or why it was not read (a definition of entries
-    such as `a_1 = [a_11 … a_14]^T` is not a forward equation)."""
+    such as `a_1 = [a_11 … a_14]^T` is not a forward equation). With rows as examples
+    (`notation.rows`), `Z_2 = A_1 W_1 + b_1` is `z_2 = (a_1ᵀ W_1ᵀ + b_1ᵀ)ᵀ`: the network's own."""
     where = {"source": source, "line": equation.line, "written": equation.text}
     try:
-        instances = bind_sides(equation.text, "latex", network, reading, own=False)
+        instances = bind_sides(equation.text, "latex", network, reading, own=False, notation=notation)
+        rows = notation.rows and not _entrywise(equation.text, notation)
     except NoSuchLayer as e:
         return [ForwardEquation(**where, problem=e.message, missing_layer=True)]
     except ClaimSyntaxError as e:
@@ -312,8 +365,10 @@ def forward_of(
         lhs = sides[0]
         if not (isinstance(lhs, Var) and lhs.kind in ("a", "z")) or len(sides) != 2:
             return [ForwardEquation(**where, problem="not of the form z_l = … or a_l = …")]
-        names = binding(network, layer, reading)
+        names = binding(network, layer, reading, notation)
         rhs = own_functions(sides[1], names)
+        if rows:
+            rhs = Transpose(_in_rows(rhs))
         if (foreign := _foreign(rhs)) is not None:  # a function that is not its layer's own
             message = _mismatch(foreign, lhs, network, reading)
             return [ForwardEquation(**where, mismatch=message, activation=foreign.name, named=named)]
@@ -371,6 +426,8 @@ def is_definition(claim: Claim, network: Network) -> bool:
     if identity is None:
         return False
     sides = {identity.lhs, identity.formula}
+    if all(isinstance(side, Transpose) for side in sides):  # read with rows as examples: (δ_l)ᵀ = (∂L/∂z_l)ᵀ
+        sides = {side.operand for side in sides if isinstance(side, Transpose)}
     layer = claim.wrt.layer if claim.wrt else 0
     delta, grad = Var("delta", layer), Grad(Var("z", layer))
     if network.factor == 1:

@@ -49,10 +49,19 @@ from derive.document import MAX_DOCUMENT_CHARS, Equation, find_equations
 from derive.errors import InputError
 from derive.formula import Dims, Formula, Grad, ShapeMismatch, Transpose, Var, shape, to_text
 from derive.network import Network, parse_sizes, parse_slope
-from derive.notes import Basis, Interpretation, SizesFrom, interpret, open_readings, unnamed_layers
+from derive.notes import (
+    Basis,
+    Interpretation,
+    SizesFrom,
+    interpret,
+    open_readings,
+    unnamed_layers,
+    weights_on_right,
+)
 from derive.notes_loss import notes_loss
 from derive.reading import SEED, Reading
 from derive.registry import reads_output_activation
+from derive.roles import OURS, Notation, notation_of
 from derive.scalar_model import (
     ScalarClaim,
     ScalarNotes,
@@ -91,6 +100,7 @@ class Document:
     code: CodeReading | None = None  # a claims file's layout and layer numbers (derive/course.py)
     loss_line: int | None = None  # the line whose squared error set the loss (derive/notes_loss.py)
     scalar: ScalarNotes | None = None  # notes of scalar quantities over a mini-batch (batch norm)
+    notation: Notation = OURS  # the notes' own letters and layout (derive/roles.py)
 
 
 def read_text(path: Path) -> str:
@@ -352,11 +362,15 @@ def load(path: Path, options: dict) -> Document:
     batched = "batch" not in options and writes_a_batch(equations)
     if batched:  # Δ_l, A_l, 1, 1/B: the notes are about a mini-batch, so check one
         options = {**options, "batch": NOTES_BATCH}
-    (primary, basis, others), used = interpret(equations, source, options, declared)
+    notation = notation_of(e.text for e in equations)  # the notes' own letters (derive/roles.py)
+    (primary, basis, others), used = interpret(equations, source, options, declared, notation)
+    if weights_on_right(primary.forward):  # Z_2 = A_1 W_1 + b_1: rows are examples
+        notation = replace(notation, layout=Layout.ROWS)
+        (primary, basis, others), used = interpret(equations, source, options, declared, notation)
     skipped = tuple(
         (e.line, e.text)
         for e in equations
-        if not is_claim(e.text) and not is_forward(e.text) and mentions_gradient(e.text)
+        if not is_claim(e.text) and not is_forward(e.text, notation) and mentions_gradient(e.text)
     )
     sizes = SizesFrom.GIVEN if "sizes" in given else SizesFrom.DECLARED if declared else SizesFrom.DEFAULT
     common = {
@@ -366,6 +380,8 @@ def load(path: Path, options: dict) -> Document:
         "unnamed_activations": unnamed_layers(primary.forward, primary.network),
         "loss_line": None if stated is None else stated.line,
         "batch_from_notes": batched,
+        "notation": notation,
+        "code": CodeReading(Layout.ROWS, basis=course.Basis.FORWARD) if notation.rows else None,
     }
     document = _document(
         source,
@@ -453,6 +469,8 @@ def _alternatives(document: Document, others: tuple[Interpretation, ...]) -> tup
             unnamed_activations=document.unnamed_activations,
             loss_line=document.loss_line,
             batch_from_notes=document.batch_from_notes,
+            notation=document.notation,
+            code=document.code,
         )
         for i in others
     )
@@ -463,7 +481,9 @@ def alternatives(document: Document) -> tuple[Document, ...]:
     only when needed: a claim wrong in the reading chosen)."""
     if document.alternatives or not document.notes:
         return document.alternatives
-    others = open_readings(document.notes, document.source, dict(document.options), document.declared)
+    others = open_readings(
+        document.notes, document.source, dict(document.options), document.declared, document.notation
+    )
     return _alternatives(document, others)
 
 

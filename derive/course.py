@@ -40,6 +40,7 @@ class Basis(StrEnum):
     DEFAULT = "default"  # the file does not say; both layouts fit as well: ours
     STATED = "stated"  # [network] layout = "…"
     SHAPES = "shapes"  # the file does not say; only that layout makes the claims' shapes fit
+    FORWARD = "forward equations"  # notes whose forward equations put the weight on the right (X W + b)
 
 
 @dataclass(frozen=True)

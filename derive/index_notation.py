@@ -51,6 +51,7 @@ from derive.formula import (
     Var,
 )
 from derive.latex_binding import LatexBinder
+from derive.roles import OUTPUT
 
 # the symbols of index notation and what they are (W, b, a, z, delta, y; x: the input)
 _KINDS = {
@@ -352,7 +353,8 @@ class IndexBinder:
     def name(self, node: Tree, scripts: list) -> Entry:
         symbol = _symbol(node)
         scripts = _inner(node) + [s for s in scripts if isinstance(s, Tree)]
-        kind = _KINDS.get(symbol)
+        role = self.binding.role(symbol)  # the notes' own letters (derive/roles.py): Bishop's a is z
+        kind = _KINDS.get(symbol) if role is None else "a" if role.kind == OUTPUT else role.kind
         token = [c for c in node.children if isinstance(c, Token)][-1]
         if kind is None:
             raise self.error(token, f"unknown symbol '{symbol}'; {SPELLING}")

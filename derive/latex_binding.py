@@ -187,7 +187,7 @@ class LatexBinder(Binder):
             return value
         self.symbol(token, symbol)
         layer, from_l, transposes, powers = self._scripts(symbol, scripts)
-        return self._decorated(token, self.variable(token, symbol, layer, from_l), transposes, powers)
+        return self._decorated(token, self.written_variable(token, symbol, layer, from_l), transposes, powers)
 
     def _d_name(self, node: Tree) -> Value:
         """Ng's `dZ^{[2]}`, `dW^{[1]T}`: a course name (derive/course.py), its layer as written."""

@@ -27,6 +27,7 @@ from derive.formula import Formula, MatMul, Transpose, Var, rewrite
 from derive.index_notation import uses_index_notation, wrote_layered_weights
 from derive.network import MAX_LAYERS, Network
 from derive.reading import READINGS, IndexOrder, Reading
+from derive.roles import OURS, Notation
 
 MAX_DEPTH = 6  # layers tried when the notes give no sizes
 Declared = tuple[Declaration, ...]
@@ -74,13 +75,17 @@ def default_sizes(depth: int) -> tuple[int, ...]:
     return (4, 3) if depth == 2 else tuple(range(depth + 1, 1, -1))
 
 
-def _bind(equations: Sequence[Equation], source: str, network: Network, reading: Reading) -> Interpretation:
-    claims = tuple(c for e in equations if is_claim(e.text) for c in claims_of(e, source, network, reading))
+def _bind(
+    equations: Sequence[Equation], source: str, network: Network, reading: Reading, notation: Notation = OURS
+) -> Interpretation:
+    claims = tuple(
+        c for e in equations if is_claim(e.text) for c in claims_of(e, source, network, reading, notation)
+    )
     forward = tuple(
         f
         for e in equations
-        if not is_claim(e.text) and is_forward(e.text)
-        for f in forward_of(e, source, network, reading)
+        if not is_claim(e.text) and is_forward(e.text, notation)
+        for f in forward_of(e, source, network, reading, notation)
     )
     return Interpretation(reading, network, claims, forward)
 
@@ -92,8 +97,8 @@ def _weight_links(formula: Formula, indexed: bool = False) -> list[tuple[int, in
 
     def visit(node: Formula) -> None:
         match node:
-            case MatMul(Var("W", k), Var("a", j)):
-                found.append((k, j))
+            case MatMul(Var("W", k), Var("a", j)) | MatMul(Transpose(Var("a", j)), Transpose(Var("W", k))):
+                found.append((k, j))  # W_k a_j, or a_jᵀ W_kᵀ: read with rows as examples
             case MatMul(Transpose(Var("W")), Var("a")) if indexed:
                 found.append((0, 0))
 
@@ -121,13 +126,37 @@ def _decides(interpretation: Interpretation) -> bool:
     return any(f.identity is not None and _weight_links(f.identity.formula) for f in interpretation.forward)
 
 
+def weights_on_right(forward: Sequence[ForwardEquation]) -> bool:
+    """Whether the notes' forward equations, read in columns, multiply weights from the right
+    (`Z_2 = A_1 W_1 + b_1`, D2L's `X W + b`) and never from the left: rows are examples."""
+    right = left = False
+
+    def visit(node: Formula) -> None:
+        nonlocal right, left
+        match node:
+            case MatMul(Var("a") | Transpose(Var("a")), Var("W")):
+                right = True
+            case MatMul(Var("W") | Transpose(Var("W")), _):
+                left = True
+
+    for equation in forward:
+        if equation.identity is not None:
+            rewrite(equation.identity.formula, lambda node: visit(node))
+    return right and not left
+
+
 def _sizes(depth: int, declared: dict[int, int]) -> tuple[int, ...]:
     """`default_sizes(depth)` with the widths the notes declare."""
     return tuple(declared.get(layer, width) for layer, width in enumerate(default_sizes(depth), start=1))
 
 
 def _depth(
-    equations: Sequence[Equation], source: str, options: dict, reading: Reading, declared: Declared
+    equations: Sequence[Equation],
+    source: str,
+    options: dict,
+    reading: Reading,
+    declared: Declared,
+    notation: Notation = OURS,
 ) -> Interpretation:
     """The notes bound at the smallest depth where the fewest layers are missing (at least as
     deep as the deepest layer they declare a size of)."""
@@ -137,7 +166,7 @@ def _depth(
     best: Interpretation | None = None
     for depth in range(max([2 if numbered else 3, *fixed]), top + 1):
         network = Network(**{**options, "sizes": _sizes(depth, fixed)})
-        found = _bind(equations, source, network, reading)
+        found = _bind(equations, source, network, reading, notation)
         if best is None or found.missing_layers < best.missing_layers:
             best = found
         if found.missing_layers == 0:
@@ -150,15 +179,19 @@ Found = tuple[Interpretation, "Basis", tuple[Interpretation, ...] | None]
 
 
 def interpret(
-    equations: Sequence[Equation], source: str, options: dict, declared: Declared = ()
+    equations: Sequence[Equation],
+    source: str,
+    options: dict,
+    declared: Declared = (),
+    notation: Notation = OURS,
 ) -> tuple[Found, dict]:
     """((the reading the notes are checked in, why, the other readings they leave open whose
     claims differ — None when the seed's fits and they were not looked for: `open_readings`),
     the options used). `options` are Network keyword arguments; without "sizes" the depth is
     inferred, without "activation" the activations are the ones the forward equations name
     (`a^{(2)} = \\text{ReLU}(z^{(2)})`, `a^{(3)} = \\sigma(z^{(3)})`), per layer where they
-    differ (`per_layer`)."""
-    found = _interpret(equations, source, options, declared)
+    differ (`per_layer`). `notation`: the notes' own letters and layout (derive/roles.py)."""
+    found = _interpret(equations, source, options, declared, notation)
     if "activation" in options or "activations" in options:
         return found, options
     named = named_activations(found[0].forward)
@@ -170,7 +203,7 @@ def interpret(
         adopted = {**options, "activation": names[0]}
     else:  # the depth found, so that the names fit it
         adopted = {**options, "sizes": network.sizes, "activations": names}
-    return _interpret(equations, source, adopted, declared), adopted
+    return _interpret(equations, source, adopted, declared, notation), adopted
 
 
 def named_activations(forward: Sequence[ForwardEquation]) -> dict[int, str]:
@@ -202,11 +235,16 @@ def unnamed_layers(forward: Sequence[ForwardEquation], network: Network) -> tupl
 
 
 def _fit(
-    equations: Sequence[Equation], source: str, options: dict, reading: Reading, declared: Declared
+    equations: Sequence[Equation],
+    source: str,
+    options: dict,
+    reading: Reading,
+    declared: Declared,
+    notation: Notation = OURS,
 ) -> Interpretation:
     if "sizes" in options:
-        return _bind(equations, source, Network(**options), reading)
-    return _depth(equations, source, options, reading, declared)
+        return _bind(equations, source, Network(**options), reading, notation)
+    return _depth(equations, source, options, reading, declared, notation)
 
 
 def _readings(equations: Sequence[Equation]) -> tuple[Reading, ...]:
@@ -227,26 +265,40 @@ def _sides(text: str) -> tuple:
         return ()
 
 
-def _interpret(equations: Sequence[Equation], source: str, options: dict, declared: Declared) -> Found:
-    seed = _fit(equations, source, options, _readings(equations)[0], declared)
+def _interpret(
+    equations: Sequence[Equation], source: str, options: dict, declared: Declared, notation: Notation = OURS
+) -> Found:
+    seed = _fit(equations, source, options, _readings(equations)[0], declared, notation)
     if seed.missing_layers == 0 and not contradicts(seed):  # the common case: one binding
         return seed, Basis.FORWARD if _decides(seed) else Basis.DEFAULT, None
-    return _every(equations, source, options, seed, declared)
+    return _every(equations, source, options, seed, declared, notation)
 
 
 def open_readings(
-    equations: Sequence[Equation], source: str, options: dict, declared: Declared = ()
+    equations: Sequence[Equation],
+    source: str,
+    options: dict,
+    declared: Declared = (),
+    notation: Notation = OURS,
 ) -> tuple[Interpretation, ...]:
     """The readings other than the seed's that the notes leave open, with claims that differ."""
     default = _readings(equations)[0]
-    seed = _fit(equations, source, options, default, declared)
-    return _every(equations, source, options, seed, declared)[2] or ()
+    seed = _fit(equations, source, options, default, declared, notation)
+    return _every(equations, source, options, seed, declared, notation)[2] or ()
 
 
 def _every(
-    equations: Sequence[Equation], source: str, options: dict, seed: Interpretation, declared: Declared
+    equations: Sequence[Equation],
+    source: str,
+    options: dict,
+    seed: Interpretation,
+    declared: Declared,
+    notation: Notation = OURS,
 ) -> Found:
-    found = [seed, *(_fit(equations, source, options, r, declared) for r in _readings(equations)[1:])]
+    found = [
+        seed,
+        *(_fit(equations, source, options, r, declared, notation) for r in _readings(equations)[1:]),
+    ]
     fitting = [i for i in found if not contradicts(i)] or found
     fewest = min(i.missing_layers for i in fitting)
     fitting = [i for i in fitting if i.missing_layers == fewest]

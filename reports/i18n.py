@@ -91,6 +91,15 @@ EN: dict[str, str] = {
     # --- a claims file's reading (derive/course.py) and the readings of a convention verdict ---
     "file_rows_stated": 'rows are examples (layout = "rows"): activations are B × n, W_l is n_l × n_(l+1), '
     "b_l is 1 × n_(l+1); claims and their shapes are stated that way",
+    "file_rows_forward": "read with rows as examples: the forward equations put the weight on the right "
+    "(X W + b), so every matrix is the transpose of ours (X_rows = X_colsᵀ) and each claim is checked "
+    "as written in rows",
+    "symbols_line": "letters read from the forward equations: {letters}",
+    "symbol_a": "{letter} the activation a",
+    "symbol_z": "{letter} the pre-activation z",
+    "symbol_output": "{letter} the network's output a_L (t the target)",
+    "symbol_f": "{letter}(·) the layer's activation f",
+    "symbol_layer": "{role} of layer L{offset}",
     "file_rows_shapes": 'read with rows as examples: the shapes fit only that way (say layout = "rows" '
     "in [network])",
     "file_input_zero": "read with the course's layer numbers: X is layer 0, W_l and b_l feed layer l "
@@ -403,6 +412,14 @@ KO: dict[str, str] = {
     "{add}을(를) 추가하라",
     "file_rows_stated": '행이 예제 (layout = "rows"): 활성화는 B × n, W_l은 n_l × n_(l+1), '
     "b_l은 1 × n_(l+1); 주장과 그 모양도 그렇게 읽는다",
+    "file_rows_forward": "행을 예제로 읽었다: 순전파 식이 가중치를 오른쪽에 둔다 (X W + b). 모든 행렬은 "
+    "우리 것의 전치 (X_rows = X_colsᵀ)이고, 각 주장은 행으로 쓴 그대로 검사한다",
+    "symbols_line": "순전파 식에서 읽은 기호: {letters}",
+    "symbol_a": "{letter}는 활성화 a",
+    "symbol_z": "{letter}는 활성화 이전 값 z",
+    "symbol_output": "{letter}는 네트워크의 출력 a_L (t는 목표값)",
+    "symbol_f": "{letter}(·)는 그 층의 활성화 함수 f",
+    "symbol_layer": "{role} (층 L{offset})",
     "file_rows_shapes": '행을 예제로 읽었다: 모양은 그렇게 읽을 때만 맞는다 ([network]에 layout = "rows"라고 '
     "적으면 된다)",
     "file_input_zero": "강의의 층 번호로 읽었다: X가 0층이고 W_l, b_l은 l층으로 들어간다 (우리 층 = 강의 층 + 1); "

@@ -329,9 +329,8 @@ class Words:
             return []
         lines = []
         if reading.layout == Layout.ROWS:
-            lines.append(
-                self.say("file_rows_shapes" if reading.basis == Basis.SHAPES else "file_rows_stated")
-            )
+            basis = {Basis.SHAPES: "shapes", Basis.FORWARD: "forward"}.get(reading.basis, "stated")
+            lines.append(self.say(f"file_rows_{basis}"))
         if reading.numbering == NG:
             lines.append(self.say("file_input_zero"))
         return lines
@@ -367,6 +366,8 @@ class Words:
             lines.append(self.say("reading_line", reading=self.numbering(run.reading), basis=basis))
         elif run.reading.index is not None:  # the layers as the seed numbers them: say how w_jk reads
             lines.append(self.say("index_line", reading=self.say(f"reading_index_{run.reading.index}")))
+        if run.symbols:
+            lines.append(self.say("symbols_line", letters="; ".join(self.symbol(*s) for s in run.symbols)))
         if run.loss_line is not None:
             lines.append(self.say(f"loss_notes_{run.network.loss}", line=run.loss_line))
         others = sorted({r for c in run.claims for r, _ in c.numberings if r != run.reading}, key=str)
@@ -391,6 +392,13 @@ class Words:
                 activation = self.esc(net.activation_of(k))
                 lines.append(self.say("activation_unnamed", layer=written[k], activation=activation))
         return lines
+
+    def symbol(self, letter: str, kind: str, below_last: int | None) -> str:
+        """`a the pre-activation z`: what a letter of the notes was read as (derive/roles.py)."""
+        role = self.say(f"symbol_{kind}", letter=self.esc(letter))
+        if below_last is None:
+            return role
+        return self.say("symbol_layer", role=role, offset=f"−{below_last}" if below_last else "")
 
     def numbering(self, r: Reading) -> str:
         """`W^(l) feeds layer l, the input is layer 0` (Ng's), in words."""

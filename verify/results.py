@@ -279,6 +279,8 @@ class Run:
     unnamed_activations: tuple[int, ...] = ()  # layers whose f_l the notes do not name (a neighbour's)
     loss_line: int | None = None  # the document's line that defines the loss (a squared error)
     batch_from_notes: bool = False  # the notes write a mini-batch and --batch was not given
+    # the notes' own letters (derive/roles.py): (letter, role: a, z, output or f, L − n or None)
+    symbols: tuple[tuple[str, str, int | None], ...] = ()
     code: CodeReading | None = None  # how a claims file was read (layout, layer numbers)
 
     @property

@@ -440,6 +440,7 @@ def check_document(
             unnamed_activations=d.unnamed_activations,
             loss_line=d.loss_line,
             batch_from_notes=d.batch_from_notes,
+            symbols=tuple((x, r.kind, r.below_last) for x, r in d.notation.names),
         )
 
     primary = run(document)

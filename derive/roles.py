@@ -1,0 +1,204 @@
+"""What the letters of a document mean: a *symbol reading* decided by its forward equations.
+
+The network's names are `a_l` (activation), `z_l` (pre-activation), `y` (target). Textbooks use
+other letters for the same roles, and their own forward equations say which:
+
+- `LHS = F(arg)` with F an activation function (`z_j = h(a_j)`, `h^{(k)} = f(a^{(k)})`): the left
+  letter is the activation, the argument's letter the pre-activation (Bishop's `a` is our z);
+- `LHS = … W x …` (an affine map: `a^{(k)} = b^{(k)} + W^{(k)} h^{(k-1)}`, `O = H W + b`): the left
+  letter is the pre-activation, the letter the weight multiplies an activation;
+- a target `t` named alongside `y`: `y` is the network's output a_L (Bishop's `δ_k = y_k − t_k`);
+- a letter used as a function in such an equation (Bishop's `h(·)`) is the layer's activation.
+
+A letter with no layer (D2L's `H`, `O`) gets one from the chain of equations: the pre-activation
+no other equation reads is the output layer's, `z_L`; what its weight multiplies is `a_{L-1}`.
+Letters whose role is the network's own (`a`, `z` where the notes use them as we do) and letters
+read two ways are left as they are. Only the equations' text is matched, never evaluated.
+
+The layout (`derive/course.py`): where the affine equations put the weight on the right
+(`Z_2 = A_1 W_1 + b_1`, D2L's `X W + b`), rows are examples; `derive/notes.py` decides it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from derive.course import Layout
+
+# the network's own meaning of a letter, where it has one (derive/claim_binding.py's _KINDS)
+_DEFAULT = {"a": "a", "A": "a", "o": "a", "z": "z", "Z": "z", "y": "y", "Y": "y"}
+ACTIVATION, PRE_ACTIVATION, OUTPUT, FUNCTION = "a", "z", "output", "f"
+_WEIGHTS = ("W", "w")
+_NOT_QUANTITIES = frozenset("WwbxXBmdeEJLC")  # weights, biases, the input, batch, d, e, losses
+_FONT = r"(?:\\(?:mathbf|boldsymbol|bm|vec)\s*\{?\s*)?"
+_SCRIPT = r"(?:\s*[_^]\s*(?:\{(?:[^{}]|\{[^{}]*\})*\}|\\[A-Za-z]+|[A-Za-z0-9]))"
+_HEAD = re.compile(rf"^\s*{_FONT}([A-Za-z])\s*\}}?({_SCRIPT}*)\s*$")
+_FUNCTION = (
+    r"([A-Za-z]|\\sigma|\\phi|\\varphi|\\tanh|\\(?:operatorname|text|textrm|mathrm)\s*\{\s*[A-Za-z-]+\s*\})"
+)
+_APPLIED = re.compile(rf"^\s*{_FUNCTION}\s*(?:\\left\s*)?\((.*)(?:\\right\s*)?\)\s*$", re.S)
+_SCRIPTS = re.compile(_SCRIPT)
+_COMMAND = re.compile(r"\\[A-Za-z]+")
+_LETTER = re.compile(r"(?<![A-Za-z])[A-Za-z](?![A-Za-z])")
+
+
+@dataclass(frozen=True)
+class Role:
+    """`kind`: a, z (the binder's kinds), output (the network's output a_L) or f (the activation
+    as a function); `below_last`: for a letter written without a layer, its layer L − below_last."""
+
+    kind: str
+    below_last: int | None = None
+
+
+@dataclass(frozen=True)
+class Notation:
+    """A document's symbol reading: letter → role where it is not the network's own, and the
+    layout its forward equations imply."""
+
+    names: tuple[tuple[str, Role], ...] = ()
+    layout: Layout = Layout.COLUMNS
+
+    def role(self, letter: str) -> Role | None:
+        return dict(self.names).get(letter)
+
+    @property
+    def functions(self) -> tuple[str, ...]:
+        """Letters the notes apply as the activation (`h(a_j)`)."""
+        return tuple(letter for letter, role in self.names if role.kind == FUNCTION)
+
+    @property
+    def rows(self) -> bool:
+        return self.layout == Layout.ROWS
+
+    @property
+    def is_default(self) -> bool:
+        return not self.names and not self.rows
+
+
+OURS = Notation()
+
+
+def _letters(text: str) -> list[str]:
+    """The standalone letters of `text` outside sub- and superscripts and commands."""
+    return _LETTER.findall(_COMMAND.sub(" ", _SCRIPTS.sub(" ", text)))
+
+
+def _head(text: str) -> tuple[str, bool] | None:
+    """(letter, whether it has scripts) of a single named quantity such as `h^{(k)}`, `H`."""
+    match = _HEAD.match(text)
+    return None if match is None else (match.group(1), bool(match.group(2).strip()))
+
+
+def _affine(text: str) -> list[str] | None:
+    """The letters a weight multiplies in an affine right side (`b + W h` → [h]), or None when
+    `text` names no weight."""
+    letters = _letters(text)
+    if not any(w in letters for w in _WEIGHTS) and not re.search(r"\\[Tt]heta(?![A-Za-z])", text):
+        return None
+    return [x for x in letters if x not in _NOT_QUANTITIES]
+
+
+@dataclass
+class _Found:
+    roles: dict[str, set[str]]
+    unlayered: set[str]
+    feeds: list[tuple[str, list[str]]]  # (pre-activation letter, activation letters it reads)
+    same_layer: list[tuple[str, str]]  # (activation letter, pre-activation letter) of a = F(z)
+
+
+def _read(texts: Iterable[str]) -> _Found:
+    found = _Found({}, set(), [], [])
+
+    def say(letter: str, kind: str) -> None:
+        found.roles.setdefault(letter, set()).add(kind)
+
+    for text in texts:
+        if text.count("=") != 1 or re.search(
+            r"\\(partial|nabla|delta|Delta|frac|sum_?\s*\\)", text.split("=")[0]
+        ):
+            continue
+        left, right = (side.strip() for side in text.split("="))
+        head = _head(left)
+        if head is None or head[0] in _NOT_QUANTITIES:
+            continue
+        letter, scripted = head
+        if not scripted:
+            found.unlayered.add(letter)
+        applied = _APPLIED.match(right)
+        if applied is not None and applied.group(1) not in _WEIGHTS:  # a = F(…): an activation
+            function, argument = applied.group(1), applied.group(2)
+            say(letter, ACTIVATION)
+            if len(function) == 1 and function not in "fg":  # Bishop's h(·): fg are functions already
+                say(function, FUNCTION)
+            if (inner := _head(argument)) is not None and inner[0] not in _NOT_QUANTITIES:
+                say(inner[0], PRE_ACTIVATION)
+                if not inner[1]:
+                    found.unlayered.add(inner[0])
+                found.same_layer.append((letter, inner[0]))
+            elif (inputs := _affine(argument)) is not None:  # H = φ(X W + b)
+                for x in inputs:
+                    say(x, ACTIVATION)
+                found.feeds.append((f"·{letter}", inputs))  # ·H: the unnamed pre-activation of H
+                found.same_layer.append((letter, f"·{letter}"))
+            continue
+        if (inputs := _affine(right)) is not None:
+            say(letter, PRE_ACTIVATION)
+            for x in inputs:
+                say(x, ACTIVATION)
+            found.feeds.append((letter, inputs))
+    return found
+
+
+def _below_last(found: _Found) -> dict[str, int]:
+    """The layer (L − n) of each letter written without a layer, from the chain of equations:
+    a pre-activation no equation reads is z_L; the activation its weight reads is a_{L−1}."""
+    pre = {z for z, _ in found.feeds}
+    read = {x for _, inputs in found.feeds for x in inputs}
+    below: dict[str, int] = {z: 0 for z in pre if z.lstrip("·") not in read}  # ·H is read where H is
+    for _ in range(2 * len(pre) + 2):  # each pass settles one more link of the chain
+        for z, inputs in found.feeds:
+            if z in below:
+                for x in inputs:
+                    below.setdefault(x, below[z] + 1)
+        for a, z in found.same_layer:  # a = F(z): one layer
+            if z in below:
+                below.setdefault(a, below[z])
+            elif a in below:
+                below[z] = below[a]
+    return {x: n for x, n in below.items() if not x.startswith("·")}
+
+
+def notation_of(texts: Iterable[str]) -> Notation:
+    """The symbol reading of a document's equations (`texts`), columns as examples."""
+    texts = list(texts)
+    found = _read(texts)
+    below = _below_last(found)
+    names: list[tuple[str, Role]] = []
+    for letter, kinds in sorted(found.roles.items()):
+        if len(kinds) != 1:
+            continue  # read two ways: the network's own meaning
+        (kind,) = kinds
+        if kind == FUNCTION:
+            if letter not in found.roles or found.roles[letter] == {FUNCTION}:
+                names.append((letter, Role(FUNCTION)))
+            continue
+        layer = below.get(letter) if letter in found.unlayered else None
+        if _DEFAULT.get(letter) != kind or layer is not None:
+            names.append((letter, Role(kind, layer)))
+    # y and t in one equation (`δ_k = y_k − t_k`, `E = ½Σ(y − t)²`): t the target, y the output
+    together = any({"t", "y"} <= set(_letters(text)) for text in texts)
+    if together and dict(names).get("y", Role(ACTIVATION)).kind == ACTIVATION:
+        names = [(x, r) for x, r in names if x != "y"] + [("y", Role(OUTPUT))]  # t the target: y the output
+    return Notation(tuple(names))
+
+
+def function_letters(text: str, letters: tuple[str, ...]) -> str:
+    """`text` with each letter the notes apply as the activation (`h(a_j)`, `h'(a_j)`) written
+    `f`, the network's activation: the same length, so positions in messages still hold."""
+    if not letters:
+        return text
+    pattern = rf"(?<![\\A-Za-z])[{''.join(letters)}](?=\s*('|\^\s*\{{?\s*\\prime\s*\}}?)?\s*(\\left\s*)?\()"
+    return re.sub(pattern, "f", text)
