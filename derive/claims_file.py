@@ -48,7 +48,7 @@ from derive.declarations import Declaration, SizeConflict, conflicts, find_decla
 from derive.document import MAX_DOCUMENT_CHARS, Equation, find_equations
 from derive.errors import InputError
 from derive.formula import Dims, Formula, Grad, ShapeMismatch, Transpose, Var, shape, to_text
-from derive.network import Network, parse_sizes, parse_slope
+from derive.network import Network, parse_sizes, parse_slope, sigmoid_output
 from derive.notes import (
     Basis,
     Interpretation,
@@ -488,7 +488,9 @@ def alternatives(document: Document) -> tuple[Document, ...]:
 
 
 def _document(source: str, network: Network, claims: tuple[Claim, ...], what: str, **fields) -> Document:
-    """The document, its definitions (`δ_l = ∂L/∂z_l`) set apart from its claims."""
+    """The document, its definitions (`δ_l = ∂L/∂z_l`) set apart from its claims; under bce its
+    output activation is the sigmoid (`sigmoid_output`)."""
+    network = sigmoid_output(network)
     definitions = tuple(c for c in claims if is_definition(c, network))
     claims = tuple(c for c in claims if not is_definition(c, network))
     if not claims and not definitions:

@@ -149,6 +149,15 @@ class Network:
         return text
 
 
+def sigmoid_output(network: Network) -> Network:
+    """`network` with the sigmoid as its output activation when its loss is bce: the binary
+    cross-entropy is that of a sigmoid output (derive/registry.py), so `a_L = σ(z_L)` whatever
+    the hidden layers' activation (Ng's `A2 = sigmoid(Z2)` over tanh hidden units)."""
+    if network.loss != "bce" or network.layer_activations[-1] == "sigmoid":
+        return network
+    return replace(network, activations=(*network.layer_activations[:-1], "sigmoid"))
+
+
 _WIDTH = re.compile(r"[0-9]{1,7}")  # ASCII digits only: int() would take '٤' or '４' too
 _NUMBER = re.compile(r"[0-9]{1,9}(\.[0-9]{1,9})?|[0-9]{1,9}/[0-9]{1,9}")
 

@@ -1,11 +1,15 @@
-"""The loss the notes define, where it is a squared error: with the ½ (`mse`) or without (`sse`).
+"""The loss the notes define: a squared error with the ½ (`mse`) or without (`sse`), or a
+cross-entropy (`bce` for the binary one, `softmax-ce` for the categorical one).
 
 Notes state their loss before differentiating it, and a factor 2 in every claim hangs on the ½:
 `E = \\sum_k (t_k - o_k)^2` is `sse`, `E = \\frac{1}{2}\\sum_k (t_k - o_k)^2`,
 `C = \\frac12 \\|y - a^L\\|^2` and `J = \\frac{1}{2}\\sum (y - \\hat y)^2` are `mse`. The text is
 matched against that one shape (a loss name, an optional ½, an optional sum, a squared difference
-in parentheses or a norm), never evaluated; any other loss (a mean over n, a cross-entropy) leaves
-the network's loss as the command line or the default sets it.
+in parentheses or a norm), never evaluated. A cross-entropy is a loss name, a minus, an optional
+mean and sum, and logarithms: two of them, one of `1 − …`, make the binary one
+(`C = -\\sum_j [y_j \\ln a^L_j + (1 - y_j) \\ln(1 - a^L_j)]`), one the categorical one
+(`E = -\\sum_j t_j \\log o_j`). Any other loss leaves the network's as the command line or the default
+sets it.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from typing import Literal
 from derive.claim_parser import MAX_EQUATION_CHARS
 from derive.document import Equation
 
-SquaredLoss = Literal["mse", "sse"]
+NotesLossName = Literal["mse", "sse", "bce", "softmax-ce"]
 
 _LAYOUT = re.compile(
     r"\s+|\\left(?![A-Za-z])|\\right(?![A-Za-z])|\\[,;:!]|\\(big|Big|bigg|Bigg)[lr]?(?![A-Za-z])"
@@ -32,22 +36,32 @@ _SQUARED = (
     r"\^\{?2\}?"
 )
 _LOSS = re.compile(rf"{_HEAD}(?:{_HALF})?{_SUM}{_SQUARED}")
+_MEAN = r"(\\[dt]?frac\{1\}\{[A-Za-z]\}|\\[dt]?frac1[A-Za-z]|1/[A-Za-z])?"
+_CROSS_ENTROPY = re.compile(rf"{_HEAD}-{_MEAN}{_SUM}(?P<body>.*)")
+_LOG = re.compile(r"\\(ln|log)(?![A-Za-z])")
+_ONE_MINUS = re.compile(r"\(1-")
 
 
 @dataclass(frozen=True)
 class NotesLoss:
-    """The squared error the notes define at `line`: `mse` with the ½, `sse` without."""
+    """The loss the notes define at `line`: `mse` with the ½, `sse` without, `bce`, `softmax-ce`."""
 
-    loss: SquaredLoss
+    loss: NotesLossName
     line: int
 
 
 def notes_loss(equations: Sequence[Equation]) -> NotesLoss | None:
-    """The first equation that defines a squared-error loss, or None."""
+    """The first equation that defines a squared error or a cross-entropy, or None."""
     for equation in equations:
         if len(equation.text) > MAX_EQUATION_CHARS:
             continue
         text = _LAYOUT.sub("", equation.text)
+        written = _LAYOUT.sub(" ", equation.text)  # spaces kept: `\\ln a` is not `\\lna`
+        if _CROSS_ENTROPY.fullmatch(text) is not None and _LOG.search(written):
+            # two logarithms and a 1 − y: the binary cross-entropy; one: the categorical one
+            logs = len(_LOG.findall(written))
+            binary = logs >= 2 and _ONE_MINUS.search(text) is not None
+            return NotesLoss("bce" if binary else "softmax-ce", equation.line)
         match = _LOSS.fullmatch(text)
         if match is None:
             continue

@@ -196,6 +196,9 @@ EN: dict[str, str] = {
     "loss_notes_sse": "loss: sse, the squared error without ½ that line {line} of the document defines "
     "(E = Σ(t − o)²)",
     "loss_notes_mse": "loss: mse, the squared error with ½ that line {line} of the document defines",
+    "loss_notes_bce": "loss: bce, the binary cross-entropy that line {line} of the document defines",
+    "loss_notes_softmax-ce": "loss: softmax-ce, the cross-entropy of a softmax output that line {line} of "
+    "the document defines",
     "in_reading": "{verdict} if {reading}",
     "definitions": "definitions, not claims: {names}",
     "not_claims": "not claims: {count} equations mention ∂, ∇ or δ but do not start with ∂L/∂X, "
@@ -507,6 +510,8 @@ KO: dict[str, str] = {
     "index_line": "첨자 표기: {reading}; 자유 첨자가 있는 모든 주장은 모든 성분에 대해 확인된다",
     "loss_notes_sse": "손실: sse, 문서의 {line}번째 줄이 정의하는 1/2 없는 오차 제곱 (E = Σ(t − o)²)",
     "loss_notes_mse": "손실: mse, 문서의 {line}번째 줄이 정의하는 1/2 있는 오차 제곱",
+    "loss_notes_bce": "손실: bce, 문서의 {line}번째 줄이 정의하는 이진 교차 엔트로피",
+    "loss_notes_softmax-ce": "손실: softmax-ce, 문서의 {line}번째 줄이 정의하는 소프트맥스 출력의 교차 엔트로피",
     "in_reading": "{reading}이면 {verdict}",
     "definitions": "정의 (주장이 아님): {names}",
     "not_claims": "주장이 아닌 식: {count}개 식이 ∂, ∇ 또는 δ를 포함하지만 ∂L/∂X, ∇_X L 또는 δ_l로 "

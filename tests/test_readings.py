@@ -244,3 +244,52 @@ wrt = "z3"
 formula = "(softmax(z3) - y) / B"
 """
     assert verdicts(run(tmp_path, toml, "claims.toml")) == [Verdict.PROVED]
+
+
+@pytest.mark.parametrize(
+    ("loss_line", "loss"),
+    [
+        (r"$C = -\sum_j \left[ y_j \ln a^L_j + (1 - y_j) \ln (1 - a^L_j) \right]$", "bce"),
+        (r"$E = -\sum_k t_k \log o_k$", "softmax-ce"),
+        (r"$E = \sum_k (t_k - o_k)^2$", "sse"),
+        (r"$C = \frac{1}{2}\|a^L - y\|^2$", "mse"),
+    ],
+)
+def test_the_loss_the_notes_define_is_the_network_s(tmp_path, loss_line, loss):
+    notes = loss_line + "\n" + r"$$\frac{\partial C}{\partial b^{(1)}} = \delta^{(2)}$$"
+    found = run(tmp_path, notes)
+    assert found.network.loss == loss and found.loss_line == 1
+
+
+def test_nielsens_cross_entropy_output_error_follows_the_notes_loss(tmp_path):
+    notes = r"""
+$z^l = w^l a^{l-1} + b^l$, $a^l = \sigma(z^l)$,
+$C = -\sum_j \left[ y_j \ln a^L_j + (1 - y_j) \ln (1 - a^L_j) \right]$.
+$$\delta^L = a^L - y$$
+$$\delta^L = (a^L - y) \odot \sigma'(z^L)$$
+"""
+    assert verdicts(run(tmp_path, notes)) == [Verdict.PROVED, Verdict.REFUTED]
+
+
+def test_under_bce_the_output_is_a_sigmoid_whatever_the_hidden_activation(tmp_path):
+    toml = """
+[network]
+sizes = [2, 4, 1]
+activation = "tanh"
+loss = "bce"
+
+[[claim]]
+wrt = "z3"
+formula = "a3 - y"
+
+[[claim]]
+wrt = "z2"
+formula = "W2.T @ (a3 - y) * (1 - a2 ** 2)"
+
+[[claim]]
+wrt = "z2"
+formula = "W2.T @ (a3 - y) * a2 * (1 - a2)"
+"""
+    found = run(tmp_path, toml, "claims.toml")
+    assert found.network.layer_activations == ("tanh", "tanh", "sigmoid")
+    assert verdicts(found) == [Verdict.PROVED, Verdict.PROVED, Verdict.REFUTED]  # σ' on a tanh layer
