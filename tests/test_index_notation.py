@@ -104,10 +104,10 @@ def test_without_index_markers_a_letter_subscript_is_still_a_layer():
         (r"J = \frac{1}{2}\sum (y - \hat y)^2", "mse"),
         (r"L = \left\lVert a - y \right\rVert^2", "sse"),
         (r"E = \frac{1}{n}\sum_k (t_k - o_k)^2", None),
-        (r"E = -\sum_j t_j \log o_j", None),
+        (r"E = -\sum_j t_j \log o_j", "softmax-ce"),  # a cross-entropy: the categorical one
     ],
 )
-def test_the_notes_squared_error(text, loss):
+def test_the_notes_loss(text, loss):
     found = notes_loss([Equation(3, 1, text)])
     assert (found.loss if found else None) == loss
     assert found is None or found.line == 3
