@@ -45,7 +45,7 @@ from derive.formula import (
 from derive.function_claims import function_claim
 from derive.grouping import regrouped
 from derive.identities import Identity, identity_name
-from derive.index_notation import bind_index_sides, uses_index_notation
+from derive.index_notation import bind_index_sides, entrywise_text
 from derive.latex_binding import LatexBinder
 from derive.network import Network
 from derive.plain_binding import PlainBinder
@@ -185,7 +185,7 @@ def _in_rows(formula: Formula) -> Formula:
 
 def _entrywise(text: str, notation: Notation) -> bool:
     """Whether a LaTeX equation is in index notation (entries: the same in either layout)."""
-    return uses_index_notation(parse(function_letters(text, notation.functions), "latex"))
+    return entrywise_text(function_letters(text, notation.functions))
 
 
 def _span(side: Tree | Token) -> tuple[int, int]:
@@ -211,7 +211,7 @@ def bind_sides(
     (`own_functions`); without, as written. `notation` is the notes' own letters (derive/roles.py):
     a letter they apply as the activation (`h(a_j)`) is parsed as `f`."""
     sides = parse(function_letters(text, notation.functions) if syntax == "latex" else text, syntax)
-    entrywise = syntax == "latex" and uses_index_notation(sides)
+    entrywise = syntax == "latex" and entrywise_text(text)
 
     def bound(layer: int | None) -> list[Formula]:
         if entrywise:  # ∂E/∂w_{jk} = δ_k o_j: the matrix equation for every entry

@@ -32,12 +32,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from typing import cast
 
 from lark import Token, Tree
 
 from derive.claim_binding import LOSS_NAMES, Binding, NoSuchLayer, Scalar, position, scale
-from derive.claim_parser import ClaimSyntaxError
+from derive.claim_parser import ClaimSyntaxError, parse
 from derive.formula import (
     Add,
     Broadcast,
@@ -160,6 +161,16 @@ def uses_index_notation(sides: tuple[Tree | Token, ...]) -> bool:
             if indexed and (symbol in _OUTPUT_SYMBOLS or _has_layer(scripts)):
                 return True
     return False
+
+
+@lru_cache(maxsize=4096)
+def entrywise_text(text: str) -> bool:
+    """`uses_index_notation` of a LaTeX equation's text, cached: notes are read in several
+    readings and depths, each asking it of every equation (False when it does not parse)."""
+    try:
+        return uses_index_notation(parse(text, "latex"))
+    except ClaimSyntaxError:
+        return False
 
 
 def wrote_layered_weights(sides: tuple[Tree | Token, ...]) -> bool:

@@ -24,7 +24,7 @@ from derive.claims import Claim, ForwardEquation, claims_of, forward_of, is_clai
 from derive.declarations import Declaration, widths
 from derive.document import Equation
 from derive.formula import Formula, MatMul, Transpose, Var, rewrite
-from derive.index_notation import uses_index_notation, wrote_layered_weights
+from derive.index_notation import entrywise_text, wrote_layered_weights
 from derive.network import MAX_LAYERS, Network
 from derive.reading import READINGS, IndexOrder, Reading
 from derive.roles import OURS, Notation
@@ -250,7 +250,7 @@ def _fit(
 def _readings(equations: Sequence[Equation]) -> tuple[Reading, ...]:
     """The readings to try, the default first: with claims in index notation, each with `w_{jk}`
     from neuron j to neuron k and into j from k (Nielsen's first where he is followed: `w^l_{jk}`)."""
-    written = [sides for e in equations if (sides := _sides(e.text)) and uses_index_notation(sides)]
+    written = [_sides(e.text) for e in equations if entrywise_text(e.text)]
     if not written:
         return READINGS
     first: IndexOrder = "to" if any(wrote_layered_weights(s) for s in written) else "from"
