@@ -156,6 +156,13 @@ class Binder:
             return self.binding.layer + offset
         raise self.error(at, f"a layer number, l or L as subscript; received '{letter}'")
 
+    def output(self, value: Var) -> Formula:
+        """`a_L` as the loss reads it: under softmax-ce the output is `softmax(z_L)` (the
+        registry's softmax-ce takes the logits), so `ŷ − y` is its output error; else `a_L`."""
+        if value == Var("a", self.binding.last) and self.binding.loss == "softmax-ce":
+            return Softmax(Var("z", self.binding.last))
+        return value
+
     def written_variable(self, at: Tree | Token, symbol: str, layer: int | None, from_l: bool) -> Var:
         """A letter as the notes write it: its role in the notes (`Binding.names`), else `_KINDS`'s."""
         role = self.binding.role(symbol)

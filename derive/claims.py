@@ -42,7 +42,7 @@ from derive.formula import (
     rewrite,
     shape,
 )
-from derive.function_claims import function_claim
+from derive.function_claims import OPERATOR, function_claim, unread_derivative
 from derive.grouping import regrouped
 from derive.identities import Identity, identity_name
 from derive.index_notation import bind_index_sides, entrywise_text
@@ -63,7 +63,8 @@ _GRADIENT_HEAD = re.compile(
 _MENTIONS_GRADIENT = re.compile(r"\\(partial|nabla|delta|Delta)(?![A-Za-z])")
 _FONT = r"(\\(mathbf|boldsymbol|bm|vec)\s*\{?\s*)?"
 _FORWARD_HEAD = re.compile(rf"\s*{_FONT}[aAzZ]\s*[_^}}]")
-_OUTPUT_HEAD = re.compile(r"\s*o\s*_")  # o_k = σ(Σ_j w_{jk} o_j): an output in index notation
+# o_k = σ(Σ_j w_{jk} o_j): an output in index notation; \hat{y} = z^{[2]}: the prediction
+_OUTPUT_HEAD = re.compile(r"\s*(o\s*_|\\(hat|widehat)\s*\{?\s*(\\(mathbf|boldsymbol)\s*\{?\s*)?[yY])")
 
 
 class ClaimNote(StrEnum):
@@ -121,7 +122,11 @@ class ForwardEquation:
 
 def is_claim(text: str) -> bool:
     """A gradient equation (`∂L/∂X = …`, `δ_l = …`) or the derivative of a stated function."""
-    return _GRADIENT_HEAD.match(text) is not None or function_claim(text) is not None
+    return (
+        _GRADIENT_HEAD.match(text) is not None
+        or OPERATOR.match(text) is not None
+        or function_claim(text) is not None
+    )
 
 
 def mentions_gradient(text: str) -> bool:
@@ -274,6 +279,8 @@ def claims_of(
 ) -> list[Claim]:
     """The claims of one gradient equation (or one unparsed claim saying why)."""
     where = {"source": source, "line": equation.line, "column": equation.column, "syntax": "latex"}
+    if (why := unread_derivative(equation.text)) is not None:  # d/dx of an expression
+        return [Claim(**where, written=equation.text, problem=ClaimSyntaxError(equation.text, 0, why))]
     if (stated := function_claim(equation.text)) is not None:  # d/dz σ(z) = …: F'(z_1) = …
         variable = Var("z", reading.internal("z", 1)) if reading.internal("z", 1) >= 1 else Var("z", 1)
         found = claims_of_text(stated.text, where, network, wrt=variable, reading=reading, scalar=True)
@@ -378,10 +385,13 @@ def forward_of(
 
 
 def _named_activation(sides: list[Formula]) -> tuple[int, str] | None:
-    """(l, g) of `a_l = g(z_l)` with g a named activation (`a_2 = \\text{ReLU}(z_2)`), else None."""
+    """(l, g) of `a_l = g(z_l)` with g a named activation (`a_2 = \\text{ReLU}(z_2)`), or the
+    identity of a linear layer (`\\hat{y} = z^{[2]}`), else None."""
     match sides:
         case [Var("a", layer), Apply(Function(name), Var("z", arg))] if arg == layer:
             return layer, name
+        case [Var("a", layer), Var("z", arg)] if arg == layer:  # a linear output: a_L = z_L
+            return layer, "identity"
     return None
 
 

@@ -31,6 +31,8 @@ _FORMS = (
     ),
     re.compile(rf"^\s*{_FUNCTION}\s*(?:'|\^\s*\{{?\s*\\prime\s*\}}?){_ARGUMENT}\s*=(?P<rhs>.+)$", re.S),
 )
+# d/dx …, ∂/∂x …: the derivative of something stated inline (read, or said why not)
+OPERATOR = re.compile(rf"^\s*\\[dt]?frac\s*\{{\s*{_D}\s*\}}\s*\{{\s*{_D}\s*[A-Za-z]\s*\}}")
 NETWORK_NAME = "z_1"  # the variable, as a quantity of the network (its input pre-activation)
 
 
@@ -41,6 +43,17 @@ class FunctionClaim:
     function: str  # F as written (`\\sigma`, `\\text{ReLU}`)
     variable: str  # v
     text: str  # the claim about z_1, in LaTeX
+
+
+def unread_derivative(text: str) -> str | None:
+    """Why an inline derivative `\\frac{d}{dx} …` is not read (its function is not one of the
+    registry's, or it is an expression), or None when it is not one or is read."""
+    if OPERATOR.match(text) is None or function_claim(text) is not None:
+        return None
+    return (
+        "the derivative of one activation of the registry (σ, tanh, softplus, relu, …) applied to the "
+        "variable, as \\frac{d}{dx}\\operatorname{softplus}(x) (write ln(1 + e^x) as softplus)"
+    )
 
 
 def function_claim(text: str) -> FunctionClaim | None:

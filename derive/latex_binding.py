@@ -24,6 +24,7 @@ from derive.formula import (
     Column,
     Diag,
     Ones,
+    Softmax,
     SumAxis,
     Transpose,
     Var,
@@ -131,7 +132,8 @@ class LatexBinder(Binder):
         letter = cast(Token, node.children[-1])
         if str(letter) not in ("y", "Y"):
             raise self.error(letter, f"\\hat{{y}} (the output a_L); received \\hat{{{letter}}}")
-        return self.variable(letter, "a", self.binding.reading.written("a", self.binding.last), False)
+        last = self.binding.reading.written("a", self.binding.last)
+        return self.output(self.variable(letter, "a", last, False))
 
     def _scripted(self, node: Tree) -> Value:
         atom, *scripts = node.children
@@ -187,7 +189,8 @@ class LatexBinder(Binder):
             return value
         self.symbol(token, symbol)
         layer, from_l, transposes, powers = self._scripts(symbol, scripts)
-        return self._decorated(token, self.written_variable(token, symbol, layer, from_l), transposes, powers)
+        value = self.output(self.written_variable(token, symbol, layer, from_l))
+        return self._decorated(token, value, transposes, powers)
 
     def _d_name(self, node: Tree) -> Value:
         """Ng's `dZ^{[2]}`, `dW^{[1]T}`: a course name (derive/course.py), its layer as written."""
@@ -325,6 +328,8 @@ class LatexBinder(Binder):
             last = self.binding.reading.written("a", self.binding.last)
             return self.gradient(name, self.variable(token, symbol, last, False))
         value = self._name(name, scripts)
+        if isinstance(value, Softmax):  # a_L read as softmax(z_L): its gradient is refused as a_L's
+            value = Var("a", self.binding.last)
         if not isinstance(value, Var) or value.kind == "delta":
             raise self.error(name, "∂L/∂X with X one of W_l, b_l, a_l, z_l (untransposed)")
         return self.gradient(name, value)

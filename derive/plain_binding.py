@@ -131,7 +131,7 @@ class PlainBinder(Binder):
             layer, from_l = self.layer(token, None, self._shifted(symbol, int(layer_text))), False
         else:
             layer, from_l = self.layer(token, layer_text, 0), layer_text == "l"
-        return self.variable(token, symbol, layer, from_l)
+        return self.output(self.variable(token, symbol, layer, from_l))
 
     def _shifted(self, symbol: str, layer: int) -> int:
         """A written layer number in ours (W, b keep theirs)."""

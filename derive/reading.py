@@ -50,7 +50,8 @@ class Reading:
 
     @property
     def is_seed(self) -> bool:
-        return self == SEED
+        """Layers numbered as the network numbers them (whatever the index order of `w_{jk}`)."""
+        return (self.first, self.weights) == (SEED.first, SEED.weights)
 
     @property
     def key(self) -> str:

@@ -40,6 +40,7 @@ _FUNCTION = (
 )
 _APPLIED = re.compile(rf"^\s*{_FUNCTION}\s*(?:\\left\s*)?\((.*)(?:\\right\s*)?\)\s*$", re.S)
 _SCRIPTS = re.compile(_SCRIPT)
+_SIZED = re.compile(r"\\(?:[bB]ig{1,2}[lr]?|left|right)\s*([()\[\]])")
 _COMMAND = re.compile(r"\\[A-Za-z]+")
 _LETTER = re.compile(r"(?<![A-Za-z])[A-Za-z](?![A-Za-z])")
 
@@ -116,6 +117,7 @@ def _read(texts: Iterable[str]) -> _Found:
         found.roles.setdefault(letter, set()).add(kind)
 
     for text in texts:
+        text = _SIZED.sub(r"\1", text)  # \Big( … \Big) is ( … )
         if text.count("=") != 1 or re.search(
             r"\\(partial|nabla|delta|Delta|frac|sum_?\s*\\)", text.split("=")[0]
         ):

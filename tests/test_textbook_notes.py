@@ -1,0 +1,67 @@
+"""Notes as new users wrote them from textbooks (found wrong or refused in trials, each now a test):
+the output the loss reads, a linear output layer, sized parentheses, an inline derivative that
+cannot be read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from derive.claims_file import load
+from verify import Verdict, check_document
+
+
+def run(tmp_path: Path, text: str, **options):
+    path = tmp_path / "notes.md"
+    path.write_text(text, encoding="utf-8")
+    return check_document(load(path, options), points=200, seed=4)
+
+
+def verdicts(found) -> list[Verdict]:
+    return [r.verdict for r in found.claims]
+
+
+def test_the_softmax_output_error_is_y_hat_minus_y(tmp_path):
+    notes = r"""
+$$z_2 = W_1 a_1 + b_1, \quad \hat{y} = \operatorname{softmax}(z_2)$$
+$$L = -\sum_k y_k \log \hat{y}_k$$
+$$\frac{\partial L}{\partial z_2} = \hat{y} - y$$
+$$\frac{\partial L}{\partial z_2} = y - \hat{y}$$
+"""
+    found = run(tmp_path, notes, activation="relu")
+    assert found.network.loss == "softmax-ce"  # the notes' cross-entropy
+    assert verdicts(found) == [Verdict.PROVED, Verdict.REFUTED]
+
+
+def test_a_linear_output_layer_is_the_identity(tmp_path):
+    notes = r"""
+$$z^{[1]} = W^{[1]} x + b^{[1]}$$
+$$a^{[1]} = \sigma(z^{[1]})$$
+$$z^{[2]} = W^{[2]} a^{[1]} + b^{[2]}$$
+$$\hat{y} = z^{[2]}$$
+$$J = \frac{1}{2} (\hat{y} - y)^2$$
+$$\frac{\partial J}{\partial z^{[2]}} = \hat{y} - y$$
+$$\frac{\partial J}{\partial z^{[2]}} = (\hat{y} - y) \odot \sigma'(z^{[2]})$$
+"""
+    found = run(tmp_path, notes)
+    assert found.network.layer_activations[-1] == "identity"
+    assert verdicts(found) == [Verdict.PROVED, Verdict.REFUTED]
+
+
+def test_sized_parentheses_in_a_forward_equation(tmp_path):
+    notes = r"""
+$w_{jk}$ is the weight from hidden unit $j$ to output unit $k$.
+$$o_k = \sigma\Big(\sum_j w_{jk} a_j\Big)$$
+$$E = \frac{1}{2} \sum_k (t_k - o_k)^2$$
+$$\delta_k = (o_k - t_k)\, o_k (1 - o_k)$$
+"""
+    assert verdicts(run(tmp_path, notes)) == [Verdict.PROVED]
+
+
+def test_an_inline_derivative_of_an_expression_says_how_to_write_it(tmp_path):
+    notes = r"""
+$$\frac{d}{dx}\ln(1 + e^x) = \frac{1}{1 + e^{x}}$$
+$$\frac{d}{dx}\operatorname{softplus}(x) = \sigma(x)$$
+"""
+    first, second = run(tmp_path, notes).claims
+    assert first.verdict == Verdict.UNPARSED and "softplus" in first.claim.problem.message
+    assert second.verdict == Verdict.PROVED
