@@ -115,6 +115,10 @@ class NoSuchLayer(ClaimSyntaxError):
     """A layer the formula names does not exist in the network (or not in this reading of it)."""
 
 
+class Unlayered(ClaimSyntaxError):
+    """A network quantity written without a layer (`W`, `z`) where the notes number layers."""
+
+
 class LayerOutOfRange(NoSuchLayer):
     """`l` chosen such that a layer the formula names does not exist (the caller tries another)."""
 
@@ -189,8 +193,12 @@ class Binder:
             if self.binding.loss == GENERIC:  # ℓ(z_L) reads no target
                 raise self.error(at, "the target y with a loss that reads it (--loss mse, bce or softmax-ce)")
             return Var("y", self.binding.last)
+        if layer is None and self.binding.reading.single:  # z = Wx + b: W_1, b_1 and the output's z, a
+            return Var(kind, 1 if kind in ("W", "b") else self.binding.last)
         if layer is None:
-            raise self.error(at, f"{symbol} needs a layer: write {symbol}_1 (or {symbol}_l)")
+            raise Unlayered(
+                self.text, position(at), f"{symbol} needs a layer: write {symbol}_1 (or {symbol}_l)"
+            )
         reading = self.binding.reading
         internal = reading.internal(kind, layer)
         top = self.binding.last - 1 if kind in ("W", "b") else self.binding.last

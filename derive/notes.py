@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from derive.claim_binding import NoSuchLayer
+from derive.claim_binding import NoSuchLayer, Unlayered
 from derive.claim_parser import ClaimSyntaxError, parse
 from derive.claims import Claim, ForwardEquation, claims_of, forward_of, is_claim, is_forward
 from derive.declarations import Declaration, widths
@@ -269,6 +269,12 @@ def _interpret(
     equations: Sequence[Equation], source: str, options: dict, declared: Declared, notation: Notation = OURS
 ) -> Found:
     seed = _fit(equations, source, options, _readings(equations)[0], declared, notation)
+    if seed.claims and all(isinstance(c.problem, Unlayered) for c in seed.claims):
+        # `z = Wx + b`, `∂L/∂W`: notes of one layer that number none
+        single = replace(seed.reading, single=True)
+        sizes = options.get("sizes") or _sizes(2, widths(declared, single, 2))
+        one = _bind(equations, source, Network(**{**options, "sizes": sizes}), single, notation)
+        return one, Basis.LAYERS, None
     if seed.missing_layers == 0 and not contradicts(seed):  # the common case: one binding
         return seed, Basis.FORWARD if _decides(seed) else Basis.DEFAULT, None
     return _every(equations, source, options, seed, declared, notation)

@@ -36,6 +36,7 @@ class Reading:
     first: int = 1
     weights: Feeds = "out"
     index: IndexOrder | None = None
+    single: bool = False  # notes that number no layer (`z = Wx + b`, `a = σ(z)`): one layer
 
     def internal(self, kind: str, written: int) -> int:
         """The network's layer of `kind` (a, z, delta, W, b) written with layer `written`:

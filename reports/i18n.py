@@ -173,6 +173,8 @@ EN: dict[str, str] = {
     "fwd_summary": "forward equations in the document: {summary}",
     "fwd_line": "line {line}: {written} — {status}: {problem}",
     "fwd_without_bias": "line {line}: {written} — consistent with no biases (b = 0 in the network)",
+    "reading_single": "notation: the document numbers no layer, so it is read as one layer: x → z = Wx + b "
+    "→ a = f(z) (W, b are W_1, b_1; z, a the output's)",
     "reading_in": "W^(l) feeds layer l",
     "reading_out": "W^(l) feeds layer l+1",
     "reading_first": "the input is layer {first}",
@@ -184,7 +186,7 @@ EN: dict[str, str] = {
     "sizes_default": "sizes not given: a small default, widths all different (set them with --sizes)",
     "batch_from_notes": "batch not given: the document writes a mini-batch (Δ_l, A_l, 1, 1/B), so B = {B} "
     "examples are checked (set it with --batch, --reduction)",
-    "sizes_declared": "sizes as the document declares them (X ∈ ℝ^{{m×n}}); a small default for the others",
+    "sizes_declared": "sizes as the document declares them (such as W ∈ ℝ^{{3×4}}); a small default for the others",
     "size_conflict": "line {line}: {written} declares layer {layer} {declared} wide, but the sizes given "
     "make it {given}: the claims are checked with the sizes given",
     "activations_named": "activations per layer, as the document's forward equations name them: {named}",
@@ -488,6 +490,8 @@ KO: dict[str, str] = {
     "fwd_summary": "문서의 순전파 식: {summary}",
     "fwd_line": "{line}행: {written} — {status}: {problem}",
     "fwd_without_bias": "{line}행: {written} — 편향이 없을 때 일치 (네트워크의 b = 0)",
+    "reading_single": "표기: 문서가 층 번호를 쓰지 않으므로 한 층으로 읽는다: x → z = Wx + b → a = f(z) "
+    "(W, b는 W_1, b_1; z, a는 출력층의 것)",
     "reading_in": "W^(l)이 l층으로 들어감",
     "reading_out": "W^(l)이 l+1층으로 들어감",
     "reading_first": "입력층은 {first}층",
@@ -499,7 +503,7 @@ KO: dict[str, str] = {
     "sizes_default": "크기가 주어지지 않음: 서로 다른 폭의 작은 기본값 (--sizes로 지정)",
     "batch_from_notes": "배치 크기가 주어지지 않음: 문서가 미니배치(Δ_l, A_l, 1, 1/B)를 쓰므로 B = {B}개 예제로 "
     "확인한다 (--batch, --reduction으로 지정)",
-    "sizes_declared": "문서가 선언한 크기 (X ∈ ℝ^{{m×n}}); 나머지는 작은 기본값",
+    "sizes_declared": "문서가 선언한 크기 (예: W ∈ ℝ^{{3×4}}); 나머지는 작은 기본값",
     "size_conflict": "{line}행: {written}은 {layer}층의 폭을 {declared}로 선언하지만 주어진 크기에서는 "
     "{given}이다: 주장은 주어진 크기로 확인한다",
     "activations_named": "문서의 순전파 식이 정한 층별 활성화 함수: {named}",

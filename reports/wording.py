@@ -361,7 +361,9 @@ class Words:
         """How the document numbers its layers (when it is not as the seed does), the readings it
         leaves open, where its sizes come from and where they differ from the given ones."""
         lines = []
-        if run.basis and run.basis != "default":
+        if run.reading.single:
+            lines.append(self.say("reading_single"))
+        elif run.basis and run.basis != "default":
             basis = self.say("basis_" + run.basis.replace(" ", "_"))
             lines.append(self.say("reading_line", reading=self.numbering(run.reading), basis=basis))
         elif run.reading.index is not None:  # the layers as the seed numbers them: say how w_jk reads

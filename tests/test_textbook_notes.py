@@ -65,3 +65,17 @@ $$\frac{d}{dx}\operatorname{softplus}(x) = \sigma(x)$$
     first, second = run(tmp_path, notes).claims
     assert first.verdict == Verdict.UNPARSED and "softplus" in first.claim.problem.message
     assert second.verdict == Verdict.PROVED
+
+
+def test_notes_of_one_layer_that_number_none(tmp_path):
+    """A forum question: `z = Wx + b`, `a = σ(z)`, with the outer product in the wrong order."""
+    notes = r"""
+Input $x \in \mathbb{R}^4$, $W \in \mathbb{R}^{3\times 4}$, $b \in \mathbb{R}^3$:
+$$z = Wx + b, \qquad a = \sigma(z), \qquad L = \frac{1}{2}\|a - y\|^2$$
+$$\frac{\partial L}{\partial z} = (a - y) \odot \sigma'(z)$$
+$$\frac{\partial L}{\partial W} = x \left[ (a - y) \odot \sigma'(z) \right]^T$$
+$$\frac{\partial L}{\partial W} = \left[ (a - y) \odot \sigma'(z) \right] x^T$$
+"""
+    found = run(tmp_path, notes)
+    assert found.reading.single and found.network.sizes == (4, 3)  # as declared
+    assert verdicts(found) == [Verdict.PROVED, Verdict.SHAPE_ERROR, Verdict.PROVED]
