@@ -39,6 +39,9 @@ def test_all_three_witnesses_agree_for_every_registered_pair(activation, loss):
 
 
 def _witnesses_agree(activation, loss):
+    # a few ULPs of gradients of order 1 (twice that for sse, ‖f(z_L) − y‖², whose gradients are
+    # twice mse's)
+    bound = 2e-14 if loss == "sse" else 1e-14
     run = verify_network(Network(activation=activation, loss=loss), points=500, seed=1)
     assert run.forward.agree, run.forward
     assert run.passed and run.exit_code == 0
@@ -48,12 +51,12 @@ def _witnesses_agree(activation, loss):
         a = r.agreement
         assert set(a.witnesses) == set(WITNESSES)
         assert a.points == a.compared == 500 and a.disagreeing == 0
-        assert a.max_abs_err < 1e-14
+        assert a.max_abs_err < bound
         assert set(a.pair_errors) == {"sympy–numpy", "sympy–jax", "numpy–jax"}
         for pair, errors in a.pair_errors.items():
             assert (errors <= a.allowed).all(), pair
     for name, a in run.implementation.gradients.items():
-        assert a.agree and a.max_abs_err < 1e-14, name
+        assert a.agree and a.max_abs_err < bound, name
 
 
 @pytest.mark.parametrize(
