@@ -45,7 +45,7 @@ from derive.formula import (
 from derive.function_claims import OPERATOR, function_claim, unread_derivative
 from derive.grouping import regrouped
 from derive.identities import Identity, identity_name
-from derive.index_notation import bind_index_sides, entrywise_text
+from derive.index_notation import bind_index_sides, entrywise_text, might_be_entrywise, uses_index_notation
 from derive.latex_binding import LatexBinder
 from derive.network import Network
 from derive.plain_binding import PlainBinder
@@ -216,7 +216,7 @@ def bind_sides(
     (`own_functions`); without, as written. `notation` is the notes' own letters (derive/roles.py):
     a letter they apply as the activation (`h(a_j)`) is parsed as `f`."""
     sides = parse(function_letters(text, notation.functions) if syntax == "latex" else text, syntax)
-    entrywise = syntax == "latex" and entrywise_text(text)
+    entrywise = syntax == "latex" and might_be_entrywise(text) and uses_index_notation(sides)
 
     def bound(layer: int | None) -> list[Formula]:
         if entrywise:  # ∂E/∂w_{jk} = δ_k o_j: the matrix equation for every entry

@@ -163,10 +163,22 @@ def uses_index_notation(sides: tuple[Tree | Token, ...]) -> bool:
     return False
 
 
+# what index notation cannot be written without: a sum, or a neuron index i, j, k (m, n) as a
+# subscript (`o_k`, `w_{jk}`, `a^{l-1}_k`); text without one is not parsed to ask
+_INDEX_HINT = re.compile(r"\\sum|_\s*\{?\s*[ijkmn](?![A-Za-z])|_\s*\{\s*[a-z]\s*,?\s*[a-z]\s*\}")
+
+
+def might_be_entrywise(text: str) -> bool:
+    """False where `text` cannot be in index notation (no sum, no neuron-index subscript)."""
+    return _INDEX_HINT.search(text) is not None
+
+
 @lru_cache(maxsize=4096)
 def entrywise_text(text: str) -> bool:
     """`uses_index_notation` of a LaTeX equation's text, cached: notes are read in several
     readings and depths, each asking it of every equation (False when it does not parse)."""
+    if not might_be_entrywise(text):
+        return False
     try:
         return uses_index_notation(parse(text, "latex"))
     except ClaimSyntaxError:
