@@ -231,7 +231,7 @@ class Binder:
             return self.gradient(at, var)
         if name.meaning == "per_example":  # the course's dA = ∂L/∂A without the batch's factor
             return scale(1 / self.factor, self.gradient(at, var))
-        return var
+        return self.output(var)
 
     def input(self) -> Var:
         """`x`, `X`: the network's input (the activation of its first layer)."""

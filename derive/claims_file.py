@@ -43,7 +43,7 @@ from derive.claims import (
     mentions_gradient,
     shape_grouped,
 )
-from derive.course import DEFAULT, LAYOUTS, CodeReading, Layout, numbering_of, rows_formula
+from derive.course import CS231N_NAMES, DEFAULT, LAYOUTS, CodeReading, Layout, numbering_of, rows_formula
 from derive.declarations import Declaration, SizeConflict, conflicts, find_declarations
 from derive.document import MAX_DOCUMENT_CHARS, Equation, find_equations
 from derive.errors import InputError
@@ -165,6 +165,8 @@ def formula_lines(text: str) -> list[int]:
 def wrt_variable(text: str, network: Network, reading: CodeReading = DEFAULT) -> Var:
     """`W1`, `W_1`, `\\delta_1`, `dL/dz1`, `theta2` → the variable (δ_l means z_l)."""
     syntax = guess_syntax(text) if "\\" in text or "_" not in text else "latex"
+    if text.strip() in CS231N_NAMES:  # hidden_layer: a name, not h with a subscript
+        syntax = "plain"
     sides = parse(text, syntax)
     if len(sides) != 1:
         raise ClaimSyntaxError(text, text.find("="), "one variable, without '='")

@@ -119,6 +119,35 @@ def d_name(stem: str, layer: int) -> CourseName:
     return CourseName("grad", symbol, layer)  # dW, db: the gradients of the cost itself
 
 
+def of_the_cost(name: CourseName) -> CourseName:
+    """`name` read as CS231n reads its d-names: the gradients of the cost itself (its `dscores`
+    is divided by N before it flows back), not Ng's per-example `dZ`."""
+    if name.symbol == "Δ":
+        return CourseName("grad", "z", name.layer)
+    if name.meaning == "per_example":
+        return CourseName("grad", name.symbol, name.layer)
+    return name
+
+
+# CS231n's two-layer net (rows as examples): the class scores z_L, their softmax, the hidden layer
+CS231N_NAMES = {
+    "scores": ("var", "z", 0),
+    "dscores": ("grad", "z", 0),
+    "probs": ("var", "a", 0),
+    "hidden_layer": ("var", "a", 1),
+    "dhidden": ("grad", "a", 1),
+}
+
+
+def cs231n_name(written: str, last: int) -> CourseName | None:
+    """CS231n's `scores`, `dscores`, `probs`, `hidden_layer`, `dhidden` in a network whose output
+    layer is `last` in the course's numbering; None for any other name."""
+    if written not in CS231N_NAMES:
+        return None
+    meaning, symbol, below = CS231N_NAMES[written]
+    return CourseName(meaning, symbol, last - below)
+
+
 def internal_layer(name: CourseName, reading: CodeReading) -> int:
     """The layer of our `Var`: W, b keep their number; a, z, Δ shift by the reading's offset."""
     return name.layer if name.symbol in ("W", "b") else name.layer + reading.offset

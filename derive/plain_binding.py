@@ -10,7 +10,16 @@ from typing import cast
 from lark import Token, Tree
 
 from derive.claim_binding import BATCH_NAMES, SOFTMAX, TARGET_NAMES, Binder, Binding, Scalar, Value
-from derive.course import DEFAULT, CodeReading, CourseName, course_name, internal_layer
+from derive.course import (
+    DEFAULT,
+    CodeReading,
+    CourseName,
+    Layout,
+    course_name,
+    cs231n_name,
+    internal_layer,
+    of_the_cost,
+)
 from derive.formula import (
     Broadcast,
     Diag,
@@ -118,6 +127,8 @@ class PlainBinder(Binder):
             return self.variable(token, written, None, False)
         if (course := course_name(written)) is not None:
             return self._course(cast(Token, token), written, course)
+        if (course := cs231n_name(written, self.binding.last - self.reading.offset)) is not None:
+            return self._course(cast(Token, token), written, course)
         match = _PLAIN_NAME.fullmatch(written)
         if not match:
             raise self.error(
@@ -138,7 +149,10 @@ class PlainBinder(Binder):
         return layer if symbol in ("W", "b") else layer + self.reading.offset
 
     def _course(self, token: Token, written: str, course: CourseName) -> Value:
-        """`X`, `dZ1`, `theta2`, `h1`, `dW1`: see derive/course.py."""
+        """`X`, `dZ1`, `theta2`, `h1`, `dW1`: see derive/course.py. With rows as examples the
+        d-names are CS231n's, gradients of the cost (`of_the_cost`)."""
+        if self.reading.layout == Layout.ROWS:
+            course = of_the_cost(course)
         layer = internal_layer(course, self.reading)
         if not 1 <= layer <= self.binding.last:
             raise self.error(token, f"{written} does not exist in this network ({self._layers()})")

@@ -222,3 +222,44 @@ def test_convention_and_reading_in_json_and_text(tmp_path):
     assert claim["readings"]["fails"] == "gradient of the mean"
     assert claim["readings"]["slip"]["kind"] == "missing 1/B"
     assert data["code"]["numbering"] == "in/0" and data["code"]["layout"] == "columns"
+
+
+CS231N = """
+[network]
+sizes = [4, 5, 3]
+activation = "relu"
+loss = "softmax-ce"
+batch = 6
+layout = "rows"
+
+[[claim]]
+wrt = "scores"
+formula = "(probs - y) / N"
+
+[[claim]]
+wrt = "W2"
+formula = "np.dot(hidden_layer.T, dscores)"
+
+[[claim]]
+wrt = "b2"
+formula = "np.sum(dscores, axis=0, keepdims=True)"
+
+[[claim]]
+wrt = "hidden_layer"
+formula = "np.dot(dscores, W2.T)"
+
+[[claim]]
+wrt = "W2"
+formula = "np.dot(dscores.T, hidden_layer)"
+
+[[claim]]
+wrt = "scores"
+formula = "probs - y"
+"""
+
+
+def test_cs231n_names_and_its_dscores_of_the_mean_loss(tmp_path):
+    """CS231n divides dscores by N before it flows back: its d-names are gradients of the cost."""
+    run = checked(tmp_path, CS231N)
+    # probs − y before its /N is the per-example dscores: right as that, wrong as ∂L/∂scores
+    assert verdicts(run) == [Verdict.PROVED] * 4 + [Verdict.SHAPE_ERROR, Verdict.CONVENTION]
