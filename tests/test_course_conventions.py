@@ -224,7 +224,7 @@ def test_convention_and_reading_in_json_and_text(tmp_path):
     assert data["code"]["numbering"] == "in/0" and data["code"]["layout"] == "columns"
 
 
-CS231N = """
+CS231N_NET = """
 [network]
 sizes = [4, 5, 3]
 activation = "relu"
@@ -260,6 +260,6 @@ formula = "probs - y"
 
 def test_cs231n_names_and_its_dscores_of_the_mean_loss(tmp_path):
     """CS231n divides dscores by N before it flows back: its d-names are gradients of the cost."""
-    run = checked(tmp_path, CS231N)
+    run = checked(tmp_path, CS231N_NET)
     # probs − y before its /N is the per-example dscores: right as that, wrong as ∂L/∂scores
     assert verdicts(run) == [Verdict.PROVED] * 4 + [Verdict.SHAPE_ERROR, Verdict.CONVENTION]
