@@ -253,6 +253,8 @@ class LatexBinder(Binder):
 
     def _layer_parts(self, at: Tree | Token, parts: list) -> tuple[int, bool]:
         texts = [str(p) for p in parts]
+        if texts[:3] in (["n", "_", "l"], ["n", "_", "L"]):  # UFLDL's n_l: the number of layers, L
+            texts = ["L", *texts[3:]]
         if len(texts) == 1 and texts[0].isdigit():
             return self.layer(at, None, int(texts[0])), False
         if len(texts) == 1 and texts[0].isalpha():

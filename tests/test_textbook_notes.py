@@ -79,3 +79,12 @@ $$\frac{\partial L}{\partial W} = \left[ (a - y) \odot \sigma'(z) \right] x^T$$
     found = run(tmp_path, notes)
     assert found.reading.single and found.network.sizes == (4, 3)  # as declared
     assert verdicts(found) == [Verdict.PROVED, Verdict.SHAPE_ERROR, Verdict.PROVED]
+
+
+def test_ufldl_numbers_the_output_layer_n_l(tmp_path):
+    notes = r"""
+$$\delta^{(n_l)} = -(y - a^{(n_l)}) \bullet f'(z^{(n_l)})$$
+$$\delta^{(n_l - 1)} = (W^{(n_l - 1)})^T \delta^{(n_l)} \bullet f'(z^{(n_l - 1)})$$
+$$\delta^{(n_l)} = (y - a^{(n_l)}) \bullet f'(z^{(n_l)})$$
+"""
+    assert verdicts(run(tmp_path, notes)) == [Verdict.PROVED, Verdict.PROVED, Verdict.REFUTED]
