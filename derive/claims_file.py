@@ -58,7 +58,7 @@ from derive.notes import (
     unnamed_layers,
     weights_on_right,
 )
-from derive.notes_loss import notes_loss
+from derive.notes_loss import NotesLoss, notes_loss
 from derive.reading import SEED, Reading
 from derive.registry import reads_output_activation
 from derive.roles import OURS, Notation, notation_of
@@ -334,6 +334,18 @@ _BATCH_NOTATION = re.compile(
 )
 
 
+def _linear_output(
+    equations: list[Equation], stated: NotesLoss | None, notation: Notation, options: dict
+) -> bool:
+    """Whether the notes' loss is written in the letter they make the output layer's
+    pre-activation (`o` of `o = W a + b`), with no activation given on the command line."""
+    if stated is None or "activation" in options or "activations" in options:
+        return False
+    text = next((e.text for e in equations if e.line == stated.line), "")
+    letters = [x for x, role in notation.names if role.kind == "z" and role.below_last == 0]
+    return any(re.search(rf"(?<![A-Za-z\\]){x}(?![A-Za-z])", text) for x in letters)
+
+
 def writes_a_batch(equations: list[Equation]) -> bool:
     """Whether the notes' equations are about a mini-batch (uppercase quantities, Δ, 1, 1/B)."""
     return any(_BATCH_NOTATION.search(e.text) for e in equations)
@@ -369,6 +381,15 @@ def load(path: Path, options: dict) -> Document:
     if weights_on_right(primary.forward):  # Z_2 = A_1 W_1 + b_1: rows are examples
         notation = replace(notation, layout=Layout.ROWS)
         (primary, basis, others), used = interpret(equations, source, options, declared, notation)
+    if (
+        _linear_output(equations, stated, notation, options)
+        and primary.network.layer_activations[-1] != "identity"
+    ):
+        # CS229's o = W^{[2]} a^{[1]} + b^{[2]}, J = ½(o − y)²: the loss reads the output layer's
+        # pre-activation, so that layer is linear
+        net = primary.network
+        linear = {**used, "sizes": net.sizes, "activations": (*net.layer_activations[:-1], "identity")}
+        (primary, basis, others), used = interpret(equations, source, linear, declared, notation)
     skipped = tuple(
         (e.line, e.text)
         for e in equations

@@ -88,3 +88,19 @@ $$\delta^{(n_l - 1)} = (W^{(n_l - 1)})^T \delta^{(n_l)} \bullet f'(z^{(n_l - 1)}
 $$\delta^{(n_l)} = (y - a^{(n_l)}) \bullet f'(z^{(n_l)})$$
 """
     assert verdicts(run(tmp_path, notes)) == [Verdict.PROVED, Verdict.PROVED, Verdict.REFUTED]
+
+
+def test_a_loss_written_in_the_output_s_pre_activation_makes_it_linear(tmp_path):
+    """CS229: `o = W^{[2]} a^{[1]} + b^{[2]}` and `J = ½(o − y)²`: the output layer is linear."""
+    notes = r"""
+$$z^{[1]} = W^{[1]} x + b^{[1]}$$
+$$a^{[1]} = \sigma(z^{[1]})$$
+$$o = W^{[2]} a^{[1]} + b^{[2]}$$
+$$J = \frac{1}{2} (o - y)^2$$
+$$\frac{\partial J}{\partial o} = o - y$$
+$$\frac{\partial J}{\partial W^{[2]}} = (o - y) a^{[1]T}$$
+$$\frac{\partial J}{\partial W^{[2]}} = (y - o) a^{[1]T}$$
+"""
+    found = run(tmp_path, notes)
+    assert found.network.layer_activations[-1] == "identity"
+    assert verdicts(found) == [Verdict.PROVED, Verdict.PROVED, Verdict.REFUTED]
