@@ -74,6 +74,8 @@ class ClaimNote(StrEnum):
     # the sides differ by terms that sum to zero once the forward equations are substituted
     # (Σ(x_i − μ_B) = 0 in batch normalization): proved, yet not the same expression
     VANISHING_TERMS = "terms that sum to zero"
+    # a chain A = B = … = Z whose middle cannot be read (a Jacobian ∂o_j/∂z_j): its conclusion A = Z
+    CONCLUSION = "the chain's conclusion"
 
 
 @dataclass(frozen=True)
@@ -268,6 +270,30 @@ def link_identity(wrt: Var, lhs: Formula, rhs: Formula, batched: bool) -> Identi
     return Identity(name, wrt, rhs, batched, lhs=lhs)
 
 
+def _conclusion(
+    text: str, where: dict, network: Network, wrt: Var | None, reading: Reading, notation: Notation
+) -> list[Claim]:
+    """`A = Z`, the conclusion of a chain `A = B = … = Z` of three sides or more whose middle
+    could not be read (`∂E/∂z_j = ∂E/∂o_j ∂o_j/∂z_j = … = −t_j(1 − o_j)`): the claim its author
+    draws, checked on its own and marked so; none when its ends cannot be read either."""
+    try:
+        sides = parse(text, where["syntax"])
+    except ClaimSyntaxError:
+        return []
+    if len(sides) < 3:
+        return []
+    (first, _), (_, last) = _span(sides[0]), _span(sides[-1])
+    start = _span(sides[-1])[0]
+    ends = f"{text[first : _span(sides[0])[1]]} = {text[start:last]}"
+    try:
+        found = claims_of_text(ends, where, network, wrt, reading, notation=notation)
+    except ClaimSyntaxError:
+        return []
+    if any(c.problem is not None for c in found):
+        return []
+    return [replace(c, notes=(*c.notes, ClaimNote.CONCLUSION)) for c in found]
+
+
 def _link_texts(text: str, syntax: str) -> list[str]:
     sides = parse(text, syntax)
     spans = [_span(s) for s in sides]
@@ -306,7 +332,8 @@ def claims_of_text(
         rows = notation.rows and not (syntax == "latex" and _entrywise(text, notation))
         links = _link_texts(text, syntax)
     except ClaimSyntaxError as e:
-        return [Claim(**where, written=text, problem=e)]
+        unread = Claim(**where, written=text, problem=e)
+        return [unread, *_conclusion(text, where, network, wrt, reading, notation)]
     claims = []
     for layer, sides in instances:
         head = wrt or head_variable(sides[0]) or next(iter(_gradients(sides[0])), None)

@@ -47,6 +47,7 @@ from derive.formula import (
     Grad,
     Hadamard,
     MatMul,
+    Softmax,
     SumAxis,
     Transpose,
     Var,
@@ -365,6 +366,8 @@ class IndexBinder:
                 trees[at], f"the loss ({', '.join(LOSS_NAMES)}) in ∂E/∂w_{{jk}}; received '{loss}'"
             )
         value = self.name(name, scripts)
+        if isinstance(value, Indexed) and isinstance(value.formula, Softmax):  # o_j read as softmax(z)_j
+            value = Indexed(Var("a", self.binding.last), value.indices)  # its gradient: a_L's (refused)
         if not (isinstance(value, Indexed) and isinstance(value.formula, Var)) or value.formula.kind in (
             "delta",
             "y",
@@ -445,7 +448,7 @@ class IndexBinder:
         else:
             layer = self._layer_of(at, indices[0])
             var = self._internal(at, symbol, kind, layer - 1 if kind == "b" else layer)
-        return Indexed(var, tuple(indices))
+        return Indexed(self.latex.output(var), tuple(indices))  # o_k under softmax-ce: softmax(z)_k
 
     def _weight(
         self, at: Token, symbol: str, indices: list[str], written: tuple[int, bool] | None

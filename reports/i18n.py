@@ -84,6 +84,7 @@ EN: dict[str, str] = {
     "slip_other_loss": "the output error of another loss, {loss}: {error}, used with this network's loss",
     "note_regrouped": "read as {formula}: juxtaposition binds tighter than ⊙, but only this grouping's "
     "shapes fit",
+    "note_conclusion": "the conclusion of a chain whose middle steps could not be read, checked on its own",
     "note_vanishing_terms": "it differs from the true gradient by terms that sum to zero once the forward "
     "equations are substituted (Σ(x_i − μ_B) = 0): the same value, a different expression",
     "model_not_stated": "the model is not stated: no forward equation of the notes computes {missing}; "
@@ -411,6 +412,7 @@ KO: dict[str, str] = {
     "slip_other_loss": "다른 손실({loss})의 출력 오차 {error}를 이 네트워크의 손실에 사용함",
     "note_regrouped": "{formula}(으)로 읽음: 나란히 쓴 곱이 ⊙보다 먼저 묶이지만, 이렇게 묶어야만 "
     "모양이 맞는다",
+    "note_conclusion": "중간 단계를 읽지 못한 등식 사슬의 결론: 그것만 따로 확인한다",
     "note_vanishing_terms": "순전파 식을 대입하면 합이 0이 되는 항(Σ(x_i − μ_B) = 0)만큼 참 기울기와 "
     "다르다: 값은 같고 식은 다르다",
     "model_not_stated": "모델이 주어지지 않았다: 노트의 어떤 순전파 식도 {missing}을(를) 계산하지 않는다; "

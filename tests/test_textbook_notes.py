@@ -104,3 +104,19 @@ $$\frac{\partial J}{\partial W^{[2]}} = (y - o) a^{[1]T}$$
     found = run(tmp_path, notes)
     assert found.network.layer_activations[-1] == "identity"
     assert verdicts(found) == [Verdict.PROVED, Verdict.PROVED, Verdict.REFUTED]
+
+
+def test_a_chain_whose_middle_cannot_be_read_is_judged_by_its_conclusion(tmp_path):
+    """stats.stackexchange 235528: the softmax Jacobian's off-diagonal terms dropped."""
+    notes = r"""
+$E = -\sum_j t_j \log o_j$, $o_j = \frac{e^{z_j}}{\sum_k e^{z_k}}$.
+$$\frac{\partial E}{\partial z_j} = \frac{\partial E}{\partial o_j} \frac{\partial o_j}{\partial z_j}
+  = -t_j(1 - o_j)$$
+$$\frac{\partial E}{\partial z_j} = \frac{\partial E}{\partial o_j} \frac{\partial o_j}{\partial z_j}
+  = o_j - t_j$$
+"""
+    found = run(tmp_path, notes)
+    unread, wrong, _, right = found.claims
+    assert unread.verdict == Verdict.UNPARSED
+    assert wrong.verdict == Verdict.REFUTED and "the chain's conclusion" in wrong.claim.notes
+    assert right.verdict == Verdict.PROVED
