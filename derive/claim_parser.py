@@ -36,6 +36,7 @@ _READABLE = {
     "RBRACE": "'}'",
     "HADAMARD": r"'\circ'",
     "TIMES": r"'\cdot'",
+    "OTIMES": r"'\otimes'",
     "TOP": r"'\top'",
     "PRIME_CMD": r"'\prime'",
     "FRAC": r"'\frac'",
@@ -44,6 +45,7 @@ _READABLE = {
     "SUM": r"'\sum'",
     "FONT": r"a font command such as '\mathbf'",
     "HAT": r"'\hat'",
+    "BAR": r"'\bar'",
     "GREEK": r"'\delta'",
     "FUNC_GREEK": r"'\sigma'",
     "FUNC_LETTER": "'f'",
@@ -70,8 +72,6 @@ _READABLE = {
 
 # commands people write that are not read, and the spelling that is
 _HINTS = {
-    r"\bar": r"write a gradient as \frac{\partial L}{\partial x} (adjoint bars are not read)",
-    r"\overline": r"write a gradient as \frac{\partial L}{\partial x} (adjoint bars are not read)",
     r"\sum": r"write a sum over examples as a matrix product, e.g. \Delta_2 \mathbf{1} or np.sum(…, axis=1)",
     r"\exp": r"write the activation by name, e.g. \sigma(z_1) or f(z_1), and its derivative f'(z_1)",
     r"\log": r"state the loss with --loss (mse, bce, softmax-ce) and write δ_L or ∂L/∂z_L",

@@ -58,7 +58,8 @@ _GRADIENT_HEAD = re.compile(
     r"\s*(\\[dt]?frac\s*\{\s*(\\partial|(d|\\mathrm\s*\{\s*d\s*\})\s*(L|E|J|C|\\ell|\\mathcal))"
     r"|\\partial|\\nabla"
     r"|(\\(mathbf|boldsymbol|bm)\s*\{?\s*)?\\[dD]elta\s*\}?\s*[_^]"  # δ_l, δ^{(l)}: not δ = 10^-5
-    r"|d\s*[ZzAaWb]\s*\^\s*\{\s*\[)"  # Ng's slides: dZ^{[2]}, dW^{[1]}
+    r"|d\s*[ZzAaWb]\s*\^\s*\{\s*\["  # Ng's slides: dZ^{[2]}, dW^{[1]}
+    r"|\\(bar|overline)(?![A-Za-z]))"  # reverse mode's adjoints: \bar{z}_1 = ∂L/∂z_1
 )
 _MENTIONS_GRADIENT = re.compile(r"\\(partial|nabla|delta|Delta)(?![A-Za-z])")
 _FONT = r"(\\(mathbf|boldsymbol|bm|vec)\s*\{?\s*)?"

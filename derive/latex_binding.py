@@ -77,6 +77,11 @@ class LatexBinder(Binder):
         left, right = self._sides(node)
         return self.product(right, self.bind(left), self.bind(right))
 
+    def _outer(self, node: Tree) -> Value:
+        """`δ_2 \\otimes a_1`: the outer product of two columns, `δ_2 a_1ᵀ`."""
+        left, right = self._sides(node)
+        return self.product(right, self.bind(left), self.transpose(self.bind(right)))
+
     def _divide(self, node: Tree) -> Value:
         left, right = self._sides(node)
         return self.divide(node.children[1], self.bind(left), self.bind(right))
@@ -135,10 +140,21 @@ class LatexBinder(Binder):
         last = self.binding.reading.written("a", self.binding.last)
         return self.output(self.variable(letter, "a", last, False))
 
+    def _bar_letter(self, node: Tree, outer: list | None = None) -> Value:
+        """`\\bar{W}_1`, `\\overline{z_2}`: the adjoint of reverse-mode notes, ∂L/∂X."""
+        letter = next(c for c in node.children if isinstance(c, Token) and c.type == "LETTER")
+        scripts = [c for c in node.children if isinstance(c, Tree)] + list(outer or [])
+        value = self._name(Tree("letter", [letter], node.meta), scripts)
+        if not isinstance(value, Var) or value.kind in ("delta", "y"):
+            raise self.error(letter, "an adjoint \\bar{X} of X one of W_l, b_l, a_l, z_l (untransposed)")
+        return self.gradient(letter, value)
+
     def _scripted(self, node: Tree) -> Value:
         atom, *scripts = node.children
         if isinstance(atom, Tree) and atom.data in ("letter", "greek", "font_letter", "font_greek"):
             return self._name(atom, scripts)
+        if isinstance(atom, Tree) and atom.data == "bar_letter":
+            return self._bar_letter(atom, scripts)
         value = self.bind(atom)
         self._count(scripts)
         inline = isinstance(value, Column) and isinstance(atom, Tree) and atom.data == "vector"

@@ -120,3 +120,19 @@ $$\frac{\partial E}{\partial z_j} = \frac{\partial E}{\partial o_j} \frac{\parti
     assert unread.verdict == Verdict.UNPARSED
     assert wrong.verdict == Verdict.REFUTED and "the chain's conclusion" in wrong.claim.notes
     assert right.verdict == Verdict.PROVED
+
+
+def test_outer_products_and_adjoint_bars(tmp_path):
+    """`δ ⊗ a` is δ aᵀ (the order is the slip); reverse mode's `\\bar{x}` is ∂L/∂x."""
+    notes = r"""
+$$\frac{\partial L}{\partial W_1} = \delta_2 \otimes a_1$$
+$$\frac{\partial L}{\partial W_1} = a_1 \otimes \delta_2$$
+$$\bar{z}_1 = W_1^T \bar{z}_2 \circ f'(z_1)$$
+$$\overline{a_1} = W_1 \bar{z}_2$$
+"""
+    assert verdicts(run(tmp_path, notes, sizes=(4, 3))) == [
+        Verdict.PROVED,
+        Verdict.SHAPE_ERROR,
+        Verdict.PROVED,
+        Verdict.SHAPE_ERROR,
+    ]
