@@ -83,6 +83,7 @@ class Binding:
     scalar: bool = False  # a function of one variable (derive/function_claims.py): products entrywise
     # the notes' own letters (derive/roles.py): Bishop's a is our z, Goodfellow's h our a; before _KINDS
     names: tuple[tuple[str, Role], ...] = ()
+    defined: tuple[tuple[str, str], ...] = ()  # `k := …`: the notes' own quantities (derive/roles.py)
 
     def role(self, symbol: str) -> Role | None:
         """What the notes make of `symbol` (None: the network's own meaning, `_KINDS`)."""

@@ -175,6 +175,7 @@ def binding(
         network.activations,
         network.slope,
         names=notation.names,
+        defined=notation.defined,
     )
 
 

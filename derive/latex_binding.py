@@ -4,6 +4,7 @@ order, `∂L/∂X`, fractions, `f'(…)`, `\\operatorname{diag}`, juxtaposition,
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from fractions import Fraction
 from typing import cast
 
@@ -19,6 +20,7 @@ from derive.claim_binding import (
     Scalar,
     Value,
 )
+from derive.claim_parser import ClaimSyntaxError, parse
 from derive.course import d_name
 from derive.formula import (
     Column,
@@ -140,6 +142,20 @@ class LatexBinder(Binder):
         last = self.binding.reading.written("a", self.binding.last)
         return self.output(self.variable(letter, "a", last, False))
 
+    def _defined(self, token: Token, rhs: str) -> Value:
+        """A quantity the notes define (`k := (a_2 - y) \\circ f'(z_2)`): its right side, bound
+        as written there (a definition may use earlier ones, never itself)."""
+        name = str(token)
+        others = tuple((n, t) for n, t in self.binding.defined if n != name)
+        binding = replace(self.binding, defined=others)
+        try:
+            (tree,) = parse(rhs, "latex")
+            return type(self)(rhs, binding).bind(tree)
+        except (ClaimSyntaxError, ValueError) as e:
+            raise self.error(
+                token, f"{name} as the notes define it ({rhs}); it could not be read: {e}"
+            ) from None
+
     def _bar_letter(self, node: Tree, outer: list | None = None) -> Value:
         """`\\bar{W}_1`, `\\overline{z_2}`: the adjoint of reverse-mode notes, ∂L/∂X."""
         letter = next(c for c in node.children if isinstance(c, Token) and c.type == "LETTER")
@@ -203,6 +219,8 @@ class LatexBinder(Binder):
             for script in scripts:
                 value = self._power_or_transpose(script, value)
             return value
+        if (rhs := dict(self.binding.defined).get(str(token))) is not None and not scripts:
+            return self._defined(token, rhs)
         self.symbol(token, symbol)
         layer, from_l, transposes, powers = self._scripts(symbol, scripts)
         value = self.output(self.written_variable(token, symbol, layer, from_l))

@@ -61,6 +61,8 @@ class Notation:
 
     names: tuple[tuple[str, Role], ...] = ()
     layout: Layout = Layout.COLUMNS
+    # quantities the notes name themselves, `k := (a_2 - y) \circ f'(z_2)`: name → its right side
+    defined: tuple[tuple[str, str], ...] = ()
 
     def role(self, letter: str) -> Role | None:
         return dict(self.names).get(letter)
@@ -173,9 +175,27 @@ def _below_last(found: _Found) -> dict[str, int]:
     return {x: n for x, n in below.items() if not x.startswith("·")}
 
 
+# `k := …`, `k \coloneqq …`, `k \equiv …`: a letter (or a Greek one) the notes define as a quantity
+_DEFINITION = re.compile(
+    r"^\s*(?P<name>\\?[A-Za-z]+)\s*(?::=|\\coloneqq|\\equiv|\\stackrel\{\w*\}\{=\})\s*(?P<rhs>.+)$", re.S
+)
+_NETWORK_NAMES = frozenset("WbazAZxXyYtT") | {r"\delta", r"\Delta", "w"}
+
+
+def definitions(texts: Iterable[str]) -> tuple[tuple[str, str], ...]:
+    """The quantities the notes name themselves (`k := …`): not a network symbol, not a loss."""
+    found = []
+    for text in texts:
+        if (m := _DEFINITION.match(text)) is not None and m.group("name") not in _NETWORK_NAMES:
+            found.append((m.group("name"), m.group("rhs").strip()))
+    return tuple(found)
+
+
 def notation_of(texts: Iterable[str]) -> Notation:
     """The symbol reading of a document's equations (`texts`), columns as examples."""
     texts = list(texts)
+    defined = definitions(texts)
+    texts = [t for t in texts if _DEFINITION.match(t) is None]
     found = _read(texts)
     below = _below_last(found)
     names: list[tuple[str, Role]] = []
@@ -194,7 +214,7 @@ def notation_of(texts: Iterable[str]) -> Notation:
     together = any({"t", "y"} <= set(_letters(text)) for text in texts)
     if together and dict(names).get("y", Role(ACTIVATION)).kind == ACTIVATION:
         names = [(x, r) for x, r in names if x != "y"] + [("y", Role(OUTPUT))]  # t the target: y the output
-    return Notation(tuple(names))
+    return Notation(tuple(names), defined=defined)
 
 
 def function_letters(text: str, letters: tuple[str, ...]) -> str:

@@ -136,3 +136,13 @@ $$\overline{a_1} = W_1 \bar{z}_2$$
         Verdict.PROVED,
         Verdict.SHAPE_ERROR,
     ]
+
+
+def test_a_quantity_the_notes_name_themselves(tmp_path):
+    """`k := …`: the notes' own name for an error vector, read where the claims use it."""
+    notes = r"""
+Let $k := (a_2 - y) \circ f'(z_2)$ be the output error.
+$$\frac{\partial L}{\partial W_1} = k a_1^T$$
+$$\frac{\partial L}{\partial b_1} = -k$$
+"""
+    assert verdicts(run(tmp_path, notes)) == [Verdict.PROVED, Verdict.REFUTED]
