@@ -37,6 +37,7 @@ _READABLE = {
     "HADAMARD": r"'\circ'",
     "TIMES": r"'\cdot'",
     "OTIMES": r"'\otimes'",
+    "GREATER": "'>'",
     "TOP": r"'\top'",
     "PRIME_CMD": r"'\prime'",
     "FRAC": r"'\frac'",

@@ -23,8 +23,10 @@ from derive.claim_binding import (
 from derive.claim_parser import ClaimSyntaxError, parse
 from derive.course import d_name
 from derive.formula import (
+    ApplyPrime,
     Column,
     Diag,
+    Function,
     Ones,
     Softmax,
     SumAxis,
@@ -141,6 +143,15 @@ class LatexBinder(Binder):
             raise self.error(letter, f"\\hat{{y}} (the output a_L); received \\hat{{{letter}}}")
         last = self.binding.reading.written("a", self.binding.last)
         return self.output(self.variable(letter, "a", last, False))
+
+    def _indicator(self, node: Tree) -> Value:
+        """`\\mathbb{1}[z_1 > 0]`: the indicator of a positive entry, relu'(z_1) (0 at the kink, as
+        jax.grad takes it)."""
+        (argument,) = self._sides(node)
+        bound = [t for t in node.children if isinstance(t, Token) and t.type == "NUMBER"][-1]
+        if str(bound) != "0":
+            raise self.error(bound, f"an indicator of a positive entry, [x > 0]; received [x > {bound}]")
+        return ApplyPrime(Function("relu"), self.matrix(bound, self.bind(argument), "an indicator"))
 
     def _defined(self, token: Token, rhs: str) -> Value:
         """A quantity the notes define (`k := (a_2 - y) \\circ f'(z_2)`): its right side, bound

@@ -146,3 +146,12 @@ $$\frac{\partial L}{\partial W_1} = k a_1^T$$
 $$\frac{\partial L}{\partial b_1} = -k$$
 """
     assert verdicts(run(tmp_path, notes)) == [Verdict.PROVED, Verdict.REFUTED]
+
+
+def test_the_indicator_of_a_positive_entry_is_relu_s_derivative(tmp_path):
+    indicator = r"$$\delta_1 = W_1^T \delta_2 \circ \mathbb{1}[z_1 > 0]$$"
+    slip = r"$$\delta_1 = W_1^T \delta_2 \circ \mathbb{1}(z_1 > 0) \circ z_1$$"
+    notes = f"{indicator}\n{slip}\n"
+    assert verdicts(run(tmp_path, notes, activation="relu")) == [Verdict.PROVED, Verdict.REFUTED]
+    # on a sigmoid network the indicator is not its derivative
+    assert verdicts(run(tmp_path, indicator)) == [Verdict.REFUTED]
