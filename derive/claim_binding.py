@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import TypeVar
 
 from lark import Token, Tree
 
@@ -107,6 +108,7 @@ class Scalar:
 
 
 Value = Formula | Scalar
+_V = TypeVar("_V", bound=Value)
 
 
 MAX_POWER = 4  # `a^2`, `(1 - a)^3`: entrywise powers people write
@@ -166,6 +168,13 @@ class Binder:
         registry's softmax-ce takes the logits), so `ŷ − y` is its output error; else `a_L`."""
         if value == Var("a", self.binding.last) and self.binding.loss == "softmax-ce":
             return Softmax(Var("z", self.binding.last))
+        return value
+
+    def unread_output(self, value: _V) -> _V | Var:
+        """The inverse of `output`: `softmax(z_L)` back to the quantity `a_L` (for `∂L/∂a_L`,
+        which the binder then refuses where the loss reads the logits)."""
+        if value == Softmax(Var("z", self.binding.last)):
+            return Var("a", self.binding.last)
         return value
 
     def written_variable(self, at: Tree | Token, symbol: str, layer: int | None, from_l: bool) -> Var:

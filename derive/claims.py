@@ -307,10 +307,11 @@ def claims_of(
 ) -> list[Claim]:
     """The claims of one gradient equation (or one unparsed claim saying why)."""
     where = {"source": source, "line": equation.line, "column": equation.column, "syntax": "latex"}
-    if (why := unread_derivative(equation.text)) is not None:  # d/dx of an expression
+    stated = function_claim(equation.text)
+    if stated is None and (why := unread_derivative(equation.text)) is not None:  # d/dx of an expression
         return [Claim(**where, written=equation.text, problem=ClaimSyntaxError(equation.text, 0, why))]
-    if (stated := function_claim(equation.text)) is not None:  # d/dz σ(z) = …: F'(z_1) = …
-        variable = Var("z", reading.internal("z", 1)) if reading.internal("z", 1) >= 1 else Var("z", 1)
+    if stated is not None:  # d/dz σ(z) = …: F'(z_1) = …
+        variable = Var("z", max(1, reading.internal("z", 1)))  # z_1 as the notes number it
         found = claims_of_text(stated.text, where, network, wrt=variable, reading=reading, scalar=True)
         return [replace(c, written=equation.text) for c in found]
     return claims_of_text(equation.text, where, network, reading=reading, notation=notation)

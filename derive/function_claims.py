@@ -46,9 +46,9 @@ class FunctionClaim:
 
 
 def unread_derivative(text: str) -> str | None:
-    """Why an inline derivative `\\frac{d}{dx} …` is not read (its function is not one of the
-    registry's, or it is an expression), or None when it is not one or is read."""
-    if OPERATOR.match(text) is None or function_claim(text) is not None:
+    """Why an inline derivative `\\frac{d}{dx} …` whose `function_claim` is None is not read (its
+    function is not one of the registry's, or it is an expression); None when it is not one."""
+    if OPERATOR.match(text) is None:
         return None
     return (
         "the derivative of one activation of the registry (σ, tanh, softplus, relu, …) applied to the "

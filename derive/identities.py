@@ -21,6 +21,7 @@ from derive.formula import (
     Scale,
     Transpose,
     Var,
+    Written,
     to_latex,
     to_text,
 )
@@ -45,11 +46,21 @@ class Identity:
 
     @property
     def latex(self) -> str:
-        return f"{to_latex(self.lhs, self.batched)} = {to_latex(self.formula, self.batched)}"
+        return self.latex_in(None)
 
     @property
     def text(self) -> str:
-        return f"{to_text(self.lhs, self.batched)} = {self.formula_text}"
+        return self.text_in(None)
+
+    def latex_in(self, written: Written | None) -> str:
+        """Both sides in LaTeX, in the notes' own layer numbers where `written` maps them."""
+        return (
+            f"{to_latex(self.lhs, self.batched, written)} = {to_latex(self.formula, self.batched, written)}"
+        )
+
+    def text_in(self, written: Written | None) -> str:
+        """Both sides as text, in the notes' own layer numbers where `written` maps them."""
+        return f"{to_text(self.lhs, self.batched, written)} = {to_text(self.formula, self.batched, written)}"
 
     @property
     def formula_text(self) -> str:

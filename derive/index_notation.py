@@ -47,7 +47,6 @@ from derive.formula import (
     Grad,
     Hadamard,
     MatMul,
-    Softmax,
     SumAxis,
     Transpose,
     Var,
@@ -366,8 +365,8 @@ class IndexBinder:
                 trees[at], f"the loss ({', '.join(LOSS_NAMES)}) in ∂E/∂w_{{jk}}; received '{loss}'"
             )
         value = self.name(name, scripts)
-        if isinstance(value, Indexed) and isinstance(value.formula, Softmax):  # o_j read as softmax(z)_j
-            value = Indexed(Var("a", self.binding.last), value.indices)  # its gradient: a_L's (refused)
+        if isinstance(value, Indexed):  # o_j read as softmax(z)_j: its gradient is a_L's (refused)
+            value = Indexed(self.latex.unread_output(value.formula), value.indices)
         if not (isinstance(value, Indexed) and isinstance(value.formula, Var)) or value.formula.kind in (
             "delta",
             "y",

@@ -28,7 +28,6 @@ from derive.formula import (
     Diag,
     Function,
     Ones,
-    Softmax,
     SumAxis,
     Transpose,
     Var,
@@ -374,9 +373,7 @@ class LatexBinder(Binder):
         if symbol == "a" and not scripts and not inner:  # Nielsen's BP1 ∇_a C: the output's a^L
             last = self.binding.reading.written("a", self.binding.last)
             return self.gradient(name, self.variable(token, symbol, last, False))
-        value = self._name(name, scripts)
-        if isinstance(value, Softmax):  # a_L read as softmax(z_L): its gradient is refused as a_L's
-            value = Var("a", self.binding.last)
+        value = self.unread_output(self._name(name, scripts))
         if not isinstance(value, Var) or value.kind == "delta":
             raise self.error(name, "∂L/∂X with X one of W_l, b_l, a_l, z_l (untransposed)")
         return self.gradient(name, value)

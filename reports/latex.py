@@ -90,10 +90,7 @@ def _math(r: ClaimResult, run: Run) -> str | None:
     identity = r.claim.identity
     if identity is None:
         return None
-    if run.reading.is_seed:
-        return identity.latex
-    written = run.reading.written
-    return " = ".join(to_latex(side, identity.batched, written) for side in (identity.lhs, identity.formula))
+    return identity.latex_in(None if run.reading.is_seed else run.reading.written)
 
 
 def _proofs(r: ClaimResult, w: Words) -> list[dict]:
@@ -232,7 +229,6 @@ def _section(r: ClaimResult, step: Step | None, run: Run, w: Words) -> dict:
 
 
 def to_latex_formula(formula, batched: bool) -> str:
-    from derive.formula import to_latex
 
     return to_latex(formula, batched)
 

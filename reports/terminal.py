@@ -14,7 +14,6 @@ from rich.text import Text
 from derive import LOSSES
 from derive.course import Layout
 from derive.derivation import Derivation
-from derive.formula import to_text
 from derive.proof import Status
 from reports.math_print import partial_text, text
 from reports.wording import Words, entry, number
@@ -62,9 +61,7 @@ def formula(result: ClaimResult, run: Run | None = None) -> str:
     if run is not None and run.code is not None and not run.code.is_default and claim.wrt_written:
         return f"dL/d{claim.wrt_written} = " + claim.written.replace("\n", " ")
     if run is not None and not run.reading.is_seed:  # their layer numbers, not the network's
-        identity, written = claim.identity, run.reading.written
-        sides = (to_text(side, identity.batched, written) for side in (identity.lhs, identity.formula))
-        return " = ".join(sides)
+        return claim.identity.text_in(run.reading.written)
     if claim.source == "built-in":
         return claim.identity.formula_text
     return claim.identity.text
