@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
@@ -47,7 +48,7 @@ from derive.course import CS231N_NAMES, DEFAULT, LAYOUTS, CodeReading, Layout, n
 from derive.declarations import Declaration, SizeConflict, conflicts, find_declarations
 from derive.document import MAX_DOCUMENT_CHARS, Equation, find_equations
 from derive.errors import InputError
-from derive.formula import Dims, Formula, Grad, ShapeMismatch, Transpose, Var, shape, to_text
+from derive.formula import Dims, Formula, Grad, ShapeMismatch, Transpose, Var, rewrite, shape, to_text
 from derive.network import Network, parse_sizes, parse_slope, sigmoid_output
 from derive.notes import (
     Basis,
@@ -510,10 +511,22 @@ def alternatives(document: Document) -> tuple[Document, ...]:
     return _alternatives(document, others)
 
 
+def writes_no_bias(forward: Iterable[ForwardEquation]) -> bool:
+    """The notes' layers are `z = W a` with no bias: some forward equation that was read has a
+    weight on its right side, and none names a bias."""
+    kinds: set[str] = set()
+    for f in forward:
+        if f.identity is not None:
+            rewrite(f.identity.formula, lambda n: kinds.add(n.kind) if isinstance(n, Var) else None)
+    return "W" in kinds and "b" not in kinds
+
+
 def _document(source: str, network: Network, claims: tuple[Claim, ...], what: str, **fields) -> Document:
     """The document, its definitions (`δ_l = ∂L/∂z_l`) set apart from its claims; under bce its
     output activation is the sigmoid (`sigmoid_output`)."""
     network = sigmoid_output(network)
+    if writes_no_bias(fields.get("forward", ())):  # z^L = w^L a^{L-1}: the notes' network has b = 0
+        network = replace(network, biases=False)
     definitions = tuple(c for c in claims if is_definition(c, network))
     claims = tuple(c for c in claims if not is_definition(c, network))
     if not claims and not definitions:

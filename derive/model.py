@@ -38,6 +38,7 @@ class Setting(NamedTuple):
     first_layer: int = 1  # the absolute number of this slice's first layer
     layered: bool = False  # weights named with their layer (w1_11), as in networks deeper than 2
     activations: tuple[str, ...] | None = None  # f_l per layer of the setting; None: `activation`
+    biases: bool = True  # False: every b_l is 0 (proofs hold at b = 0 only)
 
     @property
     def layer_activations(self) -> tuple[str, ...]:
@@ -71,7 +72,15 @@ def setting(network: Network, generic: bool) -> Setting:
     """The whole network, with generic `f` and `ℓ` or with its own activations and loss."""
     if generic:
         return Setting(
-            network.sizes, GENERIC, GENERIC, network.batch, network.reduction, None, 1, network.depth > 1
+            network.sizes,
+            GENERIC,
+            GENERIC,
+            network.batch,
+            network.reduction,
+            None,
+            1,
+            network.depth > 1,
+            biases=network.biases,
         )
     parametric = any(activation(name).parameter for name in network.layer_activations)
     return Setting(
@@ -84,6 +93,7 @@ def setting(network: Network, generic: bool) -> Setting:
         1,
         network.depth > 1,
         network.activations,
+        network.biases,
     )
 
 
@@ -101,6 +111,7 @@ def slice_setting(network: Network, first: int, last: int, loss_name: str = GENE
         None,
         first,
         network.depth > 1,
+        biases=network.biases,
     )
 
 

@@ -39,6 +39,7 @@ class Network:
     reduction: str = "mean"
     slope: Fraction = SLOPE.default
     activations: tuple[str, ...] | None = None
+    biases: bool = True  # False: every b_l = 0 (notes whose forward equations write no bias)
 
     def __post_init__(self) -> None:
         sizes = self.sizes
@@ -146,6 +147,8 @@ class Network:
                 text = text.replace(name, f"{name} ({parameter.symbol} = {self.slope})", 1)
         if self.batch > 1:
             text += f", batch {self.batch} ({self.reduction})"
+        if not self.biases:
+            text += ", no biases"
         return text
 
 

@@ -162,7 +162,7 @@ def _prove(identity: Identity, key: Setting) -> Proof:
     if (rows, cols) != derived.shape:
         sides = f"{rows}×{cols} against {derived.shape[0]}×{derived.shape[1]}"
         return verdict(Status.REFUTED, Method.SHAPE, shape=sides)
-    given = _targets(key)  # what the loss assumes of y, in both sides (the shown sides as written)
+    given = _given(key)  # what the model assumes of y and b, in both sides (the shown sides as written)
     claimed = sp.ImmutableMatrix(evaluate(identity.formula, key).xreplace(given))
     residual = sp.ImmutableMatrix(derived.xreplace(given) - claimed)
     matrices = {"claimed": claimed, "residual": residual}
@@ -206,14 +206,19 @@ def _prove(identity: Identity, key: Setting) -> Proof:
 
 
 @cache
-def _targets(key: Setting) -> dict[sp.Symbol, sp.Expr]:
-    """What the loss takes for granted about its targets: softmax cross-entropy's are
-    distributions (one-hot as sampled), Σ_k y_k = 1 in each example, so its last entry is
-    1 − Σ_{k<n} y_k (`softmax(z_L) − y` is its gradient only then). Nothing for the other losses."""
-    if key.loss not in LOSSES or LOSSES[key.loss].target != "one-hot":
-        return {}
-    y = network_symbols(key).y
-    return {y[-1, b]: 1 - sum(y[:-1, b]) for b in range(y.cols)}
+def _given(key: Setting) -> dict[sp.Symbol, sp.Expr]:
+    """What the model takes for granted: without biases every b_l is 0 (the gradients are
+    taken at b = 0); softmax cross-entropy's targets are distributions (one-hot as sampled),
+    Σ_k y_k = 1 in each example, so its last entry is 1 − Σ_{k<n} y_k (`softmax(z_L) − y` is
+    its gradient only then). Nothing for the other losses."""
+    symbols = network_symbols(key)
+    given: dict[sp.Symbol, sp.Expr] = {}
+    if not key.biases:
+        given |= {s: sp.Integer(0) for b in symbols.b for s in b}
+    if key.loss in LOSSES and LOSSES[key.loss].target == "one-hot":
+        y = symbols.y
+        given |= {y[-1, e]: 1 - sum(y[:-1, e]) for e in range(y.cols)}
+    return given
 
 
 @cache

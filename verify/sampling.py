@@ -119,6 +119,8 @@ def _draw(network: Network, count: int, rng: np.random.Generator):
     z1 = rng.uniform(-2.0, 2.0, size=(count, sizes[0], batch))
     W = tuple(_normal(rng, 1.0 / np.sqrt(n_in), (count, n_out, n_in)) for n_in, n_out in pairwise(sizes))
     b = tuple(rng.uniform(-0.5, 0.5, size=(count, n, 1)) for n in sizes[1:])
+    if not network.biases:  # drawn all the same: the other inputs stay those of the network with biases
+        b = tuple(np.zeros_like(v) for v in b)
     target = LOSSES[network.numeric.loss].target
     if target == "one-hot":
         y = np.zeros((count, sizes[-1], batch))
