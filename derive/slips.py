@@ -19,6 +19,7 @@ from derive.formula import (
     Add,
     ApplyPrime,
     Broadcast,
+    Fill,
     Formula,
     FPrime,
     Function,
@@ -37,12 +38,14 @@ from derive.identities import layer_identities
 from derive.network import Network
 from derive.registry import CONCRETE_LOSSES
 from derive.registry import activation as registry_activation
+from derive.slip_search import Step
 
 
 class SlipKind(StrEnum):
     """A transformation of the true gradient that a derivation commonly makes by mistake."""
 
     MISSING_MEAN = "missing 1/B"
+    EXTRA_MEAN = "1/B twice"
     SIGN = "sign flipped"
     TWICE = "factor 2"
     HALF = "factor 1/2"
@@ -59,6 +62,8 @@ class SlipKind(StrEnum):
     SUM_OVER_NEURONS_T = "summed over neurons, transposed"
     NOT_SUMMED = "not summed over the examples"
     OTHER_LOSS = "another loss's output error"
+    SOFTMAX_DIAGONAL = "softmax Jacobian's off-diagonal terms dropped"
+    FOUND = "found by search"  # the steps say it (derive/slip_search.py)
 
 
 @dataclass(frozen=True)
@@ -75,6 +80,11 @@ class Slip:
     used: str = ""  # the activation whose f' was taken (another layer's), where that is the slip
     own: str = ""  # the activation of `layer`, whose f' belongs there
     loss: str = ""  # OTHER_LOSS: the loss whose output error `formula` is (the network has another)
+    steps: tuple[Step, ...] = ()  # FOUND: each slip at its place, the first first
+    fix: Formula | None = None  # the corrected formula, as the claim would read without the slip
+    confirmed: bool | None = None  # SymPy's word that the slip is exact (None: by value only)
+    alternatives: tuple[Slip, ...] = ()  # other slips that fit as well, the more plausible first
+    lhs: Formula | None = None  # what `fix` equals where not the claim's left side (Ng's dZ: B ∂J/∂Z)
 
 
 _SQUARED = {"mse": Fraction(1), "sse": Fraction(2)}  # the squared errors: the factor on a_L − y
@@ -120,6 +130,7 @@ def slips(target: Var, network: Network) -> tuple[Slip, ...]:
             SlipKind.MISSING_MEAN,
             lambda n: n.operand if isinstance(n, Scale) and n.factor == factor else None,
         )
+        out.append(slip(SlipKind.EXTRA_MEAN, scale(factor, truth)))  # (1/B)(1/B) Σ: the mean taken twice
     out += [
         slip(SlipKind.SIGN, scale(Fraction(-1), truth)),
         slip(SlipKind.TWICE, scale(Fraction(2), truth)),
@@ -147,6 +158,11 @@ def slips(target: Var, network: Network) -> tuple[Slip, ...]:
     )
     # Δ 1 → Δ: the per-example columns left side by side (a bias gradient as B columns)
     add(SlipKind.NOT_SUMMED, _row_summed)
+    if target == Var("z", len(network.sizes)) and network.loss == "softmax-ce":
+        # only ∂o_j/∂z_j = o_j (1 − o_j) of the softmax Jacobian kept: (−y_j / o_j) o_j (1 − o_j)
+        s, y = Softmax(target), Var("y", target.layer)
+        diagonal = Scale(Fraction(-1), Hadamard(y, Add(Fill(Fraction(1), s), Scale(Fraction(-1), s))))
+        out.append(slip(SlipKind.SOFTMAX_DIAGONAL, scale(factor, diagonal)))
     if target == Var("z", len(network.sizes)) and network.loss in CONCRETE_LOSSES:
         # the output error of another loss, as notes copy it from a network that had that loss
         for loss, error in OUTPUT_ERRORS.items():

@@ -66,6 +66,7 @@ EN: dict[str, str] = {
     "{limit} for the whole network with its own functions",
     # --- slips, in the notes' notation ---
     "slip_missing_mean": "missing 1/B (the mean over the batch of {B})",
+    "slip_extra_mean": "1/B taken twice (1/B² where 1/B belongs, the batch of {B})",
     "slip_sign": "sign flipped",
     "slip_twice": "a factor 2 too large",
     "slip_half": "a factor 1/2 too small",
@@ -82,6 +83,36 @@ EN: dict[str, str] = {
     "slip_sum_over_neurons_t": "summed over the neurons, not over the examples, and transposed",
     "slip_not_summed": "not summed over the examples (the fix: sum over the examples, axis {axis})",
     "slip_other_loss": "the output error of another loss, {loss}: {error}, used with this network's loss",
+    "slip_softmax_diagonal": "the softmax Jacobian's off-diagonal terms dropped (only ∂o_j/∂z_j = o_j(1 − o_j) kept; the right result is o − t when the targets sum to 1)",
+    "slip_found": "{steps}",
+    "slip_or": "{first}; or: {others}",
+    "slip_then": "{first}, then {second}",
+    "slip_fix": "corrected",
+    "step_extra_transpose": "transposed: {where} where {fix} belongs",
+    "step_missing_transpose": "transpose missing: {where} where {fix} belongs",
+    "step_order": "factors in the wrong order: {where} where {fix} belongs",
+    "step_matmul_for_hadamard": "a matrix product where ∘ belongs: {where} where {fix} belongs",
+    "step_hadamard_for_matmul": "∘ where a matrix product belongs: {where} where {fix} belongs",
+    "step_missing_fprime": "derivative factor missing: {where} where {fix} belongs",
+    "step_extra_fprime": "a derivative factor too many: {where} where {fix} belongs",
+    "step_f_for_fprime": "the function for its derivative: {where} where {fix} belongs",
+    "step_fprime_for_f": "the derivative for the function: {where} where {fix} belongs",
+    "step_other_activation": "another activation's derivative: {where} where {fix} belongs",
+    "step_layer": "the wrong layer: {where} where {fix} belongs",
+    "step_z_for_a": "z where a belongs: {where} where {fix} belongs",
+    "step_a_for_z": "a where z belongs: {where} where {fix} belongs",
+    "step_grad_a_for_z": "f' missing inside the backpropagated term: {where} where {fix} belongs",
+    "step_grad_z_for_a": "an extra f' inside the backpropagated term: {where} where {fix} belongs",
+    "step_sign": "sign flipped: {where} where {fix} belongs",
+    "step_grad_for_value": "the gradient where the quantity belongs: {where} where {fix} belongs",
+    "step_value_for_grad": "the quantity where its gradient belongs: {where} where {fix} belongs",
+    "step_missing_term": "a term missing: {where} where {fix} belongs",
+    "step_missing_factor": "a factor missing: {where} where {fix} belongs",
+    "step_extra_factor": "a factor too many: {where} where {fix} belongs",
+    "step_extra_term": "a term too many: {where} where {fix} belongs",
+    "step_not_summed": "not summed over the examples: {where} where {fix} belongs",
+    "step_extra_sum": "summed where no sum belongs: {where} where {fix} belongs",
+    "step_sum_axis": "summed over the other axis: {where} where {fix} belongs",
     "note_regrouped": "read as {formula}: juxtaposition binds tighter than ⊙, but only this grouping's "
     "shapes fit",
     "note_conclusion": "the conclusion of a chain whose middle steps could not be read, checked on its own",
@@ -208,6 +239,7 @@ EN: dict[str, str] = {
     "∇_X L or δ_l (lines {lines})",
     "count_verdict": "{count} {verdict}",
     "claims_count": "claims: {counts}",
+    "first_wrong": "first wrong step: line {line}, {formula}",
     "result_passed": "PASSED: every claim is proved and every witness agrees",
     "result_passed_budget": "PASSED: every claim is proved where SymPy's budget allows, and every "
     "witness that ran agrees",
@@ -394,6 +426,7 @@ KO: dict[str, str] = {
     "budget_concrete": "가중치 {weights}개 × 배치 {batch} × 층 {depth}개 = {cost}, 네트워크 전체를 자체 "
     "함수로 미분하는 예산 {limit} 초과",
     "slip_missing_mean": "1/B 누락 (배치 {B}개에 대한 평균)",
+    "slip_extra_mean": "1/B를 두 번 곱함 (1/B 자리에 1/B², 배치 {B}개)",
     "slip_sign": "부호가 반대",
     "slip_twice": "2배만큼 큼",
     "slip_half": "절반만큼 작음",
@@ -410,6 +443,36 @@ KO: dict[str, str] = {
     "slip_sum_over_neurons_t": "예제가 아닌 뉴런에 대해 합하고 전치함",
     "slip_not_summed": "예제에 대해 합하지 않음 (고치려면: 예제에 대해, 축 {axis}로 합한다)",
     "slip_other_loss": "다른 손실({loss})의 출력 오차 {error}를 이 네트워크의 손실에 사용함",
+    "slip_softmax_diagonal": "소프트맥스 야코비안의 비대각 항을 빠뜨림 (∂o_j/∂z_j = o_j(1 − o_j)만 남김; 목표값의 합이 1이면 올바른 결과는 o − t)",
+    "slip_found": "{steps}",
+    "slip_or": "{first}; 또는: {others}",
+    "slip_then": "{first}, 그리고 {second}",
+    "slip_fix": "고친 식",
+    "step_extra_transpose": "전치됨: {fix} 자리에 {where}",
+    "step_missing_transpose": "전치 누락: {fix} 자리에 {where}",
+    "step_order": "곱의 순서가 반대: {fix} 자리에 {where}",
+    "step_matmul_for_hadamard": "∘ 자리에 행렬곱: {fix} 자리에 {where}",
+    "step_hadamard_for_matmul": "행렬곱 자리에 ∘: {fix} 자리에 {where}",
+    "step_missing_fprime": "도함수 인자 누락: {fix} 자리에 {where}",
+    "step_extra_fprime": "불필요한 도함수 인자: {fix} 자리에 {where}",
+    "step_f_for_fprime": "도함수 대신 함수: {fix} 자리에 {where}",
+    "step_fprime_for_f": "함수 대신 도함수: {fix} 자리에 {where}",
+    "step_other_activation": "다른 활성화 함수의 도함수: {fix} 자리에 {where}",
+    "step_layer": "다른 층: {fix} 자리에 {where}",
+    "step_z_for_a": "a 자리에 z: {fix} 자리에 {where}",
+    "step_a_for_z": "z 자리에 a: {fix} 자리에 {where}",
+    "step_grad_a_for_z": "역전파 항 안의 f' 누락: {fix} 자리에 {where}",
+    "step_grad_z_for_a": "역전파 항 안의 불필요한 f': {fix} 자리에 {where}",
+    "step_sign": "부호가 반대: {fix} 자리에 {where}",
+    "step_grad_for_value": "값 자리에 그 기울기: {fix} 자리에 {where}",
+    "step_value_for_grad": "기울기 자리에 그 값: {fix} 자리에 {where}",
+    "step_missing_term": "항 누락: {fix} 자리에 {where}",
+    "step_missing_factor": "인자 누락: {fix} 자리에 {where}",
+    "step_extra_factor": "불필요한 인자: {fix} 자리에 {where}",
+    "step_extra_term": "불필요한 항: {fix} 자리에 {where}",
+    "step_not_summed": "예제에 대해 합하지 않음: {fix} 자리에 {where}",
+    "step_extra_sum": "합하지 않아야 할 곳에서 합함: {fix} 자리에 {where}",
+    "step_sum_axis": "다른 축으로 합함: {fix} 자리에 {where}",
     "note_regrouped": "{formula}(으)로 읽음: 나란히 쓴 곱이 ⊙보다 먼저 묶이지만, 이렇게 묶어야만 "
     "모양이 맞는다",
     "note_conclusion": "중간 단계를 읽지 못한 등식 사슬의 결론: 그것만 따로 확인한다",
@@ -524,6 +587,7 @@ KO: dict[str, str] = {
     "시작하지 않는다 ({lines}행)",
     "count_verdict": "{verdict} {count}개",
     "claims_count": "주장: {counts}",
+    "first_wrong": "처음 틀린 단계: {line}행, {formula}",
     "result_passed": "통과: 모든 주장이 증명되었고 모든 검증자가 일치한다",
     "result_passed_budget": "통과: SymPy의 예산이 허용하는 범위에서 모든 주장이 증명되었고, 실행된 모든 "
     "검증자가 일치한다",
@@ -666,7 +730,9 @@ LATEX = frozenset(
 )  # fmt: skip
 
 # the same in both languages: formulas, names and punctuation only
-SAME_IN_BOTH = frozenset({"reason_none", "proof_line", "scope_pair", "where_layer", "tolerance_latex"})
+SAME_IN_BOTH = frozenset(
+    {"slip_found", "reason_none", "proof_line", "scope_pair", "where_layer", "tolerance_latex"}
+)
 
 # translations of the loss registry's conventions (English comes from the registry itself)
 LOSS_CONVENTIONS: dict[str, dict[str, str]] = {

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from derive import Network
-from derive.formula import to_text
+from derive.formula import Formula, to_text
 from derive.proof import Proof
 from derive.reading import Reading
 from derive.slips import Slip
@@ -112,7 +112,20 @@ PROOF = {
     ),
     "text": str,
 }
-SLIP = {"kind": str, "layer": int, "other": Opt(int), "batch": int, "formula": str, "text": str}
+# one slip at its place: what is written (`where`) where what belongs (`fix`), derive/slip_search.py
+STEP = {"slip": str, "where": str, "fix": str}
+_SLIP = {
+    "kind": str,
+    "layer": int,
+    "other": Opt(int),
+    "batch": int,
+    "formula": str,
+    "text": str,
+    "steps": ListOf(STEP),  # the slips that make the claim of the truth, the first first
+    "fix": Opt(str),  # the claim as it should read
+    "confirmed": Opt(bool),  # SymPy's word that the slips are exact (null: matched by value only)
+}
+SLIP = {**_SLIP, "alternatives": ListOf(_SLIP)}  # other slips that fit as well
 SIDES = {"sympy": ListOf(Opt(str)), "jax": ListOf(NUM)}
 COUNTEREXAMPLE = {
     "point": int,
@@ -194,6 +207,8 @@ SCHEMA = {
     "kinks": Opt(KINKS),
     "skipped_witnesses": MapOf(str),
     "claims": ListOf(CLAIM),
+    # where the derivation goes wrong: the first wrong claim in the notes' order, its slip
+    "first_wrong": Opt({"line": int, "column": int, "written": str, "slip": Opt(SLIP)}),
     "forward_equations": ListOf(FORWARD_EQUATION),
     "definitions": ListOf({"line": int, "written": str, "wrt": Opt(str)}),
     "not_claims": ListOf({"line": int, "written": str}),
@@ -350,15 +365,28 @@ def _numbering(r: Reading) -> dict:
     return {"weights": r.weights, "first": r.first, "index": r.index}
 
 
-def _slip(s: Slip, w: Words, batched: bool) -> dict:
-    return {
+def _slip(s: Slip, w: Words, batched: bool, alternatives: bool = True) -> dict:
+    def text(formula: Formula) -> str:
+        return to_text(formula, batched, w.written)
+
+    # a catalogue slip is one step over the whole formula: the claim where the truth belongs
+    steps = [(str(t.move), t.where, t.fix) for t in s.steps] or (
+        [(str(s.kind), s.formula, s.fix)] if s.fix is not None else []
+    )
+    out = {
         "kind": str(s.kind),
         "layer": s.layer,
         "other": s.other,
         "batch": s.batch,
-        "formula": to_text(s.formula, batched),
+        "formula": text(s.formula),
         "text": w.slip(s),
+        "steps": [{"slip": kind, "where": text(where), "fix": text(fix)} for kind, where, fix in steps],
+        "fix": None if s.fix is None else text(s.fix),
+        "confirmed": s.confirmed,
     }
+    if alternatives:
+        out["alternatives"] = [_slip(a, w, batched, alternatives=False) for a in s.alternatives]
+    return out
 
 
 def _claim(r: ClaimResult, w: Words) -> dict:
@@ -414,9 +442,17 @@ def _claim(r: ClaimResult, w: Words) -> dict:
     }
 
 
+def _first_wrong(run: Run, w: Words) -> dict | None:
+    if (r := run.first_wrong) is None:
+        return None
+    batched = bool(r.claim.identity and r.claim.identity.batched)
+    slip = None if r.slip is None else _slip(r.slip, w, batched)
+    return {"line": r.claim.line, "column": r.claim.column, "written": r.claim.written, "slip": slip}
+
+
 def to_dict(run: Run) -> dict:
     """The run as one JSON-ready object that follows `SCHEMA`."""
-    w = Words("en")
+    w = Words("en").reading(run)
     s, ref, k, impl = run.settings, run.reference, run.kinks, run.implementation
     return {
         "schema": SCHEMA_VERSION,
@@ -477,6 +513,7 @@ def to_dict(run: Run) -> dict:
         },
         "skipped_witnesses": {name: str(why) for name, why in run.skipped_witnesses.items()},
         "claims": [_claim(r, w) for r in run.claims],
+        "first_wrong": _first_wrong(run, w),
         "forward_equations": [
             {
                 "line": f.equation.line,

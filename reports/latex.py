@@ -222,7 +222,8 @@ def _section(r: ClaimResult, step: Step | None, run: Run, w: Words) -> dict:
             else None
         ),
         "slip": None if r.slip is None else w.say("probably", slip=w.slip(r.slip)),
-        "slip_math": None if r.slip is None else to_latex_formula(r.slip.formula, batched),
+        "slip_math": None if r.slip is None or r.slip.fix is None else w.corrected(r, r.slip),
+        "fix_label": w.say("slip_fix"),
         "counterexample": _counterexample(r, run, w),
         "max_abs_err": None if a is None else sci(a.max_abs_err),
     }
@@ -471,7 +472,7 @@ def _environment() -> jinja2.Environment:
 def render_report(report: ReportInput) -> str:
     """The report's LaTeX source (pure: the same input gives the same bytes)."""
     run, lang = report.run, report.lang
-    w = Words(lang, latex=True)
+    w = Words(lang, latex=True).reading(run)
     t = w.t
     net = run.network
     sections = [_section(r, report.steps.get(r.claim.name or ""), run, w) for r in run.claims]

@@ -78,7 +78,7 @@ def note(result: ClaimResult, w: Words, run: Run | None = None) -> str:
     if result.readings is not None:
         return w.readings(result)
     if result.slip is not None:
-        return w.slip(result.slip)
+        return w.slip(result.slip, alternatives=False)  # the others in the claim's details
     if result.reason:
         return w.reason(result.reason)
     if result.shape_problem:
@@ -137,6 +137,8 @@ def claim_details(r: ClaimResult, run: Run, w: Words) -> list[str]:
         lines.append("    " + w.readings(r))
     if r.slip is not None:
         lines.append("    " + w.say("probably", slip=w.slip(r.slip)))
+        if r.slip.fix is not None:
+            lines.append("    " + w.say("slip_fix") + ": " + w.corrected(r, r.slip))
     if (c := r.counterexample) is not None:
         entries = ", ".join(entry(e) for e in c.entries)
         lines.append(
@@ -242,6 +244,12 @@ def run_lines(run: Run, w: Words) -> list[str]:
         w.say("count_verdict", count=counts[v], verdict=w.verdict(v)) for v in Verdict if counts[v]
     )
     lines.append(w.say("claims_count", counts=summary))
+    if (first := run.first_wrong) is not None and first.claim.identity is not None:
+        lines.append(
+            w.say("first_wrong", line=first.claim.line, formula=first.claim.identity.text_in(w.written))
+        )
+        if first.slip is not None:
+            lines.append("    " + w.say("probably", slip=w.slip(first.slip)))
     lines.append(w.say("result_label", verdict=w.result(run)))
     return lines
 
@@ -272,7 +280,7 @@ def forward_equation_lines(run: Run, w: Words) -> list[str]:
 
 def render_run(run: Run, lang: str = "en") -> str:
     """The table, each claim's details, and the run's facts and result."""
-    w = Words(lang)
+    w = Words(lang).reading(run)
     details = [line for r in run.claims for line in claim_details(r, run, w)]
     return _render(table(run, w)) + "\n".join([*details, *run_lines(run, w)]) + "\n"
 

@@ -15,12 +15,13 @@ from derive.budget import Budget
 from derive.claim_parser import ClaimSyntaxError
 from derive.claims import Claim, ClaimNote
 from derive.course import Basis, CodeReading, Layout
-from derive.formula import Formula, to_latex, to_text
+from derive.formula import Formula, Written, to_latex, to_text
 from derive.proof import Method, Proof, Status
 from derive.reading import NG, Reading
 from derive.registry import GENERIC
 from derive.scalar_model import ModelNotStated
-from derive.slips import OUTPUT_ERRORS, Slip
+from derive.slip_search import Step
+from derive.slips import OUTPUT_ERRORS, Slip, SlipKind
 from reports.i18n import LATEX, strings
 from reports.tex import fill, tex
 from verify.results import (
@@ -62,6 +63,12 @@ class Words:
         self.t = strings(lang)
         self.lang = lang
         self.latex = latex
+        self.written: Written | None = None  # the notes' layer numbers, where a run's reading has its own
+
+    def reading(self, run: Run) -> Words:
+        """These words in the layer numbers of `run`'s notes (slips say `W^(3)` as Nielsen does)."""
+        self.written = None if run.reading.is_seed else run.reading.written
+        return self
 
     # --- the medium ---
     def esc(self, text: object) -> str:
@@ -87,8 +94,12 @@ class Words:
         base = _BATCHED.get(kind, kind) if batched else _SYMBOL[kind][0]
         return f"{base}{layer}{'ᵀ' if transpose else ''}"
 
-    def math(self, formula: Formula, batched: bool = False) -> str:
-        return f"${to_latex(formula, batched)}$" if self.latex else to_text(formula, batched)
+    def math(self, formula: Formula, batched: bool = False, notes: bool = False) -> str:
+        """`formula` for the medium; `notes`: in the notes' own layer numbers (`written`)."""
+        written = self.written if notes else None
+        if self.latex:
+            return f"${to_latex(formula, batched, written)}$"
+        return to_text(formula, batched, written)
 
     def join(self, items: Iterable[str]) -> str:
         return ", ".join(items)
@@ -158,8 +169,34 @@ class Words:
             return self.say("scope_only", pair=self.scope(result.concrete))
         return ""
 
-    def slip(self, s: Slip) -> str:
-        """The slip in the notes' notation: `W1 where W1ᵀ belongs`."""
+    def slip(self, s: Slip, alternatives: bool = True) -> str:
+        """The slip in the notes' notation: `W1 where W1ᵀ belongs`; with the other slips that fit
+        as well (`alternatives`)."""
+        first = self._slip(s)
+        if not s.alternatives or not alternatives:
+            return first
+        return self.say("slip_or", first=first, others="; ".join(self._slip(a) for a in s.alternatives))
+
+    def step(self, step: Step, batched: bool) -> str:
+        """One slip at its place: `transpose missing: W2 where W2ᵀ belongs`."""
+        where, fix = self.math(step.where, batched, True), self.math(step.fix, batched, True)
+        return self.say(f"step_{step.move.name.lower()}", where=where, fix=fix)
+
+    def corrected(self, r: ClaimResult, s: Slip) -> str:
+        """The claim as it should read without the slip, in the notes' numbering: `lhs = fix`
+        (bare math in LaTeX, for the report to set)."""
+        identity = r.claim.identity
+        assert identity is not None and s.fix is not None
+        render = to_latex if self.latex else to_text
+        lhs = identity.lhs if s.lhs is None else s.lhs
+        sides = (render(side, identity.batched, self.written) for side in (lhs, s.fix))
+        return " = ".join(sides)
+
+    def _slip(self, s: Slip) -> str:
+        if s.kind == SlipKind.FOUND:
+            batched = s.batch > 1
+            steps = [self.step(step, batched) for step in s.steps]
+            return steps[0] if len(steps) == 1 else self.say("slip_then", first=steps[0], second=steps[1])
         l, o, batched = s.layer, s.other, s.batch > 1  # noqa: E741
         sym = self.sym
         nxt = l + 1

@@ -15,6 +15,7 @@ from derive.claim_parser import ClaimSyntaxError
 from derive.claims import Claim, ForwardEquation
 from derive.formula import FPrime, Hadamard, MatMul, Transpose, Var
 from derive.identities import Identity
+from derive.slip_search import Move, Step
 from derive.slips import Slip, SlipKind
 from verify.results import (
     Agreement,
@@ -222,8 +223,11 @@ def claims_run() -> Run:
 
 def slip_of_every_kind(batch: int = 4) -> list[Slip]:
     """One `Slip` of each kind at layer 1 (the wrong layer's f' from layer 2)."""
-    z1 = Var("z", 1)
-    return [Slip(kind, z1, 1, 2 if kind == SlipKind.FPRIME_WRONG_LAYER else None, batch) for kind in SlipKind]
+    z1, steps = Var("z", 1), (Step(Move.LAYER, Var("W", 2), Var("W", 1)),)  # FOUND: by its steps
+    return [
+        Slip(kind, z1, 1, 2 if kind == SlipKind.FPRIME_WRONG_LAYER else None, batch, steps=steps)
+        for kind in SlipKind
+    ]
 
 
 __all__ = ["Fraction", "builtin_run", "claims_run", "slip_of_every_kind"]

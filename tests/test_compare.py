@@ -14,6 +14,7 @@ from variants import (
     SLIP_KINDS,
     B,
     as_claim,
+    is_named,
     variant_claim,
 )
 
@@ -21,6 +22,7 @@ from derive import Network, Var, seed_identities
 from derive.formula import Scale
 from derive.identities import Identity
 from derive.proof import Status
+from derive.slip_search import Move
 from derive.slips import SlipKind
 from verify import Code, Reason, Verdict, check, numpy_backprop, sample, verify_network
 from verify.results import WITNESSES
@@ -69,7 +71,7 @@ def test_wrong_formula_is_refuted_blamed_and_named(name, slip, formula, same_sha
     (r,) = run.claims
     assert not run.passed and run.exit_code == 1
     expected = SLIP_KINDS[(name, slip)]
-    assert (r.slip.kind if r.slip else None) == expected, r.slip
+    assert is_named(r.slip, expected), r.slip
     if same_shape:
         # SymPy and NumPy evaluate the (wrong) right side; jax.grad computes the true gradient
         assert r.verdict == Verdict.REFUTED, (r.verdict, r.reason)
@@ -225,11 +227,11 @@ def test_batches_agree(reduction, batch):
     assert run.passed, [(r.claim.name, r.verdict, r.agreement.max_abs_err) for r in run.claims]
 
 
-BATCH_SLIPS = {  # slip → what diagnosis names (None: not in the catalogue's normal form)
+BATCH_SLIPS = {  # slip → what diagnosis names: a catalogue kind, or the search's first step
     "1/B forgotten": SlipKind.MISSING_MEAN,
-    "summed over the wrong axis (1ᵀ Δ2ᵀ)": None,
-    "1/B applied twice": None,
-    "1/B² instead of 1/B": None,
+    "summed over the wrong axis (1ᵀ Δ2ᵀ)": Move.MISSING_TRANSPOSE,  # (1ᵀ Δ2ᵀ)ᵀ = Δ2 1
+    "1/B applied twice": SlipKind.EXTRA_MEAN,
+    "1/B² instead of 1/B": SlipKind.EXTRA_MEAN,
 }
 
 
@@ -239,7 +241,7 @@ BATCH_SLIPS = {  # slip → what diagnosis names (None: not in the catalogue's n
 def test_wrong_batch_formula_is_rejected_numerically(name, target, slip, formula):
     claim = as_claim(Identity(name, target, formula, batched=True))
     (r,) = check(Network((4, 3), batch=B), [claim], points=POINTS).claims
-    assert (r.slip.kind if r.slip else None) == BATCH_SLIPS[slip]
+    assert is_named(r.slip, BATCH_SLIPS[slip]), r.slip
     if r.verdict == Verdict.SHAPE_ERROR:  # 1ᵀ Δ2ᵀ is a row where ∂L/∂b1 is a column
         assert r.shape_problem == "1×3 against 3×1"
     else:

@@ -14,8 +14,10 @@ from pathlib import Path
 import pytest
 from run_fixtures import builtin_run, claims_run, slip_of_every_kind
 
+from derive.formula import Transpose, Var
 from derive.proof import Method, Status
-from derive.slips import SlipKind
+from derive.slip_search import Move, Step
+from derive.slips import Slip, SlipKind
 from reports.build import build_report, report_input
 from reports.i18n import LATEX, SAME_IN_BOTH, STRINGS, strings
 from reports.json_report import SCHEMA_VERSION, render_json, validate
@@ -78,6 +80,26 @@ def test_every_vocabulary_value_has_a_sentence(lang, latex):
         assert w.method(m)
     kinds = {s.kind: w.slip(s) for s in slip_of_every_kind()}
     assert set(kinds) == set(SlipKind) and all(kinds.values())
+    W1, W2 = Var("W", 1), Var("W", 2)
+    for m in Move:  # every step of the search, with where and fix put in
+        worded = w.step(Step(m, W2, W1), batched=False)
+        assert ("W_{2}" in worded and "W_{1}" in worded) if latex else ("W2" in worded and "W1" in worded)
+
+
+def test_found_slips_are_worded_in_the_notes_numbering():
+    """A found slip names its places as the notes number them (W^(3) where the seed has W_2)."""
+    from derive.reading import NIELSEN
+
+    slip = Slip(
+        SlipKind.FOUND,
+        Var("z", 2),
+        2,
+        steps=(Step(Move.MISSING_TRANSPOSE, Var("W", 2), Transpose(Var("W", 2))),),
+    )
+    w = Words("en")
+    assert w.slip(slip) == "transpose missing: W2 where W2ᵀ belongs"
+    w.written = NIELSEN.written
+    assert "W³" in w.slip(slip) and "W2" not in w.slip(slip)
 
 
 def test_slips_are_worded_with_their_layers_in_the_notes_notation():
@@ -86,7 +108,8 @@ def test_slips_are_worded_with_their_layers_in_the_notes_notation():
     assert by_kind[SlipKind.W_FOR_WT] == "W1 where W1ᵀ belongs"
     assert by_kind[SlipKind.FPRIME_WRONG_LAYER] == "f' of the wrong layer (f'(z2) for f'(z1))"
     assert by_kind[SlipKind.MISSING_MEAN] == "missing 1/B (the mean over the batch of 4)"
-    assert "$W_{1}^{T}$" in Words("ko", latex=True).slip(slip_of_every_kind()[5])
+    w_for_wt = next(s for s in slip_of_every_kind() if s.kind == SlipKind.W_FOR_WT)
+    assert "$W_{1}^{T}$" in Words("ko", latex=True).slip(w_for_wt)
 
 
 def test_unknown_language_names_the_valid_ones():

@@ -13,7 +13,8 @@ from fractions import Fraction
 from derive.claims import Claim
 from derive.formula import Add, FPrime, Hadamard, MatMul, Ones, Scale, Transpose, Var
 from derive.identities import Identity
-from derive.slips import SlipKind
+from derive.slip_search import Move
+from derive.slips import Slip, SlipKind
 
 W, a1, z1, b1 = Var("W", 1), Var("a", 1), Var("z", 1), Var("b", 1)
 delta2, z2 = Var("delta", 2), Var("z", 2)
@@ -44,26 +45,35 @@ FORMULA_VARIANTS = [
     ("dL/db1", "plus b1", Add(delta2, b1), True),
 ]
 
-# (identity name, slip) → the slip diagnosis must name; None where the catalogue has no such
-# transformation (then no slip may be claimed either)
-SLIP_KINDS = {
+# (identity name, slip) → the slip diagnosis must name: a catalogue kind, or the search's first
+# step (derive/slip_search.py); None where neither has such a transformation (then no slip may
+# be claimed either)
+SLIP_KINDS: dict[tuple[str, str], SlipKind | Move | None] = {
     ("dL/da1", "W instead of Wᵀ"): SlipKind.W_FOR_WT,
     ("dL/da1", "sign flip"): SlipKind.SIGN,
-    ("dL/da1", "extra f'(z1) (dL/dz1 for dL/da1)"): None,
+    ("dL/da1", "extra f'(z1) (dL/dz1 for dL/da1)"): Move.EXTRA_FPRIME,
     ("dL/da1", "factor 2"): SlipKind.TWICE,
     ("dL/dz1", "missing f'"): SlipKind.MISSING_FPRIME,
-    ("dL/dz1", "f' of a1 instead of z1"): None,
+    ("dL/dz1", "f' of a1 instead of z1"): Move.A_FOR_Z,
     ("dL/dz1", "W instead of Wᵀ"): SlipKind.W_FOR_WT,
     ("dL/dz1", "sign flip"): SlipKind.SIGN,
     ("dL/dW1", "a1 a1ᵀ"): None,
     ("dL/dW1", "outer product in the wrong order (a1 δ2ᵀ)"): SlipKind.OUTER_ORDER,
-    ("dL/dW1", "z1 instead of a1"): None,
+    ("dL/dW1", "z1 instead of a1"): Move.Z_FOR_A,
     ("dL/dW1", "factor 1/2"): SlipKind.HALF,
-    ("dL/dW1", "f'(z2) applied twice"): None,
-    ("dL/db1", "f'(z2) applied twice"): None,
+    ("dL/dW1", "f'(z2) applied twice"): Move.EXTRA_FPRIME,
+    ("dL/db1", "f'(z2) applied twice"): Move.EXTRA_FPRIME,
     ("dL/db1", "sign flip"): SlipKind.SIGN,
-    ("dL/db1", "plus b1"): None,
+    ("dL/db1", "plus b1"): Move.EXTRA_TERM,
 }
+
+
+def is_named(slip: Slip | None, expected: SlipKind | Move | None) -> bool:
+    """`slip` is the expected diagnosis: a catalogue kind, or the search's first step."""
+    if isinstance(expected, Move):
+        return slip is not None and slip.kind == SlipKind.FOUND and slip.steps[0].move == expected
+    return (slip.kind if slip else None) == expected
+
 
 TARGETS = {"dL/da1": a1, "dL/dz1": z1, "dL/dW1": W, "dL/db1": b1}
 

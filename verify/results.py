@@ -289,6 +289,14 @@ class Run:
         return {"sympy": self.sympy_skipped} if self.sympy_skipped else {}
 
     @property
+    def first_wrong(self) -> ClaimResult | None:
+        """Where a derivation goes wrong: the first claim in the notes' order that is refuted or
+        a shape error (the lines before it hold), when the run has claims before it."""
+        wrong = [r for r in self.claims if r.verdict in (Verdict.REFUTED, Verdict.SHAPE_ERROR)]
+        first = min(wrong, key=lambda r: (r.claim.line, r.claim.column), default=None)
+        return first if first is not None and len(self.claims) > 1 else None
+
+    @property
     def passed(self) -> bool:
         """Every claim proved (or beyond SymPy's budget with every witness agreeing), the
         forward passes agree, the document's forward equations hold and the implementation

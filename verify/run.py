@@ -169,6 +169,9 @@ def check(
     results = [p.final for p in prepared]
     for i, k in enumerate(live):
         results[k] = judge(prepared[k], network, merged[i], sides0[i], values0)
+    for k, p in enumerate(prepared):
+        if p.final is not None and p.final.verdict == Verdict.SHAPE_ERROR:
+            results[k] = verdict.shape_fix(p, network, values0)  # the search needs the values
     code = None
     if implementation is not None:
         code = Implementation(

@@ -25,10 +25,10 @@ from derive.formula import Dims, Formula, Grad, ShapeMismatch, Transpose, Var, r
 from derive.identities import Identity
 from derive.model import explicit, setting
 from derive.proof import Method, Status
-from derive.slips import Slip, in_rows, matching, slips
 from derive.symbols import network_symbols
 from verify.agreement import finite
 from verify.claim_values import OracleValues, Unavailable, value
+from verify.diagnosis import diagnose, differing, search
 from verify.results import (
     Agreement,
     BatchReading,
@@ -114,7 +114,7 @@ def prepare(claim: Claim, network: Network) -> Prepared:
                 ClaimResult(
                     claim,
                     Verdict.SHAPE_ERROR,
-                    slip=diagnose(claim, network, side, None),
+                    slip=diagnose(claim, network, side, None, terms_of(claim, network)),
                     shape_problem=e.reason,
                     shape_node=e.node,
                 ),
@@ -122,7 +122,7 @@ def prepare(claim: Claim, network: Network) -> Prepared:
     left, right = shape(identity.lhs, dims(network)), shape(identity.formula, dims(network))
     if left != right:
         problem = f"{right[0]}×{right[1]} against {left[0]}×{left[1]}"
-        slip = diagnose(claim, network, identity.formula, None)
+        slip = diagnose(claim, network, identity.formula, None, terms_of(claim, network))
         return Prepared(claim, ClaimResult(claim, Verdict.SHAPE_ERROR, slip=slip, shape_problem=problem))
     generic = timed_prove(identity, network, generic=True)
     # with a generic f, ℓ proved the concrete pair is covered; timed out, it would time out too
@@ -131,43 +131,16 @@ def prepare(claim: Claim, network: Network) -> Prepared:
     return Prepared(claim, None, generic, concrete)
 
 
-# --- diagnosis --------------------------------------------------------------------------------
-def diagnose(claim: Claim, network: Network, side: Formula, values: OracleValues | None) -> Slip | None:
-    """The slip `side` is, found by structure (also for shape errors) or by value."""
-    assert claim.wrt is not None and claim.identity is not None
-    candidates = slips(claim.wrt, network)
-    if claim.identity.lhs == Var("delta", claim.wrt.layer) and network.factor != 1:
-        # Δ_l = dL/dZ_l / factor: compare with the slips of the formula for Δ_l itself
-        candidates = tuple(replace(c, formula=scale(1 / network.factor, c.formula)) for c in candidates)
-    if claim.identity.lhs == Transpose(Grad(claim.wrt)):  # read in rows: the slips transposed
-        candidates = tuple(in_rows(c) for c in candidates)
-    if found := matching(side, candidates, network.factor):
-        return found[0]
-    if values is None:
-        return None
-    n = terms_of(claim, network)
-    try:
-        side_shape, side_value = shape(side, dims(network)), value(side, values)
-        side_size = value(side, values, absolute=True)
-    except (ShapeMismatch, Unavailable):
-        return None
-    for slip in candidates:
-        try:
-            if shape(slip.formula, dims(network)) != side_shape:
-                continue
-            slip_value = value(slip.formula, values)
-            magnitude = np.maximum(side_size, value(slip.formula, values, absolute=True))
-        except (ShapeMismatch, Unavailable):
-            continue
-        both = finite(slip_value) & finite(side_value) & finite(magnitude)
-        if both.any() and not _differing(slip_value, side_value, n, magnitude)[both].any():
-            return slip
-    return None
-
-
-def _differing(left: np.ndarray, right: np.ndarray, n: int, magnitude: np.ndarray) -> np.ndarray:
-    err = np.abs(left - right).reshape(left.shape[0], -1).max(axis=1)
-    return err > allowed(magnitude, n)
+def shape_fix(prepared: Prepared, network: Network, values: OracleValues) -> ClaimResult:
+    """A shape error whose fix the search finds: the rewrites that make the shapes fit *and*
+    the claim true (a transpose, the factors' order, a sum over the examples)."""
+    result = prepared.final
+    assert result is not None and result.verdict == Verdict.SHAPE_ERROR
+    if result.slip is not None or prepared.claim.identity is None:
+        return result
+    claim = prepared.claim
+    slip = search(claim, network, prepared.right, values, terms_of(claim, network))
+    return result if slip is None else replace(result, slip=slip)
 
 
 # --- counterexample ---------------------------------------------------------------------------
@@ -273,9 +246,9 @@ def per_example(
             per_example_values = value(lhs, values)
         except Unavailable:
             return None
-        if _differing(per_example_values, sides[1], terms_of(prepared.claim, network), sides[2]).any():
+        if differing(per_example_values, sides[1], terms_of(prepared.claim, network), sides[2]).any():
             return None
-    slip = diagnose(prepared.claim, network, prepared.right, values)
+    slip = diagnose(prepared.claim, network, prepared.right, values, terms_of(prepared.claim, network))
     return Readings(BatchReading.PER_EXAMPLE, BatchReading.MEAN_GRADIENT, slip)
 
 
@@ -319,7 +292,7 @@ def judge(
     example = None
     if sides is not None and values is not None:
         left, right, magnitude = sides
-        differs = _differing(left, right, terms_of(claim, network), magnitude) & finite(left) & finite(right)
+        differs = differing(left, right, terms_of(claim, network), magnitude) & finite(left) & finite(right)
         if differs.any():
             example = counterexample(network, prepared, left, right, differs, values.points, magnitude)
     numerically = example is not None and agreement.disagreeing >= 2 and _sympy_confirms(example)
@@ -337,9 +310,9 @@ def judge(
         if values is not None and sides is not None and prepared.left not in _gradient_sides(prepared.wrt):
             # a link B = C: when C is the true gradient, B is the wrong one
             truth = value(Grad(prepared.wrt), values)
-            if not _differing(truth, sides[1], terms_of(claim, network), sides[2]).any():
+            if not differing(truth, sides[1], terms_of(claim, network), sides[2]).any():
                 side = prepared.left
-        slip = diagnose(claim, network, side, values)
+        slip = diagnose(claim, network, side, values, terms_of(claim, network))
         return ClaimResult(
             claim, Verdict.REFUTED, agreement=agreement, slip=slip, counterexample=example, **proofs
         )
