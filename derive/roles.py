@@ -63,6 +63,8 @@ class Notation:
     layout: Layout = Layout.COLUMNS
     # quantities the notes name themselves, `k := (a_2 - y) \circ f'(z_2)`: name → its right side
     defined: tuple[tuple[str, str], ...] = ()
+    # the loss's name where it has a subscript (`E_n`, `L_{\\text{MSE}}`: derive/notes_loss.py)
+    loss: str = ""
 
     def role(self, letter: str) -> Role | None:
         return dict(self.names).get(letter)
@@ -224,3 +226,21 @@ def function_letters(text: str, letters: tuple[str, ...]) -> str:
         return text
     pattern = rf"(?<![\\A-Za-z])[{''.join(letters)}](?=\s*('|\^\s*\{{?\s*\\prime\s*\}}?)?\s*(\\left\s*)?\()"
     return re.sub(pattern, "f", text)
+
+
+_LOSS_SCRIPT = re.compile(r"(?P<base>.+?)_\{?(?P<sub>.*?)\}?$", re.S)
+
+
+def loss_letter(text: str, loss: str) -> str:
+    """`text` with the notes' loss name written as its letter (`∂E_n/∂w` → `∂E  /∂w`,
+    `\\mathcal{L}_{\\text{MSE}}` → `\\mathcal{L}`): the same length, so positions in messages
+    still hold. `loss` is the name as the notes' loss line writes it, layout removed."""
+    match = _LOSS_SCRIPT.fullmatch(loss)
+    if match is None:
+        return text
+    sub = match.group("sub")
+    spaced = r"\s*".join(re.escape(c) for c in sub)
+    single = f"|{re.escape(sub)}(?![A-Za-z0-9])" if len(sub) == 1 else ""
+    base = r"\s*".join(re.escape(c) for c in match.group("base"))
+    pattern = rf"(?<![A-Za-z\\])({base})(\s*_\s*(?:\{{\s*{spaced}\s*\}}{single}))"
+    return re.sub(pattern, lambda m: m.group(1) + " " * len(m.group(2)), text)

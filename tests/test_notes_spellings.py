@@ -1,0 +1,153 @@
+"""Notes as their authors write them, at the level of the document: entry listings, the loss's
+own name, aligned rows, indexed definitions, algorithm steps, per-example sums. Each spelling has
+a correct claim proved and a wrong variant refuted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from derive.claims import names_entries
+from derive.claims_file import load
+from derive.document import find_equations
+from derive.notes_loss import notes_loss
+from verify import Verdict, check_document
+
+_SEED = Path(__file__).parent.parent / "examples" / "seed-notes.md"
+_FORWARD = r"""
+$$z^{(2)} = W^{(1)} x + b^{(1)}, \quad a^{(2)} = f(z^{(2)}), \quad z^{(3)} = W^{(2)} a^{(2)} + b^{(2)},
+\quad a^{(3)} = f(z^{(3)})$$
+"""
+
+
+def run(tmp_path: Path, text: str, **options):
+    path = tmp_path / "notes.md"
+    path.write_text(text, encoding="utf-8")
+    return check_document(load(path, options), points=200, seed=4)
+
+
+def verdicts(found) -> list[Verdict]:
+    return [r.verdict for r in found.claims]
+
+
+# --- entry listings ---------------------------------------------------------------------------
+def test_the_seed_notes_entry_listings_name_entries():
+    """`a_1 = [a_{11} \\; … ]^T` names a_1's entries: not an unread forward equation."""
+    found = check_document(load(_SEED, {}), points=200, seed=4)
+    assert verdicts(found) == [Verdict.PROVED] * 7
+    document = load(_SEED, {})
+    assert all(f.problem is None for f in document.forward)
+    assert {f.line for f in document.forward}.isdisjoint({7, 8, 11, 12})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        r"a_1 = [a_{11} \; a_{12} \; a_{13} \; a_{14}]^T",
+        r"z_2 = \begin{bmatrix} z_{21} \\ z_{22} \\ z_{23} \end{bmatrix}",
+        r"W_1 = \begin{bmatrix} w_{11} & w_{12} \\ w_{21} & w_{22} \end{bmatrix}",
+        r"\mathbf{a}^{(1)} = \left( a^{(1)}_1, \ldots, a^{(1)}_n \right)^\top",
+    ],
+)
+def test_a_listing_of_entries_is_recognised(text):
+    (equation,) = find_equations(f"$${text}$$")
+    assert names_entries(equation.text)
+
+
+@pytest.mark.parametrize(
+    "text", [r"z_2 = W_1 a_1 + b_1", r"a_1 = [1, 1]^T", r"a_1 = (a_{11} - a_{12})", r"a_1 = [a_{11}]^T + b_1"]
+)
+def test_an_equation_is_not_a_listing(text):
+    assert not names_entries(text)
+
+
+def test_a_listing_beside_a_wrong_claim(tmp_path):
+    notes = r"""
+$$a_1 = [a_{11} \; a_{12} \; a_{13} \; a_{14}]^T, \quad z_2 = W_1 a_1 + b_1, \quad a_2 = f(z_2)$$
+$$\frac{\partial L}{\partial W_1} = \delta_2 a_1^T$$
+$$\frac{\partial L}{\partial W_1} = a_1 \delta_2^T$$
+"""
+    assert verdicts(run(tmp_path, notes)) == [Verdict.PROVED, Verdict.SHAPE_ERROR]
+    path = tmp_path / "notes.md"
+    assert [f.line for f in load(path, {}).forward if f.problem is None] == [2, 2]
+
+
+# --- the loss's own name ----------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("line", "loss", "name"),
+    [
+        (r"J(W,b;x,y) = \frac12\|h_{W,b}(x) - y\|^2", "mse", "J"),
+        (r"J(W,b;x,y) = \|h_{W,b}(x) - y\|^2", "sse", "J"),
+        (r"L_{\text{MSE}} = \frac{1}{2}\|a^{(3)} - y\|^2", "mse", r"L_{\text{MSE}}"),
+        (r"L = \frac{1}{2}\|a^{(3)} - y\|^2 \;(\text{MSE})", "mse", "L"),
+        (r"(MSE)\; L = \|a^{(3)} - y\|^2", "sse", "L"),
+        (r"E_n = \frac{1}{2}\sum_k (y_{nk} - t_{nk})^2", "mse", "E_n"),
+        (r"\mathcal{L}(\hat y, y) = -\sum_k y_k \log \hat{y}_k", "softmax-ce", r"\mathcal{L}"),
+    ],
+)
+def test_the_loss_as_people_name_it(line, loss, name):
+    stated = notes_loss(find_equations(f"$${line}$$"))
+    assert stated is not None
+    assert (stated.loss, stated.name) == (loss, name)
+
+
+def test_ufldl_cost_without_the_half_sets_sse(tmp_path):
+    notes = (
+        _FORWARD
+        + r"""
+$$J(W,b;x,y) = \|a^{(3)} - y\|^2$$
+$$\frac{\partial J}{\partial W^{(2)}} = 2 (a^{(3)} - y) \circ f'(z^{(3)}) (a^{(2)})^T$$
+$$\frac{\partial J}{\partial W^{(2)}} = (a^{(3)} - y) \circ f'(z^{(3)}) (a^{(2)})^T$$
+"""
+    )
+    found = run(tmp_path, notes)
+    assert found.network.loss == "sse"
+    assert verdicts(found) == [Verdict.PROVED, Verdict.REFUTED]
+
+
+def test_a_loss_named_with_a_subscript_is_read_in_the_claims(tmp_path):
+    notes = r"""
+$$z^{[1]} = W^{[1]} x + b^{[1]}, \quad a^{[1]} = \sigma(z^{[1]}), \quad z^{[2]} = W^{[2]} a^{[1]} + b^{[2]},
+\quad \hat{y} = \sigma(z^{[2]})$$
+$$\mathcal{L}_{\text{MSE}}(\hat y, y) = \frac{1}{2}\|\hat y - y\|^2$$
+$$\frac{\partial \mathcal{L}_{\text{MSE}}}{\partial W^{[2]}} = (\hat y - y) \circ \sigma'(z^{[2]}) a^{[1]T}$$
+$$\frac{\partial \mathcal{L}_{\text{MSE}}}{\partial W^{[2]}} = (\hat y - y) a^{[1]T}$$
+"""
+    assert verdicts(run(tmp_path, notes)) == [Verdict.PROVED, Verdict.REFUTED]
+
+
+def test_bishops_per_example_error(tmp_path):
+    notes = r"""
+$$E_n = \frac{1}{2}\sum_k (t_k - o_k)^2$$
+$$\frac{\partial E_n}{\partial w_{jk}} = \delta_k o_j$$
+$$\frac{\partial E_n}{\partial w_{jk}} = 2 \delta_k o_j$$
+"""
+    assert verdicts(run(tmp_path, notes)) == [Verdict.PROVED, Verdict.REFUTED]
+
+
+# --- aligned rows -----------------------------------------------------------------------------
+def test_aligned_rows_and_a_continued_chain(tmp_path):
+    notes = (
+        _FORWARD
+        + r"""
+$$\begin{aligned} \delta^{(3)} &= \frac{\partial J}{\partial a^{(3)}} \circ f'(z^{(3)}) \\
+\frac{\partial J}{\partial W^{(2)}} &= \delta^{(3)} (a^{(2)})^T \\
+\frac{\partial J}{\partial W^{(1)}} &= (a^{(2)})^T \delta^{(3)} \end{aligned}$$
+
+\begin{align*}
+\frac{\partial J}{\partial z^{(2)}} &= (W^{(2)})^T \delta^{(3)} \circ f'(z^{(2)}) \\
+  &= (W^{(2)})^T \delta^{(3)} \\
+  &= \delta^{(2)}
+\end{align*}
+"""
+    )
+    found = run(tmp_path, notes)
+    assert [(r.claim.line, r.verdict) for r in found.claims] == [
+        (5, Verdict.PROVED),
+        (6, Verdict.PROVED),
+        (7, Verdict.SHAPE_ERROR),  # each row a claim at its own line
+        (10, Verdict.PROVED),  # a row `&= …` a link of the chain its first row starts
+        (10, Verdict.REFUTED),  # f'(z) dropped
+        (10, Verdict.REFUTED),
+    ]
