@@ -50,7 +50,7 @@ from derive.latex_binding import LatexBinder
 from derive.network import Network
 from derive.plain_binding import PlainBinder
 from derive.reading import SEED, Reading
-from derive.roles import OURS, Notation, function_letters, loss_letter
+from derive.roles import OURS, Notation, function_letters, loss_letter, with_entries
 
 MAX_CLAIMS = 1_000
 
@@ -251,6 +251,8 @@ def bind_sides(
     (`own_functions`); without, as written. `notation` is the notes' own letters (derive/roles.py):
     a letter they apply as the activation (`h(a_j)`) is parsed as `f`."""
     text = as_read(text, syntax, notation)
+    if syntax == "latex" and notation.entries:  # k_j, defined as k_i := …: its definition
+        text = with_entries(text, notation.entries)
     sides = parse(text, syntax)
     entrywise = syntax == "latex" and might_be_entrywise(text) and uses_index_notation(sides)
 

@@ -151,3 +151,36 @@ $$\begin{aligned} \delta^{(3)} &= \frac{\partial J}{\partial a^{(3)}} \circ f'(z
         (10, Verdict.REFUTED),  # f'(z) dropped
         (10, Verdict.REFUTED),
     ]
+
+
+# --- indexed definitions ----------------------------------------------------------------------
+def test_a_quantity_defined_entry_by_entry(tmp_path):
+    """`k_j := (a_j - y_j) f'(z_j)`, used as `k_j` in the claims: read as its definition."""
+    notes = r"""
+$$E = \frac{1}{2}\sum_j (a_j - y_j)^2$$
+Define $k_j := (a_j - y_j) f'(z_j)$.
+$$\frac{\partial E}{\partial w_{ij}} = k_j a_i$$
+$$\frac{\partial E}{\partial w_{ij}} = k_j a_j$$
+$$\frac{\partial E}{\partial b_j} = k_j$$
+$$\frac{\partial E}{\partial b_j} = 2 k_j$$
+"""
+    assert verdicts(run(tmp_path, notes)) == [Verdict.PROVED, Verdict.REFUTED, Verdict.PROVED, Verdict.REFUTED]
+
+
+def test_an_error_named_with_an_equals_sign_and_another_index(tmp_path):
+    """`e_k = (o_k - t_k)` names e; used as `e_k` (and `e_i` renamed from the definition's k)."""
+    notes = r"""
+$$E = \frac{1}{2}\sum_k (t_k - o_k)^2$$
+Let $e_i = (o_i - t_i)$ be the output error.
+$$\frac{\partial E}{\partial w_{jk}} = e_k \sigma'(z_k) o_j$$
+$$\frac{\partial E}{\partial w_{jk}} = -e_k \sigma'(z_k) o_j$$
+"""
+    assert verdicts(run(tmp_path, notes)) == [Verdict.PROVED, Verdict.REFUTED]
+
+
+def test_entry_definitions_are_names_not_values():
+    from derive.roles import entry_definitions, with_entries
+
+    found = entry_definitions([r"k_i := (a_i - y_i) f'(z_i)", r"e_j = t_j - o_j", "s_1 = 3", r"o_k = \sigma(z_k)"])
+    assert found == (("k", "i", "(a_i - y_i) f'(z_i)"), ("e", "j", "t_j - o_j"))
+    assert with_entries(r"k_j o_i + e_{k}", found) == r"((a_j - y_j) f'(z_j)) o_i + (t_k - o_k)"
