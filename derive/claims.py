@@ -51,6 +51,7 @@ from derive.network import Network
 from derive.plain_binding import PlainBinder
 from derive.reading import SEED, Reading
 from derive.roles import OURS, Notation, function_letters, loss_letter, with_entries
+from derive.steps import step_of, unread_step
 
 MAX_CLAIMS = 1_000
 
@@ -129,6 +130,7 @@ def is_claim(text: str) -> bool:
         _GRADIENT_HEAD.match(text) is not None
         or OPERATOR.match(text) is not None
         or function_claim(text) is not None
+        or step_of(text) is not None  # an update step left unread (derive/steps.py): it says why
     )
 
 
@@ -350,6 +352,8 @@ def claims_of(
 ) -> list[Claim]:
     """The claims of one gradient equation (or one unparsed claim saying why)."""
     where = {"source": source, "line": equation.line, "column": equation.column, "syntax": "latex"}
+    if (why := unread_step(equation.text)) is not None:  # g \leftarrow g ⊙ f'(a) with g unknown
+        return [Claim(**where, written=equation.text, problem=ClaimSyntaxError(equation.text, 0, why))]
     stated = function_claim(equation.text)
     if stated is None and (why := unread_derivative(equation.text)) is not None:  # d/dx of an expression
         return [Claim(**where, written=equation.text, problem=ClaimSyntaxError(equation.text, 0, why))]

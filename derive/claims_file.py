@@ -70,6 +70,7 @@ from derive.scalar_model import (
     names_scalar_quantities,
     parse_scalar,
 )
+from derive.steps import read_steps
 
 NETWORK_KEYS = ("sizes", "activation", "loss", "batch", "reduction", "slope", "layout")
 CLAIM_KEYS = ("name", "wrt", "formula", "syntax")
@@ -365,7 +366,7 @@ def load(path: Path, options: dict) -> Document:
         claims = claims_from_file(path, text, tables, network, code)
         return _document(source, network, claims, "[[claim]] tables", code=code)
     latex = path.suffix.lower() in (".tex", ".latex")
-    equations = find_equations(text, latex)
+    equations = read_steps(find_equations(text, latex))  # g \leftarrow …: derive/steps.py
     if is_scalar_notes(equations):
         return scalar_document(source, equations, options)
     declared = find_declarations(text, latex)

@@ -40,9 +40,9 @@ _SEPARATOR = re.compile(
 _LAYOUT = re.compile(rf"\\(label|tag\*?)\s*\{{[^{{}}\n]*\}}|\\(nonumber|notag)(?![A-Za-z])|&|{_INNER}")
 _MATRIX = r"\{\s*[pbvBV]?matrix\s*\}"
 # what nests: an escaped brace (`\{`) is a set's brace, not a group's
-_NESTING = re.compile(
-    rf"\\[{{}}]|(?P<open>\\begin\s*{_MATRIX}|[{{(])|(?P<close>\\end\s*{_MATRIX}|[}})])"
-)
+_NESTING = re.compile(rf"\\[{{}}]|(?P<open>\\begin\s*{_MATRIX}|[{{(])|(?P<close>\\end\s*{_MATRIX}|[}})])")
+# an algorithm's update step, `g \leftarrow …` (derive/steps.py): kept though it has no `=`
+_STEP_ARROW = re.compile(r"\\leftarrow(?![A-Za-z])|\\gets(?![A-Za-z])|←")
 _TRAILING = re.compile(r"(\s|[.,;:]|\\[,;:! ])+$")
 
 
@@ -154,5 +154,5 @@ def find_equations(text: str, latex: bool = False) -> list[Equation]:
                 position = start + offset + lead
                 line = bisect.bisect_right(line_starts, position)
                 rows.append(Equation(line, position - line_starts[line - 1] + 1, text))
-        found.extend(row for row in rows if "=" in row.text)
+        found.extend(row for row in rows if "=" in row.text or _STEP_ARROW.search(row.text))
     return found

@@ -373,7 +373,10 @@ class LatexBinder(Binder):
         if symbol == "a" and not scripts and not inner:  # Nielsen's BP1 ∇_a C: the output's a^L
             last = self.binding.reading.written("a", self.binding.last)
             return self.gradient(name, self.variable(token, symbol, last, False))
-        value = self.unread_output(self._name(name, scripts))
+        if name.data == "hat_letter" and not scripts:  # Goodfellow's ∇_{\hat y} J: the output's a_L
+            value = self.unread_output(self.bind(name))
+        else:
+            value = self.unread_output(self._name(name, scripts))
         if not isinstance(value, Var) or value.kind == "delta":
             raise self.error(name, "∂L/∂X with X one of W_l, b_l, a_l, z_l (untransposed)")
         return self.gradient(name, value)

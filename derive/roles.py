@@ -22,7 +22,7 @@ The layout (`derive/course.py`): where the affine equations put the weight on th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from derive.course import Layout
@@ -281,8 +281,13 @@ def with_entries(text: str, entries: tuple[tuple[str, str, str], ...]) -> str:
     index renamed: with `k_i := (a_i - y_i) f'(z_i)`, `k_j o_i` is `((a_j - y_j) f'(z_j)) o_i`."""
     for name, index, rhs in entries:
         use = re.compile(rf"(?<![A-Za-z\\]){re.escape(name)}\s*_\s*(?:\{{\s*([a-z])\s*\}}|([a-z]))")
-        text = use.sub(lambda m: f"({_renamed(rhs, index, m.group(1) or m.group(2))})", text)
+        text = use.sub(_definition_of(index, rhs), text)
     return text
+
+
+def _definition_of(index: str, rhs: str) -> Callable[[re.Match], str]:
+    """`k_j` → `(rhs with index → j)`, in parentheses: a product of it stays one."""
+    return lambda m: f"({_renamed(rhs, index, m.group(1) or m.group(2))})"
 
 
 _SUBSCRIPT = re.compile(r"(_\s*)(\{[^{}]*\}|[A-Za-z])")

@@ -164,7 +164,7 @@ $$\frac{\partial E}{\partial w_{ij}} = k_j a_j$$
 $$\frac{\partial E}{\partial b_j} = k_j$$
 $$\frac{\partial E}{\partial b_j} = 2 k_j$$
 """
-    assert verdicts(run(tmp_path, notes)) == [Verdict.PROVED, Verdict.REFUTED, Verdict.PROVED, Verdict.REFUTED]
+    assert verdicts(run(tmp_path, notes)) == [Verdict.PROVED, Verdict.REFUTED] * 2
 
 
 def test_an_error_named_with_an_equals_sign_and_another_index(tmp_path):
@@ -181,6 +181,63 @@ $$\frac{\partial E}{\partial w_{jk}} = -e_k \sigma'(z_k) o_j$$
 def test_entry_definitions_are_names_not_values():
     from derive.roles import entry_definitions, with_entries
 
-    found = entry_definitions([r"k_i := (a_i - y_i) f'(z_i)", r"e_j = t_j - o_j", "s_1 = 3", r"o_k = \sigma(z_k)"])
+    texts = [r"k_i := (a_i - y_i) f'(z_i)", r"e_j = t_j - o_j", "s_1 = 3", r"o_k = \sigma(z_k)"]
+    found = entry_definitions(texts)
     assert found == (("k", "i", "(a_i - y_i) f'(z_i)"), ("e", "j", "t_j - o_j"))
     assert with_entries(r"k_j o_i + e_{k}", found) == r"((a_j - y_j) f'(z_j)) o_i + (t_k - o_k)"
+
+
+# --- algorithm steps --------------------------------------------------------------------------
+_ALGORITHM = r"""
+$$a^{(k)} = b^{(k)} + W^{(k)} h^{(k-1)}, \quad h^{(k)} = f(a^{(k)})$$
+
+$g \leftarrow \nabla_{\hat{y}} J$, then for $k = l, l-1, \dots, 1$:
+$$g \leftarrow \nabla_{a^{(k)}} J = g \odot f'(a^{(k)})$$
+$$\nabla_{b^{(k)}} J = g$$
+$$\nabla_{W^{(k)}} J = g \, h^{(k-1)\top}$$
+$$\nabla_{W^{(k)}} J = h^{(k-1)} g^\top$$
+$$g \leftarrow \nabla_{h^{(k-1)}} J = W^{(k)\top} g$$
+"""
+
+
+def test_goodfellows_algorithm_steps_are_read_in_order(tmp_path):
+    """g holds ∇_{h^{(k)}} J at the top of the loop (∇_ŷ J on its first pass), ∇_{a^{(k)}} J after
+    the first step: each claim that uses g is checked with it."""
+    found = run(tmp_path, _ALGORITHM)
+    by_line: dict[int, set[Verdict]] = {}
+    for r in found.claims:
+        by_line.setdefault(r.claim.line, set()).add(r.verdict)
+    assert by_line == {
+        5: {Verdict.PROVED},  # ∇_{a^{(k)}} J = ∇_{h^{(k)}} J ⊙ f'(a^{(k)})
+        6: {Verdict.PROVED},
+        7: {Verdict.PROVED},
+        8: {Verdict.SHAPE_ERROR},  # the outer product the wrong way round
+        9: {Verdict.PROVED},
+    }
+
+
+def test_a_wrong_step_is_refuted(tmp_path):
+    wrong = _ALGORITHM.replace(r"J = W^{(k)\top} g", r"J = -W^{(k)\top} g")  # the sign dropped
+    verdicts_9 = {r.verdict for r in run(tmp_path, wrong).claims if r.claim.line == 9}
+    assert verdicts_9 == {Verdict.REFUTED}
+
+
+def test_a_step_whose_variable_holds_nothing_says_so(tmp_path):
+    notes = r"""
+$$z_2 = W_1 a_1 + b_1, \quad a_2 = f(z_2)$$
+$$g \leftarrow g \odot f'(z_2)$$
+$$\frac{\partial L}{\partial W_1} = \delta_2 a_1^T$$
+"""
+    found = run(tmp_path, notes)
+    assert [r.verdict for r in found.claims] == [Verdict.UNPARSED, Verdict.PROVED]
+    message = found.claims[0].claim.problem.message
+    assert "update step" in message and "g holds nothing yet" in message
+
+
+@pytest.mark.parametrize("arrow", [r"\leftarrow", r"\gets", "←"])
+def test_every_arrow_is_a_step(arrow):
+    from derive.steps import step_of
+
+    step = step_of(rf"g {arrow} \nabla_{{a^{{(k)}}}} J = g \odot f'(a^{{(k)}})")
+    assert step is not None
+    assert (step.letter, step.holds, step.expression) == ("g", r"\nabla_{a^{(k)}} J", r"g \odot f'(a^{(k)})")
