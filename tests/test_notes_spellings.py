@@ -241,3 +241,33 @@ def test_every_arrow_is_a_step(arrow):
     step = step_of(rf"g {arrow} \nabla_{{a^{{(k)}}}} J = g \odot f'(a^{{(k)}})")
     assert step is not None
     assert (step.letter, step.holds, step.expression) == ("g", r"\nabla_{a^{(k)}} J", r"g \odot f'(a^{(k)})")
+
+
+# --- per-example sums -------------------------------------------------------------------------
+_NG = r"""
+$$Z^{[1]} = W^{[1]} X + b^{[1]}, \quad A^{[1]} = \tanh(Z^{[1]}), \quad Z^{[2]} = W^{[2]} A^{[1]} + b^{[2]},
+\quad A^{[2]} = \sigma(Z^{[2]})$$
+$$J = -\frac{1}{m} \sum_{i=1}^{m} \left(y^{(i)} \log a^{[2](i)} + (1 - y^{(i)}) \log(1 - a^{[2](i)})\right)$$
+$$dZ^{[2]} = A^{[2]} - Y$$
+"""
+
+
+def test_a_sum_over_the_examples_written_with_their_index(tmp_path):
+    """`\\sum_{i=1}^m dZ^{[l](i)}`: example i's column summed over i, as `\\sum dZ^{[l]}`."""
+    notes = (
+        _NG
+        + r"""
+$$\frac{\partial J}{\partial b^{[2]}} = \frac{1}{m} \sum_{i=1}^{m} dZ^{[2](i)}$$
+$$db^{[2]} = \sum_{i=1}^{m} dZ^{[2](i)}$$
+"""
+    )
+    found = run(tmp_path, notes, activation="tanh")
+    assert found.network.loss == "bce"
+    assert verdicts(found) == [Verdict.PROVED, Verdict.PROVED, Verdict.REFUTED]  # the 1/m dropped
+
+
+def test_an_examples_column_outside_a_sum_says_where_it_belongs(tmp_path):
+    notes = _NG + r"$$db^{[2]} = \frac{1}{m} dZ^{[2](i)}$$" + "\n"
+    found = run(tmp_path, notes, activation="tanh")
+    assert found.claims[-1].verdict == Verdict.UNPARSED
+    assert "inside a sum over the examples" in found.claims[-1].claim.problem.message
