@@ -35,10 +35,11 @@ _SUBSCRIPT = r"_(\{(?:[^{}]|\{[^{}]*\})*\}|[A-Za-z0-9])"
 _HEAD = rf"(?P<name>(E|C|J|L|\\ell|\\mathcal\{{L\}})({_SUBSCRIPT})?)(\([^()=]*\))?="
 # a tag naming the loss before or after it: (MSE), (\text{MSE}), \text{(cross-entropy)}
 _WORDS = r"[A-Za-z][A-Za-z -]+"
-_TAG = re.compile(
-    rf"^(?P<lead>\((\\(text|textrm|mathrm)\{{{_WORDS}\}}|{_WORDS})\)|\\(text|textrm|mathrm)\{{\(?{_WORDS}\)?\}})"
-    rf"|(?P<trail>\((\\(text|textrm|mathrm)\{{{_WORDS}\}}|{_WORDS})\)|\\(text|textrm|mathrm)\{{\(?{_WORDS}\)?\}})$"
+_ACRONYM = r"[A-Z][A-Z-]+"  # bare in parentheses only an acronym, (MSE), (BCE): not (xy), a product
+_ONE_TAG = (
+    rf"\((\\(text|textrm|mathrm)\{{{_WORDS}\}}|{_ACRONYM})\)|\\(text|textrm|mathrm)\{{\(?{_WORDS}\)?\}}"
 )
+_TAG = re.compile(rf"^(?:{_ONE_TAG})|(?:{_ONE_TAG})$")
 _HALF = r"(?P<half>\\[dt]?frac\{1\}\{2\}|\\[dt]?frac12|1/2|0\.5)(\\cdot)?"
 _SUM = r"(\\sum(_\{[^{}]*\}|_[A-Za-z])?(\^\{[^{}]*\}|\^[A-Za-z0-9])?)?"
 _INNER = r"[^()]*(\([^()]*\)[^()]*)*"  # one level of parentheses inside: (y - a^{(L)})

@@ -205,7 +205,9 @@ _ENTRY_DEFINITION = re.compile(
 _ENTRY_NAMES = _NETWORK_NAMES | frozenset("oECJLfgh") | {r"\ell", r"\sigma", r"\phi"}
 
 
-def entry_definitions(texts: Iterable[str], read: set[str] = frozenset()) -> tuple[tuple[str, str, str], ...]:
+def entry_definitions(
+    texts: Iterable[str], read: frozenset[str] | set[str] = frozenset()
+) -> tuple[tuple[str, str, str], ...]:
     """(name, index, right side) of each quantity the notes define entry by entry: `k_i := …`, or
     `e_j = …` with the index on the right too and a letter not `read` as a network role."""
     found = []
@@ -304,6 +306,6 @@ def _renamed(rhs: str, old: str, new: str) -> str:
         body = m.group(2)
         if re.fullmatch(r"\{[a-z,\s]*\}|[a-z]", body) is None:
             return m.group(0)  # a layer (`_{l-1}`), a command: not an index
-        return m.group(1) + "".join(swap.get(c, c) for c in body)
+        return m.group(1) + "".join(swap.get(c) or c for c in body)
 
     return _SUBSCRIPT.sub(rename, rhs)

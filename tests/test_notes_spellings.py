@@ -230,7 +230,9 @@ $$\frac{\partial L}{\partial W_1} = \delta_2 a_1^T$$
 """
     found = run(tmp_path, notes)
     assert [r.verdict for r in found.claims] == [Verdict.UNPARSED, Verdict.PROVED]
-    message = found.claims[0].claim.problem.message
+    problem = found.claims[0].claim.problem
+    assert problem is not None
+    message = problem.message
     assert "update step" in message and "g holds nothing yet" in message
 
 
@@ -270,4 +272,5 @@ def test_an_examples_column_outside_a_sum_says_where_it_belongs(tmp_path):
     notes = _NG + r"$$db^{[2]} = \frac{1}{m} dZ^{[2](i)}$$" + "\n"
     found = run(tmp_path, notes, activation="tanh")
     assert found.claims[-1].verdict == Verdict.UNPARSED
-    assert "inside a sum over the examples" in found.claims[-1].claim.problem.message
+    problem = found.claims[-1].claim.problem
+    assert problem is not None and "inside a sum over the examples" in problem.message
