@@ -50,7 +50,8 @@ from derive.latex_binding import LatexBinder
 from derive.network import Network
 from derive.plain_binding import PlainBinder
 from derive.reading import SEED, Reading
-from derive.roles import OURS, Notation, function_letters
+from derive.roles import OURS, Notation, function_letters, loss_letter, with_entries
+from derive.steps import step_of, unread_step
 
 MAX_CLAIMS = 1_000
 
@@ -129,6 +130,7 @@ def is_claim(text: str) -> bool:
         _GRADIENT_HEAD.match(text) is not None
         or OPERATOR.match(text) is not None
         or function_claim(text) is not None
+        or step_of(text) is not None  # an update step left unread (derive/steps.py): it says why
     )
 
 
@@ -137,9 +139,40 @@ def mentions_gradient(text: str) -> bool:
     return _MENTIONS_GRADIENT.search(text) is not None
 
 
+# `a_1 = [a_{11} \; a_{12} \; a_{13}]^T`, `W_1 = \begin{bmatrix} w_{11} & w_{12} \\ … \end{bmatrix}`
+_LISTED_HEAD = re.compile(rf"\s*{_FONT}(?P<letter>[A-Za-z])\s*\}}?\s*[_^][^=]*=(?P<rhs>.*)$", re.S)
+_WRAPPER = re.compile(
+    r"^\s*(\\left\s*)?[\[(]|\\begin\s*\{\s*[pbvBV]?matrix\s*\}"
+    r"|(\\right\s*)?[\])]\s*(\^\s*(\{\s*)?(T|\\top|\\intercal|\\mathsf\s*\{\s*T\s*\})\s*\}?)?\s*$"
+    r"|\\end\s*\{\s*[pbvBV]?matrix\s*\}\s*(\^\s*(\{\s*)?(T|\\top)\s*\}?)?\s*$"
+)
+_LISTING_LAYOUT = re.compile(r"\\[,;:! ]|\\q?quad(?![A-Za-z])|\\\\|,|\\[cvdl]?dots(?![A-Za-z])|\s+")
+
+
+def names_entries(text: str) -> bool:
+    """Whether `text` lists the entries of a vector or matrix, each named after it (`a_1 = [a_{11}
+    \\; a_{12}]^T`, entry j of a_l written a_{lj}; `W_1 = \\begin{bmatrix} w_{11} & … \\end{bmatrix}`):
+    it names them, it is neither a claim nor a forward equation."""
+    head = _LISTED_HEAD.match(text)
+    if head is None:
+        return False
+    letter = head.group("letter")
+    rhs, wrapped = _WRAPPER.subn("", head.group("rhs"))
+    if wrapped != 2:
+        return False
+    entry = re.compile(
+        rf"{_FONT}[{letter.lower()}{letter.upper()}]\s*\}}?(\s*[_^]\s*(\{{[^{{}}]*\}}|[A-Za-z0-9]))+"
+    )
+    rest, entries = entry.subn(" ", rhs)
+    return entries >= 2 and not _LISTING_LAYOUT.sub("", rest)
+
+
 def is_forward(text: str, notation: Notation = OURS) -> bool:
     """`z_l = …`, `a_l = …`, or an equation whose head is a letter the notes make an activation
-    or pre-activation (`h^{(k)} = f(a^{(k)})`, D2L's `O = H W + b`: derive/roles.py)."""
+    or pre-activation (`h^{(k)} = f(a^{(k)})`, D2L's `O = H W + b`: derive/roles.py); not a
+    listing of entries (`names_entries`)."""
+    if names_entries(text):
+        return False
     if _FORWARD_HEAD.match(text) is not None or _OUTPUT_HEAD.match(text) is not None:
         return True
     letters = "".join(x for x, role in notation.names if role.kind in ("a", "z", "output"))
@@ -219,7 +252,10 @@ def bind_sides(
     With `own`, a named function that is its layer's own activation is written as `f`
     (`own_functions`); without, as written. `notation` is the notes' own letters (derive/roles.py):
     a letter they apply as the activation (`h(a_j)`) is parsed as `f`."""
-    sides = parse(function_letters(text, notation.functions) if syntax == "latex" else text, syntax)
+    text = as_read(text, syntax, notation)
+    if syntax == "latex" and notation.entries:  # k_j, defined as k_i := …: its definition
+        text = with_entries(text, notation.entries)
+    sides = parse(text, syntax)
     entrywise = syntax == "latex" and might_be_entrywise(text) and uses_index_notation(sides)
 
     def bound(layer: int | None) -> list[Formula]:
@@ -279,7 +315,7 @@ def _conclusion(
     could not be read (`∂E/∂z_j = ∂E/∂o_j ∂o_j/∂z_j = … = −t_j(1 − o_j)`): the claim its author
     draws, checked on its own and marked so; none when its ends cannot be read either."""
     try:
-        sides = parse(text, where["syntax"])
+        sides = parse(as_read(text, where["syntax"], notation), where["syntax"])
     except ClaimSyntaxError:
         return []
     if len(sides) < 3:
@@ -296,8 +332,17 @@ def _conclusion(
     return [replace(c, notes=(*c.notes, ClaimNote.CONCLUSION)) for c in found]
 
 
-def _link_texts(text: str, syntax: str) -> list[str]:
-    sides = parse(text, syntax)
+def as_read(text: str, syntax: str, notation: Notation = OURS) -> str:
+    """A LaTeX equation with the notes' own names written as ours, the same length: a letter they
+    apply as the activation as `f` (`h(a_j)`), their loss's name as its letter (`E_n` as `E`)."""
+    if syntax != "latex":
+        return text
+    return loss_letter(function_letters(text, notation.functions), notation.loss)
+
+
+def _link_texts(text: str, syntax: str, notation: Notation = OURS) -> list[str]:
+    """The user's text of each link `A = B` of a chain (positions as read: `as_read`)."""
+    sides = parse(as_read(text, syntax, notation), syntax)
     spans = [_span(s) for s in sides]
     return [text[spans[k][0] : spans[k + 1][1]] for k in range(len(spans) - 1)]
 
@@ -307,6 +352,8 @@ def claims_of(
 ) -> list[Claim]:
     """The claims of one gradient equation (or one unparsed claim saying why)."""
     where = {"source": source, "line": equation.line, "column": equation.column, "syntax": "latex"}
+    if (why := unread_step(equation.text)) is not None:  # g \leftarrow g ⊙ f'(a) with g unknown
+        return [Claim(**where, written=equation.text, problem=ClaimSyntaxError(equation.text, 0, why))]
     stated = function_claim(equation.text)
     if stated is None and (why := unread_derivative(equation.text)) is not None:  # d/dx of an expression
         return [Claim(**where, written=equation.text, problem=ClaimSyntaxError(equation.text, 0, why))]
@@ -333,7 +380,7 @@ def claims_of_text(
     try:
         instances = bind_sides(text, syntax, network, reading, scalar=scalar, notation=notation)
         rows = notation.rows and not (syntax == "latex" and _entrywise(text, notation))
-        links = _link_texts(text, syntax)
+        links = _link_texts(text, syntax, notation)
     except ClaimSyntaxError as e:
         unread = Claim(**where, written=text, problem=e)
         return [unread, *_conclusion(text, where, network, wrt, reading, notation)]

@@ -71,6 +71,7 @@ from derive.scalar_model import (
     names_scalar_quantities,
     parse_scalar,
 )
+from derive.steps import read_steps
 
 NETWORK_KEYS = ("sizes", "activation", "loss", "batch", "reduction", "slope", "layout")
 CLAIM_KEYS = ("name", "wrt", "formula", "syntax")
@@ -366,11 +367,12 @@ def load(path: Path, options: dict) -> Document:
         claims = claims_from_file(path, text, tables, network, code)
         return _document(source, network, claims, "[[claim]] tables", code=code)
     latex = path.suffix.lower() in (".tex", ".latex")
-    equations = find_equations(text, latex)
+    equations = read_steps(find_equations(text, latex))  # g \leftarrow …: derive/steps.py
     if is_scalar_notes(equations):
         return scalar_document(source, equations, options)
     declared = find_declarations(text, latex)
-    stated = None if "loss" in options else notes_loss(equations)
+    written_loss = notes_loss(equations)  # its name (`E_n`) is read in the claims even under --loss
+    stated = None if "loss" in options else written_loss
     given = options
     if stated is not None:  # E = Σ_k (t_k − o_k)²: the notes' own squared error, with or without ½
         options = {**options, "loss": stated.loss}
@@ -378,6 +380,8 @@ def load(path: Path, options: dict) -> Document:
     if batched:  # Δ_l, A_l, 1, 1/B: the notes are about a mini-batch, so check one
         options = {**options, "batch": NOTES_BATCH}
     notation = notation_of(e.text for e in equations)  # the notes' own letters (derive/roles.py)
+    if written_loss is not None and "_" in written_loss.name:
+        notation = replace(notation, loss=written_loss.name)
     (primary, basis, others), used = interpret(equations, source, options, declared, notation)
     if weights_on_right(primary.forward):  # Z_2 = A_1 W_1 + b_1: rows are examples
         notation = replace(notation, layout=Layout.ROWS)

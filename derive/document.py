@@ -3,8 +3,10 @@
 Math is `$…$` (one line break allowed), `$$…$$`, `\\(…\\)`, `\\[…\\]` and the equation
 environments (`equation`, `align`, `gather`, `multline`, `eqnarray`, starred or not). Inside a
 segment, rows (`\\\\`, also of inner `aligned`/`split`) and pieces joined by prose (`\\quad`,
-`\\text{and}`, `\\intertext{…}`, `;`) are separate equations. Fenced and inline code and HTML
-comments in Markdown, `%` comments in LaTeX, are skipped. Layout that is not math (`&`,
+`\\text{and}`, `\\intertext{…}`, `;`) are separate equations, except inside braces, parentheses
+and matrices (UFLDL's `J(W,b;x,y)`, `L_{\\text{MSE}}`, a `bmatrix`'s rows); a row that starts with
+`&=` continues the chain of the row before (`A &= B \\\\ &= C` is `A = B = C`). Fenced and inline
+code and HTML comments in Markdown, `%` comments in LaTeX, are skipped. Layout that is not math (`&`,
 `\\label{…}`, `\\tag{…}`, trailing punctuation) is blanked out with spaces, so a column in the
 equation is still a column in the line.
 
@@ -36,6 +38,11 @@ _SEPARATOR = re.compile(
     r"|(?<!\\);"
 )
 _LAYOUT = re.compile(rf"\\(label|tag\*?)\s*\{{[^{{}}\n]*\}}|\\(nonumber|notag)(?![A-Za-z])|&|{_INNER}")
+_MATRIX = r"\{\s*[pbvBV]?matrix\s*\}"
+# what nests: an escaped brace (`\{`) is a set's brace, not a group's
+_NESTING = re.compile(rf"\\[{{}}]|(?P<open>\\begin\s*{_MATRIX}|[{{(])|(?P<close>\\end\s*{_MATRIX}|[}})])")
+# an algorithm's update step, `g \leftarrow …` (derive/steps.py): kept though it has no `=`
+_STEP_ARROW = re.compile(r"\\leftarrow(?![A-Za-z])|\\gets(?![A-Za-z])|←")
 _TRAILING = re.compile(r"(\s|[.,;:]|\\[,;:! ])+$")
 
 
@@ -102,13 +109,31 @@ def segments(source: str) -> list[tuple[int, str]]:
 
 
 def _pieces(body: str) -> list[tuple[int, str]]:
-    """(offset, text) of each equation in a segment: split at rows and prose separators."""
-    out, at = [], 0
+    """(offset, text) of each equation in a segment: split at rows and prose separators that
+    stand outside every brace, parenthesis and matrix (`J(W,b;x,y)`, `L_{\\text{MSE}}` and the
+    rows of a `bmatrix` are one equation's)."""
+    out, at, depth, scanned = [], 0, 0, 0
     for m in _SEPARATOR.finditer(body):
+        depth = _nesting(body, scanned, m.start(), depth)
+        scanned = m.end()
+        if depth > 0:
+            continue
         out.append((at, body[at : m.start()]))
         at = m.end()
     out.append((at, body[at:]))
     return out
+
+
+def _nesting(body: str, start: int, end: int, depth: int) -> int:
+    """The depth of braces, parentheses and matrices at `end`, from `depth` at `start` (never
+    below 0: a stray closer is not a new outer level)."""
+    for m in _NESTING.finditer(body, start, end):
+        opener = m.group("open")
+        if opener is not None:
+            depth += 1
+        elif m.group("close") is not None:
+            depth = max(0, depth - 1)
+    return depth
 
 
 def find_equations(text: str, latex: bool = False) -> list[Equation]:
@@ -117,15 +142,17 @@ def find_equations(text: str, latex: bool = False) -> list[Equation]:
     line_starts = [0] + [m.end() for m in re.finditer("\n", source)]
     found = []
     for start, body in segments(source):
+        rows: list[Equation] = []
         for offset, piece in _pieces(body):
-            if "=" not in piece:
-                continue
             cleaned = _TRAILING.sub(lambda m: " " * len(m.group(0)), _LAYOUT.sub(_blank, piece))
-            if not cleaned.strip():
-                continue
-            lead = len(cleaned) - len(cleaned.lstrip())
-            position = start + offset + lead
-            line = bisect.bisect_right(line_starts, position)
-            column = position - line_starts[line - 1] + 1
-            found.append(Equation(line, column, cleaned.strip()))
+            text = cleaned.strip()
+            if rows and text.startswith("="):  # `A &= B \\ &= C`: one chain, A = B = C
+                last = rows[-1]
+                rows[-1] = Equation(last.line, last.column, f"{last.text} {text}")
+            elif text:
+                lead = len(cleaned) - len(cleaned.lstrip())
+                position = start + offset + lead
+                line = bisect.bisect_right(line_starts, position)
+                rows.append(Equation(line, position - line_starts[line - 1] + 1, text))
+        found.extend(row for row in rows if "=" in row.text or _STEP_ARROW.search(row.text))
     return found

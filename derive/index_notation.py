@@ -51,7 +51,7 @@ from derive.formula import (
     Transpose,
     Var,
 )
-from derive.latex_binding import LatexBinder
+from derive.latex_binding import LatexBinder, example_sum
 from derive.roles import OUTPUT
 
 # the symbols of index notation and what they are (W, b, a, z, delta, y; x: the input)
@@ -154,7 +154,8 @@ def uses_index_notation(sides: tuple[Tree | Token, ...]) -> bool:
     for side in sides:
         if not isinstance(side, Tree):
             continue
-        if any(side.find_data("summation")) or any(side.find_data("index_pair")):
+        neuron_sums = [t for t in side.find_data("summation") if example_sum(t) is None]
+        if neuron_sums or any(side.find_data("index_pair")):
             return True
         for symbol, scripts in _named(side):
             indexed = any(_sub_letters(s) is not None for s in scripts)

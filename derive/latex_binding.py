@@ -46,7 +46,27 @@ def _is_top(text: str) -> bool:
     return re.fullmatch(r"\\(top|intercal|math(sf|rm)\s*\{\s*T\s*\})", text) is not None
 
 
+def example_sum(summation: Tree) -> str | None:
+    """The letter of a sum over the examples (`\\sum_{i=1}^m dZ^{[l](i)}`: its body marks example
+    i with `(i)`), or None for a sum over a neuron index."""
+    limits = next((c for c in summation.children if isinstance(c, Tree) and c.data == "sum_limits"), None)
+    letter = (
+        None
+        if limits is None
+        else next((str(t) for t in limits.children if isinstance(t, Token) and t.type == "LETTER"), None)
+    )
+    marks = {
+        str(t)
+        for mark in summation.find_data("example_mark")
+        for t in mark.children
+        if isinstance(t, Token) and t.type == "LETTER"
+    }
+    return letter if letter is not None and letter in marks else None
+
+
 class LatexBinder(Binder):
+    example: str | None = None  # the letter of the sum over the examples being bound (`_summation`)
+
     def bind(self, node: Tree | Token) -> Value:
         if isinstance(node, Token):  # a bare letter or number reduced to its token
             raise self.error(node, f"unexpected '{node!s}'")
@@ -96,6 +116,19 @@ class LatexBinder(Binder):
         """`\\sum X` without an index (Ng's `db = \\frac{1}{m} \\sum dZ`): the sum over the
         examples, each row's (NumPy's `np.sum(X, axis=1, keepdims=True)`)."""
         return SumAxis(self.matrix(node.children[0], self.bind(node.children[1]), r"\sum"), 1)
+
+    def _summation(self, node: Tree) -> Value:
+        """`\\sum_{i=1}^m dZ^{[l](i)}` (Ng's per-example columns): the sum over the examples, as
+        `\\sum dZ^{[l]}` (`_sum_examples`); a sum over a neuron index is index notation's."""
+        letter = example_sum(node)
+        if letter is None:
+            raise self.error(node, "a sum over the examples, \\sum_{i=1}^m X^{[l](i)}, or index notation")
+        outer, self.example = self.example, letter
+        try:
+            body = self.bind(self._sides(node)[-1])
+        finally:
+            self.example = outer
+        return SumAxis(self.matrix(node.children[0], body, r"\sum"), 1)
 
     def _vector(self, node: Tree) -> Value:
         """`(1, 1, 1)`: a column of numbers, as vectors are columns here."""
@@ -335,6 +368,7 @@ class LatexBinder(Binder):
             return None, 1
         layers = [p for p in parts if isinstance(p, Tree) and p.data == "layer_expr"]
         if len(layers) == 1:  # ^{(1)}, ^{[l]}, ^{[1]T}
+            self._example_mark(script, parts)
             marks = [str(p.children[0]) for p in parts if isinstance(p, Tree) and p.data == "sup_mark"]
             if marks and not (marks[0] == "T" or _is_top(marks[0])):
                 raise self.error(script, f"a transpose (T) after the layer; received '{marks[0]}'")
@@ -345,6 +379,17 @@ class LatexBinder(Binder):
             f"a transpose (^T, ^\\top) or a layer (^{{(1)}}, ^{{[1]}}, ^{{l-1}}) as superscript; "
             f"received '{written}'",
         )
+
+    def _example_mark(self, script: Tree, parts: list) -> None:
+        """`(i)` after a layer (`dZ^{[l](i)}`, example i's column): read inside a sum over i only."""
+        for mark in (p for p in parts if isinstance(p, Tree) and p.data == "example_mark"):
+            letter = str(mark.children[1])
+            if letter != self.example:
+                raise self.error(
+                    script,
+                    f"example {letter}'s column (^{{[l]({letter})}}) inside a sum over the examples, "
+                    f"\\sum_{{{letter}=1}}^m …; received it outside one",
+                )
 
     # ∂L/∂X
     def _gradient(self, node: Tree) -> Value:
@@ -373,7 +418,10 @@ class LatexBinder(Binder):
         if symbol == "a" and not scripts and not inner:  # Nielsen's BP1 ∇_a C: the output's a^L
             last = self.binding.reading.written("a", self.binding.last)
             return self.gradient(name, self.variable(token, symbol, last, False))
-        value = self.unread_output(self._name(name, scripts))
+        if name.data == "hat_letter" and not scripts:  # Goodfellow's ∇_{\hat y} J: the output's a_L
+            value = self.unread_output(self.bind(name))
+        else:
+            value = self.unread_output(self._name(name, scripts))
         if not isinstance(value, Var) or value.kind == "delta":
             raise self.error(name, "∂L/∂X with X one of W_l, b_l, a_l, z_l (untransposed)")
         return self.gradient(name, value)

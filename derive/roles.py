@@ -22,7 +22,7 @@ The layout (`derive/course.py`): where the affine equations put the weight on th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from derive.course import Layout
@@ -63,6 +63,10 @@ class Notation:
     layout: Layout = Layout.COLUMNS
     # quantities the notes name themselves, `k := (a_2 - y) \circ f'(z_2)`: name → its right side
     defined: tuple[tuple[str, str], ...] = ()
+    # quantities defined entry by entry, `k_i := (a_i - y_i) f'(z_i)`: (name, index, right side)
+    entries: tuple[tuple[str, str, str], ...] = ()
+    # the loss's name where it has a subscript (`E_n`, `L_{\\text{MSE}}`: derive/notes_loss.py)
+    loss: str = ""
 
     def role(self, letter: str) -> Role | None:
         return dict(self.names).get(letter)
@@ -191,12 +195,42 @@ def definitions(texts: Iterable[str]) -> tuple[tuple[str, str], ...]:
     return tuple(found)
 
 
+# `k_i := (a_i - y_i) f'(z_i)`, `e_j = t_j - o_j`: a quantity the notes define entry by entry
+_ENTRY_DEFINITION = re.compile(
+    r"^\s*(?P<name>\\?[A-Za-z]+)\s*_\s*(?:\{\s*(?P<braced>[a-z])\s*\}|(?P<bare>[a-z]))\s*"
+    r"(?P<op>:=|\\coloneqq|\\equiv|\\stackrel\{\w*\}\{=\}|=)\s*(?P<rhs>.+)$",
+    re.S,
+)
+# letters index notation reads already (o_j, a_j, δ_j, t_j …), losses and activation functions
+_ENTRY_NAMES = _NETWORK_NAMES | frozenset("oECJLfgh") | {r"\ell", r"\sigma", r"\phi"}
+
+
+def entry_definitions(
+    texts: Iterable[str], read: frozenset[str] | set[str] = frozenset()
+) -> tuple[tuple[str, str, str], ...]:
+    """(name, index, right side) of each quantity the notes define entry by entry: `k_i := …`, or
+    `e_j = …` with the index on the right too and a letter not `read` as a network role."""
+    found = []
+    for text in texts:
+        m = _ENTRY_DEFINITION.match(text)
+        if m is None or m.group("name") in _ENTRY_NAMES or m.group("name") in read:
+            continue
+        index, rhs = m.group("braced") or m.group("bare"), m.group("rhs").strip()
+        if m.group("op") == "=" and (
+            "=" in rhs or not re.search(rf"_\s*\{{?[a-z]*{index}", rhs)
+        ):  # `e_j = t_j − o_j` names e_j; `s_1 = 3` is a value
+            continue
+        found.append((m.group("name"), index, rhs))
+    return tuple(found)
+
+
 def notation_of(texts: Iterable[str]) -> Notation:
     """The symbol reading of a document's equations (`texts`), columns as examples."""
     texts = list(texts)
     defined = definitions(texts)
     texts = [t for t in texts if _DEFINITION.match(t) is None]
     found = _read(texts)
+    entries = entry_definitions(texts, set(found.roles))
     below = _below_last(found)
     names: list[tuple[str, Role]] = []
     for letter, kinds in sorted(found.roles.items()):
@@ -214,7 +248,7 @@ def notation_of(texts: Iterable[str]) -> Notation:
     together = any({"t", "y"} <= set(_letters(text)) for text in texts)
     if together and dict(names).get("y", Role(ACTIVATION)).kind == ACTIVATION:
         names = [(x, r) for x, r in names if x != "y"] + [("y", Role(OUTPUT))]  # t the target: y the output
-    return Notation(tuple(names), defined=defined)
+    return Notation(tuple(names), defined=defined, entries=entries)
 
 
 def function_letters(text: str, letters: tuple[str, ...]) -> str:
@@ -224,3 +258,54 @@ def function_letters(text: str, letters: tuple[str, ...]) -> str:
         return text
     pattern = rf"(?<![\\A-Za-z])[{''.join(letters)}](?=\s*('|\^\s*\{{?\s*\\prime\s*\}}?)?\s*(\\left\s*)?\()"
     return re.sub(pattern, "f", text)
+
+
+_LOSS_SCRIPT = re.compile(r"(?P<base>.+?)_\{?(?P<sub>.*?)\}?$", re.S)
+
+
+def loss_letter(text: str, loss: str) -> str:
+    """`text` with the notes' loss name written as its letter (`∂E_n/∂w` → `∂E  /∂w`,
+    `\\mathcal{L}_{\\text{MSE}}` → `\\mathcal{L}`): the same length, so positions in messages
+    still hold. `loss` is the name as the notes' loss line writes it, layout removed."""
+    match = _LOSS_SCRIPT.fullmatch(loss)
+    if match is None:
+        return text
+    sub = match.group("sub")
+    spaced = r"\s*".join(re.escape(c) for c in sub)
+    single = f"|{re.escape(sub)}(?![A-Za-z0-9])" if len(sub) == 1 else ""
+    base = r"\s*".join(re.escape(c) for c in match.group("base"))
+    pattern = rf"(?<![A-Za-z\\])({base})(\s*_\s*(?:\{{\s*{spaced}\s*\}}{single}))"
+    return re.sub(pattern, lambda m: m.group(1) + " " * len(m.group(2)), text)
+
+
+def with_entries(text: str, entries: tuple[tuple[str, str, str], ...]) -> str:
+    """`text` with each use of a quantity defined entry by entry replaced by its definition, the
+    index renamed: with `k_i := (a_i - y_i) f'(z_i)`, `k_j o_i` is `((a_j - y_j) f'(z_j)) o_i`."""
+    for name, index, rhs in entries:
+        use = re.compile(rf"(?<![A-Za-z\\]){re.escape(name)}\s*_\s*(?:\{{\s*([a-z])\s*\}}|([a-z]))")
+        text = use.sub(_definition_of(index, rhs), text)
+    return text
+
+
+def _definition_of(index: str, rhs: str) -> Callable[[re.Match], str]:
+    """`k_j` → `(rhs with index → j)`, in parentheses: a product of it stays one."""
+    return lambda m: f"({_renamed(rhs, index, m.group(1) or m.group(2))})"
+
+
+_SUBSCRIPT = re.compile(r"(_\s*)(\{[^{}]*\}|[A-Za-z])")
+
+
+def _renamed(rhs: str, old: str, new: str) -> str:
+    """`rhs` with the index `old` written `new` in every subscript, and `new` written `old` (a sum's
+    own index stays apart from the new one): `(a_i - y_i)` → `(a_j - y_j)`."""
+    if old == new:
+        return rhs
+    swap = {old: new, new: old}
+
+    def rename(m: re.Match) -> str:
+        body = m.group(2)
+        if re.fullmatch(r"\{[a-z,\s]*\}|[a-z]", body) is None:
+            return m.group(0)  # a layer (`_{l-1}`), a command: not an index
+        return m.group(1) + "".join(swap.get(c) or c for c in body)
+
+    return _SUBSCRIPT.sub(rename, rhs)
