@@ -15,7 +15,7 @@ from derive.budget import Budget
 from derive.claim_parser import ClaimSyntaxError
 from derive.claims import Claim, ClaimNote
 from derive.course import Basis, CodeReading, Layout
-from derive.formula import Formula, Written, to_latex, to_text
+from derive.formula import Activate, Formula, FPrime, MatMul, Transpose, Var, Written, to_latex, to_text
 from derive.proof import Method, Proof, Status
 from derive.reading import NG, Reading
 from derive.registry import GENERIC
@@ -198,36 +198,29 @@ class Words:
             steps = [self.step(step, batched) for step in s.steps]
             return steps[0] if len(steps) == 1 else self.say("slip_then", first=steps[0], second=steps[1])
         l, o, batched = s.layer, s.other, s.batch > 1  # noqa: E741
-        sym = self.sym
-        nxt = l + 1
-        if self.latex:
-            fp, fpo, f = (f"$f'(z_{{{l}}})$", f"$f'(z_{{{o}}})$", f"$f(z_{{{l}}})$")
-            d, a = (r"\Delta" if batched else r"\delta"), ("A" if batched else "a")
-            outer, swapped = f"${d}_{{{nxt}}} {a}_{{{l}}}^T$", f"${a}_{{{l}}} {d}_{{{nxt}}}^T$"
-            inner = f"${a}_{{{l}}}^T {d}_{{{nxt}}}$"
-        else:
-            fp, fpo, f = f"f'(z{l})", f"f'(z{o})", f"f(z{l})"
-            d, a = sym("delta", nxt, batched), sym("a", l, batched)
-            outer, swapped = f"{d} {sym('a', l, batched, True)}", f"{a} {sym('delta', nxt, batched, True)}"
-            inner = f"{sym('a', l, batched, True)} {d}"
+
+        def math(formula: Formula) -> str:  # in the notes' own layer numbers
+            return self.math(formula, batched, notes=True)
+
+        W, z, a, delta = Var("W", l), Var("z", l), Var("a", l), Var("delta", l + 1)
         values = {
-            "W": sym("W", l),
-            "WT": sym("W", l, transpose=True),
-            "fp": fp,
-            "fpo": fpo,
-            "f": f,
-            "outer": outer,
-            "swapped": swapped,
-            "inner": inner,
+            "W": math(W),
+            "WT": math(Transpose(W)),
+            "fp": math(FPrime(z)),
+            "fpo": math(FPrime(Var("z", o))) if o is not None else "",
+            "f": math(Activate(z)),
+            "outer": math(MatMul(delta, Transpose(a))),
+            "swapped": math(MatMul(a, Transpose(delta))),
+            "inner": math(MatMul(Transpose(a), delta)),
             "B": s.batch,
             "axis": 0 if s.rows else 1,  # the examples' axis: rows or (ours) columns
             # another layer's activation: its name, the own one's, and where
             "used": self.esc(s.used),
             "own": self.esc(s.own),
-            "z": sym("z", l, batched),
-            "o": o,
+            "z": math(z),
+            "o": o if o is None or self.written is None else self.written("z", o),
             "loss": self.esc(s.loss),
-            "error": self.math(OUTPUT_ERRORS[s.loss](l), batched) if s.loss in OUTPUT_ERRORS else "",
+            "error": math(OUTPUT_ERRORS[s.loss](l)) if s.loss in OUTPUT_ERRORS else "",
         }
         return self.say(f"slip_{s.kind.name.lower()}", **values)
 

@@ -1,0 +1,130 @@
+"""The slips the field cases name (tests/cases, a copy of ../shared/cases; README there), named
+by `derivcheck check` in the notes' own notation, in English and Korean — each family on at
+least two conventions (the seed's numbering and Nielsen's, columns and rows as examples)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from derive.claims_file import load
+from derive.slip_search import Move
+from derive.slips import Slip, SlipKind
+from reports.cli import given_options
+from reports.terminal import render_run
+from reports.wording import Words
+from verify.results import Verdict
+from verify.run import check_document
+
+CASES = Path(__file__).parent / "cases"
+WRONG = (Verdict.REFUTED, Verdict.SHAPE_ERROR)
+
+
+def run_of(path: Path, **options: str):
+    return check_document(load(path, given_options(**options)), points=120, seed=0)
+
+
+def named(slip: Slip | None) -> set[SlipKind | Move]:
+    """Every kind and step the slip (and its alternatives) names."""
+    if slip is None:
+        return set()
+    out: set[SlipKind | Move] = set()
+    for s in (slip, *slip.alternatives):
+        out |= {s.kind, *(step.move for step in s.steps)}
+    return out
+
+
+def slips_by_line(run) -> dict[int, set[SlipKind | Move]]:
+    out: dict[int, set[SlipKind | Move]] = {}
+    for r in run.claims:
+        assert r.verdict in WRONG or r.slip is None, (r.claim.line, r.verdict)
+        out.setdefault(r.claim.line, set()).update(named(r.slip))
+    return out
+
+
+# (file, options, line or claim number, a kind or step the diagnosis must name)
+FIELD = [
+    ("min-unnamed-slips.md", {"sizes": "3,3,3", "activation": "tanh"}, 2, Move.GRAD_A_FOR_Z),  # f' inside
+    ("min-unnamed-slips.md", {"sizes": "3,3,3", "activation": "tanh"}, 3, Move.LAYER),  # the wrong W
+    ("min-unnamed-slips.md", {"sizes": "3,3,3", "activation": "tanh"}, 4, Move.Z_FOR_A),  # 1 − z∘z
+    ("min-unnamed-slips.md", {"sizes": "3,3,3", "activation": "tanh"}, 5, Move.MATMUL_FOR_HADAMARD),
+    ("ta-notes.md", {}, 9, Move.LAYER),  # the activation of the wrong layer
+    ("ta-notes.md", {}, 10, Move.SIGN),  # a(1 + a) for a(1 − a)
+    ("ta-notes.md", {}, 11, Move.EXTRA_FPRIME),  # ∂L/∂z claimed as ∂L/∂a
+    ("FC-01.md", {}, 15, Move.GRAD_A_FOR_Z),  # σ'(z^L) missing: ∂C/∂a^L where ∂C/∂z^L belongs
+    ("FC-02.md", {}, 8, SlipKind.MISSING_FPRIME),  # the cross-entropy's a − y with a squared error
+    ("FC-03.toml", {}, 15, Move.GRAD_FOR_VALUE),  # σ' taken of the error dh2, not the activation
+    ("FC-03.toml", {}, 30, SlipKind.NOT_SUMMED),  # shape error: sum over the examples, axis 0
+    ("FC-06.toml", {}, 15, Move.MATMUL_FOR_HADAMARD),  # np.dot where * belongs, A1ᵀA1 for A1²
+    ("FC-08.md", {}, 8, SlipKind.HALF),  # a factor 2 missing
+    ("FC-08.md", {}, 12, Move.SIGN),  # 2(t − o) o for −2(t − o): the sign and an extra o
+    ("FC-08.md", {}, 12, Move.EXTRA_FACTOR),
+    ("FC-10.md", {}, 8, SlipKind.SOFTMAX_DIAGONAL),
+    ("min-mixed.md", {}, 3, SlipKind.OUTPUT_FPRIME_ON_HIDDEN),
+    ("min-target.md", {}, 2, SlipKind.MISSING_FPRIME),
+    ("output-layer.md", {}, 4, SlipKind.OTHER_LOSS),
+]
+
+
+@pytest.mark.parametrize(
+    ("file", "options", "line", "slip"), FIELD, ids=[f"{f} {n} {s}" for f, _, n, s in FIELD]
+)
+def test_the_field_cases_slips_are_named(file, options, line, slip):
+    found = slips_by_line(run_of(CASES / file, **options))
+    assert slip in found.get(line, set()), found.get(line)
+
+
+SEED_NOTES = r"""$z_{l+1} = W_l a_l + b_l$, $a_l = \sigma(z_l)$, loss $L = \frac12\|a_3 - y\|^2$.
+
+$$\delta_2 = W_1^T \delta_3 \circ \sigma'(z_2)$$
+$$\delta_2 = W_2^T \delta_3 \circ a_2 \circ (1 + a_2)$$
+$$\frac{\partial L}{\partial a_1} = W_1^T \frac{\partial L}{\partial a_2}$$
+"""
+NIELSEN_NOTES = r"""$z^l = w^l a^{l-1} + b^l$, $a^l = \sigma(z^l)$, cost $C = \frac12\|a^3 - y\|^2$.
+
+$$\delta^2 = (w^2)^T \delta^3 \odot \sigma'(z^2)$$
+$$\delta^2 = (w^3)^T \delta^3 \odot a^2 \odot (1 + a^2)$$
+$$\frac{\partial C}{\partial a^1} = (w^2)^T \frac{\partial C}{\partial a^2}$$
+"""
+
+
+@pytest.mark.parametrize(
+    ("notes", "wrong_layer"),
+    [(SEED_NOTES, "W1 where W2 belongs"), (NIELSEN_NOTES, "W² where W³ belongs")],
+    ids=["seed numbering", "Nielsen numbering"],
+)
+def test_the_same_slips_in_two_conventions_are_named_in_the_notes_numbering(tmp_path, notes, wrong_layer):
+    path = tmp_path / "notes.md"
+    path.write_text(notes, encoding="utf-8")
+    run = run_of(path, sizes="3,3,3")
+    found = [named(r.slip) for r in run.claims]
+    assert [Move.LAYER in found[0], Move.SIGN in found[1], Move.GRAD_A_FOR_Z in found[2]] == [True] * 3
+    text = render_run(run)
+    assert wrong_layer in text
+    assert run.first_wrong is not None and run.first_wrong.claim.line == 3
+
+
+def test_slips_are_named_in_korean(tmp_path):
+    path = tmp_path / "notes.md"
+    path.write_text(SEED_NOTES, encoding="utf-8")
+    run = run_of(path, sizes="3,3,3")
+    words = Words("ko").reading(run)
+    worded = [words.slip(r.slip) for r in run.claims if r.slip is not None]
+    assert len(worded) == 3
+    assert "다른 층: W2 자리에 W1" in worded[0] and "부호가 반대" in worded[1]
+    assert "처음 틀린 단계: 3행" in render_run(run, "ko")
+
+
+def test_a_row_major_slip_is_named_in_rows(tmp_path):
+    """Rows as examples (`Z = A W + b`): the slip is named in the claim's own layout."""
+    path = tmp_path / "rows.toml"
+    path.write_text(
+        '[network]\nsizes = [3, 4, 2]\nbatch = 5\nreduction = "sum"\nlayout = "rows"\n\n'
+        '[[claim]]\nwrt = "b2"\nformula = "np.sum(delta3, axis=1, keepdims=True)"\n',
+        encoding="utf-8",
+    )
+    run = run_of(path)
+    (r,) = run.claims
+    assert r.verdict in WRONG and r.slip is not None and r.slip.fix is not None
+    assert named(r.slip) & {Move.SUM_AXIS, SlipKind.SUM_OVER_NEURONS, SlipKind.SUM_OVER_NEURONS_T}
