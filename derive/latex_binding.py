@@ -23,7 +23,7 @@ from derive.claim_binding import (
 from derive.claim_parser import ClaimSyntaxError, parse
 from derive.course import d_name
 from derive.formula import (
-    ApplyPrime,
+    Apply,
     Column,
     Diag,
     Function,
@@ -144,13 +144,24 @@ class LatexBinder(Binder):
         return self.output(self.variable(letter, "a", last, False))
 
     def _indicator(self, node: Tree) -> Value:
-        """`\\mathbb{1}[z_1 > 0]`: the indicator of a positive entry, relu'(z_1) (0 at the kink, as
-        jax.grad takes it)."""
-        (argument,) = self._sides(node)
-        bound = [t for t in node.children if isinstance(t, Token) and t.type == "NUMBER"][-1]
+        """`\\mathbb{1}[z_1 > 0]`, `1(z_1 > 0)`, Iverson's `[z_1 > 0]`: the indicator of a positive
+        entry, relu'(z_1) (0 at the kink, as jax.grad takes it)."""
+        font = [t for t in node.children if isinstance(t, Token) and t.type == "NUMBER"]
+        if font and str(font[0]) != "1":
+            raise self.error(font[0], f"\\mathbb{{1}}(x > 0), the indicator; received {{{font[0]}}}")
+        (condition,) = self._sides(node)
+        argument, _, bound = condition.children
         if str(bound) != "0":
             raise self.error(bound, f"an indicator of a positive entry, [x > 0]; received [x > {bound}]")
-        return ApplyPrime(Function("relu"), self.matrix(bound, self.bind(argument), "an indicator"))
+        return self.indicator(bound, self.bind(argument))
+
+    def _exponential(self, node: Tree) -> Value:
+        """`e^{-z}`: exp(-z) entry by entry."""
+        exponent = node.children[-1]
+        value = self.number(exponent) if isinstance(exponent, Token) and exponent.type == "NUMBER" else None
+        if value is None:
+            value = self.bind(exponent if isinstance(exponent, Tree) else Tree("letter", [exponent]))
+        return Apply(Function("exp"), self.matrix(node.children[0], value, "e^{…}"))
 
     def _defined(self, token: Token, rhs: str) -> Value:
         """A quantity the notes define (`k := (a_2 - y) \\circ f'(z_2)`): its right side, bound

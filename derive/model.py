@@ -24,6 +24,7 @@ from derive.model_ir import Model as ForwardModel
 from derive.model_ir import layered_model
 from derive.network import Network
 from derive.registry import GENERIC, activation, loss
+from derive.registry import function as registry_function
 
 
 class Setting(NamedTuple):
@@ -123,7 +124,7 @@ def sympy_activation(fn: Function) -> tuple[type, type]:
     """`f` and `f'` of an IR function in SymPy: the generic undefined pair, or a registry one's."""
     if fn.name == GENERIC:
         return f, f_prime
-    return concrete_activation(fn.name, fn.parameter if activation(fn.name).parameter else None)
+    return concrete_activation(fn.name, fn.parameter if registry_function(fn.name).parameter else None)
 
 
 def layer_functions(key: Setting, layer: int) -> tuple[type, type]:
@@ -175,7 +176,7 @@ def concrete_activation(name: str, slope: Fraction | None) -> tuple[type[sp.Func
     instead of the definitions being multiplied out through every later layer (which takes
     SymPy minutes for gelu-tanh with mse). `explicit` writes the definitions back for lambdify.
     """
-    entry = activation(name)
+    entry = registry_function(name)
     alpha = sp.Rational(slope.numerator, slope.denominator) if slope is not None else None
     x = sp.Dummy("x", real=True)
     definition = entry.sympy(sp, x, alpha)
