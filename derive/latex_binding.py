@@ -155,6 +155,27 @@ class LatexBinder(Binder):
             raise self.error(bound, f"an indicator of a positive entry, [x > 0]; received [x > {bound}]")
         return self.indicator(bound, self.bind(argument))
 
+    def _numpy_call(self, node: Tree) -> Value:
+        """Ng's `np.sum(dZ, axis=1, keepdims=True)` (each row's sum: over the examples),
+        `np.dot(A, B)` / `np.matmul` (the matrix product), `np.multiply` (entry by entry)."""
+        name = re.sub(r"\s", "", str(node.children[0])).split(".")[-1]
+        keywords = {
+            re.sub(r"[\s=]", "", str(k.children[0])): str(k.children[1])
+            for k in self._sides(node)
+            if k.data == "keyword"
+        }
+        args = [self.bind(a) for a in self._sides(node) if a.data != "keyword"]
+        if name == "sum":
+            if len(args) != 1 or keywords.get("axis") not in ("0", "1"):
+                expected = "np.sum(x, axis=0) or np.sum(x, axis=1, keepdims=True) (the axis is required)"
+                raise self.error(node, expected)
+            return SumAxis(self.matrix(node, args[0], "np.sum"), int(keywords["axis"]))
+        if keywords or len(args) != 2:
+            raise self.error(node, f"np.{name}(x, y): two arguments and no keywords")
+        if name == "multiply":
+            return self.elementwise(node, args[0], args[1])
+        return self.product(node, args[0], args[1])
+
     def _exponential(self, node: Tree) -> Value:
         """`e^{-z}`: exp(-z) entry by entry."""
         exponent = node.children[-1]

@@ -120,3 +120,33 @@ FUNCTION_CLAIMS = [
 def test_a_function_s_derivative_written_with_elementary_functions(tmp_path, claim, verdict):
     (result,) = run(tmp_path, f"$${claim}$$\n").claims
     assert result.verdict == verdict
+
+
+NG_FORWARD = r"""
+$$Z^{[1]} = W^{[1]} X + b^{[1]}, \quad A^{[1]} = g^{[1]}(Z^{[1]})$$
+$$Z^{[2]} = W^{[2]} A^{[1]} + b^{[2]}, \quad A^{[2]} = \sigma(Z^{[2]})$$
+"""
+NG_CLAIMS = [
+    (r"db^{[2]} = \frac{1}{m} np.sum(dZ^{[2]}, axis=1, keepdims=True)", Verdict.PROVED),
+    (r"db^{[2]} = \frac{1}{m} np.sum(dZ^{[2]}, axis = 0, keepdims = True)", Verdict.SHAPE_ERROR),
+    (r"db^{[2]} = np.sum(dZ^{[2]}, axis=1, keepdims=True)", Verdict.REFUTED),
+    (r"dZ^{[1]} = W^{[2]T} dZ^{[2]} * g^{[1]\prime}(Z^{[1]})", Verdict.PROVED),
+    (r"dZ^{[1]} = np.multiply(np.dot(W^{[2]T}, dZ^{[2]}), g^{[1]\prime}(Z^{[1]}))", Verdict.PROVED),
+    (r"dZ^{[1]} = W^{[2]T} dZ^{[2]}", Verdict.REFUTED),
+    (r"dW^{[1]} = \frac{1}{m} np.dot(dZ^{[1]}, X^T)", Verdict.PROVED),
+    (r"dW^{[1]} = \frac{1}{m} np.dot(dZ^{[1]}, X)", Verdict.SHAPE_ERROR),
+]
+
+
+@pytest.mark.parametrize(("claim", "verdict"), NG_CLAIMS, ids=[c for c, _ in NG_CLAIMS])
+def test_numpy_inside_latex_as_ng_s_slides_write_it(tmp_path, claim, verdict):
+    notes = f"{NG_FORWARD}$${claim}$$\n"
+    found = run(tmp_path, notes, activation="tanh", loss="bce", batch=4, sizes=(3, 5, 1))
+    assert verdicts(found) == [verdict]
+
+
+def test_np_sum_without_an_axis_says_what_it_expects(tmp_path):
+    claim = r"$$db^{[2]} = \frac{1}{m} np.sum(dZ^{[2]})$$"
+    (result,) = run(tmp_path, f"{NG_FORWARD}{claim}\n", loss="bce", batch=4, sizes=(3, 5, 1)).claims
+    assert result.verdict == Verdict.UNPARSED
+    assert "axis" in result.claim.problem.message
