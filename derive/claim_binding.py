@@ -33,11 +33,13 @@ from derive.formula import (
     Hadamard,
     MatMul,
     Scale,
+    ShapeMismatch,
     Softmax,
     Transpose,
     Var,
     activation_layer,
     rewrite,
+    shape,
 )
 from derive.reading import SEED, Reading
 from derive.registry import (
@@ -334,6 +336,24 @@ class Binder:
         if self.binding.scalar:  # σ(z)(1 − σ(z)) of a scalar z: the product of two numbers
             return Hadamard(left, right)
         return MatMul(left, right)
+
+    def dot(self, at: Tree | Token, left: Value, right: Value) -> Value:
+        """`x \\cdot y` as the shapes decide: the matrix product where it fits, else the entrywise
+        product of two same-shape matrices (UFLDL's δ = (Wᵀ δ') · f'(z) of two columns)."""
+        product = self.product(at, left, right)
+        if not isinstance(product, MatMul):
+            return product
+        dims = Dims(self.binding.sizes, 1, self.binding.batch)
+        try:
+            shape(product, dims)
+            return product
+        except ShapeMismatch:
+            pass
+        try:
+            same = shape(product.left, dims) == shape(product.right, dims)
+        except ShapeMismatch:
+            same = False
+        return Hadamard(product.left, product.right) if same else product
 
     def power(self, at: Tree | Token, value: Value, exponent: int) -> Value:
         """`x^n` entry by entry (`a_2^2 = a_2 ∘ a_2`, as in tanh' = 1 − a²)."""

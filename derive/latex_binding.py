@@ -78,6 +78,8 @@ class LatexBinder(Binder):
 
     def _product(self, node: Tree) -> Value:
         left, right = self._sides(node)
+        if any(isinstance(c, Token) and c.type == "TIMES" for c in node.children):
+            return self.dot(right, self.bind(left), self.bind(right))
         return self.product(right, self.bind(left), self.bind(right))
 
     def _outer(self, node: Tree) -> Value:

@@ -150,3 +150,18 @@ def test_np_sum_without_an_axis_says_what_it_expects(tmp_path):
     (result,) = run(tmp_path, f"{NG_FORWARD}{claim}\n", loss="bce", batch=4, sizes=(3, 5, 1)).claims
     assert result.verdict == Verdict.UNPARSED
     assert "axis" in result.claim.problem.message
+
+
+CDOT = [
+    # two same-shape columns: the entrywise product; conformable matrices: the matrix product
+    (r"\delta^{(1)} = (W^{(1)})^T \delta^{(2)} \cdot f'(z^{(1)})", Verdict.PROVED),
+    (r"\delta^{(1)} = (W^{(1)})^T \delta^{(2)} \cdot f(z^{(1)})", Verdict.REFUTED),
+    (r"\frac{\partial L}{\partial W^{(1)}} = \delta^{(2)} \cdot (a^{(1)})^T", Verdict.PROVED),
+    (r"\frac{\partial L}{\partial W^{(1)}} = \delta^{(2)} \times (a^{(1)})^T", Verdict.PROVED),
+    (r"\frac{\partial L}{\partial W^{(1)}} = \delta^{(2)} \cdot a^{(1)}", Verdict.SHAPE_ERROR),
+]
+
+
+@pytest.mark.parametrize(("claim", "verdict"), CDOT, ids=[c for c, _ in CDOT])
+def test_cdot_is_the_product_the_shapes_allow(tmp_path, claim, verdict):
+    assert verdicts(run(tmp_path, f"$${claim}$$\n", sizes=(3, 4, 2))) == [verdict]
