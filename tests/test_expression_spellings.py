@@ -165,3 +165,49 @@ CDOT = [
 @pytest.mark.parametrize(("claim", "verdict"), CDOT, ids=[c for c, _ in CDOT])
 def test_cdot_is_the_product_the_shapes_allow(tmp_path, claim, verdict):
     assert verdicts(run(tmp_path, f"$${claim}$$\n", sizes=(3, 4, 2))) == [verdict]
+
+
+# --- what the output says a proof covers -------------------------------------------------------
+def test_a_function_claim_s_scope_is_its_variable_not_a_network(tmp_path):
+    from reports.wording import Words
+
+    found = run(tmp_path, "$$\\frac{d}{dx}\\tanh(x) = \\operatorname{sech}^2(x)$$\n")
+    (result,) = found.claims
+    for lang, says in (("en", "every real x"), ("ko", "모든 실수 x")):
+        scope = Words(lang).claim_scope(result)
+        assert scope == says and "ℓ" not in scope
+
+
+def test_scalar_notes_show_their_own_model_and_scope(tmp_path):
+    from reports.terminal import network_line
+    from reports.wording import Words
+
+    notes = Path("/work/shared/cases/FC-12.md")
+    text = notes.read_text(encoding="utf-8") if notes.exists() else None
+    if text is None:
+        pytest.skip("the field cases are not here")
+    found = run(tmp_path, text)
+    assert all(r.verdict == Verdict.PROVED for r in found.claims)
+    for lang in ("en", "ko"):
+        w = Words(lang)
+        assert all("ε > 0" in w.claim_scope(r) for r in found.claims)
+        line = network_line(found, w)
+        assert "\\mu_B" in line and "sigmoid" not in line and "mse" not in line
+
+
+NG_TANH = r"""
+$$Z^{[1]} = W^{[1]} X + b^{[1]}, \quad A^{[1]} = \tanh(Z^{[1]})$$
+$$Z^{[2]} = W^{[2]} A^{[1]} + b^{[2]}, \quad A^{[2]} = \sigma(Z^{[2]})$$
+$$dZ^{[2]} = A^{[2]} - Y$$
+"""
+
+
+def test_ng_s_input_layer_has_no_activation_in_the_scope(tmp_path):
+    from reports.wording import Words
+
+    found = run(tmp_path, NG_TANH, loss="bce", batch=4, sizes=(3, 4, 1))
+    (result,) = found.claims
+    assert result.verdict == Verdict.PROVED
+    assert Words().claim_scope(result) == "tanh, sigmoid, bce only"
+    assert found.unnamed_activations == ()  # layer 0 is X: nothing to name
+    assert not any("(0)" in line for line in Words().notation(found))
