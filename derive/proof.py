@@ -205,12 +205,19 @@ def _prove(identity: Identity, key: Setting) -> Proof:
     return verdict(Status.UNDECIDED, Method.SAMPLED, left=len(left), **matrices)
 
 
+MAX_REWRITTEN_OPS = 60  # a function's derivative, not a network's gradient
+
+
 def _cancel(expr: sp.Expr) -> sp.Expr:
-    """`expr` as one cancelled fraction; hyperbolic functions first written in exponentials
-    (tanh' = 1 − tanh² against sech² = 4/(eᶻ + e⁻ᶻ)²: no identity of theirs is needed then)."""
-    if expr.has(sp.tanh, sp.sinh, sp.cosh, sp.sech):
-        expr = sp.expand(expr.rewrite(sp.exp))
-    return sp.cancel(sp.together(expr))
+    """`expr` as one cancelled fraction; if that is not 0 and `expr` is small, once more with its
+    hyperbolic functions written in exponentials (tanh' = 1 − tanh² against sech² = 4/(eᶻ + e⁻ᶻ)²:
+    no identity between them is needed then)."""
+    cancelled = sp.cancel(sp.together(expr))
+    if cancelled == 0 or not expr.has(sp.tanh, sp.sinh, sp.cosh, sp.sech):
+        return cancelled
+    if sp.count_ops(expr) > MAX_REWRITTEN_OPS:  # a network's whole gradient: too slow in exponentials
+        return cancelled
+    return sp.cancel(sp.together(sp.expand(expr.rewrite(sp.exp))))
 
 
 @cache
