@@ -33,15 +33,24 @@ from derive.formula import (
     Hadamard,
     MatMul,
     Scale,
+    ShapeMismatch,
     Softmax,
     Transpose,
     Var,
     activation_layer,
     rewrite,
+    shape,
 )
 from derive.reading import SEED, Reading
-from derive.registry import ACTIVATIONS, GENERIC, activation_named, reads_output_activation
-from derive.registry import activation as registry_activation
+from derive.registry import (
+    ACTIVATIONS,
+    ELEMENTARY,
+    GENERIC,
+    activation_named,
+    elementary_named,
+    reads_output_activation,
+)
+from derive.registry import function as registry_function
 from derive.roles import FUNCTION, OUTPUT, Role
 
 MAX_SCRIPTS = 6  # sub- and superscripts on one symbol: `W^T_1` has 2
@@ -283,16 +292,32 @@ class Binder:
         `\\text{sigm}`, `gelu_tanh`) is that function itself (`ApplyPrime`, `Apply`)."""
         if written in GENERIC_FUNCTIONS:
             return FPrime if prime else Activate
-        name = activation_named(written)
+        name = activation_named(written) or elementary_named(written)
         if name is None:
             raise self.error(
                 at,
                 f"unknown function '{written}'; expected f, f', σ, σ', diag, softmax or an activation: "
-                + ", ".join(sorted(ACTIVATIONS)),
+                + ", ".join(sorted(ACTIVATIONS))
+                + "; or "
+                + ", ".join(e for e in ELEMENTARY if e != "reciprocal"),
             )
-        parameter = self.binding.slope if registry_activation(name).parameter is not None else None
+        parameter = self.binding.slope if registry_function(name).parameter is not None else None
         function = Function(name, parameter)
         return (lambda x: ApplyPrime(function, x)) if prime else (lambda x: Apply(function, x))
+
+    def indicator(self, at: Tree | Token, argument: Value) -> Formula:
+        """`1(x > 0)`: relu'(x) entry by entry (0 at the kink, as jax.grad takes it). On a relu
+        layer's output `a_l = relu(z_l)` it is relu'(z_l), since relu(z) > 0 exactly where z > 0."""
+        x = self.matrix(at, argument, "an indicator (x > 0)")
+        names = self.binding.layer_activations
+        if (
+            isinstance(x, Var)
+            and x.kind == "a"
+            and 1 < x.layer <= len(names)
+            and names[x.layer - 1] == "relu"
+        ):
+            x = Var("z", x.layer)
+        return ApplyPrime(Function("relu"), x)
 
     # --- arithmetic -------------------------------------------------------------------------
     def matrix(self, at: Tree | Token, value: Value, what: str) -> Formula:
@@ -312,6 +337,24 @@ class Binder:
             return Hadamard(left, right)
         return MatMul(left, right)
 
+    def dot(self, at: Tree | Token, left: Value, right: Value) -> Value:
+        """`x \\cdot y` as the shapes decide: the matrix product where it fits, else the entrywise
+        product of two same-shape matrices (UFLDL's δ = (Wᵀ δ') · f'(z) of two columns)."""
+        product = self.product(at, left, right)
+        if not isinstance(product, MatMul):
+            return product
+        dims = Dims(self.binding.sizes, 1, self.binding.batch)
+        try:
+            shape(product, dims)
+            return product
+        except ShapeMismatch:
+            pass
+        try:
+            same = shape(product.left, dims) == shape(product.right, dims)
+        except ShapeMismatch:
+            same = False
+        return Hadamard(product.left, product.right) if same else product
+
     def power(self, at: Tree | Token, value: Value, exponent: int) -> Value:
         """`x^n` entry by entry (`a_2^2 = a_2 ∘ a_2`, as in tanh' = 1 − a²)."""
         if not 1 <= exponent <= MAX_POWER:
@@ -330,6 +373,12 @@ class Binder:
         return Hadamard(left, right)
 
     def divide(self, at: Tree | Token, left: Value, right: Value) -> Value:
+        """`x / c` scales; of a function of one variable `x / y` divides, x ∘ (1/y) (σ = 1/(1 + e^{-z}))."""
+        if not isinstance(right, Scalar) and self.binding.scalar:
+            reciprocal = Apply(Function("reciprocal"), right)
+            return (
+                self.product(at, left, reciprocal) if isinstance(left, Scalar) else Hadamard(left, reciprocal)
+            )
         if not isinstance(right, Scalar):
             raise self.error(at, "a number (or B) to divide by; received a matrix")
         if right.value == 0:

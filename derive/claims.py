@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from fractions import Fraction
+from typing import Literal
 
 from lark import Token, Tree
 
@@ -101,6 +102,9 @@ class Claim:
     name: str | None = None
     wrt_written: str | None = None  # a claims file's `wrt` as written (`Z1`, `theta2`)
     notes: tuple[ClaimNote, ...] = ()  # how it was read (`ClaimNote`)
+    # what a proof of it covers: a network's gradient, a function's derivative in one variable
+    # (`d/dz σ(z) = …`, for every real z) or scalar notes' gradient (batch norm's, ε > 0)
+    about: Literal["network", "function", "scalar"] = "network"
 
     @property
     def wrt_name(self) -> str | None:
@@ -360,7 +364,7 @@ def claims_of(
     if stated is not None:  # d/dz σ(z) = …: F'(z_1) = …
         variable = Var("z", max(1, reading.internal("z", 1)))  # z_1 as the notes number it
         found = claims_of_text(stated.text, where, network, wrt=variable, reading=reading, scalar=True)
-        return [replace(c, written=equation.text) for c in found]
+        return [replace(c, written=equation.text, about="function") for c in found]
     return claims_of_text(equation.text, where, network, reading=reading, notation=notation)
 
 

@@ -405,7 +405,7 @@ def load(path: Path, options: dict) -> Document:
         "skipped": skipped,
         "basis": basis,
         "sizes": sizes,
-        "unnamed_activations": unnamed_layers(primary.forward, primary.network),
+        "unnamed_activations": unnamed_layers(primary.forward, primary.network, primary.reading),
         "loss_line": None if stated is None else stated.line,
         "batch_from_notes": batched,
         "notation": notation,

@@ -23,7 +23,7 @@ from derive.claim_binding import (
 from derive.claim_parser import ClaimSyntaxError, parse
 from derive.course import d_name
 from derive.formula import (
-    ApplyPrime,
+    Apply,
     Column,
     Diag,
     Function,
@@ -98,6 +98,8 @@ class LatexBinder(Binder):
 
     def _product(self, node: Tree) -> Value:
         left, right = self._sides(node)
+        if any(isinstance(c, Token) and c.type == "TIMES" for c in node.children):
+            return self.dot(right, self.bind(left), self.bind(right))
         return self.product(right, self.bind(left), self.bind(right))
 
     def _outer(self, node: Tree) -> Value:
@@ -177,13 +179,45 @@ class LatexBinder(Binder):
         return self.output(self.variable(letter, "a", last, False))
 
     def _indicator(self, node: Tree) -> Value:
-        """`\\mathbb{1}[z_1 > 0]`: the indicator of a positive entry, relu'(z_1) (0 at the kink, as
-        jax.grad takes it)."""
-        (argument,) = self._sides(node)
-        bound = [t for t in node.children if isinstance(t, Token) and t.type == "NUMBER"][-1]
+        """`\\mathbb{1}[z_1 > 0]`, `1(z_1 > 0)`, Iverson's `[z_1 > 0]`: the indicator of a positive
+        entry, relu'(z_1) (0 at the kink, as jax.grad takes it)."""
+        font = [t for t in node.children if isinstance(t, Token) and t.type == "NUMBER"]
+        if font and str(font[0]) != "1":
+            raise self.error(font[0], f"\\mathbb{{1}}(x > 0), the indicator; received {{{font[0]}}}")
+        (condition,) = self._sides(node)
+        argument, _, bound = condition.children
         if str(bound) != "0":
             raise self.error(bound, f"an indicator of a positive entry, [x > 0]; received [x > {bound}]")
-        return ApplyPrime(Function("relu"), self.matrix(bound, self.bind(argument), "an indicator"))
+        return self.indicator(bound, self.bind(argument))
+
+    def _numpy_call(self, node: Tree) -> Value:
+        """Ng's `np.sum(dZ, axis=1, keepdims=True)` (each row's sum: over the examples),
+        `np.dot(A, B)` / `np.matmul` (the matrix product), `np.multiply` (entry by entry)."""
+        name = re.sub(r"\s", "", str(node.children[0])).split(".")[-1]
+        keywords = {
+            re.sub(r"[\s=]", "", str(k.children[0])): str(k.children[1])
+            for k in self._sides(node)
+            if k.data == "keyword"
+        }
+        args = [self.bind(a) for a in self._sides(node) if a.data != "keyword"]
+        if name == "sum":
+            if len(args) != 1 or keywords.get("axis") not in ("0", "1"):
+                expected = "np.sum(x, axis=0) or np.sum(x, axis=1, keepdims=True) (the axis is required)"
+                raise self.error(node, expected)
+            return SumAxis(self.matrix(node, args[0], "np.sum"), int(keywords["axis"]))
+        if keywords or len(args) != 2:
+            raise self.error(node, f"np.{name}(x, y): two arguments and no keywords")
+        if name == "multiply":
+            return self.elementwise(node, args[0], args[1])
+        return self.product(node, args[0], args[1])
+
+    def _exponential(self, node: Tree) -> Value:
+        """`e^{-z}`: exp(-z) entry by entry."""
+        exponent = node.children[-1]
+        value = self.number(exponent) if isinstance(exponent, Token) and exponent.type == "NUMBER" else None
+        if value is None:
+            value = self.bind(exponent if isinstance(exponent, Tree) else Tree("letter", [exponent]))
+        return Apply(Function("exp"), self.matrix(node.children[0], value, "e^{…}"))
 
     def _defined(self, token: Token, rhs: str) -> Value:
         """A quantity the notes define (`k := (a_2 - y) \\circ f'(z_2)`): its right side, bound

@@ -24,6 +24,7 @@ from derive.model_ir import Model as ForwardModel
 from derive.model_ir import layered_model
 from derive.network import Network
 from derive.registry import GENERIC, activation, loss
+from derive.registry import function as registry_function
 
 
 class Setting(NamedTuple):
@@ -51,8 +52,11 @@ class Setting(NamedTuple):
 
     @property
     def activation_text(self) -> str:
-        """`sigmoid`, or per layer `relu, relu, sigmoid`."""
-        return self.activation if self.activations is None else ", ".join(self.activations)
+        """`sigmoid`, or per layer `relu, sigmoid` (from the first hidden layer: the input of a whole
+        network, Ng's a^{[0]} = x, has no activation of its own in notes that name them per layer)."""
+        if self.activations is None:
+            return self.activation
+        return ", ".join(self.activations[1:] if self.first_layer == 1 else self.activations)
 
     @property
     def generic(self) -> bool:
@@ -134,7 +138,7 @@ def sympy_activation(fn: Function) -> tuple[type, type]:
     """`f` and `f'` of an IR function in SymPy: the generic undefined pair, or a registry one's."""
     if fn.name == GENERIC:
         return f, f_prime
-    return concrete_activation(fn.name, fn.parameter if activation(fn.name).parameter else None)
+    return concrete_activation(fn.name, fn.parameter if registry_function(fn.name).parameter else None)
 
 
 def layer_functions(key: Setting, layer: int) -> tuple[type, type]:
@@ -186,7 +190,7 @@ def concrete_activation(name: str, slope: Fraction | None) -> tuple[type[sp.Func
     instead of the definitions being multiplied out through every later layer (which takes
     SymPy minutes for gelu-tanh with mse). `explicit` writes the definitions back for lambdify.
     """
-    entry = activation(name)
+    entry = registry_function(name)
     alpha = sp.Rational(slope.numerator, slope.denominator) if slope is not None else None
     x = sp.Dummy("x", real=True)
     definition = entry.sympy(sp, x, alpha)

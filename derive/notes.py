@@ -26,7 +26,7 @@ from derive.document import Equation
 from derive.formula import Formula, MatMul, Transpose, Var, rewrite
 from derive.index_notation import entrywise_text, wrote_layered_weights
 from derive.network import MAX_LAYERS, Network
-from derive.reading import READINGS, IndexOrder, Reading
+from derive.reading import READINGS, SEED, IndexOrder, Reading
 from derive.roles import OURS, Notation
 
 MAX_DEPTH = 6  # layers tried when the notes give no sizes
@@ -225,13 +225,18 @@ def per_layer(named: dict[int, str], layers: int) -> tuple[str, ...]:
     )
 
 
-def unnamed_layers(forward: Sequence[ForwardEquation], network: Network) -> tuple[int, ...]:
+def unnamed_layers(
+    forward: Sequence[ForwardEquation], network: Network, reading: Reading = SEED
+) -> tuple[int, ...]:
     """The layers of a network of per-layer activations whose activation the forward equations
-    do not name (it is their nearest named layer's: `per_layer`)."""
+    do not name (it is their nearest named layer's: `per_layer`). Where W^l feeds layer l (Ng's
+    a^{[0]} = x, Nielsen's a^1 = x) the input has no activation to name; in the seed's numbering
+    it has one, a_1 = f(z_1)."""
     if not network.mixed:
         return ()
     named = named_activations(forward)
-    return tuple(layer for layer in range(1, len(network.sizes) + 1) if layer not in named)
+    first = 1 if reading.is_seed else 2
+    return tuple(layer for layer in range(first, len(network.sizes) + 1) if layer not in named)
 
 
 def _fit(

@@ -21,6 +21,7 @@ from derive.course import (
     of_the_cost,
 )
 from derive.formula import (
+    ApplyPrime,
     Broadcast,
     Diag,
     Formula,
@@ -82,10 +83,7 @@ class PlainBinder(Binder):
     def _times(self, node: Tree) -> Value:
         """NumPy's `*`: scales by a number, else multiplies entry by entry, broadcasting."""
         left, op, right = self._operands(node)
-        a, b = self.bind(left), self.bind(right)
-        if isinstance(a, Scalar) or isinstance(b, Scalar):
-            return self.product(op, a, b)
-        return Broadcast(a, b)
+        return self._broadcast(op, self.bind(left), self.bind(right))
 
     def _divide(self, node: Tree) -> Value:
         left, op, right = self._operands(node)
@@ -106,6 +104,30 @@ class PlainBinder(Binder):
         for _ in range(int(n) - 1):
             out = Hadamard(out, base)
         return out
+
+    def _compare(self, node: Tree) -> Value:
+        """`z1 > 0` (a boolean mask, 1 where true): relu'(z1), 0 at the kink as jax.grad takes it."""
+        left, op, right = self._operands(node)
+        bound = self.bind(right)
+        if not (isinstance(bound, Scalar) and bound.value == 0):
+            raise self.error(
+                op, "a mask of positive entries, (z1 > 0); received a comparison with another bound"
+            )
+        return self.indicator(op, self.bind(left))
+
+    def _where(self, at: Tree, args: list[Value]) -> Value:
+        """`np.where(z1 > 0, dh1, 0)`: dh1 where z1 is positive, else 0, i.e. (z1 > 0) * dh1."""
+        if len(args) != 3 or not (isinstance(args[2], Scalar) and args[2].value == 0):
+            raise self.error(at, "where(mask, x, 0) with the mask (z1 > 0); received other arguments")
+        mask, x = args[0], args[1]
+        if not isinstance(mask, ApplyPrime):
+            raise self.error(at, "where(z1 > 0, x, 0): a mask of positive entries as its first argument")
+        return mask if isinstance(x, Scalar) and x.value == 1 else self._broadcast(at, mask, x)
+
+    def _broadcast(self, at: Tree | Token, a: Value, b: Value) -> Value:
+        if isinstance(a, Scalar) or isinstance(b, Scalar):
+            return self.product(at, a, b)
+        return Broadcast(a, b)
 
     def _transpose(self, node: Tree) -> Value:
         return self.transpose(self.bind(node.children[0]))
@@ -224,6 +246,8 @@ class PlainBinder(Binder):
             return SumAxis(x, int(axis_value))
         if keywords:
             raise self.error(at, f"{name} takes no keyword arguments; received {', '.join(keywords)}")
+        if name == "where":
+            return self._where(at, args)
         if name == "diag":
             return Diag(*self._arity(at, name, args, 1))
         if name in ("transpose",):

@@ -198,11 +198,26 @@ def _prove(identity: Identity, key: Setting) -> Proof:
     # 5. more points, then heavier algebra
     if wrong := refuted(left, range(1, PROBES)):
         return wrong
-    left = [k for k in left if sp.cancel(sp.together(explicit(residual[k]))) != 0]
+    left = [k for k in left if _cancel(explicit(residual[k])) != 0]
     if not left:
         return verdict(Status.PROVED, Method.CANCEL, **matrices)
     # zeros at PROBES random points (exactly for generic f, ℓ, else to DIGITS digits): not a proof
     return verdict(Status.UNDECIDED, Method.SAMPLED, left=len(left), **matrices)
+
+
+MAX_REWRITTEN_OPS = 60  # a function's derivative, not a network's gradient
+
+
+def _cancel(expr: sp.Expr) -> sp.Expr:
+    """`expr` as one cancelled fraction; if that is not 0 and `expr` is small, once more with its
+    hyperbolic functions written in exponentials (tanh' = 1 − tanh² against sech² = 4/(eᶻ + e⁻ᶻ)²:
+    no identity between them is needed then)."""
+    cancelled = sp.cancel(sp.together(expr))
+    if cancelled == 0 or not expr.has(sp.tanh, sp.sinh, sp.cosh, sp.sech):
+        return cancelled
+    if sp.count_ops(expr) > MAX_REWRITTEN_OPS:  # a network's whole gradient: too slow in exponentials
+        return cancelled
+    return sp.cancel(sp.together(sp.expand(expr.rewrite(sp.exp))))
 
 
 @cache

@@ -202,6 +202,57 @@ _ACTIVATIONS = (
     ),
 )
 
+# Elementary functions a claim writes out (σ' = e^{-z}/(1 + e^{-z})², tanh' = sech²): used inside
+# claims only, never a network's activation (so neither the CLI nor the hand-written backward
+# lists them). `reciprocal` is the claims' elementwise division, x / y = x ∘ reciprocal(y).
+_ELEMENTARY = (
+    Activation(
+        "exp",
+        (r"\exp", "e"),
+        r"\exp",
+        r"\exp(z) = e^{z}",
+        sympy=lambda sp, z, α: sp.exp(z),
+        numpy=lambda np, z, α: np.exp(z),
+        jax=lambda jax, z, α: jax.numpy.exp(z),
+    ),
+    Activation(
+        "sinh",
+        (r"\sinh",),
+        r"\sinh",
+        r"\sinh(z) = \frac{e^{z} - e^{-z}}{2}",
+        sympy=lambda sp, z, α: sp.sinh(z),
+        numpy=lambda np, z, α: np.sinh(z),
+        jax=lambda jax, z, α: jax.numpy.sinh(z),
+    ),
+    Activation(
+        "cosh",
+        (r"\cosh",),
+        r"\cosh",
+        r"\cosh(z) = \frac{e^{z} + e^{-z}}{2}",
+        sympy=lambda sp, z, α: sp.cosh(z),
+        numpy=lambda np, z, α: np.cosh(z),
+        jax=lambda jax, z, α: jax.numpy.cosh(z),
+    ),
+    Activation(
+        "sech",
+        (r"\sech", r"\operatorname{sech}"),
+        r"\operatorname{sech}",
+        r"\operatorname{sech}(z) = \frac{1}{\cosh z}",
+        sympy=lambda sp, z, α: sp.sech(z),
+        numpy=lambda np, z, α: 1 / np.cosh(z),
+        jax=lambda jax, z, α: 1 / jax.numpy.cosh(z),
+    ),
+    Activation(
+        "reciprocal",
+        (),
+        r"\operatorname{reciprocal}",
+        r"\operatorname{reciprocal}(z) = \frac{1}{z}",
+        sympy=lambda sp, z, α: 1 / z,
+        numpy=lambda np, z, α: 1 / z,
+        jax=lambda jax, z, α: 1 / z,
+    ),
+)
+
 
 def _mse_sympy(sp, z, y, f):
     # L = 1/2 sum_k (f(z_k) - y_k)^2
@@ -359,11 +410,13 @@ def check(activations: Iterable[Activation], losses: Iterable[Loss]) -> None:
             )
 
 
-check(_ACTIVATIONS, _LOSSES)
+check((*_ACTIVATIONS, *_ELEMENTARY), _LOSSES)
 ACTIVATIONS: dict[str, Activation] = {a.name: a for a in _ACTIVATIONS}
+ELEMENTARY: dict[str, Activation] = {e.name: e for e in _ELEMENTARY}
 LOSSES: dict[str, Loss] = {loss.name: loss for loss in _LOSSES}
 CONCRETE_LOSSES = tuple(name for name, loss in LOSSES.items() if loss.sympy is not None)  # with forwards
 _ACTIVATION_KEYS = {key(w): a.name for a in _ACTIVATIONS for w in (a.name, *a.aliases)}
+_ELEMENTARY_KEYS = {key(w): e.name for e in _ELEMENTARY for w in (e.name, *e.aliases)}
 _LOSS_KEYS = {key(w): loss.name for loss in _LOSSES for w in (loss.name, *loss.aliases)}
 
 
@@ -375,6 +428,16 @@ def reads_output_activation(name: str) -> bool:
 def activation_named(written: str) -> str | None:
     """The activation `written` names (`\\operatorname{sigmoid}`, `ReLU`, `gelu_tanh`), or None."""
     return _ACTIVATION_KEYS.get(key(written))
+
+
+def elementary_named(written: str) -> str | None:
+    """The elementary function `written` names (`\\exp`, `\\operatorname{sech}`), or None."""
+    return _ELEMENTARY_KEYS.get(key(written))
+
+
+def function(name: str) -> Activation:
+    """An activation or an elementary function of claims by its name (what `Apply` names)."""
+    return ELEMENTARY[name] if name in ELEMENTARY else activation(name)
 
 
 def _unknown(what: str, name: str, table: dict[str, Any], keys: dict[str, str]) -> InputError:

@@ -56,6 +56,8 @@ EN: dict[str, str] = {
     "proof_time": "no result within {seconds} s",
     "proof_symbolic_cx": "in entry {entry} the formula gives {claimed} where SymPy's derivative is {derived}, with",
     "scope_every": "every activation f and loss ℓ",
+    "scope_function": "every real {variable}",
+    "scope_scalar": "every real input and parameter with ε > 0, generic ℓ (m = {m} symbolically)",
     "scope_every_f": "every activation f, {loss}",
     "scope_generic": "generic {f}, generic {ell}",
     "scope_generic_f": "generic {f}, {loss}",
@@ -183,6 +185,9 @@ EN: dict[str, str] = {
     "tolerance_used": "largest difference between two witnesses: {used} of the tolerance",
     "tolerance_policy": "|x − y| ≤ 2·{K}·eps·n·max(1, Σ|terms|) per point and entry (n = terms summed: "
     "B + widths of the later layers), eps = {eps} ({dtype})",
+    "scalar_title": "the notes' own equations in {inputs} (parameters {parameters}), m = {m} examples",
+    "scalar_model": "model: the notes' forward equations ({quantities}) of the inputs {inputs} and the "
+    "parameters {parameters}, with a generic ℓ of the last; m = {m} examples (symbolically and numerically)",
     "run_network": "network: sizes {sizes} (W_1 is {rows}×{cols}), activation {activation}, loss {loss}",
     "run_points": "points: {points} (seed {seed}), {dtype}; tolerance: {policy}",
     "run_source": "claims: {count} from {source}",
@@ -417,6 +422,8 @@ KO: dict[str, str] = {
     "proof_time": "{seconds}초 안에 결과 없음",
     "proof_symbolic_cx": "성분 {entry}에서 공식은 {claimed}, SymPy의 미분은 {derived}; 이때",
     "scope_every": "모든 활성화 함수 f와 손실 함수 ℓ",
+    "scope_function": "모든 실수 {variable}",
+    "scope_scalar": "ε > 0인 모든 실수 입력과 매개변수, 일반 ℓ (기호 계산은 m = {m})",
     "scope_every_f": "모든 활성화 함수 f, {loss}",
     "scope_generic": "일반 {f}, 일반 {ell}",
     "scope_generic_f": "일반 {f}, {loss}",
@@ -537,6 +544,9 @@ KO: dict[str, str] = {
     "tolerance_used": "두 검증자 사이의 최대 차이: 허용 오차의 {used}",
     "tolerance_policy": "점과 성분마다 |x − y| ≤ 2·{K}·eps·n·max(1, Σ|항|) (n = 더하는 항의 수: "
     "B + 뒤쪽 층 너비의 합), eps = {eps} ({dtype})",
+    "scalar_title": "노트 자체의 식: 입력 {inputs} (매개변수 {parameters}), 예제 m = {m}개",
+    "scalar_model": "모델: 입력 {inputs}와 매개변수 {parameters}에 대한 노트의 순전파 식 ({quantities}), "
+    "마지막 양들에 대한 일반 ℓ; 예제 m = {m}개 (기호 계산과 수치 계산 모두)",
     "run_network": "네트워크: 크기 {sizes} (W_1은 {rows}×{cols}), 활성화 함수 {activation}, 손실 함수 {loss}",
     "run_points": "표본 점: {points}개 (시드 {seed}), {dtype}; 허용 오차: {policy}",
     "run_source": "주장: {source}에서 {count}개",

@@ -15,6 +15,7 @@ from derive import LOSSES
 from derive.course import Layout
 from derive.derivation import Derivation
 from derive.proof import Status
+from derive.scalar_model import PROOF_M
 from reports.math_print import partial_text, text
 from reports.wording import Words, entry, number
 from verify.results import WITNESSES, ClaimResult, Run, Verdict
@@ -86,11 +87,19 @@ def note(result: ClaimResult, w: Words, run: Run | None = None) -> str:
     return ""
 
 
+def describe(run: Run, w: Words) -> str:
+    """What the claims are about: the network (`4 → 3 → 2, sigmoid, mse`) or scalar notes' graph."""
+    if run.scalar is None:
+        return run.network.describe()
+    inputs, parameters, _ = run.scalar
+    return w.say("scalar_title", inputs=", ".join(inputs), parameters=", ".join(parameters), m=PROOF_M)
+
+
 def table(run: Run, w: Words) -> Table:
     title = (
-        f"derivcheck — {run.network.describe()}"
+        f"derivcheck — {describe(run, w)}"
         if run.source is None
-        else f"derivcheck {run.source} — {run.network.describe()}"
+        else f"derivcheck {run.source} — {describe(run, w)}"
     )
     out = Table(title=Text(title), title_justify="left")  # user text as Text: "[/]" is not markup
     for key in ("col_where", "col_formula", "col_verdict", "col_scope"):
@@ -196,19 +205,29 @@ def max_ulp(run: Run) -> dict[str, float]:
     return {name: out[name] for name in WITNESSES if name in out}
 
 
+def network_line(run: Run, w: Words) -> str:
+    """The model checked: the network, or the graph of scalar notes' own equations."""
+    if run.scalar is not None:
+        inputs, parameters, quantities = run.scalar
+        return w.say(
+            "scalar_model",
+            inputs=", ".join(inputs),
+            parameters=", ".join(parameters),
+            quantities=", ".join(quantities),
+            m=PROOF_M,
+        )
+    net = run.network
+    rows, cols = net.shape("W", 1)
+    activation, loss = net.activation_text, net.loss
+    sizes = ",".join(map(str, net.sizes))
+    return w.say("run_network", sizes=sizes, rows=rows, cols=cols, activation=activation, loss=loss)
+
+
 def run_lines(run: Run, w: Words) -> list[str]:
     """The facts of the run and everything beside the claims, then the result."""
     net, s = run.network, run.settings
-    rows, cols = net.shape("W", 1)
     lines = [
-        w.say(
-            "run_network",
-            sizes=",".join(map(str, net.sizes)),
-            rows=rows,
-            cols=cols,
-            activation=net.activation_text,
-            loss=net.loss,
-        ),
+        network_line(run, w),
         *w.notation(run),
         *conventions(run, w),
         *w.file_reading(run.code),

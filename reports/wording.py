@@ -16,10 +16,11 @@ from derive.claim_parser import ClaimSyntaxError
 from derive.claims import Claim, ClaimNote
 from derive.course import Basis, CodeReading, Layout
 from derive.formula import Activate, Formula, FPrime, MatMul, Transpose, Var, Written, to_latex, to_text
+from derive.function_claims import function_claim
 from derive.proof import Method, Proof, Status
 from derive.reading import NG, Reading
 from derive.registry import GENERIC
-from derive.scalar_model import ModelNotStated
+from derive.scalar_model import PROOF_M, ModelNotStated
 from derive.slip_search import Step
 from derive.slips import OUTPUT_ERRORS, Slip, SlipKind
 from reports.i18n import LATEX, strings
@@ -159,7 +160,16 @@ class Words:
         )
 
     def claim_scope(self, result: ClaimResult) -> str:
-        """What a proved claim covers: every f and ℓ, or the network's own pair only."""
+        """What a proved claim covers: every f and ℓ, or the network's own pair only; a function's
+        derivative every real value of its variable, scalar notes every input with ε > 0."""
+        claim = result.claim
+        if claim.about == "function":
+            if result.verdict != Verdict.PROVED:
+                return ""
+            stated = function_claim(claim.written)
+            return self.say("scope_function", variable=self.esc(stated.variable if stated else "z"))
+        if claim.about == "scalar":
+            return self.say("scope_scalar", m=PROOF_M) if result.verdict == Verdict.PROVED else ""
         if result.proved_for_every_f:
             key = result.generic.setting if result.generic is not None else None
             if key is not None and key.loss != GENERIC:  # every f with the network's own loss
@@ -414,7 +424,8 @@ class Words:
             lines.append(self.say("size_conflict", line=d.line, written=self.code(d.written), **numbers))
         net = run.network
         if net.mixed and run.basis:  # the notes' forward equations named the activations
-            layers = range(1, len(net.sizes) + 1)
+            # the input x has no activation where W^l feeds layer l (Ng's a^{[0]}, Nielsen's a^1)
+            layers = range(1 if run.reading.is_seed else 2, len(net.sizes) + 1)
             written = {k: run.reading.written("a", k) for k in layers}  # as the notes number them
             named = ", ".join(
                 f"{net.activation_of(k)} ({written[k]})" for k in layers if k not in run.unnamed_activations

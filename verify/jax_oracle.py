@@ -43,13 +43,13 @@ from derive.formula import (  # noqa: E402  (the IR's node types, to interpret f
 )
 from derive.model_ir import Model, Role  # noqa: E402
 from derive.network import Network  # noqa: E402
-from derive.registry import ACTIVATIONS, LOSSES  # noqa: E402  (forward definitions only)
+from derive.registry import ACTIVATIONS, ELEMENTARY, LOSSES  # noqa: E402  (forward definitions only)
 
 
 def registered(kind: str, name: str):
     """The registry's JAX forward definition of `name` (kind "activation" or "loss"), with
     `jax` bound: the one place the oracle looks functions up (`derive/registry.py`, `jax=`)."""
-    table = ACTIVATIONS if kind == "activation" else LOSSES
+    table = {**ACTIVATIONS, **ELEMENTARY} if kind == "activation" else LOSSES
     forward = table[name].jax if name in table else None
     if forward is None:
         raise KeyError(f"the oracle has no JAX definition of the {kind} {name!r}")

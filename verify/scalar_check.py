@@ -184,6 +184,7 @@ def check_scalar(document, *, points: int, seed: int, dtype: str) -> Run:
         given = sample(model, points, seed, dtype, m)
         values, grads = oracle(model, given, m)
     for claim, scalar in zip(document.claims, notes.claims, strict=True):
+        claim = replace(claim, about="scalar")
         if scalar is None or symbolic is None or values is None or grads is None or given is None:
             results.append(ClaimResult(claim, Verdict.UNPARSED))
             continue
@@ -232,7 +233,13 @@ def check_scalar(document, *, points: int, seed: int, dtype: str) -> Run:
         not_claims=document.skipped,
         basis=str(document.basis),
         sizes=str(document.sizes),
+        scalar=None if model is None else _summary(model),
     )
+
+
+def _summary(model: ScalarModel) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """The scalar graph as the header shows it: (inputs, parameters, computed quantities)."""
+    return model.inputs, model.parameters, tuple(d.name for d in model.definitions)
 
 
 def _verdict(proof: ScalarProof | None, agrees: bool, disagreeing: int) -> tuple[Verdict, Reason]:
