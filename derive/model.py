@@ -52,11 +52,8 @@ class Setting(NamedTuple):
 
     @property
     def activation_text(self) -> str:
-        """`sigmoid`, or per layer `relu, sigmoid` (from the first hidden layer: the input of a whole
-        network, Ng's a^{[0]} = x, has no activation of its own in notes that name them per layer)."""
-        if self.activations is None:
-            return self.activation
-        return ", ".join(self.activations[1:] if self.first_layer == 1 else self.activations)
+        """`sigmoid`, or per layer `relu, relu, sigmoid`."""
+        return self.activation if self.activations is None else ", ".join(self.activations)
 
     @property
     def generic(self) -> bool:

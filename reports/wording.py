@@ -65,10 +65,12 @@ class Words:
         self.lang = lang
         self.latex = latex
         self.written: Written | None = None  # the notes' layer numbers, where a run's reading has its own
+        self.input_is_x = False  # the notes' layer 1 is the input x (W^l feeds layer l)
 
     def reading(self, run: Run) -> Words:
         """These words in the layer numbers of `run`'s notes (slips say `W^(3)` as Nielsen does)."""
         self.written = None if run.reading.is_seed else run.reading.written
+        self.input_is_x = run.reading.weights == "in"
         return self
 
     # --- the medium ---
@@ -134,7 +136,11 @@ class Words:
             return self.say("scope_generic", f=f, ell=ell)
         if key.activation == GENERIC:  # a claim that reads the loss: generic f, the network's loss
             return self.say("scope_generic_f", f=f, loss=self.esc(key.loss))
-        return self.say("scope_pair", activation=self.esc(key.activation_text), loss=self.esc(key.loss))
+        activation = key.activation_text
+        if self.input_is_x and key.activations is not None and key.first_layer == 1:
+            # W^l feeds layer l (Ng, Nielsen): layer 1 is the input x, with no activation of its own
+            activation = ", ".join(key.activations[1:])
+        return self.say("scope_pair", activation=self.esc(activation), loss=self.esc(key.loss))
 
     def why(self, proof: Proof) -> str:
         """What settled a proof, or why there is none."""

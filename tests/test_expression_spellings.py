@@ -208,6 +208,21 @@ def test_ng_s_input_layer_has_no_activation_in_the_scope(tmp_path):
     found = run(tmp_path, NG_TANH, loss="bce", batch=4, sizes=(3, 4, 1))
     (result,) = found.claims
     assert result.verdict == Verdict.PROVED
-    assert Words().claim_scope(result) == "tanh, sigmoid, bce only"
+    assert Words().reading(found).claim_scope(result) == "tanh, sigmoid, bce only"
     assert found.unnamed_activations == ()  # layer 0 is X: nothing to name
     assert not any("(0)" in line for line in Words().notation(found))
+
+
+def test_the_seed_numbering_s_layer_1_keeps_its_activation_in_the_scope(tmp_path):
+    """In the seed's numbering a_1 = f(z_1) is a layer of its own: δ_1 reads f_1'."""
+    from reports.wording import Words
+
+    notes = (
+        r"$a_2 = \text{ReLU}(z_2)$, $a_3 = \sigma(z_3)$, $z_{l+1} = W_l a_l + b_l$."
+        "\n"
+        r"$$\delta_3 = (a_3 - y) \circ a_3 \circ (1 - a_3)$$"
+    )
+    found = run(tmp_path, notes)
+    (result,) = found.claims
+    assert result.verdict == Verdict.PROVED
+    assert Words().reading(found).claim_scope(result).startswith("relu, relu, sigmoid")
