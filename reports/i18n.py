@@ -182,7 +182,7 @@ EN: dict[str, str] = {
     "reference_skipped": "reference ({digits} digits): not computed, {why}",
     "subset_all": "all {points} sample points",
     "subset_first": "the first {points} of {total} sample points",
-    "tolerance_used": "largest difference between two witnesses: {used} of the tolerance",
+    "tolerance_used": "largest difference between two agreeing witnesses: {used} of the tolerance",
     "tolerance_policy": "|x − y| ≤ 2·{K}·eps·n·max(1, Σ|terms|) per point and entry (n = terms summed: "
     "B + widths of the later layers), eps = {eps} ({dtype})",
     "scalar_title": "the notes' own equations in {inputs} (parameters {parameters}), m = {m} examples",
@@ -541,7 +541,7 @@ KO: dict[str, str] = {
     "reference_skipped": "기준값 ({digits}자리): 계산하지 않음, {why}",
     "subset_all": "표본 점 {points}개 전체",
     "subset_first": "표본 점 {total}개 중 처음 {points}개",
-    "tolerance_used": "두 검증자 사이의 최대 차이: 허용 오차의 {used}",
+    "tolerance_used": "일치하는 두 검증자 사이의 최대 차이: 허용 오차의 {used}",
     "tolerance_policy": "점과 성분마다 |x − y| ≤ 2·{K}·eps·n·max(1, Σ|항|) (n = 더하는 항의 수: "
     "B + 뒤쪽 층 너비의 합), eps = {eps} ({dtype})",
     "scalar_title": "노트 자체의 식: 입력 {inputs} (매개변수 {parameters}), 예제 m = {m}개",

@@ -378,7 +378,7 @@ def _facts(report: ReportInput, w: Words) -> dict:
 def _precision(run: Run, w: Words) -> dict:
     """The reference and the error budget: text, and a table claim × witness."""
     ref, s = run.reference, run.settings
-    worst = max((r.agreement.worst_ratio for r in run.claims if r.agreement), default=0.0)
+    worst = max((r.agreement.worst_ratio for r in run.agreeing if r.agreement), default=0.0)
     out = {
         "budget": w.say("budget_text", dtype=s.dtype, K=K, used=tex(f"{100 * worst:.2g} %")),
         "text": None,

@@ -176,7 +176,7 @@ def conventions(run: Run, w: Words) -> list[str]:
 
 
 def reference_lines(run: Run, w: Words) -> list[str]:
-    worst = max((r.agreement.worst_ratio for r in run.claims if r.agreement), default=0.0)
+    worst = max((r.agreement.worst_ratio for r in run.agreeing if r.agreement), default=0.0)
     used = w.say("tolerance_used", used=number(worst))
     ref = run.reference
     if ref.skipped:
@@ -196,9 +196,10 @@ def reference_lines(run: Run, w: Words) -> list[str]:
 
 
 def max_ulp(run: Run) -> dict[str, float]:
-    """Per witness, its largest error in ULPs against the reference over every claim."""
+    """Per witness, its largest error in ULPs against the reference over the claims the witnesses
+    agree on."""
     out: dict[str, float] = {}
-    for r in run.claims:
+    for r in run.agreeing:
         for e in r.agreement.witnesses.values() if r.agreement else ():
             if e.max_ulp is not None:
                 out[e.name] = max(out.get(e.name, 0.0), e.max_ulp)

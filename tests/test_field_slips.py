@@ -102,6 +102,9 @@ def test_the_same_slips_in_two_conventions_are_named_in_the_notes_numbering(tmp_
     assert [Move.LAYER in found[0], Move.SIGN in found[1], Move.GRAD_A_FOR_Z in found[2]] == [True] * 3
     text = render_run(run)
     assert wrong_layer in text
+    # precision is measured on the claims the witnesses agree on, not on the refuted ones
+    used = next(line for line in text.splitlines() if "agreeing witnesses" in line)
+    assert float(used.split(": ")[1].split(" of")[0]) < 1
     assert run.first_wrong is not None and run.first_wrong.claim.line == 3
 
 

@@ -106,7 +106,7 @@ def test_slips_are_worded_with_their_layers_in_the_notes_notation():
     w = Words("en")
     by_kind = {s.kind: w.slip(s) for s in slip_of_every_kind(batch=4)}
     assert by_kind[SlipKind.W_FOR_WT] == "W1 where W1ᵀ belongs"
-    assert by_kind[SlipKind.FPRIME_WRONG_LAYER] == "f' of the wrong layer (f'(z2) for f'(z1))"
+    assert by_kind[SlipKind.FPRIME_WRONG_LAYER] == "f' of the wrong layer (f'(Z2) for f'(Z1))"  # a batch
     assert by_kind[SlipKind.MISSING_MEAN] == "missing 1/B (the mean over the batch of 4)"
     w_for_wt = next(s for s in slip_of_every_kind() if s.kind == SlipKind.W_FOR_WT)
     assert "$W_{1}^{T}$" in Words("ko", latex=True).slip(w_for_wt)

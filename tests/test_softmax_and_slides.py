@@ -38,6 +38,7 @@ from derive.formula import (
 from derive.grouping import regrouped
 from derive.model import setting
 from derive.reading import NG as NG_READING
+from derive.slip_search import Move
 from derive.slips import SlipKind
 from derive.symbols import network_symbols
 from reports.json_report import to_dict, validate
@@ -48,6 +49,7 @@ from verify.results import BatchReading
 from verify.sampling import sample
 
 POINTS = 60
+FOUND = SlipKind.FOUND
 PROVED, REFUTED = Verdict.PROVED, Verdict.REFUTED
 SHAPE, CONVENTION = Verdict.SHAPE_ERROR, Verdict.CONVENTION
 
@@ -239,12 +241,15 @@ def test_wrong_slide_claims_are_caught(tmp_path):
         ),
         name="claims.toml",
     )
+    # the course's per-example dZ: each slip named as a slip of B ∂J/∂Z (the search's steps)
     assert verdicts(run) == [
-        (SHAPE, None),
-        (REFUTED, None),
-        (SHAPE, None),
+        (SHAPE, FOUND),
+        (REFUTED, FOUND),
+        (SHAPE, FOUND),
         (REFUTED, SlipKind.MISSING_MEAN),
     ]
+    steps = [[step.move for step in r.slip.steps] for r in run.claims[:3] if r.slip is not None]
+    assert steps == [[Move.MISSING_TRANSPOSE], [Move.F_FOR_FPRIME], [Move.LAYER]]
 
 
 @pytest.mark.parametrize(

@@ -202,7 +202,7 @@ def _same_as_each(a: _Value, stacked: tuple[np.ndarray, np.ndarray], n: int) -> 
         magnitude.reshape(flat),
     )
     both, differ = both.reshape(k, points), differ.reshape(k, points)
-    return both.any(axis=1) & ~(differ & both).any(axis=1)
+    return np.asarray(both.any(axis=1) & ~(differ & both).any(axis=1))
 
 
 def _same(a, b, n: int) -> bool:

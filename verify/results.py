@@ -292,6 +292,12 @@ class Run:
         return {"sympy": self.sympy_skipped} if self.sympy_skipped else {}
 
     @property
+    def agreeing(self) -> tuple[ClaimResult, ...]:
+        """The claims whose witnesses agree: their differences measure precision (a refuted
+        claim's differ by the slip, SymPy and NumPy evaluating it and jax.grad the truth)."""
+        return tuple(r for r in self.claims if r.agreement is not None and r.agreement.agree)
+
+    @property
     def first_wrong(self) -> ClaimResult | None:
         """Where a derivation goes wrong: the first claim in the notes' order that is refuted or
         a shape error (the lines before it hold), when the run has claims before it."""
