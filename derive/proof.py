@@ -16,7 +16,7 @@ Zeros at every point only make the result `undecided`: sampling never proves.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import cache
 
@@ -99,6 +99,9 @@ class Proof:
     shape: str | None = None
     budget: Budget | None = None
     seconds: float = 0.0  # the time limit that ran out (method TIME)
+    # proved only as the loss assumes its targets (softmax cross-entropy: Σ_k y_k = 1 in each
+    # example): where targets break that, the sides differ, as here
+    condition: Counterexample | None = None
 
 
 def reads_the_loss(identity: Identity, last: int) -> bool:
@@ -151,7 +154,10 @@ def _prove(identity: Identity, key: Setting) -> Proof:
         derived = evaluate(identity.lhs, key)
 
     def verdict(status: Status, method: Method, **fields) -> Proof:
-        return Proof(identity, status, method, derived, setting=key, entries=len(derived), **fields)
+        proof = Proof(identity, status, method, derived, setting=key, entries=len(derived), **fields)
+        if status == Status.PROVED and (condition := _needs_targets(identity, key, derived)) is not None:
+            return replace(proof, condition=condition)
+        return proof
 
     if all(e == 0 for e in derived):
         return verdict(Status.UNDECIDED, Method.ALL_ZERO)
@@ -220,20 +226,37 @@ def _cancel(expr: sp.Expr) -> sp.Expr:
     return sp.cancel(sp.together(sp.expand(expr.rewrite(sp.exp))))
 
 
+def _needs_targets(identity: Identity, key: Setting, derived: sp.ImmutableMatrix) -> Counterexample | None:
+    """Where the proof took the loss's assumption of its targets (Σ_k y_k = 1), a point whose
+    targets do not sum to 1 at which the sides differ; None where it holds without it."""
+    targets = _targets(key)
+    if not targets:
+        return None
+    biases = _biases(key)
+    claimed = sp.ImmutableMatrix(evaluate(identity.formula, key).xreplace(biases))
+    return _counterexample(derived.xreplace(biases), claimed, list(range(len(derived))), 0)
+
+
+def _biases(key: Setting) -> dict[sp.Symbol, sp.Expr]:
+    """Without biases, every b_l is 0."""
+    return {} if key.biases else {s: sp.Integer(0) for b in network_symbols(key).b for s in b}
+
+
+def _targets(key: Setting) -> dict[sp.Symbol, sp.Expr]:
+    """Softmax cross-entropy's targets are distributions: the last entry is 1 − Σ_{k<n} y_k."""
+    if key.loss not in LOSSES or LOSSES[key.loss].target != "one-hot":
+        return {}
+    y = network_symbols(key).y
+    return {y[-1, e]: 1 - sum(y[:-1, e]) for e in range(y.cols)}
+
+
 @cache
 def _given(key: Setting) -> dict[sp.Symbol, sp.Expr]:
     """What the model takes for granted: without biases every b_l is 0 (the gradients are
     taken at b = 0); softmax cross-entropy's targets are distributions (one-hot as sampled),
     Σ_k y_k = 1 in each example, so its last entry is 1 − Σ_{k<n} y_k (`softmax(z_L) − y` is
     its gradient only then). Nothing for the other losses."""
-    symbols = network_symbols(key)
-    given: dict[sp.Symbol, sp.Expr] = {}
-    if not key.biases:
-        given |= {s: sp.Integer(0) for b in symbols.b for s in b}
-    if key.loss in LOSSES and LOSSES[key.loss].target == "one-hot":
-        y = symbols.y
-        given |= {y[-1, e]: 1 - sum(y[:-1, e]) for e in range(y.cols)}
-    return given
+    return _biases(key) | _targets(key)
 
 
 @cache

@@ -245,6 +245,8 @@ EN: dict[str, str] = {
     "count_verdict": "{count} {verdict}",
     "claims_count": "claims: {counts}",
     "first_wrong": "first wrong step: line {line}, {formula}",
+    "scope_condition": "{scope}, when each example's targets sum to 1",
+    "condition_fails": "holds only when each example's targets sum to 1 (one-hot or a distribution, as the loss assumes); with targets that do not, entry {entry} differs: claimed {claimed}, derivative {derived} at {at}",
     "result_passed": "PASSED: every claim is proved and every witness agrees",
     "result_passed_budget": "PASSED: every claim is proved where SymPy's budget allows, and every "
     "witness that ran agrees",
@@ -598,6 +600,8 @@ KO: dict[str, str] = {
     "count_verdict": "{verdict} {count}개",
     "claims_count": "주장: {counts}",
     "first_wrong": "처음 틀린 단계: {line}행, {formula}",
+    "scope_condition": "{scope}, 예제마다 목표값의 합이 1일 때",
+    "condition_fails": "예제마다 목표값의 합이 1일 때만 성립 (원-핫 또는 확률분포, 손실이 가정하는 대로); 그렇지 않은 목표값에서는 성분 {entry}가 다름: 주장 {claimed}, 도함수 {derived}, 점 {at}",
     "result_passed": "통과: 모든 주장이 증명되었고 모든 검증자가 일치한다",
     "result_passed_budget": "통과: SymPy의 예산이 허용하는 범위에서 모든 주장이 증명되었고, 실행된 모든 "
     "검증자가 일치한다",

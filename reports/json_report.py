@@ -110,6 +110,10 @@ PROOF = {
     "counterexample": Opt(
         {"entry": ListOf(int), "formula": str, "derivative": str, "exact": bool, "at": MapOf(str)}
     ),
+    # proved only as the loss assumes its targets (Σ_k y_k = 1): where they do not, it fails here
+    "condition": Opt(
+        {"entry": ListOf(int), "formula": str, "derivative": str, "at": MapOf(str), "text": str}
+    ),
     "text": str,
 }
 # one slip at its place: what is written (`where`) where what belongs (`fix`), derive/slip_search.py
@@ -347,6 +351,15 @@ def _proof(proof: Proof | None, w: Words) -> dict | None:
             "cost": b.cost,
             "limit": b.limit,
             "generic": b.generic,
+        },
+        "condition": None
+        if proof.condition is None
+        else {
+            "entry": list(proof.condition.entry),
+            "formula": proof.condition.claimed,
+            "derivative": proof.condition.derived,
+            "at": dict(proof.condition.assignment),
+            "text": w.condition(proof),
         },
         "counterexample": None
         if cx is None

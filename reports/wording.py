@@ -176,6 +176,20 @@ class Words:
             return self.say("scope_function", variable=self.esc(stated.variable if stated else "z"))
         if claim.about == "scalar":
             return self.say("scope_scalar", m=PROOF_M) if result.verdict == Verdict.PROVED else ""
+        scope = self._network_scope(result)
+        proofs = (result.generic, result.concrete)
+        if scope and any(p is not None and p.condition is not None for p in proofs):
+            return self.say("scope_condition", scope=scope)  # softmax-ce's targets: Σ_k y_k = 1
+        return scope
+
+    def condition(self, proof: Proof) -> str:
+        """Where a proved claim's condition fails: the entry that differs, and the point."""
+        cx = proof.condition
+        assert cx is not None
+        at = ", ".join(f"{name} = {v}" for name, v in cx.assignment)
+        return self.say("condition_fails", entry=cx.entry, claimed=cx.claimed, derived=cx.derived, at=at)
+
+    def _network_scope(self, result: ClaimResult) -> str:
         if result.proved_for_every_f:
             key = result.generic.setting if result.generic is not None else None
             if key is not None and key.loss != GENERIC:  # every f with the network's own loss

@@ -33,6 +33,7 @@ from derive.formula import (
 )
 from derive.identities import Identity
 from derive.proof import Status, prove
+from derive.registry import reads_output_activation
 from derive.slip_search import DELETIONS, INVERSE, Move, Step, fixes, neighbours, written_out
 from derive.slips import Slip, SlipKind, in_rows, matching, slips, true_formula
 from verify.agreement import finite
@@ -73,7 +74,9 @@ def truths(claim: Claim, network: Network) -> list[Formula]:
     rule's `∂L/∂a_l ∘ f'(z_l)`, and each with `f'` written in the layer's output (`a ∘ (1 − a)`)."""
     wrt = _wrt(claim)
     bases = [true_formula(wrt, network)]
-    if wrt.kind == "z":
+    last = len(network.sizes)
+    if wrt.kind == "z" and (wrt.layer < last or reads_output_activation(network.loss)):
+        # the chain rule through a_l = f(z_l) (the output's only where the loss reads a_L)
         bases.append(Hadamard(Grad(Var("a", wrt.layer)), FPrime(wrt)))
     forms = [_as_stated(claim, network, f) for base in bases for f in (base, written_out(base, network))]
     return list(dict.fromkeys(forms))
