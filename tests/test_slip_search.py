@@ -183,3 +183,29 @@ def _nodes(formula):
         child = getattr(formula, field.name)
         if dataclasses.is_dataclass(child) and not isinstance(child, type):
             yield from _nodes(child)
+
+
+@pytest.mark.slow
+def test_pairs_of_slips_are_refuted_and_named():
+    """Two moves at once (a deterministic sample of the pairs of one identity): refuted, and the
+    search names two steps — or fewer, where one slip explains the formula as well."""
+    network = Network((3, 4, 2), "tanh")
+    identity = next(i for i in network_identities(network) if i.name == "dL/dz2")
+    dims = Dims(network.sizes, 1, network.batch)
+    values = oracle_values(network, sample(network, 4, 0, False, "float64"))
+    truth = value(Grad(identity.target), values)
+    pairs = []
+    for once, _ in neighbours(identity.formula, network):
+        for twice, _ in neighbours(once, network):
+            try:
+                if formula_shape(twice, dims) == formula_shape(identity.formula, dims) and not np.allclose(
+                    value(twice, values), truth
+                ):
+                    pairs.append(twice)
+            except ShapeMismatch:
+                continue
+    sample_of = sorted(set(pairs), key=repr)[::7][:24]
+    run = check(network, [claim(identity.target, f, line) for line, f in enumerate(sample_of, 1)], points=40)
+    assert all(r.verdict == Verdict.REFUTED for r in run.claims)
+    named = [r for r in run.claims if r.slip is not None and r.slip.fix is not None]
+    assert len(named) >= 0.8 * len(sample_of), [str(r.claim.identity) for r in run.claims if r.slip is None]
