@@ -15,12 +15,16 @@ How symbols are read:
   weight), `w_{jk}`, `w_{j,k}`;
 - a layer written as a superscript (`w^l_{jk}`, `a^{l-1}_k`, `δ^{(2)}_j`) is read as the notes
   number their layers (`derive/reading.py`), the subscript being the neuron;
-- without a layer, the letter says the layer: the target's letter (`t_k`), or else the last letter
-  of the alphabet among the indices, is the output layer, and each letter before it the layer
-  below (`o_k` an output, `o_j` the layer below, `o_i` the one below that), as in `i → j → k`;
-- `w_{jk}` is the weight from neuron j to neuron k (`Reading.index == "from"`, `W[k, j]`), or, in
-  Nielsen's reading, into neuron j from neuron k (`"to"`, `W[j, k]`; the letters then run the
-  other way: j is the layer above k). Both are tried where the notes do not settle it.
+- without a layer, the claim's own quantities place its letters: the target's letter (`t_k`) is
+  the output layer's, the input's (`x_i`) the input layer's, and the others follow in the order
+  the letters run: up (`o_k` an output, `o_j` the layer below, `o_i` the one below that, as in
+  `i → j → k`), or down where the claim's weight says so (Nielsen's `w_{jk}`, j above k);
+- `w_{jk}` is the weight from neuron j to neuron k (`Reading.index == "from"`, `W[k, j]`), or
+  into neuron j from neuron k (`"to"`, `W[j, k]`: Bishop's `a_j = \\sum_i w_{ji} z_i`, Nielsen's
+  `w^l_{jk}`); the receiving index is the layer above. Which is the notes' forward equation
+  says (the free index receives); both are tried where the notes do not settle it. A weight whose
+  letters sit the other way round (into the layer below) is W's entry transposed: the slip of a
+  missing transpose, a shape error or refuted.
 
 Every value is an `Indexed` formula: a column over its one index, a matrix over (row, column)
 indices, or a 1 × 1 matrix over none. A product of two of them is their broadcast product, a sum
