@@ -15,12 +15,16 @@ How symbols are read:
   weight), `w_{jk}`, `w_{j,k}`;
 - a layer written as a superscript (`w^l_{jk}`, `a^{l-1}_k`, `δ^{(2)}_j`) is read as the notes
   number their layers (`derive/reading.py`), the subscript being the neuron;
-- without a layer, the letter says the layer: the target's letter (`t_k`), or else the last letter
-  of the alphabet among the indices, is the output layer, and each letter before it the layer
-  below (`o_k` an output, `o_j` the layer below, `o_i` the one below that), as in `i → j → k`;
-- `w_{jk}` is the weight from neuron j to neuron k (`Reading.index == "from"`, `W[k, j]`), or, in
-  Nielsen's reading, into neuron j from neuron k (`"to"`, `W[j, k]`; the letters then run the
-  other way: j is the layer above k). Both are tried where the notes do not settle it.
+- without a layer, the claim's own quantities place its letters: the target's letter (`t_k`) is
+  the output layer's, the input's (`x_i`) the input layer's, and the others follow in the order
+  the letters run: up (`o_k` an output, `o_j` the layer below, `o_i` the one below that, as in
+  `i → j → k`), or down where the claim's weight says so (Nielsen's `w_{jk}`, j above k);
+- `w_{jk}` is the weight from neuron j to neuron k (`Reading.index == "from"`, `W[k, j]`), or
+  into neuron j from neuron k (`"to"`, `W[j, k]`: Bishop's `a_j = \\sum_i w_{ji} z_i`, Nielsen's
+  `w^l_{jk}`); the receiving index is the layer above. Which is the notes' forward equation
+  says (the free index receives); both are tried where the notes do not settle it. A weight whose
+  letters sit the other way round (into the layer below) is W's entry transposed: the slip of a
+  missing transpose, a shape error or refuted.
 
 Every value is an `Indexed` formula: a column over its one index, a matrix over (row, column)
 indices, or a 1 × 1 matrix over none. A product of two of them is their broadcast product, a sum
@@ -214,10 +218,11 @@ class IndexBinder:
 
     # --- which layer a letter names ----------------------------------------------------------
     def _letter_layers(self, sides: tuple[Tree | Token, ...]) -> dict[str, int]:
-        """Internal layers of the letters written without a layer: the target's letter, or else the
-        last (the first in Nielsen's reading) is the output layer, the others below it."""
+        """Internal layers of the letters written without a layer, placed by the claim's own
+        quantities: the target's letter (t_k) is the output layer's, the input's (x_i) the input
+        layer's; else the top letter is the output's, the others below it as the letters run."""
         letters: set[str] = set()
-        anchor = None
+        top = bottom = None
         for side in sides:
             if not isinstance(side, Tree):
                 continue
@@ -228,11 +233,44 @@ class IndexBinder:
                     found = _sub_letters(script) or []
                     letters.update(found)
                     if symbol in ("t", "y") and found:
-                        anchor = found[0]
-        ranked = sorted(letters, reverse=self.order == "from")  # the output layer's letter first
-        shift = ranked.index(anchor) if anchor in ranked else 0
+                        top = found[0]
+                    elif self._kind(symbol) == "x" and found:
+                        bottom = found[0]
+        ranked = sorted(letters, reverse=self._letters_run_up(sides, letters, top, bottom))  # output's first
         last = self.binding.last
+        if top is None and bottom is not None:  # x_i: i is layer 1, the letters above it
+            return {letter: 1 + ranked.index(bottom) - rank for rank, letter in enumerate(ranked)}
+        shift = ranked.index(top) if top in ranked else 0
         return {letter: last - (rank - shift) for rank, letter in enumerate(ranked)}
+
+    def _letters_run_up(
+        self, sides: tuple[Tree | Token, ...], letters: set[str], top: str | None, bottom: str | None
+    ) -> bool:
+        """Whether the claim's letters run up the layers (i → j → k, Bishop's and most notes') or
+        down (Nielsen's j above k). An anchor (the target's letter, else the input's) first or
+        last in the alphabet says (t_k or x_i: up); else the first weight written without a layer:
+        its receiving index (w_{pq}'s q in the order "from", p in "to") is the layer above the
+        other. Without either, they run up."""
+        ends = (min(letters), max(letters)) if len(letters) > 1 else ()
+        if top in ends:
+            return top == max(letters)
+        if top is None and bottom in ends:
+            return bottom == min(letters)
+        for side in sides:
+            if not isinstance(side, Tree):
+                continue
+            for symbol, scripts in _named(side):
+                pair = [found for s in scripts if (found := _sub_letters(s)) and len(found) == 2]
+                if self._kind(symbol) == "W" and pair and not _has_layer(scripts):
+                    first, second = pair[0]
+                    upper, lower = (second, first) if self.order == "from" else (first, second)
+                    return upper > lower
+        return True
+
+    def _kind(self, symbol: str) -> str | None:
+        """What `symbol` is: the notes' own letters first (Bishop's a is z), then `_KINDS`."""
+        role = self.binding.role(symbol)
+        return _KINDS.get(symbol) if role is None else "a" if role.kind == OUTPUT else role.kind
 
     def _layer_of(self, at: Tree | Token, letter: str) -> int:
         layer = self.layers.get(letter)
@@ -379,8 +417,7 @@ class IndexBinder:
     def name(self, node: Tree, scripts: list) -> Entry:
         symbol = _symbol(node)
         scripts = _inner(node) + [s for s in scripts if isinstance(s, Tree)]
-        role = self.binding.role(symbol)  # the notes' own letters (derive/roles.py): Bishop's a is z
-        kind = _KINDS.get(symbol) if role is None else "a" if role.kind == OUTPUT else role.kind
+        kind = self._kind(symbol)  # the notes' own letters (derive/roles.py): Bishop's a is z
         token = [c for c in node.children if isinstance(c, Token)][-1]
         if kind is None:
             raise self.error(token, f"unknown symbol '{symbol}'; {SPELLING}")
@@ -459,6 +496,8 @@ class IndexBinder:
         if written is not None:
             return Indexed(self.latex.variable(at, "W", written[0], written[1]), (row, column))
         below, above = self._layer_of(at, column), self._layer_of(at, row)
+        if below == above + 1:  # w_{pq} with p, q the wrong way round: W's entry [q, p] as if [p, q]
+            return Indexed(self._internal(at, symbol, "W", above), (row, column))
         if above != below + 1:
             raise self.error(
                 at,

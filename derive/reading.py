@@ -10,8 +10,9 @@ The network (`derive/network.py`) numbers as the seed does: `z_1` is the input, 
 
 Index notation adds a third: whether `w_{jk}` is the weight from neuron j to neuron k (`index =
 "from"`, as most forum posts and "Make Your Own Neural Network" write it) or into neuron j from
-neuron k (`"to"`, Nielsen's `w^l_{jk}`); `None` where the notes write no index claim
-(`derive/index_notation.py`).
+neuron k (`"to"`, Bishop's `w_{ji}` in `a_j = \\sum_i w_{ji} z_i`, Nielsen's `w^l_{jk}`); `None`
+where the notes write no index claim (`derive/index_notation.py`). The order is about positions
+only: which way the letters run (Bishop's i → j → k up, Nielsen's j above k) each claim says.
 
 The notes' forward equations decide between the readings (`derive/claims_file.py`); where they
 do not and a verdict depends on it, the verdict says so.

@@ -228,9 +228,10 @@ EN: dict[str, str] = {
     "make it {given}: the claims are checked with the sizes given",
     "activations_named": "activations per layer, as the document's forward equations name them: {named}",
     "activation_unnamed": "layer {layer}: its activation is not named there; {activation}, as its nearest named layer's (set every layer with --activation)",
-    "reading_index_from": "w_jk from neuron j to neuron k (the index letters run up the layers, i → j → k, "
-    "the last one the output's)",
-    "reading_index_to": "w_jk into neuron j from neuron k (Nielsen's; the index letters run down the layers)",
+    "reading_index_from": "w_jk from neuron j to neuron k (the second index is the receiving neuron's, "
+    "in the layer above)",
+    "reading_index_to": "w_jk into neuron j from neuron k (the first index is the receiving neuron's, in the "
+    "layer above: Bishop's w_ji, Nielsen's w^l_jk)",
     "index_line": "index notation: {reading}; every claim with free indices is checked for every entry",
     "loss_notes_sse": "loss: sse, the squared error without ½ that line {line} of the document defines "
     "(E = Σ(t − o)²)",
@@ -585,9 +586,9 @@ KO: dict[str, str] = {
     "{given}이다: 주장은 주어진 크기로 확인한다",
     "activations_named": "문서의 순전파 식이 정한 층별 활성화 함수: {named}",
     "activation_unnamed": "층 {layer}: 활성화 함수가 문서에 없음; 가장 가까운 층의 {activation}을 씀 (모든 층을 --activation으로 지정)",
-    "reading_index_from": "w_jk는 뉴런 j에서 뉴런 k로 가는 가중치 (첨자 글자는 층을 따라 올라감, i → j → k, "
-    "마지막 글자가 출력층)",
-    "reading_index_to": "w_jk는 뉴런 k에서 뉴런 j로 들어가는 가중치 (Nielsen의 표기; 첨자 글자는 층을 따라 내려감)",
+    "reading_index_from": "w_jk는 뉴런 j에서 뉴런 k로 가는 가중치 (둘째 첨자가 받는 뉴런, 위층의 뉴런)",
+    "reading_index_to": "w_jk는 뉴런 k에서 뉴런 j로 들어가는 가중치 (첫째 첨자가 받는 뉴런, 위층의 뉴런: "
+    "Bishop의 w_ji, Nielsen의 w^l_jk)",
     "index_line": "첨자 표기: {reading}; 자유 첨자가 있는 모든 주장은 모든 성분에 대해 확인된다",
     "loss_notes_sse": "손실: sse, 문서의 {line}번째 줄이 정의하는 1/2 없는 오차 제곱 (E = Σ(t − o)²)",
     "loss_notes_mse": "손실: mse, 문서의 {line}번째 줄이 정의하는 1/2 있는 오차 제곱",

@@ -480,14 +480,22 @@ class Words:
 
     def numberings(self, result: ClaimResult) -> str:
         """A claim's verdict in each reading: `proved if W^(l) feeds layer l; shape error if …`
-        (the input layer's number said only where the verdict depends on it)."""
-        groups: dict[tuple[Verdict, str], list[Reading]] = {}
+        (the input layer's number and the order of w_jk's indices said only where the verdict
+        depends on them)."""
+        groups: dict[tuple[Verdict, str, str | None], list[Reading]] = {}
         for r, v in result.numberings:
-            groups.setdefault((v, r.weights), []).append(r)
+            groups.setdefault((v, r.weights, r.index), []).append(r)
+        seen = [r for r, _ in result.numberings]
+        orders_differ = len({r.index for r in seen}) > 1
+        weights_differ = len({r.weights for r in seen}) > 1
         parts = []
-        for (v, weights), readings in groups.items():
-            reading = self.say(f"reading_{weights}")
-            if len({r.first for r in readings}) == 1 < len({r.first for r, _ in result.numberings}):
+        for (v, weights, index), readings in groups.items():
+            if len({r.first for r in readings}) == 1 < len({r.first for r in seen}):
                 reading = self.numbering(readings[0])
+            elif orders_differ and index is not None:  # w_jk from j to k, or into j from k
+                order = self.say(f"reading_index_{index}")
+                reading = f"{self.say(f'reading_{weights}')}, {order}" if weights_differ else order
+            else:
+                reading = self.say(f"reading_{weights}")
             parts.append(self.say("in_reading", verdict=self.verdict(v), reading=reading))
         return "; ".join(parts)
