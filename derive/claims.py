@@ -466,14 +466,24 @@ def forward_of(
 
 
 def _named_activation(sides: list[Formula]) -> tuple[int, str] | None:
-    """(l, g) of `a_l = g(z_l)` with g a named activation (`a_2 = \\text{ReLU}(z_2)`), or the
-    identity of a linear layer (`\\hat{y} = z^{[2]}`), else None."""
+    """(l, g) of `a_l = g(z_l)` with g a named activation (`a_2 = \\text{ReLU}(z_2)`), also of
+    the layer's affine map written inside (`H = \\text{ReLU}(X W_1 + b_1)`), or the identity of a
+    linear layer (`\\hat{y} = z^{[2]}`), else None."""
     match sides:
         case [Var("a", layer), Apply(Function(name), Var("z", arg))] if arg == layer:
+            return layer, name
+        case [Var("a", layer), Apply(Function(name), inner)] if _weighs(inner, layer - 1):
             return layer, name
         case [Var("a", layer), Var("z", arg)] if arg == layer:  # a linear output: a_L = z_L
             return layer, "identity"
     return None
+
+
+def _weighs(formula: Formula, layer: int) -> bool:
+    """`formula` multiplies by `W_layer` (the weight that feeds layer + 1)."""
+    found: list[Formula] = []
+    rewrite(formula, lambda node: found.append(node) if node == Var("W", layer) else None)
+    return bool(found)
 
 
 def _foreign(formula: Formula) -> Function | None:

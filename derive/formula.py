@@ -486,7 +486,7 @@ def _render(node: Formula, tex: bool, batched: bool, written: Written | None = N
             inner = _render(x, tex, batched, written)[0]
             return (rf"\operatorname{{{name}}}\!\left({inner}\right)" if tex else f"{name}({inner})"), 4
         case ApplyPrime(Function(name), x):
-            inner = _render(x, tex, batched)[0]
+            inner = _render(x, tex, batched, written)[0]
             if tex:
                 return rf"\operatorname{{{name}}}'\!\left({inner}\right)", 4
             return f"{name}'({inner})", 4
@@ -501,7 +501,7 @@ def _render(node: Formula, tex: bool, batched: bool, written: Written | None = N
                 return rf"\operatorname{{mean}}_{{\mathrm{{axis}}={axis}}}\!\left({inner}\right)", 4
             return f"mean({inner}, axis={axis})", 4
         case Softmax(x):
-            inner = _render(x, tex, batched)[0]
+            inner = _render(x, tex, batched, written)[0]
             return (rf"\operatorname{{softmax}}\!\left({inner}\right)" if tex else f"softmax({inner})"), 4
         case Diag(x):
             inner = _render(x, tex, batched, written)[0]

@@ -68,6 +68,8 @@ class Move(StrEnum):
     GRAD_FOR_VALUE = "the gradient where the quantity belongs"  # ∂L/∂a (an error `dh`) where a belongs
     VALUE_FOR_GRAD = "the quantity where its gradient belongs"
     SIGN = "sign"
+    MISSING_MEAN = "the mean's 1/B missing"  # x where (1/B) x belongs
+    EXTRA_MEAN = "1/B where no mean belongs"
     MISSING_FACTOR = "a factor missing"  # x where x ∘ y belongs
     EXTRA_FACTOR = "a factor too many"  # x ∘ y where x belongs
     MISSING_TERM = "a term missing"  # x where x + y belongs
@@ -106,6 +108,8 @@ INVERSE: dict[Move, Move] = {
     Move.GRAD_FOR_VALUE: Move.VALUE_FOR_GRAD,
     Move.VALUE_FOR_GRAD: Move.GRAD_FOR_VALUE,
     Move.NOT_SUMMED: Move.EXTRA_SUM,
+    Move.MISSING_MEAN: Move.EXTRA_MEAN,
+    Move.EXTRA_MEAN: Move.MISSING_MEAN,
     Move.MISSING_TERM: Move.EXTRA_TERM,
     Move.MISSING_FACTOR: Move.EXTRA_FACTOR,
     Move.EXTRA_FACTOR: Move.MISSING_FACTOR,
@@ -220,12 +224,15 @@ def _moves(node: Formula, network: Network) -> Iterator[tuple[Formula, Move]]:
         case FPrime(x) | ApplyPrime(_, x) | Activate(x):
             yield from _function_moves(node, x, network)
         case Add(x, y):
-            yield x, Move.MISSING_TERM
-            yield y, Move.MISSING_TERM
+            for kept in (x, y):  # never a bare number left (`W1ᵀ δ2 ∘ 1`): that drops the whole factor
+                if not isinstance(kept, Fill):
+                    yield kept, Move.MISSING_TERM
             if not (isinstance(y, Scale) and y.factor < 0):  # 1 + a where 1 − a belongs
                 yield Add(x, Scale(Fraction(-1), y)), Move.SIGN
         case Scale(c, x) if c != 0:
             yield (x if c == -1 else Scale(-c, x)), Move.SIGN
+            if c == network.factor != 1:  # the mean's 1/B dropped
+                yield x, Move.MISSING_MEAN
         case SumAxis(x, axis):
             yield x, Move.NOT_SUMMED
             yield SumAxis(x, 1 - axis), Move.SUM_AXIS
@@ -276,6 +283,8 @@ def neighbours(formula: Formula, network: Network) -> Iterator[tuple[Formula, St
     counts = _occurrences(formula)
     for path, node in sites(formula):
         for new, move in _moves(node, network):
+            if move == Move.EXTRA_TRANSPOSE and _in_transpose(formula, path):
+                continue  # (xᵀ)ᵀ is x: the transpose dropped, which MISSING_TRANSPOSE names
             yield replace_at(formula, path, new), Step(move, new, node)
             if counts[node] > 1:
                 yield _replace_all(formula, node, new), Step(move, new, node, counts[node])
@@ -287,6 +296,8 @@ def fixes(formula: Formula, network: Network) -> Iterator[tuple[Formula, Step]]:
     counts = _occurrences(formula)
     for path, node in sites(formula):
         for new, move in _moves(node, network):
+            if move == Move.EXTRA_TRANSPOSE and _in_transpose(formula, path):
+                continue
             yield replace_at(formula, path, new), Step(INVERSE[move], node, new)
             if counts[node] > 1:
                 yield _replace_all(formula, node, new), Step(INVERSE[move], node, new, counts[node])
@@ -295,6 +306,16 @@ def fixes(formula: Formula, network: Network) -> Iterator[tuple[Formula, Step]]:
     if network.batch > 1:  # a gradient left per example: sum it over the examples
         for axis in (1, 0):
             yield SumAxis(formula, axis), Step(Move.NOT_SUMMED, formula, SumAxis(formula, axis))
+
+
+def _in_transpose(formula: Formula, path: Path) -> bool:
+    """The place at `path` is a transpose's operand."""
+    if not path:
+        return False
+    parent = formula
+    for name in path[:-1]:
+        parent = getattr(parent, name)
+    return isinstance(parent, Transpose)
 
 
 def _occurrences(formula: Formula) -> Counter[Formula]:

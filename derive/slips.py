@@ -63,6 +63,7 @@ class SlipKind(StrEnum):
     NOT_SUMMED = "not summed over the examples"
     OTHER_LOSS = "another loss's output error"
     SOFTMAX_DIAGONAL = "softmax Jacobian's off-diagonal terms dropped"
+    OTHER_GRADIENT = "the gradient of the other quantity"  # ∂L/∂z_l (δ_l) written for ∂L/∂a_l
     FOUND = "found by search"  # the steps say it (derive/slip_search.py)
 
 
@@ -158,6 +159,10 @@ def slips(target: Var, network: Network) -> tuple[Slip, ...]:
     )
     # Δ 1 → Δ: the per-example columns left side by side (a bias gradient as B columns)
     add(SlipKind.NOT_SUMMED, _row_summed)
+    if target.kind in ("a", "z") and (target.layer < len(network.sizes) or target.kind == "a"):
+        # ∂L/∂z_l claimed as ∂L/∂a_l (an extra f') or back (f' missing): the other one's gradient
+        other = Var("z" if target.kind == "a" else "a", target.layer)
+        out.append(Slip(SlipKind.OTHER_GRADIENT, Grad(other), layer, None, network.batch))
     if target == Var("z", len(network.sizes)) and network.loss == "softmax-ce":
         # only ∂o_j/∂z_j = o_j (1 − o_j) of the softmax Jacobian kept: (−y_j / o_j) o_j (1 − o_j)
         s, y = Softmax(target), Var("y", target.layer)

@@ -15,13 +15,25 @@ from derive.budget import Budget
 from derive.claim_parser import ClaimSyntaxError
 from derive.claims import Claim, ClaimNote
 from derive.course import Basis, CodeReading, Layout
-from derive.formula import Activate, Formula, FPrime, MatMul, Transpose, Var, Written, to_latex, to_text
+from derive.formula import (
+    Activate,
+    Formula,
+    FPrime,
+    Grad,
+    MatMul,
+    Transpose,
+    Var,
+    Written,
+    rewrite,
+    to_latex,
+    to_text,
+)
 from derive.function_claims import function_claim
 from derive.proof import Method, Proof, Status
 from derive.reading import NG, Reading
 from derive.registry import GENERIC
 from derive.scalar_model import PROOF_M, ModelNotStated
-from derive.slip_search import Step
+from derive.slip_search import Move, Step
 from derive.slips import OUTPUT_ERRORS, Slip, SlipKind
 from reports.i18n import LATEX, strings
 from reports.tex import fill, tex
@@ -66,11 +78,13 @@ class Words:
         self.latex = latex
         self.written: Written | None = None  # the notes' layer numbers, where a run's reading has its own
         self.input_is_x = False  # the notes' layer 1 is the input x (W^l feeds layer l)
+        self.rows = False  # the notes' rows are examples: every matrix is the transpose of ours
 
     def reading(self, run: Run) -> Words:
         """These words in the layer numbers of `run`'s notes (slips say `W^(3)` as Nielsen does)."""
         self.written = None if run.reading.is_seed else run.reading.written
         self.input_is_x = run.reading.weights == "in"
+        self.rows = run.code is not None and run.code.layout == Layout.ROWS
         return self
 
     # --- the medium ---
@@ -208,9 +222,27 @@ class Words:
         return self.say("slip_or", first=first, others="; ".join(self._slip(a) for a in s.alternatives))
 
     def step(self, step: Step, batched: bool) -> str:
-        """One slip at its place: `transpose missing: W2 where W2ᵀ belongs`."""
-        where, fix = self.math(step.where, batched, True), self.math(step.fix, batched, True)
-        return self.say(f"step_{step.move.name.lower()}", where=where, fix=fix)
+        """One slip at its place: `transpose missing: W2 where W2ᵀ belongs` (in rows, as the notes
+        write it: each of our matrices is the transpose of theirs)."""
+        move, where, fix = step.move, self._view(step.where), self._view(step.fix)
+        if isinstance(where, Transpose) and isinstance(fix, Transpose):  # the same ᵀ on both: drop it
+            where, fix = where.operand, fix.operand
+        if move in (Move.EXTRA_TRANSPOSE, Move.MISSING_TRANSPOSE):  # which side shows the ᵀ now
+            move = Move.EXTRA_TRANSPOSE if isinstance(where, Transpose) else Move.MISSING_TRANSPOSE
+        math = (self.math(x, batched, True) for x in (where, fix))
+        return self.say(f"step_{move.name.lower()}", **dict(zip(("where", "fix"), math, strict=True)))
+
+    def _view(self, formula: Formula) -> Formula:
+        """`formula` as the notes write it: in rows, each of our matrices X is their Xᵀ."""
+        if not self.rows:
+            return formula
+        flipped = rewrite(formula, lambda n: Transpose(n) if isinstance(n, Var | Grad) else None)
+        return rewrite(
+            flipped,
+            lambda n: (
+                n.operand.operand if isinstance(n, Transpose) and isinstance(n.operand, Transpose) else None
+            ),
+        )
 
     def corrected(self, r: ClaimResult, s: Slip) -> str:
         """The claim as it should read without the slip, in the notes' numbering: `lhs = fix`
@@ -219,14 +251,22 @@ class Words:
         assert identity is not None and s.fix is not None
         render = to_latex if self.latex else to_text
         lhs = identity.lhs if s.lhs is None else s.lhs
-        sides = (render(side, identity.batched, self.written) for side in (lhs, s.fix))
+        sides = (render(self._view(side), identity.batched, self.written) for side in (lhs, s.fix))
         return " = ".join(sides)
 
     def _slip(self, s: Slip) -> str:
         if s.kind == SlipKind.FOUND:
             batched = s.batch > 1
             steps = [self.step(step, batched) for step in s.steps]
-            return steps[0] if len(steps) == 1 else self.say("slip_then", first=steps[0], second=steps[1])
+            if len(steps) == 1:
+                return steps[0]
+            first, second = s.steps
+            if first.move == second.move:  # the same slip at two places: its name once
+                where, fix = self.math(second.where, batched, True), self.math(second.fix, batched, True)
+                return self.say(
+                    "slip_again", first=steps[0], second=self.say("step_place", where=where, fix=fix)
+                )
+            return self.say("slip_then", first=steps[0], second=steps[1])
         l, o, batched = s.layer, s.other, s.batch > 1  # noqa: E741
 
         def math(formula: Formula) -> str:  # in the notes' own layer numbers
@@ -252,6 +292,13 @@ class Words:
             "loss": self.esc(s.loss),
             "error": math(OUTPUT_ERRORS[s.loss](l)) if s.loss in OUTPUT_ERRORS else "",
         }
+        if s.kind == SlipKind.OTHER_GRADIENT and isinstance(s.formula, Grad):
+            other = s.formula.target
+            values |= {
+                "other": math(s.formula),
+                "claimed": math(Grad(Var("a" if other.kind == "z" else "z", other.layer))),
+                "why": self.say("why_z_for_a" if other.kind == "z" else "why_a_for_z"),
+            }
         return self.say(f"slip_{s.kind.name.lower()}", **values)
 
     def problem(self, problem: ClaimSyntaxError) -> str:
@@ -450,7 +497,8 @@ class Words:
             named = ", ".join(
                 f"{net.activation_of(k)} ({written[k]})" for k in layers if k not in run.unnamed_activations
             )
-            lines.append(self.say("activations_named", named=self.esc(named)))
+            if named:  # none named: only the lines below, each layer's
+                lines.append(self.say("activations_named", named=self.esc(named)))
             for k in run.unnamed_activations:
                 activation = self.esc(net.activation_of(k))
                 lines.append(self.say("activation_unnamed", layer=written[k], activation=activation))

@@ -51,7 +51,7 @@ FIELD = [
     ("min-unnamed-slips.md", {"sizes": "3,3,3", "activation": "tanh"}, 5, Move.MATMUL_FOR_HADAMARD),
     ("ta-notes.md", {}, 9, Move.LAYER),  # the activation of the wrong layer
     ("ta-notes.md", {}, 10, Move.SIGN),  # a(1 + a) for a(1 − a)
-    ("ta-notes.md", {}, 11, Move.EXTRA_FPRIME),  # ∂L/∂z claimed as ∂L/∂a
+    ("ta-notes.md", {}, 11, SlipKind.OTHER_GRADIENT),  # ∂L/∂z claimed as ∂L/∂a: an extra σ'
     ("FC-01.md", {}, 15, Move.GRAD_A_FOR_Z),  # σ'(z^L) missing: ∂C/∂a^L where ∂C/∂z^L belongs
     ("FC-02.md", {}, 8, SlipKind.MISSING_FPRIME),  # the cross-entropy's a − y with a squared error
     ("FC-03.toml", {}, 15, Move.GRAD_FOR_VALUE),  # σ' taken of the error dh2, not the activation
@@ -131,3 +131,103 @@ def test_a_row_major_slip_is_named_in_rows(tmp_path):
     (r,) = run.claims
     assert r.verdict in WRONG and r.slip is not None and r.slip.fix is not None
     assert named(r.slip) & {Move.SUM_AXIS, SlipKind.SUM_OVER_NEURONS, SlipKind.SUM_OVER_NEURONS_T}
+
+
+# a new user's notes (the slip trial): each slip named, and never a diagnosis that misleads
+TRIAL = {
+    "ng-two-slips": (
+        r"""$Z^{[1]} = W^{[1]} X + b^{[1]}$, $A^{[1]} = \sigma(Z^{[1]})$,
+$Z^{[2]} = W^{[2]} A^{[1]} + b^{[2]}$, $A^{[2]} = \sigma(Z^{[2]})$.
+
+$$dW^{[1]} = dZ^{[1]} A^{[1]T}$$
+""",
+        {"sizes": "3,3,3"},
+        {Move.MISSING_MEAN, Move.LAYER},  # the mean's 1/m and X (A⁰) for A¹, at once
+    ),
+    "missing-sigma-prime-in-dW": (
+        r"""Forward: $z_2 = W_1 a_1 + b_1$, $a_2 = \sigma(z_2)$, $L = \frac{1}{2}\|a_2 - y\|^2$.
+
+$$\frac{\partial L}{\partial W_1} = (a_2 - y) a_1^T$$
+""",
+        {},
+        {Move.MISSING_FPRIME},  # δ_2 written out without σ'(z_2)
+    ),
+    "dL/da-claimed-where-dL/dz-is-right": (
+        r"""Forward: $z_{l+1} = W_l a_l + b_l$, $a_l = \tanh(z_l)$.
+
+$$\frac{\partial L}{\partial a_1} = W_1^T \delta_2 \circ (1 - a_1 \circ a_1)$$
+""",
+        {"sizes": "3,3,3"},
+        {SlipKind.OTHER_GRADIENT},  # the right side is ∂L/∂z_1 (δ_1)
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(TRIAL))
+def test_the_trial_s_slips_are_named(tmp_path, name):
+    text, options, expected = TRIAL[name]
+    path = tmp_path / "notes.md"
+    path.write_text(text, encoding="utf-8")
+    (result,) = run_of(path, **options).claims
+    assert result.verdict in WRONG
+    assert expected <= named(result.slip), named(result.slip)
+    fix = result.slip.fix if result.slip is not None else None
+    assert fix is not None and "∘ 1" not in str(fix)
+
+
+def test_a_function_claim_gets_no_backprop_diagnosis(tmp_path):
+    """σ'(z) = σ(z)(1 + σ(z)) is refuted; a slip of the network's gradient would mislead."""
+    path = tmp_path / "notes.md"
+    path.write_text(r"$$\sigma'(z) = \sigma(z)(1 + \sigma(z))$$" + "\n", encoding="utf-8")
+    (result,) = run_of(path).claims
+    assert result.verdict == Verdict.REFUTED and result.slip is None
+
+
+ROWS = r"""$H = \text{ReLU}(X W_1 + b_1)$, $S = H W_2 + b_2$.
+
+$$\frac{\partial L}{\partial H} = \frac{\partial L}{\partial S} W_2^T$$
+$$\frac{\partial L}{\partial H} = \frac{\partial L}{\partial S} W_2$$
+"""
+
+
+def test_row_major_notes_are_diagnosed_in_their_own_orientation(tmp_path):
+    """CS231n's `dH = dS W_2` for `dS W_2ᵀ`: the transpose is missing *in the notes' layout* (our
+    W_2 is their W_2ᵀ), and `H = ReLU(X W_1 + b_1)` names the hidden layer's activation."""
+    path = tmp_path / "rows.md"
+    path.write_text(ROWS, encoding="utf-8")
+    run = run_of(path)
+    assert run.network.activation_of(2) == "relu"
+    right, wrong = run.claims
+    assert right.verdict == Verdict.PROVED and wrong.verdict in WRONG
+    text = render_run(run)
+    assert "transpose missing: W2 where W2ᵀ belongs" in text
+    assert "corrected: dL/da2 = dL/dz3 W2ᵀ" in text
+
+
+def test_no_alternative_transposes_a_transpose(tmp_path):
+    """`W1 δ2 ∘ σ'(z2)` for δ1: W1 where W1ᵀ belongs — never "W1ᵀ where W1 belongs" beside it."""
+    path = tmp_path / "notes.md"
+    path.write_text(
+        "$z_{l+1} = W_l a_l + b_l$, $a_l = \\sigma(z_l)$\n"
+        "$$\\delta_1 = W_1 \\delta_2 \\circ \\sigma'(z_2)$$\n",
+        encoding="utf-8",
+    )
+    run = run_of(path, sizes="3,3,3")
+    text = Words().reading(run).slip(run.claims[0].slip)
+    assert "W1ᵀ where W1 belongs" not in text, text
+
+
+def test_softmax_is_shown_in_the_notes_numbering(tmp_path):
+    path = tmp_path / "notes.md"
+    path.write_text(
+        r"""$z^{[1]} = W^{[1]} x + b^{[1]}$, $a^{[1]} = \sigma(z^{[1]})$,
+$z^{[2]} = W^{[2]} a^{[1]} + b^{[2]}$, $\hat{y} = \operatorname{softmax}(z^{[2]})$,
+$L = -\sum_k y_k \log \hat{y}_k$.
+
+$$\frac{\partial L}{\partial z^{[2]}} = \hat{y} - y$$
+""",
+        encoding="utf-8",
+    )
+    run = run_of(path)
+    assert run.claims[0].verdict == Verdict.PROVED
+    assert "softmax(z²)" in render_run(run) and "softmax(z3)" not in render_run(run)

@@ -78,6 +78,10 @@ def truths(claim: Claim, network: Network) -> list[Formula]:
     if wrt.kind == "z" and (wrt.layer < last or reads_output_activation(network.loss)):
         # the chain rule through a_l = f(z_l) (the output's only where the loss reads a_L)
         bases.append(Hadamard(Grad(Var("a", wrt.layer)), FPrime(wrt)))
+    last_delta = Var("delta", last)
+    error = true_formula(Var("z", last), network)  # the output error where the loss has one
+    if error != Grad(Var("z", last)):  # δ_L written out: (a_L − y) ∘ f'(z_L), softmax(z_L) − y
+        bases += [rewrite(b, lambda n: error if n == last_delta else None) for b in bases]
     forms = [_as_stated(claim, network, f) for base in bases for f in (base, written_out(base, network))]
     return list(dict.fromkeys(forms))
 
@@ -111,7 +115,10 @@ def diagnose(
     claim: Claim, network: Network, side: Formula, values: OracleValues | None, n: int
 ) -> Slip | None:
     """The slip `side` is: a catalogue slip by structure (also for shape errors) or by value,
-    else the search's best match (it needs `values`)."""
+    else the search's best match (it needs `values`). Only claims about the network's gradient:
+    a function's derivative (`σ'(z) = …`) has no backprop slips to name."""
+    if claim.about != "network":
+        return None
     candidates = _candidates(claim, network)
     if found := matching(side, candidates, network.factor):  # the same formula: exact
         return replace(found[0], fix=truth(claim, network), confirmed=True)
@@ -233,6 +240,8 @@ def search(claim: Claim, network: Network, side: Formula, values: OracleValues, 
 
     A claim about `∂J/∂Z_l` over a mini-batch that fits no slip of the gradient is searched
     again as the per-example `dZ_l = B ∂J/∂Z_l` that courses name so (Ng's)."""
+    if claim.about != "network":
+        return None
     evaluated = _Values(network, values)
     starts = truths(claim, network)
     # the gradient by jax.grad, or where the oracle has none (∂L/∂a_L) the true formula's value
@@ -279,7 +288,7 @@ def _search(
             matches.append((1, s.steps, s.formula, side, s.start))
     for r in twice:  # two fixes
         if _same(evaluated(r.formula), target, n):
-            matches.append((2, r.steps, true, r.formula, r.formula))
+            matches.append((2, _as_written(r.steps), true, r.formula, r.formula))
     by_shape: dict[tuple[int, int], list[tuple[_Reached, _Value]]] = {}
     for s in slipped:
         if (v := evaluated(s.formula)) is not None:
@@ -293,7 +302,7 @@ def _search(
             # two deletions, one at each end, can make any two formulas meet: no diagnosis
             deletes = s.steps[0].move in DELETIONS and r.steps[0].move in DELETIONS
             if same and not deletes:
-                matches.append((2, s.steps + r.steps, s.formula, r.formula, s.start))
+                matches.append((2, _met(s.steps[0], r.steps[0]), s.formula, r.formula, s.start))
     wrt = Grad(_wrt(claim))
     matches = [m for m in matches if not _undoes(m[1]) and not _circular(m[3], side, wrt)]
     matches.sort(key=lambda m: (m[0], *_implausible(m[1])))  # stable: the moves' order within that
@@ -316,6 +325,23 @@ def _search(
     if not kept:
         return None
     return replace(kept[0], alternatives=tuple(kept[1:]))
+
+
+def _as_written(steps: tuple[Step, ...]) -> tuple[Step, ...]:
+    """Two fixes of a claim shown as written and as they should read in the end: the first's
+    `fix` with the second made in it, the second's `where` without the first (`W2ᵀ δ3 (1 − a2ᵀ a2)`
+    where `W2ᵀ δ3 ∘ (1 − a2 ∘ a2)` belongs, never a half-fixed form)."""
+    first, second = steps
+    fix = rewrite(first.fix, lambda n: second.fix if n == second.where else None)
+    where = rewrite(second.where, lambda n: first.where if n == first.fix else None)
+    return (replace(first, fix=fix), replace(second, where=where))
+
+
+def _met(slip: Step, fix: Step) -> tuple[Step, Step]:
+    """A slip of the truth that meets a fix of the claim, the slip's place shown as the claim
+    writes it (`a1 δ2` where `δ2 a1ᵀ` belongs, not the meeting point `a1ᵀ δ2`)."""
+    where = rewrite(slip.where, lambda n: fix.where if n == fix.fix else None)
+    return (replace(slip, where=where), fix)
 
 
 def _circular(fixed: Formula, side: Formula, wrt: Grad) -> bool:
