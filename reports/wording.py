@@ -292,8 +292,8 @@ class Words:
             "loss": self.esc(s.loss),
             "error": math(OUTPUT_ERRORS[s.loss](l)) if s.loss in OUTPUT_ERRORS else "",
         }
-        if s.kind == SlipKind.OTHER_GRADIENT and isinstance(s.formula, Grad):
-            other = s.formula.target
+        if s.kind == SlipKind.OTHER_GRADIENT:  # the right side is the other quantity's gradient
+            other = s.formula.target if isinstance(s.formula, Grad) else Var("z", l)
             values |= {
                 "other": math(s.formula),
                 "claimed": math(Grad(Var("a" if other.kind == "z" else "z", other.layer))),

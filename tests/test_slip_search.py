@@ -158,6 +158,7 @@ ONE_WAY = (
     Move.MISSING_FPRIME,
     Move.MISSING_FACTOR,
     Move.MISSING_TERM,
+    Move.MISSING_MEAN,
     Move.NOT_SUMMED,
     Move.SUM_AXIS,
     Move.SIGN,

@@ -51,7 +51,7 @@ FORMULA_VARIANTS = [
 SLIP_KINDS: dict[tuple[str, str], SlipKind | Move | None] = {
     ("dL/da1", "W instead of Wᵀ"): SlipKind.W_FOR_WT,
     ("dL/da1", "sign flip"): SlipKind.SIGN,
-    ("dL/da1", "extra f'(z1) (dL/dz1 for dL/da1)"): Move.EXTRA_FPRIME,
+    ("dL/da1", "extra f'(z1) (dL/dz1 for dL/da1)"): SlipKind.OTHER_GRADIENT,
     ("dL/da1", "factor 2"): SlipKind.TWICE,
     ("dL/dz1", "missing f'"): SlipKind.MISSING_FPRIME,
     ("dL/dz1", "f' of a1 instead of z1"): Move.A_FOR_Z,
