@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import NamedTuple
+from typing import NamedTuple, Protocol, runtime_checkable
 
 KINDS = ("a", "z", "W", "b", "delta", "y")
 
@@ -403,6 +403,19 @@ _TEXT_BATCH = {"a": "A", "z": "Z", "W": "W", "b": "b", "delta": "Δ", "y": "Y"}
 
 
 Written = Callable[[str, int], int]  # (kind, the network's layer) → the notes' layer
+
+
+@runtime_checkable
+class Lettered(Protocol):
+    """A `Written` that also knows the notes' own letters: `letter(kind, layer)` is the letter
+    the notes write for that quantity and whether they number it (`H` for a_{L−1} in CS231n's
+    `H = XW_1 + b_1`: no number), or None for the network's own letter."""
+
+    def __call__(self, kind: str, layer: int) -> int: ...
+
+    def letter(self, kind: str, layer: int) -> tuple[str, bool] | None: ...
+
+
 _SUPERSCRIPT = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 
 
@@ -425,7 +438,18 @@ def _render(node: Formula, tex: bool, batched: bool, written: Written | None = N
     match node:
         case Var("y"):  # the target: no layer written
             return (_TEX_BATCH if batched else _TEX_BASE)["y"], 4
-        case Var(kind, layer) if written is not None:  # the notes' own layer numbers
+        case Var(kind, layer) if isinstance(written, Lettered) and (named := written.letter(kind, layer)):
+            letter, numbered = named  # the notes' own letter, with its layer where they number it
+            if not numbered:
+                return letter, 4
+            if not getattr(written, "superscripts", True):
+                return (f"{letter}_{{{layer}}}" if tex else f"{letter}{layer}"), 4
+            number = written(kind, layer)
+            return (
+                f"{{{letter}^{{({number})}}}}" if tex else f"{letter}{str(number).translate(_SUPERSCRIPT)}"
+            ), 4
+        case Var(kind, layer) if written is not None and getattr(written, "superscripts", True):
+            # the notes' own layer numbers
             number = written(kind, layer)
             if tex:
                 return f"{{{(_TEX_BATCH if batched else _TEX_BASE)[kind]}^{{({number})}}}}", 4

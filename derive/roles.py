@@ -309,3 +309,43 @@ def _renamed(rhs: str, old: str, new: str) -> str:
         return m.group(1) + "".join(swap.get(c) or c for c in body)
 
     return _SUBSCRIPT.sub(rename, rhs)
+
+
+@dataclass(frozen=True)
+class Naming:
+    """The notes' names for the network's quantities: their layer numbers (`written`, from
+    derive/reading.py) and their own letters where they have them (`H`, `S`, `O`), for rendering
+    formulas as the notes write them (derive/formula.py's `Lettered`). Letters that the network
+    uses for another quantity (Bishop's `a` for the pre-activation) are not used: `a²` would then
+    mean two things on one line."""
+
+    written: Callable[[str, int], int]
+    letters: tuple[tuple[str, str, int | None], ...]  # (letter, kind, its layer or None: every layer)
+    superscripts: bool = True  # the notes number layers their own way (W³); False: as ours (W_3)
+
+    def __call__(self, kind: str, layer: int) -> int:
+        return self.written(kind, layer)
+
+    def letter(self, kind: str, layer: int) -> tuple[str, bool] | None:
+        for letter, k, at in self.letters:
+            if k == kind and at == layer:
+                return letter, False
+        for letter, k, at in self.letters:
+            if k == kind and at is None:
+                return letter, True
+        return None
+
+
+def naming(
+    written: Callable[[str, int], int],
+    names: Iterable[tuple[str, str, int | None]],
+    last: int,
+    superscripts: bool = True,
+) -> Naming:
+    """`Naming` from a run's symbol roles (letter, kind, below_last): a letter is used only where
+    no letter means another quantity in the network's own notation."""
+    letters = tuple(
+        (x, kind, None if below is None else last - below) for x, kind, below in names if kind in ("a", "z")
+    )
+    clash = any(_DEFAULT.get(x, kind) != kind for x, kind, _ in letters)
+    return Naming(written, () if clash else letters, superscripts)

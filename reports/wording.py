@@ -32,6 +32,7 @@ from derive.function_claims import function_claim
 from derive.proof import Method, Proof, Status
 from derive.reading import NG, Reading
 from derive.registry import GENERIC
+from derive.roles import naming
 from derive.scalar_model import PROOF_M, ModelNotStated
 from derive.slip_search import Move, Step
 from derive.slips import OUTPUT_ERRORS, Slip, SlipKind
@@ -82,7 +83,9 @@ class Words:
 
     def reading(self, run: Run) -> Words:
         """These words in the layer numbers of `run`'s notes (slips say `W^(3)` as Nielsen does)."""
-        self.written = None if run.reading.is_seed else run.reading.written
+        written = None if run.reading.is_seed and not run.symbols else run.reading.written
+        last, seed = len(run.network.sizes), run.reading.is_seed
+        self.written = None if written is None else naming(written, run.symbols, last, superscripts=not seed)
         self.input_is_x = run.reading.weights == "in"
         self.rows = run.code is not None and run.code.layout == Layout.ROWS
         return self

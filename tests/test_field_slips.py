@@ -192,7 +192,8 @@ $$\frac{\partial L}{\partial H} = \frac{\partial L}{\partial S} W_2$$
 
 def test_row_major_notes_are_diagnosed_in_their_own_orientation(tmp_path):
     """CS231n's `dH = dS W_2` for `dS W_2ᵀ`: the transpose is missing *in the notes' layout* (our
-    W_2 is their W_2ᵀ), and `H = ReLU(X W_1 + b_1)` names the hidden layer's activation."""
+    W_2 is their W_2ᵀ), said with their letters H and S; `H = ReLU(X W_1 + b_1)` names the hidden
+    layer's activation."""
     path = tmp_path / "rows.md"
     path.write_text(ROWS, encoding="utf-8")
     run = run_of(path)
@@ -201,7 +202,7 @@ def test_row_major_notes_are_diagnosed_in_their_own_orientation(tmp_path):
     assert right.verdict == Verdict.PROVED and wrong.verdict in WRONG
     text = render_run(run)
     assert "transpose missing: W2 where W2ᵀ belongs" in text
-    assert "corrected: dL/da2 = dL/dz3 W2ᵀ" in text
+    assert "corrected: dL/dH = dL/dS W2ᵀ" in text  # in the notes' own letters
 
 
 def test_no_alternative_transposes_a_transpose(tmp_path):
@@ -231,3 +232,16 @@ $$\frac{\partial L}{\partial z^{[2]}} = \hat{y} - y$$
     run = run_of(path)
     assert run.claims[0].verdict == Verdict.PROVED
     assert "softmax(z²)" in render_run(run) and "softmax(z3)" not in render_run(run)
+
+
+def test_letters_that_clash_with_ours_are_not_used():
+    """Bishop's `a` is the pre-activation and `z` the activation: rendering our a₂ as `z` would
+    make one letter mean two things, so his letters are left out (layer numbers stay his)."""
+    from derive.reading import SEED
+    from derive.roles import naming
+
+    bishop = naming(SEED.written, (("a", "z", None), ("z", "a", 1)), 3)
+    assert bishop.letter("z", 2) is None and bishop.letter("a", 2) is None
+    cs231n = naming(SEED.written, (("H", "a", 1), ("S", "z", 0)), 3, superscripts=False)
+    assert cs231n.letter("a", 2) == ("H", False) and cs231n.letter("z", 3) == ("S", False)
+    assert cs231n.letter("a", 1) is None  # X, the input: no letter of the notes' own here
