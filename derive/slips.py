@@ -174,6 +174,15 @@ def slips(target: Var, network: Network) -> tuple[Slip, ...]:
             if loss != network.loss:
                 formula = scale(factor, error(target.layer))
                 out.append(Slip(SlipKind.OTHER_LOSS, formula, layer, None, network.batch, loss=loss))
+    last = Var("z", len(network.sizes))
+    if target != last:  # the output error's slips, carried back through δ_L (FC-10's ∂E/∂w_ij)
+        delta = Var("delta", last.layer)
+        for s in slips(last, network):
+            if s.kind in (SlipKind.OTHER_LOSS, SlipKind.SOFTMAX_DIAGONAL):
+                error = scale(1 / factor, s.formula)  # Δ_L: the per-example errors side by side
+                carried = rewrite(truth, lambda n, e=error: e if n == delta else None)
+                if carried != truth:
+                    out.append(replace(s, formula=carried, layer=layer))
     return tuple(out)
 
 

@@ -61,6 +61,7 @@ FIELD = [
     ("FC-08.md", {}, 12, Move.SIGN),  # 2(t − o) o for −2(t − o): the sign and an extra o
     ("FC-08.md", {}, 12, Move.EXTRA_FACTOR),
     ("FC-10.md", {}, 8, SlipKind.SOFTMAX_DIAGONAL),
+    ("FC-10.md", {}, 12, SlipKind.SOFTMAX_DIAGONAL),  # the same slip, carried back into ∂E/∂w_ij
     ("min-mixed.md", {}, 3, SlipKind.OUTPUT_FPRIME_ON_HIDDEN),
     ("min-target.md", {}, 2, SlipKind.MISSING_FPRIME),
     ("output-layer.md", {}, 4, SlipKind.OTHER_LOSS),
