@@ -124,23 +124,12 @@ def diagnose(
         return replace(found[0], fix=truth(claim, network), confirmed=True)
     if values is None:
         return None
-    try:
-        side_shape, side_value = shape(side, _dims(network)), value(side, values)
-        side_size = value(side, values, absolute=True)
-    except (ShapeMismatch, Unavailable):
-        side_shape = None
-    for slip in candidates if side_shape is not None else ():
-        try:
-            if shape(slip.formula, _dims(network)) != side_shape:
-                continue
-            slip_value = value(slip.formula, values)
-            magnitude = np.maximum(side_size, value(slip.formula, values, absolute=True))
-        except (ShapeMismatch, Unavailable):
-            continue
-        both = finite(slip_value) & finite(side_value) & finite(magnitude)
-        if both.any() and not differing(slip_value, side_value, n, magnitude)[both].any():
+    evaluated = _Values(network, values)
+    claimed = evaluated(side)
+    for slip in candidates if claimed is not None else ():  # the same values: the slip
+        if _same(evaluated(slip.formula), claimed, n):
             return replace(slip, fix=truth(claim, network))
-    return search(claim, network, side, values, n)
+    return search(claim, network, side, values, n, evaluated)
 
 
 # --- the search -------------------------------------------------------------------------------
@@ -234,7 +223,14 @@ def _reach(start: Formula, steps: Iterable[tuple[Formula, Step]]) -> list[_Reach
     return out
 
 
-def search(claim: Claim, network: Network, side: Formula, values: OracleValues, n: int) -> Slip | None:
+def search(
+    claim: Claim,
+    network: Network,
+    side: Formula,
+    values: OracleValues,
+    n: int,
+    evaluated: _Values | None = None,
+) -> Slip | None:
     """The fewest slips (at most two) that turn the truth into `side`, found from both ends,
     each match confirmed by SymPy where it can be; None when nothing within two steps fits.
 
@@ -242,7 +238,7 @@ def search(claim: Claim, network: Network, side: Formula, values: OracleValues, 
     again as the per-example `dZ_l = B ∂J/∂Z_l` that courses name so (Ng's)."""
     if claim.about != "network":
         return None
-    evaluated = _Values(network, values)
+    evaluated = evaluated or _Values(network, values)
     starts = truths(claim, network)
     # the gradient by jax.grad, or where the oracle has none (∂L/∂a_L) the true formula's value
     target = evaluated(goal(claim)) or evaluated(starts[0])
