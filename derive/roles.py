@@ -345,7 +345,9 @@ def naming(
     """`Naming` from a run's symbol roles (letter, kind, below_last): a letter is used only where
     no letter means another quantity in the network's own notation."""
     letters = tuple(
-        (x, kind, None if below is None else last - below) for x, kind, below in names if kind in ("a", "z")
+        (x, kind, None if below is None else last - below)
+        for x, kind, below in names
+        if kind in ("a", "z") and _LETTER.fullmatch(x)  # one letter: safe in TeX as in text
     )
     clash = any(_DEFAULT.get(x, kind) != kind for x, kind, _ in letters)
     return Naming(written, () if clash else letters, superscripts)

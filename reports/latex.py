@@ -85,12 +85,11 @@ def _where(r: ClaimResult, w: Words) -> str:
     return place
 
 
-def _math(r: ClaimResult, run: Run) -> str | None:
-    """The claim re-typeset from its parse tree (in the notes' own layer numbers)."""
+def _math(r: ClaimResult, w: Words) -> str | None:
+    """The claim re-typeset from its parse tree, as the notes write it (their layer numbers,
+    letters and orientation)."""
     identity = r.claim.identity
-    if identity is None:
-        return None
-    return identity.latex_in(None if run.reading.is_seed else run.reading.written)
+    return None if identity is None else w.identity(identity)
 
 
 def _proofs(r: ClaimResult, w: Words) -> list[dict]:
@@ -191,7 +190,7 @@ def _section(r: ClaimResult, step: Step | None, run: Run, w: Words) -> dict:
         "verdict": _verdict(r.verdict, w),
         "reason": w.reason(r.reason) if r.reason else None,
         "scope": w.claim_scope(r) if r.verdict == Verdict.PROVED else None,
-        "math": _math(r, run),
+        "math": _math(r, w),
         "raw": w.code(claim.written.replace("\n", " ")),
         "builtin": claim.source == "built-in",
         "problem": None if claim.problem is None else w.say("unparsed_at", message=w.problem(claim.problem)),

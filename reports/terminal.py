@@ -52,15 +52,18 @@ def where(result: ClaimResult, w: Words) -> str:
     return place
 
 
-def formula(result: ClaimResult, run: Run | None = None) -> str:
+def formula(result: ClaimResult, run: Run | None = None, w: Words | None = None) -> str:
     """The claim as read (re-printed from its tree), or the user's text when it was not read or
     was read in the user's own layout and names (a claims file's reading, derive/course.py) or
-    layer numbers (a document's reading, derive/reading.py)."""
+    layer numbers (a document's reading, derive/reading.py); with `w`, in the notes' own letters
+    and orientation where they have them (CS231n's `dL/dW2 = Hᵀ dL/dS`)."""
     claim = result.claim
     if claim.identity is None:
         return claim.written.replace("\n", " ")
     if run is not None and run.code is not None and not run.code.is_default and claim.wrt_written:
         return f"dL/d{claim.wrt_written} = " + claim.written.replace("\n", " ")
+    if w is not None and (w.rows or w.written is not None) and claim.source != "built-in":
+        return w.identity(claim.identity)
     if run is not None and not run.reading.is_seed:  # their layer numbers, not the network's
         return claim.identity.text_in(run.reading.written)
     if claim.source == "built-in":
@@ -107,7 +110,7 @@ def table(run: Run, w: Words) -> Table:
     for r in run.claims:
         out.add_row(
             Text(where(r, w)),
-            Text(formula(r, run)),
+            Text(formula(r, run, w)),
             Text(w.verdict(r.verdict), style=_STYLE[r.verdict]),
             Text(note(r, w, run)),
         )
@@ -265,9 +268,7 @@ def run_lines(run: Run, w: Words) -> list[str]:
     )
     lines.append(w.say("claims_count", counts=summary))
     if (first := run.first_wrong) is not None and first.claim.identity is not None:
-        lines.append(
-            w.say("first_wrong", line=first.claim.line, formula=first.claim.identity.text_in(w.written))
-        )
+        lines.append(w.say("first_wrong", line=first.claim.line, formula=w.identity(first.claim.identity)))
         if first.slip is not None:
             lines.append("    " + w.say("probably", slip=w.slip(first.slip)))
     lines.append(w.say("result_label", verdict=w.result(run)))

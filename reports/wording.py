@@ -29,6 +29,7 @@ from derive.formula import (
     to_text,
 )
 from derive.function_claims import function_claim
+from derive.identities import Identity
 from derive.proof import Method, Proof, Status
 from derive.reading import NG, Reading
 from derive.registry import GENERIC
@@ -247,15 +248,19 @@ class Words:
             ),
         )
 
+    def identity(self, identity: Identity, rhs: Formula | None = None, lhs: Formula | None = None) -> str:
+        """`lhs = rhs` as the notes write it: their layer numbers, letters and orientation (bare
+        math in LaTeX)."""
+        render = to_latex if self.latex else to_text
+        sides = (lhs or identity.lhs, rhs or identity.formula)
+        return " = ".join(render(self._view(side), identity.batched, self.written) for side in sides)
+
     def corrected(self, r: ClaimResult, s: Slip) -> str:
         """The claim as it should read without the slip, in the notes' numbering: `lhs = fix`
         (bare math in LaTeX, for the report to set)."""
         identity = r.claim.identity
         assert identity is not None and s.fix is not None
-        render = to_latex if self.latex else to_text
-        lhs = identity.lhs if s.lhs is None else s.lhs
-        sides = (render(self._view(side), identity.batched, self.written) for side in (lhs, s.fix))
-        return " = ".join(sides)
+        return self.identity(identity, s.fix, s.lhs)
 
     def _slip(self, s: Slip) -> str:
         if s.kind == SlipKind.FOUND:
