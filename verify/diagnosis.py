@@ -412,4 +412,6 @@ def _confirm(claim: Claim, network: Network, slipped_truth: Formula, fixed_claim
             proof = prove(identity, network, generic=False)
     except ProofTimeout:
         return None
+    except (TypeError, ValueError, ArithmeticError):  # a rewrite SymPy cannot take: no word from it
+        return None
     return {Status.PROVED: True, Status.REFUTED: False}.get(proof.status)
