@@ -54,7 +54,7 @@ _VARIABLE = r"(?:\\(?:mathbf|boldsymbol|bm|mathit|vec)\s*\{\s*)?[A-Za-z]\s*\}?"
 _HEAD = re.compile(
     rf"^\s*(?:\\[dt]?frac\s*\{{\s*\\partial(?P<ratio>.+?)\}}\s*\{{\s*\\partial\s*{_VARIABLE}\s*\}}"
     rf"|\\[dt]?frac\s*\{{\s*\\partial\s*\}}\s*\{{\s*\\partial\s*{_VARIABLE}\s*\}}(?P<operator>.+?)"
-    rf"|\\nabla\s*_\s*(?:\{{\s*{_VARIABLE}\s*\}}|{_VARIABLE})(?P<nabla>.+?))=",
+    rf"|\\nabla\s*_\s*(?:\{{\s*{_VARIABLE}\s*\}}|{_VARIABLE})(?P<nabla>.+?))\s*=",
     re.S,
 )
 # what only a matrix objective writes: a trace, a determinant, a norm, a transpose, an inverse
@@ -159,10 +159,14 @@ class _Abs:
 def _formula(x, text: str) -> Formula:
     if isinstance(x, _Abs):
         raise ClaimSyntaxError(
-            text, 0, "|…| of a matrix (its determinant), or \\ln|\\det X|; |·| of a scalar is not read"
+            text,
+            0,
+            "expected |…| of a matrix (its determinant), or \\ln|\\det X|; |·| of a scalar is not read",
         )
     if isinstance(x, _Number):
-        raise ClaimSyntaxError(text, 0, f"a matrix or vector expression; received the number {x.value} alone")
+        raise ClaimSyntaxError(
+            text, 0, f"expected a matrix or vector expression; received the number {x.value} alone"
+        )
     return x
 
 
@@ -176,7 +180,7 @@ class _ToFormula(Transformer):
         if position is None:
             meta = getattr(token_or_tree, "meta", None)
             position = getattr(meta, "start_pos", 0) if meta is not None and not meta.empty else 0
-        return ClaimSyntaxError(self.text, position or 0, expected)
+        return ClaimSyntaxError(self.text, position or 0, f"expected {expected}")
 
     def letter(self, items):
         token = items[-1]
@@ -253,12 +257,12 @@ class _ToFormula(Transformer):
         powers = [i for i in items if isinstance(i, int) or i == "T"]
         if powers != [2]:
             raise ClaimSyntaxError(
-                self.text, 0, "a squared norm \\|·\\|_F^2 or \\|·\\|_2^2; other powers are not read"
+                self.text, 0, "expected a squared norm \\|·\\|_F^2 or \\|·\\|_2^2; other powers are not read"
             )
         return "squared"
 
     def unsquared(self, items):
-        raise ClaimSyntaxError(self.text, 0, "a squared norm \\|·\\|_F^2, \\|·\\|_2^2 or \\|·\\|^2")
+        raise ClaimSyntaxError(self.text, 0, "expected a squared norm \\|·\\|_F^2, \\|·\\|_2^2 or \\|·\\|^2")
 
     def norm(self, items):
         (x,) = (i for i in items if not isinstance(i, Token | str))
@@ -301,7 +305,9 @@ def parse_identity(text: str) -> tuple[Formula, str, Formula]:
     """(objective, variable, right side) of `text`. Raises `ClaimSyntaxError` naming what was
     expected there."""
     if len(text) > MAX_EQUATION_CHARS:
-        raise ClaimSyntaxError(text[:80], 80, f"an equation of at most {MAX_EQUATION_CHARS} characters")
+        raise ClaimSyntaxError(
+            text[:80], 80, f"expected an equation of at most {MAX_EQUATION_CHARS} characters"
+        )
     try:
         tree = _parser().parse(text)
     except UnexpectedInput as e:
@@ -417,23 +423,25 @@ def read_identity(text: str) -> MatrixIdentity:
     objective, variable, right = parse_identity(text)
     named = _letters(objective)
     if variable not in named:
-        raise ClaimSyntaxError(text, 0, f"an objective of {variable}; {variable} does not appear in it")
+        raise ClaimSyntaxError(
+            text, 0, f"expected an objective of {variable}; {variable} does not appear in it"
+        )
     if extra := [x for x in _letters(right) if x not in named]:
         raise ClaimSyntaxError(
             text,
             0,
-            f"a right side in the objective's letters ({', '.join(named)}); received {', '.join(extra)}",
+            f"expected a right side in the objective's letters ({', '.join(named)}); received {', '.join(extra)}",
         )
     shapes = choose_shapes(objective)
     try:
         got = shape(objective, Dims(()), dict(shapes))
     except ShapeMismatch as e:
-        raise ClaimSyntaxError(text, 0, f"an objective whose shapes fit ({e.reason})") from None
+        raise ClaimSyntaxError(text, 0, f"expected an objective whose shapes fit ({e.reason})") from None
     if got != (1, 1):
         raise ClaimSyntaxError(
             text,
             0,
-            f"a scalar objective (1×1); with {describe(shapes)} it is {got[0]}×{got[1]}",
+            f"expected a scalar objective (1×1); with {describe(shapes)} it is {got[0]}×{got[1]}",
         )
     if _fits(right, shapes, variable):
         return MatrixIdentity(objective, variable, right, shapes)
