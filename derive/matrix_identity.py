@@ -430,7 +430,8 @@ def read_identity(text: str) -> MatrixIdentity:
         raise ClaimSyntaxError(
             text,
             0,
-            f"expected a right side in the objective's letters ({', '.join(named)}); received {', '.join(extra)}",
+            f"expected a right side in the objective's letters ({', '.join(named)});"
+            f" received {', '.join(extra)}",
         )
     shapes = choose_shapes(objective)
     try:
