@@ -75,6 +75,22 @@ _READABLE = {
     "GRADIENT": "dL/dX",
     "NAME": "a name",
     "$END": "the end of the formula",
+    # the matrix identities' grammar (derive/grammars/matrix.lark)
+    "CIRCUMFLEX": "'^' (a superscript)",
+    "EQUAL": "'='",
+    "VBAR": "'|'",
+    "NORM": r"'\|'",
+    "LEFT_NORM": r"'\left\|'",
+    "RIGHT_NORM": r"'\right\|'",
+    "LEFT_BAR": r"'\left|'",
+    "RIGHT_BAR": r"'\right|'",
+    "LVERT": r"'\lVert'",
+    "RVERT": r"'\rVert'",
+    "MATRIX_FUNCTION": r"a function such as '\operatorname{Tr}' or '\det'",
+    "LOG": r"'\ln'",
+    "SUP_T": "'T' (a transpose)",
+    "LEFT_PAR": r"'\left('",
+    "RIGHT_PAR": r"'\right)'",
 }
 
 

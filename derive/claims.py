@@ -79,6 +79,11 @@ class ClaimNote(StrEnum):
     VANISHING_TERMS = "terms that sum to zero"
     # a chain A = B = … = Z whose middle cannot be read (a Jacobian ∂o_j/∂z_j): its conclusion A = Z
     CONCLUSION = "the chain's conclusion"
+    # a matrix identity right in numerator layout (∂f/∂X with Xᵀ's shape), the transpose of the
+    # Cookbook's denominator layout
+    OTHER_LAYOUT = "numerator layout"
+    # a matrix identity whose right side fits only square matrices: checked with every size 3
+    SQUARE_ONLY = "square shapes only"
 
 
 @dataclass(frozen=True)
@@ -104,7 +109,9 @@ class Claim:
     notes: tuple[ClaimNote, ...] = ()  # how it was read (`ClaimNote`)
     # what a proof of it covers: a network's gradient, a function's derivative in one variable
     # (`d/dz σ(z) = …`, for every real z) or scalar notes' gradient (batch norm's, ε > 0)
-    about: Literal["network", "function", "scalar"] = "network"
+    # or a matrix identity's (the Matrix Cookbook's ∂ tr(AXB)/∂X, for the shapes in `shapes`)
+    about: Literal["network", "function", "scalar", "matrix"] = "network"
+    shapes: tuple[tuple[str, tuple[int, int]], ...] = ()  # a matrix identity's letters, as checked
 
     @property
     def wrt_name(self) -> str | None:

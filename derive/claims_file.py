@@ -49,6 +49,7 @@ from derive.declarations import Declaration, SizeConflict, conflicts, find_decla
 from derive.document import MAX_DOCUMENT_CHARS, Equation, find_equations
 from derive.errors import InputError
 from derive.formula import Dims, Formula, Grad, ShapeMismatch, Transpose, Var, rewrite, shape, to_text
+from derive.matrix_identity import MatrixIdentity, is_matrix_identity, read_identity
 from derive.network import Network, parse_sizes, parse_slope, sigmoid_output
 from derive.notes import (
     Basis,
@@ -103,6 +104,8 @@ class Document:
     loss_line: int | None = None  # the line whose squared error set the loss (derive/notes_loss.py)
     scalar: ScalarNotes | None = None  # notes of scalar quantities over a mini-batch (batch norm)
     notation: Notation = OURS  # the notes' own letters and layout (derive/roles.py)
+    # matrix identities (the Matrix Cookbook's): each claim as read, None where it was not
+    matrix: tuple[MatrixIdentity | None, ...] | None = None
 
 
 def read_text(path: Path) -> str:
@@ -370,6 +373,8 @@ def load(path: Path, options: dict) -> Document:
     equations = read_steps(find_equations(text, latex))  # g \leftarrow …: derive/steps.py
     if is_scalar_notes(equations):
         return scalar_document(source, equations, options)
+    if is_matrix_page(equations):
+        return matrix_document(source, equations, options)
     declared = find_declarations(text, latex)
     written_loss = notes_loss(equations)  # its name (`E_n`) is read in the claims even under --loss
     stated = None if "loss" in options else written_loss
@@ -485,6 +490,41 @@ def scalar_document(source: str, equations: list[Equation], options: dict) -> Do
         scalar=ScalarNotes(model, tuple(read)),
         notes=tuple(equations),
     )
+
+
+def is_matrix_page(equations: list[Equation]) -> bool:
+    """A page of matrix identities (`∂ tr(AXB)/∂X = AᵀBᵀ`) and no network's forward equations:
+    read by derive/matrix_identity.py."""
+    texts = [e.text for e in equations]
+    return any(is_matrix_identity(t) for t in texts) and not any(is_forward(t) for t in texts)
+
+
+_MATRIX_WHAT = r"identities such as \frac{\partial \operatorname{Tr}(AXB)}{\partial X} = A^T B^T"
+
+
+def matrix_document(source: str, equations: list[Equation], options: dict) -> Document:
+    """The claims of a page of matrix identities, each about its own objective; a claim that
+    cannot be read says why (what was expected, where)."""
+    claims: list[Claim] = []
+    read: list[MatrixIdentity | None] = []
+    for e in equations:
+        if not (is_matrix_identity(e.text) or is_claim(e.text)):
+            continue  # a definition or a remark: f(X) = …
+        where = Claim(source, e.line, e.column, e.text, "latex", about="matrix")
+        try:
+            identity = read_identity(e.text)
+        except ClaimSyntaxError as err:
+            claims.append(replace(where, problem=err))
+            read.append(None)
+            continue
+        notes = (ClaimNote.SQUARE_ONLY,) if identity.square else ()
+        claims.append(replace(where, shapes=identity.shapes, notes=notes))
+        read.append(identity)
+    if not claims:
+        raise InputError(source, f"at least one claim ({_MATRIX_WHAT})", "none")
+    if len(claims) > MAX_CLAIMS:
+        raise InputError(source, f"at most {MAX_CLAIMS:,} claims", len(claims))
+    return Document(source, Network(**options), tuple(claims), (), matrix=tuple(read), notes=tuple(equations))
 
 
 def _alternatives(document: Document, others: tuple[Interpretation, ...]) -> tuple[Document, ...]:

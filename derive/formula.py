@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import NamedTuple, Protocol, runtime_checkable
 
+from derive.registry import MATRIX
+
 KINDS = ("a", "z", "W", "b", "delta", "y")
 
 
@@ -197,6 +199,15 @@ class MeanAxis:
     axis: int
 
 
+@dataclass(frozen=True)
+class MatrixApply:
+    """`tr(X)`, `det(X)`, `ln|det X|`, `X⁻¹`, `‖X‖²`: a function of the whole matrix from the
+    registry's matrix functions (`derive/registry.py`, `MATRIX`), by name."""
+
+    function: str
+    operand: Formula
+
+
 Formula = (
     Var
     | Ones
@@ -219,6 +230,7 @@ Formula = (
     | ApplyPrime
     | ExampleLoss
     | MeanAxis
+    | MatrixApply
 )
 
 
@@ -289,6 +301,11 @@ def shape(
             case MeanAxis(x, axis):
                 r, c = walk(x)
                 return (r, 1) if axis == 1 else (1, c)
+            case MatrixApply(name, x):
+                r, c = walk(x)
+                if MATRIX[name].square and r != c:
+                    raise ShapeMismatch(node, f"{name} of a {r}×{c} matrix (expected a square one)")
+                return (1, 1) if MATRIX[name].scalar else (r, c)
             case Var():
                 return var_shape(node, dims)
             case Ones():
@@ -358,7 +375,7 @@ def layers_of(formula: Formula) -> set[int]:
             return {layer, layer + 1} if kind in ("W", "b") else {layer}
         case Ones() | Ref() | Column():
             return set()
-        case Apply(_, x) | ApplyPrime(_, x) | MeanAxis(x, _):
+        case Apply(_, x) | ApplyPrime(_, x) | MeanAxis(x, _) | MatrixApply(_, x):
             return layers_of(x)
         case ExampleLoss(_, output, target, _):
             return layers_of(output) | layers_of(target)
@@ -519,6 +536,12 @@ def _render(node: Formula, tex: bool, batched: bool, written: Written | None = N
             if tex:
                 return rf"\ell_{{\mathrm{{{loss}}}}}\!\left({args}\right)", 4
             return (f"{loss}({args})" if f == "identity" else f"{loss}[{f}]({args})"), 4
+        case MatrixApply(name, x):
+            entry = MATRIX[name]
+            template = entry.tex if tex else entry.text
+            if entry.postfix:  # X⁻¹ after its operand; in TeX a ᵀ then needs braces: (X^{-1})^T
+                return template.replace("{}", wrap(x, 4)), 3 if tex else 4
+            return template.replace("{}", _render(x, tex, batched, written)[0]), 4
         case MeanAxis(x, axis):
             inner = _render(x, tex, batched, written)[0]
             if tex:

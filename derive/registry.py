@@ -357,6 +357,102 @@ _LOSSES = (
 )
 
 
+@dataclass(frozen=True)
+class MatrixFunction:
+    """A function of a whole matrix (the Matrix Cookbook's tr, det, ln|det|, inverse, squared
+    norms): `scalar` ones give a 1 × 1 result, the others a matrix of the operand's shape;
+    `square` ones need a square operand. Forwards take the namespace and one matrix:
+    SymPy an `sp.Matrix` (→ an `sp.Matrix`, 1 × 1 when `scalar`), NumPy and JAX an array
+    `(..., r, c)` (→ `(..., 1, 1)` when `scalar`), so the same forward serves one point or many.
+    `tex`/`text` print it around its operand (`{}`); `postfix` ones after it (`X^{-1}`)."""
+
+    name: str
+    aliases: tuple[str, ...]
+    tex: str
+    text: str
+    definition: str
+    scalar: bool
+    square: bool
+    sympy: Forward
+    numpy: Forward
+    jax: Forward
+    postfix: bool = False
+
+
+def _keep(xp, v):
+    """A scalar per matrix as a 1 × 1 matrix: (...,) → (..., 1, 1)."""
+    return v[..., None, None]
+
+
+_MATRIX = (
+    MatrixFunction(
+        "trace",
+        ("tr", r"\operatorname{Tr}", r"\mathrm{tr}", r"\text{tr}", r"\operatorname{trace}"),
+        r"\operatorname{tr}\left({}\right)",
+        "tr({})",
+        r"\operatorname{tr}(X) = \sum_i X_{ii}",
+        scalar=True,
+        square=True,
+        # tr X = Σ_i X_ii
+        sympy=lambda sp, M: sp.Matrix([[M.trace()]]),
+        numpy=lambda np, M: _keep(np, np.trace(M, axis1=-2, axis2=-1)),
+        jax=lambda jax, M: _keep(jax, jax.numpy.trace(M, axis1=-2, axis2=-1)),
+    ),
+    MatrixFunction(
+        "det",
+        (r"\det", "determinant", r"\operatorname{det}"),
+        r"\det\left({}\right)",
+        "det({})",
+        r"\det(X) = \sum_{\pi} \operatorname{sgn}(\pi) \prod_i X_{i\pi(i)}",
+        scalar=True,
+        square=True,
+        sympy=lambda sp, M: sp.Matrix([[M.det(method="berkowitz")]]),
+        numpy=lambda np, M: _keep(np, np.linalg.det(M)),
+        jax=lambda jax, M: _keep(jax, jax.numpy.linalg.det(M)),
+    ),
+    MatrixFunction(
+        "logabsdet",
+        ("log-abs-det", r"\ln|\det|", "logdet"),
+        r"\ln\left|\det\left({}\right)\right|",
+        "ln|det({})|",
+        r"\ln|\det(X)|,\ \det X \neq 0",
+        scalar=True,
+        square=True,
+        # ln|d| = ½ ln(d²): the same function for real d ≠ 0, and SymPy differentiates it to d'/d
+        sympy=lambda sp, M: sp.Matrix([[sp.log(M.det(method="berkowitz") ** 2) / 2]]),
+        numpy=lambda np, M: _keep(np, np.linalg.slogdet(M)[1]),
+        jax=lambda jax, M: _keep(jax, jax.numpy.linalg.slogdet(M)[1]),
+    ),
+    MatrixFunction(
+        "inverse",
+        ("inv", r"^{-1}"),
+        r"{}^{-1}",
+        "{}⁻¹",
+        r"X^{-1} X = I,\ \det X \neq 0",
+        scalar=False,
+        square=True,
+        sympy=lambda sp, M: M.inv(method="ADJ"),
+        numpy=lambda np, M: np.linalg.inv(M),
+        jax=lambda jax, M: jax.numpy.linalg.inv(M),
+        postfix=True,
+    ),
+    MatrixFunction(
+        "sqnorm",
+        ("frobenius-squared", r"\|\|_F^2", r"\|\|_2^2", r"\|\|^2"),
+        r"\left\|{}\right\|^2",
+        "‖{}‖²",
+        r"\|X\|_F^2 = \sum_{ij} X_{ij}^2 = \operatorname{tr}(X^T X)"
+        r"\ (\|x\|_2^2 \text{ for a vector})",
+        scalar=True,
+        square=False,
+        # ‖X‖_F² = Σ_ij X_ij²
+        sympy=lambda sp, M: sp.Matrix([[sum(x**2 for x in M)]]),
+        numpy=lambda np, M: _keep(np, (M**2).sum(axis=(-2, -1))),
+        jax=lambda jax, M: _keep(jax, jax.numpy.sum(M**2, axis=(-2, -1))),
+    ),
+)
+
+
 # --- names as the claim reader compares them ----------------------------------------------------
 _WRAPPED = re.compile(r"\\(?:operatorname\*?|mathrm|text|textrm|mathit|textit)\s*\{\s*(.*?)\s*\}")
 
@@ -375,21 +471,29 @@ class RegistryError(RuntimeError):
     """The registry contradicts itself (raised at import: a programming error, not bad input)."""
 
 
-def check(activations: Iterable[Activation], losses: Iterable[Loss]) -> None:
+def check(
+    activations: Iterable[Activation], losses: Iterable[Loss], matrix: Iterable[MatrixFunction] = ()
+) -> None:
     """Structural consistency, cheap enough for every import (as sympy2jax checks its table)."""
-    activations, losses = tuple(activations), tuple(losses)
+    activations, losses, matrix = tuple(activations), tuple(losses), tuple(matrix)
     seen: dict[str, str] = {}
-    for entry in (*activations, *losses):
+    for entry in (*activations, *losses, *matrix):
         if entry.name != key(entry.name):
             raise RegistryError(f"{entry.name!r}: a registry name is written as its key {key(entry.name)!r}")
         for written in (entry.name, *entry.aliases):
             owner = seen.setdefault(key(written), entry.name)
             if owner != entry.name:
                 raise RegistryError(f"alias {written!r} of {entry.name!r} is already a name of {owner!r}")
-    for a in activations:
+    for a in (*activations, *matrix):
         missing = [w for w in ("sympy", "numpy", "jax") if not callable(getattr(a, w))]
         if missing:
-            raise RegistryError(f"activation {a.name!r} lacks its {', '.join(missing)} forward")
+            raise RegistryError(f"{a.name!r} lacks its {', '.join(missing)} forward")
+        if isinstance(a, MatrixFunction):
+            if a.tex.count("{}") != 1 or a.text.count("{}") != 1:
+                raise RegistryError(
+                    f"matrix function {a.name!r}: tex and text hold one '{{}}' for the operand"
+                )
+            continue
         if bool(a.kinks) != bool(a.at_kink):
             raise RegistryError(f"activation {a.name!r}: kinks {a.kinks} need the convention there (at_kink)")
     concrete = {loss.name for loss in losses if loss.sympy is not None}
@@ -410,7 +514,9 @@ def check(activations: Iterable[Activation], losses: Iterable[Loss]) -> None:
             )
 
 
-check((*_ACTIVATIONS, *_ELEMENTARY), _LOSSES)
+check((*_ACTIVATIONS, *_ELEMENTARY), _LOSSES, _MATRIX)
+MATRIX: dict[str, MatrixFunction] = {f.name: f for f in _MATRIX}
+_MATRIX_KEYS = {key(w): f.name for f in _MATRIX for w in (f.name, *f.aliases)}
 ACTIVATIONS: dict[str, Activation] = {a.name: a for a in _ACTIVATIONS}
 ELEMENTARY: dict[str, Activation] = {e.name: e for e in _ELEMENTARY}
 LOSSES: dict[str, Loss] = {loss.name: loss for loss in _LOSSES}
@@ -433,6 +539,11 @@ def activation_named(written: str) -> str | None:
 def elementary_named(written: str) -> str | None:
     """The elementary function `written` names (`\\exp`, `\\operatorname{sech}`), or None."""
     return _ELEMENTARY_KEYS.get(key(written))
+
+
+def matrix_function_named(written: str) -> str | None:
+    """The matrix function `written` names (`\\operatorname{Tr}`, `\\mathrm{tr}`, `\\det`), or None."""
+    return _MATRIX_KEYS.get(key(written))
 
 
 def function(name: str) -> Activation:

@@ -57,6 +57,9 @@ EN: dict[str, str] = {
     "proof_symbolic_cx": "in entry {entry} the formula gives {claimed} where SymPy's derivative is {derived}, with",
     "scope_every": "every activation f and loss ℓ",
     "scope_function": "every real {variable}",
+    "scope_matrix": "every real {shapes}",
+    "matrix_shapes": "with {shapes}",
+    "matrix_other_layout": "right in numerator layout: the transpose of ∂f/∂X",
     "scope_scalar": "every real input and parameter with ε > 0, generic ℓ (m = {m} symbolically)",
     "scope_every_f": "every activation f, {loss}",
     "scope_generic": "generic {f}, generic {ell}",
@@ -127,6 +130,10 @@ EN: dict[str, str] = {
     "note_conclusion": "the conclusion of a chain whose middle steps could not be read, checked on its own",
     "note_vanishing_terms": "it differs from the true gradient by terms that sum to zero once the forward "
     "equations are substituted (Σ(x_i − μ_B) = 0): the same value, a different expression",
+    "note_other_layout": "right in numerator layout (∂f/∂X with Xᵀ's shape): the transpose of the "
+    "gradient in the Cookbook's denominator layout (∂f/∂X with X's shape)",
+    "note_square_only": "its right side fits only square matrices, so every letter is checked square "
+    "(3×3, or a column of 3)",
     "model_not_stated": "the model is not stated: no forward equation of the notes computes {missing}; "
     "add {add}",
     # --- a claims file's reading (derive/course.py) and the readings of a convention verdict ---
@@ -193,6 +200,12 @@ EN: dict[str, str] = {
     "tolerance_policy": "|x − y| ≤ 2·{K}·eps·n·max(1, Σ|terms|) per point and entry (n = terms summed: "
     "B + widths of the later layers), eps = {eps} ({dtype})",
     "scalar_title": "the notes' own equations in {inputs} (parameters {parameters}), m = {m} examples",
+    "matrix_title": "matrix identities, each about its own objective f (denominator layout: ∂f/∂X has X's "
+    "shape)",
+    "matrix_model": "model: each claim's objective f alone, its letters real matrices (capitals) and columns "
+    "(lowercase) of the sizes shown per claim, non-square where the objective allows; gradients in "
+    "denominator layout, ∂f/∂X with X's shape, as the Matrix Cookbook prints them; a letter under det, "
+    "ln|det| or an inverse is sampled near I",
     "scalar_model": "model: the notes' forward equations ({quantities}) of the inputs {inputs} and the "
     "parameters {parameters}, with a generic ℓ of the last; m = {m} examples (symbolically and numerically)",
     "run_network": "network: sizes {sizes} (W_1 is {rows}×{cols}), activation {activation}, loss {loss}",
@@ -288,6 +301,7 @@ EN: dict[str, str] = {
     "facts": "Run",
     "date": "Date",
     "network": "Network",
+    "model": "Model",
     "activation": "Activation",
     "loss": "Loss",
     "convention": "Convention",
@@ -433,6 +447,9 @@ KO: dict[str, str] = {
     "proof_symbolic_cx": "성분 {entry}에서 공식은 {claimed}, SymPy의 미분은 {derived}; 이때",
     "scope_every": "모든 활성화 함수 f와 손실 함수 ℓ",
     "scope_function": "모든 실수 {variable}",
+    "scope_matrix": "모든 실수 {shapes}",
+    "matrix_shapes": "{shapes}에서",
+    "matrix_other_layout": "분자 배치에서 맞다: ∂f/∂X의 전치",
     "scope_scalar": "ε > 0인 모든 실수 입력과 매개변수, 일반 ℓ (기호 계산은 m = {m})",
     "scope_every_f": "모든 활성화 함수 f, {loss}",
     "scope_generic": "일반 {f}, 일반 {ell}",
@@ -502,6 +519,10 @@ KO: dict[str, str] = {
     "note_conclusion": "중간 단계를 읽지 못한 등식 사슬의 결론: 그것만 따로 확인한다",
     "note_vanishing_terms": "순전파 식을 대입하면 합이 0이 되는 항(Σ(x_i − μ_B) = 0)만큼 참 기울기와 "
     "다르다: 값은 같고 식은 다르다",
+    "note_other_layout": "분자 배치(∂f/∂X가 Xᵀ의 모양)에서는 맞다: Cookbook의 분모 배치(∂f/∂X가 X의 "
+    "모양) 기울기의 전치이다",
+    "note_square_only": "우변이 정사각 행렬에서만 모양이 맞아, 모든 문자를 정사각(3×3, 또는 길이 3의 열)으로 "
+    "확인한다",
     "model_not_stated": "모델이 주어지지 않았다: 노트의 어떤 순전파 식도 {missing}을(를) 계산하지 않는다; "
     "{add}을(를) 추가하라",
     "file_rows_stated": '행이 예제 (layout = "rows"): 활성화는 B × n, W_l은 n_l × n_(l+1), '
@@ -562,6 +583,10 @@ KO: dict[str, str] = {
     "tolerance_policy": "점과 성분마다 |x − y| ≤ 2·{K}·eps·n·max(1, Σ|항|) (n = 더하는 항의 수: "
     "B + 뒤쪽 층 너비의 합), eps = {eps} ({dtype})",
     "scalar_title": "노트 자체의 식: 입력 {inputs} (매개변수 {parameters}), 예제 m = {m}개",
+    "matrix_title": "행렬 항등식: 각각 자신의 목적 함수 f에 관한 것 (분모 배치: ∂f/∂X는 X의 모양)",
+    "matrix_model": "모델: 각 주장의 목적 함수 f만, 문자는 주장마다 보인 크기의 실수 행렬(대문자)과 "
+    "열(소문자)이며 목적 함수가 허용하는 한 정사각이 아니다; 기울기는 Matrix Cookbook처럼 분모 배치, "
+    "∂f/∂X는 X의 모양; det, ln|det|, 역행렬 안의 문자는 I 근처에서 표본을 뽑는다",
     "scalar_model": "모델: 입력 {inputs}와 매개변수 {parameters}에 대한 노트의 순전파 식 ({quantities}), "
     "마지막 양들에 대한 일반 ℓ; 예제 m = {m}개 (기호 계산과 수치 계산 모두)",
     "run_network": "네트워크: 크기 {sizes} (W_1은 {rows}×{cols}), 활성화 함수 {activation}, 손실 함수 {loss}",
@@ -648,6 +673,7 @@ KO: dict[str, str] = {
     "facts": "실행 정보",
     "date": "날짜",
     "network": "네트워크",
+    "model": "모델",
     "activation": "활성화 함수",
     "loss": "손실 함수",
     "convention": "규약",
@@ -747,7 +773,7 @@ STRINGS: dict[str, dict[str, str]] = {"en": EN, "ko": KO}
 LATEX = frozenset(
     {
         "title", "subtitle_builtin", "subtitle_claims", "facts", "date", "network", "activation", "loss",
-        "convention", "seed", "points", "dtype", "tolerance", "versions", "source", "the_network",
+        "convention", "seed", "points", "dtype", "tolerance", "versions", "source", "the_network", "model",
         "network_caption", "notation", "symbol", "meaning", "shape", "m_a", "m_z", "m_W", "m_b", "m_delta",
         "m_circ", "m_Delta", "m_ones", "grad_shape", "forward", "method", "method_text", "slices",
         "slices_text", "dimension_free", "dimension_free_text", "dimension_free_limit",

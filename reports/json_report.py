@@ -167,6 +167,9 @@ CLAIM = {
     "counterexample": Opt(COUNTEREXAMPLE),
     # "depends on convention": the verdict in each reading of the notes' layer numbering
     "numberings": ListOf({"reading": NUMBERING, "verdict": str, "text": str}),
+    # what a proof covers (network, function, scalar, matrix); a matrix identity's letters as checked
+    "about": str,
+    "shapes": ListOf({"letter": str, "rows": int, "cols": int}),
 }
 IMPLEMENTATION = {
     "name": str,
@@ -413,6 +416,8 @@ def _claim(r: ClaimResult, w: Words) -> dict:
         "name": claim.name,
         "written": claim.written,
         "syntax": claim.syntax,
+        "about": claim.about,
+        "shapes": [{"letter": x, "rows": r, "cols": c} for x, (r, c) in claim.shapes],
         "wrt": claim.wrt_name,
         "layer": claim.layer,
         "parsed": None if identity is None else identity.text,

@@ -508,6 +508,8 @@ def render_report(report: ReportInput) -> str:
             facts=_facts(report, w),
             passed=run.passed,
             verdict=verdict if run.passed else t["verdict_fail"],
+            # matrix identities: each claim's objective is its model (no network to draw)
+            model_line=w.say("matrix_model") if run.matrix else "",
             network_tikz=network_tikz(net.sizes),
             notation=_notation(run, t),
             forward=_forward_lines(run),

@@ -79,6 +79,8 @@ def note(result: ClaimResult, w: Words, run: Run | None = None) -> str:
         return w.numberings(result)
     if result.verdict == Verdict.UNPARSED and result.claim.problem is not None:
         return w.problem(result.claim.problem)
+    if result.claim.about == "matrix":
+        return w.matrix_note(result)
     if result.readings is not None:
         return w.readings(result)
     if result.slip is not None:
@@ -92,6 +94,8 @@ def note(result: ClaimResult, w: Words, run: Run | None = None) -> str:
 
 def describe(run: Run, w: Words) -> str:
     """What the claims are about: the network (`4 → 3 → 2, sigmoid, mse`) or scalar notes' graph."""
+    if run.matrix:
+        return w.say("matrix_title")
     if run.scalar is None:
         return run.network.describe()
     inputs, parameters, _ = run.scalar
@@ -210,7 +214,10 @@ def max_ulp(run: Run) -> dict[str, float]:
 
 
 def network_line(run: Run, w: Words) -> str:
-    """The model checked: the network, or the graph of scalar notes' own equations."""
+    """The model checked: the network, the graph of scalar notes' own equations, or each matrix
+    identity's objective."""
+    if run.matrix:
+        return w.say("matrix_model")
     if run.scalar is not None:
         inputs, parameters, quantities = run.scalar
         return w.say(

@@ -194,11 +194,32 @@ class Words:
             return self.say("scope_function", variable=self.esc(stated.variable if stated else "z"))
         if claim.about == "scalar":
             return self.say("scope_scalar", m=PROOF_M) if result.verdict == Verdict.PROVED else ""
+        if claim.about == "matrix":  # the shapes checked: A 3×2, X 2×4, B 4×3
+            proved = claim.shapes and result.verdict == Verdict.PROVED
+            return self.say("scope_matrix", shapes=self.esc(self.shapes(claim))) if proved else ""
         scope = self._network_scope(result)
         proofs = (result.generic, result.concrete)
         if scope and any(p is not None and p.condition is not None for p in proofs):
             return self.say("scope_condition", scope=scope)  # softmax-ce's targets: Σ_k y_k = 1
         return scope
+
+    def matrix_note(self, result: ClaimResult) -> str:
+        """A matrix identity that is not proved: its layout where that is all that differs, else
+        the shapes it was checked with (and where its shapes break)."""
+        claim = result.claim
+        if ClaimNote.OTHER_LAYOUT in claim.notes:  # the whole sentence in the claim's details
+            return self.say("matrix_other_layout")
+        shown = self.say("matrix_shapes", shapes=self.esc(self.shapes(claim))) if claim.shapes else ""
+        if result.shape_problem:
+            return f"{shown}: {self.esc(result.shape_problem)}" if shown else self.esc(result.shape_problem)
+        if result.reason:
+            return f"{shown}; {self.reason(result.reason)}" if shown else self.reason(result.reason)
+        return shown
+
+    @staticmethod
+    def shapes(claim: Claim) -> str:
+        """A matrix identity's letters as checked: `A 3×2, X 2×4, B 4×3`."""
+        return ", ".join(f"{name} {r}×{c}" for name, (r, c) in claim.shapes)
 
     def condition(self, proof: Proof) -> str:
         """Where a proved claim's condition fails: the entry that differs, and the point."""

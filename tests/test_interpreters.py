@@ -38,6 +38,7 @@ from derive.formula import (
     Grad,
     Hadamard,
     MatMul,
+    MatrixApply,
     MeanAxis,
     Ones,
     Ref,
@@ -90,6 +91,8 @@ INSTANCES: dict[type, Formula] = {
     Ref: Ref("z1"),
     ExampleLoss: ExampleLoss("mse", Var("z", 2), Ref("y"), Function("sigmoid")),
     MeanAxis: MeanAxis(W1, 1),
+    # a function of a whole matrix (the Matrix Cookbook's identities, derive/matrix_identity.py)
+    MatrixApply: MatrixApply("sqnorm", W1),
 }
 
 # the nodes an interpreter deliberately leaves out (it raises Unsupported for them)
@@ -102,6 +105,10 @@ UNSUPPORTED: dict[str, set[type]] = {
 _IR = {Ref, ExampleLoss, MeanAxis}
 for _name in ("shape", "layers_of", "to_text", "to_latex", "evaluate", "entrywise", "normal", "value"):
     UNSUPPORTED[_name] = UNSUPPORTED.get(_name, set()) | _IR
+# matrix functions: in matrix identities only, which have witnesses of their own
+# (derive/matrix_proof.py, verify/matrix_check.py); a network's claims do not write them
+for _name in ("evaluate", "entrywise", "value"):  # `normal` rewrites through it generically
+    UNSUPPORTED[_name] = UNSUPPORTED[_name] | {MatrixApply}
 
 
 @pytest.fixture(scope="module")

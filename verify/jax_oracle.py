@@ -32,6 +32,7 @@ from derive.formula import (  # noqa: E402  (the IR's node types, to interpret f
     Function,
     Hadamard,
     MatMul,
+    MatrixApply,
     MeanAxis,
     Ones,
     Ref,
@@ -43,7 +44,7 @@ from derive.formula import (  # noqa: E402  (the IR's node types, to interpret f
 )
 from derive.model_ir import Model, Role  # noqa: E402
 from derive.network import Network  # noqa: E402
-from derive.registry import ACTIVATIONS, ELEMENTARY, LOSSES  # noqa: E402  (forward definitions only)
+from derive.registry import ACTIVATIONS, ELEMENTARY, LOSSES, MATRIX  # noqa: E402  (forward definitions only)
 
 
 def registered(kind: str, name: str):
@@ -101,6 +102,8 @@ def _value(node: Formula, env: dict, batch: int, dtype):
             return jnp.diag(at(x)[:, 0])
         case Softmax(x):
             return jax.nn.softmax(at(x), axis=0)  # each example's column
+        case MatrixApply(name, x):  # tr, det, ln|det|, inverse, ‖·‖²: the registry's JAX forward
+            return MATRIX[name].jax(jax, at(x))
         case SumAxis(x, axis):
             return jnp.sum(at(x), axis=axis, keepdims=True)
         case MeanAxis(x, axis):

@@ -269,6 +269,7 @@ class Run:
     # scalar notes (verify/scalar_check.py): their graph's (inputs, parameters, quantities), as
     # written; the network above is then unused
     scalar: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None = None
+    matrix: bool = False  # matrix identities (verify/matrix_check.py): each about its own objective
     forward_equations: tuple[ForwardResult, ...] = ()
     definitions: tuple[Claim, ...] = ()  # δ_l = ∂L/∂z_l: definitions, not claims
     not_claims: tuple[tuple[int, str], ...] = ()  # equations with ∂, ∇ or δ that are not claims

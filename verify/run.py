@@ -413,11 +413,15 @@ def check_document(
     reading of its notation that its forward equations settle; where they leave several open
     (`Document.alternatives`), in each, and a claim true in one and false in another depends on
     the convention. Scalar notes over a mini-batch (batch normalization) go to
-    verify/scalar_check.py."""
+    verify/scalar_check.py, matrix identities (the Matrix Cookbook's) to verify/matrix_check.py."""
     if document.scalar is not None:
         from verify.scalar_check import check_scalar
 
         return check_scalar(document, points=points, seed=seed, dtype=dtype)
+    if document.matrix is not None:  # a page of matrix identities: each about its own objective
+        from verify.matrix_check import check_matrix
+
+        return check_matrix(document, points=points, seed=seed, dtype=dtype)
 
     def run(d: Document) -> Run:
         found = check(

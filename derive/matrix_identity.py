@@ -1,0 +1,474 @@
+"""Matrix identities as the Matrix Cookbook prints them: `\\frac{\\partial f(X)}{\\partial X} = G`
+(also `\\frac{\\partial}{\\partial X} f(X) = G` and `\\nabla_X f = G`), `f` a scalar objective of
+matrices and vectors written inline — `\\operatorname{Tr}(AXB)`, `x^T B x`, `\\|AXB + C\\|_F^2`,
+`\\ln|\\det X|`, `\\operatorname{Tr}(X^{-1} A)`.
+
+Such a claim is about its objective alone (like a function claim): the objective is a `Model`
+of its own (`derive/model_ir.py`), its letters the given tensors and `f` (1 × 1) the objective.
+Letters: a capital is a matrix, a lowercase letter a column vector; `X`/`x` (the letter after
+`\\partial` below) is the variable. Text is parsed by `grammars/matrix.lark`, never evaluated.
+
+Shapes are not written in the Cookbook, so they are chosen: every dimension the objective ties
+together (`AXB` inside a trace: A's columns are X's rows, B's columns A's rows) is one class, and
+each class gets its own size — 3, 2, 4, 5, … — so matrices are non-square wherever the objective
+allows; a class tied to 1 (a vector's columns, a scalar's sides) is 1. Gradients are in
+denominator layout, as the Cookbook prints them: ∂f/∂X has X's shape, `[∂f/∂X]_ij = ∂f/∂X_ij`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from functools import cache
+from importlib.resources import files
+
+from lark import Lark, Token, Transformer
+from lark.exceptions import UnexpectedInput, VisitError
+
+from derive.claim_parser import MAX_EQUATION_CHARS, ClaimSyntaxError, _syntax_error
+from derive.formula import (
+    Add,
+    Broadcast,
+    Dims,
+    Formula,
+    MatMul,
+    MatrixApply,
+    Ref,
+    Scale,
+    ShapeMismatch,
+    Transpose,
+    shape,
+)
+from derive.model_ir import Equation, Model, Role, Tensor
+from derive.registry import MATRIX, matrix_function_named
+
+OBJECTIVE = "f"  # the objective's tensor name in the model (no letter of a claim: f is reserved)
+SIZES = (3, 2, 4, 5, 6, 7)  # one per class of tied dimensions, in order of appearance
+SQUARE_SIZE = 3  # every class, where a right side fits only square matrices
+Shapes = tuple[tuple[str, tuple[int, int]], ...]  # letter → (rows, cols), in order of appearance
+
+# --- which equations are matrix identities -----------------------------------------------------
+
+_VARIABLE = r"(?:\\(?:mathbf|boldsymbol|bm|mathit|vec)\s*\{\s*)?[A-Za-z]\s*\}?"
+_HEAD = re.compile(
+    rf"^\s*(?:\\[dt]?frac\s*\{{\s*\\partial(?P<ratio>.+?)\}}\s*\{{\s*\\partial\s*{_VARIABLE}\s*\}}"
+    rf"|\\[dt]?frac\s*\{{\s*\\partial\s*\}}\s*\{{\s*\\partial\s*{_VARIABLE}\s*\}}(?P<operator>.+?)"
+    rf"|\\nabla\s*_\s*(?:\{{\s*{_VARIABLE}\s*\}}|{_VARIABLE})(?P<nabla>.+?))\s*=",
+    re.S,
+)
+# what only a matrix objective writes: a trace, a determinant, a norm, a transpose, an inverse
+_MARKER = re.compile(
+    r"\\operatorname\s*\{\s*(Tr|tr|trace|det)\s*\}|\\(mathrm|text)\s*\{\s*(Tr|tr)\s*\}|\\(det|Tr|tr)(?![A-Za-z])"
+    r"|\\\||\\[lr]?Vert|\||\^\s*\{?\s*(T|\\top|\\intercal|-\s*1)(?![A-Za-z])"
+)
+
+
+def is_matrix_identity(text: str) -> bool:
+    """A derivative `∂f/∂X = …` whose objective f writes a trace, a determinant, a norm, a
+    transpose or an inverse (not a network's loss `L`, not a stated function `σ(z)`)."""
+    head = _HEAD.match(text)
+    if head is None:
+        return False
+    objective = next(g for g in (head.group("ratio"), head.group("operator"), head.group("nabla")) if g)
+    return _MARKER.search(objective) is not None
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MatrixIdentity:
+    """`∂objective/∂variable = right`, with the shapes chosen for its letters (`shapes`) and,
+    where the right side fits only square matrices, `square` set (every letter then square or
+    a column of that size)."""
+
+    objective: Formula
+    variable: str
+    right: Formula
+    shapes: Shapes
+    square: bool = False
+
+    @property
+    def shape_of(self) -> dict[str, tuple[int, int]]:
+        return dict(self.shapes)
+
+    @property
+    def model(self) -> Model:
+        """The objective as a model: its letters given (inputs), `f = objective` (1 × 1)."""
+        tensors = tuple(Tensor(name, s, Role.INPUT, name) for name, s in self.shapes)
+        return Model(
+            (*tensors, Tensor(OBJECTIVE, (1, 1), Role.OBJECTIVE, "f")), (Equation(OBJECTIVE, self.objective),)
+        )
+
+    def describe(self) -> str:
+        """The shapes as the output states them: `A 3×2, X 2×4, B 4×3`."""
+        return describe(self.shapes)
+
+
+def describe(shapes: Shapes) -> str:
+    return ", ".join(f"{name} {r}×{c}" for name, (r, c) in shapes)
+
+
+@cache
+def _parser() -> Lark:
+    text = files("derive").joinpath("grammars", "matrix.lark").read_text(encoding="utf-8")
+    return Lark(text, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+
+
+def _scalar(node: Formula) -> bool:
+    """Written as a scalar: a number's scaling, tr, det, ln|det|, ‖·‖² (a product with it scales)."""
+    match node:
+        case MatrixApply(name, _):
+            return MATRIX[name].scalar
+        case Scale(_, x) | Transpose(x):
+            return _scalar(x)
+        case Add(left, right) | MatMul(left, right) | Broadcast(left, right):
+            return _scalar(left) and _scalar(right)
+    return False
+
+
+class _Number:
+    """A number as written, before it scales what follows it."""
+
+    def __init__(self, value: Fraction) -> None:
+        self.value = value
+
+
+def _product(left, right, text: str):
+    """Juxtaposition: a number scales, a scalar function scales (`det(X) (X^{-1})^T`), else the
+    matrix product."""
+    if isinstance(left, _Number) and isinstance(right, _Number):
+        return _Number(left.value * right.value)
+    if isinstance(left, _Number):
+        return Scale(left.value, right)
+    if isinstance(right, _Number):
+        return Scale(right.value, left)
+    if _scalar(left) or _scalar(right):
+        return Broadcast(left, right) if _scalar(left) else Broadcast(right, left)
+    return MatMul(left, right)
+
+
+class _Abs:
+    """`|s|` of a scalar `s`: read only as `\\ln|\\det X|`."""
+
+    def __init__(self, operand: Formula) -> None:
+        self.operand = operand
+
+
+def _formula(x, text: str) -> Formula:
+    if isinstance(x, _Abs):
+        raise ClaimSyntaxError(
+            text,
+            0,
+            "expected |…| of a matrix (its determinant), or \\ln|\\det X|; |·| of a scalar is not read",
+        )
+    if isinstance(x, _Number):
+        raise ClaimSyntaxError(
+            text, 0, f"expected a matrix or vector expression; received the number {x.value} alone"
+        )
+    return x
+
+
+class _ToFormula(Transformer):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def _error(self, token_or_tree, expected: str):
+        position = getattr(token_or_tree, "start_pos", None)
+        if position is None:
+            meta = getattr(token_or_tree, "meta", None)
+            position = getattr(meta, "start_pos", 0) if meta is not None and not meta.empty else 0
+        return ClaimSyntaxError(self.text, position or 0, f"expected {expected}")
+
+    def letter(self, items):
+        token = items[-1]
+        if str(token) == OBJECTIVE:
+            raise self._error(token, f"a letter other than {OBJECTIVE} (the objective's name)")
+        return Ref(str(token))
+
+    def variable(self, items):
+        return items[0].name
+
+    def number(self, items):
+        return _Number(Fraction(str(items[0])))
+
+    def add(self, items):
+        left, right = (i for i in items if not isinstance(i, Token))
+        return Add(_formula(left, self.text), _formula(right, self.text))
+
+    def sub(self, items):
+        left, right = (i for i in items if not isinstance(i, Token))
+        return Add(_formula(left, self.text), Scale(Fraction(-1), _formula(right, self.text)))
+
+    def neg(self, items):
+        (x,) = (i for i in items if not isinstance(i, Token))
+        return _Number(-x.value) if isinstance(x, _Number) else Scale(Fraction(-1), x)
+
+    def mul(self, items):
+        left, right = (i for i in items if not isinstance(i, Token))
+        return _product(left, right, self.text)
+
+    def over(self, items):
+        _, x, n = items
+        if n.value == 0:
+            raise self._error(items[0], "a nonzero denominator")
+        return _Number(x.value / n.value) if isinstance(x, _Number) else Scale(1 / n.value, x)
+
+    def sup(self, items):
+        base, power = items
+        if power == "T":
+            return Transpose(_formula(base, self.text))
+        if power == -1:
+            return MatrixApply("inverse", _formula(base, self.text))
+        if isinstance(base, _Number):
+            return _Number(base.value**power)
+        out = base
+        for _ in range(power - 1):  # X² = X X
+            out = MatMul(out, base)
+        return out
+
+    def power(self, items):
+        """`T` (a transpose), -1 (the inverse) or a small positive power."""
+        tokens = [t for t in items if isinstance(t, Token)]
+        if tokens[0].type == "SUP_T":
+            return "T"
+        if tokens[0].type == "MINUS":
+            if tokens[1] != "1":
+                raise self._error(tokens[1], "^{-1} (the inverse); no other negative power")
+            return -1
+        if not tokens[0].isdigit() or not 1 <= int(tokens[0]) <= 4:
+            raise self._error(tokens[0], "^T, ^\\top, ^{-1} or a small power such as ^2")
+        return int(tokens[0])
+
+    def bars(self, items):
+        (x,) = (i for i in items if not isinstance(i, Token))
+        x = _formula(x, self.text)
+        return _Abs(x) if _scalar(x) else MatrixApply("det", x)  # |X| is det X; |det X| an absolute value
+
+    def norm_kind(self, items):
+        kind = str(items[0])
+        if kind not in ("F", "2"):
+            raise self._error(items[0], "a Frobenius norm \\|·\\|_F or a 2-norm \\|·\\|_2 (squared)")
+        return kind
+
+    def norm_tail(self, items):
+        powers = [i for i in items if isinstance(i, int) or i == "T"]
+        if powers != [2]:
+            raise ClaimSyntaxError(
+                self.text, 0, "expected a squared norm \\|·\\|_F^2 or \\|·\\|_2^2; other powers are not read"
+            )
+        return "squared"
+
+    def unsquared(self, items):
+        raise ClaimSyntaxError(self.text, 0, "expected a squared norm \\|·\\|_F^2, \\|·\\|_2^2 or \\|·\\|^2")
+
+    def norm(self, items):
+        (x,) = (i for i in items if not isinstance(i, Token | str))
+        return MatrixApply("sqnorm", _formula(x, self.text))
+
+    def call(self, items):
+        token, x = items
+        written = re.sub(r"\s+", "", str(token))
+        name = matrix_function_named(written)
+        if name is None or not MATRIX[name].scalar or name == "sqnorm":
+            raise self._error(token, f"\\operatorname{{Tr}}, \\mathrm{{tr}} or \\det; received {written}")
+        return MatrixApply(name, _formula(x, self.text))
+
+    def log(self, items):
+        token, x = items
+        if isinstance(x, _Abs):  # ln|det X|
+            x = x.operand
+        if isinstance(x, MatrixApply) and x.function == "det":  # ln|det X|, ln det X, ln|X|
+            return MatrixApply("logabsdet", x.operand)
+        raise self._error(token, "\\ln|\\det X|, \\ln \\det X or \\ln|X| (the log-determinant)")
+
+    def ratio(self, items):
+        objective, variable = (i for i in items if not isinstance(i, Token))
+        return _formula(objective, self.text), variable
+
+    def operator(self, items):
+        variable, objective = (i for i in items if not isinstance(i, Token))
+        return _formula(objective, self.text), variable
+
+    def nabla(self, items):
+        variable, objective = (i for i in items if not isinstance(i, Token))
+        return _formula(objective, self.text), variable
+
+    def start(self, items):
+        (objective, variable), right = items
+        return objective, variable, _formula(right, self.text)
+
+
+def parse_identity(text: str) -> tuple[Formula, str, Formula]:
+    """(objective, variable, right side) of `text`. Raises `ClaimSyntaxError` naming what was
+    expected there."""
+    if len(text) > MAX_EQUATION_CHARS:
+        raise ClaimSyntaxError(
+            text[:80], 80, f"expected an equation of at most {MAX_EQUATION_CHARS} characters"
+        )
+    try:
+        tree = _parser().parse(text)
+    except UnexpectedInput as e:
+        raise _syntax_error(text, e) from None
+    try:
+        return _ToFormula(text).transform(tree)
+    except VisitError as e:
+        if isinstance(e.orig_exc, ClaimSyntaxError):
+            raise e.orig_exc from None
+        raise
+
+
+# --- shapes -------------------------------------------------------------------------------------
+
+_ONE = ("1",)  # the dimension class of size 1
+
+
+class _Classes:
+    """Union-find over dimensions: ("r", letter), ("c", letter) and `_ONE`."""
+
+    def __init__(self) -> None:
+        self.parent: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+    def find(self, d: tuple[str, ...]) -> tuple[str, ...]:
+        self.parent.setdefault(d, d)
+        while self.parent[d] != d:
+            self.parent[d] = self.parent[self.parent[d]]
+            d = self.parent[d]
+        return d
+
+    def tie(self, a: tuple[str, ...], b: tuple[str, ...]) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[ra if rb == self.find(_ONE) else rb] = rb if rb == self.find(_ONE) else ra
+
+
+def _dims(node: Formula, tied: _Classes, order: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(rows, cols) of `node` as dimension classes, tying what its operations require."""
+    match node:
+        case Ref(name):
+            if name not in order:
+                order.append(name)
+            if name.islower():  # a column vector
+                tied.tie(("c", name), _ONE)
+            return ("r", name), ("c", name)
+        case Transpose(x):
+            r, c = _dims(x, tied, order)
+            return c, r
+        case MatMul(left, right):
+            (r1, c1), (r2, c2) = _dims(left, tied, order), _dims(right, tied, order)
+            tied.tie(c1, r2)
+            return r1, c2
+        case Add(left, right):
+            (r1, c1), (r2, c2) = _dims(left, tied, order), _dims(right, tied, order)
+            tied.tie(r1, r2)
+            tied.tie(c1, c2)
+            return r1, c1
+        case Scale(_, x):
+            return _dims(x, tied, order)
+        case Broadcast(scalar, x):  # a scalar times a matrix
+            r, c = _dims(scalar, tied, order)
+            tied.tie(r, _ONE)
+            tied.tie(c, _ONE)
+            return _dims(x, tied, order)
+        case MatrixApply(name, x):
+            r, c = _dims(x, tied, order)
+            if MATRIX[name].square:
+                tied.tie(r, c)
+            return (_ONE, _ONE) if MATRIX[name].scalar else (r, c)
+    raise ClaimSyntaxError(
+        str(node), 0, "a matrix expression"
+    )  # pragma: no cover  (the reader makes no other node)
+
+
+def choose_shapes(objective: Formula, square: bool = False) -> Shapes:
+    """A shape for every letter of the scalar `objective`: each class of tied dimensions its own
+    size from `SIZES` (all `SQUARE_SIZE` when `square`), a class tied to 1 of size 1."""
+    tied, order = _Classes(), []
+    rows, cols = _dims(objective, tied, order)
+    tied.tie(rows, _ONE)  # the objective is a scalar
+    tied.tie(cols, _ONE)
+    sizes: dict[tuple[str, ...], int] = {tied.find(_ONE): 1}
+    for name in order:
+        for d in (("r", name), ("c", name)):
+            root = tied.find(d)
+            if root not in sizes:
+                sizes[root] = SQUARE_SIZE if square else SIZES[min(len(sizes) - 1, len(SIZES) - 1)]
+    return tuple((name, (sizes[tied.find(("r", name))], sizes[tied.find(("c", name))])) for name in order)
+
+
+def _letters(node: Formula) -> list[str]:
+    found: list[str] = []
+
+    def visit(n: Formula) -> None:
+        match n:
+            case Ref(name):
+                found.append(name)
+            case Transpose(x) | Scale(_, x) | MatrixApply(_, x):
+                visit(x)
+            case MatMul(a, b) | Add(a, b) | Broadcast(a, b):
+                visit(a)
+                visit(b)
+
+    visit(node)
+    return list(dict.fromkeys(found))
+
+
+def read_identity(text: str) -> MatrixIdentity:
+    """The identity `text` states, with shapes for its letters: non-square where the objective
+    allows, square (every class `SQUARE_SIZE`) where only square ones fit the right side.
+    Raises `ClaimSyntaxError` (also for a right side with a letter the objective does not name,
+    or an objective without the variable or that is not a scalar)."""
+    objective, variable, right = parse_identity(text)
+    named = _letters(objective)
+    if variable not in named:
+        raise ClaimSyntaxError(
+            text, 0, f"expected an objective of {variable}; {variable} does not appear in it"
+        )
+    if extra := [x for x in _letters(right) if x not in named]:
+        raise ClaimSyntaxError(
+            text,
+            0,
+            f"expected a right side in the objective's letters ({', '.join(named)});"
+            f" received {', '.join(extra)}",
+        )
+    shapes = choose_shapes(objective)
+    try:
+        got = shape(objective, Dims(()), dict(shapes))
+    except ShapeMismatch as e:
+        raise ClaimSyntaxError(text, 0, f"expected an objective whose shapes fit ({e.reason})") from None
+    if got != (1, 1):
+        raise ClaimSyntaxError(
+            text,
+            0,
+            f"expected a scalar objective (1×1); with {describe(shapes)} it is {got[0]}×{got[1]}",
+        )
+    if _fits(right, shapes, variable):
+        return MatrixIdentity(objective, variable, right, shapes)
+    square = choose_shapes(objective, square=True)
+    try:
+        shape(objective, Dims(()), dict(square))
+    except ShapeMismatch:  # the objective needs its vectors: no square reading
+        return MatrixIdentity(objective, variable, right, shapes)
+    if _fits(right, square, variable):
+        return MatrixIdentity(objective, variable, right, square, square=True)
+    return MatrixIdentity(objective, variable, right, shapes)
+
+
+def _fits(right: Formula, shapes: Shapes, variable: str) -> bool:
+    """The right side has the variable's shape or its transpose's (the other layout)."""
+    try:
+        got = shape(right, Dims(()), dict(shapes))
+    except ShapeMismatch:
+        return False
+    r, c = dict(shapes)[variable]
+    return got in ((r, c), (c, r))
+
+
+def right_shape(identity: MatrixIdentity) -> tuple[int, int] | ShapeMismatch:
+    """The right side's shape with the identity's shapes, or where it breaks."""
+    try:
+        return shape(identity.right, Dims(()), identity.shape_of)
+    except ShapeMismatch as e:
+        return e
