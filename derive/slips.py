@@ -178,7 +178,8 @@ def slips(target: Var, network: Network) -> tuple[Slip, ...]:
     if target != last:  # the output error's slips, carried back through δ_L (FC-10's ∂E/∂w_ij)
         delta = Var("delta", last.layer)
         for s in slips(last, network):
-            if s.kind in (SlipKind.OTHER_LOSS, SlipKind.SOFTMAX_DIAGONAL):
+            # sse's output error is mse's doubled: carried back, that is "a factor 2", not a loss
+            if s.kind in (SlipKind.OTHER_LOSS, SlipKind.SOFTMAX_DIAGONAL) and s.loss != "sse":
                 error = scale(1 / factor, s.formula)  # Δ_L: the per-example errors side by side
                 carried = rewrite(truth, lambda n, e=error: e if n == delta else None)
                 if carried != truth:
