@@ -426,7 +426,10 @@ Written = Callable[[str, int], int]  # (kind, the network's layer) → the notes
 class Lettered(Protocol):
     """A `Written` that also knows the notes' own letters: `letter(kind, layer)` is the letter
     the notes write for that quantity and whether they number it (`H` for a_{L−1} in CS231n's
-    `H = XW_1 + b_1`: no number), or None for the network's own letter."""
+    `H = XW_1 + b_1`: no number), or None for the network's own letter; `superscripts`: whether
+    the notes number layers their own way (`W³`) or as the network does (`W_3`)."""
+
+    superscripts: bool
 
     def __call__(self, kind: str, layer: int) -> int: ...
 
@@ -459,13 +462,15 @@ def _render(node: Formula, tex: bool, batched: bool, written: Written | None = N
             letter, numbered = named  # the notes' own letter, with its layer where they number it
             if not numbered:
                 return letter, 4
-            if not getattr(written, "superscripts", True):
+            if not written.superscripts:
                 return (f"{letter}_{{{layer}}}" if tex else f"{letter}{layer}"), 4
             number = written(kind, layer)
             return (
                 f"{{{letter}^{{({number})}}}}" if tex else f"{letter}{str(number).translate(_SUPERSCRIPT)}"
             ), 4
-        case Var(kind, layer) if written is not None and getattr(written, "superscripts", True):
+        case Var(kind, layer) if written is not None and not (
+            isinstance(written, Lettered) and not written.superscripts
+        ):
             # the notes' own layer numbers
             number = written(kind, layer)
             if tex:
