@@ -17,7 +17,6 @@ import jinja2
 from derive import ACTIVATIONS, LOSSES
 from derive.derivation import Step
 from derive.dimension_free import DimensionFreeProof
-from derive.formula import to_latex
 from derive.proof import Status
 from reports.i18n import LOSS_CONVENTIONS
 from reports.math_print import latex, partial_latex
@@ -226,11 +225,6 @@ def _section(r: ClaimResult, step: Step | None, run: Run, w: Words) -> dict:
         "counterexample": _counterexample(r, run, w),
         "max_abs_err": None if a is None else sci(a.max_abs_err),
     }
-
-
-def to_latex_formula(formula, batched: bool) -> str:
-
-    return to_latex(formula, batched)
 
 
 def target_tex(target, batched: bool) -> str:

@@ -53,10 +53,6 @@ from verify.results import (
 )
 from verify.tolerance import K, eps
 
-_SYMBOL = {"delta": ("δ", r"\delta"), "W": ("W", "W"), "b": ("b", "b"), "a": ("a", "a"), "z": ("z", "z")}
-_BATCHED = {"a": "A", "z": "Z", "delta": "Δ"}
-_BATCHED_TEX = {"a": "A", "z": "Z", "delta": r"\Delta"}
-
 
 def number(x: float | None, digits: int = 2) -> str:
     """`1.1e-16`, `0`, or `—` for None/NaN."""
@@ -106,14 +102,6 @@ class Words:
         if key in LATEX or not self.latex:
             return template.format(**values)
         return fill(template, self.esc, values)
-
-    def sym(self, kind: str, layer: int, batched: bool = False, transpose: bool = False) -> str:
-        """`W1ᵀ`, `δ2`, `A1` in text; `$W_{1}^{T}$` in LaTeX."""
-        if self.latex:
-            base = _BATCHED_TEX.get(kind, kind) if batched else _SYMBOL[kind][1]
-            return f"${base}_{{{layer}}}{'^{T}' if transpose else ''}$"
-        base = _BATCHED.get(kind, kind) if batched else _SYMBOL[kind][0]
-        return f"{base}{layer}{'ᵀ' if transpose else ''}"
 
     def math(self, formula: Formula, batched: bool = False, notes: bool = False) -> str:
         """`formula` for the medium; `notes`: in the notes' own layer numbers (`written`)."""
