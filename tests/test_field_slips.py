@@ -57,6 +57,8 @@ FIELD = [
     ("FC-03.toml", {}, 15, Move.GRAD_FOR_VALUE),  # σ' taken of the error dh2, not the activation
     ("FC-03.toml", {}, 30, SlipKind.NOT_SUMMED),  # shape error: sum over the examples, axis 0
     ("FC-06.toml", {}, 15, Move.MATMUL_FOR_HADAMARD),  # np.dot where * belongs, A1ᵀA1 for A1²
+    ("FC-05.md", {}, 14, Move.MISSING_TRANSPOSE),  # W^(3) for W^(3)T, in the wrong place: a shape error
+    ("FC-05.md", {}, 14, Move.ORDER),
     ("FC-08.md", {}, 8, SlipKind.HALF),  # a factor 2 missing
     ("FC-08.md", {}, 12, Move.SIGN),  # 2(t − o) o for −2(t − o): the sign and an extra o
     ("FC-08.md", {}, 12, Move.EXTRA_FACTOR),
@@ -246,3 +248,34 @@ def test_letters_that_clash_with_ours_are_not_used():
     cs231n = naming(SEED.written, (("H", "a", 1), ("S", "z", 0)), 3, superscripts=False)
     assert cs231n.letter("a", 2) == ("H", False) and cs231n.letter("z", 3) == ("S", False)
     assert cs231n.letter("a", 1) is None  # X, the input: no letter of the notes' own here
+
+
+REGROUPED = {
+    "seed": r"""$z_{l+1} = W_l a_l + b_l$, $a_l = \sigma(z_l)$.
+
+$$\frac{\partial L}{\partial W_1} = \delta_3 W_2 \sigma'(z_2) a_1^T$$
+$$\frac{\partial L}{\partial W_1} = \delta_3 W_2 \sigma'(z_2) a_2^T$$
+""",
+    "Nielsen": r"""$z^l = w^l a^{l-1} + b^l$, $a^l = \sigma(z^l)$, cost $C = \frac12\|a^3 - y\|^2$.
+
+$$\frac{\partial C}{\partial w^2} = \delta^3 w^3 \sigma'(z^2) (a^1)^T$$
+$$\frac{\partial C}{\partial w^2} = \delta^3 w^3 \sigma'(z^2) (a^2)^T$$
+""",
+}
+
+
+@pytest.mark.parametrize("convention", REGROUPED)
+def test_a_product_whose_shapes_do_not_chain_names_the_transpose_and_the_order(tmp_path, convention):
+    """Three slips at once (W for Wᵀ, δ on the wrong side, a product for ∘) leave no value to
+    compare: the factors are matched as written, any grouping. The same product with another
+    layer's `a` has factors the truth does not: no such diagnosis."""
+    path = tmp_path / "notes.md"
+    path.write_text(REGROUPED[convention], encoding="utf-8")
+    run = run_of(path, sizes="4,3,2")
+    right, other = run.claims
+    assert right.verdict == other.verdict == Verdict.SHAPE_ERROR
+    assert {Move.MISSING_TRANSPOSE, Move.ORDER} <= named(right.slip)
+    assert right.slip is not None and right.slip.confirmed is None  # by structure, not by value
+    assert Move.ORDER not in named(other.slip)
+    w = "W2" if convention == "seed" else "W³"
+    assert f"transpose missing: {w} where {w}ᵀ belongs" in render_run(run)

@@ -34,6 +34,7 @@ from derive.formula import (
 from derive.identities import Identity
 from derive.proof import Status, prove
 from derive.registry import reads_output_activation
+from derive.regrouping import regrouped
 from derive.slip_search import DELETIONS, INVERSE, Move, Step, fixes, neighbours, written_out
 from derive.slips import Slip, SlipKind, in_rows, matching, slips, true_formula
 from verify.agreement import finite
@@ -130,6 +131,18 @@ def diagnose(
         if _same(evaluated(slip.formula), claimed, n):
             return replace(slip, fix=truth(claim, network))
     return search(claim, network, side, values, n, evaluated)
+
+
+def regrouping(claim: Claim, network: Network, side: Formula) -> Slip | None:
+    """A shape error that is the truth's factors in another order or with other transposes
+    (derive/regrouping.py): by structure only, as no value of `side` exists."""
+    if claim.about != "network":
+        return None
+    for start in truths(claim, network):
+        if found := regrouped(side, start, network):
+            steps, fix = found
+            return _slip(claim, network, steps, side, fix, None)
+    return None
 
 
 # --- the search -------------------------------------------------------------------------------

@@ -28,7 +28,7 @@ from derive.proof import Method, Status
 from derive.symbols import network_symbols
 from verify.agreement import finite
 from verify.claim_values import OracleValues, Unavailable, value
-from verify.diagnosis import diagnose, differing, search
+from verify.diagnosis import diagnose, differing, regrouping, search
 from verify.results import (
     Agreement,
     BatchReading,
@@ -140,6 +140,7 @@ def shape_fix(prepared: Prepared, network: Network, values: OracleValues) -> Cla
         return result
     claim = prepared.claim
     slip = search(claim, network, prepared.right, values, terms_of(claim, network))
+    slip = slip or regrouping(claim, network, prepared.right)
     return result if slip is None else replace(result, slip=slip)
 
 
