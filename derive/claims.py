@@ -46,7 +46,13 @@ from derive.formula import (
 from derive.function_claims import OPERATOR, function_claim, unread_derivative
 from derive.grouping import regrouped
 from derive.identities import Identity, identity_name
-from derive.index_notation import bind_index_sides, entrywise_text, might_be_entrywise, uses_index_notation
+from derive.index_notation import (
+    bind_index_sides,
+    entrywise_text,
+    index_letters,
+    might_be_entrywise,
+    uses_index_notation,
+)
 from derive.latex_binding import LatexBinder
 from derive.network import Network
 from derive.plain_binding import PlainBinder
@@ -112,6 +118,8 @@ class Claim:
     # or a matrix identity's (the Matrix Cookbook's ∂ tr(AXB)/∂X, for the shapes in `shapes`)
     about: Literal["network", "function", "scalar", "matrix"] = "network"
     shapes: tuple[tuple[str, tuple[int, int]], ...] = ()  # a matrix identity's letters, as checked
+    # index notation: how it writes each vector's entry, (kind, layer, symbol, index): `o_k` for a_3
+    letters: tuple[tuple[str, int, str, str], ...] = ()
 
     @property
     def wrt_name(self) -> str | None:
@@ -263,11 +271,7 @@ def bind_sides(
     With `own`, a named function that is its layer's own activation is written as `f`
     (`own_functions`); without, as written. `notation` is the notes' own letters (derive/roles.py):
     a letter they apply as the activation (`h(a_j)`) is parsed as `f`."""
-    text = as_read(text, syntax, notation)
-    if syntax == "latex" and notation.entries:  # k_j, defined as k_i := …: its definition
-        text = with_entries(text, notation.entries)
-    sides = parse(text, syntax)
-    entrywise = syntax == "latex" and might_be_entrywise(text) and uses_index_notation(sides)
+    text, sides, entrywise = _parsed(text, syntax, notation)
 
     def bound(layer: int | None) -> list[Formula]:
         if entrywise:  # ∂E/∂w_{jk} = δ_k o_j: the matrix equation for every entry
@@ -375,6 +379,24 @@ def claims_of(
     return claims_of_text(equation.text, where, network, reading=reading, notation=notation)
 
 
+def _parsed(text: str, syntax: str, notation: Notation) -> tuple[str, tuple, bool]:
+    """(the text as read, its parsed sides, whether it is in index notation)."""
+    text = as_read(text, syntax, notation)
+    if syntax == "latex" and notation.entries:  # k_j, defined as k_i := …: its definition
+        text = with_entries(text, notation.entries)
+    sides = parse(text, syntax)
+    return text, sides, syntax == "latex" and might_be_entrywise(text) and uses_index_notation(sides)
+
+
+def entry_letters(
+    text: str, syntax: str, network: Network, reading: Reading, notation: Notation, layer: int | None
+) -> tuple[tuple[str, int, str, str], ...]:
+    """How an equation in index notation writes each vector's entry (`o_k`, `t_k`); () for
+    any other equation."""
+    text, sides, entrywise = _parsed(text, syntax, notation)
+    return index_letters(text, sides, binding(network, layer, reading, notation)) if entrywise else ()
+
+
 def claims_of_text(
     text: str,
     where: dict,
@@ -392,6 +414,9 @@ def claims_of_text(
         instances = bind_sides(text, syntax, network, reading, scalar=scalar, notation=notation)
         rows = notation.rows and not (syntax == "latex" and _entrywise(text, notation))
         links = _link_texts(text, syntax, notation)
+        letters = {
+            layer: entry_letters(text, syntax, network, reading, notation, layer) for layer, _ in instances
+        }
     except ClaimSyntaxError as e:
         unread = Claim(**where, written=text, problem=e)
         return [unread, *_conclusion(text, where, network, wrt, reading, notation)]
@@ -413,7 +438,15 @@ def claims_of_text(
             identity = link_identity(head, sides[k], sides[k + 1], network.batch > 1)
             notes = (ClaimNote.REGROUPED,) if changed[k] or changed[k + 1] else ()
             claims.append(
-                Claim(**where, written=links[k], wrt=head, identity=identity, layer=layer, notes=notes)
+                Claim(
+                    **where,
+                    written=links[k],
+                    wrt=head,
+                    identity=identity,
+                    layer=layer,
+                    notes=notes,
+                    letters=letters[layer],
+                )
             )
     return claims
 

@@ -430,6 +430,7 @@ class Lettered(Protocol):
     the notes number layers their own way (`W³`) or as the network does (`W_3`)."""
 
     superscripts: bool
+    entrywise: bool  # its letters name entries (`o_k`, index notation)
 
     def __call__(self, kind: str, layer: int) -> int: ...
 
@@ -456,8 +457,6 @@ def _render(node: Formula, tex: bool, batched: bool, written: Written | None = N
         return rf"\left({s}\right)" if tex else f"({s})"
 
     match node:
-        case Var("y"):  # the target: no layer written
-            return (_TEX_BATCH if batched else _TEX_BASE)["y"], 4
         case Var(kind, layer) if isinstance(written, Lettered) and (named := written.letter(kind, layer)):
             letter, numbered = named  # the notes' own letter, with its layer where they number it
             if not numbered:
@@ -468,6 +467,8 @@ def _render(node: Formula, tex: bool, batched: bool, written: Written | None = N
             return (
                 f"{{{letter}^{{({number})}}}}" if tex else f"{letter}{str(number).translate(_SUPERSCRIPT)}"
             ), 4
+        case Var("y"):  # the target: no layer written
+            return (_TEX_BATCH if batched else _TEX_BASE)["y"], 4
         case Var(kind, layer) if written is not None and not (
             isinstance(written, Lettered) and not written.superscripts
         ):
@@ -488,6 +489,10 @@ def _render(node: Formula, tex: bool, batched: bool, written: Written | None = N
                     _fraction(e, tex) for e in entries
                 ) + r"\end{pmatrix}", 4
             return "[" + "; ".join(_fraction(e, tex) for e in entries) + "]", 4
+        case Transpose(Var(kind, layer) as x) if (
+            isinstance(written, Lettered) and written.entrywise and written.letter(kind, layer)
+        ):  # an entry `o_j` of a vector: its transpose is the same entry
+            return _render(x, tex, batched, written)
         case Transpose(x):
             return wrap(x, 4) + ("^{T}" if tex else "ᵀ"), 4
         case MatMul(left, right):
@@ -552,6 +557,10 @@ def _render(node: Formula, tex: bool, batched: bool, written: Written | None = N
             if tex:
                 return rf"\operatorname{{mean}}_{{\mathrm{{axis}}={axis}}}\!\left({inner}\right)", 4
             return f"mean({inner}, axis={axis})", 4
+        case Softmax(Var("z", layer)) if (
+            isinstance(written, Lettered) and written.entrywise and written.letter("a", layer)
+        ):  # o_j, the output the claim names so
+            return _render(Var("a", layer), tex, batched, written)
         case Softmax(x):
             inner = _render(x, tex, batched, written)[0]
             return (rf"\operatorname{{softmax}}\!\left({inner}\right)" if tex else f"softmax({inner})"), 4

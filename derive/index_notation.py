@@ -212,6 +212,7 @@ class IndexBinder:
         self.latex = LatexBinder(text, binding)
         self.order = binding.reading.index or "from"
         self.layers = self._letter_layers(sides)
+        self.letters: dict[tuple[str, int], tuple[str, str]] = {}  # (kind, layer) → (symbol, index)
 
     def error(self, node: Tree | Token | int, message: str) -> ClaimSyntaxError:
         return self.latex.error(node, message)
@@ -475,7 +476,9 @@ class IndexBinder:
                 raise self.error(
                     at, f"the target {symbol} takes no layer: write {symbol}_k (the output layer's)"
                 )
-            return Indexed(self.latex.variable(at, "y", None, False), tuple(indices))
+            target = self.latex.variable(at, "y", None, False)
+            self._written(target, symbol, indices)
+            return Indexed(target, tuple(indices))
         if kind == "x":
             return Indexed(self.latex.input(), tuple(indices))
         if kind == "W":
@@ -485,7 +488,13 @@ class IndexBinder:
         else:
             layer = self._layer_of(at, indices[0])
             var = self._internal(at, symbol, kind, layer - 1 if kind == "b" else layer)
+            self._written(var, symbol, indices)
         return Indexed(self.latex.output(var), tuple(indices))  # o_k under softmax-ce: softmax(z)_k
+
+    def _written(self, var: Formula, symbol: str, indices: list[str]) -> None:
+        """Keep how the claim writes a vector's entry (`o_k` for a_3), for naming its slips."""
+        if isinstance(var, Var):
+            self.letters.setdefault((var.kind, var.layer), (symbol, indices[0]))
 
     def _weight(
         self, at: Token, symbol: str, indices: list[str], written: tuple[int, bool] | None
@@ -644,6 +653,17 @@ def _column(head: Indexed, letter: str) -> Formula:
     if var.kind == "W":
         return Var("z", var.layer + 1 if head.indices.index(letter) == 0 else var.layer)
     return Var("z", var.layer + 1 if var.kind == "b" else var.layer)
+
+
+def index_letters(
+    text: str, sides: tuple[Tree | Token, ...], binding: Binding
+) -> tuple[tuple[str, int, str, str], ...]:
+    """(kind, layer, symbol, index) of each vector the claim writes entry by entry without a
+    layer (`o_k` for a_3, `t_k` for y): the claim's own names, for its slips."""
+    binder = IndexBinder(text, binding, sides)
+    for side in sides:
+        binder.bind(side)
+    return tuple((kind, layer, *written) for (kind, layer), written in binder.letters.items())
 
 
 def bind_index_sides(text: str, sides: tuple[Tree | Token, ...], binding: Binding) -> list[Formula]:

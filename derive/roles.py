@@ -322,6 +322,7 @@ class Naming:
     written: Callable[[str, int], int]
     letters: tuple[tuple[str, str, int | None], ...]  # (letter, kind, its layer or None: every layer)
     superscripts: bool = True  # the notes number layers their own way (W³); False: as ours (W_3)
+    entrywise: bool = False  # letters name entries (`o_k`): a vector's transpose is the vector
 
     def __call__(self, kind: str, layer: int) -> int:
         return self.written(kind, layer)
@@ -351,3 +352,33 @@ def naming(
     )
     clash = any(_DEFAULT.get(x, kind) != kind for x, kind, _ in letters)
     return Naming(written, () if clash else letters, superscripts)
+
+
+_TEX_SYMBOL = {"δ": r"\delta", "Δ": r"\Delta", "θ": r"\theta", "Θ": r"\Theta"}
+
+
+def entry_naming(
+    base: Naming | None,
+    written: Callable[[str, int], int],
+    letters: Iterable[tuple[str, int, str, str]],
+    tex: bool,
+) -> Naming:
+    """A claim in index notation's own names for the vectors it writes entry by entry, (kind,
+    layer, symbol, index): `o_k` for a_3, `t_k` for the target (TeX: `o_{k}`, `\\delta_{k}`)."""
+
+    def name(symbol: str, index: str) -> str:
+        return f"{_TEX_SYMBOL.get(symbol, symbol)}_{{{index}}}" if tex else f"{symbol}_{index}"
+
+    own = tuple((name(symbol, index), kind, layer) for kind, layer, symbol, index in letters)
+    return Naming(
+        written if base is None else base.written,
+        own + (() if base is None else base.letters),
+        True if base is None else base.superscripts,
+        entrywise=True,
+    )
+
+
+def names_every_tensor(naming: Naming, formula_vars: Iterable[tuple[str, int]]) -> bool:
+    """Every tensor of a formula has one of the claim's entry names: the formula can be shown in
+    index notation (else it is shown as a matrix formula, in the notes' layer numbers)."""
+    return all(any(k == kind and at == layer for _, k, at in naming.letters) for kind, layer in formula_vars)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from derive import Network
-from derive.formula import Formula, to_text
+from derive.formula import Formula
 from derive.proof import Proof
 from derive.reading import Reading
 from derive.slips import Slip
@@ -382,8 +382,8 @@ def _numbering(r: Reading) -> dict:
 
 
 def _slip(s: Slip, w: Words, batched: bool, alternatives: bool = True) -> dict:
-    def text(formula: Formula) -> str:
-        return to_text(formula, batched, w.written)
+    def text(formula: Formula) -> str:  # in the notes' layer numbers, or the claim's entries
+        return w.math(formula, batched, notes=True)
 
     # a catalogue slip is one step over the whole formula: the claim where the truth belongs
     steps = [(str(t.move), t.where, t.fix) for t in s.steps] or (
@@ -429,7 +429,7 @@ def _claim(r: ClaimResult, w: Words) -> dict:
             {"reading": _numbering(reading), "verdict": str(v), "text": w.numbering(reading)}
             for reading, v in r.numberings
         ],
-        "slip": None if s is None else _slip(s, w, batched),
+        "slip": None if s is None else _slip(s, w.about(claim), batched),
         "problem": None
         if claim.problem is None
         else {
@@ -464,7 +464,7 @@ def _first_wrong(run: Run, w: Words) -> dict | None:
     if (r := run.first_wrong) is None:
         return None
     batched = bool(r.claim.identity and r.claim.identity.batched)
-    slip = None if r.slip is None else _slip(r.slip, w, batched)
+    slip = None if r.slip is None else _slip(r.slip, w.about(r.claim), batched)
     return {"line": r.claim.line, "column": r.claim.column, "written": r.claim.written, "slip": slip}
 
 

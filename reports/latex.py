@@ -88,7 +88,7 @@ def _math(r: ClaimResult, w: Words) -> str | None:
     """The claim re-typeset from its parse tree, as the notes write it (their layer numbers,
     letters and orientation)."""
     identity = r.claim.identity
-    return None if identity is None else w.identity(identity)
+    return None if identity is None else w.about(r.claim).identity(identity)
 
 
 def _proofs(r: ClaimResult, w: Words) -> list[dict]:
@@ -219,8 +219,8 @@ def _section(r: ClaimResult, step: Step | None, run: Run, w: Words) -> dict:
             if run.kinks is not None and a is not None and a.at_kinks is not None
             else None
         ),
-        "slip": None if r.slip is None else w.say("probably", slip=w.slip(r.slip)),
-        "slip_math": None if r.slip is None or r.slip.fix is None else w.corrected(r, r.slip),
+        "slip": None if r.slip is None else w.say("probably", slip=w.about(r.claim).slip(r.slip)),
+        "slip_math": None if r.slip is None or r.slip.fix is None else w.about(r.claim).corrected(r, r.slip),
         "fix_label": w.say("slip_fix"),
         "counterexample": _counterexample(r, run, w),
         "max_abs_err": None if a is None else sci(a.max_abs_err),

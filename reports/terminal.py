@@ -62,8 +62,8 @@ def formula(result: ClaimResult, run: Run | None = None, w: Words | None = None)
         return claim.written.replace("\n", " ")
     if run is not None and run.code is not None and not run.code.is_default and claim.wrt_written:
         return f"dL/d{claim.wrt_written} = " + claim.written.replace("\n", " ")
-    if w is not None and (w.rows or w.written is not None) and claim.source != "built-in":
-        return w.identity(claim.identity)
+    if w is not None and (w.rows or w.written is not None or claim.letters) and claim.source != "built-in":
+        return w.about(claim).identity(claim.identity)
     if run is not None and not run.reading.is_seed:  # their layer numbers, not the network's
         return claim.identity.text_in(run.reading.written)
     if claim.source == "built-in":
@@ -84,7 +84,7 @@ def note(result: ClaimResult, w: Words, run: Run | None = None) -> str:
     if result.readings is not None:
         return w.readings(result)
     if result.slip is not None:
-        return w.slip(result.slip, alternatives=False)  # the others in the claim's details
+        return w.about(result.claim).slip(result.slip, alternatives=False)  # the others in its details
     if result.reason:
         return w.reason(result.reason)
     if result.shape_problem:
@@ -152,9 +152,10 @@ def claim_details(r: ClaimResult, run: Run, w: Words) -> list[str]:
     if r.readings is not None:
         lines.append("    " + w.readings(r))
     if r.slip is not None:
-        lines.append("    " + w.say("probably", slip=w.slip(r.slip)))
+        own = w.about(r.claim)
+        lines.append("    " + w.say("probably", slip=own.slip(r.slip)))
         if r.slip.fix is not None:
-            lines.append("    " + w.say("slip_fix") + ": " + w.corrected(r, r.slip))
+            lines.append("    " + w.say("slip_fix") + ": " + own.corrected(r, r.slip))
     if (c := r.counterexample) is not None:
         entries = ", ".join(entry(e) for e in c.entries)
         lines.append(
@@ -275,9 +276,15 @@ def run_lines(run: Run, w: Words) -> list[str]:
     )
     lines.append(w.say("claims_count", counts=summary))
     if (first := run.first_wrong) is not None and first.claim.identity is not None:
-        lines.append(w.say("first_wrong", line=first.claim.line, formula=w.identity(first.claim.identity)))
+        lines.append(
+            w.say(
+                "first_wrong",
+                line=first.claim.line,
+                formula=w.about(first.claim).identity(first.claim.identity),
+            )
+        )
         if first.slip is not None:
-            lines.append("    " + w.say("probably", slip=w.slip(first.slip)))
+            lines.append("    " + w.say("probably", slip=w.about(first.claim).slip(first.slip)))
     lines.append(w.say("result_label", verdict=w.result(run)))
     return lines
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from copy import copy
 
 from derive.budget import Budget
 from derive.claim_parser import ClaimSyntaxError
@@ -33,7 +34,7 @@ from derive.identities import Identity
 from derive.proof import Method, Proof, Status
 from derive.reading import NG, Reading
 from derive.registry import GENERIC
-from derive.roles import naming
+from derive.roles import Naming, entry_naming, names_every_tensor, naming
 from derive.scalar_model import PROOF_M, ModelNotStated
 from derive.slip_search import Move, Step
 from derive.slips import OUTPUT_ERRORS, Slip, SlipKind
@@ -67,6 +68,17 @@ def entry(e: tuple[int, int]) -> str:
     return f"({e[0]}, {e[1]})"
 
 
+def _seed_layers(kind: str, layer: int) -> int:
+    return layer
+
+
+def _tensors(formula: Formula) -> list[tuple[str, int]]:
+    """(kind, layer) of every tensor `formula` reads."""
+    found: list[tuple[str, int]] = []
+    rewrite(formula, lambda n: found.append((n.kind, n.layer)) if isinstance(n, Var) else None)
+    return found
+
+
 class Words:
     """Sentences in `lang` for the terminal (`latex=False`) or the LaTeX report."""
 
@@ -77,6 +89,7 @@ class Words:
         self.written: Written | None = None  # the notes' layer numbers, where a run's reading has its own
         self.input_is_x = False  # the notes' layer 1 is the input x (W^l feeds layer l)
         self.rows = False  # the notes' rows are examples: every matrix is the transpose of ours
+        self.entries: Naming | None = None  # a claim in index notation's names (`about`)
 
     def reading(self, run: Run) -> Words:
         """These words in the layer numbers of `run`'s notes (slips say `W^(3)` as Nielsen does)."""
@@ -86,6 +99,17 @@ class Words:
         self.input_is_x = run.reading.weights == "in"
         self.rows = run.code is not None and run.code.layout == Layout.ROWS
         return self
+
+    def about(self, claim: Claim) -> Words:
+        """These words for one claim: one written in index notation names its vectors as it
+        writes their entries (`2(t_k − o_k)` where `−2(t_k − o_k)` belongs), where a formula has
+        no other tensor."""
+        if not claim.letters:
+            return self
+        other = copy(self)
+        base = self.written if isinstance(self.written, Naming) else None
+        other.entries = entry_naming(base, self.written or _seed_layers, claim.letters, self.latex)
+        return other
 
     # --- the medium ---
     def esc(self, text: object) -> str:
@@ -104,8 +128,11 @@ class Words:
         return fill(template, self.esc, values)
 
     def math(self, formula: Formula, batched: bool = False, notes: bool = False) -> str:
-        """`formula` for the medium; `notes`: in the notes' own layer numbers (`written`)."""
+        """`formula` for the medium; `notes`: in the notes' own layer numbers (`written`), or in
+        the claim's entries where it names every tensor of `formula` (`about`)."""
         written = self.written if notes else None
+        if notes and self.entries is not None and names_every_tensor(self.entries, _tensors(formula)):
+            written = self.entries
         if self.latex:
             return f"${to_latex(formula, batched, written)}$"
         return to_text(formula, batched, written)
@@ -261,8 +288,11 @@ class Words:
         """`lhs = rhs` as the notes write it: their layer numbers, letters and orientation (bare
         math in LaTeX)."""
         render = to_latex if self.latex else to_text
-        sides = (lhs or identity.lhs, rhs or identity.formula)
-        return " = ".join(render(self._view(side), identity.batched, self.written) for side in sides)
+        sides = [self._view(side) for side in (lhs or identity.lhs, rhs or identity.formula)]
+        written = self.written
+        if self.entries is not None and all(names_every_tensor(self.entries, _tensors(x)) for x in sides):
+            written = self.entries  # every tensor named as the claim writes its entries
+        return " = ".join(render(side, identity.batched, written) for side in sides)
 
     def corrected(self, r: ClaimResult, s: Slip) -> str:
         """The claim as it should read without the slip, in the notes' numbering: `lhs = fix`

@@ -279,3 +279,52 @@ def test_a_product_whose_shapes_do_not_chain_names_the_transpose_and_the_order(t
     assert Move.ORDER not in named(other.slip)
     w = "W2" if convention == "seed" else "W³"
     assert f"transpose missing: {w} where {w}ᵀ belongs" in render_run(run)
+
+
+INDEX_NOTES = {
+    # Make Your Own Neural Network's t_k, o_k (FC-08), and a_k, y_k: each claim's own letters
+    "t_k, o_k": (
+        r"""Error $E = \sum_k (t_k - o_k)^2$, outputs $o_k = \text{sigmoid}(\sum_j w_{jk} o_j)$.
+
+$$\frac{\partial E}{\partial o_k} = 2(t_k - o_k) o_k$$
+""",
+        "sign flipped: 2 (t_k - o_k) where -2 (t_k - o_k) belongs",
+        "dL/do_k = -2 (t_k - o_k)",
+    ),
+    "a_k, y_k": (
+        r"""Error $E = \frac{1}{2}\sum_k (a_k - y_k)^2$, $a_k = \sigma(z_k)$, $z_k = \sum_j w_{jk} a_j$.
+
+$$\frac{\partial E}{\partial z_k} = (a_k - y_k) a_k$$
+""",
+        "f(z_k) where f'(z_k) belongs",
+        "dL/dz_k = (a_k - y_k) ∘ f'(z_k)",
+    ),
+}
+
+
+@pytest.mark.parametrize("letters", INDEX_NOTES)
+def test_a_slip_in_index_notation_is_named_in_the_claim_s_own_entries(tmp_path, letters):
+    """A claim written entry by entry gets its slip and its correction in its own letters and
+    indices, in the terminal, JSON and LaTeX (never `a3`, `y` where the notes write `o_k`, `t_k`)."""
+    notes, slip, corrected = INDEX_NOTES[letters]
+    path = tmp_path / "notes.md"
+    path.write_text(notes, encoding="utf-8")
+    run = run_of(path)
+    (result,) = run.claims
+    assert result.verdict == Verdict.REFUTED and result.slip is not None
+    text = render_run(run)
+    assert slip in text and corrected in text
+    words = Words("en").reading(run)
+    own = words.about(result.claim).slip(result.slip)
+    assert "3" not in own and own != words.slip(result.slip)  # ours (a3, z3) without the claim
+    tex = Words("en", latex=True).reading(run).about(result.claim).corrected(result, result.slip)
+    assert "_{k}" in tex and "a_{3}" not in tex
+
+
+def test_a_formula_with_a_tensor_the_claim_does_not_name_stays_a_matrix_formula():
+    """FC-10's ∂E/∂w_ij names o_i, t_j, o_j but no δ: its correction `δ3 a2ᵀ` is shown in the
+    network's letters, never half in the claim's."""
+    run = run_of(CASES / "FC-10.md")
+    text = render_run(run)
+    assert "corrected: dL/dz_j = o_j - t_j" in text
+    assert "corrected: dL/dW2 = δ3 a2ᵀ" in text
