@@ -90,6 +90,8 @@ class ClaimNote(StrEnum):
     OTHER_LAYOUT = "numerator layout"
     # a matrix identity whose right side fits only square matrices: checked with every size 3
     SQUARE_ONLY = "square shapes only"
+    # a matrix identity true only for a symmetric letter (`Claim.symmetric`): checked so
+    SYMMETRIC = "holds for a symmetric letter"
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,7 @@ class Claim:
     # or a matrix identity's (the Matrix Cookbook's ∂ tr(AXB)/∂X, for the shapes in `shapes`)
     about: Literal["network", "function", "scalar", "matrix"] = "network"
     shapes: tuple[tuple[str, tuple[int, int]], ...] = ()  # a matrix identity's letters, as checked
+    symmetric: tuple[str, ...] = ()  # a matrix identity's letters it holds for only when symmetric
     # index notation: how it writes each vector's entry, (kind, layer, symbol, index): `o_k` for a_3
     letters: tuple[tuple[str, int, str, str], ...] = ()
 

@@ -11,7 +11,8 @@ the transpose of the derivative, the claim is right in the other (numerator) lay
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from functools import partial
 
@@ -38,6 +39,9 @@ class MatrixProof:
     entries: int
     entry: tuple[int, int] | None = None
     residual: str = ""
+    # proved only for these letters symmetric (the Cookbook's `∂xᵀBx/∂x = 2Bx` "if B is
+    # symmetric"): `entry` and `residual` then say where it fails for a letter that is not
+    symmetric: tuple[str, ...] = ()
 
 
 def letter_symbols(identity: MatrixIdentity) -> dict[str, sp.Matrix]:
@@ -114,4 +118,25 @@ def prove(identity: MatrixIdentity) -> MatrixProof:
         (i, j), e = found
         return MatrixProof(MatrixStatus.REFUTED, D.rows * D.cols, (j, i), sp.sstr(e))
     (i, j), e = wrong
-    return MatrixProof(MatrixStatus.REFUTED, D.rows * D.cols, (i, j), sp.sstr(e))
+    refuted = MatrixProof(MatrixStatus.REFUTED, D.rows * D.cols, (i, j), sp.sstr(e))
+    for letter in _symmetric_holds(identity, env):  # true under a condition the model can state
+        return replace(refuted, status=MatrixStatus.PROVED, symmetric=(letter,))
+    return refuted
+
+
+def symmetric_symbols(n: int, name: str) -> sp.Matrix:
+    """An n × n symmetric matrix of real symbols: `S_ij` for i ≤ j, mirrored below."""
+    return sp.Matrix(n, n, lambda i, j: sp.Symbol(f"{name}_{min(i, j) + 1}{max(i, j) + 1}", real=True))
+
+
+def _symmetric_holds(identity: MatrixIdentity, env: dict[str, sp.Matrix]) -> Iterator[str]:
+    """The square letters (other than the variable) for which the claim holds once they are
+    symmetric: claim − ∂f/∂X ≡ 0 with `B = Bᵀ`."""
+    for name, (r, c) in identity.shapes:
+        if name == identity.variable or r != c or r < 2:
+            continue
+        symmetric = env | {name: symmetric_symbols(r, name)}
+        D = derivative(identity, symmetric)
+        C = sympy_value(identity.right, symmetric)
+        if C.shape == D.shape and _first_nonzero(C - D) is None:
+            yield name

@@ -170,6 +170,7 @@ CLAIM = {
     # what a proof covers (network, function, scalar, matrix); a matrix identity's letters as checked
     "about": str,
     "shapes": ListOf({"letter": str, "rows": int, "cols": int}),
+    "symmetric": ListOf(str),
 }
 IMPLEMENTATION = {
     "name": str,
@@ -418,6 +419,7 @@ def _claim(r: ClaimResult, w: Words) -> dict:
         "syntax": claim.syntax,
         "about": claim.about,
         "shapes": [{"letter": x, "rows": r, "cols": c} for x, (r, c) in claim.shapes],
+        "symmetric": list(claim.symmetric),
         "wrt": claim.wrt_name,
         "layer": claim.layer,
         "parsed": None if identity is None else identity.text,

@@ -211,7 +211,12 @@ class Words:
             return self.say("scope_scalar", m=PROOF_M) if result.verdict == Verdict.PROVED else ""
         if claim.about == "matrix":  # the shapes checked: A 3×2, X 2×4, B 4×3
             proved = claim.shapes and result.verdict == Verdict.PROVED
-            return self.say("scope_matrix", shapes=self.esc(self.shapes(claim))) if proved else ""
+            if not proved:
+                return ""
+            scope = self.say("scope_matrix", shapes=self.esc(self.shapes(claim)))
+            for letter in claim.symmetric:  # the Cookbook's "if B is symmetric"
+                scope = self.say("scope_symmetric", scope=scope, letter=self.esc(letter))
+            return scope
         scope = self._network_scope(result)
         proofs = (result.generic, result.concrete)
         if scope and any(p is not None and p.condition is not None for p in proofs):
@@ -363,7 +368,8 @@ class Words:
         """How a claim was read (`ClaimNote`), with the formula as read."""
         identity = claim.identity
         formula = self.math(identity.formula, identity.batched) if identity is not None else ""
-        return self.say(f"note_{note.name.lower()}", formula=formula)
+        letters = self.join(self.esc(x) for x in claim.symmetric)
+        return self.say(f"note_{note.name.lower()}", formula=formula, letter=letters)
 
     # --- evidence ---
     def values(self, values: dict[str, float]) -> str:

@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
+from derive.claims import ClaimNote
 from derive.claims_file import load
 from derive.matrix_identity import is_matrix_identity, read_identity
 from derive.registry import MATRIX
@@ -227,3 +228,29 @@ def test_the_three_forwards_of_each_matrix_function_agree(name):
     assert by_numpy.shape == by_jax.shape == by_sympy.shape == ((1, 1) if entry.scalar else (3, 3))
     np.testing.assert_allclose(by_numpy, by_sympy, rtol=1e-12, atol=1e-13)
     np.testing.assert_allclose(by_jax, by_sympy, rtol=1e-12, atol=1e-13)
+
+
+# true only for a symmetric letter, as the Cookbook prints them ("if B is symmetric")
+SYMMETRIC_ONLY = [
+    (r"\frac{\partial x^T B x}{\partial x} = 2 B x", "B"),
+    (r"\frac{\partial \operatorname{Tr}(X^T A X)}{\partial X} = 2 A X", "A"),
+]
+
+
+@pytest.mark.parametrize(("claim", "letter"), SYMMETRIC_ONLY)
+def test_a_claim_true_only_for_a_symmetric_letter_says_so(tmp_path, claim, letter):
+    """Proved under the condition the model states (the letter symmetric), checked at points
+    where it holds, and said in both languages; its wrong variant (a factor 2 dropped) is still
+    refuted under that condition."""
+    wrong = claim.replace("= 2 ", "= ")
+    path = tmp_path / "page.md"
+    path.write_text(_page([claim, wrong]), encoding="utf-8")
+    right, dropped = check_document(load(path, {}), points=50, seed=0).claims
+    assert right.verdict == Verdict.PROVED and right.claim.symmetric == (letter,)
+    assert right.agreement is not None and right.agreement.agree
+    assert f"{letter} symmetric" in Words("en").claim_scope(right)
+    assert f"holds only when {letter} is symmetric" in Words("en").claim_note(
+        ClaimNote.SYMMETRIC, right.claim
+    )
+    assert "대칭" in Words("ko").claim_scope(right)
+    assert dropped.verdict == Verdict.REFUTED and not dropped.claim.symmetric

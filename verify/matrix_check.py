@@ -167,6 +167,9 @@ def _check_one(claim, identity: MatrixIdentity, points: int, seed: int, dtype: s
             True, 0.0
         )
     given = sample(identity, points, seed, dtype)
+    symmetric = () if proof is None else proof.symmetric
+    for name in symmetric:  # true only for a symmetric letter: checked with one (B = (N + Nᵀ)/2)
+        given[name] = (given[name] + np.swapaxes(given[name], -1, -2)) / 2
     env = letter_symbols(identity)
     model = identity.model
     values, grads = model_gradients(model, given)
@@ -191,8 +194,10 @@ def _check_one(claim, identity: MatrixIdentity, points: int, seed: int, dtype: s
     notes = claim.notes
     if proof is not None and proof.status == MatrixStatus.OTHER_LAYOUT:
         notes = (*notes, ClaimNote.OTHER_LAYOUT)
+    if symmetric:
+        notes = (*notes, ClaimNote.SYMMETRIC)
     result = ClaimResult(
-        replace(claim, shapes=identity.shapes, notes=notes),
+        replace(claim, shapes=identity.shapes, notes=notes, symmetric=symmetric),
         verdict,
         reason,
         agreement=found,
