@@ -121,6 +121,7 @@ class Claim:
     about: Literal["network", "function", "scalar", "matrix"] = "network"
     shapes: tuple[tuple[str, tuple[int, int]], ...] = ()  # a matrix identity's letters, as checked
     symmetric: tuple[str, ...] = ()  # a matrix identity's letters it holds for only when symmetric
+    invertible: tuple[str, ...] = ()  # a matrix identity's letters under det, ln|det| or an inverse
     # index notation: how it writes each vector's entry, (kind, layer, symbol, index): `o_k` for a_3
     letters: tuple[tuple[str, int, str, str], ...] = ()
 

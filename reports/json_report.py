@@ -171,6 +171,7 @@ CLAIM = {
     "about": str,
     "shapes": ListOf({"letter": str, "rows": int, "cols": int}),
     "symmetric": ListOf(str),
+    "invertible": ListOf(str),
 }
 IMPLEMENTATION = {
     "name": str,
@@ -420,6 +421,7 @@ def _claim(r: ClaimResult, w: Words) -> dict:
         "about": claim.about,
         "shapes": [{"letter": x, "rows": r, "cols": c} for x, (r, c) in claim.shapes],
         "symmetric": list(claim.symmetric),
+        "invertible": list(claim.invertible),
         "wrt": claim.wrt_name,
         "layer": claim.layer,
         "parsed": None if identity is None else identity.text,

@@ -216,6 +216,8 @@ class Words:
             scope = self.say("scope_matrix", shapes=self.esc(self.shapes(claim)))
             for letter in claim.symmetric:  # the Cookbook's "if B is symmetric"
                 scope = self.say("scope_symmetric", scope=scope, letter=self.esc(letter))
+            for letter in claim.invertible:  # under det, ln|det| or an inverse
+                scope = self.say("scope_invertible", scope=scope, letter=self.esc(letter))
             return scope
         scope = self._network_scope(result)
         proofs = (result.generic, result.concrete)

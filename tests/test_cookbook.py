@@ -254,3 +254,12 @@ def test_a_claim_true_only_for_a_symmetric_letter_says_so(tmp_path, claim, lette
     )
     assert "대칭" in Words("ko").claim_scope(right)
     assert dropped.verdict == Verdict.REFUTED and not dropped.claim.symmetric
+
+
+def test_a_letter_under_det_or_an_inverse_is_scoped_invertible(page):
+    """`∂ det X/∂X = det(X) X^{-T}` holds for invertible X only: the scope says so."""
+    det = next(r for r in page.claims if r.claim.invertible)
+    assert det.verdict == Verdict.PROVED
+    assert f"{det.claim.invertible[0]} invertible" in Words("en").claim_scope(det)
+    plain = next(r for r in page.claims if r.verdict == Verdict.PROVED and "det" not in r.claim.written)
+    assert "invertible" not in Words("en").claim_scope(plain)

@@ -197,7 +197,13 @@ def _check_one(claim, identity: MatrixIdentity, points: int, seed: int, dtype: s
     if symmetric:
         notes = (*notes, ClaimNote.SYMMETRIC)
     result = ClaimResult(
-        replace(claim, shapes=identity.shapes, notes=notes, symmetric=symmetric),
+        replace(
+            claim,
+            shapes=identity.shapes,
+            notes=notes,
+            symmetric=symmetric,
+            invertible=tuple(sorted(_conditioned(identity.objective))),
+        ),
         verdict,
         reason,
         agreement=found,
