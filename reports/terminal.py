@@ -79,7 +79,7 @@ def note(result: ClaimResult, w: Words, run: Run | None = None) -> str:
         return w.numberings(result)
     if result.verdict == Verdict.UNPARSED and result.claim.problem is not None:
         return w.problem(result.claim.problem)
-    if result.claim.about == "matrix":
+    if result.claim.about == "matrix" and result.slip is None:
         return w.matrix_note(result)
     if result.readings is not None:
         return w.readings(result)

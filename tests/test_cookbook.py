@@ -19,6 +19,8 @@ from derive.claims import ClaimNote
 from derive.claims_file import load
 from derive.matrix_identity import is_matrix_identity, read_identity
 from derive.registry import MATRIX
+from derive.slip_search import Move
+from derive.slips import SlipKind
 from reports.json_report import to_dict, validate
 from reports.terminal import render_run
 from reports.wording import Words
@@ -263,3 +265,35 @@ def test_a_letter_under_det_or_an_inverse_is_scoped_invertible(page):
     assert f"{det.claim.invertible[0]} invertible" in Words("en").claim_scope(det)
     plain = next(r for r in page.claims if r.verdict == Verdict.PROVED and "det" not in r.claim.written)
     assert "invertible" not in Words("en").claim_scope(plain)
+
+
+# each wrong variant with the slip it is named by (a step's move, or a catalogue kind)
+NAMED = [
+    (WRONG[0], Move.MISSING_TRANSPOSE),  # A B where Aᵀ Bᵀ belongs
+    (WRONG[1], SlipKind.HALF),
+    (WRONG[2], Move.MISSING_TERM),  # B x where B x + Bᵀ x belongs
+    (WRONG[3], Move.MISSING_FACTOR),  # det(X) missing
+    (WRONG[4], Move.SIGN),
+    (WRONG[5], Move.SIGN),  # x + a where x − a belongs
+]
+
+
+@pytest.mark.parametrize(("claim", "slip"), NAMED, ids=[c for c, _ in NAMED])
+def test_a_wrong_matrix_identity_names_its_slip(page, claim, slip):
+    result = _result(page, claim)
+    assert result.slip is not None
+    assert slip in {result.slip.kind, *(s.move for s in result.slip.steps)}
+    for lang in ("en", "ko"):
+        assert Words(lang).slip(result.slip)
+
+
+def test_a_matrix_shape_error_names_the_transposes_that_fit(tmp_path):
+    path = tmp_path / "page.md"
+    path.write_text(_page([r"\frac{\partial a^T X b}{\partial X} = a^T b"]), encoding="utf-8")
+    (result,) = check_document(load(path, {}), points=50, seed=0).claims
+    assert result.verdict == Verdict.SHAPE_ERROR and result.slip is not None
+    assert "b where bᵀ belongs" in Words("en").slip(result.slip)
+
+
+def test_a_true_identity_gets_no_slip(page):
+    assert all(r.slip is None for r in page.claims if r.verdict == Verdict.PROVED)

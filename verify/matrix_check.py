@@ -34,7 +34,9 @@ from derive.matrix_proof import (
 from derive.registry import MATRIX
 from verify import agreement as agree
 from verify import reference as high_precision
+from verify.diagnosis import SEARCH_POINTS
 from verify.jax_oracle import model_gradients
+from verify.matrix_slips import diagnose
 from verify.results import (
     ORACLE,
     Agreement,
@@ -163,9 +165,11 @@ def _check_one(claim, identity: MatrixIdentity, points: int, seed: int, dtype: s
             else f"the right side is {got[0]}×{got[1]}, but ∂f/∂{identity.variable} is {r}×{c}"
         )
         shape_claim = replace(claim, shapes=identity.shapes)
-        return ClaimResult(shape_claim, Verdict.SHAPE_ERROR, shape_problem=problem), ForwardAgreement(
-            True, 0.0
-        )
+        given = sample(identity, SEARCH_POINTS, seed, dtype)  # a rewrite that fits and is true
+        truth = model_gradients(identity.model, given)[1][f"dL/d{identity.variable}"]
+        slip = diagnose(identity, given, np.asarray(truth), numpy_value, _terms(identity))
+        result = ClaimResult(shape_claim, Verdict.SHAPE_ERROR, shape_problem=problem, slip=slip)
+        return result, ForwardAgreement(True, 0.0)
     given = sample(identity, points, seed, dtype)
     symmetric = () if proof is None else proof.symmetric
     for name in symmetric:  # true only for a symmetric letter: checked with one (B = (N + Nᵀ)/2)
@@ -210,6 +214,7 @@ def _check_one(claim, identity: MatrixIdentity, points: int, seed: int, dtype: s
         counterexample=(
             _counterexample(found, given, arrays, identity, env) if verdict == Verdict.REFUTED else None
         ),
+        slip=diagnose(identity, given, truth, numpy_value, n) if verdict == Verdict.REFUTED else None,
     )
     return result, forward
 

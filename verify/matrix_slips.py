@@ -1,0 +1,142 @@
+"""The slip of a wrong matrix identity: rewrites of the claimed right side that make it true.
+
+A refuted `∂f/∂X = R` is searched one rewrite deep, each rewrite a slip a person makes with the
+Matrix Cookbook's identities, read from the claim side (what is written, what belongs):
+- the sign (`−R`), a factor 2 or ½;
+- a letter transposed or not (`A` where `Aᵀ` belongs, every occurrence at once);
+- a product's operands swapped (`B A` where `A B` belongs);
+- a term missing that is the claim with a letter transposed (`B x` where `B x + Bᵀ x` belongs,
+  the quadratic form's);
+- a determinant factor missing (`X^{-T}` where `det(X) X^{-T}` belongs, Jacobi's formula).
+A rewrite matches when its values equal the derivative's (jax.grad's) at the first
+`SEARCH_POINTS` points within the error budget; the first match in the order above is the slip.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator
+from fractions import Fraction
+
+import numpy as np
+
+from derive.formula import Add, Broadcast, Formula, MatMul, MatrixApply, Ref, Scale, Transpose, rewrite
+from derive.matrix_identity import MatrixIdentity
+from derive.slip_search import Move, Step
+from derive.slips import Slip, SlipKind
+from verify.diagnosis import SEARCH_POINTS, differing
+
+Evaluate = Callable[[Formula, dict[str, np.ndarray]], np.ndarray]
+
+
+def _letters(formula: Formula) -> list[str]:
+    found: list[str] = []
+    rewrite(formula, lambda n: found.append(n.name) if isinstance(n, Ref) else None)
+    return list(dict.fromkeys(found))
+
+
+def _transposed(formula: Formula, letter: str) -> Formula:
+    """`formula` with `letter` transposed everywhere (`(Aᵀ)ᵀ` written `A`)."""
+
+    def rule(node: Formula) -> Formula | None:
+        if isinstance(node, Transpose) and node.operand == Ref(letter):
+            return node.operand
+        if node == Ref(letter):
+            return Transpose(node)
+        return None
+
+    return rewrite(formula, rule)
+
+
+def _swaps(formula: Formula) -> Iterator[tuple[Formula, Formula, Formula]]:
+    """(the formula with one product's operands swapped, the product as written, as swapped)."""
+    if isinstance(formula, MatMul):
+        swapped = MatMul(formula.right, formula.left)
+        yield swapped, formula, swapped
+    for field in dataclasses.fields(formula):
+        child = getattr(formula, field.name)
+        if isinstance(child, Formula):
+            for new, where, fix in _swaps(child):
+                yield dataclasses.replace(formula, **{field.name: new}), where, fix
+
+
+def rewrites(identity: MatrixIdentity) -> Iterator[tuple[Formula, Slip]]:
+    """Each candidate true formula with the slip the claim would then be, most plausible first."""
+    right = identity.right
+
+    def found(move: Move, where: Formula, fix: Formula) -> Slip:
+        return Slip(SlipKind.FOUND, right, 0, steps=(Step(move, where, fix),))
+
+    yield Scale(Fraction(-1), right), found(Move.SIGN, right, Scale(Fraction(-1), right))
+    yield Scale(Fraction(2), right), Slip(SlipKind.HALF, right, 0)
+    yield Scale(Fraction(1, 2), right), Slip(SlipKind.TWICE, right, 0)
+    for letter in _letters(right):
+        yield (
+            _transposed(right, letter),
+            Slip(SlipKind.FOUND, right, 0, steps=(_transpose_step(right, letter),)),
+        )
+    letters = _letters(right)
+    if len(letters) == 2:  # both letters' transposes dropped (`A B` where `Aᵀ Bᵀ` belongs)
+        both = _transposed(_transposed(right, letters[0]), letters[1])
+        steps = tuple(_transpose_step(right, letter) for letter in letters)
+        yield both, Slip(SlipKind.FOUND, right, 0, steps=steps)
+    for new, where, fix in _swaps(right):
+        yield new, found(Move.ORDER, where, fix)
+    for new, where, fix in _signs(right):
+        yield new, found(Move.SIGN, where, fix)
+    for letter in _letters(right):
+        other = _transposed(right, letter)
+        yield Add(right, other), found(Move.MISSING_TERM, right, Add(right, other))
+    for letter, (r, c) in identity.shapes:
+        if r == c and letter in _letters(identity.objective):
+            det = Broadcast(MatrixApply("det", Ref(letter)), right)
+            yield det, found(Move.MISSING_FACTOR, right, det)
+
+
+def _transpose_step(right: Formula, letter: str) -> Step:
+    """`A` where `Aᵀ` belongs, or `Aᵀ` where `A` belongs where the claim writes only `Aᵀ`."""
+    plain = Ref(letter)
+    if _count(right, Transpose(plain)) == _count(right, plain):  # written only as Aᵀ
+        return Step(Move.EXTRA_TRANSPOSE, Transpose(plain), plain)
+    return Step(Move.MISSING_TRANSPOSE, plain, Transpose(plain))
+
+
+def _signs(formula: Formula) -> Iterator[tuple[Formula, Formula, Formula]]:
+    """(the formula with one sum's second term negated, the sum as written, as negated)."""
+    if isinstance(formula, Add):
+        negated = Add(formula.left, Scale(Fraction(-1), formula.right))
+        if isinstance(formula.right, Scale) and formula.right.factor < 0:
+            negated = Add(formula.left, Scale(-formula.right.factor, formula.right.operand))
+        yield negated, formula, negated
+    for field in dataclasses.fields(formula):
+        child = getattr(formula, field.name)
+        if isinstance(child, Formula):
+            for new, where, fix in _signs(child):
+                yield dataclasses.replace(formula, **{field.name: new}), where, fix
+
+
+def _count(formula: Formula, node: Formula) -> int:
+    hits: list[Formula] = []
+    rewrite(formula, lambda n: hits.append(n) if n == node else None)
+    return len(hits)
+
+
+def diagnose(
+    identity: MatrixIdentity, given: dict[str, np.ndarray], truth: np.ndarray, evaluate: Evaluate, n: int
+) -> Slip | None:
+    """The first rewrite of the claim whose values are the derivative's, as a slip; None when
+    no one rewrite makes it true. `truth` is ∂f/∂X at the points of `given`, (P, r, c)."""
+    head = {k: v[:SEARCH_POINTS].astype(np.float64) for k, v in given.items()}
+    true = truth[:SEARCH_POINTS].astype(np.float64)
+    for candidate, slip in rewrites(identity):
+        try:
+            with np.errstate(all="ignore"):
+                value = evaluate(candidate, head)
+        except (ValueError, KeyError, TypeError):  # the shapes do not fit: not this rewrite
+            continue
+        if value.shape != true.shape or not np.isfinite(value).all():
+            continue
+        magnitude = np.maximum(np.abs(value), np.abs(true))
+        if not differing(value, true, n, magnitude).any():
+            return slip
+    return None
