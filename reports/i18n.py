@@ -201,7 +201,10 @@ EN: dict[str, str] = {
     "subset_first": "the first {points} of {total} sample points",
     "tolerance_used": "largest difference between two agreeing witnesses: {used} of the tolerance",
     "tolerance_policy": "|x − y| ≤ 2·{K}·eps·n·max(1, Σ|terms|) per point and entry (n = terms summed: "
-    "B + widths of the later layers), eps = {eps} ({dtype})",
+    "{n}), eps = {eps} ({dtype})",
+    "terms_network": "B + widths of the later layers",
+    "terms_matrix": "the entries of the claim's letters, at least 4",
+    "terms_scalar": "4m, m examples",
     "scalar_title": "the notes' own equations in {inputs} (parameters {parameters}), m = {m} examples",
     "matrix_title": "matrix identities, each about its own objective f (denominator layout: ∂f/∂X has X's "
     "shape)",
@@ -587,7 +590,10 @@ KO: dict[str, str] = {
     "subset_first": "표본 점 {total}개 중 처음 {points}개",
     "tolerance_used": "일치하는 두 검증자 사이의 최대 차이: 허용 오차의 {used}",
     "tolerance_policy": "점과 성분마다 |x − y| ≤ 2·{K}·eps·n·max(1, Σ|항|) (n = 더하는 항의 수: "
-    "B + 뒤쪽 층 너비의 합), eps = {eps} ({dtype})",
+    "{n}), eps = {eps} ({dtype})",
+    "terms_network": "B + 뒤쪽 층 너비의 합",
+    "terms_matrix": "주장에 나오는 문자들의 성분 수, 최소 4",
+    "terms_scalar": "4m (m: 예제 수)",
     "scalar_title": "노트 자체의 식: 입력 {inputs} (매개변수 {parameters}), 예제 m = {m}개",
     "matrix_title": "행렬 항등식: 각각 자신의 목적 함수 f에 관한 것 (분모 배치: ∂f/∂X는 X의 모양)",
     "matrix_model": "모델: 각 주장의 목적 함수 f만, 문자는 주장마다 보인 크기의 실수 행렬(대문자)과 "

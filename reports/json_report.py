@@ -505,7 +505,7 @@ def to_dict(run: Run) -> dict:
             "dtype": s.dtype,
             "include_kinks": s.include_kinks,
             "chunks": s.chunks,
-            "tolerance": w.policy(s.dtype),
+            "tolerance": w.policy(s.dtype, run),
         },
         "reference": {
             "digits": ref.digits,

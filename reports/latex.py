@@ -353,7 +353,7 @@ def _facts(report: ReportInput, w: Words) -> dict:
         "seed": s.seed,
         "points": f"{s.points:,}",
         "dtype": s.dtype,
-        "tolerance": w.policy(s.dtype),
+        "tolerance": w.policy(s.dtype, run),
         "versions": tex(report.versions),
         "pair": tex(f"{net.activation_text}, {net.loss}"),
         "skipped": [

@@ -243,7 +243,9 @@ def run_lines(run: Run, w: Words) -> list[str]:
         *w.notation(run),
         *conventions(run, w),
         *w.file_reading(run.code),
-        w.say("run_points", points=f"{s.points:,}", seed=s.seed, dtype=s.dtype, policy=w.policy(s.dtype)),
+        w.say(
+            "run_points", points=f"{s.points:,}", seed=s.seed, dtype=s.dtype, policy=w.policy(s.dtype, run)
+        ),
         *reference_lines(run, w),
         w.say("forward_label", text=w.forward(run.forward)),
     ]

@@ -465,11 +465,15 @@ class Words:
             return self.say("subset_all", points=f"{ref.points:,}")
         return self.say("subset_first", points=f"{ref.points:,}", total=f"{points:,}")
 
-    def policy(self, dtype: str) -> str:
+    def policy(self, dtype: str, run: Run | None = None) -> str:
+        """The error budget, its n said for what `run` checks (a network, matrix identities,
+        scalar notes)."""
         exponent = round(math.log2(eps(dtype)))
         if self.latex:
             return self.say("tolerance_latex", K=K, eps=f"2^{{{exponent}}}")
-        return self.say("tolerance_policy", K=K, eps=f"2^{exponent}", dtype=dtype)
+        kind = "network" if run is None else "matrix" if run.matrix else "scalar" if run.scalar else "network"
+        n = self.say(f"terms_{kind}")
+        return self.say("tolerance_policy", K=K, eps=f"2^{exponent}", dtype=dtype, n=n)
 
     def skipped_why(self, run: Run, why: object) -> str:
         """Why a witness did not run: worded from the run's or the proofs' `Budget` where there is
