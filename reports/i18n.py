@@ -73,8 +73,8 @@ EN: dict[str, str] = {
     "budget_concrete": "{weights} weights × batch {batch} × {depth} layers = {cost}, beyond the budget of "
     "{limit} for the whole network with its own functions",
     # --- slips, in the notes' notation ---
-    "slip_missing_mean": "missing 1/B (the mean over the batch of {B})",
-    "slip_extra_mean": "1/B taken twice (1/B² where 1/B belongs, the batch of {B})",
+    "slip_missing_mean": "missing 1/{b} (the mean over the batch of {B})",
+    "slip_extra_mean": "1/{b} taken twice (1/{b}² where 1/{b} belongs, the batch of {B})",
     "slip_sign": "sign flipped",
     "slip_twice": "a factor 2 too many (twice the true value)",
     "slip_half": "a factor 2 missing (half the true value)",
@@ -120,8 +120,8 @@ EN: dict[str, str] = {
     "step_grad_for_value": "the gradient where the quantity belongs: {where} where {fix} belongs",
     "step_value_for_grad": "the quantity where its gradient belongs: {where} where {fix} belongs",
     "step_missing_term": "a term missing: {where} where {fix} belongs",
-    "step_missing_mean": "the mean's 1/B missing: {where} where {fix} belongs",
-    "step_extra_mean": "a 1/B where no mean belongs: {where} where {fix} belongs",
+    "step_missing_mean": "the mean's 1/{b} missing: {where} where {fix} belongs",
+    "step_extra_mean": "a 1/{b} where no mean belongs: {where} where {fix} belongs",
     "step_missing_factor": "a factor missing: {where} where {fix} belongs",
     "step_extra_factor": "a factor too many: {where} where {fix} belongs",
     "step_extra_term": "a term too many: {where} where {fix} belongs",
@@ -156,7 +156,7 @@ EN: dict[str, str] = {
     "file_input_zero": "read with the course's layer numbers: X is layer 0, W_l and b_l feed layer l "
     "(our layer = the course's + 1); dZ_l and dA_l are per example, dW_l and db_l the gradients "
     "of the cost",
-    "reading_per_example": "the course's per-example d{name} = B ∂J/∂{name}",
+    "reading_per_example": "the course's per-example d{name} = {b} ∂J/∂{name}",
     "reading_mean_gradient": "∂J/∂{name}, the gradient of the mean cost",
     "readings_line": "holds as {holds}; as {fails} it is wrong: {slip}",
     "probably": "probably: {slip}",
@@ -202,7 +202,7 @@ EN: dict[str, str] = {
     "tolerance_used": "largest difference between two agreeing witnesses: {used} of the tolerance",
     "tolerance_policy": "|x − y| ≤ 2·{K}·eps·n·max(1, Σ|terms|) per point and entry (n = terms summed: "
     "{n}), eps = {eps} ({dtype})",
-    "terms_network": "B + widths of the later layers",
+    "terms_network": "{b} + widths of the later layers",
     "terms_matrix": "the entries of the claim's letters, at least 4",
     "terms_scalar": "4m, m examples",
     "scalar_title": "the notes' own equations in {inputs} (parameters {parameters}), m = {m} examples",
@@ -217,14 +217,14 @@ EN: dict[str, str] = {
     "run_network": "network: sizes {sizes} (W_1 is {rows}×{cols}), activation {activation}, loss {loss}",
     "run_points": "points: {points} (seed {seed}), {dtype}; tolerance: {policy}",
     "run_source": "claims: {count} from {source}",
-    "batch_convention_mean": "mini-batch of B = {B} examples as columns; the loss is the mean of the "
-    "per-example losses, so every gradient carries 1/B",
-    "batch_convention_sum": "mini-batch of B = {B} examples as columns; the loss is the sum of the "
-    "per-example losses (no 1/B)",
-    "batch_rows_mean": "mini-batch of B = {B} examples as rows; the loss is the mean of the "
-    "per-example losses, so every gradient carries 1/B",
-    "batch_rows_sum": "mini-batch of B = {B} examples as rows; the loss is the sum of the "
-    "per-example losses (no 1/B)",
+    "batch_convention_mean": "mini-batch of {b} = {B} examples as columns; the loss is the mean of the "
+    "per-example losses, so every gradient carries 1/{b}",
+    "batch_convention_sum": "mini-batch of {b} = {B} examples as columns; the loss is the sum of the "
+    "per-example losses (no 1/{b})",
+    "batch_rows_mean": "mini-batch of {b} = {B} examples as rows; the loss is the mean of the "
+    "per-example losses, so every gradient carries 1/{b}",
+    "batch_rows_sum": "mini-batch of {b} = {B} examples as rows; the loss is the sum of the "
+    "per-example losses (no 1/{b})",
     "stand_in": "the generic loss has no values: the numeric witnesses use {loss} in its place",
     "generic_layered": "generic proofs: each layer's claims on layers l, l+1 with an undefined ℓ(z_(l+1)) "
     "standing for the loss and all later layers",
@@ -468,8 +468,8 @@ KO: dict[str, str] = {
     "budget_generic": "가중치 {weights}개 × 배치 {batch} = {cost}, 일반 함수 조각의 예산 {limit} 초과",
     "budget_concrete": "가중치 {weights}개 × 배치 {batch} × 층 {depth}개 = {cost}, 네트워크 전체를 자체 "
     "함수로 미분하는 예산 {limit} 초과",
-    "slip_missing_mean": "1/B 누락 (배치 {B}개에 대한 평균)",
-    "slip_extra_mean": "1/B를 두 번 곱함 (1/B 자리에 1/B², 배치 {B}개)",
+    "slip_missing_mean": "1/{b} 누락 (배치 {B}개에 대한 평균)",
+    "slip_extra_mean": "1/{b}를 두 번 곱함 (1/{b} 자리에 1/{b}², 배치 {B}개)",
     "slip_sign": "부호가 반대",
     "slip_twice": "인수 2가 더 붙음 (참값의 2배)",
     "slip_half": "인수 2가 빠짐 (참값의 절반)",
@@ -515,8 +515,8 @@ KO: dict[str, str] = {
     "step_grad_for_value": "값 자리에 그 기울기: {fix} 자리에 {where}",
     "step_value_for_grad": "기울기 자리에 그 값: {fix} 자리에 {where}",
     "step_missing_term": "항 누락: {fix} 자리에 {where}",
-    "step_missing_mean": "평균의 1/B 누락: {fix} 자리에 {where}",
-    "step_extra_mean": "불필요한 1/B: {fix} 자리에 {where}",
+    "step_missing_mean": "평균의 1/{b} 누락: {fix} 자리에 {where}",
+    "step_extra_mean": "불필요한 1/{b}: {fix} 자리에 {where}",
     "step_missing_factor": "인자 누락: {fix} 자리에 {where}",
     "step_extra_factor": "불필요한 인자: {fix} 자리에 {where}",
     "step_extra_term": "불필요한 항: {fix} 자리에 {where}",
@@ -548,7 +548,7 @@ KO: dict[str, str] = {
     "적으면 된다)",
     "file_input_zero": "강의의 층 번호로 읽었다: X가 0층이고 W_l, b_l은 l층으로 들어간다 (우리 층 = 강의 층 + 1); "
     "dZ_l, dA_l은 예제별 값, dW_l, db_l은 비용의 그래디언트",
-    "reading_per_example": "강의의 예제별 d{name} = B ∂J/∂{name}",
+    "reading_per_example": "강의의 예제별 d{name} = {b} ∂J/∂{name}",
     "reading_mean_gradient": "평균 비용의 그래디언트 ∂J/∂{name}",
     "readings_line": "{holds}(으)로는 성립하고, {fails}(으)로는 틀리다: {slip}",
     "probably": "추정 원인: {slip}",
@@ -591,7 +591,7 @@ KO: dict[str, str] = {
     "tolerance_used": "일치하는 두 검증자 사이의 최대 차이: 허용 오차의 {used}",
     "tolerance_policy": "점과 성분마다 |x − y| ≤ 2·{K}·eps·n·max(1, Σ|항|) (n = 더하는 항의 수: "
     "{n}), eps = {eps} ({dtype})",
-    "terms_network": "B + 뒤쪽 층 너비의 합",
+    "terms_network": "{b} + 뒤쪽 층 너비의 합",
     "terms_matrix": "주장에 나오는 문자들의 성분 수, 최소 4",
     "terms_scalar": "4m (m: 예제 수)",
     "scalar_title": "노트 자체의 식: 입력 {inputs} (매개변수 {parameters}), 예제 m = {m}개",
@@ -604,11 +604,11 @@ KO: dict[str, str] = {
     "run_network": "네트워크: 크기 {sizes} (W_1은 {rows}×{cols}), 활성화 함수 {activation}, 손실 함수 {loss}",
     "run_points": "표본 점: {points}개 (시드 {seed}), {dtype}; 허용 오차: {policy}",
     "run_source": "주장: {source}에서 {count}개",
-    "batch_convention_mean": "B = {B}개 예제를 열로 둔 미니배치; 손실은 예제별 손실의 평균이므로 "
-    "모든 그래디언트에 1/B가 붙는다",
-    "batch_convention_sum": "B = {B}개 예제를 열로 둔 미니배치; 손실은 예제별 손실의 합 (1/B 없음)",
-    "batch_rows_mean": "B = {B}개 예제를 행으로 둔 미니배치; 손실은 예제별 손실의 평균이므로 모든 그래디언트에 1/B가 붙는다",
-    "batch_rows_sum": "B = {B}개 예제를 행으로 둔 미니배치; 손실은 예제별 손실의 합 (1/B 없음)",
+    "batch_convention_mean": "{b} = {B}개 예제를 열로 둔 미니배치; 손실은 예제별 손실의 평균이므로 "
+    "모든 그래디언트에 1/{b}가 붙는다",
+    "batch_convention_sum": "{b} = {B}개 예제를 열로 둔 미니배치; 손실은 예제별 손실의 합 (1/{b} 없음)",
+    "batch_rows_mean": "{b} = {B}개 예제를 행으로 둔 미니배치; 손실은 예제별 손실의 평균이므로 모든 그래디언트에 1/{b}가 붙는다",
+    "batch_rows_sum": "{b} = {B}개 예제를 행으로 둔 미니배치; 손실은 예제별 손실의 합 (1/{b} 없음)",
     "stand_in": "일반 손실 함수는 값이 없으므로 수치 검증자는 대신 {loss}를 사용한다",
     "generic_layered": "일반 증명: 각 층의 주장을 l, l+1번째 층과, 손실 함수와 이후의 모든 층을 대신하는 "
     "정의되지 않은 ℓ(z_(l+1))로 증명한다",

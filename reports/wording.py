@@ -9,6 +9,7 @@ rendered for the medium first, so the same key serves the terminal (`W1ᵀ`) and
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 from copy import copy
 
@@ -68,6 +69,9 @@ def entry(e: tuple[int, int]) -> str:
     return f"({e[0]}, {e[1]})"
 
 
+_WRITES_M = re.compile(r"\\frac\s*\{?\s*1\s*\}?\s*\{?\s*m\b|\b1\s*/\s*m\b|/\s*m\b")  # 1/m, \frac{1}{m}
+
+
 def _seed_layers(kind: str, layer: int) -> int:
     return layer
 
@@ -90,6 +94,7 @@ class Words:
         self.input_is_x = False  # the notes' layer 1 is the input x (W^l feeds layer l)
         self.rows = False  # the notes' rows are examples: every matrix is the transpose of ours
         self.entries: Naming | None = None  # a claim in index notation's names (`about`)
+        self.batch = "B"  # the letter for the batch size: Ng's notes and courses write m
 
     def reading(self, run: Run) -> Words:
         """These words in the layer numbers of `run`'s notes (slips say `W^(3)` as Nielsen does)."""
@@ -98,6 +103,9 @@ class Words:
         self.written = None if written is None else naming(written, run.symbols, last, superscripts=not seed)
         self.input_is_x = run.reading.weights == "in"
         self.rows = run.code is not None and run.code.layout == Layout.ROWS
+        ng = run.reading == NG or (run.code is not None and run.code.numbering == NG)
+        if ng or any(_WRITES_M.search(r.claim.written) for r in run.claims):
+            self.batch = "m"
         return self
 
     def about(self, claim: Claim) -> Words:
@@ -123,6 +131,7 @@ class Words:
     def say(self, key: str, **values: object) -> str:
         """The sentence `key` with `values` (already rendered for the medium) put in."""
         template = self.t[key]
+        values = {"b": self.batch, **values}  # the batch's letter: ours B, Ng's m
         if key in LATEX or not self.latex:
             return template.format(**values)
         return fill(template, self.esc, values)
