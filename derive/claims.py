@@ -90,6 +90,8 @@ class ClaimNote(StrEnum):
     OTHER_LAYOUT = "numerator layout"
     # a matrix identity whose right side fits only square matrices: checked with every size 3
     SQUARE_ONLY = "square shapes only"
+    # an indicator `1(z ≥ 0)` for relu': the same off the kink, 1 where jax.grad takes 0 at z = 0
+    KINK_ONE = "1 at the kink"
     # a matrix identity true only for a symmetric letter (`Claim.symmetric`): checked so
     SYMMETRIC = "holds for a symmetric letter"
 
@@ -383,6 +385,9 @@ def claims_of(
     return claims_of_text(equation.text, where, network, reading=reading, notation=notation)
 
 
+_AT_LEAST = re.compile(r"\\geq?(?![A-Za-z])|≥|>=")  # an indicator 1(z ≥ 0): 1 at the kink
+
+
 def _parsed(text: str, syntax: str, notation: Notation) -> tuple[str, tuple, bool]:
     """(the text as read, its parsed sides, whether it is in index notation)."""
     text = as_read(text, syntax, notation)
@@ -441,6 +446,8 @@ def claims_of_text(
         for k in range(len(sides) - 1):
             identity = link_identity(head, sides[k], sides[k + 1], network.batch > 1)
             notes = (ClaimNote.REGROUPED,) if changed[k] or changed[k + 1] else ()
+            if _AT_LEAST.search(links[k]):
+                notes = (*notes, ClaimNote.KINK_ONE)
             claims.append(
                 Claim(
                     **where,

@@ -334,7 +334,7 @@ NOTES_BATCH = 3  # the mini-batch checked when the notes write one and no --batc
 # a mini-batch in the notes: Δ_l (not an update ΔW), A_l / Z_l / Y (columns of examples), the ones
 # vector, 1/B, 1/m
 _BATCH_NOTATION = re.compile(
-    r"\\Delta\s*[_^]|\\mathbf\s*\{\s*1\s*\}|(?<![A-Za-z\\])[AZ]\s*[_^]|(?<![A-Za-z\\])Y(?![A-Za-z])"
+    r"\\Delta\s*[_^]|\\mathbf\s*\{\s*1\s*\}(?!\s*(\(|\[|_|\\\{|\\left))|(?<![A-Za-z\\])[AZ]\s*[_^]|(?<![A-Za-z\\])Y(?![A-Za-z])"
     r"|\\[dt]?frac\s*\{?\s*1\s*\}?\s*\{?\s*[Bm](?![A-Za-z])"
 )
 

@@ -133,6 +133,7 @@ EN: dict[str, str] = {
     "note_conclusion": "the conclusion of a chain whose middle steps could not be read, checked on its own",
     "note_vanishing_terms": "it differs from the true gradient by terms that sum to zero once the forward "
     "equations are substituted (Σ(x_i − μ_B) = 0): the same value, a different expression",
+    "note_kink_one": "its indicator 1(z ≥ 0) is ReLU's derivative off the kink; at z = 0 it takes 1, where jax.grad and the registry take 0 (both are subgradients); it is checked as ReLU's derivative, off the kink",
     "note_other_layout": "right in numerator layout (∂f/∂X with Xᵀ's shape): the transpose of the "
     "gradient in the Cookbook's denominator layout (∂f/∂X with X's shape)",
     "note_square_only": "its right side fits only square matrices, so every letter is checked square "
@@ -528,6 +529,7 @@ KO: dict[str, str] = {
     "note_conclusion": "중간 단계를 읽지 못한 등식 사슬의 결론: 그것만 따로 확인한다",
     "note_vanishing_terms": "순전파 식을 대입하면 합이 0이 되는 항(Σ(x_i − μ_B) = 0)만큼 참 기울기와 "
     "다르다: 값은 같고 식은 다르다",
+    "note_kink_one": "지시 함수 1(z ≥ 0)은 꺾이는 점 밖에서 ReLU의 도함수와 같다; z = 0에서는 1이고 jax.grad와 레지스트리는 0을 쓴다 (둘 다 부분기울기); 꺾이는 점 밖에서 ReLU의 도함수로 검사한다",
     "note_other_layout": "분자 배치(∂f/∂X가 Xᵀ의 모양)에서는 맞다: Cookbook의 분모 배치(∂f/∂X가 X의 "
     "모양) 기울기의 전치이다",
     "note_square_only": "우변이 정사각 행렬에서만 모양이 맞아, 모든 문자를 정사각(3×3, 또는 길이 3의 열)으로 "

@@ -226,3 +226,30 @@ def test_the_seed_numbering_s_layer_1_keeps_its_activation_in_the_scope(tmp_path
     (result,) = found.claims
     assert result.verdict == Verdict.PROVED
     assert Words().reading(found).claim_scope(result).startswith("relu, relu, sigmoid")
+
+
+def test_an_indicator_with_at_least_is_relu_prime_off_the_kink_and_says_so(tmp_path):
+    """`1(z ≥ 0)` (and `\\geq`, `>=`) is ReLU's derivative off the kink: proved, with a note that
+    it takes 1 at z = 0; an indicator is not a ones vector, so it writes no mini-batch."""
+    from derive.claims import ClaimNote
+    from derive.claims_file import load
+    from reports.cli import given_options
+    from verify.results import Verdict
+    from verify.run import check_document
+
+    notes = (
+        "Forward: $z_{l+1} = W_l a_l + b_l$, $a_l = \\mathrm{ReLU}(z_l)$.\n\n"
+        "$$\\delta_1 = W_1^T \\delta_2 \\circ \\mathbf{1}(z_1 \\ge 0)$$\n\n"
+        "$$\\delta_1 = W_1^T \\delta_2 \\circ \\mathbf{1}(z_1 \\geq 0)$$\n\n"
+        "$$\\delta_1 = W_1^T \\delta_2 \\circ \\mathbf{1}(z_1 > 0)$$\n\n"
+        "$$\\delta_1 = W_1 \\delta_2 \\circ \\mathbf{1}(z_1 \\ge 0)$$\n"
+    )
+    path = tmp_path / "notes.md"
+    path.write_text(notes, encoding="utf-8")
+    document = load(path, given_options(sizes="3,3,2"))
+    assert document.network.batch == 1
+    run = check_document(document, points=60, seed=0)
+    verdicts = [r.verdict for r in run.claims]
+    assert verdicts[:3] == [Verdict.PROVED] * 3 and verdicts[3] != Verdict.PROVED
+    notes_of = [ClaimNote.KINK_ONE in r.claim.notes for r in run.claims]
+    assert notes_of == [True, True, False, True]
