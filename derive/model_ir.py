@@ -249,7 +249,7 @@ def layered_model(
     else:  # ℓ(z_L, y) on the logits (its forwards ignore f_L)
         per_example = ExampleLoss(loss, Ref(f"z{last}"), Ref("y"), functions[-1])
     reduced = MeanAxis(per_example, 1) if reduction == "mean" else SumAxis(per_example, 1)
-    if l2:
+    if l2 and last > first_layer:  # a slice of one layer has no weights to penalize
         reduced = Add(reduced, penalty(range(first_layer, last), l2))
     tensors.append(Tensor("L", (1, 1), Role.OBJECTIVE, "L"))
     equations.append(Equation("L", reduced))

@@ -153,6 +153,13 @@ class Network:
         return f"{over} Σ_l ‖W_l‖², λ = {self.written_l2}"
 
     @property
+    def penalty_gradient_text(self) -> str:
+        """The penalty's term of `∂L/∂W_l`: `(λ/B) W_l = 1/30 W_l` (Ng's) or `λ W_l = 1/10 W_l`."""
+        if self.l2_batch and self.batch > 1:
+            return f"(λ/B) W_l = {self.l2} W_l, λ = {self.written_l2}, B = {self.batch}"
+        return f"λ W_l = {self.l2} W_l"
+
+    @property
     def model(self) -> Model:
         """The network's forward equations as a model (`derive/model_ir.py`)."""
         return network_model(self)

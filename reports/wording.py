@@ -90,6 +90,7 @@ class Words:
         self.input_is_x = False  # the notes' layer 1 is the input x (W^l feeds layer l)
         self.rows = False  # the notes' rows are examples: every matrix is the transpose of ours
         self.entries: Naming | None = None  # a claim in index notation's names (`about`)
+        self.penalty = ""  # the L2 penalty's term of ∂L/∂W_l (`λ W_l = 1/10 W_l`), where a run has one
 
     def reading(self, run: Run) -> Words:
         """These words in the layer numbers of `run`'s notes (slips say `W^(3)` as Nielsen does)."""
@@ -98,6 +99,7 @@ class Words:
         self.written = None if written is None else naming(written, run.symbols, last, superscripts=not seed)
         self.input_is_x = run.reading.weights == "in"
         self.rows = run.code is not None and run.code.layout == Layout.ROWS
+        self.penalty = run.network.penalty_gradient_text if run.network.l2 else ""
         return self
 
     def about(self, claim: Claim) -> Words:
@@ -270,7 +272,8 @@ class Words:
         if move in (Move.EXTRA_TRANSPOSE, Move.MISSING_TRANSPOSE):  # which side shows the ᵀ now
             move = Move.EXTRA_TRANSPOSE if isinstance(where, Transpose) else Move.MISSING_TRANSPOSE
         math = (self.math(x, batched, True) for x in (where, fix))
-        return self.say(f"step_{move.name.lower()}", **dict(zip(("where", "fix"), math, strict=True)))
+        named = dict(zip(("where", "fix"), math, strict=True))
+        return self.say(f"step_{move.name.lower()}", **named, penalty=self.esc(self.penalty))
 
     def _view(self, formula: Formula) -> Formula:
         """`formula` as the notes write it: in rows, each of our matrices X is their Xᵀ."""
@@ -526,6 +529,10 @@ class Words:
             lines.append(self.say("symbols_line", letters="; ".join(self.symbol(*s) for s in run.symbols)))
         if run.loss_line is not None:
             lines.append(self.say(f"loss_notes_{run.network.loss}", line=run.loss_line))
+        if run.penalty_line is not None:
+            lines.append(self.say("penalty_notes", line=run.penalty_line))
+        if run.l2_chosen:
+            lines.append(self.say("penalty_chosen", lam=run.network.written_l2))
         others = sorted({r for c in run.claims for r, _ in c.numberings if r != run.reading}, key=str)
         if others:
             lines.append(self.say("reading_open", others="; ".join(self.numbering(r) for r in others)))

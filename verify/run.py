@@ -448,6 +448,8 @@ def check_document(
             conflicts=d.conflicts,
             unnamed_activations=d.unnamed_activations,
             loss_line=d.loss_line,
+            penalty_line=d.penalty_line,
+            l2_chosen=d.l2_chosen,
             batch_from_notes=d.batch_from_notes,
             symbols=tuple((x, r.kind, r.below_last) for x, r in d.notation.names),
         )
