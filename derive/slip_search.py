@@ -255,7 +255,9 @@ def _is_penalty(node: Formula, network: Network) -> bool:
     if not network.l2:
         return False
     match node:
-        case Scale(c, Var("W" | "b")) if c == network.l2:
+        case Transpose(x):  # in rows (CS231n's reg * W): our W_lᵀ
+            return _is_penalty(x, network)
+        case Scale(c, Var("W" | "b") | Transpose(Var("W" | "b"))) if c == network.l2:
             return True
         case Var("W" | "b"):
             return network.l2 == 1
