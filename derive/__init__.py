@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from derive.formula import Formula, ShapeMismatch, Var
     from derive.forward import derived_gradient, symbolic_forward
     from derive.identities import Identity, network_identities, seed_identities
-    from derive.network import Network, parse_sizes, parse_slope
+    from derive.network import Network, parse_l2, parse_sizes, parse_slope
     from derive.proof import Counterexample, Proof, prove
     from derive.registry import ACTIVATIONS, GENERIC, LOSSES, Activation, Loss
     from derive.symbols import network_symbols
@@ -28,7 +28,7 @@ _SOURCES = {
     "derive.formula": ("Formula", "ShapeMismatch", "Var"),
     "derive.forward": ("derived_gradient", "symbolic_forward"),
     "derive.identities": ("Identity", "network_identities", "seed_identities"),
-    "derive.network": ("Network", "parse_sizes", "parse_slope"),
+    "derive.network": ("Network", "parse_l2", "parse_sizes", "parse_slope"),
     "derive.proof": ("Counterexample", "Proof", "prove"),
     "derive.registry": ("ACTIVATIONS", "GENERIC", "LOSSES", "Activation", "Loss"),
     "derive.symbols": ("network_symbols",),
@@ -76,6 +76,7 @@ __all__ = [
     "evaluate",
     "network_identities",
     "network_symbols",
+    "parse_l2",
     "parse_sizes",
     "parse_slope",
     "prove",

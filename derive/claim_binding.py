@@ -65,6 +65,8 @@ SOFTMAX = "softmax"  # column by column: not an elementwise activation, so not i
 GENERIC_FUNCTIONS = ("f", "g", "φ", "act")
 LOSS_NAMES = ("L", "E", "J", "C", "ℓ")
 BATCH_NAMES = ("B", "m")
+# the L2 penalty's strength as notes and code name it: Ng's λ, CS231n's reg (derive/network.py)
+PENALTY_NAMES = ("λ", "reg", "lam", "lambd", "lmbda")
 # weights as textbooks name them: Nielsen's w, Ng's Θ (Octave course), θ
 _KINDS = {
     "W": "W", "w": "W", "Θ": "W", "θ": "W",
@@ -94,6 +96,7 @@ class Binding:
     # the notes' own letters (derive/roles.py): Bishop's a is our z, Goodfellow's h our a; before _KINDS
     names: tuple[tuple[str, Role], ...] = ()
     defined: tuple[tuple[str, str], ...] = ()  # `k := …`: the notes' own quantities (derive/roles.py)
+    penalty: Fraction | None = None  # λ as the loss writes its L2 penalty (None: the loss has none)
 
     def role(self, symbol: str) -> Role | None:
         """What the notes make of `symbol` (None: the network's own meaning, `_KINDS`)."""
@@ -409,6 +412,17 @@ class Binder:
 
     def batch_size(self) -> Scalar:
         return Scalar(Fraction(self.binding.batch))
+
+    def penalty(self, at: Tree | Token) -> Scalar:
+        """λ (`reg`): the L2 penalty's strength as the loss writes it, `λ/(2m) Σ‖W‖²` or
+        `(λ/2) Σ‖W‖²` (derive/network.py); an error where the loss has no penalty."""
+        if self.binding.penalty is None:
+            raise self.error(
+                at,
+                "λ is the L2 penalty's strength, and this loss has none: write the penalty in the "
+                "loss (J = … + \\frac{\\lambda}{2m}\\sum_l \\|W^{[l]}\\|_F^2) or give --l2",
+            )
+        return Scalar(self.binding.penalty)
 
 
 def own_functions(formula: Formula, binding: Binding) -> Formula:

@@ -234,6 +234,7 @@ def binding(
         network.slope,
         names=notation.names,
         defined=notation.defined,
+        penalty=network.written_l2 if network.l2 else None,
     )
 
 

@@ -50,7 +50,7 @@ from derive.document import MAX_DOCUMENT_CHARS, Equation, find_equations
 from derive.errors import InputError
 from derive.formula import Dims, Formula, Grad, ShapeMismatch, Transpose, Var, rewrite, shape, to_text
 from derive.matrix_identity import MatrixIdentity, is_matrix_identity, read_identity
-from derive.network import Network, parse_sizes, parse_slope, sigmoid_output
+from derive.network import Network, parse_l2, parse_sizes, parse_slope, sigmoid_output
 from derive.notes import (
     Basis,
     Interpretation,
@@ -61,6 +61,7 @@ from derive.notes import (
     weights_on_right,
 )
 from derive.notes_loss import NotesLoss, notes_loss
+from derive.notes_penalty import NotesPenalty, notes_penalty
 from derive.reading import SEED, Reading
 from derive.registry import reads_output_activation
 from derive.roles import OURS, Notation, notation_of
@@ -74,7 +75,7 @@ from derive.scalar_model import (
 )
 from derive.steps import read_steps
 
-NETWORK_KEYS = ("sizes", "activation", "loss", "batch", "reduction", "slope", "layout")
+NETWORK_KEYS = ("sizes", "activation", "loss", "batch", "reduction", "slope", "l2", "layout")
 CLAIM_KEYS = ("name", "wrt", "formula", "syntax")
 SYNTAXES = ("latex", "plain")
 
@@ -102,6 +103,8 @@ class Document:
     batch_from_notes: bool = False  # the notes write a mini-batch (Δ_l, A_l, 1) and --batch was not given
     code: CodeReading | None = None  # a claims file's layout and layer numbers (derive/course.py)
     loss_line: int | None = None  # the line whose squared error set the loss (derive/notes_loss.py)
+    penalty_line: int | None = None  # the line whose L2 penalty set the network's (derive/notes_penalty.py)
+    l2_chosen: bool = False  # the notes leave λ a symbol and --l2 was not given: NOTES_L2 is checked
     scalar: ScalarNotes | None = None  # notes of scalar quantities over a mini-batch (batch norm)
     notation: Notation = OURS  # the notes' own letters and layout (derive/roles.py)
     # matrix identities (the Matrix Cookbook's): each claim as read, None where it was not
@@ -143,6 +146,10 @@ def network_table(path: Path, text: str) -> tuple[dict, list]:
         fields["sizes"] = parse_sizes(sizes if isinstance(sizes, str) else ",".join(map(str, sizes)))
     if "slope" in fields:
         fields["slope"] = parse_slope(str(fields["slope"]))
+    if "l2" in fields:  # the L2 penalty's λ' (CS231n's reg): l2 = 0.1 or "1/10", never evaluated
+        if isinstance(fields["l2"], bool) or not isinstance(fields["l2"], int | float | str):
+            raise InputError("[network] l2", 'a number such as 0.1 or a string such as "1/10"', fields["l2"])
+        fields["l2"] = parse_l2(str(fields["l2"]))
     for key in ("activation", "loss", "reduction", "layout"):
         if key in fields and not isinstance(fields[key], str):
             raise InputError(f"[network] {key}", "a string", fields[key])
@@ -351,6 +358,18 @@ def _linear_output(
     return any(re.search(rf"(?<![A-Za-z\\]){x}(?![A-Za-z])", text) for x in letters)
 
 
+NOTES_L2 = Fraction(1, 10)  # λ checked when the notes' penalty leaves it a symbol and no --l2 is given
+
+
+def with_penalty(options: dict, penalty: NotesPenalty) -> dict:
+    """`options` with the notes' L2 penalty: λ from --l2 (the notes' λ) or NOTES_L2; Ng's
+    `λ/(2m) Σ‖W‖²` is the network's λ' = λ/m (derive/network.py)."""
+    written = options.get("l2", NOTES_L2)
+    batch = options.get("batch", 1)
+    l2 = written / batch if penalty.per_example else written
+    return {**options, "l2": l2, "l2_batch": penalty.per_example}
+
+
 def writes_a_batch(equations: list[Equation]) -> bool:
     """Whether the notes' equations are about a mini-batch (uppercase quantities, Δ, 1, 1/B)."""
     return any(_BATCH_NOTATION.search(e.text) for e in equations)
@@ -384,6 +403,8 @@ def load(path: Path, options: dict) -> Document:
     batched = "batch" not in options and writes_a_batch(equations)
     if batched:  # Δ_l, A_l, 1, 1/B: the notes are about a mini-batch, so check one
         options = {**options, "batch": NOTES_BATCH}
+    if (penalty := notes_penalty(equations)) is not None:  # J = … + λ/(2m) Σ_l ‖W^{[l]}‖²
+        options = with_penalty(options, penalty)
     notation = notation_of(e.text for e in equations)  # the notes' own letters (derive/roles.py)
     if written_loss is not None and "_" in written_loss.name:
         notation = replace(notation, loss=written_loss.name)
@@ -412,6 +433,8 @@ def load(path: Path, options: dict) -> Document:
         "sizes": sizes,
         "unnamed_activations": unnamed_layers(primary.forward, primary.network, primary.reading),
         "loss_line": None if stated is None else stated.line,
+        "penalty_line": None if penalty is None else penalty.line,
+        "l2_chosen": penalty is not None and "l2" not in given,
         "batch_from_notes": batched,
         "notation": notation,
         "code": CodeReading(Layout.ROWS, basis=course.Basis.FORWARD) if notation.rows else None,
@@ -536,6 +559,8 @@ def _alternatives(document: Document, others: tuple[Interpretation, ...]) -> tup
             sizes=document.sizes,
             unnamed_activations=document.unnamed_activations,
             loss_line=document.loss_line,
+            penalty_line=document.penalty_line,
+            l2_chosen=document.l2_chosen,
             batch_from_notes=document.batch_from_notes,
             notation=document.notation,
             code=document.code,

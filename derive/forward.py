@@ -1,7 +1,8 @@
 """The symbolic forward pass and the gradients SymPy derives from it, entry by entry.
 
 The setting's model (`derive/model_ir.py`: `z_{l+1} = W_l a_l + b_l 1ᵀ`, `a_l = f_l(z_l)`,
-`L = loss(z_L, y)`, the mean or sum over the examples of a mini-batch) interpreted in SymPy.
+`L = loss(z_L, y)`, the mean or sum over the examples of a mini-batch, plus the L2 penalty
+`(λ'/2) Σ_l ‖W_l‖_F²` where the setting has one) interpreted in SymPy.
 For `dL/da_l` and `dL/dz_l` a zero "tap" is added to that one quantity, and the derivative is
 taken w.r.t. the tap symbols at tap = 0. SymPy's matrix-level
 derivatives are never used (they return 0 silently in known cases).
@@ -21,9 +22,11 @@ from derive.formula import (
     Formula,
     Function,
     MatMul,
+    MatrixApply,
     MeanAxis,
     Ones,
     Ref,
+    Scale,
     SumAxis,
     Transpose,
 )
@@ -36,6 +39,7 @@ from derive.model import (
     setting_model,
     sympy_activation,
 )
+from derive.registry import MATRIX
 from derive.symbols import network_symbols
 
 
@@ -77,6 +81,10 @@ def _value(node: Formula, env: dict[str, sp.ImmutableMatrix], m: Model, batch: i
             # L = (1/B) sum_b loss(z^(b), y^(b))  (or without 1/B for reduction "sum")
             factor = sp.Rational(1, batch) if isinstance(node, MeanAxis) else sp.Integer(1)
             return sp.ImmutableMatrix([[factor * sum(at(x))]])
+        case Scale(factor, x):  # the L2 penalty's λ'/2
+            return sp.ImmutableMatrix(sp.Rational(factor.numerator, factor.denominator) * at(x))
+        case MatrixApply(name, x):  # ‖W_l‖_F² = Σ_ij w_ij², the registry's SymPy forward
+            return sp.ImmutableMatrix(MATRIX[name].sympy(sp, at(x)))
     raise TypeError(f"not a node of a setting's forward equations: {node!r}")
 
 

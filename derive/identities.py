@@ -4,6 +4,8 @@ For one example (the seed): `dL/da_l = W_l^T δ_{l+1}`, `dL/dz_l = W_l^T δ_{l+1
 `dL/dW_l = δ_{l+1} a_l^T`, `dL/db_l = δ_{l+1}`. For a mini-batch of B examples with the mean
 loss, `Δ_l` holds the per-example `δ_l` as columns and every gradient carries `1/B`:
 `dL/dW_l = (1/B) Δ_{l+1} A_l^T`, `dL/db_l = (1/B) Δ_{l+1} 1` (no `1/B` for the sum).
+With the L2 penalty `(λ'/2) Σ_l ‖W_l‖_F²` in the loss (`Network.l2`), `dL/dW_l` gains `+ λ' W_l`;
+the others are unchanged (the penalty depends on the weights alone).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from derive.formula import (
+    Add,
     Formula,
     FPrime,
     Grad,
@@ -71,9 +74,11 @@ def identity_name(kind: str, layer: int) -> str:
     return f"dL/d{kind}{layer}"
 
 
-def layer_identities(layer: int, batch: int = 1, factor: Fraction = Fraction(1)) -> tuple[Identity, ...]:
+def layer_identities(
+    layer: int, batch: int = 1, factor: Fraction = Fraction(1), l2: Fraction = Fraction(0)
+) -> tuple[Identity, ...]:
     """The seed's identities at the boundary between layer l and l+1; `factor` is the batch
-    reduction's (1/B for the mean, 1 for the sum)."""
+    reduction's (1/B for the mean, 1 for the sum), `l2` the L2 penalty's λ' (0: none)."""
     W, a, z, delta_next = Var("W", layer), Var("a", layer), Var("z", layer), Var("delta", layer + 1)
     back = MatMul(Transpose(W), delta_next)
     batched = batch > 1
@@ -81,13 +86,17 @@ def layer_identities(layer: int, batch: int = 1, factor: Fraction = Fraction(1))
     def scaled(x: Formula) -> Formula:
         return x if factor == 1 else Scale(factor, x)
 
+    def decayed(x: Formula) -> Formula:
+        # + λ' W_l: the gradient of (λ'/2) ‖W_l‖_F² (no term at all without a penalty)
+        return x if not l2 else Add(x, W if l2 == 1 else Scale(l2, W))
+
     return (
         # dL/da_l = (1/B) W_l^T Δ_{l+1}
         Identity(identity_name("a", layer), a, scaled(back), batched),
         # dL/dz_l = (1/B) W_l^T Δ_{l+1} ∘ f'(z_l)   (δ_l = W_l^T δ_{l+1} ∘ f'(z_l) per example)
         Identity(identity_name("z", layer), z, scaled(Hadamard(back, FPrime(z))), batched),
-        # dL/dW_l = (1/B) Δ_{l+1} A_l^T
-        Identity(identity_name("W", layer), W, scaled(MatMul(delta_next, Transpose(a))), batched),
+        # dL/dW_l = (1/B) Δ_{l+1} A_l^T + λ' W_l
+        Identity(identity_name("W", layer), W, decayed(scaled(MatMul(delta_next, Transpose(a)))), batched),
         # dL/db_l = (1/B) Δ_{l+1} 1
         Identity(
             identity_name("b", layer),
@@ -98,10 +107,12 @@ def layer_identities(layer: int, batch: int = 1, factor: Fraction = Fraction(1))
     )
 
 
-def seed_identities(depth: int = 1, batch: int = 1, factor: Fraction = Fraction(1)) -> tuple[Identity, ...]:
+def seed_identities(
+    depth: int = 1, batch: int = 1, factor: Fraction = Fraction(1), l2: Fraction = Fraction(0)
+) -> tuple[Identity, ...]:
     """All four identities for each of the `depth` weight layers, layer 1 first."""
-    return tuple(i for layer in range(1, depth + 1) for i in layer_identities(layer, batch, factor))
+    return tuple(i for layer in range(1, depth + 1) for i in layer_identities(layer, batch, factor, l2))
 
 
 def network_identities(network) -> tuple[Identity, ...]:
-    return seed_identities(network.depth, network.batch, network.factor)
+    return seed_identities(network.depth, network.batch, network.factor, network.l2)

@@ -38,7 +38,7 @@ MAX_ENTRIES = 64  # numbers in a vector written out
 _NAMES = ("letter", "greek", "font_letter", "font_greek", "hat_letter")
 _KIND_SYMBOLS = ("W", "b", "a", "A", "z", "Z", "δ", "Δ")
 WEIGHT_NAMES = ("W", "w", "Θ", "θ")
-_GREEK = {r"\delta": "δ", r"\Delta": "Δ", r"\ell": "ℓ", r"\Theta": "Θ", r"\theta": "θ"}
+_GREEK = {r"\delta": "δ", r"\Delta": "Δ", r"\ell": "ℓ", r"\Theta": "Θ", r"\theta": "θ", r"\lambda": "λ"}
 
 
 def _is_top(text: str) -> bool:
@@ -291,6 +291,8 @@ class LatexBinder(Binder):
         scripts = inner + list(scripts)
         if symbol in BATCH_NAMES and not scripts:
             return self.batch_size()
+        if symbol == "λ" and not scripts:  # the L2 penalty's strength
+            return self.penalty(token)
         if symbol in INPUT_NAMES and all(s.data == "sup_script" for s in scripts):
             value: Value = self.input()
             for script in scripts:

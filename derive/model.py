@@ -40,6 +40,7 @@ class Setting(NamedTuple):
     layered: bool = False  # weights named with their layer (w1_11), as in networks deeper than 2
     activations: tuple[str, ...] | None = None  # f_l per layer of the setting; None: `activation`
     biases: bool = True  # False: every b_l is 0 (proofs hold at b = 0 only)
+    l2: Fraction = Fraction(0)  # the L2 penalty's λ' on the setting's weights (derive/network.py)
 
     @property
     def layer_activations(self) -> tuple[str, ...]:
@@ -82,6 +83,7 @@ def setting(network: Network, generic: bool) -> Setting:
             1,
             network.depth > 1,
             biases=network.biases,
+            l2=network.l2,
         )
     parametric = any(activation(name).parameter for name in network.layer_activations)
     return Setting(
@@ -95,6 +97,7 @@ def setting(network: Network, generic: bool) -> Setting:
         network.depth > 1,
         network.activations,
         network.biases,
+        network.l2,
     )
 
 
@@ -102,7 +105,8 @@ def slice_setting(network: Network, first: int, last: int, loss_name: str = GENE
     """Layers `first … last` of the network with generic `f` and a generic `ℓ(z_last)`, which
     stands for the loss and every later layer: a proof there holds for every network that
     continues this slice in any way. With `loss_name` (and `last` the last layer) the loss is
-    the network's own: a proof there holds for every activation with that loss."""
+    the network's own: a proof there holds for every activation with that loss. The L2 penalty
+    of the slice's weights is kept (the later layers' is part of what ℓ stands for)."""
     return Setting(
         network.sizes[first - 1 : last],
         GENERIC,
@@ -113,6 +117,7 @@ def slice_setting(network: Network, first: int, last: int, loss_name: str = GENE
         first,
         network.depth > 1,
         biases=network.biases,
+        l2=network.l2,
     )
 
 
@@ -122,7 +127,7 @@ def setting_model(key: Setting) -> ForwardModel:
     its activation of each layer (`generic`: the undefined `f`), its loss (`generic`: an
     undefined `ℓ(z_last)` standing for the loss and every later layer)."""
     functions = tuple(function(name, key.slope) for name in key.layer_activations)
-    return layered_model(key.sizes, functions, key.loss, key.batch, key.reduction, key.first_layer)
+    return layered_model(key.sizes, functions, key.loss, key.batch, key.reduction, key.first_layer, key.l2)
 
 
 def function(name: str, slope: Fraction | None) -> Function:

@@ -7,6 +7,9 @@ a document's forward equations, a model file. Its equations are in the one expre
     a_l = f_l(z_l)                 Apply(Function(f_l), Ref("z_l"))
     z_{l+1} = W_l a_l + b_l 1ᵀ     Add(MatMul(Ref(W_l), Ref(a_l)), MatMul(Ref(b_l), Transpose(Ones())))
     L = mean_b ℓ(z_L, y)           MeanAxis(ExampleLoss(ℓ, Ref(z_L), Ref(y), Function(f_L)), 1)
+      + (λ'/2) Σ_l ‖W_l‖_F²        Add(…, Scale(λ'/2, Add(MatrixApply("sqnorm", Ref(W_1)), …)))
+
+(the L2 penalty only where the network has one, `Network.l2`; biases are not penalized)
 
 with `z_1` the input, `y` the target and `L` (1 × 1) the objective. A loss that reads the
 output activation (mse, `reads == "a"` in the registry) reads it as a tensor of its own,
@@ -20,9 +23,10 @@ equation's shapes fit.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
+from fractions import Fraction
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -35,9 +39,11 @@ from derive.formula import (
     Formula,
     Function,
     MatMul,
+    MatrixApply,
     MeanAxis,
     Ones,
     Ref,
+    Scale,
     ShapeMismatch,
     SumAxis,
     Transpose,
@@ -195,7 +201,7 @@ def network_model(network: Network, activations: tuple[str, ...] | None = None) 
         raise InputError("activations", f"{len(sizes)} names, one per layer", ",".join(names))
     fs = tuple(_function(n, network) for n in names)
     _loss(network.loss)  # raises with the valid names
-    return layered_model(sizes, fs, network.loss, network.batch, network.reduction)
+    return layered_model(sizes, fs, network.loss, network.batch, network.reduction, l2=network.l2)
 
 
 def layered_model(
@@ -205,10 +211,13 @@ def layered_model(
     batch: int = 1,
     reduction: str = "mean",
     first_layer: int = 1,
+    l2: Fraction = Fraction(0),
 ) -> Model:
     """Layers `first_layer …` of widths `sizes`: `a_l = f_l(z_l)`, `z_{l+1} = W_l a_l + b_l 1ᵀ`,
     the objective `L` the `reduction` over the examples of `loss(z_last, y)` read through
-    `f_last`. Tensors are named by absolute layer: `z3`, `W3`, `b3`, `a3` for layer 3."""
+    `f_last`, plus `(l2/2) Σ_l ‖W_l‖_F²` over these layers' weights when `l2` ≠ 0 (the L2
+    penalty; no term at all for 0). Tensors are named by absolute layer: `z3`, `W3`, `b3`, `a3`
+    for layer 3."""
     batched, last = batch > 1, first_layer + len(sizes) - 1
 
     def tensor(kind: str, layer: int, shape: tuple[int, int], role: Role) -> Tensor:
@@ -240,6 +249,18 @@ def layered_model(
     else:  # ℓ(z_L, y) on the logits (its forwards ignore f_L)
         per_example = ExampleLoss(loss, Ref(f"z{last}"), Ref("y"), functions[-1])
     reduced = MeanAxis(per_example, 1) if reduction == "mean" else SumAxis(per_example, 1)
+    if l2 and last > first_layer:  # a slice of one layer has no weights to penalize
+        reduced = Add(reduced, penalty(range(first_layer, last), l2))
     tensors.append(Tensor("L", (1, 1), Role.OBJECTIVE, "L"))
     equations.append(Equation("L", reduced))
     return Model(tuple(tensors), tuple(equations), batch)
+
+
+def penalty(layers: Iterable[int], l2: Fraction) -> Formula:
+    """The L2 penalty `(λ'/2) Σ_l ‖W_l‖_F²` over the weights of `layers` (1 × 1): its gradient
+    w.r.t. `W_l` is `λ' W_l`, and nothing else depends on it."""
+    norms = [MatrixApply("sqnorm", Ref(f"W{layer}")) for layer in layers]
+    total = norms[0]
+    for norm in norms[1:]:
+        total = Add(total, norm)
+    return Scale(l2 / 2, total)

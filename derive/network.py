@@ -15,6 +15,7 @@ from derive.registry import loss as _loss
 MAX_WIDTH = 4096  # neurons per layer (memory per point is what limits a run: verify/sampling.py)
 MAX_LAYERS = 12  # entries of sizes
 MAX_BATCH = 1024  # examples per mini-batch
+MAX_L2 = 1000  # the L2 penalty's λ: a larger one buries the loss's gradient under λ W
 REDUCTIONS = ("mean", "sum")
 
 
@@ -30,6 +31,13 @@ class Network:
     `activations` names `f_1 … f_L`, one per layer (a ReLU hidden layer, a sigmoid output);
     None means `activation` on every layer. Given, `activation` becomes the output layer's `f_L`
     (the one mse reads), and names all the same collapse to `activation` alone.
+
+    `l2` is the L2 penalty's coefficient λ' (weight decay) in
+    `L = reduction_b ℓ + (λ'/2) Σ_l ‖W_l‖_F²`, biases not penalized, so that
+    `dL/dW_l = (1/B) Δ_{l+1} A_lᵀ + λ' W_l`. It is the coefficient of the objective, whatever a
+    course calls λ: CS231n's `loss += 0.5 * reg * np.sum(W * W)` is λ' = reg; Ng's
+    `J = (1/m) Σ_i ℓ + (λ/2m) Σ_l ‖W^{[l]}‖_F²` is λ' = λ/m, which `l2_batch` records (the
+    notes' λ is then `l2 · B`, `written_l2`). 0, the default, is no penalty at all.
     """
 
     sizes: tuple[int, ...] = (4, 3)
@@ -40,6 +48,8 @@ class Network:
     slope: Fraction = SLOPE.default
     activations: tuple[str, ...] | None = None
     biases: bool = True  # False: every b_l = 0 (notes whose forward equations write no bias)
+    l2: Fraction = Fraction(0)  # λ' of (λ'/2) Σ_l ‖W_l‖_F² added to the loss (weight decay)
+    l2_batch: bool = False  # the penalty written λ/(2B) Σ_l ‖W_l‖² (Ng): the written λ is l2 · B
 
     def __post_init__(self) -> None:
         sizes = self.sizes
@@ -85,6 +95,11 @@ class Network:
                 f"a number between {SLOPE.low} and {SLOPE.high} (exclusive), e.g. {float(SLOPE.default)}"
             )
             raise InputError("slope", expected, str(self.slope))
+        if isinstance(self.l2, int) and not isinstance(self.l2, bool):
+            object.__setattr__(self, "l2", Fraction(self.l2))
+        if not isinstance(self.l2, Fraction) or self.l2 < 0 or self.l2 > MAX_L2:
+            expected = f"a number from 0 to {MAX_L2}, e.g. 0.1 or 1/10 (the L2 penalty's λ)"
+            raise InputError("l2", expected, str(self.l2))
 
     @property
     def layer_activations(self) -> tuple[str, ...]:
@@ -125,6 +140,26 @@ class Network:
         return Fraction(1, self.batch) if self.reduction == "mean" else Fraction(1)
 
     @property
+    def written_l2(self) -> Fraction:
+        """The penalty's λ as the loss writes it: λ' (`(λ/2) Σ‖W‖²`), or λ' · B for Ng's `λ/(2m)`."""
+        return self.l2 * self.batch if self.l2_batch else self.l2
+
+    @property
+    def penalty_text(self) -> str:
+        """`(λ/2) Σ_l ‖W_l‖², λ = 1/10` (or Ng's `λ/(2B)`); empty without a penalty."""
+        if not self.l2:
+            return ""
+        over = "λ/(2B)" if self.l2_batch and self.batch > 1 else "(λ/2)"
+        return f"{over} Σ_l ‖W_l‖², λ = {self.written_l2}"
+
+    @property
+    def penalty_gradient_text(self) -> str:
+        """The penalty's term of `∂L/∂W_l`: `(λ/B) W_l = 1/30 W_l` (Ng's) or `λ W_l = 1/10 W_l`."""
+        if self.l2_batch and self.batch > 1:
+            return f"(λ/B) W_l = {self.l2} W_l, λ = {self.written_l2}, B = {self.batch}"
+        return f"λ W_l = {self.l2} W_l"
+
+    @property
     def model(self) -> Model:
         """The network's forward equations as a model (`derive/model_ir.py`)."""
         return network_model(self)
@@ -149,6 +184,8 @@ class Network:
             text += f", batch {self.batch} ({self.reduction})"
         if not self.biases:
             text += ", no biases"
+        if self.l2:
+            text += f", L2 penalty {self.penalty_text}"
         return text
 
 
@@ -174,6 +211,19 @@ def parse_sizes(text: str) -> tuple[int, ...]:
     if any(n == 0 for n in sizes):
         raise InputError("sizes", "positive integers (a layer needs at least one neuron)", text)
     return sizes
+
+
+def parse_l2(text: str) -> Fraction:
+    """`"0.1"` or `"1/10"` → `Fraction(1, 10)`, the L2 penalty's λ, exactly (never evaluated)."""
+    if not _NUMBER.fullmatch(text.strip()):
+        raise InputError("l2", "a non-negative decimal or fraction, such as 0.1 or 1/10", text)
+    try:
+        value = Fraction(text.strip())
+    except ZeroDivisionError:
+        raise InputError("l2", "a fraction with a non-zero denominator", text) from None
+    if value > MAX_L2:
+        raise InputError("l2", f"a number from 0 to {MAX_L2}, such as 0.1 or 1/10", text)
+    return value
 
 
 def parse_slope(text: str) -> Fraction:

@@ -23,6 +23,7 @@ from typing import Literal
 
 from derive.claim_parser import MAX_EQUATION_CHARS
 from derive.document import Equation
+from derive.notes_penalty import without_penalty
 
 NotesLossName = Literal["mse", "sse", "bce", "softmax-ce"]
 
@@ -68,7 +69,7 @@ def notes_loss(equations: Sequence[Equation]) -> NotesLoss | None:
     for equation in equations:
         if len(equation.text) > MAX_EQUATION_CHARS:
             continue
-        text = _untagged(_LAYOUT.sub("", equation.text))
+        text = without_penalty(_untagged(_LAYOUT.sub("", equation.text)))  # its L2 penalty aside
         written = _LAYOUT.sub(" ", equation.text)  # spaces kept: `\\ln a` is not `\\lna`
         if (entropy := _CROSS_ENTROPY.fullmatch(text)) is not None and _LOG.search(written):
             # two logarithms and a 1 − y: the binary cross-entropy; one: the categorical one

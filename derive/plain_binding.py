@@ -9,7 +9,16 @@ from typing import cast
 
 from lark import Token, Tree
 
-from derive.claim_binding import BATCH_NAMES, SOFTMAX, TARGET_NAMES, Binder, Binding, Scalar, Value
+from derive.claim_binding import (
+    BATCH_NAMES,
+    PENALTY_NAMES,
+    SOFTMAX,
+    TARGET_NAMES,
+    Binder,
+    Binding,
+    Scalar,
+    Value,
+)
 from derive.course import (
     DEFAULT,
     CodeReading,
@@ -143,6 +152,8 @@ class PlainBinder(Binder):
         written = str(token)
         if written in BATCH_NAMES or written in COURSE_BATCH_NAMES:
             return self.batch_size()
+        if written in PENALTY_NAMES:  # CS231n's reg: the L2 penalty's strength
+            return self.penalty(cast(Token, token))
         if written == "ones":
             return Ones()
         if written in TARGET_NAMES:

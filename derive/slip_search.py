@@ -74,6 +74,9 @@ class Move(StrEnum):
     EXTRA_FACTOR = "a factor too many"  # x ∘ y where x belongs
     MISSING_TERM = "a term missing"  # x where x + y belongs
     EXTRA_TERM = "a term too many"  # x + y where x belongs
+    MISSING_PENALTY = "the regularization term missing"  # x where x + λ' W belongs (L2 penalty)
+    EXTRA_PENALTY = "a regularization term where none belongs"  # x + λ' b where x belongs
+    PENALTY_MISSING_MEAN = "the regularization term's 1/B missing"  # λ W where (λ/B) W belongs
     NOT_SUMMED = "not summed over the examples"
     EXTRA_SUM = "summed where no sum belongs"
     SUM_AXIS = "summed over the other axis"
@@ -86,6 +89,8 @@ DELETIONS = frozenset(
         Move.EXTRA_FPRIME,
         Move.MISSING_TERM,
         Move.EXTRA_TERM,
+        Move.MISSING_PENALTY,
+        Move.EXTRA_PENALTY,
         Move.MISSING_FACTOR,
         Move.EXTRA_FACTOR,
     }
@@ -114,6 +119,10 @@ INVERSE: dict[Move, Move] = {
     Move.MISSING_FACTOR: Move.EXTRA_FACTOR,
     Move.EXTRA_FACTOR: Move.MISSING_FACTOR,
     Move.EXTRA_TERM: Move.MISSING_TERM,
+    Move.MISSING_PENALTY: Move.EXTRA_PENALTY,
+    Move.EXTRA_PENALTY: Move.MISSING_PENALTY,
+    # the claim's λ' W rewritten to λ' B W: the claim has a 1/B too many
+    Move.PENALTY_MISSING_MEAN: Move.EXTRA_MEAN,
     Move.EXTRA_SUM: Move.NOT_SUMMED,
 } | {m: m for m in (Move.ORDER, Move.OTHER_ACTIVATION, Move.LAYER, Move.SIGN, Move.SUM_AXIS)}
 
@@ -224,18 +233,35 @@ def _moves(node: Formula, network: Network) -> Iterator[tuple[Formula, Move]]:
         case FPrime(x) | ApplyPrime(_, x) | Activate(x):
             yield from _function_moves(node, x, network)
         case Add(x, y):
-            for kept in (x, y):  # never a bare number left (`W1ᵀ δ2 ∘ 1`): that drops the whole factor
+            for kept, dropped in ((x, y), (y, x)):  # never a bare number left (`W1ᵀ δ2 ∘ 1`)
                 if not isinstance(kept, Fill):
-                    yield kept, Move.MISSING_TERM
+                    yield kept, Move.MISSING_PENALTY if _is_penalty(dropped, network) else Move.MISSING_TERM
             if not (isinstance(y, Scale) and y.factor < 0):  # 1 + a where 1 − a belongs
                 yield Add(x, Scale(Fraction(-1), y)), Move.SIGN
         case Scale(c, x) if c != 0:
             yield (x if c == -1 else Scale(-c, x)), Move.SIGN
             if c == network.factor != 1:  # the mean's 1/B dropped
                 yield x, Move.MISSING_MEAN
+            if network.factor != 1 and _is_penalty(node, network):  # (λ/B) W → λ W (Ng's λ/m)
+                yield Scale(c / network.factor, x), Move.PENALTY_MISSING_MEAN
         case SumAxis(x, axis):
             yield x, Move.NOT_SUMMED
             yield SumAxis(x, 1 - axis), Move.SUM_AXIS
+
+
+def _is_penalty(node: Formula, network: Network) -> bool:
+    """`λ' W_l` or `λ' b_l` with the network's L2 penalty λ' (≠ 0): the penalty's gradient term,
+    or that term where it does not belong (the biases are not penalized)."""
+    if not network.l2:
+        return False
+    match node:
+        case Transpose(x):  # in rows (CS231n's reg * W): our W_lᵀ
+            return _is_penalty(x, network)
+        case Scale(c, Var("W" | "b") | Transpose(Var("W" | "b"))) if c == network.l2:
+            return True
+        case Var("W" | "b"):
+            return network.l2 == 1
+    return False
 
 
 def _function_moves(node: Formula, x: Formula, network: Network) -> Iterator[tuple[Formula, Move]]:

@@ -97,7 +97,7 @@ def true_formula(target: Var, network: Network) -> Formula:
     softmax-ce); else the gradient itself (it depends on the loss)."""
     last = len(network.sizes)
     if target.layer < last:
-        for identity in layer_identities(target.layer, network.batch, network.factor):
+        for identity in layer_identities(target.layer, network.batch, network.factor, network.l2):
             if identity.target == target:
                 return identity.formula
     elif network.loss in _SQUARED and target.kind == "a":

@@ -78,6 +78,15 @@ Slope = Annotated[
         "--slope", help="leaky-relu's slope α, e.g. 0.01 or 1/100 [default: 0.01].", show_default=False
     ),
 ]
+L2 = Annotated[
+    str | None,
+    typer.Option(
+        "--l2",
+        help="L2 penalty (weight decay) λ of the loss, e.g. 0.1 or 1/10: (λ/2) Σ_l ‖W_l‖_F² added "
+        "(notes that write λ/(2m) Σ_l ‖W‖²: their λ) [default: 0, none].",
+        show_default=False,
+    ),
+]
 # --- how a run samples and compares
 PointsOpt = Annotated[int, typer.Option("--points", "-n", help="Number of sample points.")]
 Seed = Annotated[int, typer.Option("--seed", help="Seed of numpy.random.default_rng.")]
@@ -114,13 +123,15 @@ def _input_errors() -> Iterator[None]:
 
 def given_options(**given: object) -> dict:
     """The network options given on the command line (None: not given), parsed."""
-    from derive import parse_sizes, parse_slope
+    from derive import parse_l2, parse_sizes, parse_slope
 
     options = {k: v for k, v in given.items() if v is not None}
     if "sizes" in options:
         options["sizes"] = parse_sizes(str(options["sizes"]))
     if "slope" in options:
         options["slope"] = parse_slope(str(options["slope"]))
+    if "l2" in options:
+        options["l2"] = parse_l2(str(options["l2"]))
     return options
 
 
@@ -193,6 +204,7 @@ def verify(
     batch: Batch = None,
     reduction: Reduction = None,
     slope: Slope = None,
+    l2: L2 = None,
     points: PointsOpt = 1000,
     seed: Seed = 0,
     include_kinks: Kinks = False,
@@ -202,7 +214,13 @@ def verify(
     """Prove the seed's identities with SymPy, check them numerically, and test the hand-written backward."""
     with _input_errors():
         given = given_options(
-            activation=activation, loss=loss, sizes=sizes, batch=batch, reduction=reduction, slope=slope
+            activation=activation,
+            loss=loss,
+            sizes=sizes,
+            batch=batch,
+            reduction=reduction,
+            slope=slope,
+            l2=l2,
         )
         run = run_builtin(given, points, seed, dtype, include_kinks)
     _print(run, json)
@@ -218,6 +236,7 @@ def check(
     batch: Batch = None,
     reduction: Reduction = None,
     slope: Slope = None,
+    l2: L2 = None,
     points: PointsOpt = 1000,
     seed: Seed = 0,
     include_kinks: Kinks = False,
@@ -231,7 +250,13 @@ def check(
     """
     with _input_errors():
         given = given_options(
-            activation=activation, loss=loss, sizes=sizes, batch=batch, reduction=reduction, slope=slope
+            activation=activation,
+            loss=loss,
+            sizes=sizes,
+            batch=batch,
+            reduction=reduction,
+            slope=slope,
+            l2=l2,
         )
         run = run_document(file, given, points, seed, dtype, include_kinks)
     _print(run, json)
@@ -246,12 +271,19 @@ def derive(
     batch: Batch = None,
     reduction: Reduction = None,
     slope: Slope = None,
+    l2: L2 = None,
     latex: Latex = False,
 ) -> None:
     """Print the symbolic derivation: each identity entry-wise, SymPy's matrices, the proofs."""
     with _input_errors():
         given = given_options(
-            activation=activation, loss=loss, sizes=sizes, batch=batch, reduction=reduction, slope=slope
+            activation=activation,
+            loss=loss,
+            sizes=sizes,
+            batch=batch,
+            reduction=reduction,
+            slope=slope,
+            l2=l2,
         )
         network = resolve_network(given)
         from derive.derivation import derivation
@@ -277,6 +309,7 @@ def report(
     batch: Batch = None,
     reduction: Reduction = None,
     slope: Slope = None,
+    l2: L2 = None,
     points: PointsOpt = 1000,
     seed: Seed = 0,
     include_kinks: Kinks = False,
@@ -304,7 +337,13 @@ def report(
         check_dtype(dtype)
         date = source_date()  # SOURCE_DATE_EPOCH, read once (matplotlib reads it too)
         given = given_options(
-            activation=activation, loss=loss, sizes=sizes, batch=batch, reduction=reduction, slope=slope
+            activation=activation,
+            loss=loss,
+            sizes=sizes,
+            batch=batch,
+            reduction=reduction,
+            slope=slope,
+            l2=l2,
         )
         if claims is not None:
             run = run_document(claims, given, points, seed, dtype, include_kinks)

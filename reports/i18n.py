@@ -126,6 +126,12 @@ EN: dict[str, str] = {
     "step_extra_factor": "a factor too many: {where} where {fix} belongs",
     "step_extra_term": "a term too many: {where} where {fix} belongs",
     "step_not_summed": "not summed over the examples: {where} where {fix} belongs",
+    "step_missing_penalty": "the regularization term missing: {where} where {fix} belongs ({penalty}, "
+    "the L2 penalty's gradient)",
+    "step_extra_penalty": "a regularization term where none belongs: {where} where {fix} belongs (the L2 "
+    "penalty is on the weights only, not the biases)",
+    "step_penalty_missing_mean": "the regularization term's 1/B missing: {where} where {fix} belongs "
+    "({penalty})",
     "step_extra_sum": "summed where no sum belongs: {where} where {fix} belongs",
     "step_sum_axis": "summed over the other axis: {where} where {fix} belongs",
     "note_regrouped": "read as {formula}: juxtaposition binds tighter than ⊙, but only this grouping's "
@@ -227,6 +233,10 @@ EN: dict[str, str] = {
     "batch_rows_sum": "mini-batch of {b} = {B} examples as rows; the loss is the sum of the "
     "per-example losses (no 1/{b})",
     "stand_in": "the generic loss has no values: the numeric witnesses use {loss} in its place",
+    "run_penalty": "L2 penalty (weight decay): the loss adds {penalty} (biases not penalized), so "
+    "∂L/∂W_l gains + {gradient}",
+    "penalty_notes": "L2 penalty: line {line} of the document adds it to the loss",
+    "penalty_chosen": "λ not given: the document leaves it a symbol, so λ = {lam} is checked (set it with --l2)",
     "generic_layered": "generic proofs: each layer's claims on layers l, l+1 with an undefined ℓ(z_(l+1)) "
     "standing for the loss and all later layers",
     "skipped_concrete": "proofs with the network's own activation and loss: skipped, {why}; the generic "
@@ -522,6 +532,10 @@ KO: dict[str, str] = {
     "step_extra_factor": "불필요한 인자: {fix} 자리에 {where}",
     "step_extra_term": "불필요한 항: {fix} 자리에 {where}",
     "step_not_summed": "예제에 대해 합하지 않음: {fix} 자리에 {where}",
+    "step_missing_penalty": "정규화 항 누락: {fix} 자리에 {where} ({penalty}, L2 페널티의 그래디언트)",
+    "step_extra_penalty": "불필요한 정규화 항: {fix} 자리에 {where} (L2 페널티는 편향이 아닌 가중치에만 "
+    "걸린다)",
+    "step_penalty_missing_mean": "정규화 항의 1/B 누락: {fix} 자리에 {where} ({penalty})",
     "step_extra_sum": "합하지 않아야 할 곳에서 합함: {fix} 자리에 {where}",
     "step_sum_axis": "다른 축으로 합함: {fix} 자리에 {where}",
     "note_regrouped": "{formula}(으)로 읽음: 나란히 쓴 곱이 ⊙보다 먼저 묶이지만, 이렇게 묶어야만 "
@@ -612,6 +626,10 @@ KO: dict[str, str] = {
     "batch_rows_mean": "{b} = {B}개 예제를 행으로 둔 미니배치; 손실은 예제별 손실의 평균이므로 모든 그래디언트에 1/{b}가 붙는다",
     "batch_rows_sum": "{b} = {B}개 예제를 행으로 둔 미니배치; 손실은 예제별 손실의 합 (1/{b} 없음)",
     "stand_in": "일반 손실 함수는 값이 없으므로 수치 검증자는 대신 {loss}를 사용한다",
+    "run_penalty": "L2 페널티(가중치 감쇠): 손실에 {penalty}를 더한다 (편향은 제외), 그래서 "
+    "∂L/∂W_l에 + {gradient}가 붙는다",
+    "penalty_notes": "L2 페널티: 문서의 {line}번째 줄이 손실에 더한다",
+    "penalty_chosen": "λ가 주어지지 않음: 문서가 λ를 기호로 두므로 λ = {lam}으로 검사한다 (--l2로 지정)",
     "generic_layered": "일반 증명: 각 층의 주장을 l, l+1번째 층과, 손실 함수와 이후의 모든 층을 대신하는 "
     "정의되지 않은 ℓ(z_(l+1))로 증명한다",
     "skipped_concrete": "네트워크의 활성화·손실 함수로 하는 증명: 생략, {why}; 일반 증명과 수치 비교는 유효하다",

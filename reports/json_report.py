@@ -44,6 +44,13 @@ class MapOf:
     spec: Any
 
 
+@dataclass(frozen=True)
+class Absent:
+    """The key may be missing (a field only some runs have: the L2 penalty)."""
+
+    spec: Any
+
+
 NUM = Opt(float)  # a number, or null where it is NaN or infinite
 MATRIX = Opt(ListOf(ListOf(NUM)))
 
@@ -56,6 +63,8 @@ NETWORK = {
     "reduction": str,
     "slope": Opt(str),
     "numeric_loss": str,
+    "l2": Absent(float),  # the L2 penalty's λ' of (λ'/2) Σ_l ‖W_l‖_F², only where it is not 0
+    "l2_text": Absent(str),  # the penalty as the loss writes it: `(λ/2) Σ_l ‖W_l‖², λ = 1/10`
 }
 SETTINGS = {"points": int, "seed": int, "dtype": str, "include_kinks": bool, "chunks": int, "tolerance": str}
 REFERENCE = {
@@ -249,10 +258,14 @@ def validate(value: Any, spec: Any = SCHEMA, path: str = "$") -> None:
     if isinstance(spec, dict):
         if not isinstance(value, dict):
             raise ValueError(f"{path}: expected an object, received {type(value).__name__}")
-        if set(value) != set(spec):
+        required = {k for k, v in spec.items() if not isinstance(v, Absent)}
+        if not required <= set(value) <= set(spec):
             raise ValueError(f"{path}: expected keys {sorted(spec)}, received {sorted(value)}")
         for k, item_spec in spec.items():
-            validate(value[k], item_spec, f"{path}.{k}")
+            if k in value:
+                validate(
+                    value[k], item_spec.spec if isinstance(item_spec, Absent) else item_spec, f"{path}.{k}"
+                )
         return
     ok = (
         isinstance(value, (int, float)) and not isinstance(value, bool)
@@ -275,6 +288,7 @@ def _matrix(m) -> list | None:
 
 
 def network_dict(net: Network) -> dict:
+    penalty = {"l2": float(net.l2), "l2_text": net.penalty_text} if net.l2 else {}  # none: no key
     return {
         "sizes": list(net.sizes),
         "activation": net.activation,
@@ -284,6 +298,7 @@ def network_dict(net: Network) -> dict:
         "reduction": net.reduction,
         "slope": str(net.slope) if "leaky-relu" in net.layer_activations else None,
         "numeric_loss": net.numeric.loss,
+        **penalty,
     }
 
 

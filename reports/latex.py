@@ -348,6 +348,11 @@ def _facts(report: ReportInput, w: Words) -> dict:
         "loss_definition": loss.definition,
         "convention": LOSS_CONVENTIONS.get(lang, {}).get(net.loss) or tex(loss.convention),
         "batch": w.say(f"batch_convention_{net.reduction}", B=net.batch) if net.batch > 1 else "",
+        "penalty": (  # the L2 penalty: a row only where there is one
+            w.say("run_penalty", penalty=w.esc(net.penalty_text), gradient=w.esc(net.penalty_gradient_text))
+            if net.l2
+            else ""
+        ),
         "notation": w.notation(run),
         "stand_in": w.say("stand_in", loss=w.esc(net.numeric.loss)) if net.numeric.loss != net.loss else "",
         "seed": s.seed,

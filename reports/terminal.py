@@ -180,6 +180,8 @@ def conventions(run: Run, w: Words) -> list[str]:
         lines.append(w.say(f"batch_{'rows' if rows else 'convention'}_{net.reduction}", B=net.batch))
     if net.numeric.loss != net.loss:
         lines.append(w.say("stand_in", loss=net.numeric.loss) + f" ({LOSSES[net.numeric.loss].convention})")
+    if net.l2:  # the L2 penalty: a line only where there is one
+        lines.append(w.say("run_penalty", penalty=net.penalty_text, gradient=net.penalty_gradient_text))
     return lines
 
 

@@ -95,6 +95,7 @@ class Words:
         self.rows = False  # the notes' rows are examples: every matrix is the transpose of ours
         self.entries: Naming | None = None  # a claim in index notation's names (`about`)
         self.batch = "B"  # the letter for the batch size: Ng's notes and courses write m
+        self.penalty = ""  # the L2 penalty's term of ∂L/∂W_l (`λ W_l = 1/10 W_l`), where a run has one
 
     def reading(self, run: Run) -> Words:
         """These words in the layer numbers of `run`'s notes (slips say `W^(3)` as Nielsen does)."""
@@ -106,6 +107,7 @@ class Words:
         ng = run.reading == NG or (run.code is not None and run.code.numbering == NG)
         if ng or any(_WRITES_M.search(r.claim.written) for r in run.claims):
             self.batch = "m"
+        self.penalty = run.network.penalty_gradient_text if run.network.l2 else ""
         return self
 
     def about(self, claim: Claim) -> Words:
@@ -286,7 +288,8 @@ class Words:
         if move in (Move.EXTRA_TRANSPOSE, Move.MISSING_TRANSPOSE):  # which side shows the ᵀ now
             move = Move.EXTRA_TRANSPOSE if isinstance(where, Transpose) else Move.MISSING_TRANSPOSE
         math = (self.math(x, batched, True) for x in (where, fix))
-        return self.say(f"step_{move.name.lower()}", **dict(zip(("where", "fix"), math, strict=True)))
+        named = dict(zip(("where", "fix"), math, strict=True))
+        return self.say(f"step_{move.name.lower()}", **named, penalty=self.esc(self.penalty))
 
     def _view(self, formula: Formula) -> Formula:
         """`formula` as the notes write it: in rows, each of our matrices X is their Xᵀ."""
@@ -547,6 +550,10 @@ class Words:
             lines.append(self.say("symbols_line", letters="; ".join(self.symbol(*s) for s in run.symbols)))
         if run.loss_line is not None:
             lines.append(self.say(f"loss_notes_{run.network.loss}", line=run.loss_line))
+        if run.penalty_line is not None:
+            lines.append(self.say("penalty_notes", line=run.penalty_line))
+        if run.l2_chosen:
+            lines.append(self.say("penalty_chosen", lam=run.network.written_l2))
         others = sorted({r for c in run.claims for r, _ in c.numberings if r != run.reading}, key=str)
         if others:
             lines.append(self.say("reading_open", others="; ".join(self.numbering(r) for r in others)))

@@ -60,7 +60,7 @@ def oracle_values(network: Network, points: Points) -> OracleValues:
     numeric = network.numeric
     forward, gradients = jax_oracle.gradients(
         points.z1, points.W, points.b, points.y, numeric.activation, numeric.loss, float(numeric.slope),
-        numeric.reduction, numeric.activations,
+        numeric.reduction, numeric.activations, numeric.l2,
     )  # fmt: skip
     return OracleValues(numeric, points, forward, gradients)
 

@@ -221,12 +221,15 @@ def gradients(
     slope: float = 0.01,
     reduction: str = "mean",
     activations: tuple[str, ...] | None = None,
+    l2: Fraction = Fraction(0),
 ):
     """`model_gradients` of the seed's network (`Network.model`) with one activation for all
-    layers (or `activations`, one per layer), from its arrays: z1, y (P, n, B), W_l
-    (P, n_{l+1}, n_l), b_l (P, n_{l+1}, 1)."""
+    layers (or `activations`, one per layer) and the L2 penalty `l2` (λ', 0: none), from its
+    arrays: z1, y (P, n, B), W_l (P, n_{l+1}, n_l), b_l (P, n_{l+1}, 1)."""
     sizes = (z1.shape[1], *(W.shape[1] for W in weights))
-    network = Network(sizes, activation_name, loss, z1.shape[2], reduction, Fraction(slope), activations)
+    network = Network(
+        sizes, activation_name, loss, z1.shape[2], reduction, Fraction(slope), activations, l2=Fraction(l2)
+    )
     arrays = {"z1": z1, "y": y}
     for layer, (W, b) in enumerate(zip(weights, biases, strict=True), start=1):
         arrays[f"W{layer}"], arrays[f"b{layer}"] = W, b

@@ -142,9 +142,20 @@ def layer_functions(activation, layers: int, slope: float = 0.01):
     return [activation_functions(name, slope) for name in names]
 
 
-def forward(z1, weights, biases, y, activation, loss: str, slope: float = 0.01, reduction: str = "mean"):
+def forward(
+    z1,
+    weights,
+    biases,
+    y,
+    activation,
+    loss: str,
+    slope: float = 0.01,
+    reduction: str = "mean",
+    l2: float = 0.0,
+):
     """`a_l`, `z_l` for every layer and `L`, keyed "a1", "z1", …, "L"; L is (P,). `activation`
-    names f for every layer, or is a sequence of names f_1 … f_L."""
+    names f for every layer, or is a sequence of names f_1 … f_L; `l2` is the L2 penalty's λ'
+    (weight decay, `L += (λ'/2) Σ_l ‖W_l‖_F²`; 0: none)."""
     functions = layer_functions(activation, len(weights) + 1, slope)
     loss_fn, _ = LOSSES[loss]
     out = {"z1": z1}
@@ -155,12 +166,17 @@ def forward(z1, weights, biases, y, activation, loss: str, slope: float = 0.01, 
         out[f"a{layer}"], out[f"z{layer + 1}"] = a, z
     per_example = loss_fn(z, y, functions[-1][0])  # (P, B), mse reads f_L(z_L)
     out["L"] = per_example.mean(axis=-1) if reduction == "mean" else per_example.sum(axis=-1)
+    if l2:
+        # L += λ'/2 Σ_l ‖W_l‖_F²  (CS231n: loss += 0.5 * reg * np.sum(W * W); biases not penalized)
+        out["L"] = out["L"] + 0.5 * l2 * sum((W**2).sum(axis=(-2, -1)) for W in weights)
     return out
 
 
-def backward(cache, weights, y, activation, loss: str, slope: float = 0.01, reduction: str = "mean"):
+def backward(
+    cache, weights, y, activation, loss: str, slope: float = 0.01, reduction: str = "mean", l2: float = 0.0
+):
     """Every gradient the seed derives, keyed "dL/da1", "dL/dz1", "dL/dW1", "dL/db1", …
-    (`activation` as in `forward`: one name, or one per layer)."""
+    (`activation` as in `forward`: one name, or one per layer; `l2` the L2 penalty's λ')."""
     depth = len(weights)
     functions = layer_functions(activation, depth + 1, slope)
     _, loss_delta = LOSSES[loss]
@@ -171,6 +187,8 @@ def backward(cache, weights, y, activation, loss: str, slope: float = 0.01, redu
     for layer in range(depth, 0, -1):
         W, a, z = weights[layer - 1], cache[f"a{layer}"], cache[f"z{layer}"]
         grads[f"dL/dW{layer}"] = factor * (delta @ a.mT)  # dL/dW_l = (1/B) Δ_{l+1} A_l^T
+        if l2:
+            grads[f"dL/dW{layer}"] += l2 * W  # + λ' W_l, the penalty's (CS231n: dW += reg * W)
         grads[f"dL/db{layer}"] = factor * delta.sum(axis=-1, keepdims=True)  # dL/db_l = (1/B) Δ_{l+1} 1
         back = W.mT @ delta
         grads[f"dL/da{layer}"] = factor * back  # dL/dA_l = (1/B) W_l^T Δ_{l+1}

@@ -282,6 +282,8 @@ class Run:
     conflicts: tuple[SizeConflict, ...] = ()  # the notes' declarations against the given sizes
     unnamed_activations: tuple[int, ...] = ()  # layers whose f_l the notes do not name (a neighbour's)
     loss_line: int | None = None  # the document's line that defines the loss (a squared error)
+    penalty_line: int | None = None  # the document's line that adds an L2 penalty to the loss
+    l2_chosen: bool = False  # the document leaves the penalty's λ a symbol: derive.claims_file.NOTES_L2
     batch_from_notes: bool = False  # the notes write a mini-batch and --batch was not given
     # the notes' own letters (derive/roles.py): (letter, role: a, z, output or f, L − n or None)
     symbols: tuple[tuple[str, str, int | None], ...] = ()

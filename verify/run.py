@@ -58,7 +58,8 @@ Progress = Callable[[int, int], None]  # (points done, points in all)
 WORKERS = min(2, os.cpu_count() or 1)  # threads checking chunks side by side
 # the implementation under test: (z1, W, b, y, activation, loss, slope, reduction) → forward,
 # then (forward, W, y, activation, loss, slope, reduction) → {"dL/dW1": …}; `activation` is a
-# name, or a tuple of names f_1 … f_L for a network of per-layer activations
+# name, or a tuple of names f_1 … f_L for a network of per-layer activations; with an L2 penalty
+# both also get `l2=λ'` (a keyword, only then: an implementation without one is unchanged)
 Forward = Callable[..., dict[str, np.ndarray]]
 Backward = Callable[..., dict[str, np.ndarray]]
 
@@ -282,10 +283,11 @@ def _check_slice(
         # one name, or f_1 … f_L for a network of per-layer activations
         act = numeric.layer_activations if numeric.mixed else numeric.activation
         args = (act, numeric.loss, float(numeric.slope), numeric.reduction)
-        cache = (code.forward or numpy_backprop.forward)(part.z1, part.W, part.b, part.y, *args)
+        penalty = {"l2": float(numeric.l2)} if numeric.l2 else {}  # λ' as a keyword: only with a penalty
+        cache = (code.forward or numpy_backprop.forward)(part.z1, part.W, part.b, part.y, *args, **penalty)
         forwards[code.name] = cache
         try:
-            code_grads = (code.backward or numpy_backprop.backward)(cache, part.W, part.y, *args)
+            code_grads = (code.backward or numpy_backprop.backward)(cache, part.W, part.y, *args, **penalty)
         except (ValueError, TypeError, KeyError, IndexError) as e:  # a shape slip, a missing key
             code_failures = {name: f"{type(e).__name__}: {e}" for name in oracle.gradients}
     forwards[ORACLE] = oracle.forward
@@ -446,6 +448,8 @@ def check_document(
             conflicts=d.conflicts,
             unnamed_activations=d.unnamed_activations,
             loss_line=d.loss_line,
+            penalty_line=d.penalty_line,
+            l2_chosen=d.l2_chosen,
             batch_from_notes=d.batch_from_notes,
             symbols=tuple((x, r.kind, r.below_last) for x, r in d.notation.names),
         )
