@@ -524,6 +524,21 @@ def _render(node: Formula, tex: bool, batched: bool, written: Written | None = N
             return wrap(x, 4) + ("^{T}" if tex else "ᵀ"), 4
         case MatMul(left, right):
             return f"{wrap(left, 3)} {wrap(right, 4 if isinstance(right, MatMul) else 3)}", 3
+        case Hadamard(left, Apply(Function("reciprocal"), right)) | Broadcast(
+            left, Apply(Function("reciprocal"), right)
+        ):  # x / y, elementwise
+            if tex:
+                top, bottom = (
+                    _render(left, tex, batched, written)[0],
+                    _render(right, tex, batched, written)[0],
+                )
+                return rf"\frac{{{top}}}{{{bottom}}}", 3
+            return f"{wrap(left, 2)} / {wrap(right, 3)}", 2
+        case Transpose(Softmax(Transpose(x))):  # each row's softmax
+            inner = _render(x, tex, batched, written)[0]
+            if tex:
+                return rf"\operatorname{{softmax}}_{{\mathrm{{axis}}=1}}\!\left({inner}\right)", 4
+            return f"softmax({inner}, axis=1)", 4
         case Hadamard(left, right):
             op = r" \circ " if tex else " ∘ "
             return wrap(left, 2) + op + wrap(right, 3), 2

@@ -199,6 +199,19 @@ EN: dict[str, str] = {
     "tolerance_used": "largest difference between two agreeing witnesses: {used} of the tolerance",
     "tolerance_policy": "|x − y| ≤ 2·{K}·eps·n·max(1, Σ|terms|) per point and entry (n = terms summed: "
     "B + widths of the later layers), eps = {eps} ({dtype})",
+    "model_title": "a model of its own: {objective} of {given}",
+    "model_line": "model: {given}; forward: {equations}; gradients in denominator layout (∂L/∂X has "
+    "X's shape), derived entry by entry",
+    "model_role_input": "inputs {tensors}",
+    "model_role_target": "targets {tensors}",
+    "model_role_parameter": "parameters {tensors}",
+    "model_drawn": "drawn: {drawn}",
+    "draw_normal": "{names} standard normal",
+    "draw_positive": "{names} positive, exp(N(0, 1)/2)",
+    "draw_one_hot": "{names} one-hot (a class per column)",
+    "scope_model": "every real point{condition}",
+    "model_kinks": "{functions}: a kink at 0, never hit by the sample points; a claim's x > 0 (relu'(x)) "
+    "is 0 there, as jax.grad takes it",
     "scalar_title": "the notes' own equations in {inputs} (parameters {parameters}), m = {m} examples",
     "matrix_title": "matrix identities, each about its own objective f (denominator layout: ∂f/∂X has X's "
     "shape)",
@@ -582,6 +595,18 @@ KO: dict[str, str] = {
     "tolerance_used": "일치하는 두 검증자 사이의 최대 차이: 허용 오차의 {used}",
     "tolerance_policy": "점과 성분마다 |x − y| ≤ 2·{K}·eps·n·max(1, Σ|항|) (n = 더하는 항의 수: "
     "B + 뒤쪽 층 너비의 합), eps = {eps} ({dtype})",
+    "model_title": "자체 모델: {given}의 {objective}",
+    "model_line": "모델: {given}; 순전파: {equations}; 기울기는 분모 배치 (∂L/∂X는 X의 모양), 성분별로 유도",
+    "model_role_input": "입력 {tensors}",
+    "model_role_target": "목표 {tensors}",
+    "model_role_parameter": "매개변수 {tensors}",
+    "model_drawn": "표본: {drawn}",
+    "draw_normal": "{names} 표준 정규분포",
+    "draw_positive": "{names} 양수, exp(N(0, 1)/2)",
+    "draw_one_hot": "{names} 원-핫 (열마다 한 클래스)",
+    "scope_model": "모든 실수 점{condition}",
+    "model_kinks": "{functions}: 0에서 꺾이지만 표본 점은 그곳에 닿지 않는다; 주장의 x > 0 (relu'(x))은 "
+    "그곳에서 jax.grad처럼 0이다",
     "scalar_title": "노트 자체의 식: 입력 {inputs} (매개변수 {parameters}), 예제 m = {m}개",
     "matrix_title": "행렬 항등식: 각각 자신의 목적 함수 f에 관한 것 (분모 배치: ∂f/∂X는 X의 모양)",
     "matrix_model": "모델: 각 주장의 목적 함수 f만, 문자는 주장마다 보인 크기의 실수 행렬(대문자)과 "
