@@ -172,9 +172,7 @@ def read_model(path: Path, text: str) -> ModelFile:
         try:
             target, expr = read_equation(written, shapes)
         except ClaimSyntaxError as e:
-            raise InputError(
-                _where(k, line, written), e.message.removeprefix("expected "), _received(e)
-            ) from None
+            raise _input_error(_where(k, line, written), e) from None
         if target in shapes:
             role = "given" if any(t.name == target for t in tensors) else "defined above"
             raise InputError(_where(k, line, written), "a new name on the left", f"{target}, which is {role}")
@@ -198,9 +196,19 @@ def read_model(path: Path, text: str) -> ModelFile:
     return ModelFile(model, claims, one_hot, positive, tuple(line for line, _ in lines))
 
 
-def _received(e: ClaimSyntaxError) -> str:
-    near = e.text[e.position : e.position + 12]
-    return f"'{near}' at character {e.position + 1}" if near else "the end of the line"
+def _input_error(where: str, e: ClaimSyntaxError) -> InputError:
+    """The reader's "expected …; received …" (or lark's "unexpected 'x'; expected …") as an
+    `InputError` on one line, at its character."""
+    message, at = e.message, f" at character {e.position + 1}"
+    if message.startswith("expected ") and "; received " in message:
+        expected, received = message.removeprefix("expected ").split("; received ", 1)
+        return InputError(where, expected, received.strip("'") + at)
+    if message.startswith("unexpected ") and "; expected " in message:
+        received, expected = message.removeprefix("unexpected ").split("; expected ", 1)
+        return InputError(where, expected, received.strip("'") + at)
+    if "; expected " in message:  # the formula ends early
+        return InputError(where, message.split("; expected ", 1)[1], "the end of the line")
+    return InputError(where, "a formula", message)
 
 
 _CLAIM_HEADER = re.compile(r"^\s*\[\[\s*claim\s*\]\]", re.M)

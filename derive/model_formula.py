@@ -118,7 +118,7 @@ class _Reader(Transformer):
         (token,) = items
         if str(token) not in self.shapes:
             known = ", ".join(self.shapes) or "none yet"
-            raise self.error(token, f"a tensor defined above ({known}); received '{token}', which is not")
+            raise self.error(token, f"a tensor defined above ({known}); received '{token}'")
         return Ref(str(token))
 
     def number(self, items: list) -> Fraction:
