@@ -520,6 +520,11 @@ def _render(node: Formula, tex: bool, batched: bool, written: Written | None = N
                     _fraction(e, tex) for e in entries
                 ) + r"\end{pmatrix}", 4
             return "[" + "; ".join(_fraction(e, tex) for e in entries) + "]", 4
+        case Transpose(Softmax(Transpose(x))):  # each row's softmax
+            inner = _render(x, tex, batched, written)[0]
+            if tex:
+                return rf"\operatorname{{softmax}}_{{\mathrm{{axis}}=1}}\!\left({inner}\right)", 4
+            return f"softmax({inner}, axis=1)", 4
         case Transpose(x):
             return wrap(x, 4) + ("^{T}" if tex else "ᵀ"), 4
         case MatMul(left, right):
@@ -534,11 +539,6 @@ def _render(node: Formula, tex: bool, batched: bool, written: Written | None = N
                 )
                 return rf"\frac{{{top}}}{{{bottom}}}", 3
             return f"{wrap(left, 2)} / {wrap(right, 3)}", 2
-        case Transpose(Softmax(Transpose(x))):  # each row's softmax
-            inner = _render(x, tex, batched, written)[0]
-            if tex:
-                return rf"\operatorname{{softmax}}_{{\mathrm{{axis}}=1}}\!\left({inner}\right)", 4
-            return f"softmax({inner}, axis=1)", 4
         case Hadamard(left, right):
             op = r" \circ " if tex else " ∘ "
             return wrap(left, 2) + op + wrap(right, 3), 2
