@@ -199,6 +199,8 @@ EN: dict[str, str] = {
     "tolerance_used": "largest difference between two agreeing witnesses: {used} of the tolerance",
     "tolerance_policy": "|x − y| ≤ 2·{K}·eps·n·max(1, Σ|terms|) per point and entry (n = terms summed: "
     "B + widths of the later layers), eps = {eps} ({dtype})",
+    "tolerance_policy_model": "|x − y| ≤ 2·{K}·eps·n·max(1, Σ|terms|) per point and entry (n = the "
+    "entries of the given tensors), eps = {eps} ({dtype})",
     "model_title": "a model of its own: {objective} of {given}",
     "model_line": "model: {given}; forward: {equations}; gradients in denominator layout (∂L/∂X has "
     "X's shape), derived entry by entry",
@@ -595,6 +597,8 @@ KO: dict[str, str] = {
     "tolerance_used": "일치하는 두 검증자 사이의 최대 차이: 허용 오차의 {used}",
     "tolerance_policy": "점과 성분마다 |x − y| ≤ 2·{K}·eps·n·max(1, Σ|항|) (n = 더하는 항의 수: "
     "B + 뒤쪽 층 너비의 합), eps = {eps} ({dtype})",
+    "tolerance_policy_model": "점과 성분마다 |x − y| ≤ 2·{K}·eps·n·max(1, Σ|항|) (n = 주어진 텐서의 "
+    "성분 수), eps = {eps} ({dtype})",
     "model_title": "자체 모델: {given}의 {objective}",
     "model_line": "모델: {given}; 순전파: {equations}; 기울기는 분모 배치 (∂L/∂X는 X의 모양), 성분별로 유도",
     "model_role_input": "입력 {tensors}",

@@ -494,7 +494,8 @@ class Words:
         exponent = round(math.log2(eps(dtype)))
         if self.latex:
             return self.say("tolerance_latex", K=K, eps=f"2^{{{exponent}}}")
-        return self.say("tolerance_policy", K=K, eps=f"2^{exponent}", dtype=dtype)
+        key = "tolerance_policy_model" if self.drawn else "tolerance_policy"  # a model file's n
+        return self.say(key, K=K, eps=f"2^{exponent}", dtype=dtype)
 
     def skipped_why(self, run: Run, why: object) -> str:
         """Why a witness did not run: worded from the run's or the proofs' `Budget` where there is

@@ -219,7 +219,7 @@ def test_the_forward_values_are_compared_first_and_name_the_witness(tmp_path, mo
 
 def test_positive_and_one_hot_tensors_are_drawn_so_and_stated(tmp_path):
     text = _model_file([("s", "1 / (2 * sqrt(s))")], "r = sqrt(s)\nL = sum(r)")
-    text = text.replace("inputs = { x = [4, 3] }", "inputs = { x = [4, 3], s = [2, 2] }")
+    text = text.replace("inputs = { x = [3, 3] }", "inputs = { x = [3, 3], s = [2, 2] }")
     run = _check(tmp_path, text)
     drawn = dict(run.model.drawn)  # type: ignore[union-attr]
     assert drawn["s"] == Draw.POSITIVE and drawn["y"] == Draw.ONE_HOT and drawn["x"] == Draw.NORMAL

@@ -190,10 +190,14 @@ def _check_one(
     arrays = {"numpy": claimed_np.astype(dtype), ORACLE: truth}
     proof: ModelProof | None = None
     failures = {}
-    if symbolic is not None:
+    if symbolic is not None:  # its values, then its proof: each within its own time limit
         try:
             with time_limit(PROOF_SECONDS):
                 arrays = {"sympy": _lambdified(symbolic.value(mc.right), symbolic, given), **arrays}
+        except ProofTimeout:
+            failures["sympy"] = "time limit"
+        try:
+            with time_limit(PROOF_SECONDS):
                 proof = prove(symbolic, mc.wrt, mc.right, thorough=False)
         except ProofTimeout:
             proof = None
