@@ -157,8 +157,8 @@ def test_a_claim_that_cannot_be_read_is_unparsed_with_what_was_expected(tmp_path
             "forward line 1 (file line 9): h = tanh(W1 @ q + b1): expected a tensor",
         ),
         (
-            "h = tanh(W1 @ x + b1)\nz = W2 @ x\nL = sum(z)",
-            "forward line 2 (file line 10): z = W2 @ x: expected shapes",
+            "h = tanh(W1 @ x + b1)\nz = W1 @ W2\nL = sum(z)",
+            "forward line 2 (file line 10): z = W1 @ W2: expected shapes",
         ),
         ("h = frobnicate(W1 @ x)\nL = sum(h)", "received 'frobnicate at character 5'"),
         ('h = __import__("os")\nL = sum(h)', "forward line 1"),
