@@ -296,13 +296,13 @@ class Binder:
         if written in GENERIC_FUNCTIONS:
             return FPrime if prime else Activate
         name = activation_named(written) or elementary_named(written)
-        if name is None:
+        if name is None or name == "power":  # power is a model file's x ** p, with its exponent
             raise self.error(
                 at,
                 f"unknown function '{written}'; expected f, f', σ, σ', diag, softmax or an activation: "
                 + ", ".join(sorted(ACTIVATIONS))
                 + "; or "
-                + ", ".join(e for e in ELEMENTARY if e != "reciprocal"),
+                + ", ".join(e for e in ELEMENTARY if e not in ("reciprocal", "power")),
             )
         parameter = self.binding.slope if registry_function(name).parameter is not None else None
         function = Function(name, parameter)

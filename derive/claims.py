@@ -120,7 +120,8 @@ class Claim:
     # what a proof of it covers: a network's gradient, a function's derivative in one variable
     # (`d/dz σ(z) = …`, for every real z) or scalar notes' gradient (batch norm's, ε > 0)
     # or a matrix identity's (the Matrix Cookbook's ∂ tr(AXB)/∂X, for the shapes in `shapes`)
-    about: Literal["network", "function", "scalar", "matrix"] = "network"
+    # or a model file's (derive/model_file.py: its model, for the shapes of its given tensors)
+    about: Literal["network", "function", "scalar", "matrix", "model"] = "network"
     shapes: tuple[tuple[str, tuple[int, int]], ...] = ()  # a matrix identity's letters, as checked
     symmetric: tuple[str, ...] = ()  # a matrix identity's letters it holds for only when symmetric
     invertible: tuple[str, ...] = ()  # a matrix identity's letters under det, ln|det| or an inverse

@@ -50,6 +50,7 @@ from derive.document import MAX_DOCUMENT_CHARS, Equation, find_equations
 from derive.errors import InputError
 from derive.formula import Dims, Formula, Grad, ShapeMismatch, Transpose, Var, rewrite, shape, to_text
 from derive.matrix_identity import MatrixIdentity, is_matrix_identity, read_identity
+from derive.model_file import ModelFile, is_model_file, read_model
 from derive.network import Network, parse_l2, parse_sizes, parse_slope, sigmoid_output
 from derive.notes import (
     Basis,
@@ -109,6 +110,7 @@ class Document:
     notation: Notation = OURS  # the notes' own letters and layout (derive/roles.py)
     # matrix identities (the Matrix Cookbook's): each claim as read, None where it was not
     matrix: tuple[MatrixIdentity | None, ...] | None = None
+    model: ModelFile | None = None  # a model file (derive/model_file.py): its model and claims
 
 
 def read_text(path: Path) -> str:
@@ -376,11 +378,15 @@ def writes_a_batch(equations: list[Equation]) -> bool:
 
 
 def load(path: Path, options: dict) -> Document:
-    """Read `path` (a `.toml` claims file, or a Markdown / LaTeX document) and bind its equations
-    to the network: `options` (from the command line) over the file's [network] over defaults.
+    """Read `path` (a `.toml` claims file or model file, or a Markdown / LaTeX document) and bind
+    its equations to the network: `options` (from the command line) over the file's [network] over defaults.
     A document's own forward equations decide how it numbers its layers (`derive/notes.py`)."""
     text = read_text(path)
     source = str(path)
+    if path.suffix.lower() == ".toml" and is_model_file(text):  # [model]: a model of its own
+        model = read_model(path, text)
+        claims = tuple(c.claim for c in model.claims)
+        return Document(source, Network(**options), claims, (), model=model)
     if path.suffix.lower() == ".toml":
         fields, tables = network_table(path, text)
         layout = fields.pop("layout", None)

@@ -208,6 +208,25 @@ class MatrixApply:
     operand: Formula
 
 
+@dataclass(frozen=True)
+class BroadcastAdd:
+    """NumPy's `x + y` on arrays of different shapes (a model file's `W @ x + b`, b n × 1
+    against n × B): a dimension of size 1 is repeated to the other's; `x - y` is `x + (−1) y`.
+    Equal shapes: `Add`."""
+
+    left: Formula
+    right: Formula
+
+
+@dataclass(frozen=True)
+class LogSoftmax:
+    """`log_softmax(x, axis=k)`: `x − log Σ_k exp(x)` along `axis` (0: each column, 1: each row),
+    as `scipy.special.log_softmax` and `jax.nn.log_softmax` compute it."""
+
+    operand: Formula
+    axis: int = 0
+
+
 Formula = (
     Var
     | Ones
@@ -231,6 +250,8 @@ Formula = (
     | ExampleLoss
     | MeanAxis
     | MatrixApply
+    | BroadcastAdd
+    | LogSoftmax
 )
 
 
@@ -332,11 +353,14 @@ def shape(
                 return var_shape(v, dims)
             case Fill(_, like):
                 return walk(like)
-            case Broadcast(left, right):
+            case Broadcast(left, right) | BroadcastAdd(left, right):
                 s1, s2 = walk(left), walk(right)
                 if any(a != b and 1 not in (a, b) for a, b in zip(s1, s2, strict=True)):
-                    raise ShapeMismatch(node, f"'*' (broadcast) of {s1[0]}×{s1[1]} and {s2[0]}×{s2[1]}")
+                    op = "*" if isinstance(node, Broadcast) else "+"
+                    raise ShapeMismatch(node, f"'{op}' (broadcast) of {s1[0]}×{s1[1]} and {s2[0]}×{s2[1]}")
                 return (max(s1[0], s2[0]), max(s1[1], s2[1]))
+            case LogSoftmax(x, _):
+                return walk(x)
             case Diag(x):
                 r, c = walk(x)
                 if c != 1:
@@ -384,9 +408,15 @@ def layers_of(formula: Formula) -> set[int]:
             return {layer} if kind == "z" else {layer, layer + 1}
         case Transpose(x) | Scale(_, x) | FPrime(x) | Activate(x) | Diag(x) | SumAxis(x, _) | Fill(_, x):
             return layers_of(x)
-        case Softmax(x):
+        case Softmax(x) | LogSoftmax(x, _):
             return layers_of(x)
-        case MatMul(left, right) | Hadamard(left, right) | Add(left, right) | Broadcast(left, right):
+        case (
+            MatMul(left, right)
+            | Hadamard(left, right)
+            | Add(left, right)
+            | Broadcast(left, right)
+            | BroadcastAdd(left, right)
+        ):
             return layers_of(left) | layers_of(right)
     raise Unsupported(formula, "layers_of")
 
@@ -483,6 +513,8 @@ def _render(node: Formula, tex: bool, batched: bool, written: Written | None = N
             return f"{(_TEXT_BATCH if batched else _TEXT_BASE)[kind]}{layer}", 4
         case Ones():
             return (r"\mathbf{1}" if tex else "1"), 4
+        case Column((value,)):  # a number written in a model file's formula (1 × 1)
+            return _fraction(value, tex) if value >= 0 else ("(" + _fraction(value, tex) + ")"), 4
         case Column(entries):
             if tex:
                 return r"\begin{pmatrix}" + r" \\ ".join(
@@ -493,16 +525,35 @@ def _render(node: Formula, tex: bool, batched: bool, written: Written | None = N
             isinstance(written, Lettered) and written.entrywise and written.letter(kind, layer)
         ):  # an entry `o_j` of a vector: its transpose is the same entry
             return _render(x, tex, batched, written)
+        case Transpose(Softmax(Transpose(x))):  # each row's softmax
+            inner = _render(x, tex, batched, written)[0]
+            if tex:
+                return rf"\operatorname{{softmax}}_{{\mathrm{{axis}}=1}}\!\left({inner}\right)", 4
+            return f"softmax({inner}, axis=1)", 4
         case Transpose(x):
             return wrap(x, 4) + ("^{T}" if tex else "ᵀ"), 4
         case MatMul(left, right):
             return f"{wrap(left, 3)} {wrap(right, 4 if isinstance(right, MatMul) else 3)}", 3
+        case Hadamard(left, Apply(Function("reciprocal"), right)) | Broadcast(
+            left, Apply(Function("reciprocal"), right)
+        ):  # x / y, elementwise
+            if tex:
+                top, bottom = (
+                    _render(left, tex, batched, written)[0],
+                    _render(right, tex, batched, written)[0],
+                )
+                return rf"\frac{{{top}}}{{{bottom}}}", 3
+            return f"{wrap(left, 2)} / {wrap(right, 3)}", 2
         case Hadamard(left, right):
             op = r" \circ " if tex else " ∘ "
             return wrap(left, 2) + op + wrap(right, 3), 2
         case Broadcast(left, right):
             op = r" \odot " if tex else " * "
             return wrap(left, 2) + op + wrap(right, 3), 2
+        case BroadcastAdd(left, Scale(factor, right)) if factor < 0:
+            return f"{wrap(left, 1)} - {_render(Scale(-factor, right), tex, batched, written)[0]}", 1
+        case BroadcastAdd(left, right):
+            return f"{wrap(left, 1)} + {wrap(right, 2)}", 1
         case Add(left, Scale(factor, right)) if factor < 0:
             return f"{wrap(left, 1)} - {_render(Scale(-factor, right), tex, batched, written)[0]}", 1
         case Add(left, right):
@@ -533,6 +584,10 @@ def _render(node: Formula, tex: bool, batched: bool, written: Written | None = N
         case ExampleLoss("generic", output, _, _):  # the generic ℓ(z_L) of symbolic proofs
             inner = _render(output, tex, batched, written)[0]
             return (rf"\ell\!\left({inner}\right)" if tex else f"ℓ({inner})"), 4
+        case Apply(Function("power", exponent), x) if exponent is not None:  # x ** p, elementwise
+            if tex:
+                return f"{wrap(x, 4)}^{{{_fraction(exponent, tex)}}}", 4
+            return f"{wrap(x, 4)}**{_fraction(exponent, tex)}", 4
         case Apply(Function(name), x):
             inner = _render(x, tex, batched, written)[0]
             return (rf"\operatorname{{{name}}}\!\left({inner}\right)" if tex else f"{name}({inner})"), 4
@@ -552,6 +607,10 @@ def _render(node: Formula, tex: bool, batched: bool, written: Written | None = N
             if entry.postfix:  # X⁻¹ after its operand; in TeX a ᵀ then needs braces: (X^{-1})^T
                 return template.replace("{}", wrap(x, 4)), 3 if tex else 4
             return template.replace("{}", _render(x, tex, batched, written)[0]), 4
+        case SumAxis(SumAxis(x, 0), 1) | MeanAxis(MeanAxis(x, 0), 1):  # every entry: sum(x), mean(x)
+            inner = _render(x, tex, batched, written)[0]
+            word = "sum" if isinstance(node, SumAxis) else "mean"
+            return (rf"\operatorname{{{word}}}\!\left({inner}\right)" if tex else f"{word}({inner})"), 4
         case MeanAxis(x, axis):
             inner = _render(x, tex, batched, written)[0]
             if tex:
@@ -561,6 +620,11 @@ def _render(node: Formula, tex: bool, batched: bool, written: Written | None = N
             isinstance(written, Lettered) and written.entrywise and written.letter("a", layer)
         ):  # o_j, the output the claim names so
             return _render(Var("a", layer), tex, batched, written)
+        case LogSoftmax(x, axis):
+            inner = _render(x, tex, batched, written)[0]
+            if tex:
+                return rf"\operatorname{{log\_softmax}}_{{\mathrm{{axis}}={axis}}}\!\left({inner}\right)", 4
+            return f"log_softmax({inner}, axis={axis})", 4
         case Softmax(x):
             inner = _render(x, tex, batched, written)[0]
             return (rf"\operatorname{{softmax}}\!\left({inner}\right)" if tex else f"softmax({inner})"), 4

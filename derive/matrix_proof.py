@@ -18,9 +18,10 @@ from functools import partial
 
 import sympy as sp
 
-from derive.formula import Add, Broadcast, Formula, MatMul, MatrixApply, Ref, Scale, Transpose
+from derive.ir_sympy import sympy_value
 from derive.matrix_identity import MatrixIdentity, right_shape
-from derive.registry import MATRIX
+
+__all__ = ["MatrixProof", "MatrixStatus", "derivative", "letter_symbols", "objective", "prove", "sympy_value"]
 
 
 class MatrixStatus(StrEnum):
@@ -53,30 +54,6 @@ def letter_symbols(identity: MatrixIdentity) -> dict[str, sp.Matrix]:
         else:
             out[name] = sp.Matrix(r, c, lambda i, j, n=name: sp.Symbol(f"{n}_{i + 1}{j + 1}", real=True))
     return out
-
-
-def sympy_value(node: Formula, env: dict[str, sp.Matrix]) -> sp.Matrix:
-    """`node` in SymPy, its letters' matrices in `env`, matrix functions by the registry."""
-
-    def at(x: Formula) -> sp.Matrix:
-        return sympy_value(x, env)
-
-    match node:
-        case Ref(name):
-            return env[name]
-        case Transpose(x):
-            return at(x).T
-        case MatMul(left, right):
-            return at(left) * at(right)
-        case Add(left, right):
-            return at(left) + at(right)
-        case Scale(factor, x):
-            return sp.Rational(factor.numerator, factor.denominator) * at(x)
-        case Broadcast(scalar, x):  # a 1 × 1 factor times a matrix
-            return at(scalar)[0, 0] * at(x)
-        case MatrixApply(name, x):
-            return MATRIX[name].sympy(sp, at(x))
-    raise TypeError(f"no SymPy meaning for {type(node).__name__} in a matrix identity")
 
 
 def objective(identity: MatrixIdentity, env: dict[str, sp.Matrix]) -> sp.Expr:

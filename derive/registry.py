@@ -242,6 +242,36 @@ _ELEMENTARY = (
         numpy=lambda np, z, α: 1 / np.cosh(z),
         jax=lambda jax, z, α: 1 / jax.numpy.cosh(z),
     ),
+    # log and sqrt need a positive operand: model files take them of softmaxes, variances + ε, or
+    # inputs the sampler draws positive (verify/model_check.py)
+    Activation(
+        "log",
+        (r"\log", r"\ln", "ln"),
+        r"\log",
+        r"\log(z),\ z > 0",
+        sympy=lambda sp, z, α: sp.log(z),
+        numpy=lambda np, z, α: np.log(z),
+        jax=lambda jax, z, α: jax.numpy.log(z),
+    ),
+    Activation(
+        "sqrt",
+        (r"\sqrt",),
+        r"\sqrt",
+        r"\sqrt{z},\ z > 0",
+        sympy=lambda sp, z, α: sp.sqrt(z),
+        numpy=lambda np, z, α: np.sqrt(z),
+        jax=lambda jax, z, α: jax.numpy.sqrt(z),
+    ),
+    # `x ** p` of a model file: the exponent p (a number) is the `Function`'s parameter
+    Activation(
+        "power",
+        (),
+        r"\operatorname{power}",
+        r"\operatorname{power}_p(z) = z^p",
+        sympy=lambda sp, z, α: z**α,
+        numpy=lambda np, z, α: z**α,
+        jax=lambda jax, z, α: z**α,
+    ),
     Activation(
         "reciprocal",
         (),

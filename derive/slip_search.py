@@ -27,6 +27,7 @@ from derive.formula import (
     Activate,
     Add,
     ApplyPrime,
+    BroadcastAdd,
     Column,
     Fill,
     Formula,
@@ -232,12 +233,12 @@ def _moves(node: Formula, network: Network) -> Iterator[tuple[Formula, Move]]:
             yield y, Move.MISSING_FPRIME if _is_derivative(x) else Move.MISSING_FACTOR
         case FPrime(x) | ApplyPrime(_, x) | Activate(x):
             yield from _function_moves(node, x, network)
-        case Add(x, y):
+        case Add(x, y) | BroadcastAdd(x, y):  # BroadcastAdd: a model file's NumPy `+`
             for kept, dropped in ((x, y), (y, x)):  # never a bare number left (`W1ᵀ δ2 ∘ 1`)
-                if not isinstance(kept, Fill):
+                if not isinstance(kept, Fill | Column):
                     yield kept, Move.MISSING_PENALTY if _is_penalty(dropped, network) else Move.MISSING_TERM
             if not (isinstance(y, Scale) and y.factor < 0):  # 1 + a where 1 − a belongs
-                yield Add(x, Scale(Fraction(-1), y)), Move.SIGN
+                yield type(node)(x, Scale(Fraction(-1), y)), Move.SIGN
         case Scale(c, x) if c != 0:
             yield (x if c == -1 else Scale(-c, x)), Move.SIGN
             if c == network.factor != 1:  # the mean's 1/B dropped

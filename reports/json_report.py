@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from derive import Network
-from derive.formula import Formula
+from derive.formula import Formula, to_text
 from derive.proof import Proof
 from derive.reading import Reading
 from derive.slips import Slip
@@ -200,10 +200,15 @@ FORWARD_EQUATION = {
     "without_bias": bool,
     "problem": str,
 }
+MODEL = {  # a model file's model (derive/model_file.py): the network above is then unused
+    "tensors": ListOf({"name": str, "role": str, "rows": int, "cols": int, "drawn": Opt(str)}),
+    "equations": ListOf(str),
+}
 SCHEMA = {
     "schema": str,  # SCHEMA_VERSION
     "source": Opt(str),  # null: the built-in identities
     "network": NETWORK,
+    "model": Opt(MODEL),
     # how the document numbers its layers, why ("default", "forward equations", "layers exist"),
     # and whether the sizes were given (False: a small default)
     # and the layers whose activation the notes do not name (per-layer activations: a neighbour's)
@@ -487,6 +492,26 @@ def _first_wrong(run: Run, w: Words) -> dict | None:
     return {"line": r.claim.line, "column": r.claim.column, "written": r.claim.written, "slip": slip}
 
 
+def _model(run: Run) -> dict | None:
+    if run.model is None:
+        return None
+    drawn = dict(run.model.drawn)
+    m = run.model.model
+    return {
+        "tensors": [
+            {
+                "name": t.name,
+                "role": t.role.value,
+                "rows": t.shape[0],
+                "cols": t.shape[1],
+                "drawn": drawn[t.name].value if t.name in drawn else None,
+            }
+            for t in m.tensors
+        ],
+        "equations": [f"{e.target} = {to_text(e.expr)}" for e in m.equations],
+    }
+
+
 def to_dict(run: Run) -> dict:
     """The run as one JSON-ready object that follows `SCHEMA`."""
     w = Words("en").reading(run)
@@ -495,6 +520,7 @@ def to_dict(run: Run) -> dict:
         "schema": SCHEMA_VERSION,
         "source": run.source,
         "network": network_dict(run.network),
+        "model": _model(run),
         "notation": {
             "reading": _numbering(run.reading),
             "basis": run.basis or "default",

@@ -508,7 +508,14 @@ def render_report(report: ReportInput) -> str:
             passed=run.passed,
             verdict=verdict if run.passed else t["verdict_fail"],
             # matrix identities: each claim's objective is its model (no network to draw)
-            model_line=w.say("matrix_model") if run.matrix else "",
+            # a model file: its shapes, equations and draws (derive/model_file.py)
+            model_line=(
+                r" \newline ".join(w.model_lines(run.model))
+                if run.model is not None
+                else w.say("matrix_model")
+                if run.matrix
+                else ""
+            ),
             network_tikz=network_tikz(net.sizes),
             notation=_notation(run, t),
             forward=_forward_lines(run),

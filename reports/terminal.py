@@ -14,6 +14,7 @@ from rich.text import Text
 from derive import LOSSES
 from derive.course import Layout
 from derive.derivation import Derivation
+from derive.model_ir import GIVEN
 from derive.proof import Status
 from derive.scalar_model import PROOF_M
 from reports.math_print import partial_text, text
@@ -94,6 +95,9 @@ def note(result: ClaimResult, w: Words, run: Run | None = None) -> str:
 
 def describe(run: Run, w: Words) -> str:
     """What the claims are about: the network (`4 → 3 → 2, sigmoid, mse`) or scalar notes' graph."""
+    if run.model is not None:
+        m = run.model.model
+        return w.say("model_title", objective=m.objective, given=", ".join(m.named(*GIVEN)))
     if run.matrix:
         return w.say("matrix_title")
     if run.scalar is None:
@@ -189,6 +193,8 @@ def reference_lines(run: Run, w: Words) -> list[str]:
     worst = max((r.agreement.worst_ratio for r in run.agreeing if r.agreement), default=0.0)
     used = w.say("tolerance_used", used=number(worst))
     ref = run.reference
+    if ref.skipped and run.model is not None:  # a model file: SymPy's 50 digits at a counterexample only
+        return [used]
     if ref.skipped:
         return [w.say("reference_skipped", digits=ref.digits, why=w.skipped_why(run, ref.skipped)), used]
     if not ref.points:
@@ -219,6 +225,8 @@ def max_ulp(run: Run) -> dict[str, float]:
 def network_line(run: Run, w: Words) -> str:
     """The model checked: the network, the graph of scalar notes' own equations, or each matrix
     identity's objective."""
+    if run.model is not None:
+        return "\n".join(w.model_lines(run.model))
     if run.matrix:
         return w.say("matrix_model")
     if run.scalar is not None:

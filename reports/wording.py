@@ -19,6 +19,7 @@ from derive.claims import Claim, ClaimNote
 from derive.course import Basis, CodeReading, Layout
 from derive.formula import (
     Activate,
+    Apply,
     Formula,
     FPrime,
     Grad,
@@ -32,9 +33,11 @@ from derive.formula import (
 )
 from derive.function_claims import function_claim
 from derive.identities import Identity
+from derive.model_ir import Role
 from derive.proof import Method, Proof, Status
 from derive.reading import NG, Reading
 from derive.registry import GENERIC
+from derive.registry import function as registry_function
 from derive.roles import Naming, entry_naming, names_every_tensor, naming
 from derive.scalar_model import PROOF_M, ModelNotStated
 from derive.slip_search import Move, Step
@@ -44,10 +47,12 @@ from reports.tex import fill, tex
 from verify.results import (
     Agreement,
     ClaimResult,
+    Draw,
     ForwardAgreement,
     ForwardStatus,
     Implementation,
     Kinks,
+    ModelRun,
     Reason,
     ReferenceInfo,
     Run,
@@ -63,6 +68,13 @@ def number(x: float | None, digits: int = 2) -> str:
     if x == 0:
         return "0"
     return f"{x:.{digits}g}" if 1e-3 <= abs(x) < 1e5 else f"{x:.1e}"
+
+
+def _applied(formula: Formula) -> list[Apply]:
+    """The registry functions `formula` applies elementwise."""
+    found: list[Apply] = []
+    rewrite(formula, lambda n: found.append(n) if isinstance(n, Apply) else None)
+    return found
 
 
 def entry(e: tuple[int, int]) -> str:
@@ -96,6 +108,7 @@ class Words:
         self.entries: Naming | None = None  # a claim in index notation's names (`about`)
         self.batch = "B"  # the letter for the batch size: Ng's notes and courses write m
         self.penalty = ""  # the L2 penalty's term of ∂L/∂W_l (`λ W_l = 1/10 W_l`), where a run has one
+        self.drawn: tuple[tuple[str, Draw], ...] = ()  # a model file's given tensors, as drawn
 
     def reading(self, run: Run) -> Words:
         """These words in the layer numbers of `run`'s notes (slips say `W^(3)` as Nielsen does)."""
@@ -108,6 +121,7 @@ class Words:
         if ng or any(_WRITES_M.search(r.claim.written) for r in run.claims):
             self.batch = "m"
         self.penalty = run.network.penalty_gradient_text if run.network.l2 else ""
+        self.drawn = run.model.drawn if run.model is not None else ()
         return self
 
     def about(self, claim: Claim) -> Words:
@@ -220,6 +234,8 @@ class Words:
             return self.say("scope_function", variable=self.esc(stated.variable if stated else "z"))
         if claim.about == "scalar":
             return self.say("scope_scalar", m=PROOF_M) if result.verdict == Verdict.PROVED else ""
+        if claim.about == "model":  # for every real value of the given tensors (and conditions)
+            return self.model_scope() if result.verdict == Verdict.PROVED else ""
         if claim.about == "matrix":  # the shapes checked: A 3×2, X 2×4, B 4×3
             proved = claim.shapes and result.verdict == Verdict.PROVED
             if not proved:
@@ -248,6 +264,48 @@ class Words:
         if result.reason:
             return f"{shown}; {self.reason(result.reason)}" if shown else self.reason(result.reason)
         return shown
+
+    def model_scope(self) -> str:
+        """What a proof about a model file covers: every real point, one-hot targets' columns
+        summing to 1 and positive tensors positive (as SymPy's symbols were)."""
+        conditions = [f"Σ_i {n}_ij = 1" for n, d in self.drawn if d == Draw.ONE_HOT]
+        conditions += [f"{n} > 0" for n, d in self.drawn if d == Draw.POSITIVE]
+        condition = f" ({', '.join(conditions)})" if conditions else ""
+        return self.say("scope_model", condition=self.esc(condition))
+
+    def model_lines(self, model: ModelRun) -> list[str]:
+        """A model file's model: the given tensors by role with their shapes, the forward
+        equations, and how each given tensor was drawn."""
+        m = model.model
+        given = "; ".join(
+            self.say(
+                f"model_role_{role.value}",
+                tensors=", ".join(f"{t.name} {t.shape[0]}×{t.shape[1]}" for t in ts),
+            )
+            for role in (Role.INPUT, Role.TARGET, Role.PARAMETER)
+            if (ts := [t for t in m.tensors if t.role == role])
+        )
+        equations = "; ".join(f"{self.esc(e.target)} = {self.math(e.expr)}" for e in m.equations)
+        drawn = "; ".join(
+            self.say(f"draw_{d.name.lower()}", names=", ".join(n for n, x in model.drawn if x == d))
+            for d in Draw
+            if any(x == d for _, x in model.drawn)
+        )
+        lines = [
+            self.say("model_line", given=self.esc(given), equations=equations),
+            self.say("model_drawn", drawn=self.esc(drawn)),
+        ]
+        kinked = sorted(
+            {
+                e.function.name
+                for eq in m.equations
+                for e in _applied(eq.expr)
+                if registry_function(e.function.name).kinks
+            }
+        )
+        if kinked:
+            lines.append(self.say("model_kinks", functions=", ".join(kinked)))
+        return lines
 
     @staticmethod
     def shapes(claim: Claim) -> str:
@@ -316,6 +374,11 @@ class Words:
     def corrected(self, r: ClaimResult, s: Slip) -> str:
         """The claim as it should read without the slip, in the notes' numbering: `lhs = fix`
         (bare math in LaTeX, for the report to set)."""
+        if r.claim.about == "model" and s.fix is not None:  # a model file's: its tensors by name
+            lhs = f"dL/d{r.claim.wrt_written}"
+            if self.latex:
+                return rf"\frac{{\partial L}}{{\partial {self.esc(r.claim.wrt_written)}}} = {to_latex(s.fix)}"
+            return f"{lhs} = {to_text(s.fix)}"
         identity = r.claim.identity
         assert identity is not None and s.fix is not None
         return self.identity(identity, s.fix, s.lhs)
@@ -484,6 +547,7 @@ class Words:
         if self.latex:
             return self.say("tolerance_latex", K=K, eps=f"2^{{{exponent}}}")
         kind = "network" if run is None else "matrix" if run.matrix else "scalar" if run.scalar else "network"
+        kind = "model" if self.drawn else kind  # a model file's n
         n = self.say(f"terms_{kind}")
         return self.say("tolerance_policy", K=K, eps=f"2^{exponent}", dtype=dtype, n=n)
 

@@ -28,6 +28,7 @@ from derive.formula import (
     Apply,
     ApplyPrime,
     Broadcast,
+    BroadcastAdd,
     Column,
     Diag,
     ExampleLoss,
@@ -37,6 +38,7 @@ from derive.formula import (
     Function,
     Grad,
     Hadamard,
+    LogSoftmax,
     MatMul,
     MatrixApply,
     MeanAxis,
@@ -93,6 +95,9 @@ INSTANCES: dict[type, Formula] = {
     MeanAxis: MeanAxis(W1, 1),
     # a function of a whole matrix (the Matrix Cookbook's identities, derive/matrix_identity.py)
     MatrixApply: MatrixApply("sqnorm", W1),
+    # a model file's NumPy `+` with broadcasting and its log-softmax (derive/model_formula.py)
+    BroadcastAdd: BroadcastAdd(MatMul(W1, a1), Var("b", 1)),
+    LogSoftmax: LogSoftmax(Var("z", 2), 0),
 }
 
 # the nodes an interpreter deliberately leaves out (it raises Unsupported for them)
@@ -109,6 +114,10 @@ for _name in ("shape", "layers_of", "to_text", "to_latex", "evaluate", "entrywis
 # (derive/matrix_proof.py, verify/matrix_check.py); a network's claims do not write them
 for _name in ("evaluate", "entrywise", "value"):  # `normal` rewrites through it generically
     UNSUPPORTED[_name] = UNSUPPORTED[_name] | {MatrixApply}
+# a model file's nodes: in model files only, whose witnesses interpret the model IR
+# (derive/ir_sympy.py, verify/ir_numpy.py, the JAX oracle); a network's claims do not write them
+for _name in ("evaluate", "entrywise", "value"):
+    UNSUPPORTED[_name] = UNSUPPORTED[_name] | {BroadcastAdd, LogSoftmax}
 
 
 @pytest.fixture(scope="module")

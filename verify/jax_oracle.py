@@ -24,6 +24,7 @@ from derive.formula import (  # noqa: E402  (the IR's node types, to interpret f
     Add,
     Apply,
     Broadcast,
+    BroadcastAdd,
     Column,
     Diag,
     ExampleLoss,
@@ -31,6 +32,7 @@ from derive.formula import (  # noqa: E402  (the IR's node types, to interpret f
     Formula,
     Function,
     Hadamard,
+    LogSoftmax,
     MatMul,
     MatrixApply,
     MeanAxis,
@@ -84,7 +86,7 @@ def _value(node: Formula, env: dict, batch: int, dtype):
             return jnp.broadcast_to(v, (v.shape[0], batch))
         case MatMul(left, right):
             return at(left) @ at(right)
-        case Add(left, right):
+        case Add(left, right) | BroadcastAdd(left, right):  # NumPy's broadcasting, as jnp's
             return at(left) + at(right)
         case Hadamard(left, right) | Broadcast(left, right):
             return at(left) * at(right)
@@ -102,6 +104,8 @@ def _value(node: Formula, env: dict, batch: int, dtype):
             return jnp.diag(at(x)[:, 0])
         case Softmax(x):
             return jax.nn.softmax(at(x), axis=0)  # each example's column
+        case LogSoftmax(x, axis):
+            return jax.nn.log_softmax(at(x), axis=axis)
         case MatrixApply(name, x):  # tr, det, ln|det|, inverse, ‖·‖²: the registry's JAX forward
             return MATRIX[name].jax(jax, at(x))
         case SumAxis(x, axis):

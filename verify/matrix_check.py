@@ -31,10 +31,10 @@ from derive.matrix_proof import (
     prove,
     sympy_value,
 )
-from derive.registry import MATRIX
 from verify import agreement as agree
 from verify import reference as high_precision
 from verify.diagnosis import SEARCH_POINTS
+from verify.ir_numpy import numpy_value
 from verify.jax_oracle import model_gradients
 from verify.matrix_slips import diagnose
 from verify.results import (
@@ -54,30 +54,6 @@ from verify.time_limit import ProofTimeout, time_limit
 from verify.verdict import PROOF_SECONDS
 
 _INVERTED = ("det", "logabsdet", "inverse")  # functions whose operand is drawn well conditioned
-
-
-def numpy_value(node: Formula, env: dict[str, np.ndarray]) -> np.ndarray:
-    """`node` at every point: letters (P, r, c) in `env`, matrix functions by the registry."""
-
-    def at(x: Formula) -> np.ndarray:
-        return numpy_value(x, env)
-
-    match node:
-        case Ref(name):
-            return env[name]
-        case Transpose(x):
-            return np.swapaxes(at(x), -1, -2)
-        case MatMul(left, right):
-            return at(left) @ at(right)
-        case Add(left, right):
-            return at(left) + at(right)
-        case Scale(factor, x):
-            return float(factor) * at(x)
-        case Broadcast(scalar, x):  # (P, 1, 1) times (P, r, c)
-            return at(scalar) * at(x)
-        case MatrixApply(name, x):
-            return MATRIX[name].numpy(np, at(x))
-    raise TypeError(f"no NumPy meaning for {type(node).__name__} in a matrix identity")
 
 
 def _conditioned(node: Formula, inside: bool = False) -> set[str]:

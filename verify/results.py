@@ -20,6 +20,7 @@ from derive.claims import Claim, ForwardEquation
 from derive.course import CodeReading
 from derive.declarations import SizeConflict
 from derive.formula import Formula
+from derive.model_ir import Model
 from derive.reading import SEED, Reading
 from derive.slips import Slip
 
@@ -242,6 +243,23 @@ class ReferenceInfo:
         return self.reason or None
 
 
+class Draw(StrEnum):
+    """How a model file's given tensor is drawn at the sample points (verify/model_check.py)."""
+
+    NORMAL = "standard normal"
+    POSITIVE = "positive"  # exp(N(0, 1) / 2): under log or sqrt, or declared positive
+    ONE_HOT = "one-hot"  # a random class per column
+
+
+@dataclass(frozen=True)
+class ModelRun:
+    """A model file's model as checked: its tensors and equations, and how each given tensor was
+    drawn (name → `Draw`, in the model's order)."""
+
+    model: Model
+    drawn: tuple[tuple[str, Draw], ...]
+
+
 @dataclass(frozen=True)
 class Settings:
     """How the run sampled and compared: the same for every claim."""
@@ -270,6 +288,7 @@ class Run:
     # written; the network above is then unused
     scalar: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None = None
     matrix: bool = False  # matrix identities (verify/matrix_check.py): each about its own objective
+    model: ModelRun | None = None  # a model file (verify/model_check.py): its model; network unused
     forward_equations: tuple[ForwardResult, ...] = ()
     definitions: tuple[Claim, ...] = ()  # δ_l = ∂L/∂z_l: definitions, not claims
     not_claims: tuple[tuple[int, str], ...] = ()  # equations with ∂, ∇ or δ that are not claims

@@ -420,6 +420,10 @@ def check_document(
         from verify.scalar_check import check_scalar
 
         return check_scalar(document, points=points, seed=seed, dtype=dtype)
+    if document.model is not None:  # a model file: its own model and claims
+        from verify.model_check import check_model
+
+        return check_model(document, points=points, seed=seed, dtype=dtype)
     if document.matrix is not None:  # a page of matrix identities: each about its own objective
         from verify.matrix_check import check_matrix
 

@@ -1,0 +1,138 @@
+"""SymPy's witness for a model file's claims (derive/model_file.py): a real symbol for every entry
+of every given tensor, the forward equations run by the registry's SymPy forwards
+(derive/ir_sympy.py), the objective differentiated entry by entry — `[∂L/∂X]_ij = ∂L/∂X_ij`,
+never a matrix-level derivative — and a proof that claim − derivative ≡ 0.
+
+A gradient w.r.t. an intermediate `h` is taken as `jax.grad` takes it through a tap: `h`'s
+entries are fresh symbols in the equations after its own, the objective is differentiated
+w.r.t. them, and they are then replaced by `h`'s expressions. A `one_hot` target's columns sum
+to 1: its last row is written `1 − Σ` of the others, so a proof covers every distribution.
+
+An entry of the residual is 0 when `cancel` (a rational function in the exp, log, tanh, √ …
+atoms) or, failing that, `simplify` says so; a residual that `cancel` leaves nonzero is not a
+refutation by itself (atoms can be related: tanh² = 1 − sech²), so the numbers decide then
+(verify/model_check.py). Untimed: the caller runs it under `verify.time_limit`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import partial
+
+import sympy as sp
+
+from derive.formula import Formula
+from derive.ir_sympy import sympy_value
+from derive.model_ir import GIVEN, Model, Role
+
+
+class ModelStatus(StrEnum):
+    PROVED = "proved"  # every entry of claim − ∂L/∂X is 0
+    NONZERO = "nonzero"  # some entry does not cancel to 0 (refuted where the numbers differ)
+
+
+@dataclass(frozen=True)
+class ModelProof:
+    """The algebra's word: `entry` (1-based) the first entry that did not cancel, `residual`
+    claim − derivative there (SymPy's text)."""
+
+    status: ModelStatus
+    entries: int
+    entry: tuple[int, int] | None = None
+    residual: str = ""
+
+
+def _symbols(name: str, rows: int, cols: int, positive: bool) -> sp.Matrix:
+    def entry(i: int, j: int) -> sp.Symbol:
+        return sp.Symbol(
+            f"{name}_{i + 1}{j + 1}" if cols > 1 else f"{name}_{i + 1}", real=True, positive=positive or None
+        )
+
+    return sp.Matrix(rows, cols, entry)
+
+
+@dataclass
+class Symbolic:
+    """A model in SymPy: `given` symbols by tensor, `values` every tensor's matrix of expressions
+    (given and computed), `objective` L. Derivatives are cached per tensor."""
+
+    model: Model
+    one_hot: tuple[str, ...] = ()
+    positive: tuple[str, ...] = ()
+    given: dict[str, sp.Matrix] = field(default_factory=dict)
+    values: dict[str, sp.Matrix] = field(default_factory=dict)
+    _derivatives: dict[str, sp.Matrix] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for name in self.model.named(*GIVEN):
+            r, c = self.model.tensor(name).shape
+            m = _symbols(name, r, c, name in self.positive)
+            if name in self.one_hot and r > 1:  # Σ_i y_ij = 1: the last row is 1 − the others
+                m = m.copy()
+                for j in range(c):
+                    m[r - 1, j] = 1 - sum(m[i, j] for i in range(r - 1))
+            self.given[name] = m
+        self.values = self.run(dict(self.given))
+
+    def run(self, env: dict[str, sp.Matrix], cut: str | None = None, at: sp.Matrix | None = None) -> dict:
+        """The equations in order; with `cut`, that tensor's value replaced by `at` (a tap)."""
+        for eq in self.model.equations:
+            env[eq.target] = at if eq.target == cut and at is not None else sympy_value(eq.expr, env)
+        return env
+
+    @property
+    def objective(self) -> sp.Expr:
+        return self.values[self.model.objective][0, 0]
+
+    def symbols(self) -> list[tuple[sp.Symbol, str, int]]:
+        """(symbol, tensor, flat index) of every free symbol of the given tensors, in order."""
+        out = []
+        for name, m in self.given.items():
+            for k, e in enumerate(m):
+                if isinstance(e, sp.Symbol):
+                    out.append((e, name, k))
+        return out
+
+    def derivative(self, wrt: str) -> sp.Matrix:
+        """∂L/∂wrt in denominator layout (wrt's shape), entry by entry."""
+        if wrt in self._derivatives:
+            return self._derivatives[wrt]
+        role = self.model.tensor(wrt).role
+        if role == Role.INTERMEDIATE:  # through a tap: fresh symbols in the equations after it
+            r, c = self.model.tensor(wrt).shape
+            tap = _symbols(f"tap_{wrt}", r, c, False)
+            L = self.run(dict(self.given), cut=wrt, at=tap)[self.model.objective][0, 0]
+            back = dict(zip(tap, self.values[wrt], strict=True))
+            D = tap.applyfunc(lambda s: sp.diff(L, s).xreplace(back))
+        else:
+            D = self.given[wrt].applyfunc(partial(sp.diff, self.objective))
+        self._derivatives[wrt] = D
+        return D
+
+    def value(self, formula: Formula) -> sp.Matrix:
+        """A claim's right side, its tensors' expressions from the forward equations."""
+        return sympy_value(formula, dict(self.values))
+
+
+def is_zero(e: sp.Expr, thorough: bool) -> bool:
+    """`e` ≡ 0: `cancel` of the rational function in its atoms, then (`thorough`) `simplify`."""
+    reduced = sp.cancel(sp.together(e))
+    if reduced == 0:
+        return True
+    return thorough and sp.simplify(reduced) == 0
+
+
+def prove(symbolic: Symbolic, wrt: str, right: Formula, thorough: bool = True) -> ModelProof:
+    """claim − ∂L/∂wrt ≡ 0 entry by entry (PROVED), else the first entry that is not 0 as far as
+    SymPy can tell (NONZERO). The shapes are the reader's to check (derive/model_file.py)."""
+    D = symbolic.derivative(wrt)
+    C = symbolic.value(right)
+    for i in range(D.rows):
+        for j in range(D.cols):
+            residual = C[i, j] - D[i, j]
+            if not is_zero(residual, thorough):
+                return ModelProof(
+                    ModelStatus.NONZERO, D.rows * D.cols, (i + 1, j + 1), sp.sstr(residual)[:400]
+                )
+    return ModelProof(ModelStatus.PROVED, D.rows * D.cols)

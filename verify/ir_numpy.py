@@ -1,0 +1,105 @@
+"""The model IR (derive/formula.py) in NumPy, as a person codes it: `numpy_value(node, env)` at
+every sample point, tensors (P, rows, cols) in `env`, functions by the registry's NumPy forwards
+(`derive/registry.py`). NumPy's broadcasting is the model files' own. Shared by the Matrix
+Cookbook's identities (verify/matrix_check.py) and model files (verify/model_check.py).
+
+A claim's `x > 0` (`ApplyPrime(relu)`) is the indicator a person writes, `(x > 0) * 1.0`: 0 at
+the kink, as `jax.grad` takes relu'(0). Softmax is computed as `exp(x − max) / Σ exp(x − max)`,
+log-softmax as `x − max − log Σ exp(x − max)` (each column, or each row for axis 1).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from derive.formula import (
+    Add,
+    Apply,
+    ApplyPrime,
+    Broadcast,
+    BroadcastAdd,
+    Column,
+    Fill,
+    Formula,
+    Hadamard,
+    LogSoftmax,
+    MatMul,
+    MatrixApply,
+    MeanAxis,
+    Ref,
+    Scale,
+    Softmax,
+    SumAxis,
+    Transpose,
+    Unsupported,
+)
+from derive.registry import MATRIX
+from derive.registry import function as registry_function
+from verify.numpy_backprop import erf
+
+
+class _NumPy:
+    """`numpy` with the `erf` the registry's gelu needs (NumPy has none): the registry's namespace."""
+
+    erf = staticmethod(erf)
+
+    def __getattr__(self, name: str):
+        return getattr(np, name)
+
+
+NP = _NumPy()
+
+
+def elementwise(name: str, parameter, x: np.ndarray) -> np.ndarray:
+    entry = registry_function(name)
+    if parameter is None and entry.parameter is not None:
+        parameter = entry.parameter.default
+    return entry.numpy(NP, x, None if parameter is None else float(parameter))
+
+
+def _axis(axis: int) -> int:
+    return -2 if axis == 0 else -1  # (P, rows, cols): axis 0 is the rows, each column's entries
+
+
+def numpy_value(node: Formula, env: dict[str, np.ndarray]) -> np.ndarray:
+    """`node` at every point: tensors (P, r, c) in `env`; a number is (1, 1) and broadcasts."""
+
+    def at(x: Formula) -> np.ndarray:
+        return numpy_value(x, env)
+
+    match node:
+        case Ref(name):
+            return env[name]
+        case Transpose(x):
+            return np.swapaxes(at(x), -1, -2)
+        case MatMul(left, right):
+            return at(left) @ at(right)
+        case Add(left, right) | BroadcastAdd(left, right):
+            return at(left) + at(right)
+        case Hadamard(left, right) | Broadcast(left, right):
+            return at(left) * at(right)
+        case Scale(factor, x):
+            return float(factor) * at(x)
+        case Column(entries):
+            return np.array([[float(e)] for e in entries])
+        case Fill(value, like):
+            return np.full_like(at(like), float(value))
+        case Apply(function, x):
+            return elementwise(function.name, function.parameter, at(x))
+        case ApplyPrime(function, x) if function.name == "relu":  # x > 0, as a person codes relu'
+            return (at(x) > 0) * 1.0
+        case SumAxis(x, axis):
+            return at(x).sum(axis=_axis(axis), keepdims=True)
+        case MeanAxis(x, axis):
+            return at(x).mean(axis=_axis(axis), keepdims=True)
+        case Softmax(x):
+            v = at(x)
+            shifted = np.exp(v - v.max(axis=-2, keepdims=True))
+            return shifted / shifted.sum(axis=-2, keepdims=True)
+        case LogSoftmax(x, axis):
+            v = at(x)
+            shifted = v - v.max(axis=_axis(axis), keepdims=True)
+            return shifted - np.log(np.exp(shifted).sum(axis=_axis(axis), keepdims=True))
+        case MatrixApply(name, x):
+            return MATRIX[name].numpy(np, at(x))
+    raise Unsupported(node, "numpy_value")
