@@ -275,3 +275,23 @@ def test_chunked_sweep_users_claims(monkeypatch, notes):
     _numbered_within_the_run(found[RIGHT[0]])
     assert found[RIGHT[1]].verdict == Verdict.PROVED and found[WRONG].verdict == Verdict.REFUTED
     assert found[WRONG].agreement.disagreeing == SWEEP
+
+
+def test_a_time_limit_that_expires_in_a_gc_callback_is_not_lost():
+    """An alarm landing in a garbage-collector callback (JAX registers one) would be swallowed
+    ("Exception ignored in gc callback"); the limit defers it and raises in the caller."""
+    import gc
+    import time
+
+    from verify.time_limit import ProofTimeout, time_limit
+
+    def slow_callback(phase, info):
+        time.sleep(0.05)  # the alarm fires in here
+
+    gc.callbacks.append(slow_callback)
+    try:
+        with pytest.raises(ProofTimeout), time_limit(0.02):
+            gc.collect()
+            time.sleep(1)
+    finally:
+        gc.callbacks.remove(slow_callback)
