@@ -145,21 +145,6 @@ class Network:
         return self.l2 * self.batch if self.l2_batch else self.l2
 
     @property
-    def penalty_text(self) -> str:
-        """`(λ/2) Σ_l ‖W_l‖², λ = 1/10` (or Ng's `λ/(2B)`); empty without a penalty."""
-        if not self.l2:
-            return ""
-        over = "λ/(2B)" if self.l2_batch and self.batch > 1 else "(λ/2)"
-        return f"{over} Σ_l ‖W_l‖², λ = {self.written_l2}"
-
-    @property
-    def penalty_gradient_text(self) -> str:
-        """The penalty's term of `∂L/∂W_l`: `(λ/B) W_l = 1/30 W_l` (Ng's) or `λ W_l = 1/10 W_l`."""
-        if self.l2_batch and self.batch > 1:
-            return f"(λ/B) W_l = {self.l2} W_l, λ = {self.written_l2}, B = {self.batch}"
-        return f"λ W_l = {self.l2} W_l"
-
-    @property
     def model(self) -> Model:
         """The network's forward equations as a model (`derive/model_ir.py`)."""
         return network_model(self)
@@ -185,7 +170,7 @@ class Network:
         if not self.biases:
             text += ", no biases"
         if self.l2:
-            text += f", L2 penalty {self.penalty_text}"
+            text += f", L2 penalty λ = {self.written_l2}"
         return text
 
 

@@ -293,7 +293,8 @@ def _matrix(m) -> list | None:
 
 
 def network_dict(net: Network) -> dict:
-    penalty = {"l2": float(net.l2), "l2_text": net.penalty_text} if net.l2 else {}  # none: no key
+    text = Words("en").penalty_text(net)
+    penalty = {"l2": float(net.l2), "l2_text": text} if net.l2 else {}  # none: no key
     return {
         "sizes": list(net.sizes),
         "activation": net.activation,

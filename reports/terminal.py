@@ -185,7 +185,7 @@ def conventions(run: Run, w: Words) -> list[str]:
     if net.numeric.loss != net.loss:
         lines.append(w.say("stand_in", loss=net.numeric.loss) + f" ({LOSSES[net.numeric.loss].convention})")
     if net.l2:  # the L2 penalty: a line only where there is one
-        lines.append(w.say("run_penalty", penalty=net.penalty_text, gradient=net.penalty_gradient_text))
+        lines.append(w.say("run_penalty", penalty=w.penalty_text(net), gradient=w.penalty_gradient(net)))
     return lines
 
 

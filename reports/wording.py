@@ -34,6 +34,7 @@ from derive.formula import (
 from derive.function_claims import function_claim
 from derive.identities import Identity
 from derive.model_ir import Role
+from derive.network import Network
 from derive.proof import Method, Proof, Status
 from derive.reading import NG, Reading
 from derive.registry import GENERIC
@@ -120,9 +121,23 @@ class Words:
         ng = run.reading == NG or (run.code is not None and run.code.numbering == NG)
         if ng or any(_WRITES_M.search(r.claim.written) for r in run.claims):
             self.batch = "m"
-        self.penalty = run.network.penalty_gradient_text if run.network.l2 else ""
+        self.penalty = self.penalty_gradient(run.network) if run.network.l2 else ""
         self.drawn = run.model.drawn if run.model is not None else ()
         return self
+
+    def penalty_text(self, net: Network) -> str:
+        """The L2 penalty as the loss writes it: `(λ/2) Σ_l ‖W_l‖², λ = 1/10` (Ng's `λ/(2m)`)."""
+        if not net.l2:
+            return ""
+        over = f"λ/(2{self.batch})" if net.l2_batch and net.batch > 1 else "(λ/2)"
+        return f"{over} Σ_l ‖W_l‖², λ = {net.written_l2}"
+
+    def penalty_gradient(self, net: Network) -> str:
+        """The penalty's term of `∂L/∂W_l`: `(λ/m) W_l = 1/30 W_l` (Ng's) or `λ W_l = 1/10 W_l`."""
+        b = self.batch
+        if net.l2_batch and net.batch > 1:
+            return f"(λ/{b}) W_l = {net.l2} W_l, λ = {net.written_l2}, {b} = {net.batch}"
+        return f"λ W_l = {net.l2} W_l"
 
     def about(self, claim: Claim) -> Words:
         """These words for one claim: one written in index notation names its vectors as it
