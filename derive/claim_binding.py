@@ -97,6 +97,9 @@ class Binding:
     names: tuple[tuple[str, Role], ...] = ()
     defined: tuple[tuple[str, str], ...] = ()  # `k := …`: the notes' own quantities (derive/roles.py)
     penalty: Fraction | None = None  # λ as the loss writes its L2 penalty (None: the loss has none)
+    # index notation: the layer each neuron index names in the notes' forward equations (`y_k =
+    # \sum_j w_{kj} z_j`: k the output's, j the layer below), letter → internal layer
+    letters: tuple[tuple[str, int], ...] = ()
 
     def role(self, symbol: str) -> Role | None:
         """What the notes make of `symbol` (None: the network's own meaning, `_KINDS`)."""

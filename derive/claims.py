@@ -10,6 +10,7 @@ layer `l`, an equation stands for every layer where all its quantities exist.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from fractions import Fraction
@@ -50,6 +51,7 @@ from derive.index_notation import (
     bind_index_sides,
     entrywise_text,
     index_letters,
+    letter_layers,
     might_be_entrywise,
     uses_index_notation,
 )
@@ -236,6 +238,7 @@ def binding(
         names=notation.names,
         defined=notation.defined,
         penalty=network.written_l2 if network.l2 else None,
+        letters=notation.letters,
     )
 
 
@@ -406,6 +409,41 @@ def entry_letters(
     any other equation."""
     text, sides, entrywise = _parsed(text, syntax, notation)
     return index_letters(text, sides, binding(network, layer, reading, notation)) if entrywise else ()
+
+
+def forward_letters(
+    equations: Iterable[str], network: Network, reading: Reading, notation: Notation
+) -> tuple[tuple[str, int], ...]:
+    """The layer each neuron index names in forward equations written in index notation (`a_j =
+    \\sum_i w_{ji} z_i`, `y_k = \\sum_j w_{kj} z_j`: i, j, k the input's, the hidden and the
+    output layer's), where every equation that uses a letter places it alike; the claims then read
+    their indices so (Bishop's `\\sum_k w_{jk} δ_k`: k above j, the weight's indices swapped).
+    An equation with the target's or the input's letter places its letters; one without only
+    says how far apart they are, and is placed by a letter placed before."""
+    placed: list[tuple[dict[str, int], bool]] = []
+    for text in equations:
+        try:
+            read, sides, entrywise = _parsed(text, "latex", notation)
+            if entrywise:
+                placed.append(letter_layers(read, sides, binding(network, None, reading, notation)))
+        except (ClaimSyntaxError, NeedsLayer):
+            continue
+    seen: dict[str, set[int]] = {}
+    for layers, anchored in placed:
+        if anchored:
+            for letter, layer in layers.items():
+                seen.setdefault(letter, set()).add(layer)
+    relative = [layers for layers, anchored in placed if not anchored]
+    while relative:
+        known = next((r for r in relative if any(len(seen.get(x, ())) == 1 for x in r)), None)
+        if known is None:
+            break
+        relative.remove(known)
+        letter = next(x for x in known if len(seen.get(x, ())) == 1)
+        shift = next(iter(seen[letter])) - known[letter]
+        for x, layer in known.items():
+            seen.setdefault(x, set()).add(layer + shift)
+    return tuple((letter, layers.pop()) for letter, layers in sorted(seen.items()) if len(layers) == 1)
 
 
 def claims_of_text(

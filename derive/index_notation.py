@@ -211,6 +211,7 @@ class IndexBinder:
         self.binding = binding
         self.latex = LatexBinder(text, binding)
         self.order = binding.reading.index or "from"
+        self.anchored = False
         self.layers = self._letter_layers(sides)
         self.letters: dict[tuple[str, int], tuple[str, str]] = {}  # (kind, layer) → (symbol, index)
 
@@ -237,8 +238,12 @@ class IndexBinder:
                         top = found[0]
                     elif self._kind(symbol) == "x" and found:
                         bottom = found[0]
-        ranked = sorted(letters, reverse=self._letters_run_up(sides, letters, top, bottom))  # output's first
         last = self.binding.last
+        anchored = dict(self.binding.letters)
+        if letters and all(letter in anchored and 1 <= anchored[letter] <= last for letter in letters):
+            return {letter: anchored[letter] for letter in letters}  # as the forward equations use them
+        self.anchored = top is not None or bottom is not None  # placed by a target's or input's letter
+        ranked = sorted(letters, reverse=self._letters_run_up(sides, letters, top, bottom))  # output's first
         if top is None and bottom is not None:  # x_i: i is layer 1, the letters above it
             return {letter: 1 + ranked.index(bottom) - rank for rank, letter in enumerate(ranked)}
         shift = ranked.index(top) if top in ranked else 0
@@ -653,6 +658,15 @@ def _column(head: Indexed, letter: str) -> Formula:
     if var.kind == "W":
         return Var("z", var.layer + 1 if head.indices.index(letter) == 0 else var.layer)
     return Var("z", var.layer + 1 if var.kind == "b" else var.layer)
+
+
+def letter_layers(
+    text: str, sides: tuple[Tree | Token, ...], binding: Binding
+) -> tuple[dict[str, int], bool]:
+    """The layer each neuron index of an equation names, as its own quantities place them, and
+    whether a target's or an input's letter placed them (else only their differences hold)."""
+    binder = IndexBinder(text, binding, sides)
+    return binder.layers, binder.anchored
 
 
 def index_letters(

@@ -20,7 +20,7 @@ from enum import StrEnum
 
 from derive.claim_binding import NoSuchLayer, Unlayered
 from derive.claim_parser import ClaimSyntaxError, parse
-from derive.claims import Claim, ForwardEquation, claims_of, forward_of, is_claim, is_forward
+from derive.claims import Claim, ForwardEquation, claims_of, forward_letters, forward_of, is_claim, is_forward
 from derive.declarations import Declaration, widths
 from derive.document import Equation
 from derive.formula import Formula, MatMul, Transpose, Var, rewrite
@@ -78,6 +78,8 @@ def default_sizes(depth: int) -> tuple[int, ...]:
 def _bind(
     equations: Sequence[Equation], source: str, network: Network, reading: Reading, notation: Notation = OURS
 ) -> Interpretation:
+    forward_texts = [e.text for e in equations if not is_claim(e.text) and is_forward(e.text, notation)]
+    notation = replace(notation, letters=forward_letters(forward_texts, network, reading, notation))
     claims = tuple(
         c for e in equations if is_claim(e.text) for c in claims_of(e, source, network, reading, notation)
     )

@@ -67,6 +67,8 @@ class Notation:
     entries: tuple[tuple[str, str, str], ...] = ()
     # the loss's name where it has a subscript (`E_n`, `L_{\\text{MSE}}`: derive/notes_loss.py)
     loss: str = ""
+    # index notation: the layer each neuron index names in the forward equations (letter → layer)
+    letters: tuple[tuple[str, int], ...] = ()
 
     def role(self, letter: str) -> Role | None:
         return dict(self.names).get(letter)

@@ -140,3 +140,28 @@ $$\frac{\partial E}{\partial w_{ji}} = \delta_j x_i$$
     run = checked(tmp_path, notes)
     assert run.reading.index == "to"
     assert verdicts(run)[3] == Verdict.PROVED
+
+
+def test_claims_read_their_indices_as_the_forward_equations_place_them(tmp_path):
+    """Bishop's `a_j = Σ_i w_ji z_i`, `y_k = Σ_j w_kj z_j` place i, j, k on the input, hidden and
+    output layers; a claim `δ_j = h'(a_j) Σ_k w_jk δ_k` then has the weight's indices swapped
+    (the transpose missing), not a claim about another layer."""
+    from derive.claims_file import load
+    from derive.slip_search import Move
+    from reports.cli import given_options
+    from verify.results import Verdict
+    from verify.run import check_document
+
+    notes = (
+        r"$a_j = \sum_i w_{ji} z_i$, $z_j = h(a_j)$, $y_k = \sum_j w_{kj} z_j$, "
+        r"$E_n = \frac{1}{2}\sum_k (y_k - t_k)^2$."
+        "\n\n$$\\delta_j = h'(a_j) \\sum_k w_{kj} \\delta_k$$\n\n"
+        "$$\\delta_j = h'(a_j) \\sum_k w_{jk} \\delta_k$$\n"
+    )
+    path = tmp_path / "bishop.md"
+    path.write_text(notes, encoding="utf-8")
+    right, swapped = check_document(load(path, given_options()), points=60, seed=0).claims
+    assert right.verdict == Verdict.PROVED and right.claim.wrt is not None and right.claim.wrt.layer == 2
+    assert swapped.claim.wrt == right.claim.wrt  # the same δ_j: the hidden layer's
+    assert swapped.verdict in (Verdict.REFUTED, Verdict.SHAPE_ERROR) and swapped.slip is not None
+    assert Move.MISSING_TRANSPOSE in {s.move for s in swapped.slip.steps}
