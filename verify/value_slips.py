@@ -49,20 +49,26 @@ _FACTORS: tuple[tuple[float, tuple[ValueSlip, ...]], ...] = (
 )
 
 
-def _candidates(batch: int) -> list[tuple[float, tuple[ValueSlip, ...]]]:
+def _candidates(batches: tuple[int, ...]) -> list[tuple[float, tuple[ValueSlip, ...]]]:
     found = list(_FACTORS)
-    if batch > 1:
+    for batch in dict.fromkeys(b for b in batches if b > 1):
         found += [(float(batch), (ValueSlip.MISSING_MEAN,)), (1.0 / batch, (ValueSlip.EXTRA_MEAN,))]
     return found
 
 
 def find_slip(
-    claimed: np.ndarray, truth: np.ndarray, *, batch: int = 1, n: int = 1, dtype: str = "float64"
+    claimed: np.ndarray,
+    truth: np.ndarray,
+    *,
+    batch: int | tuple[int, ...] = 1,
+    n: int = 1,
+    dtype: str = "float64",
 ) -> FoundSlip | None:
     """The simplest rewrite of `truth` that `claimed` equals at every point, or None.
 
     `claimed`, `truth`: (P, rows, cols) — `claimed` may be (P, cols, rows), which only a
-    transpose can match. `batch`: B of a mean over the batch (1/B candidates where B > 1); `n`:
+    transpose can match. `batch`: B of a mean over the batch (1/B candidates where B > 1), or
+    the sizes that may be the batch (a user's model: x's first and last axes); `n`:
     the error budget's term count (`verify/tolerance.py`). Points with a non-finite value are
     left out; with none left, None."""
     ok = np.isfinite(claimed).reshape(len(claimed), -1).all(axis=1)
@@ -71,7 +77,8 @@ def find_slip(
         return None
     claimed, truth = claimed[ok], truth[ok]
     # a rewrite may scale the truth by up to B: the budget grows with it
-    allowed = 2.0 * max(batch, 2) * tolerance.allowed(truth, n, dtype)
+    batches = (batch,) if isinstance(batch, int) else batch
+    allowed = 2.0 * max(*batches, 2) * tolerance.allowed(truth, n, dtype)
 
     def matches(candidate: np.ndarray) -> bool:
         if candidate.shape != claimed.shape:
@@ -88,7 +95,7 @@ def find_slip(
     transposed = np.swapaxes(truth, -1, -2)
     for flip in (False, True):
         base = transposed if flip else truth
-        for factor, kinds in _candidates(batch):
+        for factor, kinds in _candidates(batches):
             if not flip and factor == 1.0:
                 continue  # the truth itself
             candidate = factor * base
