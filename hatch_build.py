@@ -47,27 +47,36 @@ def rewrite(source: str) -> str:
     return IMPORT.sub(rf"\1import {NAMESPACE}.\2", source)
 
 
-def _api_init(prefix: str) -> str:
+def _forwarding(module: str, doc: str, testing: bool = False) -> str:
+    """A module that is `module`'s public names, each loaded on first use (PEP 562), so that
+    `import derivcheck` stays fast: `derivcheck.check`, `from derivcheck import check`."""
     return (
-        f'"""derivcheck: check gradient derivations and backward code (see `{prefix}reports.api`)."""\n\n'
-        f"from {prefix}reports import api as _api\n"
-        f"from {prefix}reports.api import *  # noqa: F403\n\n"
+        f'"""{doc}"""\n\n'
+        "from importlib import import_module as _import_module\n\n"
+        f'_api = _import_module("{module}")\n'
         "__doc__ = _api.__doc__\n"
-        "__all__ = list(_api.__all__)\n"
+        "__all__ = list(_api.__all__)\n\n\n"
+        "def __getattr__(name: str) -> object:\n"
+        "    if name in __all__:\n"
+        "        return getattr(_api, name)\n"
+        + (
+            '    if name == "testing":\n        return _import_module(".testing", __name__)\n'
+            if testing
+            else ""
+        )
+        + '    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")\n\n\n'
+        "def __dir__() -> list[str]:\n"
+        + ('    return [*__all__, "testing"]\n' if testing else "    return list(__all__)\n")
     )
 
 
 def shims(prefix: str) -> dict[str, str]:
     """The `derivcheck` package's own files; `prefix` is where the three packages live."""
     return {
-        "__init__.py": _api_init(prefix),
-        "testing.py": (
-            '"""Assertions for tests: `assert_backward` (see `reports.testing`)."""\n\n'
-            f"from {prefix}reports import testing as _testing\n"
-            f"from {prefix}reports.testing import *  # noqa: F403\n\n"
-            "__doc__ = _testing.__doc__\n"
-            "__all__ = list(_testing.__all__)\n"
+        "__init__.py": _forwarding(
+            f"{prefix}reports.api", "derivcheck: check gradient derivations and backward code.", testing=True
         ),
+        "testing.py": _forwarding(f"{prefix}reports.testing", "Assertions for tests: `assert_backward`."),
         "__main__.py": (
             '"""`derivcheck …` and `python -m derivcheck …`: the command line."""\n\n'
             f"from {prefix}reports.cli import main\n\n"

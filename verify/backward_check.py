@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from verify.results import Run
+from verify.results import Run, Shown
 from verify.value_slips import FoundSlip
 
 
@@ -65,7 +65,7 @@ class LossCheck:
 
 
 @dataclass(frozen=True)
-class BackwardCheck:
+class BackwardCheck(Shown):
     """The whole check of a user's backward: `model` in words ("network 4,3 sigmoid mse, B = 1"
     or "loss(xp, params, x, y)"), the settings, the forward checks, each gradient, and the
     underlying `Run` where the model is the built-in network (None for a `loss(xp, …)`)."""
