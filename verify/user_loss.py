@@ -75,7 +75,10 @@ def _oracle(loss: UserLoss):
         except jax.errors.ConcretizationTypeError:
             return plain(params, x, y)
 
-    return at
+    def shape(params, x, y) -> tuple[int, ...]:
+        return tuple(jax.eval_shape(objective, params, x, y).shape)
+
+    return at, shape
 
 
 def _matrix(a: np.ndarray) -> np.ndarray:
@@ -125,7 +128,7 @@ def check_loss(
             "params", "a dict of parameter names to shapes or arrays, e.g. {'W': (3, 4)}", params
         )
     names = tuple(str(k) for k in params)
-    oracle = _oracle(loss)
+    oracle, shape_of = _oracle(loss)
     n = 0
     true_loss, numpy_loss, your_loss = [], [], []
     truth: dict[str, list[np.ndarray]] = {k: [] for k in names}
@@ -136,6 +139,8 @@ def check_loss(
         if p == 0:
             n = sum(a.size for a in args[0].values()) + args[1].size
         try:
+            if p == 0 and (shape := shape_of(*args)) != ():
+                raise InputError("loss", "a scalar (one number)", f"an array of shape {shape}")
             value, grads = oracle(*args)
         except InputError:
             raise
@@ -143,8 +148,6 @@ def check_loss(
             raise InputError(
                 "loss", "a function loss(xp, params, x, y) that jax.numpy can run", f"{type(e).__name__}: {e}"
             ) from None
-        if np.ndim(value) != 0:
-            raise InputError("loss", "a scalar (one number)", f"an array of shape {np.shape(value)}")
         true_loss.append(float(value))
         for k in names:
             truth[k].append(np.asarray(grads[k]))
