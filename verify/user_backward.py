@@ -94,14 +94,15 @@ class _Cache(dict):
     raw: dict[str, np.ndarray]
 
 
-def as_code(backward: UserBackward, network: Network, dtype: str) -> Code:
-    """`backward` as `verify.run.Code`: called point by point, its results stacked (P, n, m)."""
+def _adapted(backward: UserBackward, network: Network, dtype: str):
+    """(forward, backward) of `verify.run.Code`: the forward calls `backward` at every point
+    and keeps its loss and gradients in the cache; the backward hands the gradients over."""
     names = (*parameter_names(network), "x")
     shapes = {f"W{k}": network.shape("W", k) for k in range(1, len(network.sizes))}
     shapes |= {f"b{k}": network.shape("b", k) for k in range(1, len(network.sizes))}
     shapes["x"] = (network.sizes[0], network.batch)
 
-    def forward(z1, W, b, y, *_settings) -> dict[str, np.ndarray]:
+    def forward(z1, W, b, y, *_settings) -> _Cache:
         points = Points(z1, tuple(W), tuple(b), y, 0, np.zeros(len(z1), dtype=bool))
         per_point: dict[str, list] = {name: [] for name in names}
         losses: list[float] = []
@@ -122,8 +123,9 @@ def as_code(backward: UserBackward, network: Network, dtype: str) -> Code:
             if not values:
                 continue  # not returned: the run says "no gradient" for a parameter
             key = _oracle_name(name)
-            cache.gradients[key] = _stacked(values, shapes[name], len(z1))
-            if not isinstance(cache.gradients[key], str) or cache.gradients[key].startswith("shape"):
+            stacked = _stacked(values, shapes[name], len(z1))
+            cache.gradients[key] = stacked
+            if not isinstance(stacked, str) or stacked.startswith("shape"):
                 cache.raw[key] = np.stack(values)  # one shape at every point
         if len(losses) == len(z1):
             cache["L"] = np.asarray(losses, dtype=dtype)
@@ -132,7 +134,12 @@ def as_code(backward: UserBackward, network: Network, dtype: str) -> Code:
     def gradients(cache, *_settings) -> dict[str, np.ndarray | str]:
         return dict(cache.gradients)
 
-    return Code(NAME, forward, gradients)
+    return forward, gradients
+
+
+def as_code(backward: UserBackward, network: Network, dtype: str) -> Code:
+    """`backward` as `verify.run.Code`: called point by point, its results stacked (P, n, m)."""
+    return Code(NAME, *_adapted(backward, network, dtype))
 
 
 def _scalar(loss: object) -> float:
@@ -188,9 +195,7 @@ def check_builtin(
     code = run.implementation
     assert code is not None
     truth = oracle_values(network, detail)
-    mine = as_code(backward, network, dtype).forward
-    assert mine is not None
-    cache = mine(detail.z1, detail.W, detail.b, detail.y)
+    cache = _adapted(backward, network, dtype)[0](detail.z1, detail.W, detail.b, detail.y)
     losses = ()
     if "L" in cache:
         n = tolerance.terms(network.sizes, network.batch, 0)
