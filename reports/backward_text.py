@@ -16,8 +16,8 @@ _WORDS = {
     ValueSlip.SIGN: "sign flipped",
     ValueSlip.TIMES_2: "a factor 2 too many (a squared loss's ½ dropped?)",
     ValueSlip.HALF: "a factor ½ too many",
-    ValueSlip.MISSING_MEAN: "missing 1/B (the mean over the batch)",
-    ValueSlip.EXTRA_MEAN: "an extra 1/B",
+    ValueSlip.MISSING_MEAN: "the mean's 1/B missing",
+    ValueSlip.EXTRA_MEAN: "1/B taken once too often",
     ValueSlip.ZERO: "all zero",
 }
 
