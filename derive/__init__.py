@@ -22,16 +22,17 @@ if TYPE_CHECKING:
     from derive.registry import ACTIVATIONS, GENERIC, LOSSES, Activation, Loss
     from derive.symbols import network_symbols
 
+# submodule (relative to this package, so it loads under any package name) → names
 _SOURCES = {
-    "derive.errors": ("InputError",),
-    "derive.evaluate": ("evaluate",),
-    "derive.formula": ("Formula", "ShapeMismatch", "Var"),
-    "derive.forward": ("derived_gradient", "symbolic_forward"),
-    "derive.identities": ("Identity", "network_identities", "seed_identities"),
-    "derive.network": ("Network", "parse_l2", "parse_sizes", "parse_slope"),
-    "derive.proof": ("Counterexample", "Proof", "prove"),
-    "derive.registry": ("ACTIVATIONS", "GENERIC", "LOSSES", "Activation", "Loss"),
-    "derive.symbols": ("network_symbols",),
+    ".errors": ("InputError",),
+    ".evaluate": ("evaluate",),
+    ".formula": ("Formula", "ShapeMismatch", "Var"),
+    ".forward": ("derived_gradient", "symbolic_forward"),
+    ".identities": ("Identity", "network_identities", "seed_identities"),
+    ".network": ("Network", "parse_l2", "parse_sizes", "parse_slope"),
+    ".proof": ("Counterexample", "Proof", "prove"),
+    ".registry": ("ACTIVATIONS", "GENERIC", "LOSSES", "Activation", "Loss"),
+    ".symbols": ("network_symbols",),
 }
 _MODULE_OF = {name: module for module, names in _SOURCES.items() for name in names}
 
@@ -52,8 +53,8 @@ def __getattr__(name: str) -> object:
     try:
         module = _MODULE_OF[name]
     except KeyError:
-        raise AttributeError(f"module 'derive' has no attribute {name!r}") from None
-    value = getattr(import_module(module), name)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}") from None
+    value = getattr(import_module(module, __name__), name)
     globals()[name] = value
     return value
 

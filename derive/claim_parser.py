@@ -128,7 +128,7 @@ class ClaimSyntaxError(ValueError):
 
 @cache
 def _parser(grammar: str) -> Lark:
-    text = files("derive").joinpath("grammars", f"{grammar}.lark").read_text(encoding="utf-8")
+    text = files(__package__ or "derive").joinpath("grammars", f"{grammar}.lark").read_text(encoding="utf-8")
     return Lark(text, parser="lalr", propagate_positions=True, maybe_placeholders=False)
 
 

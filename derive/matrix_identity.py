@@ -112,7 +112,7 @@ def describe(shapes: Shapes) -> str:
 
 @cache
 def _parser() -> Lark:
-    text = files("derive").joinpath("grammars", "matrix.lark").read_text(encoding="utf-8")
+    text = files(__package__ or "derive").joinpath("grammars", "matrix.lark").read_text(encoding="utf-8")
     return Lark(text, parser="lalr", propagate_positions=True, maybe_placeholders=False)
 
 

@@ -149,7 +149,7 @@ def rename(node: Node, powered: frozenset[str]) -> Node:
 
 @cache
 def _parser() -> Lark:
-    text = files("derive").joinpath("grammars", "scalar.lark").read_text(encoding="utf-8")
+    text = files(__package__ or "derive").joinpath("grammars", "scalar.lark").read_text(encoding="utf-8")
     return Lark(text, parser="lalr", propagate_positions=True, maybe_placeholders=False)
 
 

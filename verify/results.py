@@ -8,9 +8,10 @@ implementation under test (the hand-written NumPy backward) against `jax.grad`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -28,6 +29,22 @@ Dtype = Literal["float64", "float32"]
 ORACLE = "jax"
 # the witnesses of a claim: its right side by SymPy and by NumPy, its left side by jax.grad
 WITNESSES = ("sympy", "numpy", ORACLE)
+
+
+# reports/ registers its text renderers here (reports/api.py, on import), so `str(run)` and a
+# notebook show the terminal summary while verify imports nothing from reports
+TEXT: dict[type, Callable[[Any], str]] = {}
+
+
+class Shown:
+    """`str(x)` is the terminal summary and a notebook shows it, once reports/ is loaded."""
+
+    def __str__(self) -> str:
+        render = TEXT.get(type(self))
+        return render(self) if render is not None else object.__repr__(self)
+
+    def _repr_markdown_(self) -> str:
+        return "```text\n" + str(self).rstrip("\n") + "\n```\n"
 
 
 class Verdict(StrEnum):
@@ -272,7 +289,7 @@ class Settings:
 
 
 @dataclass(frozen=True, eq=False)
-class Run:
+class Run(Shown):
     """One run of the one pipeline: the claims of `source` (None: the built-in identities)
     about `network`, checked under `settings`."""
 

@@ -59,9 +59,10 @@ WORKERS = min(2, os.cpu_count() or 1)  # threads checking chunks side by side
 # the implementation under test: (z1, W, b, y, activation, loss, slope, reduction) → forward,
 # then (forward, W, y, activation, loss, slope, reduction) → {"dL/dW1": …}; `activation` is a
 # name, or a tuple of names f_1 … f_L for a network of per-layer activations; with an L2 penalty
-# both also get `l2=λ'` (a keyword, only then: an implementation without one is unchanged)
+# both also get `l2=λ'` (a keyword, only then: an implementation without one is unchanged). A
+# gradient the implementation could not give may be a string saying why (verify/user_backward.py)
 Forward = Callable[..., dict[str, np.ndarray]]
-Backward = Callable[..., dict[str, np.ndarray]]
+Backward = Callable[..., dict[str, np.ndarray | str]]
 
 
 @dataclass(frozen=True)
@@ -175,11 +176,17 @@ def check(
             results[k] = verdict.shape_fix(p, network, values0)  # the search needs the values
     code = None
     if implementation is not None:
+        failures = {}  # the first reason each gradient failed, in any slice
+        for s in flat:
+            failures = {**s.code_failures, **failures}
+        compared = [
+            name for name in flat[0].code if name not in failures and all(name in s.code for s in flat)
+        ]
         code = Implementation(
             implementation.name,
             agree.merge_forward([s.code_forward for s in flat if s.code_forward is not None]),
-            {name: agree.merge([s.code[name] for s in flat], starts) for name in flat[0].code},
-            flat[0].code_failures,
+            {name: agree.merge([s.code[name] for s in flat], starts) for name in compared},
+            failures,
         )
     kink_points = sum(s.kinks for s in flat)
     return Run(
@@ -276,7 +283,7 @@ def _check_slice(
     if not sympy_skip:
         sympy_forward, sympy_right = forward_and_formulas(numeric, [prepared[k].identity for k in live], part)
         forwards["sympy"] = sympy_forward
-    code_grads: dict[str, np.ndarray] = {}
+    code_grads: dict[str, np.ndarray | str] = {}
     code_failures: dict[str, str] = {}
     code_forward = None
     if code is not None:
@@ -338,6 +345,9 @@ def _check_slice(
             if got is None:  # every parameter's gradient is due; intermediates are optional
                 if name[4] in "Wb":
                     code_failures[name] = "no gradient"
+                continue
+            if isinstance(got, str):  # why the implementation gave none
+                code_failures[name] = got
                 continue
             if got.shape != truth.shape:
                 code_failures[name] = (
