@@ -48,7 +48,7 @@ __all__ = [
 Syntax = Literal["markdown", "latex", "toml"]
 _SUFFIX = {"markdown": ".md", "latex": ".tex", "toml": ".toml"}
 _FILE_SUFFIXES = (".md", ".markdown", ".tex", ".latex", ".toml", ".txt")
-_OPTIONS = ("sizes", "activation", "loss", "batch", "reduction", "slope")
+_OPTIONS = ("sizes", "activation", "loss", "batch", "reduction", "slope", "l2")
 
 
 def __getattr__(name: str) -> object:  # the result types, loaded on use (they import NumPy)
@@ -76,8 +76,8 @@ def _register_text() -> None:
 
 def _given(**options: object) -> dict:
     """The network options given (None: not given), parsed as the command line parses them:
-    `sizes` as "4,3" or (4, 3); `slope` as 0.01 or "1/100"."""
-    from derive import parse_sizes, parse_slope
+    `sizes` as "4,3" or (4, 3); `slope` and `l2` (the L2 penalty λ) as 0.01 or "1/100"."""
+    from derive import parse_l2, parse_sizes, parse_slope
 
     given = {k: v for k, v in options.items() if v is not None}
     if "sizes" in given:
@@ -85,11 +85,13 @@ def _given(**options: object) -> dict:
         given["sizes"] = parse_sizes(sizes if isinstance(sizes, str) else ",".join(map(str, sizes)))  # type: ignore[arg-type]
     if "slope" in given:
         given["slope"] = parse_slope(str(given["slope"]))
+    if "l2" in given:
+        given["l2"] = parse_l2(str(given["l2"]))
     return given
 
 
 def network(**options: object) -> Network:
-    """The built-in network from options (sizes, activation, loss, batch, reduction, slope);
+    """The built-in network from options (sizes, activation, loss, batch, reduction, slope, l2);
     the defaults are the seed's: 4,3, sigmoid, mse, batch 1, mean. Raises `InputError`."""
     from derive import Network
 
@@ -152,6 +154,7 @@ def check(
     batch: int | None = None,
     reduction: str | None = None,
     slope: float | str | None = None,
+    l2: float | str | None = None,
     points: int = 1000,
     seed: int = 0,
     dtype: str = "float64",
@@ -173,7 +176,7 @@ def check(
 
     _validated(points, seed, dtype)
     given = _given(
-        sizes=sizes, activation=activation, loss=loss, batch=batch, reduction=reduction, slope=slope
+        sizes=sizes, activation=activation, loss=loss, batch=batch, reduction=reduction, slope=slope, l2=l2
     )
     with tempfile.TemporaryDirectory(prefix="derivcheck-") as folder:
         path, is_text = _source_file(source, syntax, Path(folder))
@@ -195,6 +198,7 @@ def verify(
     batch: int | None = None,
     reduction: str | None = None,
     slope: float | str | None = None,
+    l2: float | str | None = None,
     points: int = 1000,
     seed: int = 0,
     dtype: str = "float64",
@@ -204,7 +208,7 @@ def verify(
     at `points` seeded points, and the hand-written NumPy backward against `jax.grad`:
     `derivcheck verify` as a function. Returns the `Run`; raises `InputError` for bad options."""
     net = network(
-        sizes=sizes, activation=activation, loss=loss, batch=batch, reduction=reduction, slope=slope
+        sizes=sizes, activation=activation, loss=loss, batch=batch, reduction=reduction, slope=slope, l2=l2
     )
     _validated(points, seed, dtype, net)
     from verify.run import verify_network

@@ -292,3 +292,22 @@ def test_importing_the_api_loads_no_heavy_library():
     code = f"import sys; import reports.api; print(sorted(m for m in {heavy!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]", out.stdout + out.stderr
+
+
+def test_check_backward_takes_the_l2_penalty_of_the_model():
+    """`model={"l2": λ}` puts (λ/2) Σ‖W‖² in the oracle's loss: a backward with `+ λ W` passes
+    there and fails on the unpenalized network (and the other way round)."""
+    import numpy as np
+
+    import derivcheck
+
+    def backward(params, x, y):
+        W1, b1 = params["W1"], params["b1"]
+        a1 = 1 / (1 + np.exp(-x))
+        a2 = 1 / (1 + np.exp(-(W1 @ a1 + b1)))
+        delta = (a2 - y) * a2 * (1 - a2)  # dL/dz2 under mse
+        return {"W1": delta @ a1.T + 0.1 * W1, "b1": delta.sum(axis=1, keepdims=True)}  # + λ W1
+
+    assert derivcheck.check_backward(backward, model={"sizes": (4, 3), "l2": 0.1}, points=30).passed
+    plain = derivcheck.check_backward(backward, model={"sizes": (4, 3)}, points=30)
+    assert not plain.passed and "dL/dW1" in str(plain)
