@@ -28,16 +28,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from derive.errors import InputError
+from reports.version import version
 
 if TYPE_CHECKING:
     from derive.network import Network
     from verify.backward_check import BackwardCheck
     from verify.results import Run
 
+__version__ = version()
+
 __all__ = [
     "BackwardCheck",
     "InputError",
     "Run",
+    "__version__",
     "check",
     "check_backward",
     "report",

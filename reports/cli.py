@@ -26,6 +26,25 @@ app = typer.Typer(
     help="Check backpropagation derivations three independent ways: SymPy, NumPy, jax.grad.",
 )
 
+
+def _print_version(value: bool) -> None:
+    if value:
+        from reports.version import version
+
+        typer.echo(f"derivcheck {version()}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    show_version: Annotated[
+        bool,
+        typer.Option("--version", help="Print the version and exit.", callback=_print_version, is_eager=True),
+    ] = False,
+) -> None:
+    """Check backpropagation derivations three independent ways: SymPy, NumPy, jax.grad."""
+
+
 # --- the network options, declared once: None means "not given" (command line over file over defaults)
 DEFAULTS = {
     "sizes": "4,3",
