@@ -433,17 +433,33 @@ def forward_letters(
         if anchored:
             for letter, layer in layers.items():
                 seen.setdefault(letter, set()).add(layer)
-    relative = [layers for layers, anchored in placed if not anchored]
+    relative = [layers for layers, anchored in placed if not anchored and layers]
     while relative:
         known = next((r for r in relative if any(len(seen.get(x, ())) == 1 for x in r)), None)
-        if known is None:
-            break
+        if known is not None:
+            letter = next(x for x in known if len(seen.get(x, ())) == 1)
+            shift = next(iter(seen[letter])) - known[letter]
+        else:  # no letter shared: one next in the alphabet to a placed one (i → j → k run up)
+            known, shift = _beside(relative, seen)
+            if known is None:
+                break
         relative.remove(known)
-        letter = next(x for x in known if len(seen.get(x, ())) == 1)
-        shift = next(iter(seen[letter])) - known[letter]
         for x, layer in known.items():
             seen.setdefault(x, set()).add(layer + shift)
     return tuple((letter, layers.pop()) for letter, layers in sorted(seen.items()) if len(layers) == 1)
+
+
+def _beside(
+    relative: list[dict[str, int]], seen: dict[str, set[int]]
+) -> tuple[dict[str, int] | None, int]:
+    """An equation whose letters are not placed but run up to a placed one (`a_j = Σ_i w_ji z_i`
+    beside `y_k = a_k`: j the layer below k), and the shift that places it so."""
+    for layers in relative:
+        top = max(layers, key=lambda x: layers[x])
+        above = chr(ord(top) + 1)
+        if len(seen.get(above, ())) == 1:
+            return layers, next(iter(seen[above])) - 1 - layers[top]
+    return None, 0
 
 
 def claims_of_text(

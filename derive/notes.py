@@ -200,7 +200,10 @@ def interpret(
     if not named:
         return found, options
     network = found[0].network
-    names = per_layer(named, len(network.sizes))
+    # a layer the notes write with a generic function (Bishop's `z_j = h(a_j)`) is not the nearest
+    # named layer's (a linear output would make h the identity): the default stands in for h
+    fill = Network.activation if notation.functions else None
+    names = per_layer(named, len(network.sizes), fill)
     if len(set(names)) == 1:
         adopted = {**options, "activation": names[0]}
     else:  # the depth found, so that the names fit it
@@ -218,11 +221,14 @@ def named_activations(forward: Sequence[ForwardEquation]) -> dict[int, str]:
     return named
 
 
-def per_layer(named: dict[int, str], layers: int) -> tuple[str, ...]:
-    """`f_1 … f_layers`: the named ones, and for a layer the notes do not name the activation of
-    the nearest named layer (the lower one on a tie: a hidden layer's, not the output's)."""
+def per_layer(named: dict[int, str], layers: int, fill: str | None = None) -> tuple[str, ...]:
+    """`f_1 … f_layers`: the named ones, and for a layer the notes do not name `fill` or, without
+    one, the activation of the nearest named layer (the lower one on a tie: a hidden layer's,
+    not the output's)."""
     return tuple(
-        named[layer] if layer in named else named[min(named, key=lambda k: (abs(k - layer), k))]
+        named[layer]
+        if layer in named
+        else fill or named[min(named, key=lambda k: (abs(k - layer), k))]
         for layer in range(1, layers + 1)
     )
 

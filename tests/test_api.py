@@ -297,9 +297,8 @@ def test_importing_the_api_loads_no_heavy_library():
 def test_check_backward_takes_the_l2_penalty_of_the_model():
     """`model={"l2": λ}` puts (λ/2) Σ‖W‖² in the oracle's loss: a backward with `+ λ W` passes
     there and fails on the unpenalized network (and the other way round)."""
-    import numpy as np
-
     import derivcheck
+    import numpy as np
 
     def backward(params, x, y):
         W1, b1 = params["W1"], params["b1"]

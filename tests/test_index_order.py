@@ -165,3 +165,30 @@ def test_claims_read_their_indices_as_the_forward_equations_place_them(tmp_path)
     assert swapped.claim.wrt == right.claim.wrt  # the same δ_j: the hidden layer's
     assert swapped.verdict in (Verdict.REFUTED, Verdict.SHAPE_ERROR) and swapped.slip is not None
     assert Move.MISSING_TRANSPOSE in {s.move for s in swapped.slip.steps}
+
+
+def test_bishop_s_generic_h_is_not_the_linear_output_s_identity(tmp_path):
+    """`z_j = h(a_j)` with a linear output `y_k = a_k`: h is not the identity, so a δ_j without
+    h'(a_j) is refuted (it was proved for identity everywhere); `a_j = Σ_i w_ji z_i` sits below
+    the output's k (i → j → k), so `∂E_n/∂w_ji` is about the first layer's weights."""
+    from derive.claims_file import load
+    from reports.cli import given_options
+    from verify.results import Verdict
+    from verify.run import check_document
+
+    notes = (
+        r"Each unit computes $a_j = \sum_i w_{ji} z_i$ and $z_j = h(a_j)$. Output units are linear, "
+        r"$y_k = a_k$, and $E_n = \frac{1}{2}\sum_k (y_k - t_k)^2$."
+        "\n\n$$\\delta_j = \\sum_k w_{kj} \\delta_k$$\n\n"
+        "$$\\frac{\\partial E_n}{\\partial w_{ji}} = \\delta_j z_i$$\n\n"
+        "$$\\delta_k = y_k - t_k$$\n"
+    )
+    path = tmp_path / "bishop.md"
+    path.write_text(notes, encoding="utf-8")
+    document = load(path, given_options())
+    assert document.network.layer_activations[-1] == "identity"
+    assert document.network.layer_activations[1] != "identity"
+    missing, first, output = check_document(document, points=60, seed=0).claims
+    assert missing.verdict == Verdict.REFUTED
+    assert first.verdict == Verdict.PROVED and first.claim.wrt is not None and first.claim.wrt.layer == 1
+    assert output.verdict == Verdict.PROVED
