@@ -64,7 +64,7 @@ SOFTMAX = "softmax"  # column by column: not an elementwise activation, so not i
 # registry and are themselves (σ is the sigmoid: on a relu layer σ'(z_l) is the sigmoid's f')
 GENERIC_FUNCTIONS = ("f", "g", "φ", "act")
 LOSS_NAMES = ("L", "E", "J", "C", "ℓ")
-BATCH_NAMES = ("B", "m")
+BATCH_NAMES = ("B", "m", "N")  # ours, Ng's, CS231n's
 # the L2 penalty's strength as notes and code name it: Ng's λ, CS231n's reg (derive/network.py)
 PENALTY_NAMES = ("λ", "reg", "lam", "lambd", "lmbda")
 # weights as textbooks name them: Nielsen's w, Ng's Θ (Octave course), θ

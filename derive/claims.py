@@ -449,9 +449,7 @@ def forward_letters(
     return tuple((letter, layers.pop()) for letter, layers in sorted(seen.items()) if len(layers) == 1)
 
 
-def _beside(
-    relative: list[dict[str, int]], seen: dict[str, set[int]]
-) -> tuple[dict[str, int] | None, int]:
+def _beside(relative: list[dict[str, int]], seen: dict[str, set[int]]) -> tuple[dict[str, int] | None, int]:
     """An equation whose letters are not placed but run up to a placed one (`a_j = Σ_i w_ji z_i`
     beside `y_k = a_k`: j the layer below k), and the shift that places it so."""
     for layers in relative:

@@ -226,9 +226,7 @@ def per_layer(named: dict[int, str], layers: int, fill: str | None = None) -> tu
     one, the activation of the nearest named layer (the lower one on a tie: a hidden layer's,
     not the output's)."""
     return tuple(
-        named[layer]
-        if layer in named
-        else fill or named[min(named, key=lambda k: (abs(k - layer), k))]
+        named[layer] if layer in named else fill or named[min(named, key=lambda k: (abs(k - layer), k))]
         for layer in range(1, layers + 1)
     )
 

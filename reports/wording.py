@@ -82,7 +82,8 @@ def entry(e: tuple[int, int]) -> str:
     return f"({e[0]}, {e[1]})"
 
 
-_WRITES_M = re.compile(r"\\frac\s*\{?\s*1\s*\}?\s*\{?\s*m\b|\b1\s*/\s*m\b|/\s*m\b")  # 1/m, \frac{1}{m}
+# the batch's letter as the notes write it: Ng's 1/m, \frac{1}{m}; CS231n's \frac{1}{N}
+_BATCH_LETTER = re.compile(r"\\frac\s*\{?\s*1\s*\}?\s*\{?\s*([mN])\b|/\s*([mN])\b")
 
 
 def _seed_layers(kind: str, layer: int) -> int:
@@ -119,7 +120,10 @@ class Words:
         self.input_is_x = run.reading.weights == "in"
         self.rows = run.code is not None and run.code.layout == Layout.ROWS
         ng = run.reading == NG or (run.code is not None and run.code.numbering == NG)
-        if ng or any(_WRITES_M.search(r.claim.written) for r in run.claims):
+        written = [m for r in run.claims if (m := _BATCH_LETTER.search(r.claim.written))]
+        if written:
+            self.batch = next(x for x in written[0].groups() if x)
+        elif ng:
             self.batch = "m"
         self.penalty = self.penalty_gradient(run.network) if run.network.l2 else ""
         self.drawn = run.model.drawn if run.model is not None else ()
@@ -273,6 +277,8 @@ class Words:
         claim = result.claim
         if ClaimNote.OTHER_LAYOUT in claim.notes:  # the whole sentence in the claim's details
             return self.say("matrix_other_layout")
+        if ClaimNote.SYMMETRIC in claim.notes:  # right for a symmetric letter only
+            return self.say("matrix_symmetric", letter=self.join(self.esc(x) for x in claim.symmetric))
         shown = self.say("matrix_shapes", shapes=self.esc(self.shapes(claim))) if claim.shapes else ""
         if result.shape_problem:
             return f"{shown}: {self.esc(result.shape_problem)}" if shown else self.esc(result.shape_problem)

@@ -241,20 +241,20 @@ SYMMETRIC_ONLY = [
 
 @pytest.mark.parametrize(("claim", "letter"), SYMMETRIC_ONLY)
 def test_a_claim_true_only_for_a_symmetric_letter_says_so(tmp_path, claim, letter):
-    """Proved under the condition the model states (the letter symmetric), checked at points
-    where it holds, and said in both languages; its wrong variant (a factor 2 dropped) is still
-    refuted under that condition."""
+    """Right under a condition the model can state (the letter symmetric) that the notes do not:
+    `depends on convention`, checked at points where it holds and said in both languages; its
+    wrong variant (a factor 2 dropped) is still refuted under that condition."""
     wrong = claim.replace("= 2 ", "= ")
     path = tmp_path / "page.md"
     path.write_text(_page([claim, wrong]), encoding="utf-8")
     right, dropped = check_document(load(path, {}), points=50, seed=0).claims
-    assert right.verdict == Verdict.PROVED and right.claim.symmetric == (letter,)
+    assert right.verdict == Verdict.CONVENTION and right.claim.symmetric == (letter,)
     assert right.agreement is not None and right.agreement.agree
-    assert f"{letter} symmetric" in Words("en").claim_scope(right)
+    assert f"right only when {letter} is symmetric" == Words("en").matrix_note(right)
     assert f"holds only when {letter} is symmetric" in Words("en").claim_note(
         ClaimNote.SYMMETRIC, right.claim
     )
-    assert "대칭" in Words("ko").claim_scope(right)
+    assert "대칭" in Words("ko").matrix_note(right)
     assert dropped.verdict == Verdict.REFUTED and not dropped.claim.symmetric
 
 

@@ -264,3 +264,23 @@ def test_cs231n_names_and_its_dscores_of_the_mean_loss(tmp_path):
     run = checked(tmp_path, CS231N_NET)
     # probs − y before its /N is the per-example dscores: right as that, wrong as ∂L/∂scores
     assert verdicts(run) == [Verdict.PROVED] * 4 + [Verdict.SHAPE_ERROR, Verdict.CONVENTION]
+
+
+def test_cs231n_s_n_is_the_batch_and_the_slip_says_1_over_n(tmp_path):
+    """CS231n writes the batch N (`\\frac{1}{N}`): read in LaTeX claims as in code, and the missing
+    mean is "missing 1/N", in the notes' letter."""
+    from reports.cli import given_options
+    from reports.terminal import render_run
+
+    notes = (
+        "Rows are examples: $S = H W_2 + b_2$, $P = \\operatorname{softmax}(S)$, "
+        "$L = -\\frac{1}{N}\\sum_i \\log P_{i, y_i}$.\n\n"
+        "$$\\frac{\\partial L}{\\partial S} = \\frac{1}{N}(P - Y)$$\n\n"
+        "$$\\frac{\\partial L}{\\partial S} = P - Y$$\n"
+    )
+    path = tmp_path / "cs231n.md"
+    path.write_text(notes, encoding="utf-8")
+    run = check_document(load(path, given_options(loss="softmax-ce", sizes="4,3")), points=40)
+    right, wrong = run.claims
+    assert right.verdict == Verdict.PROVED, right
+    assert wrong.verdict == Verdict.REFUTED and "missing 1/N" in render_run(run)

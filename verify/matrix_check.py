@@ -202,6 +202,8 @@ def _verdict(proof: MatrixProof | None, found: Agreement) -> tuple[Verdict, Reas
     if proof.status in (MatrixStatus.PROVED, MatrixStatus.OTHER_LAYOUT):
         if not agrees:
             return Verdict.UNDECIDED, Reason.WITNESSES_DISAGREE
+        if proof.symmetric:  # true only for a symmetric letter the notes do not say is symmetric
+            return Verdict.CONVENTION, Reason.NONE
         return (Verdict.PROVED if proof.status == MatrixStatus.PROVED else Verdict.CONVENTION), Reason.NONE
     # refuted by the algebra: the numbers must differ too
     return (Verdict.REFUTED, Reason.NONE) if not agrees else (Verdict.UNDECIDED, Reason.WITNESSES_DISAGREE)
