@@ -27,6 +27,7 @@ import numpy as np
 import sympy as sp
 
 from derive import Network
+from derive.ir_sympy import numeric
 from derive.formula import Apply, Dims, Formula, Ref, Scale, ShapeMismatch, Unsupported, rewrite, shape
 from derive.model_file import ModelClaim, ModelFile
 from derive.model_ir import GIVEN, Model, Role
@@ -111,7 +112,9 @@ def numpy_forward(model: Model, given: dict[str, np.ndarray]) -> dict[str, np.nd
 
 
 def _lambdified(expr: sp.Matrix, symbolic: Symbolic, given: dict[str, np.ndarray]) -> np.ndarray:
-    """SymPy's matrix `expr` at every point, (P, rows, cols), float64."""
+    """SymPy's matrix `expr` at every point, (P, rows, cols), float64; a maximum as `Max` and its
+    argmax indicator as a `Piecewise` of comparisons (derive/ir_sympy.py)."""
+    expr = numeric(expr)
     triples = symbolic.symbols()
     points = next(iter(given.values())).shape[0]
     values = [given[name].reshape(points, -1)[:, k].astype(np.float64) for _, name, k in triples]
