@@ -134,6 +134,9 @@ EN: dict[str, str] = {
     "({penalty})",
     "step_extra_sum": "summed where no sum belongs: {where} where {fix} belongs",
     "step_sum_axis": "summed over the other axis: {where} where {fix} belongs",
+    "step_missing_flip": "the kernel not flipped: {where} where {fix} belongs",
+    "step_extra_flip": "a kernel flipped where none belongs: {where} where {fix} belongs",
+    "step_max_axis": "the maximum over the other axis: {where} where {fix} belongs",
     "note_regrouped": "read as {formula}: juxtaposition binds tighter than ⊙, but only this grouping's "
     "shapes fit",
     "note_conclusion": "the conclusion of a chain whose middle steps could not be read, checked on its own",
@@ -552,6 +555,9 @@ KO: dict[str, str] = {
     "step_penalty_missing_mean": "정규화 항의 1/B 누락: {fix} 자리에 {where} ({penalty})",
     "step_extra_sum": "합하지 않아야 할 곳에서 합함: {fix} 자리에 {where}",
     "step_sum_axis": "다른 축으로 합함: {fix} 자리에 {where}",
+    "step_missing_flip": "커널을 뒤집지 않음: {fix} 자리에 {where}",
+    "step_extra_flip": "뒤집지 않아야 할 커널을 뒤집음: {fix} 자리에 {where}",
+    "step_max_axis": "다른 축의 최댓값: {fix} 자리에 {where}",
     "note_regrouped": "{formula}(으)로 읽음: 나란히 쓴 곱이 ⊙보다 먼저 묶이지만, 이렇게 묶어야만 "
     "모양이 맞는다",
     "note_conclusion": "중간 단계를 읽지 못한 등식 사슬의 결론: 그것만 따로 확인한다",
