@@ -4,8 +4,9 @@ ours: from derive it takes the IR's node types and the model, nothing else.
 
 Gradients are taken w.r.t. every parameter, and w.r.t. every input and intermediate through a
 zero "tap" added to it: the gradient w.r.t. a tap at 0 is the gradient w.r.t. the quantity.
-Convolution is `jax.lax.conv_general_dilated` (a cross-correlation, as the field's `conv`; one
-batch, one channel), max-pooling an explicit gather of the windows and `jnp.max` over each:
+Convolution (a cross-correlation, as the field's `conv`, and as `jax.lax.conv_general_dilated`
+computes it: tests/test_model_ops.py holds them equal) and max-pooling are explicit gathers of
+the windows, summed against the kernel or reduced by `jnp.max`:
 `jax.grad` of `jnp.max` splits the gradient evenly among tied entries (checked: jnp.max of
 [1, 3, 3, 2] has the gradient [0, ½, ½, 0]; `lax.reduce_window` would give the first one all).
 
@@ -81,12 +82,18 @@ def _elementwise(function: Function):
 
 
 def _conv(x, k, node: Correlate):
-    """Cross-correlation by XLA's convolution: NCH(W) with one example and one channel."""
+    """Cross-correlation as an explicit gather: the padded input at rows i·s + a·d and columns
+    j·s + b·d for every output (i, j) and tap (a, b), summed against the kernel. (XLA's
+    `conv_general_dilated` computes the same, but vmapped over points it becomes a grouped
+    convolution of one group per point, ~1000× slower on a CPU.)"""
     (sr, sc), (pr, pc), (dr, dc) = node.stride, node.padding, node.dilation
-    y = jax.lax.conv_general_dilated(
-        x[None, None], k[None, None], (sr, sc), [(pr, pr), (pc, pc)], rhs_dilation=(dr, dc)
-    )
-    return y[0, 0]
+    kh, kw = k.shape
+    xp = jnp.pad(x, ((pr, pr), (pc, pc)))
+    rows = (xp.shape[0] - dr * (kh - 1) - 1) // sr + 1
+    cols = (xp.shape[1] - dc * (kw - 1) - 1) // sc + 1
+    r = (np.arange(rows) * sr)[:, None, None, None] + (np.arange(kh) * dr)[None, None, :, None]
+    c = (np.arange(cols) * sc)[None, :, None, None] + (np.arange(kw) * dc)[None, None, None, :]
+    return jnp.einsum("ijab,ab->ij", xp[r, c], k)
 
 
 def _pool(x, node: MaxPool):
