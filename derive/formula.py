@@ -445,7 +445,9 @@ def shape(
             case LogSoftmax(x, _) | Flip(x):
                 return walk(x)
             case Correlate() | MaxPool():
-                return _window_shape(node, walk(node.operand), walk(node.kernel) if isinstance(node, Correlate) else None)
+                return _window_shape(
+                    node, walk(node.operand), walk(node.kernel) if isinstance(node, Correlate) else None
+                )
             case Repeat(x, times, axis):
                 r, c = walk(x)
                 return (r * times, c) if axis == 0 else (r, c * times)
@@ -490,7 +492,9 @@ def _window_shape(
         size, padding, dilation = kernel, node.padding, node.dilation
         if node.axis is not None and kernel[1 - node.axis] != 1:
             want = "k×1" if node.axis == 0 else "1×k"
-            raise ShapeMismatch(node, f"{name} with a {kernel[0]}×{kernel[1]} kernel (expected {want}, as the input)")
+            raise ShapeMismatch(
+                node, f"{name} with a {kernel[0]}×{kernel[1]} kernel (expected {want}, as the input)"
+            )
     else:
         size, padding, dilation = node.size, (0, 0), (1, 1)
     out = tuple(
@@ -768,7 +772,9 @@ def _render(node: Formula, tex: bool, batched: bool, written: Written | None = N
             return _call(node, tex, batched, written), 4
         case Equal(left, right):
             op = r" = " if tex else " == "
-            return "(" + _render(left, tex, batched, written)[0] + op + _render(right, tex, batched, written)[0] + ")", 4
+            return "(" + _render(left, tex, batched, written)[0] + op + _render(right, tex, batched, written)[
+                0
+            ] + ")", 4
         case Diag(x):
             inner = _render(x, tex, batched, written)[0]
             return (rf"\operatorname{{diag}}\!\left({inner}\right)" if tex else f"diag({inner})"), 4

@@ -93,6 +93,8 @@ _KEYWORDS = {
 
 class Pair(tuple):
     """`(2, 1)` as written: a window keyword's two values (rows, columns)."""
+
+
 # elementwise functions a model file may name: the registry's, but not the claims' internals
 ELEMENTWISE = tuple(sorted((*ACTIVATIONS, *(e for e in ELEMENTARY if e not in ("reciprocal", "power")))))
 _DIMS = Dims((), 1, 1)
@@ -312,7 +314,9 @@ class _Reader(Transformer):
         tensors = 2 if written.startswith("conv") else 1
         if extra := sorted(set(keywords) - set(_KEYWORDS[written])):
             raise self.error(token, f"{usage}; received the keyword {extra[0]}")
-        named = ("size", "stride") if written.startswith("maxpool") else ("times",) if written == "repeat" else ()
+        named = (
+            ("size", "stride") if written.startswith("maxpool") else ("times",) if written == "repeat" else ()
+        )
         if len(positional) > tensors + len(named):
             raise self.error(token, f"{usage}; received {len(positional)} arguments")
         if len(positional) < tensors:
@@ -327,7 +331,9 @@ class _Reader(Transformer):
             return Flip(x)
         if written == "repeat":
             if "times" not in keywords or "axis" not in keywords:
-                raise self.error(token, f"{usage}; received no {'count' if 'times' not in keywords else 'axis'}")
+                raise self.error(
+                    token, f"{usage}; received no {'count' if 'times' not in keywords else 'axis'}"
+                )
             times = self.count(keywords["times"], token, usage, "the count", 1)
             axis = keywords["axis"]
             if axis not in (Fraction(0), Fraction(1)):

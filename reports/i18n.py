@@ -227,6 +227,10 @@ EN: dict[str, str] = {
     "draw_positive": "{names} positive, exp(N(0, 1)/2)",
     "draw_one_hot": "{names} one-hot (a class per column)",
     "scope_model": "every real point{condition}",
+    "scope_no_ties": "no ties in a maximum",
+    "model_ties": "{functions}: the gradient goes to the argmax; the sample points are drawn continuously, "
+    "so a tie has probability 0 (where the forward pass itself makes no equal entries); at a tie jax.grad splits it evenly among the tied entries, SymPy gives it to "
+    "the first (row-major in a window), and a claim's (x == max(…)) gives each tied entry all of it",
     "model_kinks": "{functions}: a kink at 0, never hit by the sample points; a claim's x > 0 (relu'(x)) "
     "is 0 there, as jax.grad takes it",
     "scalar_title": "the notes' own equations in {inputs} (parameters {parameters}), m = {m} examples",
@@ -641,6 +645,10 @@ KO: dict[str, str] = {
     "draw_positive": "{names} 양수, exp(N(0, 1)/2)",
     "draw_one_hot": "{names} 원-핫 (열마다 한 클래스)",
     "scope_model": "모든 실수 점{condition}",
+    "scope_no_ties": "최댓값에 동률 없음",
+    "model_ties": "{functions}: 기울기는 argmax로 간다; 표본 점은 연속 분포에서 뽑으므로 동률의 확률은 0이다(순전파가 같은 값을 만들지 않는 한); "
+    "동률에서 jax.grad는 동률인 원소들에 고르게 나누고, SymPy는 첫 원소(창 안의 행 우선)에 모두 주며, "
+    "주장의 (x == max(…))는 동률인 원소마다 전부 준다",
     "model_kinks": "{functions}: 0에서 꺾이지만 표본 점은 그곳에 닿지 않는다; 주장의 x > 0 (relu'(x))은 "
     "그곳에서 jax.grad처럼 0이다",
     "scalar_title": "노트 자체의 식: 입력 {inputs} (매개변수 {parameters}), 예제 m = {m}개",

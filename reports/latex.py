@@ -349,9 +349,7 @@ def _facts(report: ReportInput, w: Words) -> dict:
         "convention": LOSS_CONVENTIONS.get(lang, {}).get(net.loss) or tex(loss.convention),
         "batch": w.say(f"batch_convention_{net.reduction}", B=net.batch) if net.batch > 1 else "",
         "penalty": (  # the L2 penalty: a row only where there is one
-            w.say(
-                "run_penalty", penalty=w.esc(w.penalty_text(net)), gradient=w.esc(w.penalty_gradient(net))
-            )
+            w.say("run_penalty", penalty=w.esc(w.penalty_text(net)), gradient=w.esc(w.penalty_gradient(net)))
             if net.l2
             else ""
         ),

@@ -17,25 +17,25 @@ import numpy as np
 
 from derive.formula import (
     Add,
-    Correlate,
-    Equal,
-    Flip,
-    MaxAxis,
-    MaxPool,
-    Repeat,
     Apply,
     ApplyPrime,
     Broadcast,
     BroadcastAdd,
     Column,
+    Correlate,
+    Equal,
     Fill,
+    Flip,
     Formula,
     Hadamard,
     LogSoftmax,
     MatMul,
     MatrixApply,
+    MaxAxis,
+    MaxPool,
     MeanAxis,
     Ref,
+    Repeat,
     Scale,
     Softmax,
     SumAxis,
@@ -81,7 +81,9 @@ def correlate(x: np.ndarray, k: np.ndarray, node: Correlate) -> np.ndarray:
     out = 0.0
     for a in range(kh):
         for b in range(kw):
-            window = xp[..., a * dr : a * dr + sr * (rows - 1) + 1 : sr, b * dc : b * dc + sc * (cols - 1) + 1 : sc]
+            window = xp[
+                ..., a * dr : a * dr + sr * (rows - 1) + 1 : sr, b * dc : b * dc + sc * (cols - 1) + 1 : sc
+            ]
             out = out + k[..., a : a + 1, b : b + 1] * window
     return np.asarray(out)
 

@@ -27,8 +27,8 @@ import numpy as np
 import sympy as sp
 
 from derive import Network
-from derive.ir_sympy import numeric
 from derive.formula import Apply, Dims, Formula, Ref, Scale, ShapeMismatch, Unsupported, rewrite, shape
+from derive.ir_sympy import numeric
 from derive.model_file import ModelClaim, ModelFile
 from derive.model_ir import GIVEN, Model, Role
 from derive.model_proof import ModelProof, ModelStatus, Symbolic, prove
