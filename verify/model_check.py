@@ -269,7 +269,8 @@ def name_slip(mc: ModelClaim, model: Model, forward_np, truth: np.ndarray, n: in
         try:
             if shape(fixed, Dims((), 1, 1), shapes) != want.shape[1:]:
                 continue
-            value = np.broadcast_to(numpy_value(fixed, env), want.shape)
+            with np.errstate(all="ignore"):  # a candidate's sqrt or log of a negative: NaN, no match
+                value = np.broadcast_to(numpy_value(fixed, env), want.shape)
         except (ShapeMismatch, Unsupported, KeyError, ValueError):
             continue
         if agree.compare({"numpy": value.astype(dtype), ORACLE: want}, n, dtype, keep_arrays=False).agree:
