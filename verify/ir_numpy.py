@@ -142,10 +142,8 @@ def numpy_value(node: Formula, env: dict[str, np.ndarray]) -> np.ndarray:
             return np.flip(at(x), axis=(-2, -1))
         case Repeat(x, times, axis):
             return np.repeat(at(x), times, axis=_axis(axis))
-        case MaxAxis(x, None):
-            return at(x).max(axis=(-2, -1), keepdims=True)
-        case MaxAxis(x, axis):
-            return at(x).max(axis=_axis(axis), keepdims=True)
+        case MaxAxis(x, axis):  # None: the largest entry of all
+            return at(x).max(axis=(-2, -1) if axis is None else _axis(axis), keepdims=True)
         case MaxPool(x):
             return maxpool(at(x), node)
         case Equal(left, right):  # as a person codes the argmax mask: every tied entry 1
