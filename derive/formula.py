@@ -227,6 +227,83 @@ class LogSoftmax:
     axis: int = 0
 
 
+# --- windows, maxima and indicators (a model file's convolution and pooling) -------------------
+
+
+@dataclass(frozen=True)
+class Correlate:
+    """`conv1d(x, w, stride=s, padding=p, dilation=d)` and `conv2d(X, K, …)` as the field writes
+    convolution: a cross-correlation (Goodfellow, Bengio & Courville, *Deep Learning*, §9.1, eq.
+    9.6; PyTorch's `conv2d`, `jax.lax.conv_general_dilated`), one channel, zero padding:
+
+        Y[i, j] = Σ_{a, b} K[a, b] · X[i·s_r + a·d_r − p_r, j·s_c + b·d_c − p_c]   (0 outside X)
+
+    X is H × W, K kh × kw; Y is ⌊(H + 2p_r − d_r(kh − 1) − 1)/s_r⌋ + 1 rows by the same in
+    columns (`(n + 2p − k)//s + 1` for d = 1). `axis` is None for conv2d; for conv1d it is the
+    axis the vector runs along (0: x n × 1 and w k × 1; 1: rows 1 × n), and the other axis's
+    stride, padding and dilation are 1, 0, 1."""
+
+    operand: Formula
+    kernel: Formula
+    stride: tuple[int, int] = (1, 1)
+    padding: tuple[int, int] = (0, 0)
+    dilation: tuple[int, int] = (1, 1)
+    axis: int | None = None
+
+
+@dataclass(frozen=True)
+class Flip:
+    """`flip(w)`: the entries in reverse order along both axes (`np.flip(w)`, a kernel rotated by
+    180°): `flip(K)[a, b] = K[kh − 1 − a, kw − 1 − b]`. The full convolution's kernel."""
+
+    operand: Formula
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """`repeat(x, k, axis=…)`: NumPy's `np.repeat`: each row (axis 0) or column (axis 1) written
+    `times` times in a row (`[1, 2] → [1, 1, 2, 2]`); an upstream gradient spread over pooling
+    windows."""
+
+    operand: Formula
+    times: int
+    axis: int
+
+
+@dataclass(frozen=True)
+class MaxAxis:
+    """`max(x, axis=k)` with keepdims (axis 0: each column's max, 1 × c; axis 1: each row's,
+    r × 1); `axis` None: the largest entry (1 × 1). Differentiable off ties, where the argmax is
+    locally constant: ∂ max_k x_k / ∂x_i = [i is the argmax]."""
+
+    operand: Formula
+    axis: int | None = None
+
+
+@dataclass(frozen=True)
+class MaxPool:
+    """`maxpool1d(x, size, stride)` / `maxpool2d(X, size, stride)`: each window's largest entry
+    (no padding; the stride defaults to the size, as in PyTorch):
+
+        Y[i, j] = max_{a < k_r, b < k_c} X[i·s_r + a, j·s_c + b]
+
+    Y is ⌊(H − k_r)/s_r⌋ + 1 by ⌊(W − k_c)/s_c⌋ + 1. `axis` as `Correlate`'s."""
+
+    operand: Formula
+    size: tuple[int, int]
+    stride: tuple[int, int]
+    axis: int | None = None
+
+
+@dataclass(frozen=True)
+class Equal:
+    """`(x == y)`, claims only: 1 where the entries are equal, else 0, with NumPy's broadcasting;
+    `(x == max(x, axis=0))` is the indicator of each column's argmax (every tied entry gets 1)."""
+
+    left: Formula
+    right: Formula
+
+
 Formula = (
     Var
     | Ones
@@ -252,6 +329,12 @@ Formula = (
     | MatrixApply
     | BroadcastAdd
     | LogSoftmax
+    | Correlate
+    | Flip
+    | Repeat
+    | MaxAxis
+    | MaxPool
+    | Equal
 )
 
 
@@ -359,8 +442,23 @@ def shape(
                     op = "*" if isinstance(node, Broadcast) else "+"
                     raise ShapeMismatch(node, f"'{op}' (broadcast) of {s1[0]}×{s1[1]} and {s2[0]}×{s2[1]}")
                 return (max(s1[0], s2[0]), max(s1[1], s2[1]))
-            case LogSoftmax(x, _):
+            case LogSoftmax(x, _) | Flip(x):
                 return walk(x)
+            case Correlate() | MaxPool():
+                return _window_shape(
+                    node, walk(node.operand), walk(node.kernel) if isinstance(node, Correlate) else None
+                )
+            case Repeat(x, times, axis):
+                r, c = walk(x)
+                return (r * times, c) if axis == 0 else (r, c * times)
+            case MaxAxis(x, axis):
+                r, c = walk(x)
+                return (1, 1) if axis is None else (r, 1) if axis == 1 else (1, c)
+            case Equal(left, right):
+                s1, s2 = walk(left), walk(right)
+                if any(a != b and 1 not in (a, b) for a, b in zip(s1, s2, strict=True)):
+                    raise ShapeMismatch(node, f"'==' (broadcast) of {s1[0]}×{s1[1]} and {s2[0]}×{s2[1]}")
+                return (max(s1[0], s2[0]), max(s1[1], s2[1]))
             case Diag(x):
                 r, c = walk(x)
                 if c != 1:
@@ -372,6 +470,44 @@ def shape(
         raise Unsupported(node, "shape")
 
     return walk(formula)
+
+
+def window_output(n: int, k: int, stride: int, padding: int = 0, dilation: int = 1) -> int:
+    """The standard output length ⌊(n + 2p − d(k − 1) − 1)/s⌋ + 1 (`(n + 2p − k)//s + 1` for
+    d = 1; Dumoulin & Visin, *A guide to convolution arithmetic*, 2016, relationship 6);
+    0 or less: no window fits."""
+    return (n + 2 * padding - dilation * (k - 1) - 1) // stride + 1
+
+
+def _window_shape(
+    node: Correlate | MaxPool, operand: tuple[int, int], kernel: tuple[int, int] | None
+) -> tuple[int, int]:
+    """The output shape of a convolution (`kernel` its shape) or pooling, or `ShapeMismatch`."""
+    name = ("conv" if isinstance(node, Correlate) else "maxpool") + ("2d" if node.axis is None else "1d")
+    r, c = operand
+    if node.axis is not None and (r, c)[1 - node.axis] != 1:
+        raise ShapeMismatch(node, f"{name} of a {r}×{c} matrix (expected a vector, n×1 or 1×n)")
+    if isinstance(node, Correlate):
+        assert kernel is not None
+        size, padding, dilation = kernel, node.padding, node.dilation
+        if node.axis is not None and kernel[1 - node.axis] != 1:
+            want = "k×1" if node.axis == 0 else "1×k"
+            raise ShapeMismatch(
+                node, f"{name} with a {kernel[0]}×{kernel[1]} kernel (expected {want}, as the input)"
+            )
+    else:
+        size, padding, dilation = node.size, (0, 0), (1, 1)
+    out = tuple(
+        window_output(n, k, s, p, d)
+        for n, k, s, p, d in zip((r, c), size, node.stride, padding, dilation, strict=True)
+    )
+    if min(out) < 1:
+        raise ShapeMismatch(
+            node,
+            f"{name} of a {r}×{c} input with a {size[0]}×{size[1]} window, stride {node.stride}, "
+            f"padding {padding} (no window fits)",
+        )
+    return (out[0], out[1])
 
 
 def rewrite(formula: Formula, rule: Callable[[Formula], Formula | None]) -> Formula:
@@ -408,8 +544,12 @@ def layers_of(formula: Formula) -> set[int]:
             return {layer} if kind == "z" else {layer, layer + 1}
         case Transpose(x) | Scale(_, x) | FPrime(x) | Activate(x) | Diag(x) | SumAxis(x, _) | Fill(_, x):
             return layers_of(x)
-        case Softmax(x) | LogSoftmax(x, _):
+        case Softmax(x) | LogSoftmax(x, _) | Flip(x) | Repeat(x, _, _) | MaxAxis(x, _) | MaxPool(x, _, _, _):
             return layers_of(x)
+        case Correlate(x, k):
+            return layers_of(x) | layers_of(k)
+        case Equal(left, right):
+            return layers_of(left) | layers_of(right)
         case (
             MatMul(left, right)
             | Hadamard(left, right)
@@ -628,6 +768,13 @@ def _render(node: Formula, tex: bool, batched: bool, written: Written | None = N
         case Softmax(x):
             inner = _render(x, tex, batched, written)[0]
             return (rf"\operatorname{{softmax}}\!\left({inner}\right)" if tex else f"softmax({inner})"), 4
+        case Correlate() | MaxPool() | Flip() | Repeat() | MaxAxis():
+            return _call(node, tex, batched, written), 4
+        case Equal(left, right):
+            op = r" = " if tex else " == "
+            return "(" + _render(left, tex, batched, written)[0] + op + _render(right, tex, batched, written)[
+                0
+            ] + ")", 4
         case Diag(x):
             inner = _render(x, tex, batched, written)[0]
             return (rf"\operatorname{{diag}}\!\left({inner}\right)" if tex else f"diag({inner})"), 4
@@ -637,6 +784,47 @@ def _render(node: Formula, tex: bool, batched: bool, written: Written | None = N
                 return rf"\operatorname{{sum}}_{{\mathrm{{axis}}={axis}}}\!\left({inner}\right)", 4
             return f"sum({inner}, axis={axis})", 4
     raise Unsupported(node, "to_latex" if tex else "to_text")
+
+
+def _call(
+    node: Correlate | MaxPool | Flip | Repeat | MaxAxis, tex: bool, batched: bool, written: Written | None
+) -> str:
+    """`conv1d(x, w, stride=2)`, `maxpool2d(X, size=(2, 2))`, `flip(w)`: as a model file writes
+    them, the keywords that differ from the defaults stated."""
+
+    def arg(x: Formula) -> str:
+        return _render(x, tex, batched, written)[0]
+
+    def pair(values: tuple[int, int], axis: int | None) -> str:
+        return str(values[axis]) if axis is not None else f"({values[0]}, {values[1]})"
+
+    match node:
+        case Correlate(x, k, stride, padding, dilation, axis):
+            name = "conv1d" if axis is not None else "conv2d"
+            args = [arg(x), arg(k)]
+            for word, values, default in (
+                ("stride", stride, (1, 1)),
+                ("padding", padding, (0, 0)),
+                ("dilation", dilation, (1, 1)),
+            ):
+                if values != default:
+                    args.append(f"{word}={pair(values, axis)}")
+        case MaxPool(x, size, stride, axis):
+            name = "maxpool1d" if axis is not None else "maxpool2d"
+            args = [arg(x), f"size={pair(size, axis)}"]
+            if stride != size:
+                args.append(f"stride={pair(stride, axis)}")
+        case Flip(x):
+            name, args = "flip", [arg(x)]
+        case Repeat(x, times, axis):
+            name, args = "repeat", [arg(x), str(times), f"axis={axis}"]
+        case MaxAxis(x, axis):
+            name, args = "max", [arg(x)] + ([] if axis is None else [f"axis={axis}"])
+        case _:
+            raise Unsupported(node, "to_latex" if tex else "to_text")
+    if tex:
+        return rf"\operatorname{{{name}}}\!\left({', '.join(args)}\right)"
+    return f"{name}({', '.join(args)})"
 
 
 def to_latex(formula: Formula, batched: bool = False, written: Written | None = None) -> str:

@@ -16,6 +16,14 @@ What each operation becomes (`derive/formula.py`), with the shapes of the tensor
     softmax(x, axis=k)       Softmax (axis 0, each column); axis 1: (softmax(xᵀ, axis=0))ᵀ
     log_softmax(x, axis=k)   LogSoftmax
     x > 0            claims only: relu'(x), the indicator of a positive entry (ApplyPrime(relu))
+    x == y           claims only: Equal, 1 where equal (the argmax mask `x == max(x, axis=0)`)
+    conv1d(x, w, stride=1, padding=0, dilation=1)   Correlate along the vector x (n×1 or 1×n),
+                     w k×1 or 1×k: cross-correlation, as PyTorch's F.conv1d on one channel
+    conv2d(X, K, stride=1, padding=0, dilation=1)   Correlate, X H×W, K kh×kw; a keyword is one
+                     number for both axes or a pair (2, 1)
+    flip(x)          Flip, reversed along both axes (np.flip); repeat(x, k, axis=…) Repeat (np.repeat)
+    max(x[, axis])   MaxAxis, as sum
+    maxpool1d(x, size, stride=size), maxpool2d(X, size, stride=size)   MaxPool (no padding)
 """
 
 from __future__ import annotations
@@ -36,14 +44,20 @@ from derive.formula import (
     Broadcast,
     BroadcastAdd,
     Column,
+    Correlate,
     Dims,
+    Equal,
+    Flip,
     Formula,
     Function,
     Hadamard,
     LogSoftmax,
     MatMul,
+    MaxAxis,
+    MaxPool,
     MeanAxis,
     Ref,
+    Repeat,
     Scale,
     ShapeMismatch,
     Softmax,
@@ -56,7 +70,31 @@ from derive.registry import ACTIVATIONS, ELEMENTARY, activation_named, elementar
 from derive.registry import function as registry_function
 
 MAX_FORMULA_CHARS = 2000
-REDUCTIONS = ("sum", "mean", "softmax", "log_softmax")
+REDUCTIONS = ("sum", "mean", "softmax", "log_softmax", "max")
+WINDOWS = ("conv1d", "conv2d", "flip", "repeat", "maxpool1d", "maxpool2d")
+# how each window function is called, as the error messages state it
+USAGE = {
+    "conv1d": "conv1d(x, w, stride=1, padding=0, dilation=1) with x n×1 and w k×1 (or both rows)",
+    "conv2d": "conv2d(X, K, stride=1, padding=0, dilation=1), each keyword a number or a pair (2, 1)",
+    "flip": "flip(x)",
+    "repeat": "repeat(x, k, axis=0) or repeat(x, k, axis=1), k a whole number ≥ 1",
+    "maxpool1d": "maxpool1d(x, size, stride=size) with x n×1 or 1×n",
+    "maxpool2d": "maxpool2d(X, size, stride=size), each a number or a pair (2, 2)",
+}
+_KEYWORDS = {
+    "conv1d": ("stride", "padding", "dilation"),
+    "conv2d": ("stride", "padding", "dilation"),
+    "flip": (),
+    "repeat": ("axis",),
+    "maxpool1d": ("size", "stride"),
+    "maxpool2d": ("size", "stride"),
+}
+
+
+class Pair(tuple):
+    """`(2, 1)` as written: a window keyword's two values (rows, columns)."""
+
+
 # elementwise functions a model file may name: the registry's, but not the claims' internals
 ELEMENTWISE = tuple(sorted((*ACTIVATIONS, *(e for e in ELEMENTARY if e not in ("reciprocal", "power")))))
 _DIMS = Dims((), 1, 1)
@@ -111,6 +149,8 @@ class _Reader(Transformer):
             raise FormulaShapeError(self.text, _position(at), reason) from None
 
     def tensor(self, value: Value) -> Formula:
+        if isinstance(value, Pair):
+            raise ClaimSyntaxError(self.text, 0, "expected a tensor or a number; received a pair (a, b)")
         return _number(value) if isinstance(value, Fraction) else value
 
     # --- leaves ---------------------------------------------------------------------------
@@ -126,6 +166,9 @@ class _Reader(Transformer):
 
     def group(self, items: list) -> Value:
         return items[1]
+
+    def pair(self, items: list) -> Pair:
+        return Pair(i for i in items if not isinstance(i, Token))
 
     # --- elementwise, with NumPy's broadcasting ---------------------------------------------
     def _elementwise(self, left: Value, right: Value, at: Token, add: bool) -> Formula:
@@ -211,15 +254,18 @@ class _Reader(Transformer):
     def call(self, items: list) -> Formula:
         token, _, arguments, _ = items
         written = str(token)
-        positional = [a for a in arguments if not isinstance(a, tuple)]
-        keywords = dict(a for a in arguments if isinstance(a, tuple))
+        positional = [a for a in arguments if not _is_keyword(a)]
+        keywords = dict(a for a in arguments if _is_keyword(a))
         if written in REDUCTIONS:
             return self.reduction(token, written, positional, keywords)
+        if written in WINDOWS:
+            return self.window(token, written, positional, keywords)
         name = activation_named(written) or elementary_named(written)
         if name is None or name in ("reciprocal", "power"):
             raise self.error(
                 token,
-                f"a function of: {', '.join(ELEMENTWISE)}, {', '.join(REDUCTIONS)}; received '{written}'",
+                f"a function of: {', '.join(ELEMENTWISE)}, {', '.join(REDUCTIONS)}, {', '.join(WINDOWS)};"
+                f" received '{written}'",
             )
         if len(positional) != 1 or keywords:
             raise self.error(token, f"{written}(x) with one argument; received {len(arguments)}")
@@ -230,7 +276,7 @@ class _Reader(Transformer):
 
     def reduction(self, token: Token, written: str, positional: list, keywords: dict) -> Formula:
         usage = f"{written}(x, axis=0) or {written}(x, axis=1)"
-        if written in ("sum", "mean"):
+        if written in ("sum", "mean", "max"):
             usage = f"{written}(x), " + usage
         if extra := sorted(set(keywords) - {"axis"}):
             raise self.error(token, f"{usage}; received the keyword {extra[0]}")
@@ -243,6 +289,8 @@ class _Reader(Transformer):
         if axis is None:
             if written in ("softmax", "log_softmax"):
                 raise self.error(token, f"{usage} (the axis it normalizes along); received no axis")
+            if written == "max":  # the largest entry
+                return MaxAxis(x, None)
             inner = SumAxis(SumAxis(x, 0), 1) if written == "sum" else MeanAxis(MeanAxis(x, 0), 1)
             return inner
         if axis not in (Fraction(0), Fraction(1)):
@@ -255,7 +303,98 @@ class _Reader(Transformer):
                 return MeanAxis(x, k)
             case "softmax":  # along axis 1: each row's, the transposed columns'
                 return Softmax(x) if k == 0 else Transpose(Softmax(Transpose(x)))
+            case "max":
+                return MaxAxis(x, k)
         return LogSoftmax(x, k)
+
+    def window(self, token: Token, written: str, positional: list, keywords: dict) -> Formula:
+        """conv1d, conv2d, flip, repeat, maxpool1d, maxpool2d: their tensors, then their whole
+        numbers (by keyword; pooling's size and stride and repeat's count also by position)."""
+        usage = USAGE[written]
+        tensors = 2 if written.startswith("conv") else 1
+        if extra := sorted(set(keywords) - set(_KEYWORDS[written])):
+            raise self.error(token, f"{usage}; received the keyword {extra[0]}")
+        named = (
+            ("size", "stride") if written.startswith("maxpool") else ("times",) if written == "repeat" else ()
+        )
+        if len(positional) > tensors + len(named):
+            raise self.error(token, f"{usage}; received {len(positional)} arguments")
+        if len(positional) < tensors:
+            raise self.error(token, f"{usage}; received {len(positional)} tensor(s)")
+        for word, value in zip(named, positional[tensors:], strict=False):
+            if word in keywords:
+                raise self.error(token, f"{usage}; received {word} twice")
+            keywords[word] = value
+        operands = [self.tensor(v) for v in positional[:tensors]]
+        x = operands[0]
+        if written == "flip":
+            return Flip(x)
+        if written == "repeat":
+            if "times" not in keywords or "axis" not in keywords:
+                raise self.error(
+                    token, f"{usage}; received no {'count' if 'times' not in keywords else 'axis'}"
+                )
+            times = self.count(keywords["times"], token, usage, "the count", 1)
+            axis = keywords["axis"]
+            if axis not in (Fraction(0), Fraction(1)):
+                raise self.error(token, f"{usage}; received axis={_show(axis)}")
+            return Repeat(x, times, int(axis))
+        two = written.endswith("2d")
+        r, c = self.shape(x, token)
+        axis = None if two else (0 if c == 1 else 1)
+        if not two and r != 1 and c != 1:
+            raise self.error(token, f"{usage}; received a {r}×{c} matrix")
+
+        def numbers(word: str, default: int, low: int) -> tuple[int, int]:
+            value = keywords.get(word, Fraction(default))
+            if isinstance(value, Pair):
+                if not two or len(value) != 2:
+                    raise self.error(token, f"{usage}; received {word}={_show(value)}")
+                return (
+                    self.count(value[0], token, usage, word, low),
+                    self.count(value[1], token, usage, word, low),
+                )
+            n = self.count(value, token, usage, word, low)
+            if two:
+                return (n, n)
+            rest = 1 if low == 1 else 0  # the other axis: stride 1, padding 0, dilation 1
+            return (n, rest) if axis == 0 else (rest, n)
+
+        if written.startswith("maxpool"):
+            if "size" not in keywords:
+                raise self.error(token, f"{usage}; received no size")
+            if not two:  # the window spans the vector's axis only
+                keywords.setdefault("stride", keywords["size"])
+            size = numbers("size", 1, 1)
+            stride = numbers("stride", 1, 1) if "stride" in keywords else size
+            node: Formula = MaxPool(x, size, stride, axis)
+        else:
+            node = Correlate(
+                x,
+                operands[1],
+                numbers("stride", 1, 1),
+                numbers("padding", 0, 0),
+                numbers("dilation", 1, 1),
+                axis,
+            )
+        self.shape(node, token)
+        return node
+
+    def count(self, value: object, token: Token, usage: str, word: str, low: int) -> int:
+        """A keyword's whole number, at least `low` (stride 1, padding 0), as written."""
+        if not isinstance(value, Fraction) or value.denominator != 1 or value < low:
+            want = "≥ 1" if low == 1 else "≥ 0"
+            raise self.error(token, f"{usage} ({word} a whole number {want}); received {word}={_show(value)}")
+        return int(value)
+
+    def equal(self, items: list) -> Formula:
+        left, op, right = items
+        if not self.claim:
+            raise self.error(op, "a forward formula; a comparison (x == y) is read in claims only, as a mask")
+        x, y = self.tensor(left), self.tensor(right)
+        node = Equal(x, y)
+        self.shape(node, op)
+        return node
 
     def compare(self, items: list) -> Formula:
         left, op, right = items
@@ -279,6 +418,20 @@ class _Reader(Transformer):
         node = self.tensor(value)
         self.shape(node, 0)
         return node
+
+
+def _is_keyword(argument: object) -> bool:
+    """`name=value` (a pair of the name and its value), not a pair of numbers `(2, 1)`."""
+    return isinstance(argument, tuple) and not isinstance(argument, Pair)
+
+
+def _show(value: object) -> str:
+    """A keyword's value as written: 2, 1/2, (2, 1), or 'a tensor'."""
+    if isinstance(value, Pair):
+        return "(" + ", ".join(_show(v) for v in value) + ")"
+    if isinstance(value, Fraction):
+        return str(value)
+    return f"a tensor ({to_text(value)})" if isinstance(value, Formula) else repr(value)
 
 
 def _scale(factor: Fraction, x: Formula) -> Formula:

@@ -4,7 +4,8 @@ A wrong claim is the true formula with a few slips in it. `neighbours` applies e
 every place of a formula — transpose a factor or drop its transpose, swap a product's operands,
 write `∘` as a matrix product or back, drop a derivative factor `∘ f'(z)`, take `f` for `f'`,
 another activation's `f'`, a neighbouring layer's tensor, `z` where `a` belongs, flip a sign,
-sum over the other axis or not at all — and records each as a `Step`: what is written (`where`)
+sum over the other axis or not at all, a convolution's kernel flipped or its operands swapped, a
+maximum over the other axis — and records each as a `Step`: what is written (`where`)
 where what belongs (`fix`). verify/diagnosis.py searches from both ends: slips applied to the
 true formula and fixes applied to the claim, up to two steps in all, and keeps the rewrites
 whose values equal the other end's.
@@ -29,13 +30,16 @@ from derive.formula import (
     ApplyPrime,
     BroadcastAdd,
     Column,
+    Correlate,
     Fill,
+    Flip,
     Formula,
     FPrime,
     Function,
     Grad,
     Hadamard,
     MatMul,
+    MaxAxis,
     Ones,
     Ref,
     Scale,
@@ -81,6 +85,9 @@ class Move(StrEnum):
     NOT_SUMMED = "not summed over the examples"
     EXTRA_SUM = "summed where no sum belongs"
     SUM_AXIS = "summed over the other axis"
+    MISSING_FLIP = "the kernel not flipped"  # w where flip(w) belongs (the full convolution's kernel)
+    EXTRA_FLIP = "a kernel flipped where none belongs"  # flip(w) where w belongs
+    MAX_AXIS = "the maximum over the other axis"  # max(x, axis=1) where max(x, axis=0) belongs
 
 
 # slips that delete part of a formula: two of them, one from each end, could meet anywhere
@@ -125,7 +132,9 @@ INVERSE: dict[Move, Move] = {
     # the claim's λ' W rewritten to λ' B W: the claim has a 1/B too many
     Move.PENALTY_MISSING_MEAN: Move.EXTRA_MEAN,
     Move.EXTRA_SUM: Move.NOT_SUMMED,
-} | {m: m for m in (Move.ORDER, Move.OTHER_ACTIVATION, Move.LAYER, Move.SIGN, Move.SUM_AXIS)}
+    Move.MISSING_FLIP: Move.EXTRA_FLIP,
+    Move.EXTRA_FLIP: Move.MISSING_FLIP,
+} | {m: m for m in (Move.ORDER, Move.OTHER_ACTIVATION, Move.LAYER, Move.SIGN, Move.SUM_AXIS, Move.MAX_AXIS)}
 
 
 @dataclass(frozen=True)
@@ -248,6 +257,14 @@ def _moves(node: Formula, network: Network) -> Iterator[tuple[Formula, Move]]:
         case SumAxis(x, axis):
             yield x, Move.NOT_SUMMED
             yield SumAxis(x, 1 - axis), Move.SUM_AXIS
+        case Correlate(x, k):  # a convolution's kernel flipped; its operands swapped
+            if isinstance(k, Flip):
+                yield dataclasses.replace(node, kernel=k.operand), Move.MISSING_FLIP
+            else:
+                yield dataclasses.replace(node, kernel=Flip(k)), Move.EXTRA_FLIP
+            yield dataclasses.replace(node, operand=k, kernel=x), Move.ORDER
+        case MaxAxis(x, axis) if axis is not None:
+            yield MaxAxis(x, 1 - axis), Move.MAX_AXIS
 
 
 def _is_penalty(node: Formula, network: Network) -> bool:

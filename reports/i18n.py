@@ -135,6 +135,9 @@ EN: dict[str, str] = {
     "({penalty})",
     "step_extra_sum": "summed where no sum belongs: {where} where {fix} belongs",
     "step_sum_axis": "summed over the other axis: {where} where {fix} belongs",
+    "step_missing_flip": "the kernel not flipped: {where} where {fix} belongs",
+    "step_extra_flip": "a kernel flipped where none belongs: {where} where {fix} belongs",
+    "step_max_axis": "the maximum over the other axis: {where} where {fix} belongs",
     "note_regrouped": "read as {formula}: juxtaposition binds tighter than ⊙, but only this grouping's "
     "shapes fit",
     "note_conclusion": "the conclusion of a chain whose middle steps could not be read, checked on its own",
@@ -225,6 +228,10 @@ EN: dict[str, str] = {
     "draw_positive": "{names} positive, exp(N(0, 1)/2)",
     "draw_one_hot": "{names} one-hot (a class per column)",
     "scope_model": "every real point{condition}",
+    "scope_no_ties": "no ties in a maximum",
+    "model_ties": "{functions}: the gradient goes to the argmax; the sample points are drawn continuously, "
+    "so a tie has probability 0 (where the forward pass itself makes no equal entries); at a tie jax.grad splits it evenly among the tied entries, SymPy gives it to "
+    "the first (row-major in a window), and a claim's (x == max(…)) gives each tied entry all of it",
     "model_kinks": "{functions}: a kink at 0, never hit by the sample points; a claim's x > 0 (relu'(x)) "
     "is 0 there, as jax.grad takes it",
     "scalar_title": "the notes' own equations in {inputs} (parameters {parameters}), m = {m} examples",
@@ -554,6 +561,9 @@ KO: dict[str, str] = {
     "step_penalty_missing_mean": "정규화 항의 1/B 누락: {fix} 자리에 {where} ({penalty})",
     "step_extra_sum": "합하지 않아야 할 곳에서 합함: {fix} 자리에 {where}",
     "step_sum_axis": "다른 축으로 합함: {fix} 자리에 {where}",
+    "step_missing_flip": "커널을 뒤집지 않음: {fix} 자리에 {where}",
+    "step_extra_flip": "뒤집지 않아야 할 커널을 뒤집음: {fix} 자리에 {where}",
+    "step_max_axis": "다른 축의 최댓값: {fix} 자리에 {where}",
     "note_regrouped": "{formula}(으)로 읽음: 나란히 쓴 곱이 ⊙보다 먼저 묶이지만, 이렇게 묶어야만 "
     "모양이 맞는다",
     "note_conclusion": "중간 단계를 읽지 못한 등식 사슬의 결론: 그것만 따로 확인한다",
@@ -637,6 +647,10 @@ KO: dict[str, str] = {
     "draw_positive": "{names} 양수, exp(N(0, 1)/2)",
     "draw_one_hot": "{names} 원-핫 (열마다 한 클래스)",
     "scope_model": "모든 실수 점{condition}",
+    "scope_no_ties": "최댓값에 동률 없음",
+    "model_ties": "{functions}: 기울기는 argmax로 간다; 표본 점은 연속 분포에서 뽑으므로 동률의 확률은 0이다(순전파가 같은 값을 만들지 않는 한); "
+    "동률에서 jax.grad는 동률인 원소들에 고르게 나누고, SymPy는 첫 원소(창 안의 행 우선)에 모두 주며, "
+    "주장의 (x == max(…))는 동률인 원소마다 전부 준다",
     "model_kinks": "{functions}: 0에서 꺾이지만 표본 점은 그곳에 닿지 않는다; 주장의 x > 0 (relu'(x))은 "
     "그곳에서 jax.grad처럼 0이다",
     "scalar_title": "노트 자체의 식: 입력 {inputs} (매개변수 {parameters}), 예제 m = {m}개",

@@ -24,6 +24,8 @@ from derive.formula import (
     FPrime,
     Grad,
     MatMul,
+    MaxAxis,
+    MaxPool,
     Transpose,
     Var,
     Written,
@@ -78,6 +80,21 @@ def _applied(formula: Formula) -> list[Apply]:
     return found
 
 
+def _maxima(model) -> tuple[str, ...]:
+    """The maxima a model's forward pass takes (`max`, `maxpool2d`), as written, in order."""
+    found: dict[str, None] = {}
+
+    def visit(n: Formula) -> None:
+        if isinstance(n, MaxAxis):
+            found["max"] = None
+        elif isinstance(n, MaxPool):
+            found["maxpool1d" if n.axis is not None else "maxpool2d"] = None
+
+    for eq in model.equations:
+        rewrite(eq.expr, visit)
+    return tuple(found)
+
+
 def entry(e: tuple[int, int]) -> str:
     return f"({e[0]}, {e[1]})"
 
@@ -111,6 +128,7 @@ class Words:
         self.batch = "B"  # the letter for the batch size: Ng's notes and courses write m
         self.penalty = ""  # the L2 penalty's term of ∂L/∂W_l (`λ W_l = 1/10 W_l`), where a run has one
         self.drawn: tuple[tuple[str, Draw], ...] = ()  # a model file's given tensors, as drawn
+        self.maxima: tuple[str, ...] = ()  # a model file's max and max-pooling, as written
 
     def reading(self, run: Run) -> Words:
         """These words in the layer numbers of `run`'s notes (slips say `W^(3)` as Nielsen does)."""
@@ -127,6 +145,7 @@ class Words:
             self.batch = "m"
         self.penalty = self.penalty_gradient(run.network) if run.network.l2 else ""
         self.drawn = run.model.drawn if run.model is not None else ()
+        self.maxima = _maxima(run.model.model) if run.model is not None else ()
         return self
 
     def penalty_text(self, net: Network) -> str:
@@ -291,6 +310,8 @@ class Words:
         summing to 1 and positive tensors positive (as SymPy's symbols were)."""
         conditions = [f"Σ_i {n}_ij = 1" for n, d in self.drawn if d == Draw.ONE_HOT]
         conditions += [f"{n} > 0" for n, d in self.drawn if d == Draw.POSITIVE]
+        if self.maxima:  # the argmax is constant off ties: the proof holds where there are none
+            conditions.append(self.say("scope_no_ties"))
         condition = f" ({', '.join(conditions)})" if conditions else ""
         return self.say("scope_model", condition=self.esc(condition))
 
@@ -326,6 +347,8 @@ class Words:
         )
         if kinked:
             lines.append(self.say("model_kinks", functions=", ".join(kinked)))
+        if maxima := _maxima(m):
+            lines.append(self.say("model_ties", functions=", ".join(maxima)))
         return lines
 
     @staticmethod

@@ -30,9 +30,12 @@ from derive.formula import (
     Broadcast,
     BroadcastAdd,
     Column,
+    Correlate,
     Diag,
+    Equal,
     ExampleLoss,
     Fill,
+    Flip,
     Formula,
     FPrime,
     Function,
@@ -41,9 +44,12 @@ from derive.formula import (
     LogSoftmax,
     MatMul,
     MatrixApply,
+    MaxAxis,
+    MaxPool,
     MeanAxis,
     Ones,
     Ref,
+    Repeat,
     Scale,
     ShapeMismatch,
     Softmax,
@@ -98,6 +104,13 @@ INSTANCES: dict[type, Formula] = {
     # a model file's NumPy `+` with broadcasting and its log-softmax (derive/model_formula.py)
     BroadcastAdd: BroadcastAdd(MatMul(W1, a1), Var("b", 1)),
     LogSoftmax: LogSoftmax(Var("z", 2), 0),
+    # a model file's windows, maxima and masks (convolution, pooling; derive/model_formula.py)
+    Correlate: Correlate(Var("a", 1), Var("b", 1), axis=0),
+    Flip: Flip(W1),
+    Repeat: Repeat(a1, 2, 0),
+    MaxAxis: MaxAxis(W1, 0),
+    MaxPool: MaxPool(a1, (2, 1), (2, 1), 0),
+    Equal: Equal(W1, MaxAxis(W1, 0)),
 }
 
 # the nodes an interpreter deliberately leaves out (it raises Unsupported for them)
@@ -117,7 +130,16 @@ for _name in ("evaluate", "entrywise", "value"):  # `normal` rewrites through it
 # a model file's nodes: in model files only, whose witnesses interpret the model IR
 # (derive/ir_sympy.py, verify/ir_numpy.py, the JAX oracle); a network's claims do not write them
 for _name in ("evaluate", "entrywise", "value"):
-    UNSUPPORTED[_name] = UNSUPPORTED[_name] | {BroadcastAdd, LogSoftmax}
+    UNSUPPORTED[_name] = UNSUPPORTED[_name] | {
+        BroadcastAdd,
+        LogSoftmax,
+        Correlate,
+        Flip,
+        Repeat,
+        MaxAxis,
+        MaxPool,
+        Equal,
+    }
 
 
 @pytest.fixture(scope="module")

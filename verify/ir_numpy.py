@@ -6,6 +6,9 @@ Cookbook's identities (verify/matrix_check.py) and model files (verify/model_che
 A claim's `x > 0` (`ApplyPrime(relu)`) is the indicator a person writes, `(x > 0) * 1.0`: 0 at
 the kink, as `jax.grad` takes relu'(0). Softmax is computed as `exp(x − max) / Σ exp(x − max)`,
 log-softmax as `x − max − log Σ exp(x − max)` (each column, or each row for axis 1).
+Convolution (cross-correlation, zero padding) is a sum over the kernel's taps of strided slices
+of the padded input; max-pooling `sliding_window_view` with the stride sliced; `(x == y)` the
+indicator `(x == y) * 1.0`, which gives every tied entry a 1.
 """
 
 from __future__ import annotations
@@ -19,14 +22,20 @@ from derive.formula import (
     Broadcast,
     BroadcastAdd,
     Column,
+    Correlate,
+    Equal,
     Fill,
+    Flip,
     Formula,
     Hadamard,
     LogSoftmax,
     MatMul,
     MatrixApply,
+    MaxAxis,
+    MaxPool,
     MeanAxis,
     Ref,
+    Repeat,
     Scale,
     Softmax,
     SumAxis,
@@ -59,6 +68,31 @@ def elementwise(name: str, parameter, x: np.ndarray) -> np.ndarray:
 
 def _axis(axis: int) -> int:
     return -2 if axis == 0 else -1  # (P, rows, cols): axis 0 is the rows, each column's entries
+
+
+def correlate(x: np.ndarray, k: np.ndarray, node: Correlate) -> np.ndarray:
+    """Y[i, j] = Σ_ab K[a, b] X[i s_r + a d_r − p_r, j s_c + b d_c − p_c] at every point, X zero
+    padded: for each tap (a, b), the strided slice of the padded X it multiplies."""
+    (sr, sc), (pr, pc), (dr, dc) = node.stride, node.padding, node.dilation
+    *_, kh, kw = k.shape
+    xp = np.pad(x, [(0, 0)] * (x.ndim - 2) + [(pr, pr), (pc, pc)])
+    rows = (xp.shape[-2] - dr * (kh - 1) - 1) // sr + 1
+    cols = (xp.shape[-1] - dc * (kw - 1) - 1) // sc + 1
+    out = 0.0
+    for a in range(kh):
+        for b in range(kw):
+            window = xp[
+                ..., a * dr : a * dr + sr * (rows - 1) + 1 : sr, b * dc : b * dc + sc * (cols - 1) + 1 : sc
+            ]
+            out = out + k[..., a : a + 1, b : b + 1] * window
+    return np.asarray(out)
+
+
+def maxpool(x: np.ndarray, node: MaxPool) -> np.ndarray:
+    """Each window's largest entry: all kr × kc windows, every s-th kept."""
+    (kr, kc), (sr, sc) = node.size, node.stride
+    windows = np.lib.stride_tricks.sliding_window_view(x, (kr, kc), axis=(-2, -1))
+    return windows[..., ::sr, ::sc, :, :].max(axis=(-2, -1))
 
 
 def numpy_value(node: Formula, env: dict[str, np.ndarray]) -> np.ndarray:
@@ -102,4 +136,16 @@ def numpy_value(node: Formula, env: dict[str, np.ndarray]) -> np.ndarray:
             return shifted - np.log(np.exp(shifted).sum(axis=_axis(axis), keepdims=True))
         case MatrixApply(name, x):
             return MATRIX[name].numpy(np, at(x))
+        case Correlate(x, k):
+            return correlate(at(x), at(k), node)
+        case Flip(x):
+            return np.flip(at(x), axis=(-2, -1))
+        case Repeat(x, times, axis):
+            return np.repeat(at(x), times, axis=_axis(axis))
+        case MaxAxis(x, axis):  # None: the largest entry of all
+            return at(x).max(axis=(-2, -1) if axis is None else _axis(axis), keepdims=True)
+        case MaxPool(x):
+            return maxpool(at(x), node)
+        case Equal(left, right):  # as a person codes the argmax mask: every tied entry 1
+            return (at(left) == at(right)) * 1.0
     raise Unsupported(node, "numpy_value")

@@ -4,6 +4,12 @@ ours: from derive it takes the IR's node types and the model, nothing else.
 
 Gradients are taken w.r.t. every parameter, and w.r.t. every input and intermediate through a
 zero "tap" added to it: the gradient w.r.t. a tap at 0 is the gradient w.r.t. the quantity.
+Convolution (a cross-correlation, as the field's `conv`, and as `jax.lax.conv_general_dilated`
+computes it: tests/test_model_ops.py holds them equal) and max-pooling are explicit gathers of
+the windows, summed against the kernel or reduced by `jnp.max`:
+`jax.grad` of `jnp.max` splits the gradient evenly among tied entries (checked: jnp.max of
+[1, 3, 3, 2] has the gradient [0, ½, ½, 0]; `lax.reduce_window` would give the first one all).
+
 Everything in the inputs' dtype: float64 (x64 is enabled here) or float32.
 """
 
@@ -26,18 +32,23 @@ from derive.formula import (  # noqa: E402  (the IR's node types, to interpret f
     Broadcast,
     BroadcastAdd,
     Column,
+    Correlate,
     Diag,
     ExampleLoss,
     Fill,
+    Flip,
     Formula,
     Function,
     Hadamard,
     LogSoftmax,
     MatMul,
     MatrixApply,
+    MaxAxis,
+    MaxPool,
     MeanAxis,
     Ones,
     Ref,
+    Repeat,
     Scale,
     Softmax,
     SumAxis,
@@ -68,6 +79,30 @@ def activation(name: str, slope: float = 0.01):
 def _elementwise(function: Function):
     parameter = function.parameter
     return activation(function.name, 0.01 if parameter is None else float(parameter))
+
+
+def _conv(x, k, node: Correlate):
+    """Cross-correlation as an explicit gather: the padded input at rows i·s + a·d and columns
+    j·s + b·d for every output (i, j) and tap (a, b), summed against the kernel. (XLA's
+    `conv_general_dilated` computes the same, but vmapped over points it becomes a grouped
+    convolution of one group per point, ~1000× slower on a CPU.)"""
+    (sr, sc), (pr, pc), (dr, dc) = node.stride, node.padding, node.dilation
+    kh, kw = k.shape
+    xp = jnp.pad(x, ((pr, pr), (pc, pc)))
+    rows = (xp.shape[0] - dr * (kh - 1) - 1) // sr + 1
+    cols = (xp.shape[1] - dc * (kw - 1) - 1) // sc + 1
+    r = (np.arange(rows) * sr)[:, None, None, None] + (np.arange(kh) * dr)[None, None, :, None]
+    c = (np.arange(cols) * sc)[None, :, None, None] + (np.arange(kw) * dc)[None, None, None, :]
+    return jnp.einsum("ijab,ab->ij", xp[r, c], k)
+
+
+def _pool(x, node: MaxPool):
+    """Each window gathered by index (rows i·s + a, columns j·s + b), then its max."""
+    (kr, kc), (sr, sc) = node.size, node.stride
+    rows, cols = (x.shape[0] - kr) // sr + 1, (x.shape[1] - kc) // sc + 1
+    r = (np.arange(rows) * sr)[:, None, None, None] + np.arange(kr)[None, None, :, None]
+    c = (np.arange(cols) * sc)[None, :, None, None] + np.arange(kc)[None, None, None, :]
+    return jnp.max(x[r, c], axis=(2, 3))
 
 
 def _value(node: Formula, env: dict, batch: int, dtype):
@@ -112,6 +147,16 @@ def _value(node: Formula, env: dict, batch: int, dtype):
             return jnp.sum(at(x), axis=axis, keepdims=True)
         case MeanAxis(x, axis):
             return jnp.mean(at(x), axis=axis, keepdims=True)
+        case Correlate(x, k):
+            return _conv(at(x), at(k), node)
+        case Flip(x):
+            return jnp.flip(at(x), axis=(0, 1))
+        case Repeat(x, times, axis):
+            return jnp.repeat(at(x), times, axis=axis)
+        case MaxAxis(x, axis):
+            return jnp.max(at(x), axis=(0, 1) if axis is None else axis, keepdims=True)
+        case MaxPool(x):
+            return _pool(at(x), node)
         case ExampleLoss(loss, output, target, function):
             per_example = registered("loss", loss)(at(output), at(target), _elementwise(function))
             return per_example[None, :]  # the 1 × B row

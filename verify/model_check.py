@@ -28,6 +28,7 @@ import sympy as sp
 
 from derive import Network
 from derive.formula import Apply, Dims, Formula, Ref, Scale, ShapeMismatch, Unsupported, rewrite, shape
+from derive.ir_sympy import numeric
 from derive.model_file import ModelClaim, ModelFile
 from derive.model_ir import GIVEN, Model, Role
 from derive.model_proof import ModelProof, ModelStatus, Symbolic, prove
@@ -111,7 +112,9 @@ def numpy_forward(model: Model, given: dict[str, np.ndarray]) -> dict[str, np.nd
 
 
 def _lambdified(expr: sp.Matrix, symbolic: Symbolic, given: dict[str, np.ndarray]) -> np.ndarray:
-    """SymPy's matrix `expr` at every point, (P, rows, cols), float64."""
+    """SymPy's matrix `expr` at every point, (P, rows, cols), float64; a maximum as `Max` and its
+    argmax indicator as a `Piecewise` of comparisons (derive/ir_sympy.py)."""
+    expr = numeric(expr)
     triples = symbolic.symbols()
     points = next(iter(given.values())).shape[0]
     values = [given[name].reshape(points, -1)[:, k].astype(np.float64) for _, name, k in triples]
@@ -266,7 +269,8 @@ def name_slip(mc: ModelClaim, model: Model, forward_np, truth: np.ndarray, n: in
         try:
             if shape(fixed, Dims((), 1, 1), shapes) != want.shape[1:]:
                 continue
-            value = np.broadcast_to(numpy_value(fixed, env), want.shape)
+            with np.errstate(all="ignore"):  # a candidate's sqrt or log of a negative: NaN, no match
+                value = np.broadcast_to(numpy_value(fixed, env), want.shape)
         except (ShapeMismatch, Unsupported, KeyError, ValueError):
             continue
         if agree.compare({"numpy": value.astype(dtype), ORACLE: want}, n, dtype, keep_arrays=False).agree:
