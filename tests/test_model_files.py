@@ -287,3 +287,18 @@ def test_numbers_and_broadcasting_read_as_numpy_computes_them(tmp_path):
     (result,) = _check(tmp_path, text).claims
     assert result.verdict == Verdict.PROVED
     assert Fraction("1e-5") == Fraction(1, 100000)
+
+
+def test_the_50_digit_reference_measures_every_witness_of_a_model(runs):
+    """As on the built-in network: SymPy's own derivative at 50 digits on the first points, each
+    witness's error against it in ULPs and within the error budget for the claims proved."""
+    run = runs["softmax_ce"]
+    assert run.reference.points == 20 and not run.reference.skipped
+    proved = [r for r in run.claims if r.verdict == Verdict.PROVED]
+    assert proved
+    for r in proved:
+        assert r.agreement is not None
+        for name in ("sympy", "numpy", "jax"):
+            w = r.agreement.witnesses[name]
+            assert w.max_ulp is not None and w.budget_used is not None and w.budget_used <= 1, (name, w)
+    assert "reference: SymPy's derivative in mpmath at 50 digits" in render_run(run)

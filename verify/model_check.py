@@ -35,6 +35,7 @@ from derive.model_proof import ModelProof, ModelStatus, Symbolic, prove
 from derive.slip_search import Move, Step, fixes
 from derive.slips import Slip, SlipKind
 from verify import agreement as agree
+from verify import model_reference
 from verify import reference as high_precision
 from verify.ir_numpy import numpy_value
 from verify.jax_oracle import model_gradients
@@ -148,14 +149,15 @@ def check_model(document, *, points: int, seed: int, dtype: str) -> Run:
     except ProofTimeout:
         symbolic = None
     forward = _forward(model, values, forward_np, sympy_L, n, dtype)
-    results = [_check_one(c, mf, symbolic, given, forward_np, grads, n, dtype) for c in mf.claims]
+    ref, info = _reference(symbolic, mf, given)
+    results = [_check_one(c, mf, symbolic, given, forward_np, grads, n, dtype, ref) for c in mf.claims]
     return Run(
         network=document.network if document.network is not None else Network(),
         source=document.source,
         settings=Settings(points, seed, dtype, False, 1),  # type: ignore[arg-type]
         claims=tuple(results),
         forward=forward,
-        reference=ReferenceInfo(high_precision.DIGITS, 0, Reason.UNAVAILABLE),
+        reference=info,
         model=ModelRun(model, tuple(drawn.items())),
         sympy_skipped=Reason.NONE if symbolic is not None else Reason.TIME,
         first_point={k: v[0] for k, v in given.items()},
@@ -180,8 +182,34 @@ def _forward(model: Model, values, forward_np, sympy_L, n: int, dtype: str) -> F
     return ForwardAgreement(True, max(first.max_abs_err, second.max_abs_err))
 
 
+def _reference(
+    symbolic: Symbolic | None, mf: ModelFile, given: dict[str, np.ndarray]
+) -> tuple[high_precision.Reference | None, ReferenceInfo]:
+    """SymPy's derivative at 50 digits for every gradient the claims are about, within the
+    proof's time limit (none without SymPy's model, or past the limit: said why)."""
+    targets = [c.wrt for c in mf.claims if c.claim.problem is None and c.right is not None and c.wrt]
+    if symbolic is None or not targets:
+        return None, ReferenceInfo(high_precision.DIGITS, 0, Reason.TIME if targets else Reason.UNAVAILABLE)
+    try:
+        with time_limit(PROOF_SECONDS):
+            ref, seconds = model_reference.compute(symbolic, targets, given)
+    except ProofTimeout:
+        return None, ReferenceInfo(high_precision.DIGITS, 0, Reason.TIME)
+    except (TypeError, ValueError, ArithmeticError, NameError):  # a function mpmath cannot take
+        return None, ReferenceInfo(high_precision.DIGITS, 0, Reason.UNAVAILABLE)
+    return ref, ReferenceInfo(high_precision.DIGITS, ref.points, Reason.NONE, None, seconds, ref.library)
+
+
 def _check_one(
-    mc: ModelClaim, mf: ModelFile, symbolic, given, forward_np, grads, n: int, dtype: str
+    mc: ModelClaim,
+    mf: ModelFile,
+    symbolic,
+    given,
+    forward_np,
+    grads,
+    n: int,
+    dtype: str,
+    ref: high_precision.Reference | None = None,
 ) -> ClaimResult:
     claim = replace(mc.claim, shapes=tuple((t, mf.model.tensor(t).shape) for t in mf.model.named(*GIVEN)))
     if claim.problem is not None:
@@ -206,7 +234,9 @@ def _check_one(
             proof = None
     else:
         failures["sympy"] = "time limit"
-    found = agree.compare(arrays, n, dtype, failures=failures)
+    target = (mc.wrt, 0)
+    at_ref = ref if ref is not None and target in ref.hi else None
+    found = agree.compare(arrays, n, dtype, failures=failures, ref=at_ref, target=target if at_ref else None)
     if proof is not None and proof.status == ModelStatus.NONZERO and found.agree and symbolic is not None:
         try:  # cancel could not tell; the numbers agree: the thorough simplification, if in time
             with time_limit(PROOF_SECONDS):
