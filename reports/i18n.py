@@ -382,6 +382,32 @@ EN: dict[str, str] = {
         "The forward passes are compared first; then every entry of every gradient at every "
         "sample point, under the tolerance stated above."
     ),
+    "method_text_model": (
+        "Three witnesses that share no derivative code. "
+        r"\textbf{SymPy} runs the model's forward equations with one symbol per entry of every given "
+        r"tensor, differentiates the objective with respect to every entry, and shows that "
+        r"\emph{derived $-$ claimed} is exactly zero. "
+        r"\textbf{NumPy} computes the claim's right side as a person codes it, over the model's own "
+        r"forward pass. \textbf{JAX} differentiates the forward equations written in \texttt{jax.numpy} "
+        r"with \texttt{jax.grad} and never sees a claim: it is the oracle. "
+        "The objective and every intermediate are compared first; then every entry of every "
+        "gradient at every sample point, under the tolerance stated above."
+    ),
+    "method_text_matrix": (
+        "Three witnesses that share no derivative code. "
+        r"\textbf{SymPy} writes each identity's objective with one symbol per entry of its letters, "
+        r"differentiates it with respect to every entry, and shows that \emph{derived $-$ claimed} "
+        r"is exactly zero. \textbf{NumPy} computes the right side as written. \textbf{JAX} "
+        r"differentiates the objective with \texttt{jax.grad} and never sees a claim. "
+        "The objectives are compared first; then every entry at every sample point."
+    ),
+    "method_text_scalar": (
+        "Three witnesses that share no derivative code. "
+        r"\textbf{SymPy} runs the notes' own scalar equations over a batch of symbols with an "
+        r"undefined upstream $\ell$ and shows that \emph{derived $-$ claimed} is exactly zero. "
+        r"\textbf{NumPy} computes the claim as written; \textbf{JAX} differentiates the equations "
+        r"with \texttt{jax.grad} (tapping every quantity) and never sees a claim."
+    ),
     "slices": "Layer by layer",
     "slices_text": r"For a network of more than two layers, the generic proof of layer $l$'s identities "
     r"differentiates layers $l$ and $l+1$ with an undefined $\ell(z_{l+1})$: whatever the later layers and "
@@ -429,6 +455,8 @@ EN: dict[str, str] = {
     "the tolerance.",
     "tolerance_latex": r"|x - y| \le 2 \cdot {K}\,\varepsilon\, n \max\!\left(1, \max_{{\mathrm{{entries}}}} "
     r"|y|\right),\ n = B + \textstyle\sum_{{k > l}} n_k,\ \varepsilon = {eps}",
+    "tolerance_latex_entries": r"|x - y| \le 2 \cdot {K}\,\varepsilon\, n \max\!\left(1, \max_{{\mathrm{{entries}}}} "
+    r"|y|\right),\ n = \#\mathrm{{entries\ given}},\ \varepsilon = {eps}",
     "ulp_caption": "Errors of each witness against the high-precision reference, in ULPs (all claims, "
     "entries and reference points; log scale).",
     "col_abs": "max abs. error",
@@ -788,6 +816,28 @@ KO: dict[str, str] = {
         "전혀 보지 않는 기준(오라클)이다. 먼저 순전파 값을 비교하고, 그다음 모든 표본 점에서 "
         "모든 그래디언트의 모든 성분을 위의 허용 오차로 비교한다."
     ),
+    "method_text_model": (
+        "서로 미분 코드를 공유하지 않는 세 검증자. "
+        r"\textbf{SymPy}는 주어진 텐서의 성분마다 기호를 두고 모델의 순전파 식을 계산한 뒤 목적 함수를 "
+        r"모든 성분에 대해 미분하고, \emph{유도값 $-$ 주장}이 정확히 0임을 보인다. "
+        r"\textbf{NumPy}는 모델의 순전파 위에서 주장의 우변을 사람이 코딩하듯 계산한다. "
+        r"\textbf{JAX}는 \texttt{jax.numpy}로 쓴 순전파 식을 \texttt{jax.grad}로 미분하며 주장을 보지 "
+        "않는다: 기준(oracle)이다. 목적 함수와 모든 중간값을 먼저 비교한 뒤, 모든 표본 점에서 모든 "
+        "기울기의 모든 성분을 위의 허용 오차로 비교한다."
+    ),
+    "method_text_matrix": (
+        "서로 미분 코드를 공유하지 않는 세 검증자. "
+        r"\textbf{SymPy}는 각 항등식의 목적 함수를 문자의 성분마다 기호로 쓰고 모든 성분에 대해 미분하여 "
+        r"\emph{유도값 $-$ 주장}이 정확히 0임을 보인다. \textbf{NumPy}는 우변을 쓴 그대로 계산한다. "
+        r"\textbf{JAX}는 목적 함수를 \texttt{jax.grad}로 미분하며 주장을 보지 않는다. "
+        "목적 함수를 먼저 비교한 뒤 모든 표본 점의 모든 성분을 비교한다."
+    ),
+    "method_text_scalar": (
+        "서로 미분 코드를 공유하지 않는 세 검증자. "
+        r"\textbf{SymPy}는 노트의 스칼라 식을 기호로 된 배치와 정의되지 않은 상류 $\ell$로 계산하여 "
+        r"\emph{유도값 $-$ 주장}이 정확히 0임을 보인다. \textbf{NumPy}는 주장을 쓴 그대로 계산하고, "
+        r"\textbf{JAX}는 식을 \texttt{jax.grad}로 미분하며(모든 양을 탭) 주장을 보지 않는다."
+    ),
     "slices": "층별 증명",
     "slices_text": r"층이 셋 이상인 네트워크에서 $l$번째 층 공식의 일반 증명은 $l$, $l+1$번째 층을 정의되지 "
     r"않은 $\ell(z_{l+1})$와 함께 미분한다: 이후의 층과 손실 함수가 무엇이든 $L$은 $z_{l+1}$의 함수이므로 "
@@ -829,6 +879,8 @@ KO: dict[str, str] = {
     "허용 오차의 {used}였다.",
     "tolerance_latex": r"|x - y| \le 2 \cdot {K}\,\varepsilon\, n \max\!\left(1, \max_{{\mathrm{{entries}}}} "
     r"|y|\right),\ n = B + \textstyle\sum_{{k > l}} n_k,\ \varepsilon = {eps}",
+    "tolerance_latex_entries": r"|x - y| \le 2 \cdot {K}\,\varepsilon\, n \max\!\left(1, \max_{{\mathrm{{entries}}}} "
+    r"|y|\right),\ n = \#\mathrm{{entries\ given}},\ \varepsilon = {eps}",
     "ulp_caption": "고정밀 기준값에 대한 각 검증자의 오차(ULP 단위; 모든 주장, 성분, 기준 점; 로그 눈금).",
     "col_abs": "최대 절대 오차",
     "col_rel": "최대 상대 오차",
@@ -850,18 +902,27 @@ LATEX = frozenset(
         "title", "subtitle_builtin", "subtitle_claims", "facts", "date", "network", "activation", "loss",
         "convention", "seed", "points", "dtype", "tolerance", "versions", "source", "the_network", "model",
         "network_caption", "notation", "symbol", "meaning", "shape", "m_a", "m_z", "m_W", "m_b", "m_delta",
-        "m_circ", "m_Delta", "m_ones", "grad_shape", "forward", "method", "method_text", "slices",
+        "m_circ", "m_Delta", "m_ones", "grad_shape", "forward", "method", "method_text", "method_text_model",
+        "method_text_matrix", "method_text_scalar", "slices",
         "slices_text", "dimension_free", "dimension_free_text", "dimension_free_limit",
         "statement", "entrywise", "derivation", "assembled", "symbolic", "numeric", "entry", "max_diff",
         "evidence", "written_as", "summary", "implementation", "implementation_text", "forward_equations",
         "precision", "budget", "budget_text", "tolerance_latex", "ulp_caption", "col_abs", "col_rel",
-        "col_ulp", "figure_caption", "sample_point",
+        "col_ulp", "figure_caption", "sample_point", "tolerance_latex_entries",
     }
 )  # fmt: skip
 
 # the same in both languages: formulas, names and punctuation only
 SAME_IN_BOTH = frozenset(
-    {"slip_found", "reason_none", "proof_line", "scope_pair", "where_layer", "tolerance_latex"}
+    {
+        "slip_found",
+        "reason_none",
+        "proof_line",
+        "scope_pair",
+        "where_layer",
+        "tolerance_latex",
+        "tolerance_latex_entries",
+    }
 )
 
 # translations of the loss registry's conventions (English comes from the registry itself)

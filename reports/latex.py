@@ -337,7 +337,18 @@ def _facts(report: ReportInput, w: Words) -> dict:
     skipped = next(
         (r.concrete for r in run.claims if r.concrete and r.concrete.status == Status.SKIPPED), None
     )
+    # how the claims are checked, said of what this run checks (a network, a model file, …)
+    method = (
+        "method_text_model"
+        if run.model is not None
+        else "method_text_matrix"
+        if run.matrix
+        else "method_text_scalar"
+        if run.scalar
+        else "method_text"
+    )
     return {
+        "method_text": w.t[method],
         "version": tex(report.version),
         "date": tex(report.date),
         "source": None if run.source is None else w.code(run.source),

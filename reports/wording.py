@@ -589,7 +589,9 @@ class Words:
         scalar notes)."""
         exponent = round(math.log2(eps(dtype)))
         if self.latex:
-            return self.say("tolerance_latex", K=K, eps=f"2^{{{exponent}}}")
+            network = run is None or not (run.matrix or run.scalar or self.drawn or run.model is not None)
+            key = "tolerance_latex" if network else "tolerance_latex_entries"
+            return self.say(key, K=K, eps=f"2^{{{exponent}}}")
         kind = "network" if run is None else "matrix" if run.matrix else "scalar" if run.scalar else "network"
         kind = "model" if self.drawn else kind  # a model file's n
         n = self.say(f"terms_{kind}")

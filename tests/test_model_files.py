@@ -302,3 +302,14 @@ def test_the_50_digit_reference_measures_every_witness_of_a_model(runs):
             w = r.agreement.witnesses[name]
             assert w.max_ulp is not None and w.budget_used is not None and w.budget_used <= 1, (name, w)
     assert "reference: SymPy's derivative in mpmath at 50 digits" in render_run(run)
+
+
+def test_the_latex_report_of_a_model_says_what_was_checked(runs):
+    """A model run's report describes the model's witnesses and its tolerance's n, not the
+    built-in network's (no undefined activation f, no n = B + Σ widths)."""
+    from reports.latex import ReportInput, render_report
+
+    source = render_report(ReportInput(runs["softmax_ce"]))
+    assert "runs the model's forward equations" in source
+    assert "undefined activation" not in source
+    assert r"\#\mathrm{entries\ given}" in source and r"n = B +" not in source
