@@ -187,7 +187,7 @@ EN: dict[str, str] = {
     "cx_entries": "entries {entries}",
     "cx_claimed": "claimed (right side)",
     "cx_true": "true (left side)",
-    "cx_line_claimed": "claimed: {sympy} (SymPy), {jax} (JAX)",
+    "cx_line_claimed": "claimed: {sympy} (SymPy), {jax} (NumPy, as written)",
     "cx_line_true": "true:    {sympy} (SymPy), {jax} (JAX)",
     # --- the run ---
     "forward_agree": "the forward passes agree (largest difference {err})",
@@ -636,7 +636,7 @@ KO: dict[str, str] = {
     "cx_entries": "성분 {entries}",
     "cx_claimed": "주장 값 (우변)",
     "cx_true": "참값 (좌변)",
-    "cx_line_claimed": "주장 값: {sympy} (SymPy), {jax} (JAX)",
+    "cx_line_claimed": "주장 값: {sympy} (SymPy), {jax} (NumPy, 쓴 그대로)",
     "cx_line_true": "참값:    {sympy} (SymPy), {jax} (JAX)",
     "forward_agree": "순전파 값이 일치한다 (최대 차이 {err})",
     "forward_blamed": "{quantity}: {blamed} 값이 {others} 값과 다르다 (최대 차이 {err})",

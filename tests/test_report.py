@@ -138,7 +138,7 @@ def test_terminal_table_and_details_of_a_claims_run(runs):
     assert "line 13" in out and "W1 where W1ᵀ belongs" in out
     assert "probably: W1 where W1ᵀ belongs" in out
     assert "counterexample at sample point 0 (seed 7)" in out
-    assert "claimed: 0.0123456789, — (SymPy), 0.0123456789, 0.75 (JAX)" in out
+    assert "claimed: 0.0123456789, — (SymPy), 0.0123456789, 0.75 (NumPy, as written)" in out
     assert "a1: numpy disagrees with sympy, jax" in out
     lines = out.splitlines()  # the caret sits under the problem
     caret = next(i for i, line in enumerate(lines) if line.strip() == "^")
