@@ -683,7 +683,12 @@ def index_letters(
 def bind_index_sides(text: str, sides: tuple[Tree | Token, ...], binding: Binding) -> list[Formula]:
     """Every side of an equation in index notation as a matrix over the first side's indices."""
     if binding.batch > 1:
-        raise ClaimSyntaxError(text, 0, "index notation for one example: run it with --batch 1")
+        raise ClaimSyntaxError(
+            text,
+            0,
+            "index notation, read for one example's neurons; on this mini-batch write it with "
+            "matrices (a sum over the examples i as the ones vector: dL/dS 1), or run it with --batch 1",
+        )
     binder = IndexBinder(text, binding, sides)
     values = [binder.bind(side) for side in sides]
     head = values[0]
