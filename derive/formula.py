@@ -601,6 +601,7 @@ class Lettered(Protocol):
 
     superscripts: bool
     entrywise: bool  # its letters name entries (`o_k`, index notation)
+    batch: tuple[str, int]  # the notes' letter for the batch and its size (`m`, 3): 1/3 shown 1/m
 
     def __call__(self, kind: str, layer: int) -> int: ...
 
@@ -703,6 +704,10 @@ def _render(node: Formula, tex: bool, batched: bool, written: Written | None = N
                 return _render(x, tex, batched, written)
             if factor == -1:
                 return "-" + wrap(x, 3), 3
+            letter, size = written.batch if isinstance(written, Lettered) else ("", 0)
+            if letter and abs(factor) == Fraction(1, size):  # the mean's 1/B in the notes' letter: 1/m
+                mean = (r"\tfrac{1}{" + letter + "}") if tex else f"1/{letter}"
+                return f"{'-' if factor < 0 else ''}{mean} {wrap(x, 3)}", 3
             return f"{_fraction(factor, tex)} {wrap(x, 3)}", 3
         case FPrime(x) | Activate(x):
             inner = _render(x, tex, batched, written)[0]

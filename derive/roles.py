@@ -325,6 +325,7 @@ class Naming:
     letters: tuple[tuple[str, str, int | None], ...]  # (letter, kind, its layer or None: every layer)
     superscripts: bool = True  # the notes number layers their own way (W³); False: as ours (W_3)
     entrywise: bool = False  # letters name entries (`o_k`): a vector's transpose is the vector
+    batch: tuple[str, int] = ("", 0)  # the batch's letter and size: (1/3) X shown as (1/m) X
 
     def __call__(self, kind: str, layer: int) -> int:
         return self.written(kind, layer)

@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Iterable
 from copy import copy
+from dataclasses import replace
 
 from derive.budget import Budget
 from derive.claim_parser import ClaimSyntaxError
@@ -144,6 +145,14 @@ class Words:
         elif ng:
             self.batch = "m"
         self.penalty = self.penalty_gradient(run.network) if run.network.l2 else ""
+        if ng and run.network.batch > 1 and isinstance(self.written, Naming):
+            # Ng's own names: X for the input, dZ for the per-example errors, m for the batch
+            ng_letters = (("X", "a", 1), ("dZ", "delta", None))
+            self.written = replace(
+                self.written, letters=ng_letters + self.written.letters, batch=(self.batch, run.network.batch)
+            )
+        elif self.batch != "B" and isinstance(self.written, Naming):
+            self.written = replace(self.written, batch=(self.batch, run.network.batch))
         self.drawn = run.model.drawn if run.model is not None else ()
         self.maxima = _maxima(run.model.model) if run.model is not None else ()
         return self

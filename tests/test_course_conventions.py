@@ -284,3 +284,24 @@ def test_cs231n_s_n_is_the_batch_and_the_slip_says_1_over_n(tmp_path):
     right, wrong = run.claims
     assert right.verdict == Verdict.PROVED, right
     assert wrong.verdict == Verdict.REFUTED and "missing 1/N" in render_run(run)
+
+
+def test_ng_s_notes_are_answered_in_ng_s_names(tmp_path):
+    """Ng's `dZ^{[l]}`, `X` and `\\frac{1}{m}`: a slip and its correction say dZ¹, X and 1/m,
+    not our Δ¹, A⁰ and 1/3."""
+    from reports.cli import given_options
+    from reports.terminal import render_run
+
+    notes = (
+        "$Z^{[1]} = W^{[1]} X + b^{[1]}$, $A^{[1]} = \\tanh(Z^{[1]})$, "
+        "$Z^{[2]} = W^{[2]} A^{[1]} + b^{[2]}$, "
+        "$A^{[2]} = \\sigma(Z^{[2]})$.\n\n"
+        "$$dW^{[1]} = dZ^{[1]} X^T$$\n"
+    )
+    path = tmp_path / "ng.md"
+    path.write_text(notes, encoding="utf-8")
+    run = check_document(load(path, given_options(loss="bce")), points=40)
+    (result,) = run.claims
+    assert result.verdict == Verdict.REFUTED
+    text = render_run(run)
+    assert "corrected: dL/dW¹ = 1/m dZ¹ Xᵀ" in text, text

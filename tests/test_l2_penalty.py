@@ -133,7 +133,8 @@ def test_ng_notes_read_the_penalty_and_name_its_slips(tmp_path):
     assert (run.penalty_line, run.l2_chosen) == (6, True)
     assert _moves(run) == NG_EXPECTED
     text = render_run(run)
-    assert "the regularization term missing: 1/3 Δ² A¹ᵀ where 1/3 Δ² A¹ᵀ + 1/30 W² belongs" in text
+    # in Ng's own names: dZ for the per-example errors, 1/m for the mean
+    assert "the regularization term missing: 1/m dZ² A¹ᵀ where 1/m dZ² A¹ᵀ + 1/30 W² belongs" in text
     assert "(λ/m) W_l = 1/30 W_l, λ = 1/10, m = 3" in text  # Ng's notes write the batch m
     assert "a regularization term where none belongs" in text
     assert "the regularization term's 1/B missing: 1/10 W² where 1/30 W² belongs" in text
