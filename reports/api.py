@@ -242,7 +242,7 @@ def report(
 def check_backward(
     backward: Callable[..., Mapping[str, Any]],
     *,
-    model: Network | Mapping[str, object] | None = None,
+    model: Network | Mapping[str, object] | str | Path | None = None,
     loss: Callable[..., Any] | None = None,
     params: Mapping[str, Any] | None = None,
     x: Any = None,
@@ -262,6 +262,12 @@ def check_backward(
     {"W1": (n2, n1), "b1": (n2, 1), …}, `x` is z_1 (n1, B) — the network computes a_1 = f(z_1),
     z_{l+1} = W_l a_l + b_l — and `y` (nL, B); the loss is the mean (or sum) over the B columns.
     The run is the one `derivcheck verify` makes, with SymPy's 50-digit truth where in budget.
+
+    Against a model file (`model="model.toml"` or a `Path`; derive/model_file.py): jax.grad of
+    the file's forward (its claims are ignored). `params` maps each of its `parameters` to an
+    array; `x` is its one input as an array, or a dict of its inputs by name when it has several;
+    `y` likewise for its targets; points drawn as `derivcheck check` draws them (one-hot and
+    positive tensors as the file says). See verify/user_model.py.
 
     Against your own forward (`loss(xp, params, x, y) -> scalar`, written with `xp.` for the
     array functions): `params` maps names to shapes (drawn N(0, 1)), arrays (kept) or functions
@@ -283,6 +289,14 @@ def check_backward(
         from verify.user_loss import check_loss
 
         found = check_loss(backward, loss, params=params, x=x, y=y, points=points, seed=seed, dtype=dtype)
+    elif isinstance(model, (str, Path)):
+        if params is not None or x is not None or y is not None:
+            raise InputError("params", "params=, x=, y= only with loss= (the model file fixes them)", "given")
+        _validated(points, seed, dtype)
+        from verify.user_model import check_model_backward
+
+        path = _model_file(model)
+        found = check_model_backward(backward, path[1], path[0], points=points, seed=seed, dtype=dtype)
     else:
         if params is not None or x is not None or y is not None:
             raise InputError("params", "params=, x=, y= only with loss= (the model fixes them)", "given")
@@ -295,6 +309,23 @@ def check_backward(
     return found
 
 
+def _model_file(model: str | Path):
+    """(path, ModelFile) of a model file's path. Raises `InputError` for a missing file or a
+    TOML file without a [model] table."""
+    from derive.claims_file import read_text
+    from derive.model_file import is_model_file, read_model
+
+    path = Path(model)
+    if not path.is_file():
+        raise InputError(
+            "model", "a model file (.toml with a [model] table), or a dict of options", str(model)
+        )
+    text = read_text(path)
+    if not is_model_file(text):
+        raise InputError(str(path), "a model file with a [model] table (derive/model_file.py)", "none")
+    return path, read_model(path, text)
+
+
 def _model(model: Network | Mapping[str, object] | None) -> Network:
     from derive import Network
 
@@ -304,7 +335,9 @@ def _model(model: Network | Mapping[str, object] | None) -> Network:
         return model
     if isinstance(model, Mapping):
         return network(**{str(k): v for k, v in model.items()})
-    raise InputError("model", "a dict of network options (sizes, activation, …) or a Network", model)
+    raise InputError(
+        "model", "a dict of network options (sizes, activation, …), a Network, or a model file", model
+    )
 
 
 def summary(result: Run | BackwardCheck) -> str:

@@ -310,3 +310,22 @@ def test_check_backward_takes_the_l2_penalty_of_the_model():
     assert derivcheck.check_backward(backward, model={"sizes": (4, 3), "l2": 0.1}, points=30).passed
     plain = derivcheck.check_backward(backward, model={"sizes": (4, 3)}, points=30)
     assert not plain.passed and "dL/dW1" in str(plain)
+
+
+def test_a_returned_input_gradient_is_checked_too():
+    """ "x" (∂L/∂z_1) is optional; returned, a wrong one fails the check, not only the run."""
+
+    def backward(sign):
+        def run(params, x, y):
+            W1, b1 = params["W1"], params["b1"]
+            a1 = 1 / (1 + np.exp(-x))
+            a2 = 1 / (1 + np.exp(-(W1 @ a1 + b1)))
+            delta = (a2 - y) * a2 * (1 - a2)
+            return {"W1": delta @ a1.T, "b1": delta, "x": sign * (W1.T @ delta) * a1 * (1 - a1)}
+
+        return run
+
+    assert [g.name for g in api.check_backward(backward(1), points=20).gradients] == ["W1", "b1", "x"]
+    found = api.check_backward(backward(-1), points=20)
+    assert not found.passed and [g.name for g in found.failed] == ["x"]
+    assert found.failed[0].slip is not None and found.failed[0].slip.kinds == (ValueSlip.SIGN,)

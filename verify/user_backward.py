@@ -201,11 +201,12 @@ def check_builtin(
         n = tolerance.terms(network.sizes, network.batch, 0)
         losses = (_loss_check(cache["L"], truth.forward["L"], n, dtype, run),)
     results = []
-    for name in parameter_names(network):
+    returned_x = "x" if _oracle_name("x") in cache.gradients else None  # optional: checked if returned
+    for name in (*parameter_names(network), *filter(None, (returned_x,))):
         key = _oracle_name(name)
         true = truth.gradients[key]
         shape = true.shape[1:]
-        n = tolerance.terms(network.sizes, network.batch, int(name[1:]))
+        n = tolerance.terms(network.sizes, network.batch, 1 if name == "x" else int(name[1:]))
         got = cache.raw.get(key)
         slip = None
         if got is not None and got.shape[1:] in (shape, shape[::-1]):

@@ -99,7 +99,7 @@ def _entry(shape: tuple[int, ...], entry: tuple[int, int]) -> tuple[int, ...]:
     return tuple(int(i) + 1 for i in np.unravel_index(flat, shape))
 
 
-def _key(key: object, names: tuple[str, ...]) -> str | None:
+def key_of(key: object, names: tuple[str, ...]) -> str | None:
     text = str(key)
     for prefix in ("dL/d", "d", ""):
         if text.startswith(prefix) and text[len(prefix) :] in names:
@@ -168,7 +168,7 @@ def check_loss(
             if key in ("loss", "L"):
                 your_loss.append(_float(g))
                 continue
-            name = _key(key, names)
+            name = key_of(key, names)
             if name is None:
                 raise InputError("backward's result", "keys among: " + ", ".join(names) + ", loss", key)
             yours[name].append(g)
@@ -177,7 +177,7 @@ def check_loss(
     if len(your_loss) == points:
         losses.append(compare_losses(NAME, np.asarray(your_loss), true, n, dtype))
     gradients = tuple(
-        _gradient(k, np.stack(truth[k]), yours[k], raised, n, dtype, points, _batches(x)) for k in names
+        gradient_check(k, np.stack(truth[k]), yours[k], raised, n, dtype, points, _batches(x)) for k in names
     )
     return BackwardCheck(
         model="loss(xp, params, x, y)", points=points, seed=seed, dtype=dtype,
@@ -196,7 +196,9 @@ def _batches(x: Spec) -> tuple[int, ...]:
     return tuple(int(s) for s in (shape[0], shape[-1])) if len(shape) >= 2 else (1,)
 
 
-def _gradient(name, true, values, raised, n, dtype, points, batches) -> GradientCheck:
+def gradient_check(name, true, values, raised, n, dtype, points, batches) -> GradientCheck:
+    """`name`'s values `values` (one per point, any shape) against `true` (P, *shape): a failure
+    (`raised`, none, some points only, a wrong shape), or the agreement and the likely slip."""
     shape = true.shape[1:]
     failure = raised
     got = None
