@@ -131,7 +131,7 @@ EN: dict[str, str] = {
     "the L2 penalty's gradient)",
     "step_extra_penalty": "a regularization term where none belongs: {where} where {fix} belongs (the L2 "
     "penalty is on the weights only, not the biases)",
-    "step_penalty_missing_mean": "the regularization term's 1/B missing: {where} where {fix} belongs "
+    "step_penalty_missing_mean": "the regularization term's 1/{b} missing: {where} where {fix} belongs "
     "({penalty})",
     "step_extra_sum": "summed where no sum belongs: {where} where {fix} belongs",
     "step_sum_axis": "summed over the other axis: {where} where {fix} belongs",
@@ -586,7 +586,7 @@ KO: dict[str, str] = {
     "step_missing_penalty": "정규화 항 누락: {fix} 자리에 {where} ({penalty}, L2 페널티의 그래디언트)",
     "step_extra_penalty": "불필요한 정규화 항: {fix} 자리에 {where} (L2 페널티는 편향이 아닌 가중치에만 "
     "걸린다)",
-    "step_penalty_missing_mean": "정규화 항의 1/B 누락: {fix} 자리에 {where} ({penalty})",
+    "step_penalty_missing_mean": "정규화 항의 1/{b} 누락: {fix} 자리에 {where} ({penalty})",
     "step_extra_sum": "합하지 않아야 할 곳에서 합함: {fix} 자리에 {where}",
     "step_sum_axis": "다른 축으로 합함: {fix} 자리에 {where}",
     "step_missing_flip": "커널을 뒤집지 않음: {fix} 자리에 {where}",
