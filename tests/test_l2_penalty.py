@@ -137,7 +137,7 @@ def test_ng_notes_read_the_penalty_and_name_its_slips(tmp_path):
     assert "the regularization term missing: 1/m dZ² A¹ᵀ where 1/m dZ² A¹ᵀ + 1/30 W² belongs" in text
     assert "(λ/m) W_l = 1/30 W_l, λ = 1/10, m = 3" in text  # Ng's notes write the batch m
     assert "a regularization term where none belongs" in text
-    assert "the regularization term's 1/B missing: 1/10 W² where 1/30 W² belongs" in text
+    assert "the regularization term's 1/m missing: 1/10 W² where 1/30 W² belongs" in text
     assert "λ = 1/10 is checked (set it with --l2)" in text
     korean = render_run(run, "ko")
     assert "정규화 항 누락" in korean and "불필요한 정규화 항" in korean
