@@ -313,3 +313,12 @@ def test_the_latex_report_of_a_model_says_what_was_checked(runs):
     assert "runs the model's forward equations" in source
     assert "undefined activation" not in source
     assert r"\#\mathrm{entries\ given}" in source and r"n = B +" not in source
+
+
+def test_a_model_is_checked_in_float32_too(runs):
+    """float32 in every witness, the error budget at float32's eps: the same verdicts as in
+    float64 (the planted slip still refuted), and the reference still measures each witness."""
+    run = check_document(load(MODELS / "softmax_ce.toml", {}), points=POINTS, seed=0, dtype="float32")
+    assert run.settings.dtype == "float32"
+    assert [r.verdict for r in run.claims] == [r.verdict for r in runs["softmax_ce"].claims]
+    assert run.reference.points > 0 and "eps = 2^-23 (float32)" in render_run(run)
