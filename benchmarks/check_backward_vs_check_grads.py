@@ -20,13 +20,11 @@ Run from the repository root, as a module:
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import statistics
-import time
 from collections.abc import Callable
 
 import numpy as np
+
+from benchmarks.timing import machine, timed
 
 MODEL = {"sizes": (4, 3), "activation": "sigmoid", "loss": "mse", "batch": 2}
 SUBTLE = 1e-8  # the subtle slip: dL/dW1 × (1 + 1e-8)
@@ -96,16 +94,6 @@ def check_grads_caught(backward: Callable, points: int) -> bool:
     return caught
 
 
-def timed(fn: Callable[[], object], repeat: int) -> float:
-    fn()  # warm: compilation, caches
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -113,10 +101,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--points", type=int, default=1000)
     args = parser.parse_args()
-    print(
-        f"python {platform.python_version()}, {os.cpu_count()} cores, load average "
-        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}"
-    )
+    print(machine())
     print(f"model {MODEL}; {args.points} points each; median of {args.repeat}, warm")
     right, subtle = make_backward(), make_backward(SUBTLE)
     checkers = {"derivcheck.check_backward": derivcheck_caught, "jax check_grads (loop)": check_grads_caught}

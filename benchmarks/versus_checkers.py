@@ -29,13 +29,10 @@ Run from the repository root, as a module (it imports tests.mutants and tests.va
 from __future__ import annotations
 
 import argparse
-import os
-import platform
-import statistics
-import time
 
 import numpy as np
 
+from benchmarks.timing import machine, timed
 from derive import Network
 from tests.mutants import mutant_backward as user_backward
 from tests.variants import NUMPY_VARIANTS
@@ -187,26 +184,13 @@ def torch_gradcheck(backward, z1, W, b, y) -> bool | None:
     raise NotImplementedError("torch is installed: add the torch.autograd.Function wrapper here")
 
 
-def timed(fn, repeat):
-    fn()  # warm: compilation, caches
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    print(
-        f"python {platform.python_version()}, {os.cpu_count()} cores, load average "
-        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())}"
-    )
+    print(machine())
     print("ratio: time per check / derivcheck's; caught: wrong gradients rejected, of 14")
     variants = [(None, "correct", None), *NUMPY_VARIANTS, *SUBTLE]
     has_torch = torch_gradcheck(user_backward(None, None), *one_point((4, 3))) is not None
