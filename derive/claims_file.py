@@ -51,6 +51,7 @@ from derive.errors import InputError
 from derive.formula import Dims, Formula, Grad, ShapeMismatch, Transpose, Var, rewrite, shape, to_text
 from derive.matrix_identity import MatrixIdentity, is_matrix_identity, read_identity
 from derive.model_file import ModelFile, is_model_file, read_model
+from derive.notes_model import NotAModel, read_notes_model
 from derive.network import Network, parse_l2, parse_sizes, parse_slope, sigmoid_output
 from derive.notes import (
     Basis,
@@ -400,6 +401,8 @@ def load(path: Path, options: dict) -> Document:
         return scalar_document(source, equations, options)
     if is_matrix_page(equations):
         return matrix_document(source, equations, options)
+    if (model := notes_model(source, equations)) is not None:  # ŷ = X w, L = ‖X w − y‖²/(2m)
+        return Document(source, Network(**options), tuple(c.claim for c in model.claims), (), model=model)
     declared = find_declarations(text, latex)
     written_loss = notes_loss(equations)  # its name (`E_n`) is read in the claims even under --loss
     stated = None if "loss" in options else written_loss
@@ -464,6 +467,15 @@ def load(path: Path, options: dict) -> Document:
 
 
 _WHAT = r"equations such as \frac{\partial L}{\partial W_1} = …"
+
+
+def notes_model(source: str, equations: list[Equation]) -> ModelFile | None:
+    """The model of notes whose forward equations number no layer and are not a network's —
+    linear, logistic, softmax regression (derive/notes_model.py) — or None: read as a network."""
+    try:
+        return read_notes_model(source, equations, is_claim)
+    except NotAModel:
+        return None
 
 
 def is_scalar_notes(equations: list[Equation]) -> bool:

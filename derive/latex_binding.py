@@ -504,6 +504,15 @@ class LatexBinder(Binder):
             )
         return Scalar(Fraction(int(digits[0]), int(digits[1])))
 
+    def _log_of(self, node: Tree) -> Value:
+        """`\\log a_2`, `\\ln(1 - a_2)`: the natural log, entry by entry."""
+        token, argument = node.children
+        return self.activation(token, "log", False)(self.matrix(token, self.bind(argument), "log"))
+
+    def _norm(self, node: Tree) -> Value:
+        """`\\|a_L - y\\|^2`: a loss, which a network's claim does not write."""
+        raise self.error(node, "a gradient formula; a norm is a loss: state it with --loss (mse is ½‖a_L − y‖²)")
+
     def _application_power(self, node: Tree) -> Value:
         """`\\tanh^2(z_1)`: `\\tanh(z_1)` squared, entry by entry."""
         power = next(c for c in node.children if isinstance(c, Tree) and c.data == "power")

@@ -71,6 +71,10 @@ class ModelFile:
     one_hot: tuple[str, ...] = ()
     positive: tuple[str, ...] = ()
     lines: tuple[int, ...] = ()  # the file's line of each forward equation
+    # a model read from notes' forward equations (derive/notes_model.py): shapes chosen, not given,
+    # and m, the number of examples the notes divide by (None where they do not)
+    from_notes: bool = False
+    examples: int | None = None
 
     def describe(self) -> str:
         """The given tensors' shapes: `x 4×3, y 2×3, W1 5×4, …`."""

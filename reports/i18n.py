@@ -220,6 +220,12 @@ EN: dict[str, str] = {
     "model_title": "a model of its own: {objective} of {given}",
     "model_line": "model: {given}; forward: {equations}; gradients in denominator layout (∂L/∂X has "
     "X's shape), derived entry by entry",
+    "model_from_notes": "model: read from the notes' forward equations ({where}); shapes are not written "
+    "there, so they are chosen: each set of dimensions the equations tie together its own size, "
+    "non-square where they allow, the loss 1×1 (a lowercase letter a column, a capital a matrix)",
+    "model_examples": "m = {m} examples: the dimension of the data that no parameter has",
+    "notes_line": "line {lines}",
+    "notes_lines": "lines {lines}",
     "model_role_input": "inputs {tensors}",
     "model_role_target": "targets {tensors}",
     "model_role_parameter": "parameters {tensors}",
@@ -671,6 +677,11 @@ KO: dict[str, str] = {
     "model_role_target": "목표 {tensors}",
     "model_role_parameter": "매개변수 {tensors}",
     "model_drawn": "표본: {drawn}",
+    "model_from_notes": "모델: 노트의 순전파 식({where})에서 읽음. 모양이 적혀 있지 않아 정했음: 식이 묶는 차원마다 "
+    "각자의 크기, 가능한 곳은 정사각이 아니게, 손실은 1×1 (소문자는 열벡터, 대문자는 행렬)",
+    "model_examples": "m = {m}개 예제: 어떤 매개변수에도 없는 데이터의 차원",
+    "notes_line": "{lines}행",
+    "notes_lines": "{lines}행",
     "draw_normal": "{names} 표준 정규분포",
     "draw_positive": "{names} 양수, exp(N(0, 1)/2)",
     "draw_one_hot": "{names} 원-핫 (열마다 한 클래스)",

@@ -203,6 +203,9 @@ FORWARD_EQUATION = {
 MODEL = {  # a model file's model (derive/model_file.py): the network above is then unused
     "tensors": ListOf({"name": str, "role": str, "rows": int, "cols": int, "drawn": Opt(str)}),
     "equations": ListOf(str),
+    "read_from": str,  # "model file", or "notes": their forward equations (derive/notes_model.py)
+    "notes_lines": ListOf(int),  # the notes' lines of those forward equations
+    "examples": Opt(int),  # the notes' m, where they divide by it
 }
 SCHEMA = {
     "schema": str,  # SCHEMA_VERSION
@@ -510,6 +513,9 @@ def _model(run: Run) -> dict | None:
             for t in m.tensors
         ],
         "equations": [f"{e.target} = {to_text(e.expr)}" for e in m.equations],
+        "read_from": "notes" if run.model.notes_lines else "model file",
+        "notes_lines": list(run.model.notes_lines),
+        "examples": run.model.examples,
     }
 
 

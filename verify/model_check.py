@@ -158,7 +158,12 @@ def check_model(document, *, points: int, seed: int, dtype: str) -> Run:
         claims=tuple(results),
         forward=forward,
         reference=info,
-        model=ModelRun(model, tuple(drawn.items())),
+        model=ModelRun(
+            model,
+            tuple(drawn.items()),
+            notes_lines=mf.lines if mf.from_notes else (),
+            examples=mf.examples,
+        ),
         sympy_skipped=Reason.NONE if symbolic is not None else Reason.TIME,
         first_point={k: v[0] for k, v in given.items()},
     )
@@ -275,8 +280,10 @@ def _verdict(proof: ModelProof | None, found: Agreement) -> tuple[Verdict, Reaso
 
 
 def _batches(model: Model) -> list[int]:
-    """B candidates for a missing or extra 1/B: the inputs' numbers of columns above 1."""
-    return sorted({model.tensor(n).shape[1] for n in model.named(Role.INPUT, Role.TARGET)} - {1})
+    """B candidates for a missing or extra 1/B: the inputs' numbers of columns above 1, and the
+    number of examples of notes that divide by m (`Model.batch`)."""
+    columns = {model.tensor(n).shape[1] for n in model.named(Role.INPUT, Role.TARGET)}
+    return sorted((columns | {model.batch}) - {1})
 
 
 def name_slip(mc: ModelClaim, model: Model, forward_np, truth: np.ndarray, n: int, dtype: str) -> Slip | None:

@@ -275,6 +275,8 @@ class ModelRun:
 
     model: Model
     drawn: tuple[tuple[str, Draw], ...]
+    notes_lines: tuple[int, ...] = ()  # read from the notes' forward equations on these lines
+    examples: int | None = None  # the notes' m (1/m, 1/(2m)), the number of examples
 
 
 @dataclass(frozen=True)
