@@ -51,7 +51,6 @@ from derive.errors import InputError
 from derive.formula import Dims, Formula, Grad, ShapeMismatch, Transpose, Var, rewrite, shape, to_text
 from derive.matrix_identity import MatrixIdentity, is_matrix_identity, read_identity
 from derive.model_file import ModelFile, is_model_file, read_model
-from derive.notes_model import NotAModel, read_notes_model
 from derive.network import Network, parse_l2, parse_sizes, parse_slope, sigmoid_output
 from derive.notes import (
     Basis,
@@ -63,6 +62,7 @@ from derive.notes import (
     weights_on_right,
 )
 from derive.notes_loss import NotesLoss, notes_loss
+from derive.notes_model import NotAModel, read_notes_model
 from derive.notes_penalty import NotesPenalty, notes_penalty
 from derive.reading import SEED, Reading
 from derive.registry import reads_output_activation

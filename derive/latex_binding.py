@@ -511,7 +511,9 @@ class LatexBinder(Binder):
 
     def _norm(self, node: Tree) -> Value:
         """`\\|a_L - y\\|^2`: a loss, which a network's claim does not write."""
-        raise self.error(node, "a gradient formula; a norm is a loss: state it with --loss (mse is ½‖a_L − y‖²)")
+        raise self.error(
+            node, "a gradient formula; a norm is a loss: state it with --loss (mse is ½‖a_L − y‖²)"
+        )
 
     def _application_power(self, node: Tree) -> Value:
         """`\\tanh^2(z_1)`: `\\tanh(z_1)` squared, entry by entry."""

@@ -3,9 +3,9 @@ regression, any chain `name = expression` that ends in a scalar loss — read in
 (derive/model_ir.py), so that their claims go through the model pipeline (verify/model_check.py)
 exactly as a model file's do.
 
-    \\hat{y} = X w            L = \\frac{1}{2m} \\|X w - y\\|^2        \\nabla_w L = \\frac{1}{m} X^T (X w - y)
-    z = W x + b              p = \\mathrm{softmax}(z)               L = -\\sum_k y_k \\log p_k
-    \\frac{\\partial L}{\\partial z_k} = p_k - y_k          \\frac{\\partial L}{\\partial W_{ij}} = (p_i - y_i) x_j
+    \\hat{y} = X w,   L = \\frac{1}{2m} \\|X w - y\\|^2,   \\nabla_w L = \\frac{1}{m} X^T (X w - y)
+    z = W x + b,   p = \\mathrm{softmax}(z),   L = -\\sum_k y_k \\log p_k
+    \\frac{\\partial L}{\\partial z_k} = p_k - y_k,   \\frac{\\partial L}{\\partial W_{ij}} = (p_i - y_i) x_j
 
 Text is parsed by the notes' grammar (grammars/latex.lark), never evaluated.
 
@@ -186,7 +186,9 @@ class _Tensors:
 
 
 def _token(node: Tree | Token) -> Token:
-    return node if isinstance(node, Token) else next(t for t in node.scan_values(lambda v: isinstance(v, Token)))
+    return (
+        node if isinstance(node, Token) else next(t for t in node.scan_values(lambda v: isinstance(v, Token)))
+    )
 
 
 def _text(node: Tree | Token) -> str:
@@ -282,7 +284,11 @@ class _Reader:
     def _sub(self, node: Tree) -> _Value:
         left, right = self.sides(node)
         b = self.bind(right)
-        return self.add(node, self.bind(left), _Number(-b.value, b.batch) if isinstance(b, _Number) else self.scale(Fraction(-1), b))
+        return self.add(
+            node,
+            self.bind(left),
+            _Number(-b.value, b.batch) if isinstance(b, _Number) else self.scale(Fraction(-1), b),
+        )
 
     def add(self, at: Tree, a: _Value, b: _Value) -> _Value:
         if isinstance(a, _Number) and isinstance(b, _Number):
@@ -292,7 +298,9 @@ class _Reader:
         if isinstance(a, _Number) or isinstance(b, _Number):  # x + c: c added to every entry
             x, c = (b, a) if isinstance(a, _Number) else (a, b)
             x = cast(_Term, x)
-            return _Term(BroadcastAdd(x.formula, Column((self.number(cast(_Number, c)),))), x.rows, x.cols, x.index)
+            return _Term(
+                BroadcastAdd(x.formula, Column((self.number(cast(_Number, c)),))), x.rows, x.cols, x.index
+            )
         if a.indexed or b.indexed:
             b = self.aligned(at, a, b)
             return _Term(Add(a.formula, b.formula), a.rows, a.cols, a.index)
@@ -356,15 +364,18 @@ class _Reader:
         for x, y in ((a, b), (b, a)):
             if not x.indexed:
                 if not self.scalar(x):
-                    raise self.error(at, "entries (W_{ij}, x_j) or numbers in an expression of entries; received a whole matrix")
+                    raise self.error(
+                        at,
+                        "entries (W_{ij}, x_j) or numbers among entries; received a whole matrix",
+                    )
                 return _Term(Broadcast(x.formula, y.formula), y.rows, y.cols, y.index)
-        (i, j), (k, l) = a.index, b.index
-        if j is None and l is None:
+        (i, j), (k, m) = a.index, b.index
+        if j is None and m is None:
             if i == k:
                 self.tie(at, a.rows, b.rows, "a product of entries")
                 return _Term(Hadamard(a.formula, b.formula), a.rows, a.cols, a.index)
             return _Term(MatMul(a.formula, Transpose(b.formula)), a.rows, b.rows, (i, k))
-        if j is not None and l is not None:
+        if j is not None and m is not None:
             b = self.aligned(at, a, b)
             return _Term(Hadamard(a.formula, b.formula), a.rows, a.cols, a.index)
         matrix, vector = (a, b) if j is not None else (b, a)
@@ -374,7 +385,9 @@ class _Reader:
             return _Term(Broadcast(matrix.formula, vector.formula), matrix.rows, matrix.cols, matrix.index)
         if letter == matrix.index[1]:
             self.tie(at, matrix.cols, vector.rows, "a product of entries")
-            return _Term(Broadcast(matrix.formula, Transpose(vector.formula)), matrix.rows, matrix.cols, matrix.index)
+            return _Term(
+                Broadcast(matrix.formula, Transpose(vector.formula)), matrix.rows, matrix.cols, matrix.index
+            )
         raise self.error(at, f"at most two free indices; received {_indices(matrix)} and {_indices(vector)}")
 
     def _divide(self, node: Tree) -> _Value:
@@ -395,7 +408,11 @@ class _Reader:
         if isinstance(a, _Number):
             return self.product(at, a, reciprocal) if a != _Number(Fraction(1)) else reciprocal
         if a.indexed or b.indexed or self.scalar(b) or self.scalar(a):
-            return self.entries_times(at, a, reciprocal) if (a.indexed or b.indexed) else self.product(at, a, reciprocal)
+            return (
+                self.entries_times(at, a, reciprocal)
+                if (a.indexed or b.indexed)
+                else self.product(at, a, reciprocal)
+            )
         self.tie(at, a.rows, b.rows, "a division entry by entry")
         self.tie(at, a.cols, b.cols, "a division entry by entry")
         return _Term(Hadamard(a.formula, reciprocal.formula), a.rows, a.cols)
@@ -421,7 +438,9 @@ class _Reader:
             raise self.error(token, f"a named function (σ, \\tanh, ReLU, …); {written} is generic")
         name = activation_named(written) or elementary_named(written)
         if name is None or name in ("power", "reciprocal"):
-            raise self.error(token, f"a known function (σ, \\tanh, ReLU, \\exp, \\log, softmax, …); received '{written}'")
+            raise self.error(
+                token, f"a known function (σ, \\tanh, ReLU, \\exp, \\log, softmax, …); received '{written}'"
+            )
         f = Function(name)
         return _Term((ApplyPrime if prime else Apply)(f, x.formula), x.rows, x.cols, x.index)
 
@@ -441,19 +460,22 @@ class _Reader:
         return _Term(Apply(Function("log"), x.formula), x.rows, x.cols, x.index)
 
     def _exponential(self, node: Tree) -> _Value:
-        argument = [c for c in node.children if not (isinstance(c, Token) and c.type in ("EULER", "CARET"))][0]
-        x = _Number(Fraction(str(argument))) if isinstance(argument, Token) and argument.type == "NUMBER" else None
-        if isinstance(argument, Token) and x is None:
-            x = self.bind(Tree("letter", [argument]))
-        value = self.term(node, x if x is not None else self.bind(argument))
-        return _Term(Apply(Function("exp"), value.formula), value.rows, value.cols, value.index)
+        """`e^{x}`, `e^z`: exp, entry by entry."""
+        argument = node.children[-1]
+        if isinstance(argument, Token):
+            argument = Tree("number" if argument.type == "NUMBER" else "letter", [argument])
+        x = self.term(node, self.bind(argument))
+        return _Term(Apply(Function("exp"), x.formula), x.rows, x.cols, x.index)
 
     def _summation(self, node: Tree) -> _Value:
         """`\\sum_k body`: the sum over the index k of the body's entries."""
         limits = next(c for c in node.children if isinstance(c, Tree) and c.data == "sum_limits")
         letter = next(str(t) for t in limits.children if isinstance(t, Token) and t.type == "LETTER")
         if list(node.find_data("example_mark")):
-            raise self.error(node, "a sum over an index of entries (\\sum_k y_k \\log p_k); a sum over examples x^{(i)} is not read")
+            raise self.error(
+                node,
+                "a sum over an index (\\sum_k y_k \\log p_k); a sum over examples x^{(i)} is not read",
+            )
         self.indices.append(letter)
         try:
             body = self.term(node, self.bind(self.sides(node)[-1]))
@@ -466,13 +488,17 @@ class _Reader:
             return _Term(Transpose(SumAxis(body.formula, 0)), body.cols, _ONE, (j, None))
         if letter == j:  # Σ_k A_{ik}
             return _Term(SumAxis(body.formula, 1), body.rows, _ONE, (i, None))
-        raise self.error(node, f"a sum over {letter} of entries indexed by {letter}; its body has no {letter}")
+        raise self.error(
+            node, f"a sum over {letter} of entries indexed by {letter}; its body has no {letter}"
+        )
 
     def _sum_examples(self, node: Tree) -> _Value:
         raise self.error(node, "a sum with its index (\\sum_k y_k \\log p_k)")
 
     def _gradient(self, node: Tree) -> _Value:
-        raise self.error(node, "a formula in the model's tensors; a gradient on the right side is not read for a model")
+        raise self.error(
+            node, "a formula in the model's tensors; a gradient on the right side is not read for a model"
+        )
 
     # --- names -------------------------------------------------------------------------------
     def _letter(self, node: Tree) -> _Value:
@@ -560,7 +586,9 @@ class _Reader:
             self.tie(at, x.rows, self.index_dim(read.indices[0]), "an index")
             self.tie(at, x.cols, self.index_dim(read.indices[1]), "an index")
             return _Term(x.formula, x.rows, x.cols, (read.indices[0], read.indices[1]))
-        what = "a vector's entry with one index (x_j)" if vector else "a matrix entry with two indices (W_{ij})"
+        what = (
+            "a vector's entry with one index (x_j)" if vector else "a matrix entry with two indices (W_{ij})"
+        )
         raise self.error(at, f"{what}; received {read.written}")
 
     def index_dim(self, letter: str) -> Dim:
@@ -610,7 +638,9 @@ def read_name(node: Tree, scripts: list[Tree], indices: Sequence[str], text: str
             written += f"^{{{argument}}}"
         else:
             raise ClaimSyntaxError(
-                text, _token(script).start_pos or 0, f"expected a layer ^{{[1]}}, ^T, ^{{-1}} or a power; received ^{argument}"
+                text,
+                _token(script).start_pos or 0,
+                f"expected a layer ^{{[1]}}, ^T, ^{{-1}} or a power; received ^{argument}",
             )
     return _Name(name, written, tuple(found), transpose, power, inverse)
 
@@ -638,7 +668,12 @@ def _head(tree: Tree | Token, text: str) -> _Name | None:
         return read_name(tree.children[0], cast(list[Tree], tree.children[1:]), INDEX_LETTERS, text)
     if tree.data == "product":  # J(w, b), L(\hat y, y): a loss with its arguments
         left, right = tree.children[0], tree.children[-1]
-        if isinstance(left, Tree) and left.data in _NAMES and isinstance(right, Tree) and right.data in ("vector", "group"):
+        if (
+            isinstance(left, Tree)
+            and left.data in _NAMES
+            and isinstance(right, Tree)
+            and right.data in ("vector", "group")
+        ):
             read = read_name(left, [], (), text)
             return read if read.name in LOSS_LETTERS else None
     return None
@@ -720,7 +755,11 @@ def read_notes_model(source: str, equations: Sequence[NotesEquation], is_claim) 
     """The model the notes' forward equations define, with their claims, as a model file would
     state them. Raises `NotAModel` naming why not."""
     forward, claim_equations = _forward(equations, is_claim)
-    losses = [k for k, f in enumerate(forward) if f.head.name in LOSS_LETTERS or f.head.name.rstrip("0123456789") in LOSS_LETTERS]
+    losses = [
+        k
+        for k, f in enumerate(forward)
+        if f.head.name in LOSS_LETTERS or f.head.name.rstrip("0123456789") in LOSS_LETTERS
+    ]
     if not losses:
         raise NotAModel("no loss is defined (L = …)")
     seen: set[str] = set()
@@ -738,9 +777,7 @@ def read_notes_model(source: str, equations: Sequence[NotesEquation], is_claim) 
     if tensors.batch_used:
         examples = _batch(tensors)
         shapes, tensors = _read(kept, objective, with_batch=examples)
-    given = [
-        Tensor(n, shapes[n], _role(n), tensors.written[n]) for n in tensors.given
-    ]
+    given = [Tensor(n, shapes[n], _role(n), tensors.written[n]) for n in tensors.given]
     defined = [f.head.name for f in kept]
     inter = [Tensor(n, shapes[n], Role.INTERMEDIATE, tensors.written[n]) for n in defined[:-1]]
     out = Tensor(objective, (1, 1), Role.OBJECTIVE, tensors.written[objective])
@@ -761,7 +798,9 @@ def read_notes_model(source: str, equations: Sequence[NotesEquation], is_claim) 
     return ModelFile(model, claims, one_hot, (), lines, from_notes=True, examples=examples)
 
 
-def _read(kept: list[_Forward], objective: str, with_batch: int | None) -> tuple[dict[str, tuple[int, int]], _Tensors]:
+def _read(
+    kept: list[_Forward], objective: str, with_batch: int | None
+) -> tuple[dict[str, tuple[int, int]], _Tensors]:
     tensors = _Tensors(batch=with_batch)
     try:
         for f in kept:
@@ -776,7 +815,9 @@ def _read(kept: list[_Forward], objective: str, with_batch: int | None) -> tuple
     order = [*tensors.given, *(f.head.name for f in kept)]
     _choose_sizes(tensors, order)
     c = tensors.classes
-    shapes = {n: (c.size[c.find(r)], c.size[c.find(k)]) for n, (r, k) in ((n, tensors.dims[n]) for n in order)}
+    shapes = {
+        n: (c.size[c.find(r)], c.size[c.find(k)]) for n, (r, k) in ((n, tensors.dims[n]) for n in order)
+    }
     return shapes, tensors
 
 
@@ -812,8 +853,12 @@ def _claim(source: str, e: NotesEquation, model: Model, tensors: _Tensors, shape
     if got == want:
         return ModelClaim(where, wrt, right)
     if got == want[::-1]:  # ∂L/∂W with Wᵀ's shape: numerator layout, checked as the transpose
-        return ModelClaim(replace_claim(where, notes=(*where.notes, ClaimNote.OTHER_LAYOUT)), wrt, Transpose(right))
-    return ModelClaim(where, wrt, right, f"the right side is {got[0]}×{got[1]}, but ∂L/∂{wrt} is {want[0]}×{want[1]}")
+        return ModelClaim(
+            replace_claim(where, notes=(*where.notes, ClaimNote.OTHER_LAYOUT)), wrt, Transpose(right)
+        )
+    return ModelClaim(
+        where, wrt, right, f"the right side is {got[0]}×{got[1]}, but ∂L/∂{wrt} is {want[0]}×{want[1]}"
+    )
 
 
 def replace_claim(claim: Claim, **changes) -> Claim:
@@ -835,7 +880,9 @@ def _wrt(head: Tree | Token, text: str, model: Model) -> tuple[str, tuple[str, .
     loss = read_name(cast(Tree, trees[at].children[0]), [], (), text)
     objective = model.named(Role.OBJECTIVE)[0]
     if loss.name != objective:
-        raise ClaimSyntaxError(text, 0, f"expected ∂{objective}/∂X, the loss the notes define; received ∂{loss.name}")
+        raise ClaimSyntaxError(
+            text, 0, f"expected ∂{objective}/∂X, the loss the notes define; received ∂{loss.name}"
+        )
     differentiable = model.named(Role.INPUT, Role.PARAMETER, Role.INTERMEDIATE)
     plain = read_name(name, scripts, (), text)
     if plain.name in differentiable and not plain.transpose:
@@ -846,7 +893,9 @@ def _wrt(head: Tree | Token, text: str, model: Model) -> tuple[str, tuple[str, .
     if indexed.name in differentiable and indexed.indices and not indexed.transpose:
         return indexed.name, indexed.indices
     written = ", ".join(model.tensor(n).written for n in differentiable)
-    raise ClaimSyntaxError(text, 0, f"expected ∂{objective}/∂X with X one of {written}; received {plain.written}")
+    raise ClaimSyntaxError(
+        text, 0, f"expected ∂{objective}/∂X with X one of {written}; received {plain.written}"
+    )
 
 
 def _entries_as_matrix(value: _Value, indices: tuple[str, ...], text: str, tensors: _Tensors) -> Formula:
@@ -855,8 +904,12 @@ def _entries_as_matrix(value: _Value, indices: tuple[str, ...], text: str, tenso
         raise ClaimSyntaxError(text, 0, "expected a formula in the model's tensors; received a number alone")
     free = tuple(i for i in value.index if i)
     if set(free) != set(indices):
-        left = "".join(indices) or "none"
-        raise ClaimSyntaxError(text, 0, f"expected the left side's free indices ({left}) on the right; received {''.join(free) or 'none'}")
+        left, right = "".join(indices) or "none", "".join(free) or "none"
+        raise ClaimSyntaxError(
+            text,
+            0,
+            f"expected the left side's free indices ({left}) on the right; received {right}",
+        )
     if len(indices) == 2 and free != indices:
         return Transpose(value.formula)
     return value.formula

@@ -348,7 +348,9 @@ class Words:
         ]
         if model.notes_lines:  # read from notes: the shapes were chosen, not written
             numbers = list(dict.fromkeys(model.notes_lines))
-            where = self.say("notes_lines" if len(numbers) > 1 else "notes_line", lines=", ".join(map(str, numbers)))
+            where = self.say(
+                "notes_lines" if len(numbers) > 1 else "notes_line", lines=", ".join(map(str, numbers))
+            )
             lines.insert(0, self.say("model_from_notes", where=where))
         if model.examples is not None:
             lines.insert(1, self.say("model_examples", m=model.examples))
