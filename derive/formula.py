@@ -304,6 +304,22 @@ class Equal:
     right: Formula
 
 
+# --- products of whole matrices ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kron:
+    """`kron(A, B)`, `A ⊗ B`: the Kronecker product (`np.kron`), every entry of A times the whole
+    of B. A r1 × c1 and B r2 × c2 give the r1·r2 × c1·c2 matrix
+
+        (A ⊗ B)[i·r2 + k, j·c2 + l] = A[i, j] · B[k, l]
+
+    (the Matrix Cookbook, §10.2). `outer(x, y)` of a model file is no node: it is `x yᵀ`."""
+
+    left: Formula
+    right: Formula
+
+
 Formula = (
     Var
     | Ones
@@ -335,6 +351,7 @@ Formula = (
     | MaxAxis
     | MaxPool
     | Equal
+    | Kron
 )
 
 
@@ -459,6 +476,9 @@ def shape(
                 if any(a != b and 1 not in (a, b) for a, b in zip(s1, s2, strict=True)):
                     raise ShapeMismatch(node, f"'==' (broadcast) of {s1[0]}×{s1[1]} and {s2[0]}×{s2[1]}")
                 return (max(s1[0], s2[0]), max(s1[1], s2[1]))
+            case Kron(left, right):
+                (r1, c1), (r2, c2) = walk(left), walk(right)
+                return (r1 * r2, c1 * c2)
             case Diag(x):
                 r, c = walk(x)
                 if c != 1:
@@ -548,7 +568,7 @@ def layers_of(formula: Formula) -> set[int]:
             return layers_of(x)
         case Correlate(x, k):
             return layers_of(x) | layers_of(k)
-        case Equal(left, right):
+        case Equal(left, right) | Kron(left, right):
             return layers_of(left) | layers_of(right)
         case (
             MatMul(left, right)
@@ -687,10 +707,13 @@ def _render(node: Formula, tex: bool, batched: bool, written: Written | None = N
             return f"{wrap(left, 2)} / {wrap(right, 3)}", 2
         case Hadamard(left, right):
             op = r" \circ " if tex else " ∘ "
-            return wrap(left, 2) + op + wrap(right, 3), 2
+            return wrap(left, 3 if isinstance(left, Kron) else 2) + op + wrap(right, 3), 2
         case Broadcast(left, right):
             op = r" \odot " if tex else " * "
-            return wrap(left, 2) + op + wrap(right, 3), 2
+            return wrap(left, 3 if isinstance(left, Kron) else 2) + op + wrap(right, 3), 2
+        case Kron(left, right):  # looser than a product, tighter than +: `A C ⊗ B`, `(A ⊗ B) x`
+            op = r" \otimes " if tex else " ⊗ "
+            return wrap(left, 3) + op + wrap(right, 3), 2
         case BroadcastAdd(left, Scale(factor, right)) if factor < 0:
             return f"{wrap(left, 1)} - {_render(Scale(-factor, right), tex, batched, written)[0]}", 1
         case BroadcastAdd(left, right):

@@ -13,6 +13,8 @@ whole gradient. Its last index is written 1 − the others (the indicators sum t
 target's last row is. A claim's `(x == max(x, axis=0))` is the same indicator where `x`'s entry is
 an argument of that maximum (so it is proved, not only sampled).
 
+The Kronecker product is its entry formula, `(A ⊗ B)[i r₂ + k, j c₂ + l] = A_ij B_kl`.
+
 Broadcasting is NumPy's: a dimension of size 1 is repeated to the other operand's. Softmax
 and log-softmax are taken per column (axis 0) or per row (axis 1):
 `softmax(x)_i = e^{x_i} / Σ_j e^{x_j}`, `log_softmax(x)_i = x_i − log Σ_j e^{x_j}`.
@@ -37,6 +39,7 @@ from derive.formula import (
     Flip,
     Formula,
     Hadamard,
+    Kron,
     LogSoftmax,
     MatMul,
     MatrixApply,
@@ -266,4 +269,11 @@ def sympy_value(node: Formula, env: dict[str, sp.Matrix]) -> sp.Matrix:
             return _maxpool(at(x), node)
         case Equal(left, right):
             return broadcast(at(left), at(right), _indicator)
+        case Kron(left, right):  # (A ⊗ B)[i r2 + k, j c2 + l] = A[i, j] B[k, l]
+            a, b = at(left), at(right)
+            return sp.Matrix(
+                a.rows * b.rows,
+                a.cols * b.cols,
+                lambda i, j: a[i // b.rows, j // b.cols] * b[i % b.rows, j % b.cols],
+            )
     raise Unsupported(node, "sympy_value")

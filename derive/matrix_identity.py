@@ -11,17 +11,24 @@ Letters: a capital is a matrix, a lowercase letter a column vector; `X`/`x` (the
 Shapes are not written in the Cookbook, so they are chosen: every dimension the objective ties
 together (`AXB` inside a trace: A's columns are X's rows, B's columns A's rows) is one class, and
 each class gets its own size — 3, 2, 4, 5, … — so matrices are non-square wherever the objective
-allows; a class tied to 1 (a vector's columns, a scalar's sides) is 1. Gradients are in
+allows; a class tied to 1 (a vector's columns, a scalar's sides) is 1. A Kronecker product's
+side (`A ⊗ B` is r_A·r_B × c_A·c_B) is a class of its own that is the product of its factors'
+classes: a letter multiplied against it gets the product size (`x` in `xᵀ (A ⊗ B) x`), and two
+product classes tied together (the quadratic form's square `A ⊗ B`) tie their factors pairwise —
+one choice that fits, stated with the shapes. A product's side tied to one of its own factors
+(`xᵀ (x ⊗ B) y`) is not inferred: the reader says so. Gradients are in
 denominator layout, as the Cookbook prints them: ∂f/∂X has X's shape, `[∂f/∂X]_ij = ∂f/∂X_ij`.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import cache
 from importlib.resources import files
+from itertools import count
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedInput, VisitError
@@ -32,6 +39,7 @@ from derive.formula import (
     Broadcast,
     Dims,
     Formula,
+    Kron,
     MatMul,
     MatrixApply,
     Ref,
@@ -60,13 +68,13 @@ _HEAD = re.compile(
 # what only a matrix objective writes: a trace, a determinant, a norm, a transpose, an inverse
 _MARKER = re.compile(
     r"\\operatorname\s*\{\s*(Tr|tr|trace|det)\s*\}|\\(mathrm|text)\s*\{\s*(Tr|tr)\s*\}|\\(det|Tr|tr)(?![A-Za-z])"
-    r"|\\\||\\[lr]?Vert|\||\^\s*\{?\s*(T|\\top|\\intercal|-\s*1)(?![A-Za-z])"
+    r"|\\\||\\[lr]?Vert|\||\^\s*\{?\s*(T|\\top|\\intercal|-\s*1)(?![A-Za-z])|\\otimes(?![A-Za-z])"
 )
 
 
 def is_matrix_identity(text: str) -> bool:
     """A derivative `∂f/∂X = …` whose objective f writes a trace, a determinant, a norm, a
-    transpose or an inverse (not a network's loss `L`, not a stated function `σ(z)`)."""
+    transpose, an inverse or a Kronecker product (not a network's loss `L`, not a stated function `σ(z)`)."""
     head = _HEAD.match(text)
     if head is None:
         return False
@@ -210,6 +218,10 @@ class _ToFormula(Transformer):
         left, right = (i for i in items if not isinstance(i, Token))
         return _product(left, right, self.text)
 
+    def kron(self, items):
+        left, right = (i for i in items if not isinstance(i, Token))
+        return Kron(_formula(left, self.text), _formula(right, self.text))
+
     def over(self, items):
         _, x, n = items
         if n.value == 0:
@@ -325,11 +337,18 @@ def parse_identity(text: str) -> tuple[Formula, str, Formula]:
 _ONE = ("1",)  # the dimension class of size 1
 
 
+class ShapeNotInferred(ValueError):
+    """Dimensions that union-find over classes cannot size: a Kronecker product's side tied to
+    one of its own factors, or to a product of other factors."""
+
+
 class _Classes:
-    """Union-find over dimensions: ("r", letter), ("c", letter) and `_ONE`."""
+    """Union-find over dimensions: ("r", letter), ("c", letter), `_ONE`, and a Kronecker
+    product's sides ("⊗", k, "r"|"c"), each the product of two classes (`factors`)."""
 
     def __init__(self) -> None:
         self.parent: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self.factors: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}  # by root
 
     def find(self, d: tuple[str, ...]) -> tuple[str, ...]:
         self.parent.setdefault(d, d)
@@ -338,10 +357,50 @@ class _Classes:
             d = self.parent[d]
         return d
 
+    def product(self, first: tuple[str, ...], second: tuple[str, ...]) -> tuple[str, ...]:
+        """A new class whose size is `first`'s times `second`'s."""
+        d = ("⊗", str(len(self.parent)), "")
+        self.factors[self.find(d)] = (first, second)
+        return d
+
     def tie(self, a: tuple[str, ...], b: tuple[str, ...]) -> None:
         ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[ra if rb == self.find(_ONE) else rb] = rb if rb == self.find(_ONE) else ra
+        if ra == rb:
+            return
+        one = self.find(_ONE)
+        root, other = (rb, ra) if rb == one else (ra, rb)
+        self.parent[other] = root
+        here, there = self.factors.pop(root, None), self.factors.pop(other, None)
+        kept = here or there
+        if kept is not None and root != one:
+            self.factors[root] = kept
+        if here is not None and there is not None:  # (r1 r2) tied to (s1 s2): r1 ~ s1, r2 ~ s2
+            self.tie(here[0], there[0])
+            self.tie(here[1], there[1])
+        elif kept is not None and root == one:  # r1 r2 = 1: both are 1
+            self.tie(kept[0], _ONE)
+            self.tie(kept[1], _ONE)
+
+    def size(self, d: tuple[str, ...], sizes: dict[tuple[str, ...], int], new: Callable[[], int]) -> int:
+        """`d`'s size: its class's, a new one (`new()`) for a class not sized yet, or its
+        factors' product for a Kronecker product's side."""
+        seen: set[tuple[str, ...]] = set()
+
+        def of(x: tuple[str, ...]) -> int:
+            root = self.find(x)
+            if root in sizes:
+                return sizes[root]
+            if root in seen:
+                raise ShapeNotInferred("a Kronecker product's side is tied to one of its own factors")
+            seen.add(root)
+            if root in self.factors:
+                first, second = self.factors[root]
+                sizes[root] = of(first) * of(second)
+            else:
+                sizes[root] = new()
+            return sizes[root]
+
+        return of(d)
 
 
 def _dims(node: Formula, tied: _Classes, order: list[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -360,6 +419,9 @@ def _dims(node: Formula, tied: _Classes, order: list[str]) -> tuple[tuple[str, .
             (r1, c1), (r2, c2) = _dims(left, tied, order), _dims(right, tied, order)
             tied.tie(c1, r2)
             return r1, c2
+        case Kron(left, right):  # r1·r2 × c1·c2: classes of their own, products of the factors'
+            (r1, c1), (r2, c2) = _dims(left, tied, order), _dims(right, tied, order)
+            return tied.product(r1, r2), tied.product(c1, c2)
         case Add(left, right):
             (r1, c1), (r2, c2) = _dims(left, tied, order), _dims(right, tied, order)
             tied.tie(r1, r2)
@@ -384,18 +446,26 @@ def _dims(node: Formula, tied: _Classes, order: list[str]) -> tuple[tuple[str, .
 
 def choose_shapes(objective: Formula, square: bool = False) -> Shapes:
     """A shape for every letter of the scalar `objective`: each class of tied dimensions its own
-    size from `SIZES` (all `SQUARE_SIZE` when `square`), a class tied to 1 of size 1."""
+    size from `SIZES` (all `SQUARE_SIZE` when `square`), a class tied to 1 of size 1, a
+    Kronecker product's side the product of its factors' sizes. Raises `ShapeNotInferred` where
+    a product's side is tied to one of its own factors."""
     tied, order = _Classes(), []
     rows, cols = _dims(objective, tied, order)
     tied.tie(rows, _ONE)  # the objective is a scalar
     tied.tie(cols, _ONE)
     sizes: dict[tuple[str, ...], int] = {tied.find(_ONE): 1}
-    for name in order:
-        for d in (("r", name), ("c", name)):
-            root = tied.find(d)
-            if root not in sizes:
-                sizes[root] = SQUARE_SIZE if square else SIZES[min(len(sizes) - 1, len(SIZES) - 1)]
-    return tuple((name, (sizes[tied.find(("r", name))], sizes[tied.find(("c", name))])) for name in order)
+    fresh = count()
+
+    def new() -> int:
+        return SQUARE_SIZE if square else SIZES[min(next(fresh), len(SIZES) - 1)]
+
+    # the letters' own classes first, in order of appearance, then the products they make
+    plain = [d for name in order for d in (("r", name), ("c", name)) if tied.find(d) not in tied.factors]
+    for d in plain:
+        tied.size(d, sizes, new)
+    return tuple(
+        (name, (tied.size(("r", name), sizes, new), tied.size(("c", name), sizes, new))) for name in order
+    )
 
 
 def _letters(node: Formula) -> list[str]:
@@ -407,7 +477,7 @@ def _letters(node: Formula) -> list[str]:
                 found.append(name)
             case Transpose(x) | Scale(_, x) | MatrixApply(_, x):
                 visit(x)
-            case MatMul(a, b) | Add(a, b) | Broadcast(a, b):
+            case MatMul(a, b) | Add(a, b) | Broadcast(a, b) | Kron(a, b):
                 visit(a)
                 visit(b)
 
@@ -433,7 +503,12 @@ def read_identity(text: str) -> MatrixIdentity:
             f"expected a right side in the objective's letters ({', '.join(named)});"
             f" received {', '.join(extra)}",
         )
-    shapes = choose_shapes(objective)
+    try:
+        shapes = choose_shapes(objective)
+    except ShapeNotInferred as e:
+        raise ClaimSyntaxError(
+            text, 0, f"expected shapes that can be chosen for every letter; {e}: such a shape is not inferred"
+        ) from None
     try:
         got = shape(objective, Dims(()), dict(shapes))
     except ShapeMismatch as e:
@@ -446,10 +521,10 @@ def read_identity(text: str) -> MatrixIdentity:
         )
     if _fits(right, shapes, variable):
         return MatrixIdentity(objective, variable, right, shapes)
-    square = choose_shapes(objective, square=True)
     try:
+        square = choose_shapes(objective, square=True)
         shape(objective, Dims(()), dict(square))
-    except ShapeMismatch:  # the objective needs its vectors: no square reading
+    except (ShapeMismatch, ShapeNotInferred):  # the objective needs its vectors: no square reading
         return MatrixIdentity(objective, variable, right, shapes)
     if _fits(right, square, variable):
         return MatrixIdentity(objective, variable, right, square, square=True)

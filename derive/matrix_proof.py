@@ -18,6 +18,7 @@ from functools import partial
 
 import sympy as sp
 
+from derive.formula import Formula, Kron, Ref, rewrite
 from derive.ir_sympy import sympy_value
 from derive.matrix_identity import MatrixIdentity, right_shape
 
@@ -96,8 +97,8 @@ def prove(identity: MatrixIdentity) -> MatrixProof:
         return MatrixProof(MatrixStatus.REFUTED, D.rows * D.cols, (j, i), sp.sstr(e))
     (i, j), e = wrong
     refuted = MatrixProof(MatrixStatus.REFUTED, D.rows * D.cols, (i, j), sp.sstr(e))
-    for letter in _symmetric_holds(identity, env):  # true under a condition the model can state
-        return replace(refuted, status=MatrixStatus.PROVED, symmetric=(letter,))
+    for letters in _symmetric_holds(identity, env):  # true under a condition the model can state
+        return replace(refuted, status=MatrixStatus.PROVED, symmetric=letters)
     return refuted
 
 
@@ -106,14 +107,33 @@ def symmetric_symbols(n: int, name: str) -> sp.Matrix:
     return sp.Matrix(n, n, lambda i, j: sp.Symbol(f"{name}_{min(i, j) + 1}{max(i, j) + 1}", real=True))
 
 
-def _symmetric_holds(identity: MatrixIdentity, env: dict[str, sp.Matrix]) -> Iterator[str]:
+def _symmetric_holds(identity: MatrixIdentity, env: dict[str, sp.Matrix]) -> Iterator[tuple[str, ...]]:
     """The square letters (other than the variable) for which the claim holds once they are
-    symmetric: claim − ∂f/∂X ≡ 0 with `B = Bᵀ`."""
-    for name, (r, c) in identity.shapes:
-        if name == identity.variable or r != c or r < 2:
-            continue
-        symmetric = env | {name: symmetric_symbols(r, name)}
+    symmetric: claim − ∂f/∂X ≡ 0 with `B = Bᵀ`; each letter alone, then the letters of each
+    Kronecker product of the objective together (`2 (A ⊗ B) x` holds when A ⊗ B is symmetric,
+    as when A and B both are). Only a product's factors are tried together: with every letter
+    symmetric at once, a dropped transpose (`A B` for `Aᵀ Bᵀ`) would hold too."""
+    square = {name: r for name, (r, c) in identity.shapes if name != identity.variable and r == c >= 2}
+    tries: list[tuple[str, ...]] = [(name,) for name in square]
+    for node in _products(identity.objective):
+        letters = tuple(dict.fromkeys(_refs(node)))
+        if len(letters) > 1 and all(x in square for x in letters) and letters not in tries:
+            tries.append(letters)
+    for letters in tries:
+        symmetric = env | {name: symmetric_symbols(square[name], name) for name in letters}
         D = derivative(identity, symmetric)
         C = sympy_value(identity.right, symmetric)
         if C.shape == D.shape and _first_nonzero(C - D) is None:
-            yield name
+            yield letters
+
+
+def _products(formula: Formula) -> list[Kron]:
+    found: list[Kron] = []
+    rewrite(formula, lambda n: found.append(n) if isinstance(n, Kron) else None)
+    return found
+
+
+def _refs(formula: Formula) -> list[str]:
+    found: list[str] = []
+    rewrite(formula, lambda n: found.append(n.name) if isinstance(n, Ref) else None)
+    return found

@@ -24,6 +24,10 @@ What each operation becomes (`derive/formula.py`), with the shapes of the tensor
     flip(x)          Flip, reversed along both axes (np.flip); repeat(x, k, axis=…) Repeat (np.repeat)
     max(x[, axis])   MaxAxis, as sum
     maxpool1d(x, size, stride=size), maxpool2d(X, size, stride=size)   MaxPool (no padding)
+    kron(A, B)       Kron, the Kronecker product (np.kron): A r1×c1, B r2×c2 give r1·r2 × c1·c2
+    outer(x, y)      np.outer of two vectors (each n×1 or 1×n): the n×m matrix x yᵀ, read as
+                     MatMul(x, Transpose(y)) of the columns (a row is transposed first) — an
+                     outer product is that product, no node of its own
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ from derive.formula import (
     Formula,
     Function,
     Hadamard,
+    Kron,
     LogSoftmax,
     MatMul,
     MaxAxis,
@@ -72,6 +77,7 @@ from derive.registry import function as registry_function
 MAX_FORMULA_CHARS = 2000
 REDUCTIONS = ("sum", "mean", "softmax", "log_softmax", "max")
 WINDOWS = ("conv1d", "conv2d", "flip", "repeat", "maxpool1d", "maxpool2d")
+PRODUCTS = ("kron", "outer")
 # how each window function is called, as the error messages state it
 USAGE = {
     "conv1d": "conv1d(x, w, stride=1, padding=0, dilation=1) with x n×1 and w k×1 (or both rows)",
@@ -80,6 +86,8 @@ USAGE = {
     "repeat": "repeat(x, k, axis=0) or repeat(x, k, axis=1), k a whole number ≥ 1",
     "maxpool1d": "maxpool1d(x, size, stride=size) with x n×1 or 1×n",
     "maxpool2d": "maxpool2d(X, size, stride=size), each a number or a pair (2, 2)",
+    "kron": "kron(A, B), the Kronecker product of two tensors",
+    "outer": "outer(x, y) of two vectors, each n×1 or 1×n",
 }
 _KEYWORDS = {
     "conv1d": ("stride", "padding", "dilation"),
@@ -260,11 +268,14 @@ class _Reader(Transformer):
             return self.reduction(token, written, positional, keywords)
         if written in WINDOWS:
             return self.window(token, written, positional, keywords)
+        if written in PRODUCTS:
+            return self.product(token, written, positional, keywords)
         name = activation_named(written) or elementary_named(written)
         if name is None or name in ("reciprocal", "power"):
             raise self.error(
                 token,
-                f"a function of: {', '.join(ELEMENTWISE)}, {', '.join(REDUCTIONS)}, {', '.join(WINDOWS)};"
+                f"a function of: {', '.join(ELEMENTWISE)}, {', '.join(REDUCTIONS)}, {', '.join(WINDOWS)},"
+                f" {', '.join(PRODUCTS)};"
                 f" received '{written}'",
             )
         if len(positional) != 1 or keywords:
@@ -380,6 +391,27 @@ class _Reader(Transformer):
         self.shape(node, token)
         return node
 
+    def product(self, token: Token, written: str, positional: list, keywords: dict) -> Formula:
+        """kron(A, B): the Kronecker product; outer(x, y): x yᵀ of two vectors (np.outer)."""
+        usage = USAGE[written]
+        if keywords:
+            raise self.error(token, f"{usage}; received the keyword {sorted(keywords)[0]}")
+        if len(positional) != 2:
+            raise self.error(token, f"{usage}; received {len(positional)} argument(s)")
+        x, y = (self.tensor(v) for v in positional)
+        if written == "kron":
+            node: Formula = Kron(x, y)
+        else:  # x yᵀ of the columns: a row is transposed to a column first
+            column = []
+            for v in (x, y):
+                r, c = self.shape(v, token)
+                if r != 1 and c != 1:
+                    raise self.error(token, f"{usage}; received a {r}×{c} matrix")
+                column.append(v if c == 1 else _transposed(v))
+            node = MatMul(column[0], _transposed(column[1]))
+        self.shape(node, token)
+        return node
+
     def count(self, value: object, token: Token, usage: str, word: str, low: int) -> int:
         """A keyword's whole number, at least `low` (stride 1, padding 0), as written."""
         if not isinstance(value, Fraction) or value.denominator != 1 or value < low:
@@ -432,6 +464,11 @@ def _show(value: object) -> str:
     if isinstance(value, Fraction):
         return str(value)
     return f"a tensor ({to_text(value)})" if isinstance(value, Formula) else repr(value)
+
+
+def _transposed(x: Formula) -> Formula:
+    """xᵀ, a transpose's operand for a transpose (`(yᵀ)ᵀ` is `y`)."""
+    return x.operand if isinstance(x, Transpose) else Transpose(x)
 
 
 def _scale(factor: Fraction, x: Formula) -> Formula:

@@ -5,10 +5,10 @@ every place of a formula — transpose a factor or drop its transpose, swap a pr
 write `∘` as a matrix product or back, drop a derivative factor `∘ f'(z)`, take `f` for `f'`,
 another activation's `f'`, a neighbouring layer's tensor, `z` where `a` belongs, flip a sign,
 sum over the other axis or not at all, a convolution's kernel flipped or its operands swapped, a
-maximum over the other axis — and records each as a `Step`: what is written (`where`)
-where what belongs (`fix`). verify/diagnosis.py searches from both ends: slips applied to the
-true formula and fixes applied to the claim, up to two steps in all, and keeps the rewrites
-whose values equal the other end's.
+Kronecker product's factors swapped, a maximum over the other axis — and records each as a
+`Step`: what is written (`where`) where what belongs (`fix`). verify/diagnosis.py searches from
+both ends: slips applied to the true formula and fixes applied to the claim, up to two steps in
+all, and keeps the rewrites whose values equal the other end's.
 
 A move is read in the direction it is applied: rewriting the truth `x` into `y` is the slip
 "y where x belongs"; rewriting the claim `y` into `x` finds the same slip, so each move names
@@ -38,6 +38,7 @@ from derive.formula import (
     Function,
     Grad,
     Hadamard,
+    Kron,
     MatMul,
     MaxAxis,
     Ones,
@@ -265,6 +266,8 @@ def _moves(node: Formula, network: Network) -> Iterator[tuple[Formula, Move]]:
             yield dataclasses.replace(node, operand=k, kernel=x), Move.ORDER
         case MaxAxis(x, axis) if axis is not None:
             yield MaxAxis(x, 1 - axis), Move.MAX_AXIS
+        case Kron(x, y):  # B ⊗ A where A ⊗ B belongs: the same entries, permuted
+            yield Kron(y, x), Move.ORDER
 
 
 def _is_penalty(node: Formula, network: Network) -> bool:

@@ -25,6 +25,7 @@ from derive.formula import (
     Function,
     Grad,
     Hadamard,
+    Kron,
     MatMul,
     Ones,
     Scale,
@@ -282,6 +283,8 @@ def normal(formula: Formula, factor: Fraction) -> Formula:
                 return scale(c, MatMul(x, y))
             case Hadamard(Scale(c, x), y) | Hadamard(x, Scale(c, y)):
                 return scale(c, Hadamard(x, y))
+            case Kron(Scale(c, x), y) | Kron(x, Scale(c, y)):
+                return scale(c, Kron(x, y))
             case SumAxis(Scale(c, x), axis):
                 return scale(c, SumAxis(x, axis))
             case Scale(c, x):

@@ -305,8 +305,9 @@ class Words:
         claim = result.claim
         if ClaimNote.OTHER_LAYOUT in claim.notes:  # the whole sentence in the claim's details
             return self.say("matrix_other_layout")
-        if ClaimNote.SYMMETRIC in claim.notes:  # right for a symmetric letter only
-            return self.say("matrix_symmetric", letter=self.join(self.esc(x) for x in claim.symmetric))
+        if ClaimNote.SYMMETRIC in claim.notes:  # right for a symmetric letter only (or letters)
+            key = "matrix_symmetric_all" if len(claim.symmetric) > 1 else "matrix_symmetric"
+            return self.say(key, letter=self.join(self.esc(x) for x in claim.symmetric))
         shown = self.say("matrix_shapes", shapes=self.esc(self.shapes(claim))) if claim.shapes else ""
         if result.shape_problem:
             return f"{shown}: {self.esc(result.shape_problem)}" if shown else self.esc(result.shape_problem)
@@ -507,7 +508,8 @@ class Words:
         identity = claim.identity
         formula = self.math(identity.formula, identity.batched) if identity is not None else ""
         letters = self.join(self.esc(x) for x in claim.symmetric)
-        return self.say(f"note_{note.name.lower()}", formula=formula, letter=letters)
+        many = "_all" if note == ClaimNote.SYMMETRIC and len(claim.symmetric) > 1 else ""
+        return self.say(f"note_{note.name.lower()}{many}", formula=formula, letter=letters)
 
     # --- evidence ---
     def values(self, values: dict[str, float]) -> str:

@@ -41,6 +41,7 @@ from derive.formula import (
     Function,
     Grad,
     Hadamard,
+    Kron,
     LogSoftmax,
     MatMul,
     MatrixApply,
@@ -111,6 +112,8 @@ INSTANCES: dict[type, Formula] = {
     MaxAxis: MaxAxis(W1, 0),
     MaxPool: MaxPool(a1, (2, 1), (2, 1), 0),
     Equal: Equal(W1, MaxAxis(W1, 0)),
+    # the Kronecker product (a model file's kron, the Cookbook's ⊗): 4×1 ⊗ 1×4 is 4×4
+    Kron: Kron(a1, Transpose(a1)),
 }
 
 # the nodes an interpreter deliberately leaves out (it raises Unsupported for them)
@@ -139,6 +142,7 @@ for _name in ("evaluate", "entrywise", "value"):
         MaxAxis,
         MaxPool,
         Equal,
+        Kron,
     }
 
 

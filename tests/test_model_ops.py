@@ -44,7 +44,12 @@ ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT / "examples" / "models"
 POINTS = 30
 
-PLANTED = {"conv1d": Move.MISSING_FLIP, "maxpool": Move.MAX_AXIS, "batchnorm": Move.SUM_AXIS}
+PLANTED = {
+    "conv1d": Move.MISSING_FLIP,
+    "conv2d_channels": Move.MISSING_FLIP,
+    "maxpool": Move.MAX_AXIS,
+    "batchnorm": Move.SUM_AXIS,
+}
 
 
 def _check(tmp_path, text: str, points: int = POINTS) -> Run:

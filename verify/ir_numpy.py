@@ -8,7 +8,9 @@ the kink, as `jax.grad` takes relu'(0). Softmax is computed as `exp(x − max) /
 log-softmax as `x − max − log Σ exp(x − max)` (each column, or each row for axis 1).
 Convolution (cross-correlation, zero padding) is a sum over the kernel's taps of strided slices
 of the padded input; max-pooling `sliding_window_view` with the stride sliced; `(x == y)` the
-indicator `(x == y) * 1.0`, which gives every tied entry a 1.
+indicator `(x == y) * 1.0`, which gives every tied entry a 1. The Kronecker product is an
+outer product of the two matrices at each point, `einsum('…ij,…kl->…ikjl')`, its (i, k) and
+(j, l) axes merged.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from derive.formula import (
     Flip,
     Formula,
     Hadamard,
+    Kron,
     LogSoftmax,
     MatMul,
     MatrixApply,
@@ -95,6 +98,14 @@ def maxpool(x: np.ndarray, node: MaxPool) -> np.ndarray:
     return windows[..., ::sr, ::sc, :, :].max(axis=(-2, -1))
 
 
+def kron(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """`np.kron` of the last two axes at every point: (…, r1, c1) and (…, r2, c2) give
+    (…, r1·r2, c1·c2), entry [i·r2 + k, j·c2 + l] = a[i, j] · b[k, l]."""
+    (r1, c1), (r2, c2) = a.shape[-2:], b.shape[-2:]
+    out = np.einsum("...ij,...kl->...ikjl", a, b)
+    return out.reshape(*out.shape[:-4], r1 * r2, c1 * c2)
+
+
 def numpy_value(node: Formula, env: dict[str, np.ndarray]) -> np.ndarray:
     """`node` at every point: tensors (P, r, c) in `env`; a number is (1, 1) and broadcasts."""
 
@@ -148,4 +159,6 @@ def numpy_value(node: Formula, env: dict[str, np.ndarray]) -> np.ndarray:
             return maxpool(at(x), node)
         case Equal(left, right):  # as a person codes the argmax mask: every tied entry 1
             return (at(left) == at(right)) * 1.0
+        case Kron(left, right):
+            return kron(at(left), at(right))
     raise Unsupported(node, "numpy_value")

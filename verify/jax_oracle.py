@@ -40,6 +40,7 @@ from derive.formula import (  # noqa: E402  (the IR's node types, to interpret f
     Formula,
     Function,
     Hadamard,
+    Kron,
     LogSoftmax,
     MatMul,
     MatrixApply,
@@ -157,6 +158,8 @@ def _value(node: Formula, env: dict, batch: int, dtype):
             return jnp.max(at(x), axis=(0, 1) if axis is None else axis, keepdims=True)
         case MaxPool(x):
             return _pool(at(x), node)
+        case Kron(left, right):
+            return jnp.kron(at(left), at(right))
         case ExampleLoss(loss, output, target, function):
             per_example = registered("loss", loss)(at(output), at(target), _elementwise(function))
             return per_example[None, :]  # the 1 × B row

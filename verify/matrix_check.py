@@ -20,7 +20,7 @@ import numpy as np
 import sympy as sp
 
 from derive.claims import ClaimNote
-from derive.formula import Add, Broadcast, Formula, MatMul, MatrixApply, Ref, Scale, Transpose
+from derive.formula import Add, Broadcast, Formula, Kron, MatMul, MatrixApply, Ref, Scale, Transpose
 from derive.matrix_identity import MatrixIdentity, right_shape
 from derive.matrix_proof import (
     MatrixProof,
@@ -65,7 +65,7 @@ def _conditioned(node: Formula, inside: bool = False) -> set[str]:
             return _conditioned(x, inside or name in _INVERTED)
         case Transpose(x) | Scale(_, x):
             return _conditioned(x, inside)
-        case MatMul(a, b) | Add(a, b) | Broadcast(a, b):
+        case MatMul(a, b) | Add(a, b) | Broadcast(a, b) | Kron(a, b):
             return _conditioned(a, inside) | _conditioned(b, inside)
     return set()
 

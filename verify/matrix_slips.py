@@ -4,7 +4,7 @@ A refuted `∂f/∂X = R` is searched one rewrite deep, each rewrite a slip a pe
 Matrix Cookbook's identities, read from the claim side (what is written, what belongs):
 - the sign (`−R`), a factor 2 or ½;
 - a letter transposed or not (`A` where `Aᵀ` belongs, every occurrence at once);
-- a product's operands swapped (`B A` where `A B` belongs);
+- a product's operands swapped (`B A` where `A B` belongs, `B ⊗ A` where `A ⊗ B` belongs);
 - a term missing that is the claim with a letter transposed (`B x` where `B x + Bᵀ x` belongs,
   the quadratic form's);
 - a determinant factor missing (`X^{-T}` where `det(X) X^{-T}` belongs, Jacobi's formula).
@@ -20,7 +20,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from derive.formula import Add, Broadcast, Formula, MatMul, MatrixApply, Ref, Scale, Transpose, rewrite
+from derive.formula import Add, Broadcast, Formula, Kron, MatMul, MatrixApply, Ref, Scale, Transpose, rewrite
 from derive.matrix_identity import MatrixIdentity
 from derive.slip_search import Move, Step
 from derive.slips import Slip, SlipKind
@@ -49,9 +49,10 @@ def _transposed(formula: Formula, letter: str) -> Formula:
 
 
 def _swaps(formula: Formula) -> Iterator[tuple[Formula, Formula, Formula]]:
-    """(the formula with one product's operands swapped, the product as written, as swapped)."""
-    if isinstance(formula, MatMul):
-        swapped = MatMul(formula.right, formula.left)
+    """(the formula with one product's operands swapped, the product as written, as swapped):
+    a matrix product's or a Kronecker product's."""
+    if isinstance(formula, MatMul | Kron):
+        swapped = type(formula)(formula.right, formula.left)
         yield swapped, formula, swapped
     for field in dataclasses.fields(formula):
         child = getattr(formula, field.name)
