@@ -104,9 +104,11 @@ class Softmax:
 @dataclass(frozen=True)
 class Grad:
     """`∂L/∂X`, the true gradient of the loss w.r.t. `a_l`, `z_l`, `W_l` or `b_l` (what SymPy or
-    jax.grad computes, never a formula): in users' claims `∂L/∂z_2` stands for `δ_2`."""
+    jax.grad computes, never a formula): in users' claims `∂L/∂z_2` stands for `δ_2`. Over a
+    model (derive/model_ir.py) the target is a tensor, `Grad(Ref("z"))`: its value comes from
+    the witness's own derivative (SymPy) or the oracle's (NumPy), under `gradient_key`."""
 
-    target: Var
+    target: Var | Ref
 
 
 @dataclass(frozen=True)
@@ -399,6 +401,21 @@ def var_shape(v: Var, dims: Dims) -> tuple[int, int]:
     return (dims.sizes[k], dims.batch)
 
 
+def gradient_key(name: str) -> str:
+    """How an environment holds ∂L/∂name for `Grad(Ref(name))`: as jax.grad's results are keyed."""
+    return f"dL/d{name}"
+
+
+def gradients_in(formula: Formula) -> tuple[str, ...]:
+    """The tensors whose true gradient `formula` uses (`Grad(Ref(name))`), in order."""
+    found: list[str] = []
+    rewrite(
+        formula,
+        lambda n: found.append(n.target.name) if isinstance(n, Grad) and isinstance(n.target, Ref) else None,
+    )
+    return tuple(dict.fromkeys(found))
+
+
 def shape(
     formula: Formula, dims: Dims, tensors: Mapping[str, tuple[int, int]] | None = None
 ) -> tuple[int, int]:
@@ -449,7 +466,9 @@ def shape(
                 return s1
             case Scale(_, x) | FPrime(x) | Activate(x) | Softmax(x):
                 return walk(x)
-            case Grad(v):
+            case Grad(Ref() as r):
+                return walk(r)
+            case Grad(Var() as v):
                 return var_shape(v, dims)
             case Fill(_, like):
                 return walk(like)
@@ -559,6 +578,8 @@ def layers_of(formula: Formula) -> set[int]:
             return layers_of(x)
         case ExampleLoss(_, output, target, _):
             return layers_of(output) | layers_of(target)
+        case Grad(Ref()):
+            return set()
         case Grad(Var(kind, layer)):
             # ∂L/∂X reaches from X's layer to the next one (W_l, b_l, a_l feed z_{l+1})
             return {layer} if kind == "z" else {layer, layer + 1}
@@ -736,6 +757,9 @@ def _render(node: Formula, tex: bool, batched: bool, written: Written | None = N
             inner = _render(x, tex, batched, written)[0]
             name = "f'" if isinstance(node, FPrime) else "f"
             return (rf"{name}\!\left({inner}\right)" if tex else f"{name}({inner})"), 4
+        case Grad(Ref() as r):
+            inner = _render(r, tex, batched, written)[0]
+            return (rf"\frac{{\partial L}}{{\partial {inner}}}" if tex else f"dL/d{inner}"), 4
         case Grad(Var(kind, layer) as v):
             if tex:
                 return rf"\frac{{\partial L}}{{\partial {_render(v, tex, batched, written)[0]}}}", 4

@@ -38,6 +38,7 @@ from derive.formula import (
     Fill,
     Flip,
     Formula,
+    Grad,
     Hadamard,
     Kron,
     LogSoftmax,
@@ -53,6 +54,7 @@ from derive.formula import (
     SumAxis,
     Transpose,
     Unsupported,
+    gradient_key,
 )
 from derive.registry import MATRIX
 from derive.registry import function as registry_function
@@ -214,6 +216,8 @@ def sympy_value(node: Formula, env: dict[str, sp.Matrix]) -> sp.Matrix:
     match node:
         case Ref(name):
             return env[name]
+        case Grad(Ref(name)):  # SymPy's own ∂L/∂name (derive/model_proof.py puts it in env)
+            return env[gradient_key(name)]
         case Transpose(x):
             return at(x).T
         case MatMul(left, right):

@@ -22,7 +22,7 @@ from functools import partial
 
 import sympy as sp
 
-from derive.formula import Formula
+from derive.formula import Formula, gradient_key, gradients_in
 from derive.ir_sympy import sympy_value
 from derive.model_ir import GIVEN, Model, Role
 
@@ -111,8 +111,10 @@ class Symbolic:
         return D
 
     def value(self, formula: Formula) -> sp.Matrix:
-        """A claim's right side, its tensors' expressions from the forward equations."""
-        return sympy_value(formula, dict(self.values))
+        """A claim's right side, its tensors' expressions from the forward equations, and a
+        gradient it uses (`∂L/∂z`) SymPy's own."""
+        env = dict(self.values) | {gradient_key(n): self.derivative(n) for n in gradients_in(formula)}
+        return sympy_value(formula, env)
 
 
 def is_zero(e: sp.Expr, thorough: bool) -> bool:

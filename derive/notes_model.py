@@ -55,6 +55,7 @@ from derive.formula import (
     Dims,
     Formula,
     Function,
+    Grad,
     Hadamard,
     MatMul,
     MatrixApply,
@@ -183,6 +184,8 @@ class _Tensors:
     batch_used: bool = False
     frozen: bool = False  # claims: no new given tensors
     formulas: dict[str, Formula] = field(default_factory=dict)  # each defined tensor's
+    objective: str | None = None  # the loss, once the forward equations are read (claims)
+    aliases: dict[str, str] = field(default_factory=dict)  # δ := ∂L/∂z: δ → z
 
 
 def _token(node: Tree | Token) -> Token:
@@ -206,6 +209,7 @@ class _Reader:
         self.t = tensors
         self.indices = list(indices)
         self.index_dims: dict[str, Dim] = {}
+        self.mismatch: str | None = None  # a claim's first shape mismatch (it reads on)
 
     # --- errors and helpers ------------------------------------------------------------------
     def error(self, at: Tree | Token, expected: str) -> ClaimSyntaxError:
@@ -219,9 +223,14 @@ class _Reader:
         try:
             self.t.classes.tie(a, b)
         except _Mismatch as e:
+            if terms:
+                reason = f"{what} of {' and '.join(self.size_text(x) for x in terms)}"
+            else:
+                reason = what if what.startswith("the index") else f"{what}: {e}"
+            if self.t.frozen:  # a claim: read on (the first mismatch is its shape error), to name its slip
+                self.mismatch = self.mismatch or reason
+                return
             position = getattr(at, "start_pos", None) or getattr(getattr(at, "meta", None), "start_pos", 0)
-            sizes = " and ".join(self.size_text(x) for x in terms)
-            reason = f"{what} of {sizes}" if terms else f"{what}: {e}"
             raise _ShapeProblem(self.text, position or 0, reason) from None
 
     def size_text(self, x: _Term) -> str:
@@ -283,11 +292,9 @@ class _Reader:
 
     def _sub(self, node: Tree) -> _Value:
         left, right = self.sides(node)
-        b = self.bind(right)
+        a, b = self.bind(left), self.bind(right)
         return self.add(
-            node,
-            self.bind(left),
-            _Number(-b.value, b.batch) if isinstance(b, _Number) else self.scale(Fraction(-1), b),
+            node, a, _Number(-b.value, b.batch) if isinstance(b, _Number) else self.scale(Fraction(-1), b)
         )
 
     def add(self, at: Tree, a: _Value, b: _Value) -> _Value:
@@ -496,9 +503,17 @@ class _Reader:
         raise self.error(node, "a sum with its index (\\sum_k y_k \\log p_k)")
 
     def _gradient(self, node: Tree) -> _Value:
-        raise self.error(
-            node, "a formula in the model's tensors; a gradient on the right side is not read for a model"
-        )
+        """`∂L/∂z` on a claim's right side: the true gradient (`Grad`), as each witness has it."""
+        if self.t.objective is None:
+            raise self.error(node, "a forward equation in the model's tensors; received a gradient")
+        written = {n: self.t.written[n] for n in self.t.dims if _role(n) != Role.TARGET}
+        name, indices = _target(node, self.text, self.t.objective, written)
+        return self.gradient(node, name, indices)
+
+    def gradient(self, at: Tree, name: str, indices: Sequence[str]) -> _Term:
+        rows, cols = self.t.dims[name]
+        x = _Term(Grad(Ref(name)), rows, cols)
+        return self.entries(at, x, _Name(name, name, tuple(indices))) if indices else x
 
     # --- names -------------------------------------------------------------------------------
     def _letter(self, node: Tree) -> _Value:
@@ -549,7 +564,10 @@ class _Reader:
         read = read_name(node, scripts, self.indices, self.text)
         if read.name in BATCH_LETTERS and read.name not in self.t.dims and not read.indices:
             return _Number(Fraction(1), 1)
-        x = self.tensor(node, read.name, read.written)
+        if read.name in self.t.aliases:  # δ := ∂L/∂z
+            x = self.gradient(node, self.t.aliases[read.name], ())
+        else:
+            x = self.tensor(node, read.name, read.written)
         if read.indices:
             x = self.entries(node, x, read)
         if read.inverse:
@@ -579,17 +597,20 @@ class _Reader:
     def entries(self, at: Tree, x: _Term, read: _Name) -> _Term:
         c = self.t.classes
         vector = c.one(x.cols)
-        if len(read.indices) == 1 and vector:
-            self.tie(at, x.rows, self.index_dim(read.indices[0]), "an index")
-            return _Term(x.formula, x.rows, x.cols, (read.indices[0], None))
-        if len(read.indices) == 2 and not vector:
-            self.tie(at, x.rows, self.index_dim(read.indices[0]), "an index")
-            self.tie(at, x.cols, self.index_dim(read.indices[1]), "an index")
-            return _Term(x.formula, x.rows, x.cols, (read.indices[0], read.indices[1]))
-        what = (
-            "a vector's entry with one index (x_j)" if vector else "a matrix entry with two indices (W_{ij})"
-        )
-        raise self.error(at, f"{what}; received {read.written}")
+        axes = (x.rows,) if vector else (x.rows, x.cols)
+        if len(read.indices) != len(axes):
+            what = (
+                "a vector's entry with one index (x_j)"
+                if vector
+                else "a matrix entry with two indices (W_{ij})"
+            )
+            raise self.error(at, f"{what}; received {read.written}")
+        for letter, axis in zip(read.indices, axes, strict=True):
+            index = self.index_dim(letter)
+            size, runs = c.size.get(c.find(axis)), c.size.get(c.find(index))
+            reason = f"the index {letter}: {size} entries of {read.written} where {letter} runs over {runs}"
+            self.tie(at, axis, index, reason if size and runs and size != runs else "an index")
+        return _Term(x.formula, x.rows, x.cols, (*read.indices, None)[:2] if vector else read.indices)  # type: ignore[arg-type]
 
     def index_dim(self, letter: str) -> Dim:
         return self.index_dims.setdefault(letter, ("index", str(id(self)), letter))
@@ -679,21 +700,32 @@ def _head(tree: Tree | Token, text: str) -> _Name | None:
     return None
 
 
-def _forward(equations: Sequence[NotesEquation], is_claim) -> tuple[list[_Forward], list[NotesEquation]]:
-    """(forward equations: a name on the left, claims: gradients on the left) of the notes."""
-    forward, claims = [], []
+def _forward(
+    equations: Sequence[NotesEquation], is_claim
+) -> tuple[list[_Forward], list[NotesEquation], list[tuple[_Name, Tree, str]]]:
+    """(forward equations: a name on the left; claims: a gradient on the left; definitions
+    `δ = ∂L/∂z`: the name, the gradient, the text) of the notes."""
+    forward, claims, definitions = [], [], []
     for e in equations:
-        if is_claim(e.text):
-            claims.append(e)
-            continue
         try:
             sides = parse(e.text, "latex")
             head = _head(sides[0], e.text) if len(sides) >= 2 else None
         except ClaimSyntaxError:
+            head, sides = None, ()
+        if (
+            head is not None
+            and len(sides) == 2
+            and isinstance(sides[1], Tree)
+            and sides[1].data == "gradient"
+        ):
+            definitions.append((head, sides[1], e.text))
+            continue
+        if is_claim(e.text):
+            claims.append(e)
             continue
         if head is not None and not head.transpose and head.power is None:
             forward.append(_Forward(e, head, cast(Tree, sides[1])))
-    return forward, claims
+    return forward, claims, definitions
 
 
 def _define(tensors: _Tensors, f: _Forward) -> None:
@@ -754,7 +786,7 @@ def _batch(tensors: _Tensors) -> int:
 def read_notes_model(source: str, equations: Sequence[NotesEquation], is_claim) -> ModelFile:
     """The model the notes' forward equations define, with their claims, as a model file would
     state them. Raises `NotAModel` naming why not."""
-    forward, claim_equations = _forward(equations, is_claim)
+    forward, claim_equations, definitions = _forward(equations, is_claim)
     losses = [
         k
         for k, f in enumerate(forward)
@@ -788,7 +820,12 @@ def read_notes_model(source: str, equations: Sequence[NotesEquation], is_claim) 
         raise NotAModel(str(e)) from None
     has_softmax = any(_has_softmax(e.expr) for e in model.equations)
     one_hot = tuple(t.name for t in given if t.role == Role.TARGET) if has_softmax else ()
-    tensors.frozen = True
+    tensors.frozen, tensors.objective = True, objective
+    for head, gradient, text in definitions:  # δ = ∂L/∂z: δ stands for the true gradient
+        try:
+            tensors.aliases[head.name] = _target(gradient, text, objective, dict(tensors.written))[0]
+        except ClaimSyntaxError as e:
+            raise NotAModel(f"{e.message} in {text.strip()}") from None
     claims = tuple(_claim(source, e, model, tensors, shapes) for e in claim_equations)
     if not claims:
         raise NotAModel("no claim about the model's gradients")
@@ -839,6 +876,8 @@ def _claim(source: str, e: NotesEquation, model: Model, tensors: _Tensors, shape
             reader.entries(sides[0], reader.tensor(sides[0], wrt, wrt), _Name(wrt, wrt, indices))
         value = reader.bind(sides[-1])
         right = _entries_as_matrix(value, indices, e.text, tensors)
+        if reader.mismatch is not None:  # read, but its shapes do not fit: a shape error
+            return ModelClaim(where, wrt, right, reader.mismatch)
     except _ShapeProblem as problem:
         return ModelClaim(where, wrt, None, problem.message)
     except ClaimSyntaxError as problem:
@@ -867,35 +906,44 @@ def replace_claim(claim: Claim, **changes) -> Claim:
     return replace(claim, **changes)
 
 
-def _wrt(head: Tree | Token, text: str, model: Model) -> tuple[str, tuple[str, ...]]:
-    """(the tensor, its index letters) of a claim's `∂L/∂X` or `∂L/∂W_{ij}`."""
-    if not isinstance(head, Tree) or head.data != "gradient":
-        raise ClaimSyntaxError(text, 0, "expected ∂L/∂X on the left")
+def _parts(head: Tree) -> tuple[Tree, Tree, list[Tree]]:
+    """(the loss's name, the variable's name, its scripts) of `∂L/∂X` or `∇_X L`."""
     trees = [c for c in head.children if isinstance(c, Tree)]
     at = next(k for k, t in enumerate(trees) if t.data == "loss_name")
     if at == len(trees) - 1:  # ∇_X L
-        name, scripts = trees[0], trees[1:at]
-    else:
-        name, scripts = trees[at + 1], trees[at + 2 :]
-    loss = read_name(cast(Tree, trees[at].children[0]), [], (), text)
-    objective = model.named(Role.OBJECTIVE)[0]
+        return cast(Tree, trees[at].children[0]), trees[0], trees[1:at]
+    return cast(Tree, trees[at].children[0]), trees[at + 1], trees[at + 2 :]
+
+
+def _target(head: Tree | Token, text: str, objective: str, tensors: dict) -> tuple[str, tuple[str, ...]]:
+    """(the tensor, its index letters) of `∂L/∂X` or `∂L/∂W_{ij}`: X one of `tensors`, a subscript
+    letter an index where the name without it is the tensor."""
+    if not isinstance(head, Tree) or head.data != "gradient":
+        raise ClaimSyntaxError(text, 0, "expected ∂L/∂X on the left")
+    loss_tree, name, scripts = _parts(head)
+    loss = read_name(loss_tree, [], (), text)
     if loss.name != objective:
         raise ClaimSyntaxError(
             text, 0, f"expected ∂{objective}/∂X, the loss the notes define; received ∂{loss.name}"
         )
-    differentiable = model.named(Role.INPUT, Role.PARAMETER, Role.INTERMEDIATE)
     plain = read_name(name, scripts, (), text)
-    if plain.name in differentiable and not plain.transpose:
+    if plain.name in tensors and not plain.transpose:
         return plain.name, ()
-    letters = [s for s in scripts if s.data == "sub_script"]
-    candidates = "".join(_text(s.children[-1]).replace(",", "") for s in letters)
-    indexed = read_name(name, scripts, tuple(candidates) if candidates.isalpha() else (), text)
-    if indexed.name in differentiable and indexed.indices and not indexed.transpose:
+    letters = "".join(_text(s.children[-1]).replace(",", "") for s in scripts if s.data == "sub_script")
+    indexed = read_name(name, scripts, tuple(letters) if letters.isalpha() else (), text)
+    if indexed.name in tensors and indexed.indices and not indexed.transpose:
         return indexed.name, indexed.indices
-    written = ", ".join(model.tensor(n).written for n in differentiable)
+    written = ", ".join(tensors.values())
     raise ClaimSyntaxError(
         text, 0, f"expected ∂{objective}/∂X with X one of {written}; received {plain.written}"
     )
+
+
+def _wrt(head: Tree | Token, text: str, model: Model) -> tuple[str, tuple[str, ...]]:
+    """(the tensor, its index letters) of a claim's `∂L/∂X` or `∂L/∂W_{ij}`."""
+    differentiable = model.named(Role.INPUT, Role.PARAMETER, Role.INTERMEDIATE)
+    written = {n: model.tensor(n).written for n in differentiable}
+    return _target(head, text, model.named(Role.OBJECTIVE)[0], written)
 
 
 def _entries_as_matrix(value: _Value, indices: tuple[str, ...], text: str, tensors: _Tensors) -> Formula:

@@ -29,6 +29,7 @@ from derive.formula import (
     Fill,
     Flip,
     Formula,
+    Grad,
     Hadamard,
     Kron,
     LogSoftmax,
@@ -44,6 +45,7 @@ from derive.formula import (
     SumAxis,
     Transpose,
     Unsupported,
+    gradient_key,
 )
 from derive.registry import MATRIX
 from derive.registry import function as registry_function
@@ -115,6 +117,8 @@ def numpy_value(node: Formula, env: dict[str, np.ndarray]) -> np.ndarray:
     match node:
         case Ref(name):
             return env[name]
+        case Grad(Ref(name)):  # the oracle's ∂L/∂name, given in env (verify/model_check.py)
+            return env[gradient_key(name)]
         case Transpose(x):
             return np.swapaxes(at(x), -1, -2)
         case MatMul(left, right):

@@ -5,7 +5,8 @@ objective is the one-equation case of a model; here the model is the user's, wit
 - SymPy (derive/model_proof.py) proves claim − ∂L/∂X ≡ 0 entry by entry; the claim's right side
   and the objective are also evaluated at the points (lambdified).
 - NumPy (verify/ir_numpy.py): the claim as a person codes it, its tensors from the model's
-  forward pass in NumPy (registry forwards only).
+  forward pass in NumPy (registry forwards only); a gradient it uses (`∂L/∂z`) is jax.grad's, as
+  a network claim's `δ` is (SymPy uses its own).
 - jax.grad (verify/jax_oracle.py): the model's forward equations, differentiated; it never sees
   a claim.
 The forward passes are compared first (the objective by all three, every intermediate by NumPy
@@ -27,7 +28,19 @@ import numpy as np
 import sympy as sp
 
 from derive import Network
-from derive.formula import Apply, Dims, Formula, Ref, Scale, ShapeMismatch, Unsupported, rewrite, shape
+from derive.formula import (
+    Apply,
+    Dims,
+    Formula,
+    Ref,
+    Scale,
+    ShapeMismatch,
+    Unsupported,
+    gradient_key,
+    gradients_in,
+    rewrite,
+    shape,
+)
 from derive.ir_sympy import numeric
 from derive.model_file import ModelClaim, ModelFile
 from derive.model_ir import GIVEN, Model, Role
@@ -219,10 +232,15 @@ def _check_one(
     claim = replace(mc.claim, shapes=tuple((t, mf.model.tensor(t).shape) for t in mf.model.named(*GIVEN)))
     if claim.problem is not None:
         return ClaimResult(claim, Verdict.UNPARSED)
-    if mc.shape_problem is not None or mc.right is None:
+    if mc.right is None:
         return ClaimResult(claim, Verdict.SHAPE_ERROR, shape_problem=mc.shape_problem)
-    truth = grads[f"dL/d{mc.wrt}"]
-    claimed_np = np.broadcast_to(numpy_value(mc.right, forward_np), truth.shape)
+    truth = grads[gradient_key(mc.wrt)]
+    # a gradient the claim uses (∂L/∂z in ∂L/∂W = ∂L/∂z xᵀ) is the oracle's, as for a network's δ
+    env = forward_np | {gradient_key(g): grads[gradient_key(g)] for g in gradients_in(mc.right)}
+    if mc.shape_problem is not None:  # read, but its shapes do not fit: the fix that fits, if one does
+        slip = name_slip(mc, mf.model, env, truth, n, dtype)
+        return ClaimResult(claim, Verdict.SHAPE_ERROR, shape_problem=mc.shape_problem, slip=slip)
+    claimed_np = np.broadcast_to(numpy_value(mc.right, env), truth.shape)
     arrays = {"numpy": claimed_np.astype(dtype), ORACLE: truth}
     proof: ModelProof | None = None
     failures = {}
@@ -256,7 +274,7 @@ def _check_one(
         verdict,
         reason,
         agreement=found,
-        slip=name_slip(mc, mf.model, forward_np, truth, n, dtype),
+        slip=name_slip(mc, mf.model, env, truth, n, dtype),
         counterexample=_counterexample(found, given, arrays, mc, symbolic),
     )
 
