@@ -818,8 +818,20 @@ def read_notes_model(source: str, equations: Sequence[NotesEquation], is_claim) 
         model = Model((*given, *inter, out), equations, batch=examples or 1)
     except ModelError as e:
         raise NotAModel(str(e)) from None
-    has_softmax = any(_has_softmax(e.expr) for e in model.equations)
-    one_hot = tuple(t.name for t in given if t.role == Role.TARGET) if has_softmax else ()
+    # a cross-entropy (a softmax, or a log of a vector against targets): each target column is
+    # one class, one-hot (Σ_k y_k = 1, which ∂L/∂z = p − y needs; the scope says so)
+    logs = any(
+        _has(e.expr, lambda n: isinstance(n, Apply) and n.function.name == "log") for e in model.equations
+    )
+    one_hot = tuple(
+        t.name
+        for t in given
+        if t.role == Role.TARGET
+        and (
+            any(_has(e.expr, lambda n: isinstance(n, Softmax)) for e in model.equations)
+            or (logs and t.shape[0] > 1)
+        )
+    )
     tensors.frozen, tensors.objective = True, objective
     for head, gradient, text in definitions:  # δ = ∂L/∂z: δ stands for the true gradient
         try:
@@ -858,9 +870,9 @@ def _read(
     return shapes, tensors
 
 
-def _has_softmax(node: Formula) -> bool:
+def _has(node: Formula, test) -> bool:
     found = []
-    rewrite(node, lambda n: found.append(n) if isinstance(n, Softmax) else None)
+    rewrite(node, lambda n: found.append(n) if test(n) else None)
     return bool(found)
 
 

@@ -66,7 +66,7 @@ def oracle_values(network: Network, points: Points) -> OracleValues:
 
 
 @cache
-def _activation_function(name: str, slope: float, derivative: bool):
+def activation_function(name: str, slope: float, derivative: bool):
     """f, or f' by jax.grad of the registry's JAX forward, vectorised and compiled once."""
     import jax
 
@@ -78,7 +78,7 @@ def _activation_function(name: str, slope: float, derivative: bool):
 
 def _elementwise(values: OracleValues, name: str, x: np.ndarray, derivative: bool) -> np.ndarray:
     """The activation `name` (or its derivative) entry by entry."""
-    function = _activation_function(name, float(values.network.slope), derivative)
+    function = activation_function(name, float(values.network.slope), derivative)
     return np.asarray(function(x.reshape(-1))).reshape(x.shape)
 
 

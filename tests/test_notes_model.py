@@ -1,0 +1,236 @@
+"""Notes whose forward equations are a model of their own (derive/notes_model.py): linear,
+logistic and softmax regression as course notes write them, with no layer numbered. They are read
+into the model IR, their shapes chosen, and checked by the model pipeline (verify/model_check.py).
+
+Before this reading, a correct linear-regression gradient was refuted (the notes were forced
+into a sigmoid network); each right claim here is proved, each planted slip refuted or a shape
+error with its slip named, and notes that are a layered network keep the network reading."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from derive.claim_parser import ClaimSyntaxError, parse
+from derive.claims import ClaimNote, is_claim
+from derive.claims_file import load
+from derive.document import find_equations
+from derive.formula import Grad, Ref, Softmax, gradients_in
+from derive.model_ir import Role
+from derive.notes_model import NotAModel, read_notes_model
+from derive.slip_search import Move
+from reports.json_report import to_dict, validate
+from reports.terminal import render_run
+from verify import Verdict, check_document
+
+ROOT = Path(__file__).resolve().parent.parent
+POINTS = 40
+
+LINEAR = r"""Linear regression: $\hat{y} = X w$, $L = \frac{1}{2m} \|X w - y\|^2$.
+
+$$\nabla_w L = \frac{1}{m} X^T (X w - y)$$
+
+$$\nabla_w L = X^T (X w - y)$$
+
+$$\nabla_w L = \frac{1}{m} X (X w - y)$$
+"""
+
+LOGISTIC = r"""Logistic regression: $z = w^T x + b$, $a = \sigma(z)$,
+$J(w, b) = -(y \log a + (1-y)\log(1-a))$.
+
+$$\frac{\partial J}{\partial z} = a - y$$
+
+$$\frac{\partial J}{\partial w} = (a - y) x$$
+
+$$\frac{\partial J}{\partial b} = a - y$$
+
+$$\frac{\partial J}{\partial w} = (y - a) x$$
+
+$$\frac{\partial J}{\partial z} = (a - y) \sigma'(z)$$
+"""
+
+SOFTMAX = r"""$z = W x + b$, $p = \mathrm{softmax}(z)$, $L = -\sum_k y_k \log p_k$,
+$\delta = \frac{\partial L}{\partial z}$.
+
+$$\frac{\partial L}{\partial z_k} = p_k - y_k$$
+
+$$\frac{\partial L}{\partial W_{ij}} = (p_i - y_i) x_j$$
+
+$$\frac{\partial L}{\partial W} = \frac{\partial L}{\partial z} x^T$$
+
+$$\frac{\partial L}{\partial x_j} = \sum_k W_{kj} \delta_k$$
+
+$$\frac{\partial L}{\partial x} = W \delta$$
+
+$$\frac{\partial L}{\partial W_{ij}} = (p_j - y_j) x_i$$
+
+$$\frac{\partial L}{\partial b} = 2 \delta$$
+"""
+
+
+def _run(tmp_path: Path, text: str, name: str = "notes.md"):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    document = load(path, {})
+    return document, check_document(document, points=POINTS, seed=0)
+
+
+def _verdicts(run) -> list[Verdict]:
+    return [r.verdict for r in run.claims]
+
+
+def test_linear_regression_is_a_model_with_m_the_rows_of_X(tmp_path):
+    document, run = _run(tmp_path, LINEAR)
+    model = document.model
+    assert model is not None and model.from_notes
+    shapes = {t.name: t.shape for t in model.model.tensors}
+    assert shapes["X"][0] == shapes["y"][0] == model.examples  # m: the examples, X's rows
+    assert shapes["X"][1] == shapes["w"][0] != model.examples  # non-square where it can be
+    assert model.model.tensor("w").role == Role.PARAMETER and model.model.tensor("y").role == Role.TARGET
+    assert _verdicts(run) == [Verdict.PROVED, Verdict.REFUTED, Verdict.SHAPE_ERROR]
+    missing = run.claims[1].slip
+    assert missing is not None and missing.steps[0].move == Move.MISSING_MEAN
+
+
+def test_logistic_regression_loss_with_arguments_and_sigma_prime(tmp_path):
+    _, run = _run(tmp_path, LOGISTIC)
+    assert _verdicts(run) == [
+        Verdict.PROVED,
+        Verdict.PROVED,
+        Verdict.PROVED,
+        Verdict.REFUTED,
+        Verdict.REFUTED,
+    ]
+    assert run.claims[3].slip is not None and run.claims[3].slip.steps[0].move == Move.SIGN
+
+
+def test_softmax_regression_entries_and_upstream_gradients(tmp_path):
+    document, run = _run(tmp_path, SOFTMAX)
+    model = document.model
+    assert model is not None and model.one_hot == ("y",)  # softmax: each target column sums to 1
+    assert any(isinstance(e.expr, Softmax) for e in model.model.equations)
+    verdicts = _verdicts(run)
+    assert verdicts[:4] == [Verdict.PROVED] * 4
+    assert verdicts[4:6] == [Verdict.SHAPE_ERROR] * 2
+    assert verdicts[6] == Verdict.REFUTED  # the factor 2
+    # W δ where Wᵀ δ belongs: the shape error's slip is named
+    slip = run.claims[4].slip
+    assert slip is not None and slip.steps[0].move == Move.MISSING_TRANSPOSE
+    # swapped indices: i runs over W's rows, so p_j x_i does not fit
+    assert "the index" in (run.claims[5].shape_problem or "")
+
+
+def test_a_claim_through_the_upstream_gradient_reads_it_as_the_true_gradient(tmp_path):
+    document, _ = _run(tmp_path, SOFTMAX)
+    through = document.model.claims[2]  # ∂L/∂W = ∂L/∂z xᵀ
+    assert through.right is not None and gradients_in(through.right) == ("z",)
+    aliased = document.model.claims[3]  # Σ_k W_kj δ_k
+    assert aliased.right is not None and gradients_in(aliased.right) == ("z",)
+
+
+@pytest.mark.parametrize(
+    ("claim", "verdict"),
+    [
+        (r"\frac{\partial L}{\partial x} = W^T (p - y)", Verdict.PROVED),
+        (r"\frac{\partial L}{\partial x} = W^T (y - p)", Verdict.REFUTED),  # a sign
+        (r"\frac{\partial L}{\partial b} = \frac{1}{2} (p - y)", Verdict.REFUTED),  # a factor
+        (r"\frac{\partial L}{\partial W} = (p - y) x^T \circ (p - y) x^T", Verdict.REFUTED),
+        (r"\frac{\partial L}{\partial W} = W", Verdict.REFUTED),  # the wrong tensor
+    ],
+)
+def test_wrong_variants_are_caught(tmp_path, claim, verdict):
+    forward = r"$z = W x + b$, $p = \mathrm{softmax}(z)$, $L = -\sum_k y_k \log p_k$."
+    _, run = _run(tmp_path, f"{forward}\n\n$${claim}$$\n")
+    assert _verdicts(run) == [verdict]
+
+
+def test_numerator_layout_is_the_transpose_and_said(tmp_path):
+    forward = r"$\hat{y} = X w$, $L = \frac{1}{2m} \|X w - y\|^2$."
+    document, run = _run(tmp_path, f"{forward}\n\n$$\\nabla_w L = \\frac{{1}}{{m}} (X w - y)^T X$$\n")
+    assert ClaimNote.OTHER_LAYOUT in document.model.claims[0].claim.notes
+    assert _verdicts(run) == [Verdict.PROVED]
+
+
+def test_softmax_written_out_in_entries(tmp_path):
+    """p_k = e^{z_k} / Σ_j e^{z_j}: index notation in a forward equation."""
+    text = (
+        r"$z = W x$, $p_k = \frac{e^{z_k}}{\sum_j e^{z_j}}$, $L = -\sum_k y_k \log p_k$."
+        "\n\n$$\\frac{\\partial L}{\\partial z} = p - y$$\n"
+    )
+    document, run = _run(tmp_path, text)
+    assert document.model is not None
+    assert _verdicts(run) == [Verdict.PROVED]
+
+
+def test_squared_norms_of_matrices_and_a_penalty(tmp_path):
+    text = (
+        r"$\hat{y} = W x$, $L = \frac{1}{2}\|\hat{y} - y\|_2^2 + \frac{\lambda}{2} \|W\|_F^2$."
+        "\n\n$$\\frac{\\partial L}{\\partial W} = (W x - y) x^T + \\lambda W$$\n"
+        "\n$$\\frac{\\partial L}{\\partial W} = (W x - y) x^T$$\n"
+    )
+    document, run = _run(tmp_path, text)
+    assert document.model.model.tensor("λ").shape == (1, 1)
+    assert _verdicts(run) == [Verdict.PROVED, Verdict.REFUTED]
+
+
+@pytest.mark.parametrize(
+    "example",
+    ["seed-notes.md", "index-notation.md", "nielsen-notes.md", "slips.md"],
+)
+def test_layered_notes_keep_the_network_reading(example):
+    """Numbered layers, one letter for several layers (o_j, o_k), or a generic f: a network."""
+    document = load(ROOT / "examples" / example, {})
+    assert document.model is None
+
+
+def test_a_generic_function_is_not_a_model():
+    equations = find_equations(
+        "$z = W x + b$, $a = f(z)$, $L = \\frac12 \\|a - y\\|^2$\n\n"
+        "$$\\frac{\\partial L}{\\partial z} = a - y$$",
+        False,
+    )
+    with pytest.raises(NotAModel, match="generic"):
+        read_notes_model("notes.md", equations, is_claim)
+
+
+def test_a_loss_is_needed():
+    equations = find_equations("$z = W x$\n\n$$\\frac{\\partial L}{\\partial W} = x$$", False)
+    with pytest.raises(NotAModel, match="no loss"):
+        read_notes_model("notes.md", equations, is_claim)
+
+
+def test_the_grammar_reads_logs_and_norms_without_breaking_claims():
+    for text in (r"L = \frac{1}{2m}\left\|X w - y\right\|^2", r"L = -\sum_k y_k \ln p_k", r"J = \|W\|_F^2"):
+        assert len(parse(text, "latex")) == 2
+    with pytest.raises(ClaimSyntaxError):
+        parse(r"L = \|a", "latex")  # an open norm says where it ends early
+
+
+def test_the_run_says_where_the_model_came_from(tmp_path):
+    _, run = _run(tmp_path, LINEAR)
+    text = " ".join(render_run(run).split())
+    assert "read from the notes' forward equations (line 1)" in text
+    assert "m = 3 examples" in text
+    data = to_dict(run)
+    validate(data)
+    assert data["model"]["read_from"] == "notes" and data["model"]["examples"] == 3
+
+
+def test_grad_nodes_render_and_shape():
+    from derive.formula import Dims, shape, to_latex, to_text
+
+    g = Grad(Ref("z"))
+    assert to_text(g) == "dL/dz" and to_latex(g) == r"\frac{\partial L}{\partial z}"
+    assert shape(g, Dims((), 1, 1), {"z": (3, 1)}) == (3, 1)
+
+
+@pytest.mark.parametrize("example", ["regression.md", "linear-regression.md"])
+def test_worked_examples(example):
+    document = load(ROOT / "examples" / example, {})
+    run = check_document(document, points=POINTS, seed=0)
+    verdicts = _verdicts(run)
+    assert Verdict.PROVED in verdicts
+    wrong = [r for r in run.claims if r.verdict in (Verdict.REFUTED, Verdict.SHAPE_ERROR)]
+    assert wrong and all(r.slip is not None for r in wrong)  # every planted slip is named
+    assert len(wrong) + verdicts.count(Verdict.PROVED) == len(verdicts)
