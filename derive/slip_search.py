@@ -4,9 +4,9 @@ A wrong claim is the true formula with a few slips in it. `neighbours` applies e
 every place of a formula — transpose a factor or drop its transpose, swap a product's operands,
 write `∘` as a matrix product or back, drop a derivative factor `∘ f'(z)`, take `f` for `f'`,
 another activation's `f'`, a neighbouring layer's tensor, `z` where `a` belongs, flip a sign,
-sum (or mean) over the other axis or not at all, a convolution's kernel flipped or its operands swapped, a
-maximum over the other axis — and records each as a `Step`: what is written (`where`)
-where what belongs (`fix`). verify/diagnosis.py searches from both ends: slips applied to the
+sum (or mean) over the other axis or not at all, a convolution's kernel flipped or its operands
+swapped, a maximum over the other axis — and records each as a `Step`: what is written
+(`where`) where what belongs (`fix`). verify/diagnosis.py searches from both ends: slips applied to the
 true formula and fixes applied to the claim, up to two steps in all, and keeps the rewrites
 whose values equal the other end's.
 
