@@ -19,6 +19,11 @@ rewrite of the claim alone can invent. Each move here takes its material from th
 
 The same factor or tensor left out at several places (`γ` at each `G`) is also put back at all
 of them at once. verify/model_check.py keeps the first fix whose value agrees with jax.grad.
+
+A whole term left out (the skip connection's in `h = x + relu(u)`, a recurrence's first step)
+has no formula in the claim to fix: `uses` lists the uses of tensors on the way from the
+claim's tensor to the objective, each of which adds one term to the true gradient, and
+verify/model_check.py asks jax.grad for the gradient with one use cut.
 """
 
 from __future__ import annotations
@@ -103,6 +108,18 @@ def model_fixes(claim: Formula, model: Model) -> Iterator[tuple[Formula, Step]]:
                 yield replace_at(claim, path, new), Step(move, node, new)
                 if counts[node] > 1:
                     yield _everywhere(claim, node, new), Step(move, node, new, counts[node])
+
+
+def uses(model: Model, wrt: str) -> tuple[tuple[str, str], ...]:
+    """The uses of tensors on the paths from `wrt` to the objective, as (tensor, the target of
+    the equation using it): each adds one term to ∂L/∂wrt. `wrt`'s own uses first."""
+    after, out = {wrt}, []
+    for eq in model.equations:
+        used = [name for name in dict.fromkeys(refs(eq.expr)) if name in after]
+        if used:
+            after.add(eq.target)
+            out += [(name, eq.target) for name in used]
+    return tuple(sorted(out, key=lambda use: use[0] != wrt))
 
 
 def factors(model: Model) -> list[tuple[Formula, bool]]:

@@ -96,6 +96,8 @@ EN: dict[str, str] = {
     "slip_other_gradient": "the right side is {other}, not {claimed}: {why}",
     "why_z_for_a": "an extra f' (∂L/∂z = ∂L/∂a ∘ f'(z))",
     "why_a_for_z": "f' missing (∂L/∂z = ∂L/∂a ∘ f'(z))",
+    "slip_missing_path": "a term missing: the path through {tensor} in {equation} (∂L/∂{wrt} has a term "
+    "for each use of a tensor on the way to L; the claim leaves this one out)",
     "slip_found": "{steps}",
     "slip_or": "{first}; or: {others}",
     "slip_then": "{first}, then {second}",
@@ -557,6 +559,8 @@ KO: dict[str, str] = {
     "slip_other_gradient": "오른쪽은 {claimed}가 아니라 {other}: {why}",
     "why_z_for_a": "불필요한 f' (∂L/∂z = ∂L/∂a ∘ f'(z))",
     "why_a_for_z": "f' 누락 (∂L/∂z = ∂L/∂a ∘ f'(z))",
+    "slip_missing_path": "항 누락: {equation}에서 {tensor}를 거치는 경로 (∂L/∂{wrt}에는 L까지 가는 길에서 "
+    "텐서가 쓰이는 곳마다 항이 하나씩 있는데, 이 주장에는 그 항이 빠져 있다)",
     "slip_found": "{steps}",
     "slip_or": "{first}; 또는: {others}",
     "slip_then": "{first}, 그리고 {second}",

@@ -16,7 +16,9 @@ a positive tensor (`positive`, or one the forward pass takes `log` or `sqrt` of 
 drawn `exp(N(0, 1) / 2)`. A wrong claim is named by one move that makes it agree with jax.grad
 at the first points: of derive/slip_search.py, or of the model's own vocabulary
 (derive/model_slips.py: a factor, a constant, a tensor of the forward pass), or a missing or
-extra 1/B (B a given tensor's number of columns that the forward pass divides by).
+extra 1/B (B a given tensor's number of columns that the forward pass divides by). Failing
+those, by the use of a tensor it leaves out: jax.grad with that one use read as a constant
+equals the claim (a skip connection's term, a step of a recurrence).
 """
 
 from __future__ import annotations
@@ -45,14 +47,14 @@ from derive.ir_sympy import numeric
 from derive.model_file import ModelClaim, ModelFile
 from derive.model_ir import GIVEN, Model, Role
 from derive.model_proof import ModelProof, ModelStatus, Symbolic, prove
-from derive.model_slips import model_fixes
+from derive.model_slips import model_fixes, uses
 from derive.slip_search import Move, Step, fixes
 from derive.slips import Slip, SlipKind
 from verify import agreement as agree
 from verify import model_reference
 from verify import reference as high_precision
 from verify.ir_numpy import numpy_value
-from verify.jax_oracle import model_gradients
+from verify.jax_oracle import cut_gradients, model_gradients
 from verify.results import (
     ORACLE,
     Agreement,
@@ -309,7 +311,8 @@ def _batches(model: Model) -> list[int]:
 
 def name_slip(mc: ModelClaim, model: Model, forward_np, truth: np.ndarray, n: int, dtype: str) -> Slip | None:
     """The one-move slip whose fix agrees with jax.grad at the first points: a move of
-    derive/slip_search.py, or of the model's own vocabulary (derive/model_slips.py); else None."""
+    derive/slip_search.py, or of the model's own vocabulary (derive/model_slips.py); else one
+    use of a tensor on the way to the objective left out (`_missing_path`); else None."""
     right = mc.right
     assert right is not None
     shapes = {t.name: t.shape for t in model.tensors}
@@ -337,11 +340,29 @@ def name_slip(mc: ModelClaim, model: Model, forward_np, truth: np.ndarray, n: in
             continue
         if _agrees(value, want, n, dtype):
             return Slip(SlipKind.FOUND, right, 0, steps=(step,), fix=fixed)
-    return None
+    return _missing_path(mc, model, env, want, n, dtype)
 
 
 def _agrees(value: np.ndarray, want: np.ndarray, n: int, dtype: str) -> bool:
     return agree.compare({"numpy": value.astype(dtype), ORACLE: want}, n, dtype, keep_arrays=False).agree
+
+
+def _missing_path(mc: ModelClaim, model: Model, env, want: np.ndarray, n: int, dtype: str) -> Slip | None:
+    """The claim is ∂L/∂X without the term of one use of a tensor (the skip connection's `x` in
+    `h = x + relu(u)`, `Wh` at one step): jax.grad with that use read as a constant agrees with
+    it, and without it does not."""
+    assert mc.right is not None
+    cuts = uses(model, mc.wrt)
+    if len(cuts) < 2:  # one use: cutting it leaves nothing
+        return None
+    with np.errstate(all="ignore"):
+        claimed = np.broadcast_to(numpy_value(mc.right, env), want.shape)
+    given = {k: env[k].astype(want.dtype) for k in model.named(*GIVEN)}
+    for (tensor, target), value in zip(cuts, cut_gradients(model, mc.wrt, cuts, given), strict=True):
+        if not _agrees(value, want, n, dtype) and _agrees(claimed, value.astype(want.dtype), n, dtype):
+            equation = next(eq.expr for eq in model.equations if eq.target == target)
+            return Slip(SlipKind.MISSING_PATH, mc.right, 0, path=(mc.wrt, tensor, target), equation=equation)
+    return None
 
 
 def _counterexample(
