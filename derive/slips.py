@@ -89,7 +89,7 @@ class Slip:
     lhs: Formula | None = None  # what `fix` equals where not the claim's left side (Ng's dZ: B ∂J/∂Z)
     # MISSING_PATH: (the claim's tensor, the tensor whose use is left out, the equation using it),
     # and that equation's right side
-    path: tuple[str, str, str] = ()
+    path: tuple[str, ...] = ()
     equation: Formula | None = None
 
 
