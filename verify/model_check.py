@@ -355,8 +355,11 @@ def _missing_path(mc: ModelClaim, model: Model, env, want: np.ndarray, n: int, d
     cuts = uses(model, mc.wrt)
     if len(cuts) < 2:  # one use: cutting it leaves nothing
         return None
-    with np.errstate(all="ignore"):
-        claimed = np.broadcast_to(numpy_value(mc.right, env), want.shape)
+    try:  # a claim whose shape does not fit has no value to compare
+        with np.errstate(all="ignore"):
+            claimed = np.broadcast_to(numpy_value(mc.right, env), want.shape)
+    except (ShapeMismatch, Unsupported, KeyError, ValueError):
+        return None
     given = {k: env[k].astype(want.dtype) for k in model.named(*GIVEN)}
     for (tensor, target), value in zip(cuts, cut_gradients(model, mc.wrt, cuts, given), strict=True):
         if not _agrees(value, want, n, dtype) and _agrees(claimed, value.astype(want.dtype), n, dtype):
