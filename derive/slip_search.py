@@ -4,11 +4,11 @@ A wrong claim is the true formula with a few slips in it. `neighbours` applies e
 every place of a formula — transpose a factor or drop its transpose, swap a product's operands,
 write `∘` as a matrix product or back, drop a derivative factor `∘ f'(z)`, take `f` for `f'`,
 another activation's `f'`, a neighbouring layer's tensor, `z` where `a` belongs, flip a sign,
-sum over the other axis or not at all, a convolution's kernel flipped or its operands swapped, a
-Kronecker product's factors swapped, a maximum over the other axis — and records each as a
-`Step`: what is written (`where`) where what belongs (`fix`). verify/diagnosis.py searches from
-both ends: slips applied to the true formula and fixes applied to the claim, up to two steps in
-all, and keeps the rewrites whose values equal the other end's.
+sum (or mean) over the other axis or not at all, a convolution's kernel flipped or its operands
+swapped, a Kronecker product's factors swapped, a maximum over the other axis — and records each
+as a `Step`: what is written (`where`) where what belongs (`fix`). verify/diagnosis.py searches
+from both ends: slips applied to the true formula and fixes applied to the claim, up to two steps
+in all, and keeps the rewrites whose values equal the other end's.
 
 A move is read in the direction it is applied: rewriting the truth `x` into `y` is the slip
 "y where x belongs"; rewriting the claim `y` into `x` finds the same slip, so each move names
@@ -41,6 +41,7 @@ from derive.formula import (
     Kron,
     MatMul,
     MaxAxis,
+    MeanAxis,
     Ones,
     Ref,
     Scale,
@@ -89,6 +90,12 @@ class Move(StrEnum):
     MISSING_FLIP = "the kernel not flipped"  # w where flip(w) belongs (the full convolution's kernel)
     EXTRA_FLIP = "a kernel flipped where none belongs"  # flip(w) where w belongs
     MAX_AXIS = "the maximum over the other axis"  # max(x, axis=1) where max(x, axis=0) belongs
+    MEAN_AXIS = "the mean over the other axis"  # mean(x, axis=1) where mean(x, axis=0) belongs
+    # a model file's own vocabulary (derive/model_slips.py): its constants, tensors and names
+    MISSING_CONSTANT = "a constant factor missing"  # x where x / sqrt(2) belongs (a constant of the model)
+    WRONG_CONSTANT = "the wrong constant"  # x / 3 where x / 4 belongs (n − 1 for n), sqrt(2) for 1/sqrt(2)
+    SHIFTED = "the neighbouring step or layer"  # h1 where h2 belongs (names that differ in their number)
+    WRONG_TENSOR = "another tensor of the same shape"  # relu'(x) where relu'(u) belongs
 
 
 # slips that delete part of a formula: two of them, one from each end, could meet anywhere
@@ -135,7 +142,21 @@ INVERSE: dict[Move, Move] = {
     Move.EXTRA_SUM: Move.NOT_SUMMED,
     Move.MISSING_FLIP: Move.EXTRA_FLIP,
     Move.EXTRA_FLIP: Move.MISSING_FLIP,
-} | {m: m for m in (Move.ORDER, Move.OTHER_ACTIVATION, Move.LAYER, Move.SIGN, Move.SUM_AXIS, Move.MAX_AXIS)}
+} | {
+    m: m
+    for m in (
+        Move.ORDER,
+        Move.OTHER_ACTIVATION,
+        Move.LAYER,
+        Move.SIGN,
+        Move.SUM_AXIS,
+        Move.MAX_AXIS,
+        Move.MEAN_AXIS,
+        Move.WRONG_CONSTANT,
+        Move.SHIFTED,
+        Move.WRONG_TENSOR,
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -268,6 +289,8 @@ def _moves(node: Formula, network: Network) -> Iterator[tuple[Formula, Move]]:
             yield MaxAxis(x, 1 - axis), Move.MAX_AXIS
         case Kron(x, y):  # B ⊗ A where A ⊗ B belongs: the same entries, permuted
             yield Kron(y, x), Move.ORDER
+        case MeanAxis(x, axis):
+            yield MeanAxis(x, 1 - axis), Move.MEAN_AXIS
 
 
 def _is_penalty(node: Formula, network: Network) -> bool:

@@ -66,6 +66,7 @@ class SlipKind(StrEnum):
     SOFTMAX_DIAGONAL = "softmax Jacobian's off-diagonal terms dropped"
     OTHER_GRADIENT = "the gradient of the other quantity"  # ∂L/∂z_l (δ_l) written for ∂L/∂a_l
     FOUND = "found by search"  # the steps say it (derive/slip_search.py)
+    MISSING_PATH = "a path's term missing"  # a model file's: one use of a tensor left out (`path`)
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,10 @@ class Slip:
     confirmed: bool | None = None  # SymPy's word that the slip is exact (None: by value only)
     alternatives: tuple[Slip, ...] = ()  # other slips that fit as well, the more plausible first
     lhs: Formula | None = None  # what `fix` equals where not the claim's left side (Ng's dZ: B ∂J/∂Z)
+    # MISSING_PATH: (the claim's tensor, the tensor whose use is left out, the equation using it),
+    # and that equation's right side
+    path: tuple[str, ...] = ()
+    equation: Formula | None = None
 
 
 _SQUARED = {"mse": Fraction(1), "sse": Fraction(2)}  # the squared errors: the factor on a_L − y

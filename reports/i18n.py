@@ -98,6 +98,8 @@ EN: dict[str, str] = {
     "slip_other_gradient": "the right side is {other}, not {claimed}: {why}",
     "why_z_for_a": "an extra f' (∂L/∂z = ∂L/∂a ∘ f'(z))",
     "why_a_for_z": "f' missing (∂L/∂z = ∂L/∂a ∘ f'(z))",
+    "slip_missing_path": "a term missing: the path through {tensor} in {equation} (∂L/∂{wrt} has a term "
+    "for each use of a tensor on the way to L; the claim leaves this one out)",
     "slip_found": "{steps}",
     "slip_or": "{first}; or: {others}",
     "slip_then": "{first}, then {second}",
@@ -140,6 +142,11 @@ EN: dict[str, str] = {
     "step_missing_flip": "the kernel not flipped: {where} where {fix} belongs",
     "step_extra_flip": "a kernel flipped where none belongs: {where} where {fix} belongs",
     "step_max_axis": "the maximum over the other axis: {where} where {fix} belongs",
+    "step_mean_axis": "the mean over the other axis: {where} where {fix} belongs",
+    "step_missing_constant": "a constant factor of the model missing: {where} where {fix} belongs",
+    "step_wrong_constant": "the wrong constant: {where} where {fix} belongs",
+    "step_shifted": "the neighbouring step or layer: {where} where {fix} belongs",
+    "step_wrong_tensor": "another tensor of the same shape: {where} where {fix} belongs",
     "note_regrouped": "read as {formula}: juxtaposition binds tighter than ⊙, but only this grouping's "
     "shapes fit",
     "note_conclusion": "the conclusion of a chain whose middle steps could not be read, checked on its own",
@@ -562,6 +569,8 @@ KO: dict[str, str] = {
     "slip_other_gradient": "오른쪽은 {claimed}가 아니라 {other}: {why}",
     "why_z_for_a": "불필요한 f' (∂L/∂z = ∂L/∂a ∘ f'(z))",
     "why_a_for_z": "f' 누락 (∂L/∂z = ∂L/∂a ∘ f'(z))",
+    "slip_missing_path": "항 누락: {equation}에서 {tensor}를 거치는 경로 (∂L/∂{wrt}에는 L까지 가는 길에서 "
+    "텐서가 쓰이는 곳마다 항이 하나씩 있는데, 이 주장에는 그 항이 빠져 있다)",
     "slip_found": "{steps}",
     "slip_or": "{first}; 또는: {others}",
     "slip_then": "{first}, 그리고 {second}",
@@ -602,6 +611,11 @@ KO: dict[str, str] = {
     "step_missing_flip": "커널을 뒤집지 않음: {fix} 자리에 {where}",
     "step_extra_flip": "뒤집지 않아야 할 커널을 뒤집음: {fix} 자리에 {where}",
     "step_max_axis": "다른 축의 최댓값: {fix} 자리에 {where}",
+    "step_mean_axis": "다른 축의 평균: {fix} 자리에 {where}",
+    "step_missing_constant": "모델의 상수 인자 누락: {fix} 자리에 {where}",
+    "step_wrong_constant": "잘못된 상수: {fix} 자리에 {where}",
+    "step_shifted": "이웃한 단계나 층: {fix} 자리에 {where}",
+    "step_wrong_tensor": "같은 모양의 다른 텐서: {fix} 자리에 {where}",
     "note_regrouped": "{formula}(으)로 읽음: 나란히 쓴 곱이 ⊙보다 먼저 묶이지만, 이렇게 묶어야만 "
     "모양이 맞는다",
     "note_conclusion": "중간 단계를 읽지 못한 등식 사슬의 결론: 그것만 따로 확인한다",

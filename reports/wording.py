@@ -27,6 +27,7 @@ from derive.formula import (
     MatMul,
     MaxAxis,
     MaxPool,
+    Ref,
     Transpose,
     Var,
     Written,
@@ -458,6 +459,17 @@ class Words:
                     "slip_again", first=steps[0], second=self.say("step_place", where=where, fix=fix)
                 )
             return self.say("slip_then", first=steps[0], second=steps[1])
+        if s.kind == SlipKind.MISSING_PATH:  # a model file's: one use of a tensor left out
+            wrt, tensor, target = s.path
+            assert s.equation is not None
+            render = to_latex if self.latex else to_text
+            equation = f"{render(Ref(target))} = {render(s.equation)}"  # as the model file's forward line
+            return self.say(
+                "slip_missing_path",
+                wrt=self.esc(wrt),
+                tensor=self.math(Ref(tensor)),
+                equation=f"${equation}$" if self.latex else equation,
+            )
         l, o, batched = s.layer, s.other, s.batch > 1  # noqa: E741
 
         def math(formula: Formula) -> str:  # in the notes' own layer numbers

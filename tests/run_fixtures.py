@@ -13,7 +13,7 @@ import numpy as np
 from derive import Network, network_identities, prove
 from derive.claim_parser import ClaimSyntaxError
 from derive.claims import Claim, ForwardEquation
-from derive.formula import FPrime, Hadamard, MatMul, Transpose, Var
+from derive.formula import BroadcastAdd, FPrime, Hadamard, MatMul, Ref, Transpose, Var
 from derive.identities import Identity
 from derive.slip_search import Move, Step
 from derive.slips import Slip, SlipKind
@@ -224,8 +224,18 @@ def claims_run() -> Run:
 def slip_of_every_kind(batch: int = 4) -> list[Slip]:
     """One `Slip` of each kind at layer 1 (the wrong layer's f' from layer 2)."""
     z1, steps = Var("z", 1), (Step(Move.LAYER, Var("W", 2), Var("W", 1)),)  # FOUND: by its steps
+    # MISSING_PATH: a model file's x left out of h = x + u (its skip connection)
+    path = {"path": ("x", "x", "h"), "equation": BroadcastAdd(Ref("x"), Ref("u"))}
     return [
-        Slip(kind, z1, 1, 2 if kind == SlipKind.FPRIME_WRONG_LAYER else None, batch, steps=steps)
+        Slip(
+            kind,
+            z1,
+            1,
+            2 if kind == SlipKind.FPRIME_WRONG_LAYER else None,
+            batch,
+            steps=steps,
+            **(path if kind == SlipKind.MISSING_PATH else {}),  # type: ignore[arg-type]
+        )
         for kind in SlipKind
     ]
 

@@ -207,6 +207,43 @@ def _compiled(model: Model):
     return jax.jit(jax.vmap(one))
 
 
+def cut_gradients(
+    model: Model, wrt: str, cuts: tuple[tuple[str, str], ...], arrays: Mapping[str, np.ndarray]
+):
+    """∂L/∂`wrt` with one use of a tensor cut, for each cut `(tensor, target)`: in the equation
+    defining `target`, `tensor` is read as a constant (`jax.lax.stop_gradient`), so the gradient
+    lacks the term of the paths through that use. `arrays` as `model_gradients`'; returns one
+    (P, rows, cols) array per cut, in order. Compiled once per model, `wrt` and cuts."""
+    given = {
+        name: np.ascontiguousarray(arrays[name])
+        for name in model.named(Role.INPUT, Role.TARGET, Role.PARAMETER)
+    }
+    return [np.asarray(g) for g in _cuts_compiled(model, wrt, cuts)(given)]
+
+
+@cache
+def _cuts_compiled(model: Model, wrt: str, cuts: tuple[tuple[str, str], ...]):
+    objective, dtype_from = model.objective, model.named(Role.INPUT, Role.TARGET)[0]
+
+    def loss(tap, given, cut):
+        env, dtype = dict(given), given[dtype_from].dtype
+        if wrt in env:
+            env[wrt] = env[wrt] + tap
+        for eq in model.equations:
+            local = env
+            if eq.target == cut[1]:  # this equation reads the tensor as a constant
+                local = {**env, cut[0]: jax.lax.stop_gradient(env[cut[0]])}
+            value = _value(eq.expr, local, model.batch, dtype)
+            env[eq.target] = value + tap if eq.target == wrt else value
+        return env[objective].reshape(())
+
+    def one(given):
+        tap = jnp.zeros(model.tensor(wrt).shape, dtype=given[dtype_from].dtype)
+        return [jax.grad(loss)(tap, given, cut) for cut in cuts]
+
+    return jax.jit(jax.vmap(one))
+
+
 BLOCK = 2**14  # points a compiled call takes, at most: its arrays stay in a core's cache
 BLOCK_BYTES = 16 * 1024**2  # and at most this much of inputs (large networks: fewer points)
 

@@ -14,15 +14,19 @@ and JAX), so a disagreement names the witness that is wrong.
 
 Points: every entry standard normal, except a `one_hot` target (a random class per column) and
 a positive tensor (`positive`, or one the forward pass takes `log` or `sqrt` of directly),
-drawn `exp(N(0, 1) / 2)`. A wrong claim is named by one move of derive/slip_search.py that makes
-it agree with jax.grad at the first points (or a missing or extra 1/B, B a given tensor's
-number of columns).
+drawn `exp(N(0, 1) / 2)`. A wrong claim is named by one move that makes it agree with jax.grad
+at the first points: of derive/slip_search.py, or of the model's own vocabulary
+(derive/model_slips.py: a factor, a constant, a tensor of the forward pass), or a missing or
+extra 1/B (B a given tensor's number of columns that the forward pass divides by). Failing
+those, by the use of a tensor it leaves out: jax.grad with that one use read as a constant
+equals the claim (a skip connection's term, a step of a recurrence).
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 from fractions import Fraction
+from itertools import chain
 
 import numpy as np
 import sympy as sp
@@ -32,6 +36,7 @@ from derive.formula import (
     Apply,
     Dims,
     Formula,
+    MeanAxis,
     Ref,
     Scale,
     ShapeMismatch,
@@ -45,13 +50,14 @@ from derive.ir_sympy import numeric
 from derive.model_file import ModelClaim, ModelFile
 from derive.model_ir import GIVEN, Model, Role
 from derive.model_proof import ModelProof, ModelStatus, Symbolic, prove
+from derive.model_slips import model_fixes, uses
 from derive.slip_search import Move, Step, fixes
 from derive.slips import Slip, SlipKind
 from verify import agreement as agree
 from verify import model_reference
 from verify import reference as high_precision
 from verify.ir_numpy import numpy_value
-from verify.jax_oracle import model_gradients
+from verify.jax_oracle import cut_gradients, model_gradients
 from verify.results import (
     ORACLE,
     Agreement,
@@ -299,13 +305,28 @@ def _verdict(proof: ModelProof | None, found: Agreement) -> tuple[Verdict, Reaso
 
 def _batches(model: Model) -> list[int]:
     """B candidates for a missing or extra 1/B: the inputs' numbers of columns above 1, and the
-    number of examples of notes that divide by m (`Model.batch`)."""
-    columns = {model.tensor(n).shape[1] for n in model.named(Role.INPUT, Role.TARGET)}
-    return sorted((columns | {model.batch}) - {1})
+    number of examples of notes that divide by m (`Model.batch`), that the forward pass divides
+    by (a scalar factor 1/k with B | k, or a mean over B entries)."""
+    columns = ({model.tensor(n).shape[1] for n in model.named(Role.INPUT, Role.TARGET)} | {model.batch}) - {1}
+    shapes = model.shapes
+    divisors: set[int] = set()
+
+    def visit(node: Formula) -> None:
+        match node:
+            case Scale(q, _):
+                divisors.add(q.denominator)
+            case MeanAxis(x, axis):
+                divisors.add(shape(x, Dims((), 1, model.batch), shapes)[axis])
+
+    for eq in model.equations:
+        rewrite(eq.expr, visit)
+    return sorted(B for B in columns if any(d % B == 0 for d in divisors))
 
 
 def name_slip(mc: ModelClaim, model: Model, forward_np, truth: np.ndarray, n: int, dtype: str) -> Slip | None:
-    """The one-move slip whose fix agrees with jax.grad at the first points, or None."""
+    """The one-move slip whose fix agrees with jax.grad at the first points: a move of
+    derive/slip_search.py, or of the model's own vocabulary (derive/model_slips.py); else one
+    use of a tensor on the way to the objective left out (`_missing_path`); else None."""
     right = mc.right
     assert right is not None
     shapes = {t.name: t.shape for t in model.tensors}
@@ -319,8 +340,11 @@ def name_slip(mc: ModelClaim, model: Model, forward_np, truth: np.ndarray, n: in
         candidates.append(
             (Scale(Fraction(B), right), Step(Move.EXTRA_MEAN, right, Scale(Fraction(B), right)))
         )
-    candidates += list(fixes(right, Network()))
-    for fixed, step in candidates:
+    tried: set[Formula] = set()
+    for fixed, step in chain(candidates, fixes(right, Network()), model_fixes(right, model)):
+        if fixed in tried:
+            continue
+        tried.add(fixed)
         try:
             if shape(fixed, Dims((), 1, 1), shapes) != want.shape[1:]:
                 continue
@@ -328,8 +352,33 @@ def name_slip(mc: ModelClaim, model: Model, forward_np, truth: np.ndarray, n: in
                 value = np.broadcast_to(numpy_value(fixed, env), want.shape)
         except (ShapeMismatch, Unsupported, KeyError, ValueError):
             continue
-        if agree.compare({"numpy": value.astype(dtype), ORACLE: want}, n, dtype, keep_arrays=False).agree:
+        if _agrees(value, want, n, dtype):
             return Slip(SlipKind.FOUND, right, 0, steps=(step,), fix=fixed)
+    return _missing_path(mc, model, env, want, n, dtype)
+
+
+def _agrees(value: np.ndarray, want: np.ndarray, n: int, dtype: str) -> bool:
+    return agree.compare({"numpy": value.astype(dtype), ORACLE: want}, n, dtype, keep_arrays=False).agree
+
+
+def _missing_path(mc: ModelClaim, model: Model, env, want: np.ndarray, n: int, dtype: str) -> Slip | None:
+    """The claim is ∂L/∂X without the term of one use of a tensor (the skip connection's `x` in
+    `h = x + relu(u)`, `Wh` at one step): jax.grad with that use read as a constant agrees with
+    it, and without it does not."""
+    assert mc.right is not None
+    cuts = uses(model, mc.wrt)
+    if len(cuts) < 2:  # one use: cutting it leaves nothing
+        return None
+    try:  # a claim whose shape does not fit has no value to compare
+        with np.errstate(all="ignore"):
+            claimed = np.broadcast_to(numpy_value(mc.right, env), want.shape)
+    except (ShapeMismatch, Unsupported, KeyError, ValueError):
+        return None
+    given = {k: env[k].astype(want.dtype) for k in model.named(*GIVEN)}
+    for (tensor, target), value in zip(cuts, cut_gradients(model, mc.wrt, cuts, given), strict=True):
+        if not _agrees(value, want, n, dtype) and _agrees(claimed, value.astype(want.dtype), n, dtype):
+            equation = next(eq.expr for eq in model.equations if eq.target == target)
+            return Slip(SlipKind.MISSING_PATH, mc.right, 0, path=(mc.wrt, tensor, target), equation=equation)
     return None
 
 
