@@ -62,7 +62,7 @@ from derive.notes import (
     weights_on_right,
 )
 from derive.notes_loss import NotesLoss, notes_loss
-from derive.notes_model import NotAModel, read_notes_model
+from derive.notes_model import NotAModel, claims_about, read_notes_model
 from derive.notes_penalty import NotesPenalty, notes_penalty
 from derive.reading import SEED, Reading
 from derive.registry import reads_output_activation
@@ -378,12 +378,15 @@ def writes_a_batch(equations: list[Equation]) -> bool:
     return any(_BATCH_NOTATION.search(e.text) for e in equations)
 
 
-def load(path: Path, options: dict) -> Document:
+def load(path: Path, options: dict, model: Path | None = None) -> Document:
     """Read `path` (a `.toml` claims file or model file, or a Markdown / LaTeX document) and bind
     its equations to the network: `options` (from the command line) over the file's [network] over defaults.
-    A document's own forward equations decide how it numbers its layers (`derive/notes.py`)."""
+    A document's own forward equations decide how it numbers its layers (`derive/notes.py`).
+    With `model` (a model file), the document's claims are about that model's tensors instead."""
     text = read_text(path)
     source = str(path)
+    if model is not None:
+        return _about_model(path, text, model)
     if path.suffix.lower() == ".toml" and is_model_file(text):  # [model]: a model of its own
         model = read_model(path, text)
         claims = tuple(c.claim for c in model.claims)
@@ -467,6 +470,23 @@ def load(path: Path, options: dict) -> Document:
 
 
 _WHAT = r"equations such as \frac{\partial L}{\partial W_1} = …"
+
+
+def _about_model(path: Path, text: str, model_path: Path) -> Document:
+    """The claims of a document (its `∂L/∂X = …` in LaTeX) about a model file's tensors."""
+    model_text = read_text(model_path)
+    if not is_model_file(model_text):
+        raise InputError(
+            "--model", "a model file: TOML with a [model] table (derive/model_file.py)", str(model_path)
+        )
+    given = read_model(model_path, model_text, claims_required=False)
+    equations = read_steps(find_equations(text, path.suffix.lower() in (".tex", ".latex")))
+    combined = replace(claims_about(str(path), equations, is_claim, given), path=str(model_path))
+    if not combined.claims:
+        raise InputError(
+            str(path), r"claims such as \frac{\partial L}{\partial W_1} = … about the model", "none"
+        )
+    return Document(str(path), Network(), tuple(c.claim for c in combined.claims), (), model=combined)
 
 
 def notes_model(source: str, equations: list[Equation]) -> ModelFile | None:

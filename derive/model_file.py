@@ -75,6 +75,7 @@ class ModelFile:
     # and m, the number of examples the notes divide by (None where they do not)
     from_notes: bool = False
     examples: int | None = None
+    path: str | None = None  # the model file, where the claims are a document's (--model)
 
     def describe(self) -> str:
         """The given tensors' shapes: `x 4×3, y 2×3, W1 5×4, …`."""
@@ -147,9 +148,10 @@ def _where(number: int, line: int, text: str) -> str:
     return f"forward line {number}" + (f" (file line {line})" if line else "") + f": {text}"
 
 
-def read_model(path: Path, text: str) -> ModelFile:
+def read_model(path: Path, text: str, claims_required: bool = True) -> ModelFile:
     """The model file at `path` (its `text`). Raises `InputError` naming the line, what was
-    expected and what was received."""
+    expected and what was received. `claims_required=False`: a model whose claims are in notes
+    (`derivcheck check notes.md --model model.toml`) needs no [[claim]] of its own."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
@@ -196,7 +198,8 @@ def read_model(path: Path, text: str) -> ModelFile:
         model = Model((*tensors, *intermediates, objective), tuple(equations), batch=1)
     except ModelError as e:  # pragma: no cover  (the reader checks names and shapes first)
         raise InputError(str(path), "a model that holds together", str(e)) from None
-    claims = _claims(path, text, data.get("claim", []), model, shapes)
+    tables = data.get("claim", [])
+    claims = _claims(path, text, tables, model, shapes) if tables or claims_required else ()
     return ModelFile(model, claims, one_hot, positive, tuple(line for line, _ in lines))
 
 

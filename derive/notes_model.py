@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import cast
 
@@ -156,7 +156,14 @@ class _Number:
     batch: int = 0
 
 
-_Value = _Term | _Number
+@dataclass(frozen=True)
+class _Ones:
+    """`\\mathbf{1}` (a column of ones, `row` once transposed), sized by the matrix beside it."""
+
+    row: bool = False
+
+
+_Value = _Term | _Number | _Ones
 
 
 @dataclass(frozen=True)
@@ -186,6 +193,7 @@ class _Tensors:
     formulas: dict[str, Formula] = field(default_factory=dict)  # each defined tensor's
     objective: str | None = None  # the loss, once the forward equations are read (claims)
     aliases: dict[str, str] = field(default_factory=dict)  # δ := ∂L/∂z: δ → z
+    spelled: dict[str, str] = field(default_factory=dict)  # the notes' W_1, ŷ → a model file's W1, y_hat
 
 
 def _token(node: Tree | Token) -> Token:
@@ -238,6 +246,8 @@ class _Reader:
         return "×".join(str(c.size.get(c.find(d), "?")) for d in (x.rows, x.cols))
 
     def term(self, at: Tree | Token, value: _Value) -> _Term:
+        if isinstance(value, _Ones):
+            raise self.error(at, "the vector of ones beside a matrix it multiplies (A \\mathbf{1})")
         if isinstance(value, _Number):
             return _Term(Column((self.number(value),)), _ONE, _ONE)
         return value
@@ -281,7 +291,11 @@ class _Reader:
 
     def _neg(self, node: Tree) -> _Value:
         x = self.bind(node.children[-1])
-        return _Number(-x.value, x.batch) if isinstance(x, _Number) else self.scale(Fraction(-1), x)
+        return (
+            _Number(-x.value, x.batch)
+            if isinstance(x, _Number)
+            else self.scale(Fraction(-1), self.term(node, x))
+        )
 
     def scale(self, c: Fraction, x: _Term) -> _Term:
         return _Term(Scale(c, x.formula), x.rows, x.cols, x.index)
@@ -293,21 +307,24 @@ class _Reader:
     def _sub(self, node: Tree) -> _Value:
         left, right = self.sides(node)
         a, b = self.bind(left), self.bind(right)
-        return self.add(
-            node, a, _Number(-b.value, b.batch) if isinstance(b, _Number) else self.scale(Fraction(-1), b)
-        )
+        if isinstance(b, _Number):
+            return self.add(node, a, _Number(-b.value, b.batch))
+        return self.add(node, a, self.scale(Fraction(-1), self.term(node, b)))
 
     def add(self, at: Tree, a: _Value, b: _Value) -> _Value:
+        if isinstance(a, _Ones) or isinstance(b, _Ones):
+            a, b = self.term(at, a), self.term(at, b)
         if isinstance(a, _Number) and isinstance(b, _Number):
             if a.batch != b.batch:
                 raise self.error(at, "numbers added to numbers; received m added to a number")
             return _Number(a.value + b.value, a.batch)
         if isinstance(a, _Number) or isinstance(b, _Number):  # x + c: c added to every entry
             x, c = (b, a) if isinstance(a, _Number) else (a, b)
-            x = cast(_Term, x)
-            return _Term(
-                BroadcastAdd(x.formula, Column((self.number(cast(_Number, c)),))), x.rows, x.cols, x.index
+            x, number = cast(_Term, x), Column((self.number(cast(_Number, c)),))
+            added = (
+                BroadcastAdd(number, x.formula) if isinstance(a, _Number) else BroadcastAdd(x.formula, number)
             )
+            return _Term(added, x.rows, x.cols, x.index)
         if a.indexed or b.indexed:
             b = self.aligned(at, a, b)
             return _Term(Add(a.formula, b.formula), a.rows, a.cols, a.index)
@@ -340,6 +357,8 @@ class _Reader:
     def _hadamard(self, node: Tree) -> _Value:
         left, right = self.sides(node)
         a, b = self.bind(left), self.bind(right)
+        if isinstance(a, _Ones) or isinstance(b, _Ones):
+            a, b = self.term(node, a), self.term(node, b)
         if isinstance(a, _Number) or isinstance(b, _Number):
             return self.product(node, a, b)
         if a.indexed or b.indexed:
@@ -351,6 +370,8 @@ class _Reader:
         return _Term(Hadamard(a.formula, b.formula), a.rows, a.cols)
 
     def product(self, at: Tree, a: _Value, b: _Value) -> _Value:
+        if isinstance(a, _Ones) or isinstance(b, _Ones):
+            return self.ones_product(at, a, b)
         if isinstance(a, _Number) and isinstance(b, _Number):
             return _Number(a.value * b.value, a.batch + b.batch)
         if isinstance(a, _Number) or isinstance(b, _Number):
@@ -406,6 +427,8 @@ class _Reader:
         return self.divide(node, self.bind(numerator), self.bind(denominator))
 
     def divide(self, at: Tree, a: _Value, b: _Value) -> _Value:
+        if isinstance(a, _Ones) or isinstance(b, _Ones):
+            a, b = self.term(at, a), self.term(at, b)
         if isinstance(b, _Number):
             if b.value == 0:
                 raise self.error(at, "a nonzero denominator")
@@ -507,7 +530,7 @@ class _Reader:
         if self.t.objective is None:
             raise self.error(node, "a forward equation in the model's tensors; received a gradient")
         written = {n: self.t.written[n] for n in self.t.dims if _role(n) != Role.TARGET}
-        name, indices = _target(node, self.text, self.t.objective, written)
+        name, indices = _target(node, self.text, self.t.objective, written, self.t.spelled)
         return self.gradient(node, name, indices)
 
     def gradient(self, at: Tree, name: str, indices: Sequence[str]) -> _Term:
@@ -533,16 +556,32 @@ class _Reader:
             value = self.postfix(script, value)
         return value
 
+    def _ones(self, node: Tree) -> _Value:
+        """`\\mathbf{1}`: the vector of ones, read beside a matrix (`A 1` sums each row)."""
+        if str(node.children[-1]) != "1":
+            raise self.error(node, "\\mathbf{1}, the vector of ones")
+        return _Ones()
+
+    def ones_product(self, at: Tree, a: _Value, b: _Value) -> _Term:
+        """`A 1` (each row's sum, `np.sum(A, axis=1, keepdims=True)`) and `1ᵀ A` (each column's)."""
+        if isinstance(b, _Ones) and not b.row and isinstance(a, _Term) and not a.indexed:
+            return _Term(SumAxis(a.formula, 1), a.rows, _ONE)
+        if isinstance(a, _Ones) and a.row and isinstance(b, _Term) and not b.indexed:
+            return _Term(SumAxis(b.formula, 0), _ONE, b.cols)
+        raise self.error(at, "the vector of ones after a matrix (A \\mathbf{1}) or, transposed, before one")
+
     def postfix(self, script: Tree, value: _Value) -> _Value:
         """`(…)^T` or `(…)^2` after an expression."""
         text = _text(script.children[-1]) if script.data != "prime_script" else "'"
+        if isinstance(value, _Ones) and script.data == "sup_script" and _is_transpose(text):
+            return _Ones(not value.row)
         if script.data == "sup_script" and _is_transpose(text):
             x = self.term(script, value)
             return _Term(Transpose(x.formula), x.cols, x.rows, x.index[::-1] if x.index[1] else x.index)
         if script.data == "sup_script" and text.isdigit():
             if isinstance(value, _Number):
                 return _Number(value.value ** int(text), value.batch * int(text))
-            return self.power(value, int(text))
+            return self.power(self.term(script, value), int(text))
         raise self.error(script, f"^T or a power such as ^2 after an expression; received {text}")
 
     def _norm(self, node: Tree) -> _Value:
@@ -581,6 +620,7 @@ class _Reader:
 
     def tensor(self, at: Tree, name: str, written: str) -> _Term:
         t = self.t
+        name = t.spelled.get(name, name)
         if name not in t.dims:
             if t.frozen:
                 raise self.error(at, f"a tensor of the forward equations; {written} is not one of them")
@@ -732,6 +772,8 @@ def _define(tensors: _Tensors, f: _Forward) -> None:
     """Bind `f`'s right side and record the tensor it defines (its classes, in pass A)."""
     reader = _Reader(f.equation.text, tensors, f.head.indices)
     value = reader.bind(f.right)
+    if isinstance(value, _Ones):
+        raise NotAModel(f"line {f.equation.line}: {f.head.written} is the vector of ones alone")
     if isinstance(value, _Number):
         raise NotAModel(f"line {f.equation.line}: {f.head.written} is a number, not a tensor")
     if f.head.indices:
@@ -881,7 +923,7 @@ def _claim(source: str, e: NotesEquation, model: Model, tensors: _Tensors, shape
     wrt = ""
     try:
         sides = parse(e.text, "latex")
-        wrt, indices = _wrt(sides[0], e.text, model)
+        wrt, indices = _wrt(sides[0], e.text, model, tensors.spelled)
         where = replace_claim(where, wrt_written=tensors.written.get(wrt, wrt))
         reader = _Reader(e.text, tensors, indices)
         if indices:  # ∂L/∂W_{ij}: i runs over W's rows, j over its columns
@@ -913,8 +955,6 @@ def _claim(source: str, e: NotesEquation, model: Model, tensors: _Tensors, shape
 
 
 def replace_claim(claim: Claim, **changes) -> Claim:
-    from dataclasses import replace
-
     return replace(claim, **changes)
 
 
@@ -927,39 +967,45 @@ def _parts(head: Tree) -> tuple[Tree, Tree, list[Tree]]:
     return cast(Tree, trees[at].children[0]), trees[at + 1], trees[at + 2 :]
 
 
-def _target(head: Tree | Token, text: str, objective: str, tensors: dict) -> tuple[str, tuple[str, ...]]:
-    """(the tensor, its index letters) of `∂L/∂X` or `∂L/∂W_{ij}`: X one of `tensors`, a subscript
+def _target(
+    head: Tree | Token, text: str, objective: str, tensors: dict, spelled: dict | None = None
+) -> tuple[str, tuple[str, ...]]:
+    """(the tensor, its index letters) of `∂L/∂X` or `∂L/∂W_{ij}`: X one of `tensors` (by the
+    name a model file gives it, where `spelled` maps the notes' spelling to it), a subscript
     letter an index where the name without it is the tensor."""
+    spelled = spelled or {}
     if not isinstance(head, Tree) or head.data != "gradient":
         raise ClaimSyntaxError(text, 0, "expected ∂L/∂X on the left")
     loss_tree, name, scripts = _parts(head)
     loss = read_name(loss_tree, [], (), text)
-    if loss.name != objective:
+    if spelled.get(loss.name, loss.name) != objective:
         raise ClaimSyntaxError(
             text, 0, f"expected ∂{objective}/∂X, the loss the notes define; received ∂{loss.name}"
         )
     plain = read_name(name, scripts, (), text)
-    if plain.name in tensors and not plain.transpose:
-        return plain.name, ()
+    if spelled.get(plain.name, plain.name) in tensors and not plain.transpose:
+        return spelled.get(plain.name, plain.name), ()
     letters = "".join(_text(s.children[-1]).replace(",", "") for s in scripts if s.data == "sub_script")
     indexed = read_name(name, scripts, tuple(letters) if letters.isalpha() else (), text)
-    if indexed.name in tensors and indexed.indices and not indexed.transpose:
-        return indexed.name, indexed.indices
+    if spelled.get(indexed.name, indexed.name) in tensors and indexed.indices and not indexed.transpose:
+        return spelled.get(indexed.name, indexed.name), indexed.indices
     written = ", ".join(tensors.values())
     raise ClaimSyntaxError(
         text, 0, f"expected ∂{objective}/∂X with X one of {written}; received {plain.written}"
     )
 
 
-def _wrt(head: Tree | Token, text: str, model: Model) -> tuple[str, tuple[str, ...]]:
+def _wrt(head: Tree | Token, text: str, model: Model, spelled: dict) -> tuple[str, tuple[str, ...]]:
     """(the tensor, its index letters) of a claim's `∂L/∂X` or `∂L/∂W_{ij}`."""
     differentiable = model.named(Role.INPUT, Role.PARAMETER, Role.INTERMEDIATE)
     written = {n: model.tensor(n).written for n in differentiable}
-    return _target(head, text, model.named(Role.OBJECTIVE)[0], written)
+    return _target(head, text, model.named(Role.OBJECTIVE)[0], written, spelled)
 
 
 def _entries_as_matrix(value: _Value, indices: tuple[str, ...], text: str, tensors: _Tensors) -> Formula:
     """The right side as a matrix formula in the order of the left side's indices."""
+    if isinstance(value, _Ones):
+        raise ClaimSyntaxError(text, 0, "expected a formula of the model; received the vector of ones alone")
     if isinstance(value, _Number):
         raise ClaimSyntaxError(text, 0, "expected a formula in the model's tensors; received a number alone")
     free = tuple(i for i in value.index if i)
@@ -973,3 +1019,51 @@ def _entries_as_matrix(value: _Value, indices: tuple[str, ...], text: str, tenso
     if len(indices) == 2 and free != indices:
         return Transpose(value.formula)
     return value.formula
+
+
+# --- a document's claims about a model file's tensors (check notes.md --model model.toml) ------
+
+_SPELLINGS = {
+    "theta": "θ", "Theta": "Θ", "gamma": "γ", "beta": "β", "mu": "μ", "delta": "δ", "lam": "λ",
+    "lambda_": "λ", "eps": "ε", "epsilon": "ε", "alpha": "α", "eta": "η",
+}  # fmt: skip
+
+
+def notes_spelling(name: str) -> str:
+    """How notes write a model file's tensor: `W_1` W1 (as `W_1` and `W^{[1]}` read), `y_hat` ŷ,
+    `theta2` θ2, `gamma` γ."""
+    stem, digits = re.fullmatch(r"(.*?)_?([0-9]*)", name).groups()  # type: ignore[union-attr]  # always matches
+    if stem.endswith(("_hat", "hat")) and len(stem.removesuffix("_hat").removesuffix("hat")) == 1:
+        stem = unicodedata.normalize("NFC", stem[0] + "\u0302")
+    return _SPELLINGS.get(stem, stem) + digits
+
+
+def claims_about(source: str, equations: Sequence[NotesEquation], is_claim, given: ModelFile) -> ModelFile:
+    """`given` (a model file) with the claims of the notes' `equations` about its tensors in place
+    of its own: names as the notes spell them (`notes_spelling`), ∂L/∂X with any loss letter for
+    the model's objective, δ := ∂L/∂z definitions. The notes' forward equations are not read: the
+    model file states the model."""
+    model = given.model
+    objective = model.named(Role.OBJECTIVE)[0]
+    tensors = _Tensors(frozen=True, objective=objective)
+    for t in model.tensors:
+        tensors.dims[t.name] = (("r", t.name), ("c", t.name))
+        tensors.classes.size[tensors.classes.find(("r", t.name))] = t.shape[0]
+        tensors.classes.size[tensors.classes.find(("c", t.name))] = t.shape[1]
+        tensors.written[t.name] = t.written
+        tensors.spelled.setdefault(notes_spelling(t.name), t.name)
+        (tensors.given if t.role in (Role.INPUT, Role.TARGET, Role.PARAMETER) else tensors.defined).append(
+            t.name
+        )
+    tensors.spelled.update({letter: objective for letter in LOSS_LETTERS})
+    _, claim_equations, definitions = _forward(equations, is_claim)
+    for head, gradient, text in definitions:
+        try:
+            tensors.aliases[head.name] = _target(
+                gradient, text, objective, dict(tensors.written), tensors.spelled
+            )[0]
+        except ClaimSyntaxError:
+            continue
+    shapes = {t.name: t.shape for t in model.tensors}
+    claims = tuple(_claim(source, e, model, tensors, shapes) for e in claim_equations)
+    return replace(given, claims=claims)

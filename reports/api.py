@@ -164,6 +164,7 @@ def check(
     dtype: str = "float64",
     include_kinks: bool = False,
     syntax: Syntax | None = None,
+    model: str | Path | None = None,
 ) -> Run:
     """Check every gradient claim of notes or a claims file: `derivcheck check` as a function.
 
@@ -175,7 +176,9 @@ def check(
     Returns the `Run`: `run.claims[i].verdict` (proved, refuted, shape-error, …), `.slip`,
     `.counterexample`, `.agreement` (points, max error, worst entry); `run.passed`,
     `run.exit_code` (the CLI's). Raises `InputError` for bad options, a missing file, or text
-    with nothing to check."""
+    with nothing to check. `model`: a model file (`"model.toml"`) whose tensors the notes'
+    claims are about (`derivcheck check notes.md --model model.toml`).
+    """
     from derive.claims_file import load
 
     _validated(points, seed, dtype)
@@ -184,7 +187,7 @@ def check(
     )
     with tempfile.TemporaryDirectory(prefix="derivcheck-") as folder:
         path, is_text = _source_file(source, syntax, Path(folder))
-        document = load(path, given)
+        document = load(path, given, model=None if model is None else Path(model))
         from verify.run import check_document
         from verify.sampling import check_size
 

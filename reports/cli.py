@@ -118,6 +118,14 @@ Json = Annotated[
     bool, typer.Option("--json", help="Print one JSON object (schema derivcheck.run/1) instead of a table.")
 ]
 Latex = Annotated[bool, typer.Option("--latex", help="Print LaTeX instead of text.")]
+ModelOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--model",
+        help="A model file (TOML with a [model] table) whose tensors the document's claims are about "
+        "(its forward pass decides the model; the document's own forward equations are not read).",
+    ),
+]
 ClaimsFile = Annotated[
     Path,
     typer.Argument(
@@ -190,11 +198,20 @@ def run_builtin(given: dict, points: int, seed: int, dtype: str, include_kinks: 
         )
 
 
-def run_document(file: Path, given: dict, points: int, seed: int, dtype: str, include_kinks: bool):
-    """The claims of a user's file, checked on its network (the given options win)."""
+def run_document(
+    file: Path,
+    given: dict,
+    points: int,
+    seed: int,
+    dtype: str,
+    include_kinks: bool,
+    model: Path | None = None,
+):
+    """The claims of a user's file, checked on its network (the given options win), or on the
+    model of a model file (`--model`)."""
     from derive.claims_file import load
 
-    document = load(file, given)  # bad input is an error before the engine is imported
+    document = load(file, given, model=model)  # bad input is an error before the engine is imported
     check_run_options(document.network, points, dtype)
     from verify.run import check_document
 
@@ -261,6 +278,7 @@ def check(
     include_kinks: Kinks = False,
     dtype: Dtype = "float64",
     json: Json = False,
+    model: ModelOpt = None,
 ) -> None:
     """Check your own derivation: every gradient claim in FILE, proved or refuted, with the likely slip.
 
@@ -277,7 +295,7 @@ def check(
             slope=slope,
             l2=l2,
         )
-        run = run_document(file, given, points, seed, dtype, include_kinks)
+        run = run_document(file, given, points, seed, dtype, include_kinks, model)
     _print(run, json)
     raise typer.Exit(run.exit_code)
 
@@ -344,6 +362,7 @@ def report(
             "instead of the built-in identities.",
         ),
     ] = None,
+    model: ModelOpt = None,
 ) -> None:
     """Check, then write a LaTeX report (report.tex, figures/, report.pdf when TeX is installed)."""
     with _input_errors():
@@ -365,7 +384,11 @@ def report(
             l2=l2,
         )
         if claims is not None:
-            run = run_document(claims, given, points, seed, dtype, include_kinks)
+            run = run_document(claims, given, points, seed, dtype, include_kinks, model)
+        elif model is not None:
+            from derive.errors import InputError
+
+            raise InputError("--model", "--claims FILE, the notes whose claims are about the model", "none")
         else:
             run = run_builtin(given, points, seed, dtype, include_kinks)
         folder = prepare_folder(out)

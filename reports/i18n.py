@@ -233,6 +233,8 @@ EN: dict[str, str] = {
     "there, so they are chosen: each set of dimensions the equations tie together its own size, "
     "non-square where they allow, the loss 1×1 (a lowercase letter a column, a capital a matrix)",
     "model_examples": "m = {m} examples: the dimension of the data that no parameter has",
+    "model_from_file": "model: the model file {file}; the document's claims are about its tensors, "
+    "and the document's own forward equations, if any, are not read",
     "notes_line": "line {lines}",
     "notes_lines": "lines {lines}",
     "model_role_input": "inputs {tensors}",
@@ -698,6 +700,7 @@ KO: dict[str, str] = {
     "model_from_notes": "모델: 노트의 순전파 식({where})에서 읽음. 모양이 적혀 있지 않아 정했음: 식이 묶는 차원마다 "
     "각자의 크기, 가능한 곳은 정사각이 아니게, 손실은 1×1 (소문자는 열벡터, 대문자는 행렬)",
     "model_examples": "m = {m}개 예제: 어떤 매개변수에도 없는 데이터의 차원",
+    "model_from_file": "모델: 모델 파일 {file} (문서의 주장은 그 텐서에 관한 것이며, 문서 자체의 순전파 식은 읽지 않음)",
     "notes_line": "{lines}행",
     "notes_lines": "{lines}행",
     "draw_normal": "{names} 표준 정규분포",

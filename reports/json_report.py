@@ -206,6 +206,7 @@ MODEL = {  # a model file's model (derive/model_file.py): the network above is t
     "read_from": str,  # "model file", or "notes": their forward equations (derive/notes_model.py)
     "notes_lines": ListOf(int),  # the notes' lines of those forward equations
     "examples": Opt(int),  # the notes' m, where they divide by it
+    "model_file": Opt(str),  # the model file a document's claims are about (--model)
 }
 SCHEMA = {
     "schema": str,  # SCHEMA_VERSION
@@ -516,6 +517,7 @@ def _model(run: Run) -> dict | None:
         "read_from": "notes" if run.model.notes_lines else "model file",
         "notes_lines": list(run.model.notes_lines),
         "examples": run.model.examples,
+        "model_file": run.model.model_file,
     }
 
 

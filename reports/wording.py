@@ -354,6 +354,8 @@ class Words:
                 "notes_lines" if len(numbers) > 1 else "notes_line", lines=", ".join(map(str, numbers))
             )
             lines.insert(0, self.say("model_from_notes", where=where))
+        if model.model_file is not None:
+            lines.insert(0, self.say("model_from_file", file=self.esc(model.model_file)))
         if model.examples is not None:
             lines.insert(1, self.say("model_examples", m=model.examples))
         kinked = sorted(

@@ -11,14 +11,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from derive import InputError
 from derive.claim_parser import ClaimSyntaxError, parse
 from derive.claims import ClaimNote, is_claim
 from derive.claims_file import load
 from derive.document import find_equations
 from derive.formula import Grad, Ref, Softmax, gradients_in
 from derive.model_ir import Role
-from derive.notes_model import NotAModel, read_notes_model
+from derive.notes_model import NotAModel, notes_spelling, read_notes_model
 from derive.slip_search import Move
 from reports.json_report import to_dict, validate
 from reports.terminal import render_run
@@ -234,3 +237,99 @@ def test_worked_examples(example):
     wrong = [r for r in run.claims if r.verdict in (Verdict.REFUTED, Verdict.SHAPE_ERROR)]
     assert wrong and all(r.slip is not None for r in wrong)  # every planted slip is named
     assert len(wrong) + verdicts.count(Verdict.PROVED) == len(verdicts)
+
+
+ATOMS = [
+    "W",
+    "x",
+    "b",
+    "y",
+    "z",
+    "p",
+    r"\delta",
+    "m",
+    "2",
+    r"\frac{1}{m}",
+    r"\mathbf{1}",
+    "x_j",
+    "W_{ij}",
+    "p_k",
+]
+UNARY = [r"\sigma({})", r"\log {}", r"\mathrm{{softmax}}({})", r"\tanh({})", "({})^T", "({})^2"]
+UNARY += [r"\|{}\|^2", r"\sum_k {}", r"\frac{{\partial L}}{{\partial {}}}", "e^{{{}}}", "({})^{{-1}}"]
+UNARY += [r"\sigma'({})"]
+BINARY = ["{} + {}", "{} - {}", r"{} \circ {}", "{} {}", r"{} \cdot {}", r"\frac{{{}}}{{{}}}"]
+EXPRESSIONS = st.recursive(
+    st.sampled_from(ATOMS),
+    lambda inner: st.one_of(
+        st.tuples(st.sampled_from(UNARY), inner).map(lambda t: t[0].format(t[1])),
+        st.tuples(st.sampled_from(BINARY), inner, inner).map(lambda t: t[0].format(t[1], t[2])),
+    ),
+    max_leaves=5,
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(EXPRESSIONS, EXPRESSIONS, st.sampled_from(["W", "x", "b", "z", "W_{ij}", "z_k", "y"]))
+def test_any_expressions_read_or_give_a_clear_error(tmp_path, forward, claim, wrt):
+    """Softmax-regression notes with random right sides: read as a model or a network, each claim
+    read or unparsed with its reason, or an InputError — never another exception."""
+    text = (
+        f"$z = {forward}$, $p = \\mathrm{{softmax}}(z)$, $L = -\\sum_k y_k \\log p_k$,"
+        f" $\\delta = \\frac{{\\partial L}}{{\\partial z}}$.\n\n"
+        f"$$\\frac{{\\partial L}}{{\\partial {wrt}}} = {claim}$$\n"
+    )
+    path = tmp_path / "fuzz.md"
+    path.write_text(text, encoding="utf-8")
+    try:
+        document = load(path, {})
+    except InputError:
+        return
+    assert document.claims
+
+
+def test_a_documents_claims_about_a_model_file(tmp_path):
+    """`check notes.md --model model.toml`: the notes' letters (W_2, δ_2 := ∂L/∂z, 𝟏) for the
+    file's tensors; right claims proved, W_2 for W_2ᵀ a shape error with its slip."""
+    document = load(
+        ROOT / "examples" / "softmax-backprop.md", {}, model=ROOT / "examples/models/softmax_ce.toml"
+    )
+    assert document.model is not None and document.model.path.endswith("softmax_ce.toml")
+    run = check_document(document, points=POINTS, seed=0)
+    assert _verdicts(run) == [Verdict.PROVED] * 4 + [Verdict.SHAPE_ERROR]
+    slip = run.claims[-1].slip
+    assert slip is not None and slip.steps[0].move == Move.MISSING_TRANSPOSE
+    assert to_dict(run)["model"]["model_file"].endswith("softmax_ce.toml")
+
+
+def test_a_wrong_claim_about_a_model_file_is_refuted(tmp_path):
+    notes = tmp_path / "notes.md"
+    notes.write_text("$$\\frac{\\partial L}{\\partial W_2} = (p - y) h^T$$\n", encoding="utf-8")
+    run = check_document(load(notes, {}, model=ROOT / "examples/models/softmax_ce.toml"), points=POINTS)
+    assert _verdicts(run) == [Verdict.REFUTED]  # the mean's 1/3 missing
+    assert run.claims[0].slip is not None and run.claims[0].slip.steps[0].move == Move.MISSING_MEAN
+
+
+def test_model_option_errors(tmp_path):
+    notes = tmp_path / "notes.md"
+    notes.write_text("no math here\n", encoding="utf-8")
+    with pytest.raises(InputError, match="a model file"):
+        load(notes, {}, model=ROOT / "examples" / "seed-notes.md")
+    with pytest.raises(InputError, match="claims"):
+        load(notes, {}, model=ROOT / "examples/models/softmax_ce.toml")
+
+
+@pytest.mark.parametrize(
+    ("name", "spelled"),
+    [
+        ("W1", "W1"),
+        ("W_1", "W1"),
+        ("y_hat", "ŷ"),
+        ("yhat", "ŷ"),
+        ("theta2", "θ2"),
+        ("gamma", "γ"),
+        ("h", "h"),
+    ],
+)
+def test_model_file_names_as_notes_spell_them(name, spelled):
+    assert notes_spelling(name) == spelled

@@ -182,6 +182,7 @@ def check_model(document, *, points: int, seed: int, dtype: str) -> Run:
             tuple(drawn.items()),
             notes_lines=mf.lines if mf.from_notes else (),
             examples=mf.examples,
+            model_file=mf.path,
         ),
         sympy_skipped=Reason.NONE if symbolic is not None else Reason.TIME,
         first_point={k: v[0] for k, v in given.items()},

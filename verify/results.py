@@ -277,6 +277,7 @@ class ModelRun:
     drawn: tuple[tuple[str, Draw], ...]
     notes_lines: tuple[int, ...] = ()  # read from the notes' forward equations on these lines
     examples: int | None = None  # the notes' m (1/m, 1/(2m)), the number of examples
+    model_file: str | None = None  # the model file the document's claims are about (--model)
 
 
 @dataclass(frozen=True)
