@@ -31,7 +31,7 @@ from typing import cast
 
 from lark import Token, Tree
 
-from derive.claim_binding import GENERIC_FUNCTIONS, LOSS_NAMES
+from derive.claim_binding import GENERIC_FUNCTIONS, LOSS_NAMES, scale
 from derive.claim_parser import ClaimSyntaxError
 from derive.formula import (
     Add,
@@ -57,9 +57,9 @@ from derive.registry import activation_named, elementary_named, key
 
 BATCH_LETTERS = ("m", "N", "B")
 SCALAR_LETTERS = ("λ", "α", "η", "ε")
-PARAMETER_LETTERS = ("W", "w", "b", "θ", "Θ", "V", "U", "v", "u")
+PARAMETER_LETTERS = ("W", "w", "b", "c", "θ", "Θ", "V", "U", "v", "u", "β", "γ")
 TARGET_LETTERS = ("y", "Y", "t", "T")
-LOSS_LETTERS = (*LOSS_NAMES, "𝓛")
+LOSS_LETTERS = (*LOSS_NAMES, "𝓛", "l")  # d2l.ai's l(y, ŷ), as the head of the last forward equation
 _GREEK = {
     r"\delta": "δ", r"\Delta": "Δ", r"\ell": "ℓ", r"\Theta": "Θ", r"\theta": "θ", r"\lambda": "λ",
     r"\alpha": "α", r"\eta": "η", r"\epsilon": "ε", r"\varepsilon": "ε",
@@ -233,6 +233,10 @@ class Reader:
         if value.batch == 0:
             return value.value
         self.t.batch_used = True
+        if self.t.batch is None and self.t.frozen:  # a claim's m with no examples to count
+            raise ClaimSyntaxError(
+                self.text, 0, "expected m to count examples: no tensor of the model has a dimension for them"
+            )
         m = self.t.batch if self.t.batch is not None else 1
         return value.value * Fraction(m) ** value.batch
 
@@ -361,7 +365,7 @@ class Reader:
         if self.scalar(b) and not self.scalar(a):
             return Term(Broadcast(b.formula, a.formula), a.rows, a.cols)
         self.tie(at, a.cols, b.rows, "a matrix product", a, b)
-        return Term(MatMul(a.formula, b.formula), a.rows, b.cols)
+        return Term(_outside(MatMul, a.formula, b.formula), a.rows, b.cols)
 
     def entries_times(self, at: Tree, a: Term, b: Term) -> Term:
         """The product of entries (index notation): `u_i v_i` u ∘ v, `u_i v_j` u vᵀ, `W_{ij} v_j`
@@ -633,6 +637,29 @@ class Reader:
         return self.index_dims.setdefault(letter, ("index", str(id(self)), letter))
 
 
+def _with_arguments(tree: Tree) -> bool:
+    """`∂J/∂θ (θ)` as the grammar reads `\\nabla_\\theta J(\\theta)`: a gradient, then its loss's
+    arguments in parentheses."""
+    left, right = tree.children[0], tree.children[-1]
+    return (
+        isinstance(left, Tree)
+        and left.data == "gradient"
+        and isinstance(right, Tree)
+        and right.data in ("group", "vector")
+    )
+
+
+def _outside(node: type, left: Formula, right: Formula) -> Formula:
+    """`node(left, right)` with a number factor of either side in front: (c A) B is c (A B), so
+    that a slip's fix reads 1/m Xᵀ r, not (1/m Xᵀ) r."""
+    c = Fraction(1)
+    if isinstance(left, Scale):
+        c, left = c * left.factor, left.operand
+    if isinstance(right, Scale):
+        c, right = c * right.factor, right.operand
+    return scale(c, node(left, right))
+
+
 def _is_transpose(text: str) -> bool:
     return re.fullmatch(r"T|\\top|\\intercal|\\mathsf\{?T\}?|\\mathrm\{?T\}?", text) is not None
 
@@ -708,6 +735,8 @@ def target_of(
     name a model file gives it, where `spelled` maps the notes' spelling to it), a subscript
     letter an index where the name without it is the tensor."""
     spelled = spelled or {}
+    if isinstance(head, Tree) and head.data == "product" and _with_arguments(head):
+        head = head.children[0]  # ∇_θ J(θ): the loss with its arguments
     if not isinstance(head, Tree) or head.data != "gradient":
         raise ClaimSyntaxError(text, 0, "expected ∂L/∂X on the left")
     loss_tree, name, scripts = _parts(head)

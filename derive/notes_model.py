@@ -127,7 +127,14 @@ def _forward(
             claims.append(e)
             continue
         if head is not None and not head.transpose and head.power is None:
-            forward.append(_Forward(e, head, cast(Tree, sides[1])))
+            # ŷ = a = σ(z): a = σ(z), then ŷ = a (each name of the chain defined, the last first)
+            names = [head] + [_head(s, e.text) for s in sides[1:-1]]
+            if all(n is not None and not n.transpose and n.power is None for n in names):
+                for k in reversed(range(len(names))):
+                    right = sides[-1] if k == len(names) - 1 else sides[k + 1]
+                    forward.append(_Forward(e, cast(Name, names[k]), cast(Tree, right)))
+            else:
+                forward.append(_Forward(e, head, cast(Tree, sides[1])))
     return forward, claims, definitions
 
 
@@ -163,8 +170,9 @@ def _choose_sizes(tensors: Tensors, order: Sequence[str]) -> None:
                 k += 1
 
 
-def _batch(tensors: Tensors) -> int:
-    """The number of examples m: the size of the one class data tensors have and no parameter has."""
+def _examples(tensors: Tensors) -> int | None:
+    """The number of examples m: the size of the one class data tensors have and no parameter
+    has (the first, in the order the notes use them), or None where there is none."""
     c = tensors.classes
     owned = {c.find(d) for n in tensors.given if role_of(n) == Role.PARAMETER for d in tensors.dims[n]}
     data = [
@@ -174,9 +182,7 @@ def _batch(tensors: Tensors) -> int:
         for d in tensors.dims[n]
         if c.find(d) not in owned and not c.one(d)
     ]
-    if not data:
-        raise NotAModel("the notes divide by m, but no data tensor has a dimension for the examples")
-    return c.size[data[0]]
+    return c.size[data[0]] if data else None
 
 
 def read_notes_model(source: str, equations: Sequence[NotesEquation], is_claim) -> ModelFile:
@@ -198,13 +204,15 @@ def read_notes_model(source: str, equations: Sequence[NotesEquation], is_claim) 
             kept.append(f)
     objective = kept[-1].head.name
     shapes, tensors = _read(kept, objective, with_batch=None)
-    examples = None
+    examples = _examples(tensors)
     if late := [f for f in forward[losses[-1] + 1 :] if f.head.name in tensors.given]:
         # E = Σ_k (t_k − o_k)², then o_k = σ(…): the loss's inputs are defined below it
         raise NotAModel(f"line {late[0].equation.line}: {late[0].head.written} is defined after the loss")
-    if tensors.batch_used:
-        examples = _batch(tensors)
+    if tensors.batch_used:  # the forward equations divide by m: read them again with its value
+        if examples is None:
+            raise NotAModel("the notes divide by m, but no data tensor has a dimension for the examples")
         shapes, tensors = _read(kept, objective, with_batch=examples)
+    tensors.batch = examples  # a claim's m (where the loss has none, still the number of examples)
     given = [Tensor(n, shapes[n], role_of(n), tensors.written[n]) for n in tensors.given]
     defined = [f.head.name for f in kept]
     inter = [Tensor(n, shapes[n], Role.INTERMEDIATE, tensors.written[n]) for n in defined[:-1]]

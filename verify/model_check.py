@@ -32,6 +32,7 @@ import numpy as np
 import sympy as sp
 
 from derive import Network
+from derive.claim_binding import scale
 from derive.formula import (
     Apply,
     Dims,
@@ -305,10 +306,10 @@ def _verdict(proof: ModelProof | None, found: Agreement) -> tuple[Verdict, Reaso
 
 
 def _batches(model: Model) -> list[int]:
-    """B candidates for a missing or extra 1/B: the inputs' numbers of columns above 1, and the
-    number of examples of notes that divide by m (`Model.batch`), that the forward pass divides
-    by (a scalar factor 1/k with B | k, or a mean over B entries)."""
-    columns = ({model.tensor(n).shape[1] for n in model.named(Role.INPUT, Role.TARGET)} | {model.batch}) - {1}
+    """B candidates for a missing or extra 1/B: the inputs' numbers of columns above 1 that the
+    forward pass divides by (a scalar factor 1/k with B | k, or a mean over B entries), and the
+    number of examples m of notes read as a model (`Model.batch`), whose claims write 1/m."""
+    columns = {model.tensor(n).shape[1] for n in model.named(Role.INPUT, Role.TARGET)} - {1}
     shapes = model.shapes
     divisors: set[int] = set()
 
@@ -321,7 +322,8 @@ def _batches(model: Model) -> list[int]:
 
     for eq in model.equations:
         rewrite(eq.expr, visit)
-    return sorted(B for B in columns if any(d % B == 0 for d in divisors))
+    found = {B for B in columns if any(d % B == 0 for d in divisors)}
+    return sorted(found | ({model.batch} - {1}))
 
 
 def name_slip(mc: ModelClaim, model: Model, forward_np, truth: np.ndarray, n: int, dtype: str) -> Slip | None:
@@ -335,12 +337,9 @@ def name_slip(mc: ModelClaim, model: Model, forward_np, truth: np.ndarray, n: in
     want = truth[:SLIP_POINTS]
     candidates: list[tuple[Formula, Step]] = []
     for B in _batches(model):
-        candidates.append(
-            (Scale(Fraction(1, B), right), Step(Move.MISSING_MEAN, right, Scale(Fraction(1, B), right)))
-        )
-        candidates.append(
-            (Scale(Fraction(B), right), Step(Move.EXTRA_MEAN, right, Scale(Fraction(B), right)))
-        )
+        for move, q in ((Move.MISSING_MEAN, Fraction(1, B)), (Move.EXTRA_MEAN, Fraction(B))):
+            fixed = scale(q, right)
+            candidates.append((fixed, Step(move, right, fixed)))
     tried: set[Formula] = set()
     for fixed, step in chain(candidates, fixes(right, Network()), model_fixes(right, model)):
         if fixed in tried:
