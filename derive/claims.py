@@ -129,6 +129,9 @@ class Claim:
     invertible: tuple[str, ...] = ()  # a matrix identity's letters under det, ln|det| or an inverse
     # index notation: how it writes each vector's entry, (kind, layer, symbol, index): `o_k` for a_3
     letters: tuple[tuple[str, int, str, str], ...] = ()
+    # a model's claim (about="model"): the tensor and the right side as read, for display
+    model_wrt: str | None = None
+    model_right: Formula | None = None
 
     @property
     def wrt_name(self) -> str | None:

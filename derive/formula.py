@@ -17,6 +17,7 @@ from fractions import Fraction
 from typing import NamedTuple, Protocol, runtime_checkable
 
 from derive.registry import MATRIX
+from derive.unicode_tex import math_name
 
 KINDS = ("a", "z", "W", "b", "delta", "y")
 
@@ -726,6 +727,10 @@ def _render(node: Formula, tex: bool, batched: bool, written: Written | None = N
                 )
                 return rf"\frac{{{top}}}{{{bottom}}}", 3
             return f"{wrap(left, 2)} / {wrap(right, 3)}", 2
+        case Apply(Function("reciprocal"), x):  # 1 / x, elementwise
+            if tex:
+                return rf"\frac{{1}}{{{_render(x, tex, batched, written)[0]}}}", 3
+            return f"1 / {wrap(x, 3)}", 2
         case Hadamard(left, right):
             op = r" \circ " if tex else " ∘ "
             return wrap(left, 3 if isinstance(left, Kron) else 2) + op + wrap(right, 3), 2
@@ -769,7 +774,8 @@ def _render(node: Formula, tex: bool, batched: bool, written: Written | None = N
         case Ref(name):
             if tex:
                 stem, digits = re.fullmatch(r"(.*?)([0-9]*)", name).groups()  # type: ignore[union-attr]  # always matches
-                return (f"{stem}_{{{digits}}}" if stem and digits else name), 4
+                stem = math_name(stem)  # θ from notes: \theta
+                return (f"{stem}_{{{digits}}}" if stem and digits else stem or name), 4
             return name, 4
         case Apply(Function("generic"), x):  # the generic activation of symbolic proofs
             return _render(Activate(x), tex, batched, written)

@@ -418,12 +418,12 @@ class Reader:
         reciprocal = Term(Apply(Function("reciprocal"), b.formula), b.rows, b.cols, b.index)
         if isinstance(a, Number):
             return self.product(at, a, reciprocal) if a != Number(Fraction(1)) else reciprocal
-        if a.indexed or b.indexed or self.scalar(b) or self.scalar(a):
-            return (
-                self.entries_times(at, a, reciprocal)
-                if (a.indexed or b.indexed)
-                else self.product(at, a, reciprocal)
-            )
+        if a.indexed or b.indexed:
+            return self.entries_times(at, a, reciprocal)
+        if self.scalar(b):  # x / s: every entry of x divided by the number s
+            return Term(Broadcast(a.formula, reciprocal.formula), a.rows, a.cols)
+        if self.scalar(a):  # s / x, entry by entry
+            return Term(Broadcast(a.formula, reciprocal.formula), b.rows, b.cols)
         self.tie(at, a.rows, b.rows, "a division entry by entry")
         self.tie(at, a.cols, b.cols, "a division entry by entry")
         return Term(Hadamard(a.formula, reciprocal.formula), a.rows, a.cols)

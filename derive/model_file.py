@@ -280,7 +280,7 @@ def _claims(path: Path, text: str, tables: object, model: Model, shapes: dict) -
             problem = f"the right side is {got[0]}×{got[1]}, but ∂L/∂{wrt} is {want[0]}×{want[1]}"
             out.append(ModelClaim(where, wrt, right, problem))
             continue
-        out.append(ModelClaim(where, wrt, right))
+        out.append(ModelClaim(replace(where, model_wrt=wrt, model_right=right), wrt, right))
     return tuple(out)
 
 

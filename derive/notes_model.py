@@ -305,6 +305,7 @@ def _claim(source: str, e: NotesEquation, model: Model, tensors: Tensors, shapes
     except ShapeMismatch as mismatch:
         return ModelClaim(where, wrt, None, mismatch.reason)
     want = shapes[wrt]
+    where = replace_claim(where, model_wrt=wrt, model_right=right)
     if got == want:
         return ModelClaim(where, wrt, right)
     if got == want[::-1]:  # ∂L/∂W with Wᵀ's shape: numerator layout, checked as the transpose

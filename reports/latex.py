@@ -17,6 +17,7 @@ import jinja2
 from derive import ACTIVATIONS, LOSSES
 from derive.derivation import Step
 from derive.dimension_free import DimensionFreeProof
+from derive.formula import Ref, to_latex
 from derive.proof import Status
 from reports.i18n import LOSS_CONVENTIONS
 from reports.math_print import latex, partial_latex
@@ -87,7 +88,10 @@ def _where(r: ClaimResult, w: Words) -> str:
 def _math(r: ClaimResult, w: Words) -> str | None:
     """The claim re-typeset from its parse tree, as the notes write it (their layer numbers,
     letters and orientation)."""
-    identity = r.claim.identity
+    identity, claim = r.claim.identity, r.claim
+    if identity is None and claim.model_wrt is not None and claim.model_right is not None:  # a model's claim
+        left = rf"\frac{{\partial L}}{{\partial {to_latex(Ref(claim.model_wrt))}}}"
+        return f"{left} = {to_latex(claim.model_right)}"
     return None if identity is None else w.about(r.claim).identity(identity)
 
 

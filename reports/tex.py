@@ -14,6 +14,7 @@ from importlib import metadata
 from string import Formatter
 
 from derive.errors import InputError
+from derive.unicode_tex import letter
 
 _SPECIAL = {
     "\\": r"\textbackslash{}",
@@ -74,6 +75,8 @@ def tex(text: object, hangul_ok: bool = False) -> str:
             out.append(_UNICODE[ch])
         elif (ch.isascii() and (ch.isprintable() or ch in "\n\t")) or (hangul_ok and hangul(ch)):
             out.append(ch)
+        elif (command := letter(ch)) is not None:  # θ, ŷ in a tensor's name from notes
+            out.append(f"${command}$")
         else:
             out.append("?")
     return "".join(out)

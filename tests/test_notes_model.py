@@ -335,3 +335,21 @@ def test_model_option_errors(tmp_path):
 )
 def test_model_file_names_as_notes_spell_them(name, spelled):
     assert notes_spelling(name) == spelled
+
+
+def test_greek_and_hatted_names_reach_tex_as_commands():
+    """θ and ŷ from notes: `\\theta`, `\\hat{y}` in math and in text (the report failed on them)."""
+    from derive.formula import to_latex
+    from reports.tex import tex
+
+    assert to_latex(Ref("θ2")) == r"\theta_{2}" and to_latex(Ref("ŷ")) == r"\hat{y}"
+    assert tex("θ 2×1, ŷ") == r"$\theta$ 2$\times$1, $\hat{y}$"
+
+
+def test_the_report_typesets_a_model_claim_from_what_was_read(tmp_path):
+    from reports.latex import ReportInput, render_report
+
+    _, run = _run(tmp_path, LINEAR.replace("w", r"\theta"))
+    source = render_report(ReportInput(run))
+    assert r"\frac{\partial L}{\partial \theta}" in source  # the statement, from the read formula
+    assert "θ" not in source and r"parameters $\theta$" in source
