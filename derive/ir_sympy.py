@@ -34,6 +34,7 @@ from derive.formula import (
     BroadcastAdd,
     Column,
     Correlate,
+    Diag,
     Equal,
     Fill,
     Flip,
@@ -230,6 +231,9 @@ def sympy_value(node: Formula, env: dict[str, sp.Matrix]) -> sp.Matrix:
             return _rational(factor) * at(x)
         case Column(entries):
             return sp.Matrix([[_rational(e)] for e in entries])
+        case Diag(x):  # the column x on the diagonal
+            column = at(x)
+            return sp.diag(*[column[i, 0] for i in range(column.rows)])
         case Fill(value, like):
             m = at(like)
             return sp.Matrix(m.rows, m.cols, lambda i, j: _rational(value))

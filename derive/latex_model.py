@@ -27,6 +27,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import reduce
 from typing import cast
 
 from lark import Token, Tree
@@ -40,6 +41,8 @@ from derive.formula import (
     Broadcast,
     BroadcastAdd,
     Column,
+    Diag,
+    Fill,
     Formula,
     Function,
     Grad,
@@ -140,7 +143,16 @@ class Ones:
     row: bool = False
 
 
-Value = Term | Number | Ones
+@dataclass(frozen=True)
+class Eye:
+    """The identity `I` (scaled by `c` and a 1 × 1 `factor`, as in `\\lambda I`), sized by the
+    square matrix it is added to (`X^T X + \\lambda I`); beside a product it is the product."""
+
+    c: Fraction = Fraction(1)
+    factor: Formula | None = None
+
+
+Value = Term | Number | Ones | Eye
 
 
 @dataclass(frozen=True)
@@ -223,6 +235,8 @@ class Reader:
         return "×".join(str(c.size.get(c.find(d), "?")) for d in (x.rows, x.cols))
 
     def term(self, at: Tree | Token, value: Value) -> Term:
+        if isinstance(value, Eye):
+            raise self.error(at, "the identity I added to a square matrix (X^T X + \\lambda I)")
         if isinstance(value, Ones):
             raise self.error(at, "the vector of ones beside a matrix it multiplies (A \\mathbf{1})")
         if isinstance(value, Number):
@@ -293,6 +307,8 @@ class Reader:
         return self.add(node, a, self.scale(Fraction(-1), self.term(node, b)))
 
     def add(self, at: Tree, a: Value, b: Value) -> Value:
+        if isinstance(a, Eye) or isinstance(b, Eye):
+            return self.plus_identity(at, a, b)
         if isinstance(a, Ones) or isinstance(b, Ones):
             a, b = self.term(at, a), self.term(at, b)
         if isinstance(a, Number) and isinstance(b, Number):
@@ -351,6 +367,8 @@ class Reader:
         return Term(Hadamard(a.formula, b.formula), a.rows, a.cols)
 
     def product(self, at: Tree, a: Value, b: Value) -> Value:
+        if isinstance(a, Eye) or isinstance(b, Eye):
+            return self.identity_product(at, a, b)
         if isinstance(a, Ones) or isinstance(b, Ones):
             return self.ones_product(at, a, b)
         if isinstance(a, Number) and isinstance(b, Number):
@@ -488,10 +506,26 @@ class Reader:
                 "a sum over an index (\\sum_k y_k \\log p_k); a sum over examples x^{(i)} is not read",
             )
         self.indices.append(letter)
-        try:
-            body = self.term(node, self.bind(self.sides(node)[-1]))
+        try:  # a product of entries, each bound on its own (they commute)
+            factors = [self.bind(f) for f in _factors(self.sides(node)[-1])]
         finally:
             self.indices.pop()
+        entries = all(
+            isinstance(v, Number) or (isinstance(v, Term) and (v.indexed or self.scalar(v))) for v in factors
+        )
+        inner = [v for v in factors if isinstance(v, Term) and letter in v.index]
+        if len(factors) == 1 or not entries or not inner:
+            body = self.term(node, reduce(lambda a, b: self.product(node, a, b), factors))
+            return self.sum_over(node, letter, body)
+        # Σ_k V_ki d_k h_i x_j = (Σ_k V_ki d_k) h_i x_j: the factors without k stay outside the sum
+        outer = [v for v in factors if not (isinstance(v, Term) and letter in v.index)]
+        summed = self.sum_over(
+            node, letter, self.term(node, reduce(lambda a, b: self.product(node, a, b), inner))
+        )
+        return reduce(lambda a, b: self.product(node, a, b), outer, summed)
+
+    def sum_over(self, node: Tree, letter: str, body: Term) -> Term:
+        """Σ_letter of `body`'s entries: over its rows or columns, whichever `letter` indexes."""
         i, j = body.index
         if letter == i and j is None:  # Σ_k v_k
             return Term(SumAxis(SumAxis(body.formula, 0), 1), ONE, ONE)
@@ -543,6 +577,33 @@ class Reader:
             raise self.error(node, "\\mathbf{1}, the vector of ones")
         return Ones()
 
+    def identity_product(self, at: Tree, a: Value, b: Value) -> Value:
+        """c I, λ I (an `Eye`), and A I = I A = A."""
+        eye, other = (a, b) if isinstance(a, Eye) else (b, a)
+        eye = cast(Eye, eye)
+        if isinstance(other, Eye):
+            return Eye(eye.c * other.c, _times(eye.factor, other.factor))
+        if isinstance(other, Number):
+            return Eye(eye.c * self.number(other), eye.factor)
+        x = self.term(at, other)
+        if self.scalar(x):
+            return Eye(eye.c, _times(eye.factor, x.formula))
+        return self.scaled_by(eye, x)
+
+    def scaled_by(self, eye: Eye, x: Term) -> Term:
+        formula = x.formula if eye.factor is None else Broadcast(eye.factor, x.formula)
+        return Term(scale(eye.c, formula), x.rows, x.cols, x.index)
+
+    def plus_identity(self, at: Tree, a: Value, b: Value) -> Term:
+        """A + c I: A square, I the identity of its size (diag of a column of ones)."""
+        eye, other = (a, b) if isinstance(a, Eye) else (b, a)
+        x = self.term(at, other)
+        if x.indexed:
+            raise self.error(at, "the identity I added to a whole square matrix")
+        self.tie(at, x.rows, x.cols, "the identity added to a square matrix", x)
+        identity = Term(Diag(Fill(Fraction(1), SumAxis(x.formula, 1))), x.rows, x.cols)
+        return Term(Add(x.formula, self.scaled_by(cast(Eye, eye), identity).formula), x.rows, x.cols)
+
     def ones_product(self, at: Tree, a: Value, b: Value) -> Term:
         """`A 1` (each row's sum, `np.sum(A, axis=1, keepdims=True)`) and `1ᵀ A` (each column's)."""
         if isinstance(b, Ones) and not b.row and isinstance(a, Term) and not a.indexed:
@@ -584,6 +645,8 @@ class Reader:
         read = read_name(node, scripts, self.indices, self.text)
         if read.name in BATCH_LETTERS and read.name not in self.t.dims and not read.indices:
             return Number(Fraction(1), 1)
+        if read.written == "I" and "I" not in self.t.dims:  # the identity, sized where it is added
+            return Eye()
         if read.name in self.t.aliases:  # δ := ∂L/∂z
             x = self.gradient(node, self.t.aliases[read.name], ())
         else:
@@ -635,6 +698,17 @@ class Reader:
 
     def index_dim(self, letter: str) -> Dim:
         return self.index_dims.setdefault(letter, ("index", str(id(self)), letter))
+
+
+def _times(a: Formula | None, b: Formula | None) -> Formula | None:
+    return b if a is None else a if b is None else Broadcast(a, b)
+
+
+def _factors(tree: Tree | Token) -> list[Tree | Token]:
+    """The factors of a juxtaposed product (`V_{ki} d_k h_i`), left to right; a non-product is one."""
+    if isinstance(tree, Tree) and tree.data == "product":
+        return [f for child in tree.children if isinstance(child, Tree) for f in _factors(child)]
+    return [tree]
 
 
 def _with_arguments(tree: Tree) -> bool:

@@ -39,6 +39,7 @@ from derive.formula import (
     Formula,
     ShapeMismatch,
     Softmax,
+    SumAxis,
     Transpose,
     rewrite,
     shape,
@@ -46,6 +47,7 @@ from derive.formula import (
 from derive.latex_model import (
     LOSS_LETTERS,
     ONE,
+    SCALAR_LETTERS,
     Mismatch,
     Name,
     Number,
@@ -222,20 +224,20 @@ def read_notes_model(source: str, equations: Sequence[NotesEquation], is_claim) 
         model = Model((*given, *inter, out), equations, batch=examples or 1)
     except ModelError as e:
         raise NotAModel(str(e)) from None
-    # a cross-entropy (a softmax, or a log of a vector against targets): each target column is
-    # one class, one-hot (Σ_k y_k = 1, which ∂L/∂z = p − y needs; the scope says so)
-    logs = any(
-        _has(e.expr, lambda n: isinstance(n, Apply) and n.function.name == "log") for e in model.equations
-    )
-    one_hot = tuple(
-        t.name
-        for t in given
-        if t.role == Role.TARGET
-        and (
-            any(_has(e.expr, lambda n: isinstance(n, Softmax)) for e in model.equations)
-            or (logs and t.shape[0] > 1)
+
+    # a softmax (written so, or as e^{z_k} / Σ_j e^{z_j}) against targets: each target column is
+    # one class, one-hot (Σ_k y_k = 1, which ∂L/∂z = p − y needs; the scope says so). A sigmoid's
+    # cross-entropy needs no such condition (a − y holds for every y): its targets stay normal.
+    def normalized(e: Equation) -> bool:
+        exp = _has(e.expr, lambda n: isinstance(n, Apply) and n.function.name == "exp")
+        return _has(e.expr, lambda n: isinstance(n, Softmax)) or (
+            exp and _has(e.expr, lambda n: isinstance(n, SumAxis))
         )
-    )
+
+    softmax = any(normalized(e) for e in model.equations)
+    one_hot = tuple(t.name for t in given if t.role == Role.TARGET and softmax and t.shape[0] > 1)
+    # λ, ε, η, α: positive numbers (a penalty's strength, a step, a smoothing term)
+    positive = tuple(t.name for t in given if t.name in SCALAR_LETTERS)
     tensors.frozen, tensors.objective = True, objective
     for head, gradient, text in definitions:  # δ = ∂L/∂z: δ stands for the true gradient
         try:
@@ -245,10 +247,14 @@ def read_notes_model(source: str, equations: Sequence[NotesEquation], is_claim) 
     claims = tuple(_claim(source, e, model, tensors, shapes) for e in claim_equations)
     if not claims:
         raise NotAModel("no claim about the model's gradients")
-    if unread := [c for c in claims if c.claim.problem is not None]:  # perhaps a network's claim
+    unread = [c for c in claims if c.claim.problem is not None]
+    numbered = any(any(ch.isdigit() for ch in f.head.name) for f in kept)
+    if unread and (numbered or len(unread) == len(claims)):
+        # z_2 = W_1 a_1 + b_1 …: notes of a layered network, whose claims the network reading
+        # may read; notes that number no layer stay a model, their unread claims unparsed
         raise NotAModel(f"line {unread[0].claim.line}: {unread[0].claim.problem}")
     lines = tuple(f.equation.line for f in kept)
-    return ModelFile(model, claims, one_hot, (), lines, from_notes=True, examples=examples)
+    return ModelFile(model, claims, one_hot, positive, lines, from_notes=True, examples=examples)
 
 
 def _read(

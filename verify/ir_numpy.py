@@ -25,6 +25,7 @@ from derive.formula import (
     BroadcastAdd,
     Column,
     Correlate,
+    Diag,
     Equal,
     Fill,
     Flip,
@@ -145,6 +146,9 @@ def numpy_value(node: Formula, env: dict[str, np.ndarray]) -> np.ndarray:
             return np.array([[float(e)] for e in entries])
         case Fill(value, like):
             return np.full_like(at(like), float(value))
+        case Diag(x):  # (P, n, 1) → (P, n, n): the column on the diagonal
+            column = at(x)
+            return column * np.eye(column.shape[-2])
         case Apply(function, x):
             return elementwise(function.name, function.parameter, at(x))
         case ApplyPrime(function, x) if function.name == "relu":  # x > 0, as a person codes relu'
