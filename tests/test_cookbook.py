@@ -1,5 +1,5 @@
-"""Matrix Cookbook identities (derive/matrix_identity.py, derive/matrix_proof.py,
-verify/matrix_check.py): stated as Petersen & Pedersen print them (§2), proved by SymPy entry
+"""Matrix Cookbook identities (derive/matrix_identity.py, each a model of its own checked by
+verify/model_check.py): stated as Petersen & Pedersen print them (§2), proved by SymPy entry
 by entry, evaluated as written by NumPy, and compared with jax.grad of the objective alone.
 Wrong variants are refuted with a counterexample; the transpose of a right answer (numerator
 layout) depends on convention; text that cannot be read says what was expected."""
