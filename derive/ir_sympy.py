@@ -1,8 +1,8 @@
 """The model IR (derive/formula.py) in SymPy: `sympy_value(node, env)` is `node`'s matrix of
 expressions, its tensors' matrices in `env` (symbols for the given ones, expressions for the
 intermediates). Functions are the registry's SymPy forwards (`derive/registry.py`), so a
-derivative is SymPy's own, never ours. Shared by the Matrix Cookbook's identities
-(derive/matrix_proof.py) and model files (verify/model_check.py).
+derivative is SymPy's own, never ours. Used by every model's proof (derive/model_proof.py): model
+files, notes read as a model, and the Matrix Cookbook's identities.
 
 Convolution is cross-correlation, entry by entry (`Y_ij = Σ_ab K_ab X_{i s + a d − p, j s + b d − p}`,
 zero outside X). A maximum is `MaxOf(a_1, …, a_n)`, whose derivative w.r.t. a_k is

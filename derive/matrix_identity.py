@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import cache
 from importlib.resources import files
@@ -34,6 +34,7 @@ from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedInput, VisitError
 
 from derive.claim_parser import MAX_EQUATION_CHARS, ClaimSyntaxError, _syntax_error
+from derive.claims import Claim, ClaimNote
 from derive.formula import (
     Add,
     Broadcast,
@@ -46,8 +47,10 @@ from derive.formula import (
     Scale,
     ShapeMismatch,
     Transpose,
+    rewrite,
     shape,
 )
+from derive.model_file import Layout, ModelClaim, ModelFile
 from derive.model_ir import Equation, Model, Role, Tensor
 from derive.registry import MATRIX, matrix_function_named
 
@@ -539,6 +542,54 @@ def _fits(right: Formula, shapes: Shapes, variable: str) -> bool:
         return False
     r, c = dict(shapes)[variable]
     return got in ((r, c), (c, r))
+
+
+# --- as a model file --------------------------------------------------------------------------
+
+
+def model_file(claim: Claim, identity: MatrixIdentity) -> ModelFile:
+    """The identity as a model file of one claim, checked by the one pipeline
+    (verify/model_check.py): its objective's model, `∂f/∂X = right` about the variable. A right
+    side with Xᵀ's shape (X not square) is the numerator layout's, checked as its transpose and
+    noted; one with neither shape is a shape error. The page states denominator layout, so a
+    claim right only as the transpose depends on convention (`Layout.DENOMINATOR`), and a claim
+    refuted in general is tried with its square letters symmetric (`symmetric_tries`)."""
+    X = identity.variable
+    claim = replace(claim, wrt_written=X)
+    got = right_shape(identity)
+    want = identity.shape_of[X]
+    right: Formula = identity.right
+    problem = None
+    if isinstance(got, ShapeMismatch):
+        problem = got.reason
+    elif got != want and got == want[::-1]:  # Xᵀ's shape: the claim in numerator layout
+        claim = replace(claim, notes=(*claim.notes, ClaimNote.OTHER_LAYOUT))
+        right = Transpose(right)
+    elif got != want:
+        problem = f"the right side is {got[0]}×{got[1]}, but ∂f/∂{X} is {want[0]}×{want[1]}"
+    return ModelFile(
+        identity.model,
+        (ModelClaim(claim, X, right, problem),),
+        conditions=symmetric_tries(identity),
+        layout=Layout.DENOMINATOR,
+    )
+
+
+def symmetric_tries(identity: MatrixIdentity) -> tuple[tuple[str, ...], ...]:
+    """The letters a claim may hold for only when symmetric, in the order they are tried: each
+    square letter (other than the variable) alone, then the letters of each Kronecker product of
+    the objective together (`2 (A ⊗ B) x` holds when A ⊗ B is symmetric, as when A and B both
+    are). Only a product's factors are tried together: with every letter symmetric at once, a
+    dropped transpose (`A B` for `Aᵀ Bᵀ`) would hold too."""
+    square = {name for name, (r, c) in identity.shapes if name != identity.variable and r == c >= 2}
+    tries: list[tuple[str, ...]] = [(name,) for name, _ in identity.shapes if name in square]
+    kron: list[Kron] = []
+    rewrite(identity.objective, lambda n: kron.append(n) if isinstance(n, Kron) else None)
+    for node in kron:
+        letters = tuple(_letters(node))
+        if len(letters) > 1 and all(x in square for x in letters) and letters not in tries:
+            tries.append(letters)
+    return tuple(tries)
 
 
 def right_shape(identity: MatrixIdentity) -> tuple[int, int] | ShapeMismatch:

@@ -33,6 +33,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, replace
+from enum import StrEnum
 from pathlib import Path
 
 from derive.claim_parser import ClaimSyntaxError
@@ -49,6 +50,17 @@ MAX_SIDE = 64  # rows or columns of a given tensor: SymPy builds a symbol per en
 MAX_ENTRIES = 400  # entries of all given tensors together
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DIMS = Dims((), 1, 1)
+
+
+class Layout(StrEnum):
+    """How a claim whose value is the transpose of the gradient (numerator layout) is read."""
+
+    # the right side's shape decides: one with the transpose's shape is read in numerator layout,
+    # checked as its transpose (`ClaimNote.OTHER_LAYOUT`) and proved as such (notes, model files)
+    SHAPES = "shapes"
+    # the document states denominator layout (a page of the Matrix Cookbook): a claim right only
+    # as the transpose, square or not, depends on convention
+    DENOMINATOR = "denominator"
 
 
 @dataclass(frozen=True)
@@ -76,6 +88,12 @@ class ModelFile:
     from_notes: bool = False
     examples: int | None = None
     path: str | None = None  # the model file, where the claims are a document's (--model)
+    # given tensors that are symmetric (a condition of the model: drawn (N + Nᵀ)/2, SymPy's
+    # symbols mirrored), and groups of them a claim refuted in general is tried under, in order:
+    # the Cookbook's "if B is symmetric", which a page of identities leaves unstated
+    symmetric: tuple[str, ...] = ()
+    conditions: tuple[tuple[str, ...], ...] = ()
+    layout: Layout = Layout.SHAPES
 
     def describe(self) -> str:
         """The given tensors' shapes: `x 4×3, y 2×3, W1 5×4, …`."""

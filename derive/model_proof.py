@@ -6,7 +6,8 @@ never a matrix-level derivative — and a proof that claim − derivative ≡ 0.
 A gradient w.r.t. an intermediate `h` is taken as `jax.grad` takes it through a tap: `h`'s
 entries are fresh symbols in the equations after its own, the objective is differentiated
 w.r.t. them, and they are then replaced by `h`'s expressions. A `one_hot` target's columns sum
-to 1: its last row is written `1 − Σ` of the others, so a proof covers every distribution.
+to 1: its last row is written `1 − Σ` of the others, so a proof covers every distribution. A
+symmetric tensor (`ModelFile.symmetric`) has one symbol per pair of mirrored entries.
 
 An entry of the residual is 0 when `cancel` (a rational function in the exp, log, tanh, √ …
 atoms) or, failing that, `simplify` says so; a residual that `cancel` leaves nonzero is not a
@@ -60,6 +61,7 @@ class Symbolic:
     model: Model
     one_hot: tuple[str, ...] = ()
     positive: tuple[str, ...] = ()
+    symmetric: tuple[str, ...] = ()  # square given tensors that are symmetric: `S_ij` mirrored
     given: dict[str, sp.Matrix] = field(default_factory=dict)
     values: dict[str, sp.Matrix] = field(default_factory=dict)
     _derivatives: dict[str, sp.Matrix] = field(default_factory=dict)
@@ -68,6 +70,11 @@ class Symbolic:
         for name in self.model.named(*GIVEN):
             r, c = self.model.tensor(name).shape
             m = _symbols(name, r, c, name in self.positive)
+            if name in self.symmetric:  # S_ij for i ≤ j, mirrored below the diagonal
+                m = m.copy()
+                for i in range(r):
+                    for j in range(i):
+                        m[i, j] = m[j, i]
             if name in self.one_hot and r > 1:  # Σ_i y_ij = 1: the last row is 1 − the others
                 m = m.copy()
                 for j in range(c):
@@ -86,11 +93,13 @@ class Symbolic:
         return self.values[self.model.objective][0, 0]
 
     def symbols(self) -> list[tuple[sp.Symbol, str, int]]:
-        """(symbol, tensor, flat index) of every free symbol of the given tensors, in order."""
-        out = []
+        """(symbol, tensor, flat index) of every free symbol of the given tensors, in order, each
+        once (a symmetric tensor's `S_12` at its first entry)."""
+        out, seen = [], set()
         for name, m in self.given.items():
             for k, e in enumerate(m):
-                if isinstance(e, sp.Symbol):
+                if isinstance(e, sp.Symbol) and e not in seen:
+                    seen.add(e)
                     out.append((e, name, k))
         return out
 

@@ -244,6 +244,7 @@ EN: dict[str, str] = {
     "draw_normal": "{names} standard normal",
     "draw_positive": "{names} positive, exp(N(0, 1)/2)",
     "draw_one_hot": "{names} one-hot (a class per column)",
+    "draw_conditioned": "{names} near the identity, I + 0.5 N/n (under det, ln|det| or an inverse)",
     "scope_model": "every real point{condition}",
     "scope_no_ties": "no ties in a maximum",
     "model_ties": "{functions}: the gradient goes to the argmax; the sample points are drawn continuously, "
@@ -706,6 +707,7 @@ KO: dict[str, str] = {
     "draw_normal": "{names} 표준 정규분포",
     "draw_positive": "{names} 양수, exp(N(0, 1)/2)",
     "draw_one_hot": "{names} 원-핫 (열마다 한 클래스)",
+    "draw_conditioned": "{names} 단위행렬 근처, I + 0.5 N/n (det, ln|det|, 역행렬 안)",
     "scope_model": "모든 실수 점{condition}",
     "scope_no_ties": "최댓값에 동률 없음",
     "model_ties": "{functions}: 기울기는 argmax로 간다; 표본 점은 연속 분포에서 뽑으므로 동률의 확률은 0이다(순전파가 같은 값을 만들지 않는 한); "

@@ -439,10 +439,12 @@ class Words:
     def corrected(self, r: ClaimResult, s: Slip) -> str:
         """The claim as it should read without the slip, in the notes' numbering: `lhs = fix`
         (bare math in LaTeX, for the report to set)."""
-        if r.claim.about == "model" and s.fix is not None:  # a model file's: its tensors by name
-            lhs = f"dL/d{r.claim.wrt_written}"
+        if r.claim.about in ("model", "matrix") and s.fix is not None:  # a model's: its tensors by name
+            f = "f" if r.claim.about == "matrix" else "L"  # a matrix identity's objective is f
+            lhs = f"d{f}/d{r.claim.wrt_written}"
             if self.latex:
-                return rf"\frac{{\partial L}}{{\partial {self.esc(r.claim.wrt_written)}}} = {to_latex(s.fix)}"
+                wrt = self.esc(r.claim.wrt_written)
+                return rf"\frac{{\partial {f}}}{{\partial {wrt}}} = {to_latex(s.fix)}"
             return f"{lhs} = {to_text(s.fix)}"
         identity = r.claim.identity
         assert identity is not None and s.fix is not None

@@ -1,5 +1,5 @@
-"""Matrix Cookbook identities (derive/matrix_identity.py, derive/matrix_proof.py,
-verify/matrix_check.py): stated as Petersen & Pedersen print them (§2), proved by SymPy entry
+"""Matrix Cookbook identities (derive/matrix_identity.py, each a model of its own checked by
+verify/model_check.py): stated as Petersen & Pedersen print them (§2), proved by SymPy entry
 by entry, evaluated as written by NumPy, and compared with jax.grad of the objective alone.
 Wrong variants are refuted with a counterexample; the transpose of a right answer (numerator
 layout) depends on convention; text that cannot be read says what was expected."""
@@ -297,3 +297,43 @@ def test_a_matrix_shape_error_names_the_transposes_that_fit(tmp_path):
 
 def test_a_true_identity_gets_no_slip(page):
     assert all(r.slip is None for r in page.claims if r.verdict == Verdict.PROVED)
+
+
+# one pipeline: each identity is a model of its own checked by verify/model_check.py, so what a
+# model's claims get (the 50-digit reference, float32, NumPy's forward pass) an identity gets
+
+
+def test_the_page_gets_the_50_digit_reference_of_every_model(page):
+    assert page.reference.points > 0 and page.reference.skipped is None
+    proved = [r for r in page.claims if r.verdict == Verdict.PROVED]
+    assert proved and all(
+        e.max_ulp is not None for r in proved if r.agreement for e in r.agreement.witnesses.values()
+    )
+    assert "reference: SymPy's derivative" in " ".join(render_run(page).split())
+
+
+def test_a_page_is_checked_in_float32(tmp_path):
+    path = tmp_path / "page.md"
+    right = [AS_PRINTED[0][0], AS_PRINTED[9][0]]  # Tr(AXB), ln|det X|
+    path.write_text(_page([*right, WRONG[2]]), encoding="utf-8")
+    run = check_document(load(path, {}), points=50, seed=0, dtype="float32")
+    assert run.settings.dtype == "float32"
+    assert [r.verdict for r in run.claims] == [Verdict.PROVED, Verdict.PROVED, Verdict.REFUTED]
+
+
+def test_any_models_square_tensor_under_an_inverse_is_drawn_near_the_identity():
+    """Not an identity's feature: a model file's or notes' tensor under det, ln|det| or an inverse
+    is drawn I + 0.5 N/n too, and its claims are scoped invertible."""
+    from derive.formula import MatMul, MatrixApply, Ref
+    from derive.model_file import ModelFile
+    from derive.model_ir import Equation, Model, Role, Tensor
+    from verify.model_check import draws, sample
+    from verify.results import Draw
+
+    tensors = (Tensor("A", (3, 3), Role.PARAMETER, "A"), Tensor("x", (3, 1), Role.INPUT, "x"))
+    objective = MatrixApply("sqnorm", MatMul(MatrixApply("inverse", Ref("A")), Ref("x")))
+    model = Model((*tensors, Tensor("L", (1, 1), Role.OBJECTIVE, "L")), (Equation("L", objective),))
+    drawn = draws(ModelFile(model, ()))
+    assert drawn == {"A": Draw.CONDITIONED, "x": Draw.NORMAL}
+    A = sample(model, drawn, 200, 0, "float64")["A"]
+    assert np.abs(A - np.eye(3)).max() < 1.5 and np.linalg.cond(A).max() < 10

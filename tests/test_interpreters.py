@@ -126,8 +126,8 @@ UNSUPPORTED: dict[str, set[type]] = {
 _IR = {Ref, ExampleLoss, MeanAxis}
 for _name in ("shape", "layers_of", "to_text", "to_latex", "evaluate", "entrywise", "normal", "value"):
     UNSUPPORTED[_name] = UNSUPPORTED.get(_name, set()) | _IR
-# matrix functions: in matrix identities only, which have witnesses of their own
-# (derive/matrix_proof.py, verify/matrix_check.py); a network's claims do not write them
+# matrix functions: in matrix identities and model files only, whose witnesses interpret the model
+# IR (derive/model_proof.py, verify/model_check.py); a network's claims do not write them
 for _name in ("evaluate", "entrywise", "value"):  # `normal` rewrites through it generically
     UNSUPPORTED[_name] = UNSUPPORTED[_name] | {MatrixApply}
 # a model file's nodes: in model files only, whose witnesses interpret the model IR

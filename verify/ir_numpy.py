@@ -1,7 +1,8 @@
 """The model IR (derive/formula.py) in NumPy, as a person codes it: `numpy_value(node, env)` at
 every sample point, tensors (P, rows, cols) in `env`, functions by the registry's NumPy forwards
-(`derive/registry.py`). NumPy's broadcasting is the model files' own. Shared by the Matrix
-Cookbook's identities (verify/matrix_check.py) and model files (verify/model_check.py).
+(`derive/registry.py`). NumPy's broadcasting is the model files' own. Used by every model's
+claims (verify/model_check.py): model files, notes read as a model, the Matrix Cookbook's
+identities.
 
 A claim's `x > 0` (`ApplyPrime(relu)`) is the indicator a person writes, `(x > 0) * 1.0`: 0 at
 the kink, as `jax.grad` takes relu'(0). Softmax is computed as `exp(x − max) / Σ exp(x − max)`,

@@ -1,6 +1,7 @@
-"""A model file's claims (derive/model_file.py) through the three witnesses, as `ClaimResult`s of
-one `Run`. The same pipeline as the Matrix Cookbook's identities (verify/matrix_check.py), whose
-objective is the one-equation case of a model; here the model is the user's, with intermediates:
+"""A model's claims through the three witnesses, as `ClaimResult`s of one `Run`: a model file's
+(derive/model_file.py), notes read as a model (derive/notes_model.py), and each identity of a
+page of the Matrix Cookbook (derive/matrix_identity.py: a model of one equation, `f`, and one
+claim; `check_identities` merges their runs into the page's). One pipeline:
 
 - SymPy (derive/model_proof.py) proves claim − ∂L/∂X ≡ 0 entry by entry; the claim's right side
   and the objective are also evaluated at the points (lambdified).
@@ -10,21 +11,33 @@ objective is the one-equation case of a model; here the model is the user's, wit
 - jax.grad (verify/jax_oracle.py): the model's forward equations, differentiated; it never sees
   a claim.
 The forward passes are compared first (the objective by all three, every intermediate by NumPy
-and JAX), so a disagreement names the witness that is wrong.
+and JAX), so a disagreement names the witness that is wrong; SymPy's derivative at 50 digits
+(verify/model_reference.py) measures every witness's error in ULPs.
 
-Points: every entry standard normal, except a `one_hot` target (a random class per column) and
-a positive tensor (`positive`, or one the forward pass takes `log` or `sqrt` of directly),
-drawn `exp(N(0, 1) / 2)`. A wrong claim is named by one move that makes it agree with jax.grad
-at the first points: of derive/slip_search.py, or of the model's own vocabulary
-(derive/model_slips.py: a factor, a constant, a tensor of the forward pass), or a missing or
-extra 1/B (B a given tensor's number of columns that the forward pass divides by). Failing
-those, by the use of a tensor it leaves out: jax.grad with that one use read as a constant
-equals the claim (a skip connection's term, a step of a recurrence).
+Points: every entry standard normal, except a `one_hot` target (a random class per column), a
+positive tensor (`positive`, or one the forward pass takes `log` or `sqrt` of directly), drawn
+`exp(N(0, 1) / 2)`, a square tensor under a det, ln|det| or inverse, drawn well conditioned as
+`I + 0.5 N / n` (its inverse O(1), so no witness's rounding is amplified; the claim's scope says
+it is invertible), and a symmetric one (`ModelFile.symmetric`), `(N + Nᵀ)/2`.
+
+Conditions a document leaves unstated: where it states denominator layout (`Layout.DENOMINATOR`,
+the Cookbook's), a claim right only as the transpose of the gradient depends on convention; a
+claim refuted in general that SymPy proves with some letters symmetric (`ModelFile.conditions`,
+the Cookbook's "if B is symmetric") is checked again at points where they are, and depends on
+convention too.
+
+A wrong claim is named by one move that makes it agree with jax.grad at the first points: of
+derive/slip_search.py, of the model's own vocabulary (derive/model_slips.py: a factor, a
+constant, a tensor of the forward pass), of the Cookbook's (derive/matrix_slips.py: a factor 2,
+a letter's transpose, a transposed term, a determinant), or a missing or extra 1/B (B a given
+tensor's number of columns that the forward pass divides by). Failing those, by the use of a
+tensor it leaves out: jax.grad with that one use read as a constant equals the claim (a skip
+connection's term, a step of a recurrence).
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from itertools import chain
 
@@ -33,14 +46,17 @@ import sympy as sp
 
 from derive import Network
 from derive.claim_binding import scale
+from derive.claims import ClaimNote
 from derive.formula import (
     Apply,
     Dims,
     Formula,
+    MatrixApply,
     MeanAxis,
     Ref,
     Scale,
     ShapeMismatch,
+    Transpose,
     Unsupported,
     gradient_key,
     gradients_in,
@@ -48,7 +64,9 @@ from derive.formula import (
     shape,
 )
 from derive.ir_sympy import numeric
-from derive.model_file import ModelClaim, ModelFile
+from derive.matrix_identity import model_file
+from derive.matrix_slips import matrix_fixes
+from derive.model_file import Layout, ModelClaim, ModelFile
 from derive.model_ir import GIVEN, Model, Role
 from derive.model_proof import ModelProof, ModelStatus, Symbolic, prove
 from derive.model_slips import model_fixes, uses
@@ -78,12 +96,14 @@ from verify.time_limit import ProofTimeout, time_limit
 from verify.verdict import PROOF_SECONDS
 
 _POSITIVE_FUNCTIONS = ("log", "sqrt")
+_INVERTED = ("det", "logabsdet", "inverse")  # matrix functions whose operand is drawn well conditioned
 SLIP_POINTS = 16  # points a candidate slip is tried at
 
 
 def draws(mf: ModelFile) -> dict[str, Draw]:
     """How each given tensor is drawn: one-hot, positive, or standard normal."""
     under: set[str] = set()
+    inverted: set[str] = set()
 
     def visit(node: Formula) -> None:
         if (
@@ -92,22 +112,35 @@ def draws(mf: ModelFile) -> dict[str, Draw]:
             and isinstance(node.operand, Ref)
         ):
             under.add(node.operand.name)
+        if isinstance(node, MatrixApply) and node.function in _INVERTED:
+            rewrite(node.operand, lambda n: inverted.add(n.name) if isinstance(n, Ref) else None)
 
     for eq in mf.model.equations:
         rewrite(eq.expr, lambda n: visit(n))
     out = {}
     for name in mf.model.named(*GIVEN):
+        r, c = mf.model.tensor(name).shape
         if name in mf.one_hot:
             out[name] = Draw.ONE_HOT
         elif name in mf.positive or name in under:
             out[name] = Draw.POSITIVE
+        elif name in inverted and r == c:
+            out[name] = Draw.CONDITIONED
         else:
             out[name] = Draw.NORMAL
     return out
 
 
-def sample(model: Model, drawn: dict[str, Draw], points: int, seed: int, dtype: str) -> dict[str, np.ndarray]:
-    """Every given tensor at `points` points, (P, r, c), seeded, in `dtype`."""
+def sample(
+    model: Model,
+    drawn: dict[str, Draw],
+    points: int,
+    seed: int,
+    dtype: str,
+    symmetric: tuple[str, ...] = (),
+) -> dict[str, np.ndarray]:
+    """Every given tensor at `points` points, (P, r, c), seeded, in `dtype`; a `symmetric` one
+    as drawn, then (S + Sᵀ)/2."""
     rng = np.random.default_rng(seed)
     out = {}
     for name, how in drawn.items():
@@ -118,6 +151,10 @@ def sample(model: Model, drawn: dict[str, Draw], points: int, seed: int, dtype: 
             noise = (np.arange(r)[None, :, None] == classes[:, None, :]) * 1.0
         elif how == Draw.POSITIVE:
             noise = np.exp(noise / 2)
+        elif how == Draw.CONDITIONED:
+            noise = np.eye(r) + 0.5 * noise / r
+        if name in symmetric:
+            noise = (noise + np.swapaxes(noise, -1, -2)) / 2
         out[name] = noise.astype(dtype)
     return out
 
@@ -149,45 +186,199 @@ def _terms(model: Model) -> int:
     return max(4, sum(r * c for r, c in (model.tensor(n).shape for n in model.named(*GIVEN))))
 
 
+@dataclass(frozen=True)
+class Checked:
+    """One model's claims as checked, before they become a `Run`."""
+
+    claims: tuple[ClaimResult, ...]
+    forward: ForwardAgreement
+    reference: ReferenceInfo
+    drawn: dict[str, Draw]
+    sympy_skipped: Reason
+    first_point: dict[str, np.ndarray]
+
+
 def check_model(document, *, points: int, seed: int, dtype: str) -> Run:
-    """Every claim of a model file (`Document.model`)."""
+    """Every claim of a model file or of notes read as a model (`Document.model`)."""
     check_dtype(dtype)
     check_points(points)
     mf: ModelFile = document.model
+    done = check_file(mf, points, seed, dtype)
+    return Run(
+        network=document.network if document.network is not None else Network(),
+        source=document.source,
+        settings=Settings(points, seed, dtype, False, 1),  # type: ignore[arg-type]
+        claims=done.claims,
+        forward=done.forward,
+        reference=done.reference,
+        model=ModelRun(
+            mf.model,
+            tuple(done.drawn.items()),
+            notes_lines=mf.lines if mf.from_notes else (),
+            examples=mf.examples,
+            model_file=mf.path,
+        ),
+        sympy_skipped=done.sympy_skipped,
+        first_point=done.first_point,
+    )
+
+
+def check_identities(document, *, points: int, seed: int, dtype: str) -> Run:
+    """A page of matrix identities (`Document.matrix`): each identity a model of its own with one
+    claim (derive/matrix_identity.py's `model_file`), checked by `check_file`, their results in
+    the page's order. The page's forward agreement is the worst identity's; its reference is
+    said computed on the fewest points any identity's was, and skipped (why) only where no
+    identity's was computed."""
+    check_dtype(dtype)
+    check_points(points)
+    results: list[ClaimResult] = []
+    done: list[Checked] = []
+    for claim, identity in zip(document.claims, document.matrix, strict=True):
+        if identity is None:
+            results.append(ClaimResult(claim, Verdict.UNPARSED))
+            continue
+        one = check_file(model_file(claim, identity), points, seed, dtype)
+        results.extend(one.claims)
+        done.append(one)
+    return Run(
+        network=document.network,
+        source=document.source,
+        settings=Settings(points, seed, dtype, False, 1),  # type: ignore[arg-type]
+        claims=tuple(results),
+        forward=_worst([d.forward for d in done]),
+        reference=_merged([d.reference for d in done]),
+        matrix=True,
+        sympy_skipped=Reason.TIME if done and all(d.sympy_skipped for d in done) else Reason.NONE,
+    )
+
+
+def _worst(forwards: list[ForwardAgreement]) -> ForwardAgreement:
+    """The first that disagrees, else agreement within the largest difference."""
+    if bad := [f for f in forwards if not f.agree]:
+        return bad[0]
+    return ForwardAgreement(True, max((f.max_abs_err for f in forwards), default=0.0))
+
+
+def _merged(references: list[ReferenceInfo]) -> ReferenceInfo:
+    computed = [r for r in references if r.points]
+    if not computed:
+        reasons = [r.reason for r in references if r.reason]
+        return ReferenceInfo(high_precision.DIGITS, 0, reasons[0] if reasons else Reason.UNAVAILABLE)
+    return ReferenceInfo(
+        high_precision.DIGITS,
+        min(r.points for r in computed),
+        Reason.NONE,
+        None,
+        sum(r.seconds for r in computed),
+        computed[0].library,
+    )
+
+
+def check_file(mf: ModelFile, points: int, seed: int, dtype: str) -> Checked:
+    """Every claim of one model, sampled once."""
     model = mf.model
     drawn = draws(mf)
-    given = sample(model, drawn, points, seed, dtype)
+    given = sample(model, drawn, points, seed, dtype, mf.symmetric)
     values, grads = model_gradients(model, given)
     forward_np = numpy_forward(model, given)
     n = _terms(model)
+    positive = tuple(k for k, v in drawn.items() if v == Draw.POSITIVE)
     symbolic: Symbolic | None = None
     sympy_L = None
     try:
         with time_limit(PROOF_SECONDS):
-            symbolic = Symbolic(model, mf.one_hot, tuple(k for k, v in drawn.items() if v == Draw.POSITIVE))
+            symbolic = Symbolic(model, mf.one_hot, positive, mf.symmetric)
             sympy_L = _lambdified(sp.Matrix([[symbolic.objective]]), symbolic, given)
     except ProofTimeout:
         symbolic = None
     forward = _forward(model, values, forward_np, sympy_L, n, dtype)
     ref, info = _reference(symbolic, mf, given)
-    results = [_check_one(c, mf, symbolic, given, forward_np, grads, n, dtype, ref) for c in mf.claims]
-    return Run(
-        network=document.network if document.network is not None else Network(),
-        source=document.source,
-        settings=Settings(points, seed, dtype, False, 1),  # type: ignore[arg-type]
-        claims=tuple(results),
-        forward=forward,
-        reference=info,
-        model=ModelRun(
-            model,
-            tuple(drawn.items()),
-            notes_lines=mf.lines if mf.from_notes else (),
-            examples=mf.examples,
-            model_file=mf.path,
-        ),
-        sympy_skipped=Reason.NONE if symbolic is not None else Reason.TIME,
-        first_point={k: v[0] for k, v in given.items()},
+    invertible = tuple(sorted(k for k, v in drawn.items() if v == Draw.CONDITIONED))
+    context = _Context(mf, symbolic, given, forward_np, grads, n, dtype, ref, invertible)
+    results = []
+    for mc in mf.claims:
+        result = _check_one(mc, context)
+        if result.verdict == Verdict.REFUTED:
+            result = _other_layout(result, mc, context)
+        if result.verdict == Verdict.REFUTED and mf.conditions:
+            result = _under_condition(result, mc, mf, positive, (points, seed, dtype))
+        results.append(result)
+    return Checked(
+        tuple(results),
+        forward,
+        info,
+        drawn,
+        Reason.NONE if symbolic is not None else Reason.TIME,
+        {k: v[0] for k, v in given.items()},
     )
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every claim of one model is checked with: the model, SymPy's model (None past the
+    time limit), the points, the forward pass in NumPy, jax.grad's gradients, the error budget's
+    n, the reference, and the tensors drawn near the identity (the claims' scope: invertible)."""
+
+    mf: ModelFile
+    symbolic: Symbolic | None
+    given: dict[str, np.ndarray]
+    forward_np: dict[str, np.ndarray]
+    grads: dict[str, np.ndarray]
+    n: int
+    dtype: str
+    ref: high_precision.Reference | None
+    invertible: tuple[str, ...]
+
+
+def _other_layout(result: ClaimResult, mc: ModelClaim, c: _Context) -> ClaimResult:
+    """Where the document states denominator layout: a claim about a square tensor refuted as
+    written that SymPy proves as the transpose of the gradient, checked as that transpose (the
+    numerator layout's, as a non-square one is read: derive/matrix_identity.py's `model_file`)."""
+    if c.mf.layout != Layout.DENOMINATOR or c.symbolic is None or mc.right is None or mc.shape_problem:
+        return result
+    rows, cols = c.mf.model.tensor(mc.wrt).shape
+    if rows != cols or rows < 2 or ClaimNote.OTHER_LAYOUT in mc.claim.notes:
+        return result
+    transposed = Transpose(mc.right)
+    try:
+        with time_limit(PROOF_SECONDS):
+            holds = prove(c.symbolic, mc.wrt, transposed, thorough=False).status == ModelStatus.PROVED
+    except ProofTimeout:
+        return result
+    if not holds:
+        return result
+    notes = (*mc.claim.notes, ClaimNote.OTHER_LAYOUT)
+    return _check_one(ModelClaim(replace(mc.claim, notes=notes), mc.wrt, transposed), c)
+
+
+def _under_condition(
+    result: ClaimResult,
+    mc: ModelClaim,
+    mf: ModelFile,
+    positive: tuple[str, ...],
+    sampled: tuple[int, int, str],
+) -> ClaimResult:
+    """A claim refuted in general that SymPy proves with some letters symmetric (the first group
+    of `mf.conditions` that does): checked again, alone, at points where they are symmetric;
+    `depends on convention`, the letters said (`Claim.symmetric`, `ClaimNote.SYMMETRIC`)."""
+    if mc.right is None or mc.shape_problem:
+        return result
+    for letters in mf.conditions:
+        try:
+            with time_limit(PROOF_SECONDS):
+                symbolic = Symbolic(mf.model, mf.one_hot, positive, letters)
+                holds = prove(symbolic, mc.wrt, mc.right, thorough=False).status == ModelStatus.PROVED
+        except ProofTimeout:
+            return result
+        if not holds:
+            continue
+        symmetric = replace(mf, claims=(mc,), symmetric=letters, conditions=())
+        (again,) = check_file(symmetric, *sampled).claims
+        if again.verdict != Verdict.PROVED:
+            return result
+        claim = replace(again.claim, symmetric=letters, notes=(*again.claim.notes, ClaimNote.SYMMETRIC))
+        return replace(again, claim=claim, verdict=Verdict.CONVENTION)
+    return result
 
 
 def _forward(model: Model, values, forward_np, sympy_L, n: int, dtype: str) -> ForwardAgreement:
@@ -226,25 +417,17 @@ def _reference(
     return ref, ReferenceInfo(high_precision.DIGITS, ref.points, Reason.NONE, None, seconds, ref.library)
 
 
-def _check_one(
-    mc: ModelClaim,
-    mf: ModelFile,
-    symbolic,
-    given,
-    forward_np,
-    grads,
-    n: int,
-    dtype: str,
-    ref: high_precision.Reference | None = None,
-) -> ClaimResult:
-    claim = replace(mc.claim, shapes=tuple((t, mf.model.tensor(t).shape) for t in mf.model.named(*GIVEN)))
+def _check_one(mc: ModelClaim, c: _Context) -> ClaimResult:
+    mf, symbolic, given, n, dtype, ref = c.mf, c.symbolic, c.given, c.n, c.dtype, c.ref
+    shapes = tuple((t, mf.model.tensor(t).shape) for t in mf.model.named(*GIVEN))
+    claim = replace(mc.claim, shapes=shapes, invertible=c.invertible)
     if claim.problem is not None:
         return ClaimResult(claim, Verdict.UNPARSED)
     if mc.right is None:
         return ClaimResult(claim, Verdict.SHAPE_ERROR, shape_problem=mc.shape_problem)
-    truth = grads[gradient_key(mc.wrt)]
+    truth = c.grads[gradient_key(mc.wrt)]
     # a gradient the claim uses (∂L/∂z in ∂L/∂W = ∂L/∂z xᵀ) is the oracle's, as for a network's δ
-    env = forward_np | {gradient_key(g): grads[gradient_key(g)] for g in gradients_in(mc.right)}
+    env = c.forward_np | {gradient_key(g): c.grads[gradient_key(g)] for g in gradients_in(mc.right)}
     if mc.shape_problem is not None:  # read, but its shapes do not fit: the fix that fits, if one does
         slip = name_slip(mc, mf.model, env, truth, n, dtype)
         return ClaimResult(claim, Verdict.SHAPE_ERROR, shape_problem=mc.shape_problem, slip=slip)
@@ -275,6 +458,9 @@ def _check_one(
         except ProofTimeout:
             pass
     verdict, reason = _verdict(proof, found)
+    transposed = ClaimNote.OTHER_LAYOUT in claim.notes
+    if verdict == Verdict.PROVED and transposed and mf.layout == Layout.DENOMINATOR:
+        verdict = Verdict.CONVENTION  # right in the layout the document does not state
     if verdict != Verdict.REFUTED:
         return ClaimResult(claim, verdict, reason, agreement=found)
     return ClaimResult(
@@ -328,20 +514,22 @@ def _batches(model: Model) -> list[int]:
 
 def name_slip(mc: ModelClaim, model: Model, forward_np, truth: np.ndarray, n: int, dtype: str) -> Slip | None:
     """The one-move slip whose fix agrees with jax.grad at the first points: a move of
-    derive/slip_search.py, or of the model's own vocabulary (derive/model_slips.py); else one
-    use of a tensor on the way to the objective left out (`_missing_path`); else None."""
+    derive/slip_search.py, of the model's own vocabulary (derive/model_slips.py), or of the
+    Cookbook's (derive/matrix_slips.py); else one use of a tensor on the way to the objective
+    left out (`_missing_path`); else None."""
     right = mc.right
     assert right is not None
     shapes = {t.name: t.shape for t in model.tensors}
     env = {k: v[:SLIP_POINTS] for k, v in forward_np.items()}
     want = truth[:SLIP_POINTS]
-    candidates: list[tuple[Formula, Step]] = []
+    candidates: list[tuple[Formula, Step | Slip]] = []
     for B in _batches(model):
         for move, q in ((Move.MISSING_MEAN, Fraction(1, B)), (Move.EXTRA_MEAN, Fraction(B))):
             fixed = scale(q, right)
             candidates.append((fixed, Step(move, right, fixed)))
     tried: set[Formula] = set()
-    for fixed, step in chain(candidates, fixes(right, Network()), model_fixes(right, model)):
+    moves = chain(candidates, fixes(right, Network()), model_fixes(right, model), matrix_fixes(right, model))
+    for fixed, step in moves:
         if fixed in tried:
             continue
         tried.add(fixed)
@@ -350,9 +538,11 @@ def name_slip(mc: ModelClaim, model: Model, forward_np, truth: np.ndarray, n: in
                 continue
             with np.errstate(all="ignore"):  # a candidate's sqrt or log of a negative: NaN, no match
                 value = np.broadcast_to(numpy_value(fixed, env), want.shape)
-        except (ShapeMismatch, Unsupported, KeyError, ValueError):
+        except (ShapeMismatch, Unsupported, KeyError, ValueError, TypeError):
             continue
         if _agrees(value, want, n, dtype):
+            if isinstance(step, Slip):  # a catalogue kind (a factor 2 or ½), or steps of its own
+                return replace(step, fix=fixed)
             return Slip(SlipKind.FOUND, right, 0, steps=(step,), fix=fixed)
     return _missing_path(mc, model, env, want, n, dtype)
 

@@ -266,6 +266,9 @@ class Draw(StrEnum):
     NORMAL = "standard normal"
     POSITIVE = "positive"  # exp(N(0, 1) / 2): under log or sqrt, or declared positive
     ONE_HOT = "one-hot"  # a random class per column
+    # I + 0.5 N / n: a square tensor under det, ln|det| or an inverse, well conditioned, so its
+    # inverse is O(1) and no witness's rounding is amplified
+    CONDITIONED = "near the identity"
 
 
 @dataclass(frozen=True)
@@ -307,7 +310,9 @@ class Run(Shown):
     # scalar notes (verify/scalar_check.py): their graph's (inputs, parameters, quantities), as
     # written; the network above is then unused
     scalar: tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]] | None = None
-    matrix: bool = False  # matrix identities (verify/matrix_check.py): each about its own objective
+    # a page of matrix identities (verify/model_check.py's `check_identities`): each claim about its
+    # own objective, a model of its own
+    matrix: bool = False
     model: ModelRun | None = None  # a model file (verify/model_check.py): its model; network unused
     forward_equations: tuple[ForwardResult, ...] = ()
     definitions: tuple[Claim, ...] = ()  # δ_l = ∂L/∂z_l: definitions, not claims

@@ -425,7 +425,7 @@ def check_document(
     reading of its notation that its forward equations settle; where they leave several open
     (`Document.alternatives`), in each, and a claim true in one and false in another depends on
     the convention. Scalar notes over a mini-batch (batch normalization) go to
-    verify/scalar_check.py, matrix identities (the Matrix Cookbook's) to verify/matrix_check.py."""
+    verify/scalar_check.py, matrix identities (the Matrix Cookbook's) to verify/model_check.py."""
     if document.scalar is not None:
         from verify.scalar_check import check_scalar
 
@@ -434,10 +434,10 @@ def check_document(
         from verify.model_check import check_model
 
         return check_model(document, points=points, seed=seed, dtype=dtype)
-    if document.matrix is not None:  # a page of matrix identities: each about its own objective
-        from verify.matrix_check import check_matrix
+    if document.matrix is not None:  # a page of matrix identities: each a model of its own
+        from verify.model_check import check_identities
 
-        return check_matrix(document, points=points, seed=seed, dtype=dtype)
+        return check_identities(document, points=points, seed=seed, dtype=dtype)
 
     def run(d: Document) -> Run:
         found = check(

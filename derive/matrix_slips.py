@@ -1,32 +1,29 @@
-"""The slip of a wrong matrix identity: rewrites of the claimed right side that make it true.
+"""Slips a person makes with the Matrix Cookbook's identities: rewrites of a claimed right side
+that make it true, as fixes of any model's claim (verify/model_check.py's `name_slip` tries them
+after the moves of derive/slip_search.py and derive/model_slips.py).
 
-A refuted `∂f/∂X = R` is searched one rewrite deep, each rewrite a slip a person makes with the
-Matrix Cookbook's identities, read from the claim side (what is written, what belongs):
+Each is read from the claim side (what is written, what belongs), one rewrite deep:
 - the sign (`−R`), a factor 2 or ½;
-- a letter transposed or not (`A` where `Aᵀ` belongs, every occurrence at once);
+- a letter transposed or not (`A` where `Aᵀ` belongs, every occurrence at once), or both of
+  a claim's two letters;
 - a product's operands swapped (`B A` where `A B` belongs, `B ⊗ A` where `A ⊗ B` belongs);
+- a sum's second term's sign;
 - a term missing that is the claim with a letter transposed (`B x` where `B x + Bᵀ x` belongs,
   the quadratic form's);
-- a determinant factor missing (`X^{-T}` where `det(X) X^{-T}` belongs, Jacobi's formula).
-A rewrite matches when its values equal the derivative's (jax.grad's) at the first
-`SEARCH_POINTS` points within the error budget; the first match in the order above is the slip.
+- a determinant factor missing (`X^{-T}` where `det(X) X^{-T}` belongs, Jacobi's formula), for a
+  square tensor the forward pass uses.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from fractions import Fraction
 
-import numpy as np
-
 from derive.formula import Add, Broadcast, Formula, Kron, MatMul, MatrixApply, Ref, Scale, Transpose, rewrite
-from derive.matrix_identity import MatrixIdentity
+from derive.model_ir import GIVEN, Model
 from derive.slip_search import Move, Step
 from derive.slips import Slip, SlipKind
-from verify.diagnosis import SEARCH_POINTS, differing
-
-Evaluate = Callable[[Formula, dict[str, np.ndarray]], np.ndarray]
 
 
 def _letters(formula: Formula) -> list[str]:
@@ -61,9 +58,9 @@ def _swaps(formula: Formula) -> Iterator[tuple[Formula, Formula, Formula]]:
                 yield dataclasses.replace(formula, **{field.name: new}), where, fix
 
 
-def rewrites(identity: MatrixIdentity) -> Iterator[tuple[Formula, Slip]]:
-    """Each candidate true formula with the slip the claim would then be, most plausible first."""
-    right = identity.right
+def matrix_fixes(right: Formula, model: Model) -> Iterator[tuple[Formula, Slip]]:
+    """Each candidate true formula with the slip the claim `right` would then be, most plausible
+    first."""
 
     def found(move: Move, where: Formula, fix: Formula) -> Slip:
         return Slip(SlipKind.FOUND, right, 0, steps=(Step(move, where, fix),))
@@ -88,8 +85,10 @@ def rewrites(identity: MatrixIdentity) -> Iterator[tuple[Formula, Slip]]:
     for letter in _letters(right):
         other = _transposed(right, letter)
         yield Add(right, other), found(Move.MISSING_TERM, right, Add(right, other))
-    for letter, (r, c) in identity.shapes:
-        if r == c and letter in _letters(identity.objective):
+    used = {name for eq in model.equations for name in _letters(eq.expr)}
+    for letter in model.named(*GIVEN):
+        r, c = model.tensor(letter).shape
+        if r == c and letter in used:
             det = Broadcast(MatrixApply("det", Ref(letter)), right)
             yield det, found(Move.MISSING_FACTOR, right, det)
 
@@ -120,24 +119,3 @@ def _count(formula: Formula, node: Formula) -> int:
     hits: list[Formula] = []
     rewrite(formula, lambda n: hits.append(n) if n == node else None)
     return len(hits)
-
-
-def diagnose(
-    identity: MatrixIdentity, given: dict[str, np.ndarray], truth: np.ndarray, evaluate: Evaluate, n: int
-) -> Slip | None:
-    """The first rewrite of the claim whose values are the derivative's, as a slip; None when
-    no one rewrite makes it true. `truth` is ∂f/∂X at the points of `given`, (P, r, c)."""
-    head = {k: v[:SEARCH_POINTS].astype(np.float64) for k, v in given.items()}
-    true = truth[:SEARCH_POINTS].astype(np.float64)
-    for candidate, slip in rewrites(identity):
-        try:
-            with np.errstate(all="ignore"):
-                value = evaluate(candidate, head)
-        except (ValueError, KeyError, TypeError):  # the shapes do not fit: not this rewrite
-            continue
-        if value.shape != true.shape or not np.isfinite(value).all():
-            continue
-        magnitude = np.maximum(np.abs(value), np.abs(true))
-        if not differing(value, true, n, magnitude).any():
-            return slip
-    return None
