@@ -322,7 +322,7 @@ def bind_sides(
 
 def head_variable(head: Formula) -> Var | None:
     """What a chain is about: `∂L/∂X` → X, `δ_l` → z_l."""
-    if isinstance(head, Grad):
+    if isinstance(head, Grad) and isinstance(head.target, Var):
         return head.target
     if isinstance(head, Var) and head.kind == "delta":
         return Var("z", head.layer)
@@ -537,7 +537,12 @@ def shape_grouped(sides: list[Formula], lhs: Formula, network: Network) -> tuple
 def _gradients(formula: Formula) -> list[Var]:
     """The variables of the `∂L/∂X` in `formula`, innermost first."""
     found: list[Var] = []
-    rewrite(formula, lambda node: found.append(node.target) if isinstance(node, Grad) else None)
+    rewrite(
+        formula,
+        lambda node: (
+            found.append(node.target) if isinstance(node, Grad) and isinstance(node.target, Var) else None
+        ),
+    )
     return found
 
 

@@ -196,7 +196,7 @@ def wrt_variable(text: str, network: Network, reading: CodeReading = DEFAULT) ->
         )
     except NeedsLayer:
         raise ClaimSyntaxError(text, 0, "a variable of one layer, such as z1 or W_2 (not z_l)") from None
-    if isinstance(value, Grad):
+    if isinstance(value, Grad) and isinstance(value.target, Var):
         return value.target
     if isinstance(value, Var):
         if value.kind == "y":
@@ -388,9 +388,8 @@ def load(path: Path, options: dict, model: Path | None = None) -> Document:
     if model is not None:
         return _about_model(path, text, model)
     if path.suffix.lower() == ".toml" and is_model_file(text):  # [model]: a model of its own
-        model = read_model(path, text)
-        claims = tuple(c.claim for c in model.claims)
-        return Document(source, Network(**options), claims, (), model=model)
+        file = read_model(path, text)
+        return Document(source, Network(**options), tuple(c.claim for c in file.claims), (), model=file)
     if path.suffix.lower() == ".toml":
         fields, tables = network_table(path, text)
         layout = fields.pop("layout", None)
@@ -404,8 +403,8 @@ def load(path: Path, options: dict, model: Path | None = None) -> Document:
         return scalar_document(source, equations, options)
     if is_matrix_page(equations):
         return matrix_document(source, equations, options)
-    if (model := notes_model(source, equations)) is not None:  # ŷ = X w, L = ‖X w − y‖²/(2m)
-        return Document(source, Network(**options), tuple(c.claim for c in model.claims), (), model=model)
+    if (own := notes_model(source, equations)) is not None:  # ŷ = X w, L = ‖X w − y‖²/(2m)
+        return Document(source, Network(**options), tuple(c.claim for c in own.claims), (), model=own)
     declared = find_declarations(text, latex)
     written_loss = notes_loss(equations)  # its name (`E_n`) is read in the claims even under --loss
     stated = None if "loss" in options else written_loss

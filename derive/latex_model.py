@@ -234,6 +234,11 @@ class Reader:
         c = self.t.classes
         return "×".join(str(c.size.get(c.find(d), "?")) for d in (x.rows, x.cols))
 
+    def plain(self, at: Tree | Token, value: Value) -> Term | Number:
+        """`value` where only a tensor or a number may stand (the vector of ones and the
+        identity are read only beside what sizes them)."""
+        return value if isinstance(value, Term | Number) else self.term(at, value)
+
     def term(self, at: Tree | Token, value: Value) -> Term:
         if isinstance(value, Eye):
             raise self.error(at, "the identity I added to a square matrix (X^T X + \\lambda I)")
@@ -306,11 +311,10 @@ class Reader:
             return self.add(node, a, Number(-b.value, b.batch))
         return self.add(node, a, self.scale(Fraction(-1), self.term(node, b)))
 
-    def add(self, at: Tree, a: Value, b: Value) -> Value:
-        if isinstance(a, Eye) or isinstance(b, Eye):
-            return self.plus_identity(at, a, b)
-        if isinstance(a, Ones) or isinstance(b, Ones):
-            a, b = self.term(at, a), self.term(at, b)
+    def add(self, at: Tree, left: Value, right: Value) -> Value:
+        if isinstance(left, Eye) or isinstance(right, Eye):
+            return self.plus_identity(at, left, right)
+        a, b = self.plain(at, left), self.plain(at, right)
         if isinstance(a, Number) and isinstance(b, Number):
             if a.batch != b.batch:
                 raise self.error(at, "numbers added to numbers; received m added to a number")
@@ -353,9 +357,7 @@ class Reader:
 
     def _hadamard(self, node: Tree) -> Value:
         left, right = self.sides(node)
-        a, b = self.bind(left), self.bind(right)
-        if isinstance(a, Ones) or isinstance(b, Ones):
-            a, b = self.term(node, a), self.term(node, b)
+        a, b = self.plain(node, self.bind(left)), self.plain(node, self.bind(right))
         if isinstance(a, Number) or isinstance(b, Number):
             return self.product(node, a, b)
         if a.indexed or b.indexed:
@@ -425,9 +427,8 @@ class Reader:
         numerator, denominator = self.sides(node)
         return self.divide(node, self.bind(numerator), self.bind(denominator))
 
-    def divide(self, at: Tree, a: Value, b: Value) -> Value:
-        if isinstance(a, Ones) or isinstance(b, Ones):
-            a, b = self.term(at, a), self.term(at, b)
+    def divide(self, at: Tree, left: Value, right: Value) -> Value:
+        a, b = self.plain(at, left), self.plain(at, right)
         if isinstance(b, Number):
             if b.value == 0:
                 raise self.error(at, "a nonzero denominator")
@@ -619,7 +620,7 @@ class Reader:
             return Ones(not value.row)
         if script.data == "sup_script" and _is_transpose(text):
             x = self.term(script, value)
-            return Term(Transpose(x.formula), x.cols, x.rows, x.index[::-1] if x.index[1] else x.index)
+            return Term(Transpose(x.formula), x.cols, x.rows, _swapped(x.index))
         if script.data == "sup_script" and text.isdigit():
             if isinstance(value, Number):
                 return Number(value.value ** int(text), value.batch * int(text))
@@ -657,7 +658,7 @@ class Reader:
             self.tie(node, x.rows, x.cols, "an inverse (a square matrix)")
             x = Term(MatrixApply("inverse", x.formula), x.rows, x.cols, x.index)
         if read.transpose:
-            x = Term(Transpose(x.formula), x.cols, x.rows, x.index[::-1] if x.index[1] else x.index)
+            x = Term(Transpose(x.formula), x.cols, x.rows, _swapped(x.index))
         if read.power is not None:
             x = self.power(x, read.power)
         return x
@@ -694,10 +695,16 @@ class Reader:
             size, runs = c.size.get(c.find(axis)), c.size.get(c.find(index))
             reason = f"the index {letter}: {size} entries of {read.written} where {letter} runs over {runs}"
             self.tie(at, axis, index, reason if size and runs and size != runs else "an index")
-        return Term(x.formula, x.rows, x.cols, (*read.indices, None)[:2] if vector else read.indices)  # type: ignore[arg-type]
+        index = (read.indices[0], None) if vector else (read.indices[0], read.indices[1])
+        return Term(x.formula, x.rows, x.cols, index)
 
     def index_dim(self, letter: str) -> Dim:
         return self.index_dims.setdefault(letter, ("index", str(id(self)), letter))
+
+
+def _swapped(index: tuple[str | None, str | None]) -> tuple[str | None, str | None]:
+    """A transpose's indices: a matrix's (i, j) become (j, i); a vector's entry keeps its one."""
+    return (index[1], index[0]) if index[1] is not None else index
 
 
 def _times(a: Formula | None, b: Formula | None) -> Formula | None:

@@ -51,7 +51,6 @@ from derive.latex_model import (
     Mismatch,
     Name,
     Number,
-    Ones,
     Reader,
     ShapeProblem,
     Tensors,
@@ -112,11 +111,13 @@ def _forward(
     `δ = ∂L/∂z`: the name, the gradient, the text) of the notes."""
     forward, claims, definitions = [], [], []
     for e in equations:
+        sides: list[Tree | Token] = []
+        head: Name | None = None
         try:
-            sides = parse(e.text, "latex")
+            sides = list(parse(e.text, "latex"))
             head = _head(sides[0], e.text) if len(sides) >= 2 else None
         except ClaimSyntaxError:
-            head, sides = None, ()
+            pass
         if (
             head is not None
             and len(sides) == 2
@@ -143,16 +144,17 @@ def _forward(
 def _define(tensors: Tensors, f: _Forward) -> None:
     """Bind `f`'s right side and record the tensor it defines (its classes, in pass A)."""
     reader = Reader(f.equation.text, tensors, f.head.indices)
-    value = reader.bind(f.right)
-    if isinstance(value, Ones):
-        raise NotAModel(f"line {f.equation.line}: {f.head.written} is the vector of ones alone")
+    read = reader.bind(f.right)
+    if not isinstance(read, Term | Number):
+        raise NotAModel(f"line {f.equation.line}: {f.head.written} is the vector of ones or I alone")
+    value = read
     if isinstance(value, Number):
         raise NotAModel(f"line {f.equation.line}: {f.head.written} is a number, not a tensor")
     if f.head.indices:
         if set(i for i in value.index if i) != set(f.head.indices):
             raise NotAModel(f"line {f.equation.line}: the right side's free indices are not the left side's")
         if value.index[0] != f.head.indices[0]:
-            value = Term(Transpose(value.formula), value.cols, value.rows, value.index[::-1])
+            value = Term(Transpose(value.formula), value.cols, value.rows, (value.index[1], value.index[0]))
     elif value.indexed:
         raise NotAModel(f"line {f.equation.line}: free indices on the right only")
     if f.head.name in tensors.given:  # o_k = σ(Σ_j w_jk o_j): one letter for several layers
@@ -220,8 +222,11 @@ def read_notes_model(source: str, equations: Sequence[NotesEquation], is_claim) 
     inter = [Tensor(n, shapes[n], Role.INTERMEDIATE, tensors.written[n]) for n in defined[:-1]]
     out = Tensor(objective, (1, 1), Role.OBJECTIVE, tensors.written[objective])
     try:
-        equations = tuple(Equation(n, tensors.formulas[n]) for n in defined)
-        model = Model((*given, *inter, out), equations, batch=examples or 1)
+        model = Model(
+            (*given, *inter, out),
+            tuple(Equation(n, tensors.formulas[n]) for n in defined),
+            batch=examples or 1,
+        )
     except ModelError as e:
         raise NotAModel(str(e)) from None
 
@@ -295,7 +300,8 @@ def _claim(source: str, e: NotesEquation, model: Model, tensors: Tensors, shapes
         where = replace_claim(where, wrt_written=tensors.written.get(wrt, wrt))
         reader = Reader(e.text, tensors, indices)
         if indices:  # ∂L/∂W_{ij}: i runs over W's rows, j over its columns
-            reader.entries(sides[0], reader.tensor(sides[0], wrt, wrt), Name(wrt, wrt, indices))
+            at = cast(Tree, sides[0])
+            reader.entries(at, reader.tensor(at, wrt, wrt), Name(wrt, wrt, indices))
         value = reader.bind(sides[-1])
         right = _entries_as_matrix(value, indices, e.text, tensors)
         if reader.mismatch is not None:  # read, but its shapes do not fit: a shape error
@@ -336,8 +342,10 @@ def _wrt(head: Tree | Token, text: str, model: Model, spelled: dict) -> tuple[st
 
 def _entries_as_matrix(value: Value, indices: tuple[str, ...], text: str, tensors: Tensors) -> Formula:
     """The right side as a matrix formula in the order of the left side's indices."""
-    if isinstance(value, Ones):
-        raise ClaimSyntaxError(text, 0, "expected a formula of the model; received the vector of ones alone")
+    if not isinstance(value, Term | Number):
+        raise ClaimSyntaxError(
+            text, 0, "expected a formula of the model; received the vector of ones or I alone"
+        )
     if isinstance(value, Number):
         raise ClaimSyntaxError(text, 0, "expected a formula in the model's tensors; received a number alone")
     free = tuple(i for i in value.index if i)

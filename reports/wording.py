@@ -500,7 +500,8 @@ class Words:
             "error": math(OUTPUT_ERRORS[s.loss](l)) if s.loss in OUTPUT_ERRORS else "",
         }
         if s.kind == SlipKind.OTHER_GRADIENT:  # the right side is the other quantity's gradient
-            other = s.formula.target if isinstance(s.formula, Grad) else Var("z", l)
+            target = s.formula.target if isinstance(s.formula, Grad) else None
+            other = target if isinstance(target, Var) else Var("z", l)
             values |= {
                 "other": math(s.formula),
                 "claimed": math(Grad(Var("a" if other.kind == "z" else "z", other.layer))),
