@@ -403,9 +403,9 @@ def load(path: Path, options: dict, model: Path | None = None) -> Document:
         return scalar_document(source, equations, options)
     if is_matrix_page(equations):
         return matrix_document(source, equations, options)
-    if (own := notes_model(source, equations)) is not None:  # ŷ = X w, L = ‖X w − y‖²/(2m)
-        return Document(source, Network(**options), tuple(c.claim for c in own.claims), (), model=own)
     declared = find_declarations(text, latex)
+    if (own := notes_model(source, equations, declared)) is not None:  # ŷ = X w, L = ‖X w − y‖²/(2m)
+        return Document(source, Network(**options), tuple(c.claim for c in own.claims), (), model=own)
     written_loss = notes_loss(equations)  # its name (`E_n`) is read in the claims even under --loss
     stated = None if "loss" in options else written_loss
     given = options
@@ -488,11 +488,13 @@ def _about_model(path: Path, text: str, model_path: Path) -> Document:
     return Document(str(path), Network(), tuple(c.claim for c in combined.claims), (), model=combined)
 
 
-def notes_model(source: str, equations: list[Equation]) -> ModelFile | None:
+def notes_model(
+    source: str, equations: list[Equation], declared: tuple[Declaration, ...] = ()
+) -> ModelFile | None:
     """The model of notes whose forward equations number no layer and are not a network's —
     linear, logistic, softmax regression (derive/notes_model.py) — or None: read as a network."""
     try:
-        return read_notes_model(source, equations, is_claim)
+        return read_notes_model(source, equations, is_claim, declared)
     except NotAModel:
         return None
 

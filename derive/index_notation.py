@@ -151,6 +151,22 @@ def _inner(name: Tree) -> list[Tree]:
     return [c for c in name.children if isinstance(c, Tree)]
 
 
+def _over_layers(summation: Tree) -> bool:
+    """`\\sum_l \\|W^{[l]}\\|_F^2` (an L2 penalty): a sum whose letter is its body's layer."""
+    limits = next((c for c in summation.children if isinstance(c, Tree) and c.data == "sum_limits"), None)
+    letter = (
+        None
+        if limits is None
+        else next((str(t) for t in limits.children if isinstance(t, Token) and t.type == "LETTER"), None)
+    )
+    return letter is not None and any(
+        str(t) == letter
+        for layer in summation.find_data("layer_expr")
+        for t in layer.children
+        if isinstance(t, Token)
+    )
+
+
 def uses_index_notation(sides: tuple[Tree | Token, ...]) -> bool:
     """Whether an equation is written entry by entry: a `\\sum`, a two-index subscript
     (`w_{jk}`), an output `o_k` or target `t_k` with its index, or a symbol with both a layer
@@ -158,7 +174,9 @@ def uses_index_notation(sides: tuple[Tree | Token, ...]) -> bool:
     for side in sides:
         if not isinstance(side, Tree):
             continue
-        neuron_sums = [t for t in side.find_data("summation") if example_sum(t) is None]
+        neuron_sums = [
+            t for t in side.find_data("summation") if example_sum(t) is None and not _over_layers(t)
+        ]
         if neuron_sums or any(side.find_data("index_pair")):
             return True
         for symbol, scripts in _named(side):

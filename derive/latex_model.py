@@ -76,6 +76,11 @@ class Mismatch(ValueError):
     pass
 
 
+class UnknownTensor(ClaimSyntaxError):
+    """A claim about a tensor the model does not have (`∂E/∂w_{jk}` where the notes define only E
+    of o): perhaps a network's claim, which the network reading may read."""
+
+
 class ShapeProblem(ClaimSyntaxError):
     """A formula that reads but whose shapes do not fit (a claim's shape error, not unparsed)."""
 
@@ -352,8 +357,30 @@ class Reader:
         raise self.error(at, f"terms with the same free indices; received {_indices(a)} and {_indices(b)}")
 
     def _product(self, node: Tree) -> Value:
-        left, right = self.sides(node)
-        return self.product(node, self.bind(left), self.bind(right))
+        """Factors left to right; Ng's `d` before a name (`x \\, dz`) is that name's gradient."""
+        factors, values = _factors(node), []
+        k = 0
+        while k < len(factors):
+            named = _named(factors[k + 1]) if k + 1 < len(factors) else None
+            if _is_d(factors[k]) and named is not None and "d" not in self.t.dims and self.t.objective:
+                values.append(self._d_name(Tree("d_name", [Token("D_PREFIX", "d"), named[0], *named[1]])))
+                k += 2
+                continue
+            values.append(self.bind(factors[k]))
+            k += 1
+        return reduce(lambda a, b: self.product(node, a, b), values)
+
+    def _d_name(self, node: Tree) -> Value:
+        """Ng's `dz`, `dW^{[2]}`: ∂L/∂z, ∂L/∂W2 (the true gradient)."""
+        if self.t.objective is None:
+            raise self.error(node, "a forward equation in the model's tensors; received a gradient (d…)")
+        name, scripts = cast(tuple[Tree, list[Tree]], differential(node))
+        read = read_name(name, scripts, self.indices, self.text)
+        tensor = self.t.spelled.get(read.name, read.name)
+        if tensor not in self.t.dims or role_of(tensor) == Role.TARGET:
+            raise self.error(node, f"d and a tensor of the model (Ng's dz = ∂L/∂z); received d{read.written}")
+        x = self.gradient(node, tensor, read.indices)
+        return Term(Transpose(x.formula), x.cols, x.rows, _swapped(x.index)) if read.transpose else x
 
     def _hadamard(self, node: Tree) -> Value:
         left, right = self.sides(node)
@@ -668,7 +695,8 @@ class Reader:
         name = t.spelled.get(name, name)
         if name not in t.dims:
             if t.frozen:
-                raise self.error(at, f"a tensor of the forward equations; {written} is not one of them")
+                problem = self.error(at, f"a tensor of the forward equations; {written} is not one of them")
+                raise UnknownTensor(problem.text, problem.position, problem.message)
             rows, cols = ("r", name), ("c", name)
             t.dims[name], t.written[name] = (rows, cols), written
             t.given.append(name)
@@ -716,6 +744,36 @@ def _factors(tree: Tree | Token) -> list[Tree | Token]:
     if isinstance(tree, Tree) and tree.data == "product":
         return [f for child in tree.children if isinstance(child, Tree) for f in _factors(child)]
     return [tree]
+
+
+_NAME_KINDS = ("letter", "greek", "font_letter", "font_greek", "hat_letter", "bar_letter")
+
+
+def _named(tree: Tree | Token) -> tuple[Tree, list[Tree]] | None:
+    """(the name, its scripts) of a name as the grammar reads it, or None."""
+    if isinstance(tree, Tree) and tree.data in _NAME_KINDS:
+        return tree, []
+    if isinstance(tree, Tree) and tree.data == "scripted":
+        base = tree.children[0]
+        if isinstance(base, Tree) and base.data in _NAME_KINDS:
+            return base, cast(list[Tree], tree.children[1:])
+    return None
+
+
+def _is_d(tree: Tree | Token) -> bool:
+    return isinstance(tree, Tree) and tree.data == "letter" and str(tree.children[-1]) == "d"
+
+
+def differential(tree: Tree | Token) -> tuple[Tree, list[Tree]] | None:
+    """Ng's `dz`, `dW^{[2]}` — ∂L/∂z, ∂L/∂W2 — as (the name, its scripts), or None: a bare `d`
+    juxtaposed with a name (`d_name` where the grammar reads `dZ^{[l]}` at once)."""
+    if isinstance(tree, Tree) and tree.data == "d_name":
+        _, name, *scripts = tree.children
+        return cast(Tree, name), cast(list[Tree], scripts)
+    factors = _factors(tree)
+    if len(factors) == 2 and _is_d(factors[0]):
+        return _named(factors[1])
+    return None
 
 
 def _with_arguments(tree: Tree) -> bool:
@@ -818,14 +876,17 @@ def target_of(
     spelled = spelled or {}
     if isinstance(head, Tree) and head.data == "product" and _with_arguments(head):
         head = head.children[0]  # ∇_θ J(θ): the loss with its arguments
-    if not isinstance(head, Tree) or head.data != "gradient":
-        raise ClaimSyntaxError(text, 0, "expected ∂L/∂X on the left")
-    loss_tree, name, scripts = _parts(head)
-    loss = read_name(loss_tree, [], (), text)
-    if spelled.get(loss.name, loss.name) != objective:
-        raise ClaimSyntaxError(
-            text, 0, f"expected ∂{objective}/∂X, the loss the notes define; received ∂{loss.name}"
-        )
+    if (differentiated := differential(head)) is not None:  # Ng's dw: ∂L/∂w
+        name, scripts = differentiated
+    else:
+        if not isinstance(head, Tree) or head.data != "gradient":
+            raise ClaimSyntaxError(text, 0, "expected ∂L/∂X on the left")
+        loss_tree, name, scripts = _parts(head)
+        loss = read_name(loss_tree, [], (), text)
+        if spelled.get(loss.name, loss.name) != objective:
+            raise ClaimSyntaxError(
+                text, 0, f"expected ∂{objective}/∂X, the loss the notes define; received ∂{loss.name}"
+            )
     plain = read_name(name, scripts, (), text)
     if spelled.get(plain.name, plain.name) in tensors and not plain.transpose:
         return spelled.get(plain.name, plain.name), ()
@@ -834,6 +895,6 @@ def target_of(
     if spelled.get(indexed.name, indexed.name) in tensors and indexed.indices and not indexed.transpose:
         return spelled.get(indexed.name, indexed.name), indexed.indices
     written = ", ".join(tensors.values())
-    raise ClaimSyntaxError(
+    raise UnknownTensor(
         text, 0, f"expected ∂{objective}/∂X with X one of {written}; received {plain.written}"
     )

@@ -122,8 +122,20 @@ class Symbolic:
     def value(self, formula: Formula) -> sp.Matrix:
         """A claim's right side, its tensors' expressions from the forward equations, and a
         gradient it uses (`∂L/∂z`) SymPy's own."""
-        env = dict(self.values) | {gradient_key(n): self.derivative(n) for n in gradients_in(formula)}
+        env = dict(self.values) | {
+            gradient_key(n): _stable(self.derivative(n)) for n in gradients_in(formula)
+        }
         return sympy_value(formula, env)
+
+
+STABLE_OPS = 400  # entries up to this size are put over one denominator before they are evaluated
+
+
+def _stable(D: sp.Matrix) -> sp.Matrix:
+    """A derivative as a claim's `∂L/∂z` is evaluated in floats: each small entry `cancel`ed, so
+    that `1 − 1/(e + 1)` (a sigmoid's cross-entropy) is not computed as a difference of nearly
+    equal numbers. Exact either way; only the rounding differs."""
+    return D.applyfunc(lambda e: sp.cancel(sp.together(e)) if sp.count_ops(e) <= STABLE_OPS else e)
 
 
 def is_zero(e: sp.Expr, thorough: bool) -> bool:

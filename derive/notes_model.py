@@ -32,6 +32,7 @@ from lark import Token, Tree
 
 from derive.claim_parser import ClaimSyntaxError, parse
 from derive.claims import Claim, ClaimNote
+from derive.declarations import Declaration
 from derive.document import Equation as NotesEquation
 from derive.formula import (
     Apply,
@@ -55,7 +56,9 @@ from derive.latex_model import (
     ShapeProblem,
     Tensors,
     Term,
+    UnknownTensor,
     Value,
+    differential,
     read_name,
     role_of,
     target_of,
@@ -126,7 +129,7 @@ def _forward(
         ):
             definitions.append((head, sides[1], e.text))
             continue
-        if is_claim(e.text):
+        if is_claim(e.text) or (sides and differential(sides[0]) is not None):  # ∂L/∂z = …, Ng's dz = …
             claims.append(e)
             continue
         if head is not None and not head.transpose and head.power is None:
@@ -164,6 +167,26 @@ def _define(tensors: Tensors, f: _Forward) -> None:
     tensors.formulas[f.head.name] = value.formula
 
 
+def _declare(tensors: Tensors, declared: Sequence[Declaration]) -> None:
+    """The sizes the notes declare for their tensors, before any is chosen."""
+    c = tensors.classes
+    for d in declared:
+        try:
+            (side,) = parse(d.written, "latex")
+            named = _head(side, d.written)
+        except (ClaimSyntaxError, ValueError):
+            continue
+        if named is None or named.name not in tensors.dims:
+            continue
+        for dim, size in zip(tensors.dims[named.name], (d.rows, d.cols), strict=True):
+            root = c.find(dim)
+            if c.size.get(root, size) != size:
+                raise NotAModel(
+                    f"line {d.line}: {d.written} declared {d.rows}×{d.cols}, which the equations do not fit"
+                )
+            c.size[root] = size
+
+
 def _choose_sizes(tensors: Tensors, order: Sequence[str]) -> None:
     c, k = tensors.classes, 0
     for name in order:
@@ -189,9 +212,12 @@ def _examples(tensors: Tensors) -> int | None:
     return c.size[data[0]] if data else None
 
 
-def read_notes_model(source: str, equations: Sequence[NotesEquation], is_claim) -> ModelFile:
+def read_notes_model(
+    source: str, equations: Sequence[NotesEquation], is_claim, declared: Sequence[Declaration] = ()
+) -> ModelFile:
     """The model the notes' forward equations define, with their claims, as a model file would
-    state them. Raises `NotAModel` naming why not."""
+    state them; sizes the notes declare (`W \\in \\mathbb{R}^{3 \\times 4}`) are kept. Raises
+    `NotAModel` naming why not."""
     forward, claim_equations, definitions = _forward(equations, is_claim)
     losses = [
         k
@@ -207,7 +233,10 @@ def read_notes_model(source: str, equations: Sequence[NotesEquation], is_claim) 
             seen.add(f.head.name)
             kept.append(f)
     objective = kept[-1].head.name
-    shapes, tensors = _read(kept, objective, with_batch=None)
+    if numbered := next((f for f in kept if any(ch.isdigit() for ch in f.head.name)), None):
+        # z_2 = W_1 a_1 + b_1, a^{[1]} = σ(z^{[1]}): a layered network's notes (derive/notes.py)
+        raise NotAModel(f"line {numbered.equation.line}: {numbered.head.written} numbers a layer")
+    shapes, tensors = _read(kept, objective, None, declared)
     examples = _examples(tensors)
     if late := [f for f in forward[losses[-1] + 1 :] if f.head.name in tensors.given]:
         # E = Σ_k (t_k − o_k)², then o_k = σ(…): the loss's inputs are defined below it
@@ -215,7 +244,7 @@ def read_notes_model(source: str, equations: Sequence[NotesEquation], is_claim) 
     if tensors.batch_used:  # the forward equations divide by m: read them again with its value
         if examples is None:
             raise NotAModel("the notes divide by m, but no data tensor has a dimension for the examples")
-        shapes, tensors = _read(kept, objective, with_batch=examples)
+        shapes, tensors = _read(kept, objective, examples, declared)
     tensors.batch = examples  # a claim's m (where the loss has none, still the number of examples)
     given = [Tensor(n, shapes[n], role_of(n), tensors.written[n]) for n in tensors.given]
     defined = [f.head.name for f in kept]
@@ -253,17 +282,16 @@ def read_notes_model(source: str, equations: Sequence[NotesEquation], is_claim) 
     if not claims:
         raise NotAModel("no claim about the model's gradients")
     unread = [c for c in claims if c.claim.problem is not None]
-    numbered = any(any(ch.isdigit() for ch in f.head.name) for f in kept)
-    if unread and (numbered or len(unread) == len(claims)):
-        # z_2 = W_1 a_1 + b_1 …: notes of a layered network, whose claims the network reading
-        # may read; notes that number no layer stay a model, their unread claims unparsed
+    foreign = [c for c in unread if isinstance(c.claim.problem, UnknownTensor)]
+    if unread and (foreign or len(unread) == len(claims)):  # about tensors this model lacks
         raise NotAModel(f"line {unread[0].claim.line}: {unread[0].claim.problem}")
+    claims = _in_the_notes_layout(claims, model)
     lines = tuple(f.equation.line for f in kept)
     return ModelFile(model, claims, one_hot, positive, lines, from_notes=True, examples=examples)
 
 
 def _read(
-    kept: list[_Forward], objective: str, with_batch: int | None
+    kept: list[_Forward], objective: str, with_batch: int | None, declared: Sequence[Declaration]
 ) -> tuple[dict[str, tuple[int, int]], Tensors]:
     tensors = Tensors(batch=with_batch)
     try:
@@ -276,6 +304,7 @@ def _read(
         raise NotAModel(f"{e.message} in {e.text.strip()}") from None
     except Mismatch as e:
         raise NotAModel(f"the loss {objective} is not a scalar ({e})") from None
+    _declare(tensors, declared)
     order = [*tensors.given, *(f.head.name for f in kept)]
     _choose_sizes(tensors, order)
     c = tensors.classes
@@ -283,6 +312,38 @@ def _read(
         n: (c.size[c.find(r)], c.size[c.find(k)]) for n, (r, k) in ((n, tensors.dims[n]) for n in order)
     }
     return shapes, tensors
+
+
+def _in_the_notes_layout(claims: tuple[ModelClaim, ...], model: Model) -> tuple[ModelClaim, ...]:
+    """Where another claim about a non-square tensor has its shape (denominator layout, the notes'
+    own), a claim with the transpose's shape is a shape error — the slip search names it
+    "transposed" — not a claim in numerator layout."""
+
+    def own_shape(c: ModelClaim) -> bool:
+        r, k = model.tensor(c.wrt).shape if c.wrt else (1, 1)
+        return (
+            c.right is not None
+            and not c.shape_problem
+            and ClaimNote.OTHER_LAYOUT not in c.claim.notes
+            and r != k
+        )
+
+    if not any(own_shape(c) for c in claims):
+        return claims
+    out = []
+    for c in claims:
+        if ClaimNote.OTHER_LAYOUT in c.claim.notes and isinstance(c.right, Transpose):
+            r, k = model.tensor(c.wrt).shape
+            notes = tuple(n for n in c.claim.notes if n != ClaimNote.OTHER_LAYOUT)
+            problem = f"the right side is {k}×{r}, but ∂L/∂{c.wrt} is {r}×{k}, as the notes' other claims say"
+            c = ModelClaim(
+                replace_claim(c.claim, notes=notes, model_right=c.right.operand),
+                c.wrt,
+                c.right.operand,
+                problem,
+            )
+        out.append(c)
+    return tuple(out)
 
 
 def _has(node: Formula, test) -> bool:

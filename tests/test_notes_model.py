@@ -353,3 +353,87 @@ def test_the_report_typesets_a_model_claim_from_what_was_read(tmp_path):
     source = render_report(ReportInput(run))
     assert r"\frac{\partial L}{\partial \theta}" in source  # the statement, from the read formula
     assert "θ" not in source and r"parameters $\theta$" in source
+
+
+# --- found by a new user's trial --------------------------------------------------------------
+
+
+def test_a_claims_m_is_the_number_of_examples_even_where_the_loss_has_none(tmp_path):
+    """J = ½ Σ (h_i − y_i)² has no 1/m: a claim with one is wrong (it was read with m = 1)."""
+    text = (
+        r"$h = X\theta$, $J = \frac{1}{2} \sum_i (h_i - y_i)^2$."
+        "\n\n$$\\nabla_\\theta J = X^T (X\\theta - y)$$\n"
+        "\n$$\\nabla_\\theta J = \\frac{1}{m} X^T (X\\theta - y)$$\n"
+    )
+    _, run = _run(tmp_path, text)
+    assert _verdicts(run) == [Verdict.PROVED, Verdict.REFUTED]
+    assert run.claims[1].slip is not None and run.claims[1].slip.steps[0].move == Move.EXTRA_MEAN
+
+
+def test_a_loss_with_arguments_in_the_claim(tmp_path):
+    text = (
+        r"$J(\theta) = \frac{1}{2}\|X\theta - y\|^2$."
+        "\n\n$$\\nabla_\\theta J(\\theta) = X^T X \\theta - X^T y$$\n"
+    )
+    _, run = _run(tmp_path, text)
+    assert _verdicts(run) == [Verdict.PROVED]
+
+
+def test_a_chain_of_names_defines_each(tmp_path):
+    """ŷ = a = σ(z) (deeplearning.ai): a is σ(z), not an input."""
+    text = (
+        r"$z = w^T x + b$, $\hat{y} = a = \sigma(z)$, $L = -(y \log a + (1 - y) \log(1 - a))$."
+        "\n\n$$\\frac{\\partial L}{\\partial z} = a - y$$\n"
+        "\n$$\\frac{\\partial L}{\\partial z} = -\\frac{y}{a} + \\frac{1-y}{1-a}$$\n"
+    )
+    document, run = _run(tmp_path, text)
+    assert document.model.model.tensor("a").role == Role.INTERMEDIATE
+    assert document.model.one_hot == ()  # a sigmoid's cross-entropy holds for every y
+    assert _verdicts(run) == [Verdict.PROVED, Verdict.REFUTED]  # the second: σ' missing
+
+
+def test_ridge_with_the_identity_and_a_positive_lambda(tmp_path):
+    text = (
+        r"$L = \frac{1}{2}\|X w - y\|^2 + \frac{\lambda}{2}\|w\|^2$."
+        "\n\n$$\\nabla_w L = (X^T X + \\lambda I) w - X^T y$$\n"
+        "\n$$\\nabla_w L = (X^T X + 2 \\lambda I) w - X^T y$$\n"
+        "\n$$\\nabla_w L = I w$$\n"
+    )
+    document, run = _run(tmp_path, text)
+    assert document.model.positive == ("λ",)
+    assert _verdicts(run) == [Verdict.PROVED, Verdict.REFUTED, Verdict.REFUTED]
+
+
+def test_a_sums_factors_without_its_index_stay_outside(tmp_path):
+    text = (
+        r"$h = \sigma(W x)$, $\hat{y} = V h$, $L = \frac{1}{2}\|\hat{y} - y\|^2$,"
+        r" $\delta = \frac{\partial L}{\partial \hat{y}}$."
+        "\n\n$$\\frac{\\partial L}{\\partial W_{ij}} = \\sum_k V_{ki} \\delta_k h_i (1 - h_i) x_j$$\n"
+        "\n$$\\frac{\\partial L}{\\partial W_{ij}} = \\sum_k V_{ik} \\delta_k h_i (1 - h_i) x_j$$\n"
+    )
+    _, run = _run(tmp_path, text)
+    assert _verdicts(run) == [Verdict.PROVED, Verdict.SHAPE_ERROR]  # V_ik: k runs over V's columns
+
+
+def test_one_unread_claim_leaves_notes_without_layers_a_model(tmp_path):
+    text = (
+        r"$\hat{y} = X w$, $L = \frac{1}{2}\|X w - y\|^2$."
+        "\n\n$$\\nabla_w L = X^T (X w - y)$$\n"
+        "\n$$\\partial_{w} L = X^T (X w - y)$$\n"
+    )
+    document, run = _run(tmp_path, text)
+    assert document.model is not None
+    assert _verdicts(run) == [Verdict.PROVED, Verdict.UNPARSED]
+
+
+def test_ngs_differentials_are_claims_and_gradients(tmp_path):
+    """deeplearning.ai's dz = a − y, dw = x dz, db = dz: d before a tensor is ∂L/∂ of it."""
+    text = (
+        r"$z = w^T x + b$, $a = \sigma(z)$, $\mathcal{L}(a, y) = -(y \log(a) + (1 - y) \log(1 - a))$."
+        "\n\n$$dz = a - y$$\n\n$$dw = x \\, dz$$\n\n$$db = dz$$\n\n$$dw = x^T dz$$\n\n$$dz = y - a$$\n"
+    )
+    _, run = _run(tmp_path, text)
+    verdicts = _verdicts(run)
+    assert verdicts[:3] == [Verdict.PROVED] * 3  # the chain's float values are stable (cancelled)
+    assert verdicts[4] == Verdict.REFUTED
+    assert [r.claim.model_wrt for r in run.claims] == ["z", "w", "b", "w", "z"]

@@ -77,8 +77,11 @@ $$\frac{\partial L}{\partial W} = x \left[ (a - y) \odot \sigma'(z) \right]^T$$
 $$\frac{\partial L}{\partial W} = \left[ (a - y) \odot \sigma'(z) \right] x^T$$
 """
     found = run(tmp_path, notes)
-    assert found.reading.single and found.network.sizes == (4, 3)  # as declared
+    # no layer numbered: a model of its own (derive/notes_model.py), with the declared sizes
+    assert found.model is not None and found.model.model.tensor("W").shape == (3, 4)
+    # the outer product in the wrong order is the transpose of the notes' own layout
     assert verdicts(found) == [Verdict.PROVED, Verdict.SHAPE_ERROR, Verdict.PROVED]
+    assert found.claims[1].slip is not None
 
 
 def test_ufldl_numbers_the_output_layer_n_l(tmp_path):
