@@ -119,13 +119,15 @@ class Symbolic:
         self._derivatives[wrt] = D
         return D
 
-    def value(self, formula: Formula) -> sp.Matrix:
+    def value(self, formula: Formula, numeric: bool = False) -> sp.Matrix:
         """A claim's right side, its tensors' expressions from the forward equations, and a
-        gradient it uses (`∂L/∂z`) SymPy's own."""
-        env = dict(self.values) | {
-            gradient_key(n): _stable(self.derivative(n)) for n in gradients_in(formula)
+        gradient it uses (`∂L/∂z`) SymPy's own — for the proof as derived (it cancels against the
+        derivative term by term), for floats (`numeric`) `_stable`."""
+        gradients = {
+            gradient_key(n): _stable(self.derivative(n)) if numeric else self.derivative(n)
+            for n in gradients_in(formula)
         }
-        return sympy_value(formula, env)
+        return sympy_value(formula, dict(self.values) | gradients)
 
 
 STABLE_OPS = 400  # entries up to this size are put over one denominator before they are evaluated

@@ -438,7 +438,8 @@ def _check_one(mc: ModelClaim, c: _Context) -> ClaimResult:
     if symbolic is not None:  # its values, then its proof: each within its own time limit
         try:
             with time_limit(PROOF_SECONDS):
-                arrays = {"sympy": _lambdified(symbolic.value(mc.right), symbolic, given), **arrays}
+                claimed = symbolic.value(mc.right, numeric=True)
+                arrays = {"sympy": _lambdified(claimed, symbolic, given), **arrays}
         except ProofTimeout:
             failures["sympy"] = "time limit"
         try:
