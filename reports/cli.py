@@ -107,7 +107,29 @@ L2 = Annotated[
     ),
 ]
 # --- how a run samples and compares
-PointsOpt = Annotated[int, typer.Option("--points", "-n", help="Number of sample points.")]
+
+
+def _points(text: str | int) -> int:
+    """`--points`: a whole number written as 1000, 1e6, 10_000 or 1,000 (click's own error would
+    take three lines and say only "not a valid integer"); its range is checked with the run's."""
+    if isinstance(text, int):  # the default
+        return text
+    from derive.errors import InputError
+    from derive.network import parse_count
+
+    try:
+        return parse_count("points", text)
+    except InputError as e:
+        typer.echo(f"derivcheck: error: {e}", err=True)
+        raise typer.Exit(2) from None
+
+
+PointsOpt = Annotated[
+    int,
+    typer.Option(
+        "--points", "-n", parser=_points, metavar="N", help="Number of sample points: 1000, 1e6, 10_000, 1,000."
+    ),
+]
 Seed = Annotated[int, typer.Option("--seed", help="Seed of numpy.random.default_rng.")]
 Kinks = Annotated[
     bool,
