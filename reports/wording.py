@@ -671,10 +671,10 @@ class Words:
         slip = self.slip(r.slip) if r.slip is not None else self.say("slip_missing_mean", B="B")
         return self.say("readings_line", holds=holds, fails=fails, slip=slip)
 
-    def result(self, run: Run) -> str:
-        """The run's one-line verdict."""
+    def result(self, run: Run, data: bool = False) -> str:
+        """The run's one-line verdict; `data`: for JSON, where nothing is "above"."""
         if not run.passed:
-            return self.say("result_failed")
+            return self.say("result_failed_data" if data else "result_failed")
         budget = run.skipped_witnesses or any(r.verdict != Verdict.PROVED for r in run.claims)
         return self.say("result_passed_budget" if budget else "result_passed")
 
