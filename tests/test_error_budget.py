@@ -156,7 +156,7 @@ def test_chunks_are_reproducible_and_bounded(monkeypatch):
     assert a.settings.chunks == 3
     assert [r.agreement.max_abs_err for r in a.claims] == [r.agreement.max_abs_err for r in b.claims]
     big = Network((1024, 1024))
-    size = sampling.chunk_size(big, 10**6)
+    size = sampling.block(big)
     assert size >= 1 and size * 8 * sampling.COPIES * sampling.floats_per_point(big) <= sampling.CHUNK_BYTES
 
 
