@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -163,7 +163,8 @@ def check(
         done = plan[0][1]
         if progress is not None:
             progress(done, points)
-        for job in as_completed(later):  # counted as each chunk finishes, not in order
+        for job in later:  # in order: the counts a run reports are the same every time
+            job.result()
             done += plan[later[job]][1]
             if progress is not None:
                 progress(done, points)
