@@ -127,7 +127,11 @@ def _points(text: str | int) -> int:
 PointsOpt = Annotated[
     int,
     typer.Option(
-        "--points", "-n", parser=_points, metavar="N", help="Number of sample points: 1000, 1e6, 10_000, 1,000."
+        "--points",
+        "-n",
+        parser=_points,
+        metavar="N",
+        help="Number of sample points: 1000, 1e6, 10_000, 1,000.",
     ),
 ]
 Seed = Annotated[int, typer.Option("--seed", help="Seed of numpy.random.default_rng.")]
@@ -140,7 +144,9 @@ Json = Annotated[
     bool, typer.Option("--json", help="Print one JSON object (schema derivcheck.run/1) instead of a table.")
 ]
 Latex = Annotated[bool, typer.Option("--latex", help="Print LaTeX instead of text.")]
-Lang = Annotated[str, typer.Option("--lang", help="Language of the table and sentences: en or ko (JSON stays as it is).")]
+Lang = Annotated[
+    str, typer.Option("--lang", help="Language of the table and sentences: en or ko (JSON stays as it is).")
+]
 ModelOpt = Annotated[
     Path | None,
     typer.Option(
@@ -439,7 +445,6 @@ def report(
     if built.hint:
         typer.echo(f"derivcheck: {built.hint}", err=True)
     from reports.terminal import render_run
-
     from reports.wording import Words
 
     typer.echo(render_run(run, lang), nl=False)

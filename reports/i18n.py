@@ -345,7 +345,7 @@ EN: dict[str, str] = {
     "result_passed_budget": "PASSED: every claim is proved where SymPy's budget allows, and every "
     "witness that ran agrees",
     "result_failed": "FAILED: see the claims above",
-    "result_failed_data": "FAILED: see the verdict of each entry of \"claims\"",
+    "result_failed_data": 'FAILED: see the verdict of each entry of "claims"',
     "result_label": "result: {verdict}",
     "wrote": "wrote: {paths}",
     "where_line": "line {line}",
@@ -816,7 +816,7 @@ KO: dict[str, str] = {
     "result_passed_budget": "통과: SymPy의 예산이 허용하는 범위에서 모든 주장이 증명되었고, 실행된 모든 "
     "검증자가 일치한다",
     "result_failed": "실패: 위의 주장들을 보라",
-    "result_failed_data": "실패: \"claims\"의 항목마다 판정을 보라",
+    "result_failed_data": '실패: "claims"의 항목마다 판정을 보라',
     "result_label": "결과: {verdict}",
     "wrote": "작성한 파일: {paths}",
     "where_line": "{line}행",

@@ -151,8 +151,10 @@ def test_point_k_is_the_same_whatever_the_count(monkeypatch, network, kinks):
     monkeypatch.setattr(sampling, "CHUNK", 64)  # several chunks in either run
 
     def points(count: int):
-        parts = [sampling.sample(network, n, 3, kinks, chunk=k) for k, (_, n) in enumerate(
-            sampling.chunks(network, count))]
+        parts = [
+            sampling.sample(network, n, 3, kinks, chunk=k)
+            for k, (_, n) in enumerate(sampling.chunks(network, count))
+        ]
         return {
             name: np.concatenate([getattr(p, name) if name != "W" else p.W[0] for p in parts])
             for name in ("z1", "y", "W", "at_kink")

@@ -136,10 +136,10 @@ def _draw(network: Network, count: int, streams: Streams):
     depth = len(sizes) - 1
     z1 = streams(0).uniform(-2.0, 2.0, size=(count, sizes[0], batch))
     W = tuple(
-        _normal(streams(3 + l), 1.0 / np.sqrt(n_in), (count, n_out, n_in))
-        for l, (n_in, n_out) in enumerate(pairwise(sizes))
+        _normal(streams(3 + k), 1.0 / np.sqrt(n_in), (count, n_out, n_in))
+        for k, (n_in, n_out) in enumerate(pairwise(sizes))
     )
-    b = tuple(streams(3 + depth + l).uniform(-0.5, 0.5, size=(count, n, 1)) for l, n in enumerate(sizes[1:]))
+    b = tuple(streams(3 + depth + k).uniform(-0.5, 0.5, size=(count, n, 1)) for k, n in enumerate(sizes[1:]))
     if not network.biases:  # drawn all the same: the other inputs stay those of the network with biases
         b = tuple(np.zeros_like(v) for v in b)
     target = LOSSES[network.numeric.loss].target
