@@ -198,6 +198,28 @@ def parse_sizes(text: str) -> tuple[int, ...]:
     return sizes
 
 
+_COUNT = re.compile(
+    r"(?P<sign>[+-]?)(?P<digits>[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+(?:_[0-9]+)*)"
+    r"(?:\.(?P<fraction>[0-9]+))?(?:[eE](?P<exponent>[+-]?[0-9]{1,2}))?"
+)
+COUNT_FORMS = "a whole number such as 1000, 1e6, 10_000 or 1,000"
+
+
+def parse_count(what: str, text: str) -> int:
+    """`"1e6"`, `"10_000"`, `"1,000"`, `"2.5e3"` → the whole number they write, exactly (read by a
+    pattern, never evaluated); a number that is not whole, or no number, an `InputError`. The sign
+    is kept: the range is the caller's to check (`-5` is received as -5)."""
+    m = _COUNT.fullmatch(text.strip())
+    if m is None:
+        raise InputError(what, COUNT_FORMS, text)
+    digits = m["digits"].replace(",", "").replace("_", "") + (m["fraction"] or "")
+    shift = int(m["exponent"] or 0) - len(m["fraction"] or "")
+    value = Fraction(int(digits)) * Fraction(10) ** shift
+    if value.denominator != 1:
+        raise InputError(what, COUNT_FORMS + " (not a fraction)", text)
+    return -int(value) if m["sign"] == "-" else int(value)
+
+
 def parse_l2(text: str) -> Fraction:
     """`"0.1"` or `"1/10"` → `Fraction(1, 10)`, the L2 penalty's λ, exactly (never evaluated)."""
     if not _NUMBER.fullmatch(text.strip()):

@@ -107,7 +107,33 @@ L2 = Annotated[
     ),
 ]
 # --- how a run samples and compares
-PointsOpt = Annotated[int, typer.Option("--points", "-n", help="Number of sample points.")]
+
+
+def _points(text: str | int) -> int:
+    """`--points`: a whole number written as 1000, 1e6, 10_000 or 1,000 (click's own error would
+    take three lines and say only "not a valid integer"); its range is checked with the run's."""
+    if isinstance(text, int):  # the default
+        return text
+    from derive.errors import InputError
+    from derive.network import parse_count
+
+    try:
+        return parse_count("points", text)
+    except InputError as e:
+        typer.echo(f"derivcheck: error: {e}", err=True)
+        raise typer.Exit(2) from None
+
+
+PointsOpt = Annotated[
+    int,
+    typer.Option(
+        "--points",
+        "-n",
+        parser=_points,
+        metavar="N",
+        help="Number of sample points: 1000, 1e6, 10_000, 1,000.",
+    ),
+]
 Seed = Annotated[int, typer.Option("--seed", help="Seed of numpy.random.default_rng.")]
 Kinks = Annotated[
     bool,
@@ -118,6 +144,9 @@ Json = Annotated[
     bool, typer.Option("--json", help="Print one JSON object (schema derivcheck.run/1) instead of a table.")
 ]
 Latex = Annotated[bool, typer.Option("--latex", help="Print LaTeX instead of text.")]
+Lang = Annotated[
+    str, typer.Option("--lang", help="Language of the table and sentences: en or ko (JSON stays as it is).")
+]
 ModelOpt = Annotated[
     Path | None,
     typer.Option(
@@ -170,19 +199,22 @@ def resolve_network(given: dict, file: dict | None = None):
 
 
 def check_run_options(network, points: int, dtype: str) -> None:
-    """Points, dtype and the memory a point needs, validated before the engine is imported."""
-    from verify.sampling import check_dtype, check_points, check_size
+    """Points, dtype and the memory a chunk needs, validated before the engine is imported (a run
+    holds one chunk of points at a time, so 10⁸ points of the seed's network fit)."""
+    from verify.sampling import block, check_dtype, check_points, check_size
 
     check_points(points)
     check_dtype(dtype)
-    check_size(network.numeric, points)
+    check_size(network.numeric, min(points, block(network.numeric)))
 
 
 @contextmanager
-def _progress() -> Iterator:
+def _progress(points: int) -> Iterator:
+    """The bar, opened before the engine is imported: it shows after `DELAY` whatever is slow."""
     from reports.progress import progress_bar
 
     with progress_bar() as progress:
+        progress(0, points)
         yield progress
 
 
@@ -190,9 +222,9 @@ def run_builtin(given: dict, points: int, seed: int, dtype: str, include_kinks: 
     """The built-in identities of the network and the hand-written backward, checked."""
     network = resolve_network(given)  # bad input is an error before the engine is imported
     check_run_options(network, points, dtype)
-    from verify.run import verify_network
+    with _progress(points) as progress:
+        from verify.run import verify_network
 
-    with _progress() as progress:
         return verify_network(
             network, points=points, seed=seed, dtype=dtype, include_kinks=include_kinks, progress=progress
         )
@@ -213,23 +245,29 @@ def run_document(
 
     document = load(file, given, model=model)  # bad input is an error before the engine is imported
     check_run_options(document.network, points, dtype)
-    from verify.run import check_document
+    with _progress(points) as progress:
+        from verify.run import check_document
 
-    with _progress() as progress:
         return check_document(
             document, points=points, seed=seed, dtype=dtype, include_kinks=include_kinks, progress=progress
         )
 
 
-def _print(run, json: bool) -> None:
-    if json:
+def _print(run, json: bool, lang: str = "en") -> None:
+    if json:  # one schema, language-neutral: --lang does not change it
         from reports.json_report import render_json
 
         typer.echo(render_json(run))
     else:
         from reports.terminal import render_run
 
-        typer.echo(render_run(run), nl=False)
+        typer.echo(render_run(run, lang), nl=False)
+
+
+def _check_lang(lang: str) -> None:
+    from reports.i18n import strings
+
+    strings(lang)  # an InputError naming en, ko; before the work
 
 
 @app.command()
@@ -246,9 +284,11 @@ def verify(
     include_kinks: Kinks = False,
     dtype: Dtype = "float64",
     json: Json = False,
+    lang: Lang = "en",
 ) -> None:
     """Prove the seed's identities with SymPy, check them numerically, and test the hand-written backward."""
     with _input_errors():
+        _check_lang(lang)
         given = given_options(
             activation=activation,
             loss=loss,
@@ -259,7 +299,7 @@ def verify(
             l2=l2,
         )
         run = run_builtin(given, points, seed, dtype, include_kinks)
-    _print(run, json)
+    _print(run, json, lang)
     raise typer.Exit(run.exit_code)
 
 
@@ -279,6 +319,7 @@ def check(
     dtype: Dtype = "float64",
     json: Json = False,
     model: ModelOpt = None,
+    lang: Lang = "en",
 ) -> None:
     """Check your own derivation: every gradient claim in FILE, proved or refuted, with the likely slip.
 
@@ -286,6 +327,7 @@ def check(
     network (4,3, sigmoid, mse).
     """
     with _input_errors():
+        _check_lang(lang)
         given = given_options(
             activation=activation,
             loss=loss,
@@ -296,7 +338,7 @@ def check(
             l2=l2,
         )
         run = run_document(file, given, points, seed, dtype, include_kinks, model)
-    _print(run, json)
+    _print(run, json, lang)
     raise typer.Exit(run.exit_code)
 
 
@@ -403,9 +445,10 @@ def report(
     if built.hint:
         typer.echo(f"derivcheck: {built.hint}", err=True)
     from reports.terminal import render_run
+    from reports.wording import Words
 
-    typer.echo(render_run(run), nl=False)
-    typer.echo("wrote: " + ", ".join(str(p) for p in built.written))
+    typer.echo(render_run(run, lang), nl=False)
+    typer.echo(Words(lang).say("wrote", paths=", ".join(str(p) for p in built.written)))
     raise typer.Exit(run.exit_code)
 
 

@@ -190,6 +190,22 @@ EN: dict[str, str] = {
     "witness_skipped": "witness {witness}: not run, {why}",
     "unparsed_at": "could not read it: {message}",
     "shape_problem": "the shapes do not fit: {problem}",
+    "shape_matmul": "matrix product of {a} and {b}",
+    "shape_broadcast": "'{op}' (broadcast) of {a} and {b}",
+    "shape_elementwise": "'{op}' of {a} and {b}",
+    "shape_against": "{a} against {b}",
+    "shape_dimension": "a dimension of size {a} against one of size {b}",
+    "shape_loss": "loss of {a}",
+    "shape_in": "{problem} in {node}",
+    "activation_then": "{first} then {then}",
+    "describe_batch": "{text}, batch {B} ({reduction})",
+    "describe_no_biases": "{text}, no biases",
+    "describe_l2": "{text}, L2 penalty λ = {lam}",
+    "reduction_mean": "mean",
+    "reduction_sum": "sum",
+    "stand_in_mse": "the generic loss has no values: the numeric witnesses use mse in its place "
+    "(squared error with the factor 1/2, taken on the output activation f(z) of the last layer "
+    "(the same f as the hidden layers))",
     "kink_point_note": "at the {points} kink points the witnesses differ by at most {err}, as their "
     "conventions allow",
     "cx_title": "counterexample at sample point {point} (seed {seed})",
@@ -329,7 +345,9 @@ EN: dict[str, str] = {
     "result_passed_budget": "PASSED: every claim is proved where SymPy's budget allows, and every "
     "witness that ran agrees",
     "result_failed": "FAILED: see the claims above",
+    "result_failed_data": 'FAILED: see the verdict of each entry of "claims"',
     "result_label": "result: {verdict}",
+    "wrote": "wrote: {paths}",
     "where_line": "line {line}",
     "where_layer": "l = {layer}",
     "col_where": "claim",
@@ -605,7 +623,7 @@ KO: dict[str, str] = {
     "step_extra_factor": "불필요한 인자: {fix} 자리에 {where}",
     "step_extra_term": "불필요한 항: {fix} 자리에 {where}",
     "step_not_summed": "예제에 대해 합하지 않음: {fix} 자리에 {where}",
-    "step_missing_penalty": "정규화 항 누락: {fix} 자리에 {where} ({penalty}, L2 페널티의 그래디언트)",
+    "step_missing_penalty": "정규화 항 누락: {fix} 자리에 {where} ({penalty}, L2 페널티의 기울기)",
     "step_extra_penalty": "불필요한 정규화 항: {fix} 자리에 {where} (L2 페널티는 편향이 아닌 가중치에만 "
     "걸린다)",
     "step_penalty_missing_mean": "정규화 항의 1/{b} 누락: {fix} 자리에 {where} ({penalty})",
@@ -644,9 +662,9 @@ KO: dict[str, str] = {
     "file_rows_shapes": '행을 예제로 읽었다: 모양은 그렇게 읽을 때만 맞는다 ([network]에 layout = "rows"라고 '
     "적으면 된다)",
     "file_input_zero": "강의의 층 번호로 읽었다: X가 0층이고 W_l, b_l은 l층으로 들어간다 (우리 층 = 강의 층 + 1); "
-    "dZ_l, dA_l은 예제별 값, dW_l, db_l은 비용의 그래디언트",
+    "dZ_l, dA_l은 예제별 값, dW_l, db_l은 비용의 기울기",
     "reading_per_example": "강의의 예제별 d{name} = {b} ∂J/∂{name}",
-    "reading_mean_gradient": "평균 비용의 그래디언트 ∂J/∂{name}",
+    "reading_mean_gradient": "평균 비용의 기울기 ∂J/∂{name}",
     "readings_line": "{holds}(으)로는 성립하고, {fails}(으)로는 틀리다: {slip}",
     "probably": "추정 원인: {slip}",
     "agreement_agree": "검증자들이 {compared}개 점 모두에서 일치한다 (허용 오차의 최대 {ratio})",
@@ -658,6 +676,21 @@ KO: dict[str, str] = {
     "witness_skipped": "검증자 {witness}: 실행하지 않음, {why}",
     "unparsed_at": "읽지 못함: {message}",
     "shape_problem": "크기가 맞지 않는다: {problem}",
+    "shape_matmul": "{a} 행렬과 {b} 행렬의 행렬곱",
+    "shape_broadcast": "{a} 행렬과 {b} 행렬의 '{op}' (브로드캐스트)",
+    "shape_elementwise": "{a} 행렬과 {b} 행렬의 '{op}'",
+    "shape_against": "주장은 {a} 행렬, 기울기는 {b} 행렬",
+    "shape_dimension": "크기 {a}인 차원과 크기 {b}인 차원",
+    "shape_loss": "크기 {a}의 손실",
+    "shape_in": "{node} 식에서 {problem}",
+    "activation_then": "{first} 다음 {then}",
+    "describe_batch": "{text}, 배치 {B} ({reduction})",
+    "describe_no_biases": "{text}, 편향 없음",
+    "describe_l2": "{text}, L2 페널티 λ = {lam}",
+    "reduction_mean": "평균",
+    "reduction_sum": "합",
+    "stand_in_mse": "일반 손실 함수는 값이 없으므로 수치 검증자는 대신 mse를 사용한다 "
+    "(마지막 층의 출력 활성화 f(z)에 대한 제곱 오차에 1/2을 곱한 것, f는 은닉층과 같다)",
     "kink_point_note": "꺾인 점 {points}개에서 검증자들은 규약이 허용하는 만큼, 최대 {err} 다르다",
     "cx_title": "표본 점 {point}에서의 반례 (시드 {seed})",
     "cx_entries": "성분 {entries}",
@@ -669,7 +702,7 @@ KO: dict[str, str] = {
     "forward_blamed": "{quantity}: {blamed} 값이 {others} 값과 다르다 (최대 차이 {err})",
     "forward_disagree": "순전파 값이 일치하지 않는다 (최대 차이 {err})",
     "forward_label": "순전파: {text}",
-    "impl_agree": "{name}: 모든 점에서 모든 그래디언트가 jax.grad와 일치한다 (최대 차이 {err})",
+    "impl_agree": "{name}: 모든 점에서 모든 기울기가 jax.grad와 일치한다 (최대 차이 {err})",
     "impl_fail": "{name}: jax.grad와 일치하지 않는다",
     "impl_var_agree": "{var}: 표본 점 {points}개 모두에서 일치 (최대 차이 {err})",
     "impl_var_differs": "{var}: 표본 점 {points}개 중 {bad}개에서 jax.grad와 다르다; 최악은 점 {point}, "
@@ -726,9 +759,9 @@ KO: dict[str, str] = {
     "run_points": "표본 점: {points}개 (시드 {seed}), {dtype}; 허용 오차: {policy}",
     "run_source": "주장: {source}에서 {count}개",
     "batch_convention_mean": "{b} = {B}개 예제를 열로 둔 미니배치; 손실은 예제별 손실의 평균이므로 "
-    "모든 그래디언트에 1/{b}가 붙는다",
+    "모든 기울기에 1/{b}가 붙는다",
     "batch_convention_sum": "{b} = {B}개 예제를 열로 둔 미니배치; 손실은 예제별 손실의 합 (1/{b} 없음)",
-    "batch_rows_mean": "{b} = {B}개 예제를 행으로 둔 미니배치; 손실은 예제별 손실의 평균이므로 모든 그래디언트에 1/{b}가 붙는다",
+    "batch_rows_mean": "{b} = {B}개 예제를 행으로 둔 미니배치; 손실은 예제별 손실의 평균이므로 모든 기울기에 1/{b}가 붙는다",
     "batch_rows_sum": "{b} = {B}개 예제를 행으로 둔 미니배치; 손실은 예제별 손실의 합 (1/{b} 없음)",
     "stand_in": "일반 손실 함수는 값이 없으므로 수치 검증자는 대신 {loss}를 사용한다",
     "run_penalty": "L2 페널티(가중치 감쇠): 손실에 {penalty}를 더한다 (편향은 제외), 그래서 "
@@ -783,7 +816,9 @@ KO: dict[str, str] = {
     "result_passed_budget": "통과: SymPy의 예산이 허용하는 범위에서 모든 주장이 증명되었고, 실행된 모든 "
     "검증자가 일치한다",
     "result_failed": "실패: 위의 주장들을 보라",
+    "result_failed_data": '실패: "claims"의 항목마다 판정을 보라',
     "result_label": "결과: {verdict}",
+    "wrote": "작성한 파일: {paths}",
     "where_line": "{line}행",
     "where_layer": "l = {layer}",
     "col_where": "주장",
@@ -803,9 +838,9 @@ KO: dict[str, str] = {
     "fig_ulp_legend": "{witness} (최대 {max})",
     "fig_ulp_title": "표본 점 {points}개, {library}, {digits}자리",
     "title": "역전파 공식의 세 가지 독립 검증",
-    "subtitle_builtin": "강의 노트의 네 가지 그래디언트 공식을 SymPy로 증명하고 "
+    "subtitle_builtin": "강의 노트의 네 가지 기울기 공식을 SymPy로 증명하고 "
     "손으로 작성한 NumPy와 \\texttt{jax.grad}로 확인한다",
-    "subtitle_claims": "\\texttt{SOURCE}의 그래디언트 주장을 SymPy로 증명하거나 반증하고 "
+    "subtitle_claims": "\\texttt{SOURCE}의 기울기 주장을 SymPy로 증명하거나 반증하고 "
     "NumPy와 \\texttt{jax.grad}로 확인한다",
     "facts": "실행 정보",
     "date": "날짜",
@@ -835,7 +870,7 @@ KO: dict[str, str] = {
     "m_circ": "성분별 곱 (아다마르 곱)",
     "m_Delta": r"예제별 $\delta_l = \partial \ell_e / \partial z_l$ 을 열로 모은 행렬",
     "m_ones": "1로 된 열벡터 (예제에 대한 합)",
-    "grad_shape": "그래디언트는 변수와 같은 크기를 갖는다: "
+    "grad_shape": "기울기는 변수와 같은 크기를 갖는다: "
     r"$\left[\partial L/\partial W\right]_{ij} = \partial L/\partial w_{ij}$.",
     "forward": "순전파",
     "method": "검증 방법",
@@ -848,7 +883,7 @@ KO: dict[str, str] = {
         r"\textbf{NumPy}는 사람이 손으로 코딩하듯 주장의 우변을 계산한다. "
         r"\textbf{JAX}는 \texttt{jax.numpy}로 쓴 순전파를 \texttt{jax.grad}로 미분하며 주장을 "
         "전혀 보지 않는 기준(오라클)이다. 먼저 순전파 값을 비교하고, 그다음 모든 표본 점에서 "
-        "모든 그래디언트의 모든 성분을 위의 허용 오차로 비교한다."
+        "모든 기울기의 모든 성분을 위의 허용 오차로 비교한다."
     ),
     "method_text_model": (
         "서로 미분 코드를 공유하지 않는 세 검증자. "

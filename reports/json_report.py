@@ -611,7 +611,7 @@ def to_dict(run: Run) -> dict:
         },
         "passed": run.passed,
         "exit_code": run.exit_code,
-        "result": w.result(run),
+        "result": w.result(run, data=True),
     }
 
 

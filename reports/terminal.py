@@ -101,7 +101,7 @@ def describe(run: Run, w: Words) -> str:
     if run.matrix:
         return w.say("matrix_title")
     if run.scalar is None:
-        return run.network.describe()
+        return w.describe(run.network)
     inputs, parameters, _ = run.scalar
     return w.say("scalar_title", inputs=", ".join(inputs), parameters=", ".join(parameters), m=PROOF_M)
 
@@ -182,7 +182,9 @@ def conventions(run: Run, w: Words) -> list[str]:
     if net.batch > 1:
         rows = run.code is not None and run.code.layout == Layout.ROWS
         lines.append(w.say(f"batch_{'rows' if rows else 'convention'}_{net.reduction}", B=net.batch))
-    if net.numeric.loss != net.loss:
+    if net.numeric.loss != net.loss and net.numeric.loss == "mse":
+        lines.append(w.say("stand_in_mse"))
+    elif net.numeric.loss != net.loss:
         lines.append(w.say("stand_in", loss=net.numeric.loss) + f" ({LOSSES[net.numeric.loss].convention})")
     if net.l2:  # the L2 penalty: a line only where there is one
         lines.append(w.say("run_penalty", penalty=w.penalty_text(net), gradient=w.penalty_gradient(net)))
@@ -240,7 +242,7 @@ def network_line(run: Run, w: Words) -> str:
         )
     net = run.network
     rows, cols = net.shape("W", 1)
-    activation, loss = net.activation_text, net.loss
+    activation, loss = w.activations(net.activation_text), net.loss
     sizes = ",".join(map(str, net.sizes))
     return w.say("run_network", sizes=sizes, rows=rows, cols=cols, activation=activation, loss=loss)
 

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterable
 from copy import copy
 from dataclasses import replace
+from fractions import Fraction
 
 from derive.budget import Budget
 from derive.claim_parser import ClaimSyntaxError
@@ -116,6 +117,26 @@ def _tensors(formula: Formula) -> list[tuple[str, int]]:
     return found
 
 
+_SIZE = r"[0-9]+×[0-9]+"
+_SHAPE_MESSAGES = tuple(
+    (key, re.compile(pattern))
+    for key, pattern in (
+        ("shape_matmul", rf"(?:a )?matrix product of (?P<a>{_SIZE}) and (?P<b>{_SIZE})"),
+        ("shape_broadcast", rf"'(?P<op>[^']+)' \(broadcast\) of (?P<a>{_SIZE}) and (?P<b>{_SIZE})"),
+        ("shape_elementwise", rf"'(?P<op>[^']+)' of (?P<a>{_SIZE}) and (?P<b>{_SIZE})"),
+        ("shape_against", rf"(?P<a>{_SIZE}) against (?P<b>{_SIZE})"),
+        ("shape_dimension", r"a dimension of size (?P<a>[0-9]+) against one of size (?P<b>[0-9]+)"),
+        ("shape_loss", r"loss of (?P<a>.+)"),
+    )
+)
+
+# the placeholders that hold counts: printed with thousands separators (1,000 entries, a budget of
+# 5,376), where a seed, a line, a layer or a point's index stays as it is
+COUNTS = frozenset(
+    ("bad", "compared", "cost", "count", "entries", "left", "limit", "points", "total", "weights", "shown")
+)
+
+
 class Words:
     """Sentences in `lang` for the terminal (`latex=False`) or the LaTeX report."""
 
@@ -196,6 +217,7 @@ class Words:
         """The sentence `key` with `values` (already rendered for the medium) put in."""
         template = self.t[key]
         values = {"b": self.batch, **values}  # the batch's letter: ours B, Ng's m
+        values = {k: f"{v:,}" if k in COUNTS and type(v) is int else v for k, v in values.items()}
         if key in LATEX or not self.latex:
             return template.format(**values)
         return fill(template, self.esc, values)
@@ -259,7 +281,7 @@ class Words:
         if proof.method == Method.TIME:
             return self.say("proof_time", seconds=number(proof.seconds))
         if proof.shape is not None:
-            return self.say("proof_shape", shape=self.code(proof.shape))
+            return self.say("proof_shape", shape=self.code(self.shape_text(proof.shape)))
         if proof.counterexample is not None:
             return self.say("proof_refuted_at", entry=entry(proof.counterexample.entry), method=method)
         if proof.status == Status.UNDECIDED and proof.left:
@@ -311,7 +333,8 @@ class Words:
             return self.say(key, letter=self.join(self.esc(x) for x in claim.symmetric))
         shown = self.say("matrix_shapes", shapes=self.esc(self.shapes(claim))) if claim.shapes else ""
         if result.shape_problem:
-            return f"{shown}: {self.esc(result.shape_problem)}" if shown else self.esc(result.shape_problem)
+            problem = self.esc(self.shape_text(result.shape_problem))
+            return f"{shown}: {problem}" if shown else problem
         if result.reason:
             return f"{shown}; {self.reason(result.reason)}" if shown else self.reason(result.reason)
         return shown
@@ -671,10 +694,10 @@ class Words:
         slip = self.slip(r.slip) if r.slip is not None else self.say("slip_missing_mean", B="B")
         return self.say("readings_line", holds=holds, fails=fails, slip=slip)
 
-    def result(self, run: Run) -> str:
-        """The run's one-line verdict."""
+    def result(self, run: Run, data: bool = False) -> str:
+        """The run's one-line verdict; `data`: for JSON, where nothing is "above"."""
         if not run.passed:
-            return self.say("result_failed")
+            return self.say("result_failed_data" if data else "result_failed")
         budget = run.skipped_witnesses or any(r.verdict != Verdict.PROVED for r in run.claims)
         return self.say("result_passed_budget" if budget else "result_passed")
 
@@ -741,11 +764,36 @@ class Words:
         """Where the shapes break, the subexpression in the notes' own layer numbers."""
         problem, node = result.shape_problem or "", result.shape_node
         if node is None:
-            return problem
+            return self.shape_text(problem)
         identity = result.claim.identity
         batched = bool(identity and identity.batched)
         written = run.reading.written if run is not None and not run.reading.is_seed else None
-        return f"{problem} in {to_text(node, batched, written)}"
+        return self.say("shape_in", problem=self.shape_text(problem), node=to_text(node, batched, written))
+
+    def shape_text(self, problem: str) -> str:
+        """A reader's shape message (`matrix product of 3×2 and 3×1`, derive/formula.py,
+        derive/proof.py, derive/latex_model.py) in this language; one of another form as it is."""
+        for key, pattern in _SHAPE_MESSAGES:
+            if m := pattern.fullmatch(problem):
+                return self.say(key, **m.groupdict())
+        return problem
+
+    def activations(self, text: str) -> str:
+        """`relu then sigmoid` (derive/network.py's `activation_text`) in this language."""
+        return text.replace(" then ", self.say("activation_then", first=" ", then=" ").replace("  ", " "))
+
+    def describe(self, network: Network) -> str:
+        """The table's title: `4 → 3, sigmoid, mse` plus the batch, no biases, the L2 penalty."""
+        plain = replace(network, batch=1, biases=True, l2=Fraction(0))
+        text = self.activations(plain.describe())
+        if network.batch > 1:
+            reduction = self.say(f"reduction_{network.reduction}")
+            text = self.say("describe_batch", text=text, B=network.batch, reduction=reduction)
+        if not network.biases:
+            text = self.say("describe_no_biases", text=text)
+        if network.l2:
+            text = self.say("describe_l2", text=text, lam=network.written_l2)
+        return text
 
     def numberings(self, result: ClaimResult) -> str:
         """A claim's verdict in each reading: `proved if W^(l) feeds layer l; shape error if …`

@@ -100,7 +100,10 @@ def test_verify_exits_1_when_the_implementation_disagrees(monkeypatch):
         (["--sizes", "4,5000"], "sizes: expected widths from 1 to 4096"),
         (["--points", "0"], "points: expected an integer from 1 to 100,000,000; received 0"),
         (["--points", "200000001"], "points: expected an integer from 1 to 100,000,000"),
-        (["--points", "many"], "Invalid value for '--points'"),
+        (
+            ["--points", "many"],
+            "points: expected a whole number such as 1000, 1e6, 10_000 or 1,000; received 'many'",
+        ),
         pytest.param(
             ["--seed", "-3"], "seed: expected an integer from 0 to 2^63 − 1; received -3", marks=needs_engine
         ),

@@ -108,7 +108,7 @@ def test_chunks_cover_every_point_and_number_them(monkeypatch):
     run = verify_network(
         Network(), points=120, implementation=Code(backward=late_slip), progress=lambda *p: seen.append(p)
     )
-    assert run.settings.chunks == 3 and seen == [(50, 120), (100, 120), (120, 120)]
+    assert run.settings.chunks == 3 and seen == [(0, 120), (50, 120), (100, 120), (120, 120)]
     bad = run.implementation.gradients["dL/db1"]
     assert not bad.agree and bad.points == 120 and bad.disagreeing == 20
     assert 100 <= bad.disagreement.point < 120 and bad.disagreement.blamed == ("numpy",)
@@ -156,7 +156,7 @@ def test_chunks_are_reproducible_and_bounded(monkeypatch):
     assert a.settings.chunks == 3
     assert [r.agreement.max_abs_err for r in a.claims] == [r.agreement.max_abs_err for r in b.claims]
     big = Network((1024, 1024))
-    size = sampling.chunk_size(big, 10**6)
+    size = sampling.block(big)
     assert size >= 1 and size * 8 * sampling.COPIES * sampling.floats_per_point(big) <= sampling.CHUNK_BYTES
 
 
@@ -276,7 +276,7 @@ def test_a_million_points_in_bounded_chunks():
     seen = []
     run = verify_network(Network(), points=10**6, seed=7, progress=lambda done, total: seen.append(done))
     assert run.passed and run.settings.points == 10**6 and run.settings.chunks == 16
-    assert seen == sorted(seen) and seen[-1] == 10**6 and len(seen) == 16
+    assert seen == sorted(seen) and seen[-1] == 10**6 and len(seen) == 17  # 0, then each chunk
     # only the first chunk keeps per-point arrays; the rest were reduced to maxima
     assert all(r.agreement.pair_errors["numpy–jax"].size == sampling.CHUNK for r in run.claims)
     assert run.reference.points == reference.MAX_POINTS

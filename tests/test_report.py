@@ -229,6 +229,12 @@ def _drop_verbatim(body: str) -> str:
 _ENGLISH_RUN = re.compile(r"\b[A-Za-z]{2,}(?:[ ~]+[A-Za-z]{2,}){2,}\b")
 
 
+def english_words(text: str) -> list[str]:
+    """Runs of three or more English words in plain text (the terminal's, or the report's body
+    once math and commands are gone)."""
+    return _ENGLISH_RUN.findall(text)
+
+
 def english_runs(tex_source: str) -> list[str]:
     """Runs of three or more English words in the body's text: outside math, typewriter (a
     user's or a library's text), commands and their names, package names."""
@@ -236,7 +242,7 @@ def english_runs(tex_source: str) -> list[str]:
     body = _MATH.sub(" ", body)
     body = _drop_verbatim(body)
     body = re.sub(r"\\[A-Za-z]+\*?", " ", body)  # command names
-    return _ENGLISH_RUN.findall(body)
+    return english_words(body)
 
 
 @pytest.mark.parametrize("kind", ["builtin", "claims"])

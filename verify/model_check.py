@@ -140,16 +140,18 @@ def sample(
     symmetric: tuple[str, ...] = (),
 ) -> dict[str, np.ndarray]:
     """Every given tensor at `points` points, (P, r, c), seeded, in `dtype`; a `symmetric` one
-    as drawn, then (S + Sᵀ)/2."""
-    rng = np.random.default_rng(seed)
+    as drawn, then (S + Sᵀ)/2. The i-th tensor comes from its own stream `default_rng([seed, i])`,
+    point after point, so point p is the same whatever `points` is."""
     out = {}
-    for name, how in drawn.items():
+    for i, (name, how) in enumerate(drawn.items()):
+        rng = np.random.default_rng([seed, i])
         r, c = model.tensor(name).shape
-        noise = rng.normal(size=(points, r, c))
         if how == Draw.ONE_HOT:  # a class per column
             classes = rng.integers(0, r, size=(points, c))
             noise = (np.arange(r)[None, :, None] == classes[:, None, :]) * 1.0
-        elif how == Draw.POSITIVE:
+        else:
+            noise = rng.normal(size=(points, r, c))
+        if how == Draw.POSITIVE:
             noise = np.exp(noise / 2)
         elif how == Draw.CONDITIONED:
             noise = np.eye(r) + 0.5 * noise / r

@@ -120,6 +120,8 @@ def check(
     Raises `InputError` for bad settings (dtype, seed, points, a network too large to sample)."""
     _validate(points, seed, dtype)
     check_points(points)
+    if progress is not None:
+        progress(0, points)  # the bar can show from the start: the proofs come before any point
     numeric = network.numeric
     prepared = [prepare(c, network) for c in claims]  # SymPy, main thread, time-limited
     live = [k for k, p in enumerate(prepared) if p.final is None]
@@ -155,16 +157,18 @@ def check(
         ref_job = (
             None if ref_skip else pool.submit(_timed, high_precision.compute, network, targets, pts, n_ref)
         )
-        later = pool.map(check_chunk, range(1, len(plan)))
+        later = {pool.submit(check_chunk, k): k for k in range(1, len(plan))}
         ref, ref_seconds = ref_job.result() if ref_job else (None, 0.0)
         first, values0, sides0 = slice_of(pts, keep=True, ref=ref)
+        done = plan[0][1]
         if progress is not None:
-            progress(plan[0][1], points)
-        slices = [[first]]
-        for k, chunk_slices in enumerate(later, start=1):
-            slices.append(chunk_slices)
+            progress(done, points)
+        for job in later:  # in order: the counts a run reports are the same every time
+            job.result()
+            done += plan[later[job]][1]
             if progress is not None:
-                progress(plan[k][0] + plan[k][1], points)
+                progress(done, points)
+        slices = [[first], *(job.result() for job in later)]
     flat = [s for chunk in slices for s in chunk]
     starts = _slice_starts(plan, slices)
     merged = [_merge_claim([s.claims[i] for s in flat], starts) for i in range(len(live))]

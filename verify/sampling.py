@@ -1,9 +1,13 @@
 """Seeded sample points: inputs `z_1`, parameters `W_l`, `b_l` and targets `y`, in the run's dtype.
 
 Points are drawn in float64 and rounded to the dtype (float32 for `--dtype float32`), so every
-witness and the high-precision reference see exactly the same inputs. A large run is drawn in
-chunks: chunk 0 with `default_rng(seed)` (so a run of up to `CHUNK` points is one draw),
-chunk k with `default_rng([seed, k])`; only one chunk is held at a time.
+witness and the high-precision reference see exactly the same inputs.
+
+A point's index names the same point whatever `--points` is: points are numbered in chunks of a
+size that depends on the network only (`block`), and each tensor of chunk k is drawn from its own
+stream, `default_rng([seed, k, round, stream])`, point after point, so the first m points of a
+chunk are the same whether m or more are drawn (numpy fills an array in order). A run of 100
+points is the first 100 points of a run of 1,000. Only one chunk is held at a time.
 
 Activations with kinks (relu, leaky-relu at 0) are not differentiable there, and two correct
 witnesses may then legitimately differ. By default the sampler keeps every pre-activation of
@@ -72,16 +76,17 @@ def check_points(count: int) -> None:
         raise InputError("points", f"an integer from 1 to {MAX_POINTS:,}", count)
 
 
-def chunk_size(network: Network, count: int) -> int:
-    """Points per chunk: at most CHUNK, and at most CHUNK_BYTES of arrays (at least 1 point)."""
+def block(network: Network) -> int:
+    """Points per chunk: at most CHUNK, and at most CHUNK_BYTES of arrays (at least 1 point); the
+    network's alone, never the run's count, so chunk k holds the same points in every run."""
     per_point = 8 * COPIES * floats_per_point(network)
     check_size(network, 1)  # one point must fit
-    return max(1, min(count, CHUNK, CHUNK_BYTES // per_point))
+    return max(1, min(CHUNK, CHUNK_BYTES // per_point))
 
 
 def chunks(network: Network, count: int) -> list[tuple[int, int]]:
-    """(first point, number of points) of each chunk."""
-    size = chunk_size(network, count)
+    """(first point, number of points) of each chunk: chunk k starts at point k · block."""
+    size = block(network)
     return [(start, min(size, count - start)) for start in range(0, count, size)]
 
 
@@ -114,22 +119,38 @@ def _normal(rng: np.random.Generator, sigma: float, size: tuple[int, ...]) -> np
     return x
 
 
-def _draw(network: Network, count: int, rng: np.random.Generator):
+class Streams:
+    """One generator per drawn tensor of chunk `chunk` (and redraw `round`): stream 0 is z_1, 1 is
+    y, 2 the kink entries, then W_1 … W_L, then b_1 … b_L. Separate streams keep each tensor's
+    values of point p independent of how many points are drawn."""
+
+    def __init__(self, seed: int, chunk: int, round: int = 0) -> None:
+        self.key = (seed, chunk, round)
+
+    def __call__(self, stream: int) -> np.random.Generator:
+        return np.random.default_rng([*self.key, stream])
+
+
+def _draw(network: Network, count: int, streams: Streams):
     sizes, batch = network.sizes, network.batch
-    z1 = rng.uniform(-2.0, 2.0, size=(count, sizes[0], batch))
-    W = tuple(_normal(rng, 1.0 / np.sqrt(n_in), (count, n_out, n_in)) for n_in, n_out in pairwise(sizes))
-    b = tuple(rng.uniform(-0.5, 0.5, size=(count, n, 1)) for n in sizes[1:])
+    depth = len(sizes) - 1
+    z1 = streams(0).uniform(-2.0, 2.0, size=(count, sizes[0], batch))
+    W = tuple(
+        _normal(streams(3 + k), 1.0 / np.sqrt(n_in), (count, n_out, n_in))
+        for k, (n_in, n_out) in enumerate(pairwise(sizes))
+    )
+    b = tuple(streams(3 + depth + k).uniform(-0.5, 0.5, size=(count, n, 1)) for k, n in enumerate(sizes[1:]))
     if not network.biases:  # drawn all the same: the other inputs stay those of the network with biases
         b = tuple(np.zeros_like(v) for v in b)
     target = LOSSES[network.numeric.loss].target
     if target == "one-hot":
         y = np.zeros((count, sizes[-1], batch))
-        hot = rng.integers(0, sizes[-1], size=(count, batch))
+        hot = streams(1).integers(0, sizes[-1], size=(count, batch))
         y[np.arange(count)[:, None], hot, np.arange(batch)[None, :]] = 1.0
     elif target == "binary":
-        y = rng.integers(0, 2, size=(count, sizes[-1], batch)).astype(np.float64)
+        y = streams(1).integers(0, 2, size=(count, sizes[-1], batch)).astype(np.float64)
     else:
-        y = rng.uniform(0.0, 1.0, size=(count, sizes[-1], batch))
+        y = streams(1).uniform(0.0, 1.0, size=(count, sizes[-1], batch))
     return z1, W, b, y
 
 
@@ -165,8 +186,8 @@ def sample(
     dtype: str = "float64",
     chunk: int = 0,
 ) -> Points:
-    """Draw `count` points with `numpy.random.default_rng(seed)` (chunk k > 0 of a large run:
-    `default_rng([seed, k])`), rounded to `dtype`.
+    """Draw the first `count` points of chunk `chunk` (points `chunk · block(network)` on; see the
+    module docstring for the streams), rounded to `dtype`.
 
     `z_1 ~ U(-2, 2)` covers the curved part of every activation; `W_l ~ N(0, 1/n_l)` keeps every
     `z_l` of order 1 (no saturation, no overflow); `b_l ~ U(-1/2, 1/2)`; `y` is uniform in (0, 1)
@@ -176,23 +197,23 @@ def sample(
     if not 0 <= seed < 2**63:
         raise InputError("seed", "an integer from 0 to 2^63 − 1", seed)
     check_dtype(dtype)
-    rng = np.random.default_rng(seed if chunk == 0 else [seed, chunk])
     margin = KINK_MARGIN if dtype == "float64" else KINK_MARGIN_FLOAT32
-    z1, W, b, y = _draw(network, count, rng)
+    z1, W, b, y = _draw(network, count, Streams(seed, chunk))
     kinks = kinks_of(network)
     at_kink = np.zeros(count, dtype=bool)
     if kinks and include_kinks:
-        # every other point: one entry of z_1 (per example) exactly on a kink
-        at_kink[::2] = True
+        # every point of even index (in the run, not the chunk): one entry of z_1 exactly on a kink
+        first = chunk * block(network)
+        at_kink[(first % 2) :: 2] = True
         rows = np.flatnonzero(at_kink)
-        entry = rng.integers(0, network.sizes[0], size=rows.size)
+        entry = Streams(seed, chunk)(2).integers(0, network.sizes[0], size=rows.size)
         z1[rows, entry, :] = kinks[0]
     elif kinks:
-        for _ in range(100):  # each round redraws the few points that came too close
+        for round in range(1, 101):  # each round redraws the few points that came too close
             near = _near_kink(network, z1, W, b, y, margin)
             if not near.any():
                 break
-            fresh = _draw(network, int(near.sum()), rng)
+            fresh = _draw(network, int(near.sum()), Streams(seed, chunk, round))
             z1[near], y[near] = fresh[0], fresh[3]
             for old, new in zip((*W, *b), (*fresh[1], *fresh[2]), strict=True):
                 old[near] = new

@@ -138,12 +138,15 @@ def oracle(model: ScalarModel, inputs: dict[str, np.ndarray], m: int) -> tuple[d
 
 
 def sample(model: ScalarModel, points: int, seed: int, dtype: str, m: int) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(seed)
+    """Inputs (P, m) and parameters (P,), each from its own stream `default_rng([seed, i])`, so
+    point p is the same whatever `points` is."""
+    rng = (np.random.default_rng([seed, i]) for i in range(len(model.inputs) + len(model.parameters)))
     out = {}
     for name in model.inputs:
-        out[name] = rng.normal(size=(points, m))
+        out[name] = next(rng).normal(size=(points, m))
     for name in model.parameters:
-        out[name] = rng.uniform(0.1, 1.0, size=points) if name in POSITIVE else rng.normal(size=points)
+        g = next(rng)
+        out[name] = g.uniform(0.1, 1.0, size=points) if name in POSITIVE else g.normal(size=points)
     return {k: v.astype(dtype) for k, v in out.items()}
 
 
