@@ -107,7 +107,8 @@ figure_warning = pytest.mark.filterwarnings("ignore:constrained_layout not appli
 def build(tmp_path: Path, *args: str) -> Path:
     out = tmp_path / "out"
     result = CliRunner().invoke(app, ["report", "--out", str(out), "--points", "20", *args])
-    assert result.exit_code in (0, 1), result.output  # 1: a claim refuted, the report still built
+    # 1: a claim refuted, 2: a claim unparsed; the report is written all the same
+    assert result.exit_code in (0, 1, 2), result.output
     assert (out / "report.pdf").exists(), result.output
     return out
 
