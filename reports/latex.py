@@ -30,6 +30,8 @@ from verify.tolerance import K
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_SHOWN = (8, 6)  # rows, cols: larger matrices are checked but not printed
 MAX_LINE = 170  # characters of LaTeX in one printed matrix row: about the width of the page
+MAX_SAMPLE = (12, 64)  # rows, cols of a sample point's matrix that the report prints
+BLOCK_COLS = 8  # columns of 4-decimal numbers that fit the text block (about 45 pt each)
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,8 @@ def _matrix(m, names=None) -> str | None:
 
 def _where(r: ClaimResult, w: Words) -> str:
     claim = r.claim
+    if claim.source == "built-in" and claim.identity is not None:  # its name typeset: ∂L/∂W_1
+        return f"${identity_tex(claim.identity)}$"
     if claim.source == "built-in":
         return w.esc(claim.name or "")
     place = w.say("where_line", line=claim.line) if claim.line else ""
@@ -205,6 +209,7 @@ def _section(r: ClaimResult, step: Step | None, run: Run, w: Words) -> dict:
         if step
         else None,
         "target_matrix": rf"\frac{{\partial L}}{{\partial {target_tex(target, batched)}}}" if target else "",
+        "bookmark": identity_bookmark(identity) if identity else "",
         "derivation_heading": f"{w.t['derivation']} ({w.scope(step.generic)})" if step else "",
         "derived": derived,
         "too_big": w.say("matrix_too_big", rows=rows, cols=cols)
@@ -234,6 +239,20 @@ def _section(r: ClaimResult, step: Step | None, run: Run, w: Words) -> dict:
 def target_tex(target, batched: bool) -> str:
     base = {"a": "A", "z": "Z"}.get(target.kind, target.kind) if batched else target.kind
     return f"{base}_{{{target.layer}}}"
+
+
+def identity_tex(identity, fraction: bool = True) -> str:
+    """A built-in identity's name as math: `\\frac{\\partial L}{\\partial W_{1}}` (or, for a
+    tag beside a formula, `\\partial L/\\partial W_{1}`), never the ASCII `dL/dW1`."""
+    target = target_tex(identity.target, identity.batched)
+    return rf"\frac{{\partial L}}{{\partial {target}}}" if fraction else rf"\partial L/\partial {target}"
+
+
+def identity_bookmark(identity) -> str:
+    """The same name for a PDF bookmark, which holds plain (Unicode) text only: `∂L/∂W1`."""
+    t = identity.target
+    base = {"a": "A", "z": "Z"}.get(t.kind, t.kind) if identity.batched else t.kind
+    return f"∂L/∂{base}{t.layer}"
 
 
 def _forward_lines(run: Run) -> list[str]:
@@ -301,21 +320,28 @@ def _notation(run: Run, t: dict[str, str]) -> list[dict[str, str]]:
     return rows
 
 
-def _sample_point(run: Run) -> str:
+def _sample_point(run: Run) -> list[str]:
+    """The inputs at point 0, one matrix per item (the template lets TeX break the line between
+    them). A matrix wider than the text block is cut into column blocks labelled with their
+    columns (`W_1[:, 9..12]`), so every entry is printed and can be found by its row and column."""
     parts = []
     for name, value in run.first_point.items():
-        if value.ndim != 2 or value.shape[0] > MAX_SHOWN[0] or value.shape[1] > MAX_SHOWN[1]:
+        if value.ndim != 2 or value.shape[0] > MAX_SAMPLE[0] or value.shape[1] > MAX_SAMPLE[1]:
             continue
-        body = r" \\ ".join(" & ".join(f"{v:.4f}" for v in row) for row in value)
         symbol = "y" if name == "y" else f"{name[0]}_{{{name[1:]}}}"
-        parts.append(rf"{symbol} = \begin{{bmatrix}}{body}\end{{bmatrix}}")
-    return r",\quad ".join(parts)
+        cols = value.shape[1]
+        for start in range(0, cols, BLOCK_COLS):
+            block = value[:, start : start + BLOCK_COLS]
+            body = r" \\ ".join(" & ".join(f"{v:.4f}" for v in row) for row in block)
+            label = symbol if cols <= BLOCK_COLS else rf"{symbol}[:,\,{start + 1}..{start + block.shape[1]}]"
+            parts.append(rf"{label} = \begin{{bmatrix}}{body}\end{{bmatrix}}")
+    return parts
 
 
 def _dimension_free(proofs: tuple[DimensionFreeProof, ...], w: Words) -> list[dict[str, str]]:
     return [
         {
-            "name": w.esc(p.identity.name),
+            "name": identity_tex(p.identity, fraction=False),
             "lhs": partial_latex(p.target),
             "derived": latex(p.derived),
             "formula": latex(p.formula),
@@ -490,8 +516,9 @@ def render_report(report: ReportInput) -> str:
     net = run.network
     sections = [_section(r, report.steps.get(r.claim.name or ""), run, w) for r in run.claims]
     forward_check = _facts(report, w)["forward_check"]
-    if sample := _sample_point(run):
-        forward_check += rf" {t['sample_point']}: \[ {sample} \]"
+    if sample := _sample_point(run):  # one box per matrix: the line breaks between them
+        boxes = r",\quad ".join(rf"\mbox{{$\displaystyle {m}$}}" for m in sample)
+        forward_check += rf" {t['sample_point']}:\par\smallskip{{\centering {boxes}\par}}\smallskip"
     summary = [
         {
             "where": s["where"],

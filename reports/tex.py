@@ -82,6 +82,15 @@ def tex(text: object, hangul_ok: bool = False) -> str:
     return "".join(out)
 
 
+_BREAK_AFTER = set(",;=+*)]}")  # where long typewriter text (a user's formula) may wrap
+
+
+def code_tex(text: object, hangul_ok: bool = False) -> str:
+    """Like `tex()`, for text shown as written (typewriter): a line may also break after
+    `, ; = + * ) ] }`, so a long formula without spaces wraps instead of running off the page."""
+    return "".join(tex(ch, hangul_ok) + (r"\allowbreak{}" if ch in _BREAK_AFTER else "") for ch in str(text))
+
+
 def fill(template: str, escape, values: dict[str, object]) -> str:
     """`template.format(**values)` with the template's own text passed through `escape` and the
     values inserted as they are (already rendered: math, escaped user text)."""

@@ -49,7 +49,7 @@ from derive.scalar_model import PROOF_M, ModelNotStated
 from derive.slip_search import Move, Step
 from derive.slips import OUTPUT_ERRORS, Slip, SlipKind
 from reports.i18n import LATEX, strings
-from reports.tex import fill, tex
+from reports.tex import code_tex, fill, tex
 from verify.results import (
     Agreement,
     ClaimResult,
@@ -211,7 +211,7 @@ class Words:
 
     def code(self, text: object) -> str:
         """A user's or a library's text shown as it is (typewriter in LaTeX)."""
-        return r"\texttt{" + tex(text, self.lang == "ko") + "}" if self.latex else str(text)
+        return r"\texttt{" + code_tex(text, self.lang == "ko") + "}" if self.latex else str(text)
 
     def say(self, key: str, **values: object) -> str:
         """The sentence `key` with `values` (already rendered for the medium) put in."""
