@@ -38,6 +38,7 @@ _READABLE = {
     "TIMES": r"'\cdot'",
     "OTIMES": r"'\otimes'",
     "GREATER": "'>'",
+    "LESS": "'<'",
     "ESC_LBRACE": r"'\{'",
     "ESC_RBRACE": r"'\}'",
     "ONE_CALL": "the 1 of an indicator 1(x > 0)",

@@ -185,8 +185,8 @@ class LatexBinder(Binder):
         if font and str(font[0]) != "1":
             raise self.error(font[0], f"\\mathbb{{1}}(x > 0), the indicator; received {{{font[0]}}}")
         (condition,) = self._sides(node)
-        argument, _, bound = condition.children
-        if str(bound) != "0":
+        argument, op, bound = condition.children
+        if str(bound) != "0" or cast(Token, op).type == "LESS":
             raise self.error(bound, f"an indicator of a positive entry, [x > 0]; received [x > {bound}]")
         return self.indicator(bound, self.bind(argument))
 
@@ -508,6 +508,15 @@ class LatexBinder(Binder):
         """`\\log a_2`, `\\ln(1 - a_2)`: the natural log, entry by entry."""
         token, argument = node.children
         return self.activation(token, "log", False)(self.matrix(token, self.bind(argument), "log"))
+
+    def _sqrt_of(self, node: Tree) -> Value:
+        """`\\sqrt{z_1}`, entry by entry."""
+        token, argument = node.children[0], self._sides(node)[0]
+        return self.activation(token, "sqrt", False)(self.matrix(token, self.bind(argument), "sqrt"))
+
+    def _maximum(self, node: Tree) -> Value:
+        """`\\max(0, z)`: a network's claim writes relu'(z) or an indicator instead."""
+        raise self.error(node, "a gradient formula; \\max(·, ·) is a forward equation's (relu is max(0, z))")
 
     def _norm(self, node: Tree) -> Value:
         """`\\|a_L - y\\|^2`: a loss, which a network's claim does not write."""

@@ -59,13 +59,16 @@ from derive.model_ir import Role
 from derive.registry import activation_named, elementary_named, key
 
 BATCH_LETTERS = ("m", "N", "B")
-SCALAR_LETTERS = ("λ", "α", "η", "ε")
+SCALAR_LETTERS = ("λ", "α", "η", "ε", "d", "d_k")  # numbers: a penalty, a step, ε, attention's d
 PARAMETER_LETTERS = ("W", "w", "b", "c", "θ", "Θ", "V", "U", "v", "u", "β", "γ")
 TARGET_LETTERS = ("y", "Y", "t", "T")
 LOSS_LETTERS = (*LOSS_NAMES, "𝓛", "l")  # d2l.ai's l(y, ŷ), as the head of the last forward equation
 _GREEK = {
     r"\delta": "δ", r"\Delta": "Δ", r"\ell": "ℓ", r"\Theta": "Θ", r"\theta": "θ", r"\lambda": "λ",
-    r"\alpha": "α", r"\eta": "η", r"\epsilon": "ε", r"\varepsilon": "ε",
+    r"\alpha": "α", r"\eta": "η", r"\epsilon": "ε", r"\varepsilon": "ε", r"\beta": "β", r"\gamma": "γ",
+    r"\mu": "μ", r"\Phi": "Φ", r"\Psi": "Ψ", r"\Gamma": "Γ", r"\Omega": "Ω", r"\omega": "ω", r"\psi": "ψ",
+    r"\xi": "ξ", r"\tau": "τ", r"\rho": "ρ", r"\nu": "ν", r"\kappa": "κ", r"\zeta": "ζ", r"\Lambda": "Λ",
+    r"\Sigma": "Σ", r"\Pi": "Π",
 }  # fmt: skip
 ONE = ("1",)
 
@@ -516,6 +519,37 @@ class Reader:
         x = self.term(node, self.bind(node.children[1]))
         return Term(Apply(Function("log"), x.formula), x.rows, x.cols, x.index)
 
+    def _indicator(self, node: Tree) -> Value:
+        """`\\mathbb{1}(x > c)`, `1(y s < 1)`: 1 where it holds, relu'(x − c) (0 at the kink, as
+        jax.grad takes relu'(0))."""
+        (condition,) = self.sides(node)
+        argument, op, bound = condition.children
+        x = self.term(node, self.bind(argument))
+        c = Number(Fraction(str(bound)))
+        if cast(Token, op).type == "LESS":  # x < c: c − x > 0
+            margin = self.add(node, c, self.product(node, Number(Fraction(-1)), x))
+        else:
+            margin = self.add(node, x, Number(-c.value)) if c.value else x
+        m = self.term(node, margin)
+        return Term(ApplyPrime(Function("relu"), m.formula), m.rows, m.cols, m.index)
+
+    def _sqrt_of(self, node: Tree) -> Value:
+        x = self.term(node, self.bind(self.sides(node)[0]))
+        return Term(Apply(Function("sqrt"), x.formula), x.rows, x.cols, x.index)
+
+    def _maximum(self, node: Tree) -> Value:
+        """`\\max(0, x)` relu(x); `\\max(a, b)` relu(a − b) + b, entry by entry (its kink where a = b)."""
+        left, right = (self.bind(t) for t in self.sides(node))
+        for zero, x in ((left, right), (right, left)):
+            if zero == Number(Fraction(0)):
+                t = self.term(node, x)
+                return Term(Apply(Function("relu"), t.formula), t.rows, t.cols, t.index)
+        difference = self.term(node, self.add(node, left, self.product(node, Number(Fraction(-1)), right)))
+        hinge = Term(
+            Apply(Function("relu"), difference.formula), difference.rows, difference.cols, difference.index
+        )
+        return self.add(node, hinge, right)
+
     def _exponential(self, node: Tree) -> Value:
         """`e^{x}`, `e^z`: exp, entry by entry."""
         argument = node.children[-1]
@@ -837,6 +871,8 @@ def read_name(node: Tree, scripts: list[Tree], indices: Sequence[str], text: str
             inverse = True
         elif argument.isdigit():
             power = int(argument)
+        elif (m := re.fullmatch(r"\((\w)\)", argument)) and m.group(1) in indices:
+            found.append(m.group(1))  # CS229's h^{(i)}: example i's entry, i a sum's index
         elif m := re.fullmatch(r"[\[(](\w+)[\])]", argument):
             name += m.group(1)
             written += f"^{{{argument}}}"

@@ -278,7 +278,7 @@ def read_notes_model(
             tensors.aliases[head.name] = target_of(gradient, text, objective, dict(tensors.written))[0]
         except ClaimSyntaxError as e:
             raise NotAModel(f"{e.message} in {text.strip()}") from None
-    claims = tuple(_claim(source, e, model, tensors, shapes) for e in claim_equations)
+    claims = tuple(c for e in claim_equations for c in _claims(source, e, model, tensors, shapes))
     if not claims:
         raise NotAModel("no claim about the model's gradients")
     unread = [c for c in claims if c.claim.problem is not None]
@@ -352,27 +352,76 @@ def _has(node: Formula, test) -> bool:
     return bool(found)
 
 
-def _claim(source: str, e: NotesEquation, model: Model, tensors: Tensors, shapes: dict) -> ModelClaim:
+def _claims(source: str, e: NotesEquation, model: Model, tensors: Tensors, shapes: dict) -> list[ModelClaim]:
+    """The claims of one equation: `∂L/∂x = W ∂L/∂u = Wᵀ(…)` is one per link, each side after the
+    first checked against the gradient the first names (a link that does not read is left out
+    while a later one reads; the last link says so, `ClaimNote.CONCLUSION`)."""
     where = Claim(source, e.line, e.column, e.text, "latex", about="model")
-    wrt = ""
     try:
         sides = parse(e.text, "latex")
         wrt, indices = _wrt(sides[0], e.text, model, tensors.spelled)
-        where = replace_claim(where, wrt_written=tensors.written.get(wrt, wrt))
-        reader = Reader(e.text, tensors, indices)
+    except ClaimSyntaxError as problem:
+        return [ModelClaim(replace_claim(where, problem=problem), "", None)]
+    where = replace_claim(where, wrt_written=tensors.written.get(wrt, wrt))
+    if len(sides) == 2:
+        return [_link(where, e.text, sides[0], sides[1], wrt, indices, tensors, shapes)]
+    links = [
+        _link(
+            replace_claim(where, written=_link_text(e.text, sides[0], side)),
+            e.text,
+            sides[0],
+            side,
+            wrt,
+            indices,
+            tensors,
+            shapes,
+        )
+        for side in sides[1:]
+    ]
+    read = [c for c in links[:-1] if c.claim.problem is None]
+    last = links[-1]
+    if len(read) < len(links) - 1:  # a middle link that does not read (a Jacobian ∂a/∂z)
+        last = ModelClaim(
+            replace_claim(last.claim, notes=(*last.claim.notes, ClaimNote.CONCLUSION)),
+            last.wrt,
+            last.right,
+            last.shape_problem,
+        )
+    return [*read, last]
+
+
+def _link_text(text: str, head: Tree | Token, side: Tree | Token) -> str:
+    """`lhs = side` of a chain, as written (the whole text where positions are not known)."""
+    spans = [getattr(t, "meta", None) for t in (head, side)]
+    if any(m is None or m.empty for m in spans):
+        return text
+    a, b = cast(list, spans)
+    return f"{text[a.start_pos : a.end_pos].strip()} = {text[b.start_pos : b.end_pos].strip()}"
+
+
+def _link(
+    where: Claim,
+    text: str,
+    head: Tree | Token,
+    side: Tree | Token,
+    wrt: str,
+    indices: tuple[str, ...],
+    tensors: Tensors,
+    shapes: dict,
+) -> ModelClaim:
+    """`∂L/∂wrt = side` (`text` the equation the trees are of), read against the model's tensors."""
+    try:
+        reader = Reader(text, tensors, indices)
         if indices:  # ∂L/∂W_{ij}: i runs over W's rows, j over its columns
-            at = cast(Tree, sides[0])
+            at = cast(Tree, head)
             reader.entries(at, reader.tensor(at, wrt, wrt), Name(wrt, wrt, indices))
-        value = reader.bind(sides[-1])
-        right = _entries_as_matrix(value, indices, e.text, tensors)
+        right = _entries_as_matrix(reader.bind(side), indices, text, tensors)
         if reader.mismatch is not None:  # read, but its shapes do not fit: a shape error
             return ModelClaim(where, wrt, right, reader.mismatch)
     except ShapeProblem as problem:
         return ModelClaim(where, wrt, None, problem.message)
     except ClaimSyntaxError as problem:
         return ModelClaim(replace_claim(where, problem=problem), "", None)
-    if len(sides) > 2:
-        where = replace_claim(where, notes=(ClaimNote.CONCLUSION,))
     try:
         got = shape(right, _DIMS, shapes)
     except ShapeMismatch as mismatch:
@@ -466,5 +515,5 @@ def claims_about(source: str, equations: Sequence[NotesEquation], is_claim, give
         except ClaimSyntaxError:
             continue
     shapes = {t.name: t.shape for t in model.tensors}
-    claims = tuple(_claim(source, e, model, tensors, shapes) for e in claim_equations)
+    claims = tuple(c for e in claim_equations for c in _claims(source, e, model, tensors, shapes))
     return replace(given, claims=claims)

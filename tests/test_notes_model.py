@@ -437,3 +437,55 @@ def test_ngs_differentials_are_claims_and_gradients(tmp_path):
     assert verdicts[:3] == [Verdict.PROVED] * 3  # the chain's float values are stable (cancelled)
     assert verdicts[4] == Verdict.REFUTED
     assert [r.claim.model_wrt for r in run.claims] == ["z", "w", "b", "w", "z"]
+
+
+# --- a second trial: chains, CS229's sums over examples, hinge, attention's √d -----------------
+
+
+def test_every_link_of_a_chain_is_checked(tmp_path):
+    """∂L/∂x = W ∂L/∂u = Wᵀ(…): the middle link's W for Wᵀ is caught (it passed as a conclusion)."""
+    text = (
+        r"$u = W x$, $v = \sigma(u)$, $L = \frac{1}{2}\|v - y\|^2$."
+        "\n\n$$\\frac{\\partial L}{\\partial x} = W \\frac{\\partial L}{\\partial u}"
+        " = W^T ((v - y) \\circ v \\circ (1 - v))$$\n"
+    )
+    _, run = _run(tmp_path, text)
+    assert _verdicts(run) == [Verdict.SHAPE_ERROR, Verdict.PROVED]
+    assert run.claims[0].claim.written.endswith(r"= W \frac{\partial L}{\partial u}")
+    assert not run.passed
+
+
+def test_a_sum_over_examples_written_with_superscripts(tmp_path):
+    """CS229: J = 1/(2m) Σ_i (h^{(i)} − y^{(i)})², h = Xθ: entry i of the column h."""
+    text = (
+        r"$h = X \theta$ and $J(\theta) = \frac{1}{2m} \sum_{i=1}^{m} (h^{(i)} - y^{(i)})^2$."
+        "\n\n$$\\nabla_\\theta J = \\frac{1}{m} X^T (X \\theta - y)$$\n"
+        "\n$$\\nabla_\\theta J = X^T (X \\theta - y)$$\n"
+    )
+    _, run = _run(tmp_path, text)
+    assert _verdicts(run) == [Verdict.PROVED, Verdict.REFUTED]
+
+
+def test_a_hinge_loss_and_its_indicator(tmp_path):
+    text = (
+        r"Forward: $s = w^T x$, $L = \max(0, 1 - y s)$."
+        "\n\n$$\\frac{\\partial L}{\\partial w} = -y x \\, \\mathbb{1}(y s < 1)$$\n"
+        "\n$$\\frac{\\partial L}{\\partial s} = -y$$\n"
+    )
+    _, run = _run(tmp_path, text)
+    assert _verdicts(run) == [Verdict.PROVED, Verdict.REFUTED]  # -y alone misses the indicator
+    assert run.claims[1].slip is not None
+
+
+def test_attention_with_its_square_root(tmp_path):
+    text = (
+        r"$S = \frac{Q K^T}{\sqrt{d}}$, $P = \mathrm{softmax}(S)$, $L = \frac{1}{2}\|P - Y\|_F^2$."
+        "\n\n$$\\frac{\\partial L}{\\partial Q} = \\frac{1}{\\sqrt{d}} \\frac{\\partial L}{\\partial S} K$$\n"
+        "\n$$\\frac{\\partial L}{\\partial Q} = \\frac{\\partial L}{\\partial S} K$$\n"
+    )
+    document, run = _run(tmp_path, text)
+    assert document.model.model.tensor("d").shape == (1, 1) and "d" in document.model.positive
+    right, wrong = run.claims
+    # SymPy's proof of a softmax of 3×4 scores may pass its time limit: then the numbers decide
+    assert right.verdict == Verdict.PROVED or (right.verdict == Verdict.UNDECIDED and right.agreement.agree)
+    assert wrong.verdict == Verdict.REFUTED
