@@ -137,13 +137,23 @@ def _three_chunks(monkeypatch) -> list:
 def test_progress_built_in(monkeypatch):
     seen = _three_chunks(monkeypatch)
     run = verify_network(Network(), points=100, progress=lambda done, total: seen.append((done, total)))
-    assert run.settings.chunks == 3 and seen == [(40, 100), (80, 100), (100, 100)]
+    assert run.settings.chunks == 3 and seen == [
+        (0, 100),
+        (40, 100),
+        (80, 100),
+        (100, 100),
+    ]  # opened at 0, then each chunk
 
 
 def test_progress_users_claims(monkeypatch, notes):
     seen = _three_chunks(monkeypatch)
     run = user_run(notes, progress=lambda done, total: seen.append((done, total)))
-    assert run.settings.chunks == 3 and seen == [(40, 100), (80, 100), (100, 100)]
+    assert run.settings.chunks == 3 and seen == [
+        (0, 100),
+        (40, 100),
+        (80, 100),
+        (100, 100),
+    ]  # opened at 0, then each chunk
     assert_user_verdicts(run)
 
 
