@@ -780,16 +780,16 @@ def _factors(tree: Tree | Token) -> list[Tree | Token]:
     return [tree]
 
 
-_NAME_KINDS = ("letter", "greek", "font_letter", "font_greek", "hat_letter", "bar_letter")
+NAME_KINDS = ("letter", "greek", "font_letter", "font_greek", "hat_letter", "bar_letter")
 
 
 def _named(tree: Tree | Token) -> tuple[Tree, list[Tree]] | None:
     """(the name, its scripts) of a name as the grammar reads it, or None."""
-    if isinstance(tree, Tree) and tree.data in _NAME_KINDS:
+    if isinstance(tree, Tree) and tree.data in NAME_KINDS:
         return tree, []
     if isinstance(tree, Tree) and tree.data == "scripted":
         base = tree.children[0]
-        if isinstance(base, Tree) and base.data in _NAME_KINDS:
+        if isinstance(base, Tree) and base.data in NAME_KINDS:
             return base, cast(list[Tree], tree.children[1:])
     return None
 

@@ -47,6 +47,7 @@ from derive.formula import (
 )
 from derive.latex_model import (
     LOSS_LETTERS,
+    NAME_KINDS,
     ONE,
     SCALAR_LETTERS,
     Mismatch,
@@ -70,7 +71,6 @@ from derive.model_ir import Equation, Model, ModelError, Role, Tensor
 
 _DIMS = Dims((), 1, 1)
 INDEX_LETTERS = ("i", "j", "k")  # free indices on a left side: z_i = …, ∂L/∂W_{ij} = …
-_NAMES = ("letter", "greek", "font_letter", "font_greek", "hat_letter", "bar_letter")
 
 SIZES = (3, 2, 4, 5, 6, 7)  # one per class of tied dimensions, in order of appearance
 
@@ -90,15 +90,15 @@ def _head(tree: Tree | Token, text: str) -> Name | None:
     """The name a forward equation defines (`z`, `z_i`, `\\hat{y}`, `J(w, b)`), or None."""
     if not isinstance(tree, Tree):
         return None
-    if tree.data in _NAMES:
+    if tree.data in NAME_KINDS:
         return read_name(tree, [], INDEX_LETTERS, text)
-    if tree.data == "scripted" and isinstance(tree.children[0], Tree) and tree.children[0].data in _NAMES:
+    if tree.data == "scripted" and isinstance(tree.children[0], Tree) and tree.children[0].data in NAME_KINDS:
         return read_name(tree.children[0], cast(list[Tree], tree.children[1:]), INDEX_LETTERS, text)
     if tree.data == "product":  # J(w, b), L(\hat y, y): a loss with its arguments
         left, right = tree.children[0], tree.children[-1]
         if (
             isinstance(left, Tree)
-            and left.data in _NAMES
+            and left.data in NAME_KINDS
             and isinstance(right, Tree)
             and right.data in ("vector", "group")
         ):
@@ -337,7 +337,7 @@ def _in_the_notes_layout(claims: tuple[ModelClaim, ...], model: Model) -> tuple[
             notes = tuple(n for n in c.claim.notes if n != ClaimNote.OTHER_LAYOUT)
             problem = f"the right side is {k}×{r}, but ∂L/∂{c.wrt} is {r}×{k}, as the notes' other claims say"
             c = ModelClaim(
-                replace_claim(c.claim, notes=notes, model_right=c.right.operand),
+                replace(c.claim, notes=notes, model_right=c.right.operand),
                 c.wrt,
                 c.right.operand,
                 problem,
@@ -361,13 +361,13 @@ def _claims(source: str, e: NotesEquation, model: Model, tensors: Tensors, shape
         sides = parse(e.text, "latex")
         wrt, indices = _wrt(sides[0], e.text, model, tensors.spelled)
     except ClaimSyntaxError as problem:
-        return [ModelClaim(replace_claim(where, problem=problem), "", None)]
-    where = replace_claim(where, wrt_written=tensors.written.get(wrt, wrt))
+        return [ModelClaim(replace(where, problem=problem), "", None)]
+    where = replace(where, wrt_written=tensors.written.get(wrt, wrt))
     if len(sides) == 2:
         return [_link(where, e.text, sides[0], sides[1], wrt, indices, tensors, shapes)]
     links = [
         _link(
-            replace_claim(where, written=_link_text(e.text, sides[0], side)),
+            replace(where, written=_link_text(e.text, sides[0], side)),
             e.text,
             sides[0],
             side,
@@ -382,7 +382,7 @@ def _claims(source: str, e: NotesEquation, model: Model, tensors: Tensors, shape
     last = links[-1]
     if len(read) < len(links) - 1:  # a middle link that does not read (a Jacobian ∂a/∂z)
         last = ModelClaim(
-            replace_claim(last.claim, notes=(*last.claim.notes, ClaimNote.CONCLUSION)),
+            replace(last.claim, notes=(*last.claim.notes, ClaimNote.CONCLUSION)),
             last.wrt,
             last.right,
             last.shape_problem,
@@ -421,26 +421,20 @@ def _link(
     except ShapeProblem as problem:
         return ModelClaim(where, wrt, None, problem.message)
     except ClaimSyntaxError as problem:
-        return ModelClaim(replace_claim(where, problem=problem), "", None)
+        return ModelClaim(replace(where, problem=problem), "", None)
     try:
         got = shape(right, _DIMS, shapes)
     except ShapeMismatch as mismatch:
         return ModelClaim(where, wrt, None, mismatch.reason)
     want = shapes[wrt]
-    where = replace_claim(where, model_wrt=wrt, model_right=right)
+    where = replace(where, model_wrt=wrt, model_right=right)
     if got == want:
         return ModelClaim(where, wrt, right)
     if got == want[::-1]:  # ∂L/∂W with Wᵀ's shape: numerator layout, checked as the transpose
-        return ModelClaim(
-            replace_claim(where, notes=(*where.notes, ClaimNote.OTHER_LAYOUT)), wrt, Transpose(right)
-        )
+        return ModelClaim(replace(where, notes=(*where.notes, ClaimNote.OTHER_LAYOUT)), wrt, Transpose(right))
     return ModelClaim(
         where, wrt, right, f"the right side is {got[0]}×{got[1]}, but ∂L/∂{wrt} is {want[0]}×{want[1]}"
     )
-
-
-def replace_claim(claim: Claim, **changes) -> Claim:
-    return replace(claim, **changes)
 
 
 def _wrt(head: Tree | Token, text: str, model: Model, spelled: dict) -> tuple[str, tuple[str, ...]]:

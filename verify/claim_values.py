@@ -39,6 +39,7 @@ from derive.formula import (
     Var,
     activation_layer,
 )
+from derive.registry import function as registry_function
 from verify.sampling import Points
 
 
@@ -74,6 +75,14 @@ def activation_function(name: str, slope: float, derivative: bool):
 
     f = jax_oracle.activation(name, slope)
     return jax.jit(jax.vmap(jax.grad(f) if derivative else f))
+
+
+def derivative(name: str, parameter, x: np.ndarray) -> np.ndarray:
+    """f'(x) entry by entry, for a claim that names a derivative (`σ'(z)`): jax.grad of the
+    registry's JAX forward, as a network claim's f' is — a derivative a person looks up."""
+    entry = registry_function(name)
+    slope = parameter if parameter is not None else entry.parameter.default if entry.parameter else 0
+    return np.asarray(activation_function(name, float(slope), True)(x.reshape(-1))).reshape(x.shape)
 
 
 def _elementwise(values: OracleValues, name: str, x: np.ndarray, derivative: bool) -> np.ndarray:

@@ -73,18 +73,6 @@ def elementwise(name: str, parameter, x: np.ndarray) -> np.ndarray:
     return entry.numpy(NP, x, None if parameter is None else float(parameter))
 
 
-def elementwise_prime(name: str, parameter, x: np.ndarray) -> np.ndarray:
-    """f'(x) entry by entry for a claim that names a derivative (`σ'(z)`): jax.grad of the
-    registry's JAX forward, as verify/claim_values.py evaluates a network claim's f' — the
-    derivative a person looks up, never derived from the claim."""
-    from verify.claim_values import activation_function
-
-    entry = registry_function(name)
-    slope = parameter if parameter is not None else entry.parameter.default if entry.parameter else 0
-    f = activation_function(name, float(slope), True)
-    return np.asarray(f(x.reshape(-1))).reshape(x.shape)
-
-
 def _axis(axis: int) -> int:
     return -2 if axis == 0 else -1  # (P, rows, cols): axis 0 is the rows, each column's entries
 
@@ -154,8 +142,6 @@ def numpy_value(node: Formula, env: dict[str, np.ndarray]) -> np.ndarray:
             return elementwise(function.name, function.parameter, at(x))
         case ApplyPrime(function, x) if function.name == "relu":  # x > 0, as a person codes relu'
             return (at(x) > 0) * 1.0
-        case ApplyPrime(function, x):  # σ'(z) in notes: f' as a network claim's f' is evaluated
-            return elementwise_prime(function.name, function.parameter, at(x))
         case SumAxis(x, axis):
             return at(x).sum(axis=_axis(axis), keepdims=True)
         case MeanAxis(x, axis):

@@ -49,6 +49,7 @@ from derive.claim_binding import scale
 from derive.claims import ClaimNote
 from derive.formula import (
     Apply,
+    ApplyPrime,
     Dims,
     Formula,
     MatrixApply,
@@ -62,6 +63,7 @@ from derive.formula import (
     gradients_in,
     rewrite,
     shape,
+    to_text,
 )
 from derive.ir_sympy import numeric
 from derive.matrix_identity import model_file
@@ -75,6 +77,7 @@ from derive.slips import Slip, SlipKind
 from verify import agreement as agree
 from verify import model_reference
 from verify import reference as high_precision
+from verify.claim_values import derivative
 from verify.ir_numpy import numpy_value
 from verify.jax_oracle import cut_gradients, model_gradients
 from verify.results import (
@@ -433,7 +436,7 @@ def _check_one(mc: ModelClaim, c: _Context) -> ClaimResult:
     if mc.shape_problem is not None:  # read, but its shapes do not fit: the fix that fits, if one does
         slip = name_slip(mc, mf.model, env, truth, n, dtype)
         return ClaimResult(claim, Verdict.SHAPE_ERROR, shape_problem=mc.shape_problem, slip=slip)
-    claimed_np = np.broadcast_to(numpy_value(mc.right, env), truth.shape)
+    claimed_np = np.broadcast_to(numpy_value(*_with_derivatives(mc.right, env)), truth.shape)
     arrays = {"numpy": claimed_np.astype(dtype), ORACLE: truth}
     proof: ModelProof | None = None
     failures = {}
@@ -540,7 +543,7 @@ def name_slip(mc: ModelClaim, model: Model, forward_np, truth: np.ndarray, n: in
             if shape(fixed, Dims((), 1, 1), shapes) != want.shape[1:]:
                 continue
             with np.errstate(all="ignore"):  # a candidate's sqrt or log of a negative: NaN, no match
-                value = np.broadcast_to(numpy_value(fixed, env), want.shape)
+                value = np.broadcast_to(numpy_value(*_with_derivatives(fixed, env)), want.shape)
         except (ShapeMismatch, Unsupported, KeyError, ValueError, TypeError):
             continue
         if _agrees(value, want, n, dtype):
@@ -548,6 +551,23 @@ def name_slip(mc: ModelClaim, model: Model, forward_np, truth: np.ndarray, n: in
                 return replace(step, fix=fixed)
             return Slip(SlipKind.FOUND, right, 0, steps=(step,), fix=fixed)
     return _missing_path(mc, model, env, want, n, dtype)
+
+
+def _with_derivatives(formula: Formula, env: dict) -> tuple[Formula, dict]:
+    """`formula` for NumPy: each `σ'(z)` it names (not relu's, which NumPy codes as `z > 0`) a
+    tensor of its values in `env`, by `claim_values.derivative` — so verify/ir_numpy.py stays
+    NumPy alone."""
+    env = dict(env)
+
+    def rule(node: Formula) -> Formula | None:
+        if not isinstance(node, ApplyPrime) or node.function.name == "relu":
+            return None
+        key = f"{node.function.name}'({to_text(node.operand)})"
+        if key not in env:
+            env[key] = derivative(node.function.name, node.function.parameter, numpy_value(node.operand, env))
+        return Ref(key)
+
+    return rewrite(formula, rule), env
 
 
 def _agrees(value: np.ndarray, want: np.ndarray, n: int, dtype: str) -> bool:
@@ -564,7 +584,7 @@ def _missing_path(mc: ModelClaim, model: Model, env, want: np.ndarray, n: int, d
         return None
     try:  # a claim whose shape does not fit has no value to compare
         with np.errstate(all="ignore"):
-            claimed = np.broadcast_to(numpy_value(mc.right, env), want.shape)
+            claimed = np.broadcast_to(numpy_value(*_with_derivatives(mc.right, env)), want.shape)
     except (ShapeMismatch, Unsupported, KeyError, ValueError):
         return None
     given = {k: env[k].astype(want.dtype) for k in model.named(*GIVEN)}
