@@ -55,7 +55,7 @@ EN: dict[str, str] = {
     "proof_skipped": "skipped: {budget}",
     "proof_time": "no result within {seconds} s",
     "proof_symbolic_cx": "in entry {entry} the formula gives {claimed} where SymPy's derivative is {derived}, with",
-    "scope_every": "every activation f and loss ℓ",
+    "scope_every": "every activation {f} and loss {ell}",
     "scope_function": "every real {variable}",
     "scope_matrix": "every real {shapes}",
     "matrix_shapes": "with {shapes}",
@@ -67,7 +67,7 @@ EN: dict[str, str] = {
     "note_symmetric_all": "holds when {letter} are each symmetric (then their Kronecker product is), not for every {letter}: for others it is wrong (SymPy: claim − ∂f/∂X ≠ 0), so it depends on whether the notes mean them symmetric; checked at points with {letter} symmetric",
     "matrix_symmetric_all": "right when {letter} are each symmetric, not in general",
     "scope_scalar": "every real input and parameter with ε > 0, generic ℓ (m = {m} symbolically)",
-    "scope_every_f": "every activation f, {loss}",
+    "scope_every_f": "every activation {f}, {loss}",
     "scope_generic": "generic {f}, generic {ell}",
     "scope_generic_f": "generic {f}, {loss}",
     "scope_pair": "{activation}, {loss}",
@@ -369,10 +369,18 @@ EN: dict[str, str] = {
     "fig_ulp_title": "{points} points, {library} at {digits} digits",
     # --- the report (LaTeX markup: see LATEX) ---
     "title": "Backpropagation, checked three ways",
-    "subtitle_builtin": "The four gradient identities of the lecture notes, proved by SymPy and "
-    "confirmed by hand-written NumPy and \\texttt{jax.grad}",
-    "subtitle_claims": "The gradient claims of \\texttt{SOURCE}, proved or refuted by SymPy and "
-    "confirmed by NumPy and \\texttt{jax.grad}",
+    "subtitle_builtin": "The COUNT gradient identities of the lecture notes for this network, checked by "
+    "SymPy, by hand-written NumPy and by \\texttt{jax.grad}",
+    "subtitle_claims": "The gradient claims of \\texttt{SOURCE}, checked by SymPy, NumPy and \\texttt{jax.grad}",
+    "how_proved": "{count} of {total} proved: SymPy derives the gradient from the forward pass and finds "
+    "derived − claimed = 0 exactly, for the scope in the table, and the witnesses agree at every sample point.",
+    "how_not_proved": "Not proved: {counts}; the claim's section gives the counterexample or the reason.",
+    "how_numbers": "Compared by the numbers: {witnesses} at {points} sample points in {dtype}, the forward "
+    "passes first, within the tolerance of the error budget.",
+    "how_numbers_none": "No claim was compared by the numbers.",
+    "verdict_count": "{count} {verdict}",
+    "agreement": "Agreement at every sample point",
+    "spread_here": "spread here",
     "facts": "Run",
     "date": "Date",
     "network": "Network",
@@ -465,8 +473,8 @@ EN: dict[str, str] = {
     "matrix_too_big": "The matrix has {rows}×{cols} entries; it is checked entry by entry but not printed.",
     "symbolic": "Symbolic verdict",
     "numeric": "Numeric check",
-    "numeric_text": "Values of the three witnesses at sample point 0, and the largest difference between "
-    "any two witnesses over all {points} points.",
+    "numeric_text": "Values of the three witnesses at sample point 0, and their spread there (largest "
+    "minus smallest); the evidence above is over all {points} points.",
     "entry": "Entry",
     "max_diff": "max $|\\Delta|$",
     "evidence": "Evidence",
@@ -548,7 +556,7 @@ KO: dict[str, str] = {
     "proof_skipped": "생략: {budget}",
     "proof_time": "{seconds}초 안에 결과 없음",
     "proof_symbolic_cx": "성분 {entry}에서 공식은 {claimed}, SymPy의 미분은 {derived}; 이때",
-    "scope_every": "모든 활성화 함수 f와 손실 함수 ℓ",
+    "scope_every": "모든 활성화 함수 {f}와 손실 함수 {ell}",
     "scope_function": "모든 실수 {variable}",
     "scope_matrix": "모든 실수 {shapes}",
     "matrix_shapes": "{shapes}에서",
@@ -560,7 +568,7 @@ KO: dict[str, str] = {
     "note_symmetric_all": "{letter}가 각각 대칭일 때 성립 (그러면 이들의 크로네커 곱도 대칭); 모든 {letter}에서 성립하지는 않음 (SymPy: 주장 − ∂f/∂X ≠ 0), 따라서 노트가 이들을 대칭으로 보는지에 달려 있다; {letter}를 대칭으로 뽑은 점에서 검사",
     "matrix_symmetric_all": "{letter}가 각각 대칭일 때 맞고, 일반적으로는 틀림",
     "scope_scalar": "ε > 0인 모든 실수 입력과 매개변수, 일반 ℓ (기호 계산은 m = {m})",
-    "scope_every_f": "모든 활성화 함수 f, {loss}",
+    "scope_every_f": "모든 활성화 함수 {f}, {loss}",
     "scope_generic": "일반 {f}, 일반 {ell}",
     "scope_generic_f": "일반 {f}, {loss}",
     "scope_pair": "{activation}, {loss}",
@@ -838,10 +846,18 @@ KO: dict[str, str] = {
     "fig_ulp_legend": "{witness} (최대 {max})",
     "fig_ulp_title": "표본 점 {points}개, {library}, {digits}자리",
     "title": "역전파 공식의 세 가지 독립 검증",
-    "subtitle_builtin": "강의 노트의 네 가지 기울기 공식을 SymPy로 증명하고 "
-    "손으로 작성한 NumPy와 \\texttt{jax.grad}로 확인한다",
-    "subtitle_claims": "\\texttt{SOURCE}의 기울기 주장을 SymPy로 증명하거나 반증하고 "
-    "NumPy와 \\texttt{jax.grad}로 확인한다",
+    "subtitle_builtin": "이 신경망에 대한 강의 노트의 기울기 공식 COUNT개를 SymPy, 손으로 작성한 NumPy, "
+    "\\texttt{jax.grad}로 검증한다",
+    "subtitle_claims": "\\texttt{SOURCE}의 기울기 주장을 SymPy, NumPy, \\texttt{jax.grad}로 검증한다",
+    "how_proved": "{total}개 중 {count}개 증명됨: SymPy가 순전파로부터 기울기를 유도하여 표의 범위에서 "
+    "유도값 − 주장 = 0임을 정확히 보였고, 모든 표본 점에서 검증자들이 일치한다.",
+    "how_not_proved": "증명되지 않음: {counts}. 반례나 이유는 각 주장의 절에 있다.",
+    "how_numbers": "수치 비교: {witnesses}를 {dtype}로 표본 점 {points}개에서 비교했다. 순전파를 먼저 "
+    "비교했고, 허용 오차는 오차 예산에서 정했다.",
+    "how_numbers_none": "수치로 비교한 주장은 없다.",
+    "verdict_count": "{verdict} {count}개",
+    "agreement": "모든 표본 점에서의 일치",
+    "spread_here": "이 점의 차이",
     "facts": "실행 정보",
     "date": "날짜",
     "network": "네트워크",
@@ -925,7 +941,8 @@ KO: dict[str, str] = {
     "matrix_too_big": "행렬 성분이 {rows}×{cols}개이므로 출력하지 않고 성분별로만 검사한다.",
     "symbolic": "기호 검증 결과",
     "numeric": "수치 검증",
-    "numeric_text": "표본 점 0에서 세 검증자의 값과, 전체 {points}개 점에서 두 검증자 사이의 최대 차이.",
+    "numeric_text": "표본 점 0에서 세 검증자의 값과 그 점에서의 차이(최댓값 − 최솟값). 위의 근거는 전체 "
+    "{points}개 점에 대한 것이다.",
     "entry": "성분",
     "max_diff": "최대 $|\\Delta|$",
     "evidence": "근거",
@@ -977,7 +994,7 @@ LATEX = frozenset(
         "statement", "entrywise", "derivation", "assembled", "symbolic", "numeric", "entry", "max_diff",
         "evidence", "written_as", "summary", "implementation", "implementation_text", "forward_equations",
         "precision", "budget", "budget_text", "tolerance_latex", "ulp_caption", "col_abs", "col_rel",
-        "col_ulp", "figure_caption", "sample_point", "tolerance_latex_entries",
+        "col_ulp", "figure_caption", "sample_point", "tolerance_latex_entries", "spread_here", "agreement",
     }
 )  # fmt: skip
 

@@ -9,6 +9,7 @@ from `sympy.latex` (through `reports/math_print.py`); every other string is esca
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,10 +76,12 @@ def _matrix(m, names=None) -> str | None:
     return latex(m, names) if widest <= MAX_LINE else None
 
 
-def _where(r: ClaimResult, w: Words) -> str:
+def _where(r: ClaimResult, w: Words, inline: bool = False) -> str:
+    """Where a claim is: a built-in identity's name typeset (`∂L/∂W_1`, as a fraction in a
+    heading, `inline` in a table row), else its line in the notes."""
     claim = r.claim
-    if claim.source == "built-in" and claim.identity is not None:  # its name typeset: ∂L/∂W_1
-        return f"${identity_tex(claim.identity)}$"
+    if claim.source == "built-in" and claim.identity is not None:
+        return f"${identity_tex(claim.identity, fraction=not inline)}$"
     if claim.source == "built-in":
         return w.esc(claim.name or "")
     place = w.say("where_line", line=claim.line) if claim.line else ""
@@ -443,7 +446,7 @@ def _precision(run: Run, w: Words) -> dict:
                 continue
             out["rows"].append(
                 {
-                    "claim": _where(r, w),
+                    "claim": _where(r, w, inline=True),
                     "witness": tex(name),
                     "abs": sci(e.max_abs_vs_ref),
                     "rel": sci(e.max_rel_vs_ref),
@@ -490,6 +493,39 @@ def _others(run: Run, w: Words) -> dict:
     }
 
 
+_INLINE_MATH = re.compile(r"(?<!\\)\$(.+?)(?<!\\)\$")  # $…$, not an escaped \$
+
+
+def _how(run: Run, w: Words) -> list[str]:
+    """What was proved and how, and what the numbers compared: every sentence counted from the
+    run (its verdicts, its witnesses, its points), for the summary on the first page."""
+    total = len(run.claims)
+    counts = {v: sum(r.verdict == v for r in run.claims) for v in Verdict}
+    lines = []
+    if counts[Verdict.PROVED]:
+        lines.append(w.say("how_proved", count=counts[Verdict.PROVED], total=total))
+    if others := [
+        w.say("verdict_count", count=n, verdict=w.verdict(v))
+        for v, n in counts.items()
+        if n and v != Verdict.PROVED
+    ]:
+        lines.append(w.say("how_not_proved", counts=w.join(others)))
+    compared = [r.agreement for r in run.claims if r.agreement is not None]
+    witnesses = [name for name in WITNESSES if any(name in a.witnesses for a in compared)]
+    if witnesses:
+        lines.append(
+            w.say(
+                "how_numbers",
+                witnesses=w.code(", ".join(witnesses)),
+                points=run.settings.points,
+                dtype=w.esc(run.settings.dtype),
+            )
+        )
+    else:
+        lines.append(w.say("how_numbers_none"))
+    return lines
+
+
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -521,16 +557,17 @@ def render_report(report: ReportInput) -> str:
         forward_check += rf" {t['sample_point']}:\par\smallskip{{\centering {boxes}\par}}\smallskip"
     summary = [
         {
-            "where": s["where"],
+            "where": _where(r, w, inline=True),
             "math": (s["formula_latex"] if s["builtin"] else s["math"]) or None,
             "raw": s["raw"],
             "verdict": s["verdict"],
+            "note": _INLINE_MATH.sub(r"\\fitinline{\1}", w.verdict_note(r, run)),  # a narrow column
             "err": s["max_abs_err"] or r"\text{--}",
         }
-        for s in sections
+        for s, r in zip(sections, run.claims, strict=True)
     ]
     subtitle = (
-        t["subtitle_builtin"]
+        t["subtitle_builtin"].replace("COUNT", f"{len(run.claims):,}")
         if run.source is None
         else t["subtitle_claims"].replace("SOURCE", tex(run.source))
     )
@@ -566,6 +603,7 @@ def render_report(report: ReportInput) -> str:
             dimension_free=_dimension_free(report.dimension_free, w),
             sections=sections,
             summary=summary,
+            how=_how(run, w),
             others=_others(run, w),
             figure=report.figure,
             ulp_figure=report.ulp_figure,

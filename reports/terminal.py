@@ -72,27 +72,6 @@ def formula(result: ClaimResult, run: Run | None = None, w: Words | None = None)
     return claim.identity.text
 
 
-def note(result: ClaimResult, w: Words, run: Run | None = None) -> str:
-    """The table's last column: the scope of a proof, or the diagnosis."""
-    if result.verdict == Verdict.PROVED:
-        return w.claim_scope(result)
-    if result.numberings:
-        return w.numberings(result)
-    if result.verdict == Verdict.UNPARSED and result.claim.problem is not None:
-        return w.problem(result.claim.problem)
-    if result.claim.about == "matrix" and result.slip is None:
-        return w.matrix_note(result)
-    if result.readings is not None:
-        return w.readings(result)
-    if result.slip is not None:
-        return w.about(result.claim).slip(result.slip, alternatives=False)  # the others in its details
-    if result.reason:
-        return w.reason(result.reason)
-    if result.shape_problem:
-        return w.shape_problem(result, run)
-    return ""
-
-
 def describe(run: Run, w: Words) -> str:
     """What the claims are about: the network (`4 → 3 → 2, sigmoid, mse`) or scalar notes' graph."""
     if run.model is not None:
@@ -120,7 +99,7 @@ def table(run: Run, w: Words) -> Table:
             Text(where(r, w)),
             Text(formula(r, run, w)),
             Text(w.verdict(r.verdict), style=_STYLE[r.verdict]),
-            Text(note(r, w, run)),
+            Text(w.verdict_note(r, run)),
         )
     return out
 

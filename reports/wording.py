@@ -293,6 +293,27 @@ class Words:
             "proof_line", scope=self.scope(proof), status=self.status(proof.status), why=self.why(proof)
         )
 
+    def verdict_note(self, result: ClaimResult, run: Run | None = None) -> str:
+        """The verdict table's last column (terminal and report): the scope of a proof, or the
+        diagnosis."""
+        if result.verdict == Verdict.PROVED:
+            return self.claim_scope(result)
+        if result.numberings:
+            return self.numberings(result)
+        if result.verdict == Verdict.UNPARSED and result.claim.problem is not None:
+            return self.problem(result.claim.problem)
+        if result.claim.about == "matrix" and result.slip is None:
+            return self.matrix_note(result)
+        if result.readings is not None:
+            return self.readings(result)
+        if result.slip is not None:
+            return self.about(result.claim).slip(result.slip, alternatives=False)  # the others in its details
+        if result.reason:
+            return self.reason(result.reason)
+        if result.shape_problem:
+            return self.code(self.shape_problem(result, run))
+        return ""
+
     def claim_scope(self, result: ClaimResult) -> str:
         """What a proved claim covers: every f and ℓ, or the network's own pair only; a function's
         derivative every real value of its variable, scalar notes every input with ε > 0."""
@@ -410,9 +431,10 @@ class Words:
     def _network_scope(self, result: ClaimResult) -> str:
         if result.proved_for_every_f:
             key = result.generic.setting if result.generic is not None else None
+            f, ell = ("$f$", r"$\ell$") if self.latex else ("f", "ℓ")
             if key is not None and key.loss != GENERIC:  # every f with the network's own loss
-                return self.say("scope_every_f", loss=self.esc(key.loss))
-            return self.say("scope_every")
+                return self.say("scope_every_f", f=f, loss=self.esc(key.loss))
+            return self.say("scope_every", f=f, ell=ell)
         if result.concrete is not None and result.concrete.setting is not None:
             return self.say("scope_only", pair=self.scope(result.concrete))
         return ""

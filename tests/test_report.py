@@ -303,7 +303,7 @@ def test_builtin_report_has_derivations_witnesses_and_the_implementation(runs):
     assert r"\paragraph{Entry by entry.}" in tex_source and r"\begin{bmatrix}" in tex_source
     for r in run.claims:  # the witnesses' values at point 0
         assert f"{r.agreement.witnesses['jax'].sample[0][0]:.16e}" in tex_source
-    assert r"$\frac{\partial L}{\partial W_{1}}$ & jax" in tex_source  # the identity's name typeset
+    assert r"$\partial L/\partial W_{1}$ & jax" in tex_source  # the identity's name typeset
     assert r"\varepsilon = 2^{-52}" in tex_source
     assert "2023-11-14" in tex_source
 
