@@ -83,10 +83,10 @@ def _where(r: ClaimResult, w: Words, inline: bool = False) -> str:
     if claim.source == "built-in" and claim.identity is not None:
         return f"${identity_tex(claim.identity, fraction=not inline)}$"
     if claim.source == "built-in":
-        return w.esc(claim.name or "")
+        return w.quote(claim.name or "")
     place = w.say("where_line", line=claim.line) if claim.line else ""
     if claim.name:
-        place = f"{place} ({w.esc(claim.name)})".strip()
+        place = f"{place} ({w.quote(claim.name)})".strip()
     if claim.layer is not None:
         place += ", " + w.say("where_layer", layer=claim.layer)
     return place
@@ -206,7 +206,7 @@ def _section(r: ClaimResult, step: Step | None, run: Run, w: Words) -> dict:
         "problem": None if claim.problem is None else w.say("unparsed_at", message=w.problem(claim.problem)),
         "shape_problem": None
         if r.shape_problem is None
-        else w.say("shape_problem", problem=w.code(w.shape_problem(r, run))),
+        else w.say("shape_problem", problem=w.shape_problem(r, run)),
         "entry_lhs": partial_latex(step.entry_target) if step else None,
         "entry_rhs": (latex(step.entry_formula) if step.entry_formula is not None else r"\text{--}")
         if step
@@ -386,7 +386,7 @@ def _facts(report: ReportInput, w: Words) -> dict:
         "date": tex(report.date),
         "source": None if run.source is None else w.code(run.source),
         "network": tex(" → ".join(map(str, net.sizes))) + rf" ($W_1$: {net.sizes[1]}$\times${net.sizes[0]})",
-        "activation": tex(net.activation_text),
+        "activation": w.esc(w.activations(net.activation_text)),
         "activation_definition": activation_definition,
         "loss": tex(net.loss),
         "loss_definition": loss.definition,
@@ -404,13 +404,13 @@ def _facts(report: ReportInput, w: Words) -> dict:
         "dtype": s.dtype,
         "tolerance": w.policy(s.dtype, run),
         "versions": tex(report.versions),
-        "pair": tex(f"{net.activation_text}, {net.loss}"),
+        "pair": w.esc(f"{w.activations(net.activation_text)}, {net.loss}"),
         "skipped": [
             w.say("witness_skipped", witness=w.esc(name), why=w.skipped_why(run, why))
             for name, why in run.skipped_witnesses.items()
         ],
         "concrete_skipped": None if skipped is None else w.say("skipped_concrete", why=w.why(skipped)),
-        "kinks": None if run.kinks is None else w.kinks(run.kinks, net.activation_text),
+        "kinks": None if run.kinks is None else w.kinks(run.kinks, w.activations(net.activation_text)),
         "forward_check": (
             w.forward(run.forward) if run.forward.agree else r"\bad{" + w.forward(run.forward) + "}"
         ),

@@ -130,6 +130,8 @@ _SHAPE_MESSAGES = tuple(
     )
 )
 
+_GRADIENT_KEY = re.compile(r"dL/d(?P<kind>[A-Za-z]+)(?P<layer>[0-9]+)")
+
 # the placeholders that hold counts: printed with thousands separators (1,000 entries, a budget of
 # 5,376), where a seed, a line, a layer or a point's index stays as it is
 COUNTS = frozenset(
@@ -209,6 +211,10 @@ class Words:
         """Plain text (ours or a user's) for the medium."""
         return tex(text, self.lang == "ko") if self.latex else str(text)
 
+    def quote(self, text: object) -> str:
+        """A user's own words (a claim's name in their file): set apart, never translated."""
+        return r"\usertext{" + self.esc(text) + "}" if self.latex else str(text)
+
     def code(self, text: object) -> str:
         """A user's or a library's text shown as it is (typewriter in LaTeX)."""
         return r"\texttt{" + code_tex(text, self.lang == "ko") + "}" if self.latex else str(text)
@@ -268,7 +274,7 @@ class Words:
         if self.input_is_x and key.activations is not None and key.first_layer == 1:
             # W^l feeds layer l (Ng, Nielsen): layer 1 is the input x, with no activation of its own
             activation = ", ".join(key.activations[1:])
-        return self.say("scope_pair", activation=self.esc(activation), loss=self.esc(key.loss))
+        return self.say("scope_pair", activation=self.esc(self.activations(activation)), loss=self.esc(key.loss))
 
     def why(self, proof: Proof) -> str:
         """What settled a proof, or why there is none."""
@@ -281,7 +287,7 @@ class Words:
         if proof.method == Method.TIME:
             return self.say("proof_time", seconds=number(proof.seconds))
         if proof.shape is not None:
-            return self.say("proof_shape", shape=self.code(self.shape_text(proof.shape)))
+            return self.say("proof_shape", shape=self.shape_text(proof.shape))
         if proof.counterexample is not None:
             return self.say("proof_refuted_at", entry=entry(proof.counterexample.entry), method=method)
         if proof.status == Status.UNDECIDED and proof.left:
@@ -311,7 +317,7 @@ class Words:
         if result.reason:
             return self.reason(result.reason)
         if result.shape_problem:
-            return self.code(self.shape_problem(result, run))
+            return self.shape_problem(result, run)
         return ""
 
     def claim_scope(self, result: ClaimResult) -> str:
@@ -354,7 +360,7 @@ class Words:
             return self.say(key, letter=self.join(self.esc(x) for x in claim.symmetric))
         shown = self.say("matrix_shapes", shapes=self.esc(self.shapes(claim))) if claim.shapes else ""
         if result.shape_problem:
-            problem = self.esc(self.shape_text(result.shape_problem))
+            problem = self.shape_text(result.shape_problem)
             return f"{shown}: {problem}" if shown else problem
         if result.reason:
             return f"{shown}; {self.reason(result.reason)}" if shown else self.reason(result.reason)
@@ -612,6 +618,14 @@ class Words:
             )
         return self.say("forward_disagree", err=err)
 
+    def gradient_name(self, name: str) -> str:
+        """A gradient's key (`dL/dW1`, verify/numpy_backprop.py's) for the medium: typeset as
+        `∂L/∂W_1` in a report, as it is in the terminal."""
+        m = _GRADIENT_KEY.fullmatch(name)
+        if not self.latex or m is None:
+            return self.esc(name)
+        return rf"$\partial L/\partial {m['kind']}_{{{m['layer']}}}$"
+
     def implementation(self, impl: Implementation, points: int) -> list[str]:
         """The implementation's verdict, then one line per variable."""
         name = self.code(impl.name)
@@ -630,7 +644,7 @@ class Words:
                 lines.append(
                     self.say(
                         "impl_var_agree",
-                        var=self.esc(var),
+                        var=self.gradient_name(var),
                         points=f"{a.compared:,}",
                         err=number(a.max_abs_err),
                     )
@@ -639,7 +653,7 @@ class Words:
                 lines.append(
                     self.say(
                         "impl_var_differs",
-                        var=self.esc(var),
+                        var=self.gradient_name(var),
                         bad=f"{a.disagreeing:,}",
                         points=f"{a.compared:,}",
                         point=d.point,
@@ -649,7 +663,7 @@ class Words:
                     )
                 )
         for var, why in impl.failures.items():
-            lines.append(self.say("impl_var_failed", var=self.esc(var), why=self.code(why)))
+            lines.append(self.say("impl_var_failed", var=self.gradient_name(var), why=self.code(why)))
         return lines
 
     def kinks(self, k: Kinks, activation: str) -> str:
@@ -790,15 +804,17 @@ class Words:
         identity = result.claim.identity
         batched = bool(identity and identity.batched)
         written = run.reading.written if run is not None and not run.reading.is_seed else None
-        return self.say("shape_in", problem=self.shape_text(problem), node=to_text(node, batched, written))
+        # the subexpression typeset from its tree (math in a report, text in the terminal)
+        node_text = f"${to_latex(node, batched, written)}$" if self.latex else to_text(node, batched, written)
+        return self.say("shape_in", problem=self.shape_text(problem), node=node_text)
 
     def shape_text(self, problem: str) -> str:
         """A reader's shape message (`matrix product of 3×2 and 3×1`, derive/formula.py,
         derive/proof.py, derive/latex_model.py) in this language; one of another form as it is."""
         for key, pattern in _SHAPE_MESSAGES:
             if m := pattern.fullmatch(problem):
-                return self.say(key, **m.groupdict())
-        return problem
+                return self.say(key, **{k: self.esc(v) for k, v in m.groupdict().items()})
+        return self.esc(problem)
 
     def activations(self, text: str) -> str:
         """`relu then sigmoid` (derive/network.py's `activation_text`) in this language."""

@@ -206,7 +206,7 @@ _MATH = re.compile(
     r"\$\$.*?\$\$|\$.*?\$|\\\[.*?\\\]|\\begin\{(align\*|tikzpicture|tabular)\}.*?\\end\{\1\}", re.S
 )
 _VERBATIM = re.compile(
-    r"\\(texttt|includegraphics|hypersetup|usepackage|definecolor|newcommand)(\[[^\]]*\])?\{"
+    r"\\(texttt|usertext|includegraphics|hypersetup|usepackage|definecolor|newcommand)(\[[^\]]*\])?\{"
 )
 
 
