@@ -506,6 +506,7 @@ EN: dict[str, str] = {
     "$|x - y|$ over the entries between the values $x$ and $y$ of two witnesses at each point (log "
     "scale). The bar is the tolerance $2K\\varepsilon n s$ of the error budget below, at its smallest "
     "over the points; differences of exactly 0 are drawn at the bottom.",
+    "figure_name": "Figure",
     "sample_point": "Sample point 0",
     "verdict_all": "Every claim is proved and all three witnesses agree at every sample point.",
     "verdict_all_budget": "Every claim is proved where SymPy's budget allows, and every witness that ran "
@@ -963,6 +964,7 @@ KO: dict[str, str] = {
     "figure_caption": "{subset}(시드 {seed})에서의 일치: 주장별로, 각 점에서 두 검증자의 값 $x$와 $y$ "
     "사이의 모든 성분에 걸친 최대 차이 $|x - y|$ (로그 눈금). 막대는 아래 오차 예산의 허용 오차 "
     "$2K\\varepsilon n s$ 가운데 점들에서 가장 작은 값이며, 정확히 0인 차이는 맨 아래에 그렸다.",
+    "figure_name": "그림",
     "sample_point": "표본 점 0",
     "verdict_all": "모든 주장이 증명되었고 세 검증자가 모든 표본 점에서 일치한다.",
     "verdict_all_budget": "SymPy의 예산이 허용하는 범위에서 모든 주장이 증명되었고, 실행된 모든 검증자가 "
@@ -984,7 +986,7 @@ LATEX = frozenset(
         "statement", "entrywise", "derivation", "assembled", "symbolic", "numeric", "entry", "max_diff",
         "evidence", "written_as", "summary", "implementation", "implementation_text", "forward_equations",
         "precision", "budget", "budget_text", "tolerance_latex", "ulp_caption", "col_abs", "col_rel",
-        "col_ulp", "figure_caption", "sample_point", "tolerance_latex_entries",
+        "col_ulp", "figure_caption", "figure_name", "sample_point", "tolerance_latex_entries",
     }
 )  # fmt: skip
 
