@@ -358,15 +358,16 @@ EN: dict[str, str] = {
     "yes": "yes",
     "no": "NO",
     # --- figures ---
-    "fig_ylabel": "max |difference| per point",
-    "fig_tolerance": "tolerance",
+    # a label is words or mathtext ($…$, set in cm), never both where a word could be Hangul:
+    # mathtext has no font fallback, so Hangul beside math would be missing glyphs; the captions
+    # say in words what the math means, and the points, seed and reference the figures drew
+    "fig_ylabel": r"$\max\,|x - y|$",
+    "fig_tolerance": r"$|x - y| = 2K\varepsilon\, n s$",
     "fig_zero": "exactly 0",
-    "fig_points_all": "{points} points, seed {seed}",
-    "fig_points_first": "the first {shown} of {points} points, seed {seed}",
-    "fig_ulp_xlabel": "|witness − reference| in ULPs ({dtype}; 0 drawn at {floor})",
-    "fig_ulp_ylabel": "entries × points",
-    "fig_ulp_legend": "{witness} (max {max})",
-    "fig_ulp_title": "{points} points, {library} at {digits} digits",
+    "fig_pair": "{a} vs. {b}",
+    "fig_ulp_xlabel": r"$|x - x_{{\mathrm{{ref}}}}|\,/\,\mathrm{{ulp}}(x_{{\mathrm{{ref}}}})$",
+    "fig_ulp_ylabel": "count",
+    "fig_ulp_legend": r"{witness} ($\max = {max}$)",
     # --- the report (LaTeX markup: see LATEX) ---
     "title": "Backpropagation, checked three ways",
     "subtitle_builtin": "The COUNT gradient identities of the lecture notes for this network, checked by "
@@ -501,14 +502,19 @@ EN: dict[str, str] = {
     r"|y|\right),\ n = B + \textstyle\sum_{{k > l}} n_k,\ \varepsilon = {eps}",
     "tolerance_latex_entries": r"|x - y| \le 2 \cdot {K}\,\varepsilon\, n \max\!\left(1, \max_{{\mathrm{{entries}}}} "
     r"|y|\right),\ n = \#\mathrm{{entries\ given}},\ \varepsilon = {eps}",
-    "ulp_caption": "Errors of each witness against the high-precision reference, in ULPs (all claims, "
-    "entries and reference points; log scale).",
+    "ulp_caption": "Errors of each witness against the high-precision reference ({library} at {digits} "
+    "digits) on {subset}, in ULPs of {dtype}: $|x - x_{{\\mathrm{{ref}}}}| / "
+    "\\mathrm{{ulp}}(x_{{\\mathrm{{ref}}}})$ for a witness's value $x$ and the reference value "
+    "$x_{{\\mathrm{{ref}}}}$, counted over all claims, entries and points (log scale; errors of exactly 0 "
+    "are counted at {floor}).",
     "col_abs": "max abs. error",
     "col_rel": "max rel. error",
     "col_ulp": "max ULP",
-    "figure_caption": "Agreement over the sample points (up to the first 65,536): the largest difference "
-    "between each pair of witnesses at each point, per claim (log scale). The bar is the tolerance; "
-    "differences of exactly 0 are drawn at the bottom.",
+    "figure_caption": "Agreement over {subset} (seed {seed}): for each claim, the largest difference "
+    "$|x - y|$ over the entries between the values $x$ and $y$ of two witnesses at each point (log "
+    "scale). The bar is the tolerance $2K\\varepsilon n s$ of the error budget below, at its smallest "
+    "over the points; differences of exactly 0 are drawn at the bottom.",
+    "figure_name": "Figure",
     "sample_point": "Sample point 0",
     "verdict_all": "Every claim is proved and all three witnesses agree at every sample point.",
     "verdict_all_budget": "Every claim is proved where SymPy's budget allows, and every witness that ran "
@@ -836,15 +842,13 @@ KO: dict[str, str] = {
     "col_err": "최대 |Δ|",
     "yes": "예",
     "no": "아니오",
-    "fig_ylabel": "점별 최대 |차이|",
-    "fig_tolerance": "허용 오차",
+    "fig_ylabel": r"$\max\,|x - y|$",
+    "fig_tolerance": r"$|x - y| = 2K\varepsilon\, n s$",
     "fig_zero": "정확히 0",
-    "fig_points_all": "표본 점 {points}개, 시드 {seed}",
-    "fig_points_first": "표본 점 {points}개 중 처음 {shown}개, 시드 {seed}",
-    "fig_ulp_xlabel": "|검증자 − 기준값|, ULP 단위 ({dtype}; 0은 {floor}에 그림)",
-    "fig_ulp_ylabel": "성분 × 점",
-    "fig_ulp_legend": "{witness} (최대 {max})",
-    "fig_ulp_title": "표본 점 {points}개, {library}, {digits}자리",
+    "fig_pair": "{a} 대 {b}",
+    "fig_ulp_xlabel": r"$|x - x_{{\mathrm{{ref}}}}|\,/\,\mathrm{{ulp}}(x_{{\mathrm{{ref}}}})$",
+    "fig_ulp_ylabel": "개수",
+    "fig_ulp_legend": r"{witness} ($\max = {max}$)",
     "title": "역전파 공식의 세 가지 독립 검증",
     "subtitle_builtin": "이 신경망에 대한 강의 노트의 기울기 공식 COUNT개를 SymPy, 손으로 작성한 NumPy, "
     "\\texttt{jax.grad}로 검증한다",
@@ -967,12 +971,17 @@ KO: dict[str, str] = {
     r"|y|\right),\ n = B + \textstyle\sum_{{k > l}} n_k,\ \varepsilon = {eps}",
     "tolerance_latex_entries": r"|x - y| \le 2 \cdot {K}\,\varepsilon\, n \max\!\left(1, \max_{{\mathrm{{entries}}}} "
     r"|y|\right),\ n = \#\mathrm{{entries\ given}},\ \varepsilon = {eps}",
-    "ulp_caption": "고정밀 기준값에 대한 각 검증자의 오차(ULP 단위; 모든 주장, 성분, 기준 점; 로그 눈금).",
+    "ulp_caption": "고정밀 기준값({library}, 유효숫자 {digits}자리; {subset})에 대한 각 검증자의 오차를 "
+    "{dtype} ULP 단위로 나타낸 분포: 검증자의 값 $x$와 기준값 $x_{{\\mathrm{{ref}}}}$에 대해 "
+    "$|x - x_{{\\mathrm{{ref}}}}| / \\mathrm{{ulp}}(x_{{\\mathrm{{ref}}}})$를 모든 주장, 성분, 점에 걸쳐 "
+    "센 개수 (로그 눈금; 오차가 정확히 0이면 {floor}에 셈).",
     "col_abs": "최대 절대 오차",
     "col_rel": "최대 상대 오차",
     "col_ulp": "최대 ULP",
-    "figure_caption": "표본 점(처음 65,536개까지)에서의 일치: 주장별로 각 점에서 두 검증자 사이의 최대 차이 "
-    "(로그 눈금). 막대는 허용 오차이며, 정확히 0인 차이는 맨 아래에 그렸다.",
+    "figure_caption": "{subset}(시드 {seed})에서의 일치: 주장별로, 각 점에서 두 검증자의 값 $x$와 $y$ "
+    "사이의 모든 성분에 걸친 최대 차이 $|x - y|$ (로그 눈금). 막대는 아래 오차 예산의 허용 오차 "
+    "$2K\\varepsilon n s$ 가운데 점들에서 가장 작은 값이며, 정확히 0인 차이는 맨 아래에 그렸다.",
+    "figure_name": "그림",
     "sample_point": "표본 점 0",
     "verdict_all": "모든 주장이 증명되었고 세 검증자가 모든 표본 점에서 일치한다.",
     "verdict_all_budget": "SymPy의 예산이 허용하는 범위에서 모든 주장이 증명되었고, 실행된 모든 검증자가 "
@@ -994,7 +1003,8 @@ LATEX = frozenset(
         "statement", "entrywise", "derivation", "assembled", "symbolic", "numeric", "entry", "max_diff",
         "evidence", "written_as", "summary", "implementation", "implementation_text", "forward_equations",
         "precision", "budget", "budget_text", "tolerance_latex", "ulp_caption", "col_abs", "col_rel",
-        "col_ulp", "figure_caption", "sample_point", "tolerance_latex_entries", "spread_here", "agreement",
+        "col_ulp", "figure_caption", "figure_name", "sample_point", "tolerance_latex_entries", "spread_here",
+        "agreement",
     }
 )  # fmt: skip
 
@@ -1008,6 +1018,10 @@ SAME_IN_BOTH = frozenset(
         "where_layer",
         "tolerance_latex",
         "tolerance_latex_entries",
+        "fig_ylabel",
+        "fig_tolerance",
+        "fig_ulp_xlabel",
+        "fig_ulp_legend",
     }
 )
 

@@ -20,6 +20,7 @@ from derive.derivation import Step
 from derive.dimension_free import DimensionFreeProof
 from derive.formula import Ref, to_latex
 from derive.proof import Status
+from reports.figures import ULP_FLOOR, points_drawn
 from reports.i18n import LOSS_CONVENTIONS
 from reports.math_print import latex, partial_latex
 from reports.network_tikz import network_tikz
@@ -526,6 +527,28 @@ def _how(run: Run, w: Words) -> list[str]:
     return lines
 
 
+def _captions(run: Run, w: Words) -> dict[str, str]:
+    """The figures' captions, with what each was drawn from: the agreement figure's points
+    (the first chunk's) and seed, the ULP figure's reference points, library and digits."""
+    s, ref = run.settings, run.reference
+    shown = points_drawn(run)
+    if shown in (0, s.points):
+        subset = w.say("subset_all", points=s.points)
+    else:
+        subset = w.say("subset_first", points=shown, total=s.points)
+    return {
+        "figure": w.say("figure_caption", subset=subset, seed=s.seed),
+        "ulp": w.say(
+            "ulp_caption",
+            library=w.esc(ref.library),
+            digits=ref.digits,
+            subset=w.subset(ref, s.points),
+            dtype=s.dtype,
+            floor=f"{ULP_FLOOR:g}",
+        ),
+    }
+
+
 def _environment() -> jinja2.Environment:
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(TEMPLATES),
@@ -607,6 +630,7 @@ def render_report(report: ReportInput) -> str:
             others=_others(run, w),
             figure=report.figure,
             ulp_figure=report.ulp_figure,
+            captions=_captions(run, w),
             precision=_precision(run, w),
             result=w.result(run),
             w_cx_claimed=w.say("cx_claimed"),

@@ -274,7 +274,9 @@ class Words:
         if self.input_is_x and key.activations is not None and key.first_layer == 1:
             # W^l feeds layer l (Ng, Nielsen): layer 1 is the input x, with no activation of its own
             activation = ", ".join(key.activations[1:])
-        return self.say("scope_pair", activation=self.esc(self.activations(activation)), loss=self.esc(key.loss))
+        return self.say(
+            "scope_pair", activation=self.esc(self.activations(activation)), loss=self.esc(key.loss)
+        )
 
     def why(self, proof: Proof) -> str:
         """What settled a proof, or why there is none."""
