@@ -92,12 +92,15 @@ def _text(s: str) -> str:
 
 
 def _label(r: ClaimResult, t: dict[str, str]) -> str:
-    """`dL/dW1` → mathtext `$\\partial L/\\partial W_{1}$`; a user's claim → `line 13 (name)`."""
+    """`dL/dW1` → mathtext `$\\partial L/\\partial W_{1}$`; a user's claim → `line 13`, its place
+    in the notes as the report's sections head it (a name is the user's text, in any script:
+    the body's fonts need not have its glyphs, and a long one would not fit under a tick)."""
     claim = r.claim
     if claim.wrt is not None and claim.source == "built-in":
         return rf"$\partial L/\partial {claim.wrt.kind}_{{{claim.wrt.layer}}}$"
-    place = t["where_line"].format(line=claim.line) if claim.line else ""
-    return f"{place} ({_text(claim.name)})".strip() if claim.name else place
+    if claim.line:
+        return t["where_line"].format(line=claim.line)
+    return _text(claim.name or "")
 
 
 def _save(fig, path: Path) -> Path:

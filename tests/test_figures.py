@@ -84,9 +84,17 @@ def test_figures_are_byte_identical(tmp_path, runs):
 
 
 def test_a_dollar_in_a_claims_name_is_no_math(tmp_path, runs, caplog):
-    run = runs["claims"]
-    named = replace(run.claims[0], claim=replace(run.claims[0].claim, name="cost $5"))
+    run = runs["claims"]  # a claim with no line is drawn by its name
+    named = replace(run.claims[0], claim=replace(run.claims[0].claim, name="cost $5", line=None))
     _draw(replace(run, claims=(named, *run.claims[1:])), tmp_path, "en", caplog)
+
+
+@pytest.mark.parametrize("lang", ["en", "ko"])
+def test_a_claim_on_a_line_is_drawn_by_its_line_not_its_name(tmp_path, runs, caplog, lang):
+    """A model file's names hold ⊗ and ᵀ, which the body's fonts lack: the tick is the line."""
+    run = runs["claims"]
+    named = replace(run.claims[0], claim=replace(run.claims[0].claim, name="dL/dW = A ⊗ Bᵀ", line=13))
+    _draw(replace(run, claims=(named, *run.claims[1:])), tmp_path, lang, caplog)
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])

@@ -153,3 +153,42 @@ def test_a_claims_report_fits_the_page(tmp_path, path):
 @pytest.mark.parametrize("path", SLOW_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_every_claims_report_fits_the_page(tmp_path, path):
     assert_fits(build(tmp_path, "--claims", str(path)))
+
+
+# --- Korean throughout: every case and example, the .tex only (no TeX needed) ---
+
+
+def korean_tex(tmp_path: Path, path: Path) -> str:
+    out = tmp_path / "out"
+    args = ["report", "--out", str(out), "--points", "20", "--no-pdf", "--lang", "ko", "--claims", str(path)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code in (0, 1, 2), result.output
+    return (out / "report.tex").read_text()
+
+
+@figure_warning
+@pytest.mark.parametrize("path", FAST_FILES, ids=lambda p: p.name)
+def test_a_korean_claims_report_has_no_english_sentence(tmp_path, path):
+    from tests.test_report import english_runs
+
+    tex_source = korean_tex(tmp_path, path)
+    assert english_runs(tex_source) == []
+
+
+@figure_warning
+@pytest.mark.slow
+@pytest.mark.parametrize("path", SLOW_FILES, ids=lambda p: f"{p.parent.name}/{p.name}")
+def test_every_korean_claims_report_has_no_english_sentence(tmp_path, path):
+    from tests.test_report import english_runs
+
+    assert english_runs(korean_tex(tmp_path, path)) == []
+
+
+def test_a_users_own_words_are_set_apart_not_checked_as_ours(tmp_path):
+    """A claim's name is the user's (FC-03's English names stay English, in \\usertext); without
+    that mark the check would find them: the English check can fail on this file."""
+    from tests.test_report import english_runs
+
+    tex_source = korean_tex(tmp_path, CASES / "FC-03.toml")
+    assert r"\usertext{output bias, as in the code found online}" in tex_source
+    assert english_runs(tex_source.replace(r"\usertext{", "{")) != []
