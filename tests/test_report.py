@@ -337,3 +337,49 @@ def test_latex_runs_under_a_time_limit(tmp_path):
     (tmp_path / "loop.tex").write_text("\\def\\x{\\x}\\x")
     with pytest.raises(LatexError, match="did not finish within 3 s"):
         compile_pdf(tmp_path, "loop.tex", timeout=3)
+
+
+# --- only what the run computed: the first page's summary ---
+
+
+def _summary(tex_source: str) -> str:
+    """The first page: from the summary's heading to the run's facts."""
+    return tex_source.split(r"\section*{Summary}", 1)[1].split(r"\section*{Run}", 1)[0]
+
+
+def test_the_summary_counts_what_the_run_proved(runs):
+    from dataclasses import replace
+
+    run = runs["builtin"]
+    tex_source = render_report(report_input(run, "en", "2023-11-14"))
+    n = len(run.claims)
+    assert f"The {n} gradient identities" in tex_source and "four" not in tex_source
+    assert f"{n} of {n} proved" in _summary(tex_source)
+    assert "Not proved" not in _summary(tex_source)
+    # one claim left undecided (beyond SymPy's budget): the page says so, and counts it
+    undecided = replace(run.claims[0], verdict=Verdict.UNDECIDED, reason=Reason.SIZE)
+    tex_source = render_report(
+        report_input(replace(run, claims=(undecided, *run.claims[1:])), "en", "2023-11-14")
+    )
+    summary = _summary(tex_source)
+    assert f"{n - 1} of {n} proved" in summary and "Not proved: 1 undecided" in summary
+    assert "beyond SymPy" in summary  # the claim's row says why
+
+
+def test_the_summary_names_the_witnesses_that_compared(runs):
+    from dataclasses import replace
+
+    run = runs["builtin"]
+    summary = _summary(render_report(report_input(run, "en", "2023-11-14")))
+    said = summary.split("Compared by the numbers:", 1)[1]
+    assert "at 64 sample points" in said and all(name in said for name in ("sympy", "numpy", "jax"))
+    unsampled = tuple(replace(r, agreement=None) for r in run.claims)
+    summary = _summary(render_report(report_input(replace(run, claims=unsampled), "en", "2023-11-14")))
+    assert "No claim was compared by the numbers." in summary and "sample points" not in summary
+
+
+def test_a_diagnosis_in_the_summary_is_typeset_and_fits_its_column(runs):
+    tex_source = render_report(report_input(runs["claims"], "en", "2023-11-14"))
+    summary = _summary(tex_source)
+    assert r"\fitinline{" in summary  # the slip's formulas, scaled to the column where too wide
+    assert "dL/d" not in summary  # never the ASCII names
