@@ -62,7 +62,7 @@ def missing_tex(lang: str) -> str | None:
 # "! …" or, with -file-line-error, "file.tex:12: …"; on the terminal a fatal error ("! Unable to
 # read an entire line---bufsize=200000.") may follow a file's closing parenthesis on its line
 _ERROR_LINE = re.compile(r"(?:^|(?<=\)))(?:! |\S+\.tex:\d+: )")
-_CONTEXT_LINE = re.compile(r"^l\.\d+ ")  # "l.58 \end{tabularx}": where in the .tex TeX stopped
+_CONTEXT_LINE = re.compile(r"^l\.\d+( |$)")  # "l.58 \end{tabularx}": where in the .tex TeX stopped
 _LOG_END = ("Here is how much", "No pages of output", "Output written on")
 
 
