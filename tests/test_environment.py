@@ -264,3 +264,13 @@ def test_a_real_failing_log_shows_its_bang_line(tmp_path):
     message = str(failed.value)
     assert "Paragraph ended before \\x was complete" in message and re.search(r"\nl\.5\b", message)
     assert "memory you used" not in message
+
+
+@needs_tex
+def test_a_file_named_in_nfd_hangul_builds_its_korean_report(tmp_path):
+    folder = tmp_path / unicodedata.normalize("NFD", "노트")  # as macOS writes file names
+    folder.mkdir()
+    notes = folder / unicodedata.normalize("NFD", "증명.md")
+    notes.write_text(CASE.read_text(encoding="utf-8"), encoding="utf-8")
+    built(tmp_path / "r", "--claims", str(notes), "--lang", "ko")
+    assert "노트/증명.md" in (tmp_path / "r" / "report.tex").read_text(encoding="utf-8")
