@@ -43,6 +43,9 @@ def _main(
     ] = False,
 ) -> None:
     """Check backpropagation derivations three independent ways: SymPy, NumPy, jax.grad."""
+    from reports.encoding import install
+
+    install()  # again: a caller's (a test runner's) own stdout
 
 
 # --- the network options, declared once: None means "not given" (command line over file over defaults)
@@ -166,6 +169,19 @@ ClaimsFile = Annotated[
 
 
 @contextmanager
+def _write_errors(out: Path) -> Iterator[None]:
+    """A report that cannot be written (a read-only folder, /sys, a full disk) is one line naming
+    the path and the reason, exit 2 — never a PermissionError traceback."""
+    try:
+        yield
+    except OSError as e:
+        path = e.filename if e.filename is not None else out
+        reason = e.strerror or type(e).__name__
+        typer.echo(f"derivcheck: error: could not write the report to {out}: {path}: {reason}", err=True)
+        raise typer.Exit(2) from None
+
+
+@contextmanager
 def _input_errors() -> Iterator[None]:
     """Bad input becomes one line on stderr and exit 2 — never a traceback."""
     from derive.errors import InputError
@@ -253,6 +269,22 @@ def run_document(
         )
 
 
+def terminal_lang(lang: str) -> str:
+    """`lang` for what is printed: a stdout that cannot encode Hangul (PYTHONIOENCODING=latin-1)
+    gets the English table, with a note on stderr saying so (the report itself stays Korean)."""
+    from reports.encoding import can_show
+
+    if lang == "ko" and not can_show("한글"):
+        encoding = getattr(sys.stdout, "encoding", None)
+        typer.echo(
+            f"derivcheck: note: stdout's encoding ({encoding}) has no Hangul, so this is printed in "
+            "English; PYTHONIOENCODING=utf-8 prints it in Korean",
+            err=True,
+        )
+        return "en"
+    return lang
+
+
 def _print(run, json: bool, lang: str = "en") -> None:
     if json:  # one schema, language-neutral: --lang does not change it
         from reports.json_report import render_json
@@ -261,7 +293,7 @@ def _print(run, json: bool, lang: str = "en") -> None:
     else:
         from reports.terminal import render_run
 
-        typer.echo(render_run(run, lang), nl=False)
+        typer.echo(render_run(run, terminal_lang(lang)), nl=False)
 
 
 def _check_lang(lang: str) -> None:
@@ -407,7 +439,7 @@ def report(
     model: ModelOpt = None,
 ) -> None:
     """Check, then write a LaTeX report (report.tex, figures/, report.pdf when TeX is installed)."""
-    with _input_errors():
+    with _input_errors(), _write_errors(out):
         from reports.i18n import strings
         from reports.output import prepare_folder
         from reports.tex import source_date
@@ -447,6 +479,7 @@ def report(
     from reports.terminal import render_run
     from reports.wording import Words
 
+    lang = terminal_lang(lang)
     typer.echo(render_run(run, lang), nl=False)
     typer.echo(Words(lang).say("wrote", paths=", ".join(str(p) for p in built.written)))
     raise typer.Exit(run.exit_code)
@@ -454,4 +487,7 @@ def report(
 
 def main() -> None:
     """Console-script entry point."""
+    from reports.encoding import install
+
+    install()  # before anything is printed: any stdout encoding, no UnicodeEncodeError
     sys.exit(app())

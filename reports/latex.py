@@ -592,7 +592,7 @@ def render_report(report: ReportInput) -> str:
     subtitle = (
         t["subtitle_builtin"].replace("COUNT", f"{len(run.claims):,}")
         if run.source is None
-        else t["subtitle_claims"].replace("SOURCE", tex(run.source))
+        else t["subtitle_claims"].replace("SOURCE", tex(run.source, hangul_ok=lang == "ko"))
     )
     verdict = (
         w.say("verdict_all_budget")

@@ -59,16 +59,37 @@ def missing_tex(lang: str) -> str | None:
     return None
 
 
-_ERROR_LINE = re.compile(r"^(!|\S+\.tex:\d+: )")  # "! …" or, with -file-line-error, "file.tex:12: …"
+# "! …" or, with -file-line-error, "file.tex:12: …"; on the terminal a fatal error ("! Unable to
+# read an entire line---bufsize=200000.") may follow a file's closing parenthesis on its line
+_ERROR_LINE = re.compile(r"(?:^|(?<=\)))(?:! |\S+\.tex:\d+: )")
+_CONTEXT_LINE = re.compile(r"^l\.\d+( |$)")  # "l.58 \end{tabularx}": where in the .tex TeX stopped
+_LOG_END = ("Here is how much", "No pages of output", "Output written on")
 
 
-def first_errors(log: str, lines: int = 6) -> str:
-    """The first error of a LaTeX log and the lines after it (or the log's tail)."""
-    rows = log.splitlines()
-    for i, row in enumerate(rows):
-        if _ERROR_LINE.match(row):
-            return "\n".join(rows[i : i + lines])
-    return "\n".join(rows[-lines:])
+def first_errors(log: str, output: str = "", lines: int = 12) -> str:
+    """The first error of a LaTeX log (or, when the log has none, of latexmk's output): its `! …`
+    (or `file.tex:NN: …`) line through the `l.NN …` line that shows where TeX stopped and the
+    line after it (what TeX had not read yet); a fatal error without one, through its paragraph;
+    at most `lines` lines. Neither holding an error line: the log's last lines."""
+    for text in (log, output):
+        rows = text.splitlines()
+        for i, row in enumerate(rows):
+            if (m := _ERROR_LINE.search(row)) is None:
+                continue
+            excerpt = [row[m.start() :]]
+            for j in range(i + 1, min(i + lines, len(rows))):
+                if rows[j].startswith(_LOG_END):
+                    break
+                excerpt.append(rows[j])
+                if _CONTEXT_LINE.match(rows[j]):
+                    if j + 1 < len(rows) and rows[j + 1].strip():
+                        excerpt.append(rows[j + 1])
+                    break
+            else:  # no "l.NN": the error's own paragraph
+                if "" in (blank := [r.strip() for r in excerpt]):
+                    excerpt = excerpt[: blank.index("")]
+            return "\n".join(r.rstrip() for r in excerpt if r.strip())
+    return "\n".join(log.splitlines()[-lines // 2 :])
 
 
 def compile_pdf(folder: Path, tex_name: str = "report.tex", timeout: int = LATEX_TIMEOUT) -> Path:
@@ -96,6 +117,7 @@ def compile_pdf(folder: Path, tex_name: str = "report.tex", timeout: int = LATEX
         final.unlink(missing_ok=True)  # an older PDF would no longer match the .tex
         log_path = build / f"{stem}.log"
         log = log_path.read_text(errors="replace") if log_path.exists() else output
-        raise LatexError(f"LaTeX failed on {folder / tex_name}:\n{first_errors(log)}\n(full log: {log_path})")
+        excerpt = first_errors(log, output)  # the log's first error, or a fatal one only on the terminal
+        raise LatexError(f"LaTeX failed on {folder / tex_name}:\n{excerpt}\n(full log: {log_path})")
     os.replace(built, final)
     return final

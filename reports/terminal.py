@@ -17,6 +17,7 @@ from derive.derivation import Derivation
 from derive.model_ir import GIVEN
 from derive.proof import Status
 from derive.scalar_model import PROOF_M
+from reports.encoding import can_show, spell
 from reports.math_print import partial_text, text
 from reports.wording import Words, entry, number
 from verify.results import WITNESSES, ClaimResult, Run, Verdict
@@ -85,21 +86,29 @@ def describe(run: Run, w: Words) -> str:
     return w.say("scalar_title", inputs=", ".join(inputs), parameters=", ".join(parameters), m=PROOF_M)
 
 
+def shown(text: str) -> str:
+    """`text` as stdout can show it: where its encoding (latin-1, cp1252) lacks a character, the
+    ASCII spelling (δ → delta, → → ->), here before Rich measures the table's columns."""
+    if can_show(text):
+        return text
+    return "".join(ch if can_show(ch) else spell(ch) for ch in text)
+
+
 def table(run: Run, w: Words) -> Table:
     title = (
         f"derivcheck — {describe(run, w)}"
         if run.source is None
         else f"derivcheck {run.source} — {describe(run, w)}"
     )
-    out = Table(title=Text(title), title_justify="left")  # user text as Text: "[/]" is not markup
+    out = Table(title=Text(shown(title)), title_justify="left")  # user text as Text: "[/]" is not markup
     for key in ("col_where", "col_formula", "col_verdict", "col_scope"):
-        out.add_column(w.say(key), overflow="fold")
+        out.add_column(shown(w.say(key)), overflow="fold")
     for r in run.claims:
         out.add_row(
-            Text(where(r, w)),
-            Text(formula(r, run, w)),
-            Text(w.verdict(r.verdict), style=_STYLE[r.verdict]),
-            Text(w.verdict_note(r, run)),
+            Text(shown(where(r, w))),
+            Text(shown(formula(r, run, w))),
+            Text(shown(w.verdict(r.verdict)), style=_STYLE[r.verdict]),
+            Text(shown(w.verdict_note(r, run))),
         )
     return out
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 import os
 import platform
+import re
+import unicodedata
 from datetime import UTC, datetime
 from importlib import metadata
 from string import Formatter
@@ -62,33 +64,89 @@ _UNICODE = {
 
 
 def hangul(ch: str) -> bool:
-    return "\uac00" <= ch <= "\ud7a3" or "\u1100" <= ch <= "\u11ff" or "\u3130" <= ch <= "\u318f"
+    return "\uac00" <= ch <= "\ud7a3" or "\u3130" <= ch <= "\u318f"
 
 
-def tex(text: object, hangul_ok: bool = False) -> str:
-    """Escape plain text for LaTeX. Characters TeX cannot typeset here become `?`."""
-    out = []
-    for ch in str(text):
-        if ch in _SPECIAL:
-            out.append(_SPECIAL[ch])
-        elif ch in _UNICODE:
-            out.append(_UNICODE[ch])
-        elif (ch.isascii() and (ch.isprintable() or ch in "\n\t")) or (hangul_ok and hangul(ch)):
-            out.append(ch)
-        elif (command := letter(ch)) is not None:  # θ, ŷ in a tensor's name from notes
-            out.append(f"${command}$")
+def _jamo(ch: str) -> bool:
+    """A conjoining jamo (NFD Hangul, as macOS writes file names): kotex's fonts have no glyph."""
+    return "\u1100" <= ch <= "\u11ff" or "\ua960" <= ch <= "\ua97f" or "\ud7b0" <= ch <= "\ud7ff"
+
+
+def _jamo_letter(ch: str) -> str | None:
+    """A jamo NFC could not join as its compatibility letter (ᄀ → ㄱ), which the fonts have."""
+    try:
+        kind = unicodedata.name(ch).split(" ", 2)  # HANGUL CHOSEONG KIYEOK
+        return unicodedata.lookup(f"HANGUL LETTER {kind[2]}")
+    except (ValueError, KeyError, IndexError):
+        return None
+
+
+MAX_CHARS = 4000  # of one user string in the report: a longer one is cut, with a note saying so
+RUN = 40  # characters without a space after which a line may break (\allowbreak)
+LINE = 2000  # about the longest line tex() writes; TeX reads lines into a buffer of 200,000 bytes
+_WHITESPACE = re.compile(r"\s+")
+
+
+def plain(text: object, hangul_ok: bool = False) -> str:
+    """User text as TeX can take it: NFC (NFD Hangul joined into syllables), every run of
+    whitespace (newlines, blank lines, tabs) one space — a blank line would end TeX's paragraph
+    inside a table cell or a command — and at most `MAX_CHARS` characters, with a note."""
+    s = _WHITESPACE.sub(" ", unicodedata.normalize("NFC", str(text)))
+    if len(s) > MAX_CHARS:
+        cut = len(s) - MAX_CHARS
+        s = s[:MAX_CHARS] + (f"… ({cut}자 생략)" if hangul_ok else f"… ({cut} more characters)")
+    return s
+
+
+def _char(ch: str, hangul_ok: bool) -> str:
+    if ch in _SPECIAL:
+        return _SPECIAL[ch]
+    if ch in _UNICODE:
+        return _UNICODE[ch]
+    if ch.isascii() and ch.isprintable():
+        return ch
+    if hangul_ok and hangul(ch):
+        return ch
+    if hangul_ok and _jamo(ch):
+        return _jamo_letter(ch) or rf"\texttt{{U+{ord(ch):04X}}}"
+    if (command := letter(ch)) is not None:  # θ, ŷ in a tensor's name from notes
+        return f"${command}$"
+    return "?"
+
+
+def _escape(text: object, hangul_ok: bool, break_after: set[str] | frozenset[str] = frozenset()) -> str:
+    """`plain(text)` escaped character by character; a line may break after `break_after` and
+    within any run of `RUN` characters without a space, and the output's lines stay near `LINE`
+    characters (a newline right after a control word or in place of a space is no space in TeX)."""
+    out: list[str] = []
+    line = run = 0
+    for ch in plain(text, hangul_ok):
+        piece = _char(ch, hangul_ok)
+        run = 0 if ch == " " else run + 1
+        if ch in break_after or run >= RUN:
+            piece += r"\allowbreak{}"
+            run = 0
+        if line + len(piece) > LINE and (piece.endswith("{}") or ch == " "):
+            piece = "\n" if ch == " " else piece[:-2] + "\n"
+            line = 0
         else:
-            out.append("?")
+            line += len(piece)
+        out.append(piece)
     return "".join(out)
 
 
-_BREAK_AFTER = set(",;=+*)]}")  # where long typewriter text (a user's formula) may wrap
+def tex(text: object, hangul_ok: bool = False) -> str:
+    """Escape plain text for LaTeX (after `plain()`). Characters TeX cannot typeset here become `?`."""
+    return _escape(text, hangul_ok)
+
+
+_BREAK_AFTER = frozenset(",;=+*)]}")  # where long typewriter text (a user's formula) may wrap
 
 
 def code_tex(text: object, hangul_ok: bool = False) -> str:
     """Like `tex()`, for text shown as written (typewriter): a line may also break after
     `, ; = + * ) ] }`, so a long formula without spaces wraps instead of running off the page."""
-    return "".join(tex(ch, hangul_ok) + (r"\allowbreak{}" if ch in _BREAK_AFTER else "") for ch in str(text))
+    return _escape(text, hangul_ok, _BREAK_AFTER)
 
 
 def fill(template: str, escape, values: dict[str, object]) -> str:
@@ -117,13 +175,19 @@ def sci(x: float | None) -> str:
     return rf"{mantissa} \times 10^{{{int(exponent)}}}"
 
 
+LAST_EPOCH = 253402300799  # 9999-12-31 23:59:59 UTC, the last second a date of four digits holds
+EPOCH_EXPECTED = f"an integer of seconds since 1970-01-01 UTC, 0 to {LAST_EPOCH} (9999-12-31)"
+
+
 def report_date(epoch: str | None = None) -> str:
     """Today (UTC), or the date of `epoch` (SOURCE_DATE_EPOCH: reproducible builds)."""
     if epoch is None:
         return datetime.now(UTC).date().isoformat()
-    if not epoch.strip().isdigit():
-        raise InputError("SOURCE_DATE_EPOCH", "a non-negative integer (seconds since 1970)", epoch)
-    return datetime.fromtimestamp(int(epoch), UTC).date().isoformat()
+    seconds = epoch.strip()
+    # ASCII digits only ("²".isdigit() holds, int() refuses it), and a date datetime can hold
+    if not re.fullmatch(r"[0-9]{1,20}", seconds) or int(seconds) > LAST_EPOCH:
+        raise InputError("SOURCE_DATE_EPOCH", EPOCH_EXPECTED, epoch)
+    return datetime.fromtimestamp(int(seconds), UTC).date().isoformat()
 
 
 def source_date() -> str:

@@ -126,7 +126,7 @@ def test_tex_escapes_outside_text():
 
 def test_bad_source_date_epoch_is_a_clear_error():
     assert report_date("1700000000") == "2023-11-14"
-    with pytest.raises(Exception, match="SOURCE_DATE_EPOCH: expected a non-negative integer"):
+    with pytest.raises(Exception, match="SOURCE_DATE_EPOCH: expected an integer of seconds since 1970"):
         report_date("yesterday")
 
 
