@@ -19,7 +19,7 @@ import sympy as sp
 from derive import Network, Proof, prove
 from derive.budget import over_budget
 from derive.claim_binding import scale
-from derive.claims import Claim
+from derive.claims import Claim, head_variable, link_identity
 from derive.evaluate import evaluate
 from derive.formula import Dims, Formula, Grad, ShapeMismatch, Transpose, Var, rewrite, shape
 from derive.identities import Identity
@@ -254,6 +254,19 @@ def per_example(
 
 
 # --- the verdict ------------------------------------------------------------------------------
+def own_link(claim: Claim) -> Claim:
+    """A link `∂L/∂X = C` (or `δ_l = C`) of a chain about another variable (`∂L/∂b_1 = ∂L/∂a_1 =
+    2 W_1ᵀ δ_2`, whose second link is about a_1) is judged on its own sides: a claim about X, its
+    slips X's. Any other link keeps the chain's variable."""
+    if claim.identity is None or claim.wrt is None:
+        return claim
+    own = head_variable(claim.identity.lhs)
+    if own is None or own == claim.wrt:
+        return claim
+    identity = link_identity(own, claim.identity.lhs, claim.identity.formula, claim.identity.batched)
+    return replace(claim, wrt=own, identity=identity)
+
+
 def judge(
     prepared: Prepared,
     network: Network,
@@ -307,13 +320,20 @@ def judge(
     if refuted or numerically:
         if (readings := per_example(prepared, network, values, sides)) is not None:
             return ClaimResult(claim, Verdict.CONVENTION, agreement=agreement, readings=readings, **proofs)
+        own = own_link(claim)
         side = prepared.right
-        if values is not None and sides is not None and prepared.left not in _gradient_sides(prepared.wrt):
-            # a link B = C: when C is the true gradient, B is the wrong one
+        if (
+            own is claim
+            and values is not None
+            and sides is not None
+            and prepared.left not in _gradient_sides(prepared.wrt)
+        ):
+            # a link B = C of the head's shape: when C is the true gradient, B is the wrong one
             truth = value(Grad(prepared.wrt), values)
-            if not differing(truth, sides[1], terms_of(claim, network), sides[2]).any():
+            same_shape = truth.shape == sides[1].shape
+            if same_shape and not differing(truth, sides[1], terms_of(claim, network), sides[2]).any():
                 side = prepared.left
-        slip = diagnose(claim, network, side, values, terms_of(claim, network))
+        slip = diagnose(own, network, side, values, terms_of(claim, network))
         return ClaimResult(
             claim, Verdict.REFUTED, agreement=agreement, slip=slip, counterexample=example, **proofs
         )
