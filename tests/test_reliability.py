@@ -75,3 +75,30 @@ def test_each_link_of_a_chain_is_judged_on_its_own_sides(tmp_path, text, options
             assert result.shape_problem and "against" in result.shape_problem
         if result.verdict == Verdict.REFUTED and result.slip is not None:
             assert result.slip.fix is not None
+
+
+# --- 2. limits: the budget before anything is built ---------------------------------------------
+@pytest.mark.parametrize("sizes", ["2048,2048", "4096,4096", "64,2048,64"])
+def test_derive_beyond_the_budget_builds_nothing(sizes):
+    """`derive --sizes 2048,2048` built four million symbols (150 s, 3 GB) only to print
+    "skipped (size)": the budget is checked first, and the answer comes at once."""
+    import time
+
+    from typer.testing import CliRunner
+
+    from reports.cli import app
+
+    start = time.perf_counter()
+    result = CliRunner().invoke(app, ["derive", "--sizes", sizes])
+    assert time.perf_counter() - start < 15
+    assert result.exit_code in (0, 1), result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "skipped" in result.output
+
+
+def test_derive_within_the_budget_still_names_its_entries():
+    from derive.derivation import derivation
+    from derive.network import Network
+
+    steps = derivation(Network(sizes=(3, 2))).steps
+    assert all(step.latex_names for step in steps)
