@@ -288,3 +288,19 @@ def test_fuzz_command_line(args):
 @given(command_lines())
 def test_fuzz_command_line_campaign(args):
     _cli(args)
+
+
+# --- crashes the campaign found, kept as cases ---------------------------------------------------
+@pytest.mark.parametrize("text", ["", 'claim = """\n[model]\n"""\n', 'forward = """\n[model]\n"""\n'])
+def test_a_model_line_inside_a_string_is_not_a_model_table(tmp_path, text):
+    """`[model]` at the start of a line inside a TOML string made the file look like a model
+    file with no [model] table: `KeyError: 'model'`, a traceback from `derivcheck check`."""
+    path = tmp_path / "model.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError, match=r"\[model\]"):
+        read_model(path, text)
+    if text:
+        result = runner.invoke(app, ["check", str(path), "--points", "2"])
+        assert result.exit_code == 2
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+        assert "Traceback" not in result.output
