@@ -7,6 +7,7 @@ from functools import cache
 
 import sympy as sp
 
+from derive.budget import over_budget
 from derive.formula import Dims
 from derive.identities import Identity, network_identities
 from derive.network import Network
@@ -56,7 +57,9 @@ def derivation_step(identity: Identity, network: Network) -> Step:
         assembled,
         generic,
         prove(identity, network, generic=False),
-        display_symbols(key).latex_names,
+        # beyond the budget nothing is shown entry by entry: no symbols are built (2048×2048
+        # would be four million of them, minutes and gigabytes, only to print "skipped (size)")
+        display_symbols(key).latex_names if key is not None and not over_budget(key) else {},
     )
 
 

@@ -176,7 +176,7 @@ def read_model(path: Path, text: str, claims_required: bool = True) -> ModelFile
         raise InputError(str(path), "a TOML model file", f"invalid TOML ({e})") from None
     if unknown := sorted(set(data) - {"model", "claim"}):
         raise InputError(str(path), "the tables [model] and [[claim]]", ", ".join(unknown))
-    table = data["model"]
+    table = data.get("model")  # "[model]" may be a line inside a string, not a table
     if not isinstance(table, dict):
         raise InputError("[model]", "a table", table)
     if extra := sorted(set(table) - set(MODEL_KEYS)):

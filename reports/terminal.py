@@ -160,6 +160,9 @@ def claim_details(r: ClaimResult, run: Run, w: Words) -> list[str]:
             "      " + w.say("cx_line_claimed", sympy=_numbers(c.claimed_sympy), jax=_numbers(c.claimed_jax))
         )
         lines.append("      " + w.say("cx_line_true", sympy=_numbers(c.true_sympy), jax=_numbers(c.true_jax)))
+        lines += (
+            ["      " + w.reason(c.sympy_limit)] if c.sympy_limit == "time limit" else []
+        )  # the limit hit
     return lines
 
 

@@ -165,6 +165,8 @@ class Counterexample:
     true_sympy: tuple[str | None, ...]
     claimed_jax: tuple[float, ...]
     true_jax: tuple[float, ...]
+    # why SymPy's values are missing: beyond the budget (SIZE) or past the time limit (TIME)
+    sympy_limit: Reason = Reason.NONE
 
 
 @dataclass(frozen=True, eq=False)

@@ -60,11 +60,29 @@ def _compiled(key: Setting, matrices: tuple[sp.ImmutableMatrix, ...]):
     plain = sp.symbols(f"x0:{len(inputs)}", real=True)
     rename = dict(zip(inputs, plain, strict=True))
     with sp.evaluate(False):  # rebuilding Max(…) of big arguments evaluated would query assumptions
-        flat = [_constants_as_floats(explicit(e).xreplace(rename)) for m in matrices for e in m]
+        flat = [_constants_as_floats(e.xreplace(rename)) for m in matrices for e in m]
     # Heaviside(x, 1/2) → numpy.heaviside (SymPy 1.14 prints a numpy.select that NumPy 2 rejects);
     # erf → scipy.special.erf (NumPy has none)
-    modules = [{"Heaviside": np.heaviside, "erf": _erf}, "numpy"]
+    modules = [{**_NUMPY, **_definitions(flat)}, "numpy"]
     return sp.lambdify(plain, flat, modules=modules, cse=True), [m.shape for m in matrices]
+
+
+_NUMPY = {"Heaviside": np.heaviside, "erf": _erf}
+
+
+def _definitions(exprs: Sequence[sp.Expr]) -> dict[str, object]:
+    """Each concrete activation held whole (`F`, `F'`), as NumPy code of its SymPy definition,
+    compiled once: written out (`explicit`) through every layer instead, gelu-tanh's definition
+    nested its tanh in every later layer's, and 2,2,2,2 did not compile within the time limit."""
+    found: dict[str, object] = {}
+    for expr in exprs:
+        for app in expr.atoms(sp.Function):
+            name = type(app).__name__
+            if hasattr(app.func, "definition") and name not in found:
+                t = sp.Symbol("t", real=True)
+                body = explicit(_constants_as_floats(app.func.definition(t)))
+                found[name] = sp.lambdify(t, _constants_as_floats(body), modules=[_NUMPY, "numpy"])
+    return found
 
 
 def _evaluate(key: Setting, matrices: Sequence[sp.ImmutableMatrix], points: Points) -> list[np.ndarray]:

@@ -19,12 +19,12 @@ import sympy as sp
 from derive import Network, Proof, prove
 from derive.budget import over_budget
 from derive.claim_binding import scale
-from derive.claims import Claim
+from derive.claims import Claim, head_variable, link_identity
 from derive.evaluate import evaluate
 from derive.formula import Dims, Formula, Grad, ShapeMismatch, Transpose, Var, rewrite, shape
 from derive.identities import Identity
-from derive.model import explicit, setting
-from derive.proof import Method, Status
+from derive.model import Setting, setting
+from derive.proof import Method, Status, proof_setting
 from derive.symbols import network_symbols
 from verify.agreement import finite
 from verify.claim_values import OracleValues, Unavailable, value
@@ -59,13 +59,26 @@ def terms_of(claim: Claim, network: Network) -> int:
     return terms(network.sizes, network.batch, claim.wrt.layer)
 
 
+_PROOFS: dict[tuple[Identity, Setting, float], Proof] = {}  # by content: the claim and the setting
+
+
 def timed_prove(identity, network: Network, generic: bool) -> Proof:
-    """`prove`, within `PROOF_SECONDS`: a claim can make SymPy's algebra explode."""
+    """`prove`, within `PROOF_SECONDS`: a claim can make SymPy's algebra explode.
+
+    Cached by content — the claim's sides and the setting proved in — whatever the outcome, a
+    time limit reached included: the same claim gets the same proof, computed once, whether it
+    comes first or third (a limit reached twice, then answered by what the first two attempts
+    left in SymPy's caches, gave one claim three verdicts)."""
+    key = (identity, proof_setting(identity, network, generic), PROOF_SECONDS)
+    if key in _PROOFS:
+        return _PROOFS[key]
     try:
         with time_limit(PROOF_SECONDS):
-            return prove(identity, network, generic=generic)
+            proof = prove(identity, network, generic=generic)
     except ProofTimeout:
-        return Proof(identity, Status.UNDECIDED, Method.TIME, None, seconds=PROOF_SECONDS)
+        proof = Proof(identity, Status.UNDECIDED, Method.TIME, None, setting=key[1], seconds=PROOF_SECONDS)
+    _PROOFS[key] = proof
+    return proof
 
 
 @dataclass(frozen=True)
@@ -157,8 +170,29 @@ def _entry(formula: Formula, key, columns_at_p: tuple[float, ...], i: int, j: in
     """Entry (i, j) of `formula` at one point, by SymPy at 50 digits (cached: the true side,
     ∂L/∂X, is the same for every claim about X). The inputs go in first: each activation then
     evaluates at a number, and nothing symbolic is expanded."""
-    entry = evaluate(formula, key)[i - 1, j - 1].xreplace(_point(key, columns_at_p))
-    return sp.sstr(explicit(entry).evalf(17))
+    entry = evaluate(formula, key)[i - 1, j - 1]
+    return sp.sstr(_at_point(entry, _point(key, columns_at_p), {}).evalf(17))
+
+
+def _at_point(expr: sp.Expr, point: dict[sp.Symbol, sp.Float], seen: dict[sp.Expr, sp.Expr]) -> sp.Expr:
+    """`expr` at `point`, innermost first, each node a 50-digit number before its parent is
+    built: `explicit(entry).evalf()` wrote gelu's definition out through every layer around
+    `erf(x·√2)` kept symbolic, and took SymPy minutes for one entry of δ_2 on 2,2,2,2."""
+    if expr in seen:
+        return seen[expr]
+    if expr.is_Symbol:
+        out = point.get(expr, expr)
+    elif not expr.args:
+        out = expr.evalf(DIGITS) if expr.is_number else expr
+    else:
+        args = [_at_point(a, point, seen) for a in expr.args]
+        out = expr.func(*args)
+        if hasattr(out, "func") and hasattr(out.func, "definition") and out.args and out.args[0].is_number:
+            out = out.func.definition(out.args[0])
+        if out.is_number and not out.is_Float:
+            out = out.evalf(DIGITS)
+    seen[expr] = out
+    return out
 
 
 def counterexample(
@@ -179,14 +213,15 @@ def counterexample(
     key = setting(network.numeric, generic=False)
     nothing = (None,) * len(entries)
     true_s, claimed_s = nothing, nothing
-    if not over_budget(key):
+    limit = Reason.SIZE if over_budget(key) else Reason.NONE
+    if not limit:
         at_p = tuple(float(c[p]) for c in columns(points))
         try:
             with time_limit(PROOF_SECONDS):
                 true_s = tuple(_entry(prepared.left, key, at_p, i, j) for i, j in entries)
                 claimed_s = tuple(_entry(prepared.right, key, at_p, i, j) for i, j in entries)
         except ProofTimeout:
-            true_s, claimed_s = nothing, nothing
+            true_s, claimed_s, limit = nothing, nothing, Reason.TIME
     inputs = {"z1": points.z1[p].tolist(), "y": points.y[p].tolist()}
     for layer, (W, b) in enumerate(zip(points.W, points.b, strict=True), start=1):
         inputs[f"W{layer}"], inputs[f"b{layer}"] = W[p].tolist(), b[p].tolist()
@@ -198,6 +233,7 @@ def counterexample(
         true_s,
         tuple(float(right[p][i - 1, j - 1]) for i, j in entries),
         tuple(float(left[p][i - 1, j - 1]) for i, j in entries),
+        limit,
     )
 
 
@@ -254,6 +290,19 @@ def per_example(
 
 
 # --- the verdict ------------------------------------------------------------------------------
+def own_link(claim: Claim) -> Claim:
+    """A link `∂L/∂X = C` (or `δ_l = C`) of a chain about another variable (`∂L/∂b_1 = ∂L/∂a_1 =
+    2 W_1ᵀ δ_2`, whose second link is about a_1) is judged on its own sides: a claim about X, its
+    slips X's. Any other link keeps the chain's variable."""
+    if claim.identity is None or claim.wrt is None:
+        return claim
+    own = head_variable(claim.identity.lhs)
+    if own is None or own == claim.wrt:
+        return claim
+    identity = link_identity(own, claim.identity.lhs, claim.identity.formula, claim.identity.batched)
+    return replace(claim, wrt=own, identity=identity)
+
+
 def judge(
     prepared: Prepared,
     network: Network,
@@ -307,13 +356,20 @@ def judge(
     if refuted or numerically:
         if (readings := per_example(prepared, network, values, sides)) is not None:
             return ClaimResult(claim, Verdict.CONVENTION, agreement=agreement, readings=readings, **proofs)
+        own = own_link(claim)
         side = prepared.right
-        if values is not None and sides is not None and prepared.left not in _gradient_sides(prepared.wrt):
-            # a link B = C: when C is the true gradient, B is the wrong one
+        if (
+            own is claim
+            and values is not None
+            and sides is not None
+            and prepared.left not in _gradient_sides(prepared.wrt)
+        ):
+            # a link B = C of the head's shape: when C is the true gradient, B is the wrong one
             truth = value(Grad(prepared.wrt), values)
-            if not differing(truth, sides[1], terms_of(claim, network), sides[2]).any():
+            same_shape = truth.shape == sides[1].shape
+            if same_shape and not differing(truth, sides[1], terms_of(claim, network), sides[2]).any():
                 side = prepared.left
-        slip = diagnose(claim, network, side, values, terms_of(claim, network))
+        slip = diagnose(own, network, side, values, terms_of(claim, network))
         return ClaimResult(
             claim, Verdict.REFUTED, agreement=agreement, slip=slip, counterexample=example, **proofs
         )
