@@ -17,6 +17,7 @@ from derive.claim_binding import scale
 from derive.formula import (
     Activate,
     Add,
+    Apply,
     ApplyPrime,
     Broadcast,
     Fill,
@@ -177,10 +178,13 @@ def slips(target: Var, network: Network) -> tuple[Slip, ...]:
         diagonal = Scale(Fraction(-1), Hadamard(y, Add(Fill(Fraction(1), s), Scale(Fraction(-1), s))))
         out.append(slip(SlipKind.SOFTMAX_DIAGONAL, scale(factor, diagonal)))
     if target == Var("z", len(network.sizes)) and network.loss in CONCRETE_LOSSES:
-        # the output error of another loss, as notes copy it from a network that had that loss
+        # the output error of another loss, as notes copy it from a network that had that loss;
+        # not one that applies the network's own output activation (bce's σ(z_L) − y with a sigmoid
+        # output is a_L − y: f' left out, which the catalogue and the search name as such)
+        own = Apply(Function(network.activation_of(target.layer)), target)
         for loss in CONCRETE_LOSSES:
             error = output_error(loss, target.layer)
-            if loss != network.loss and error is not None:
+            if loss != network.loss and error is not None and not _contains(error, own):
                 formula = scale(factor, error)
                 out.append(Slip(SlipKind.OTHER_LOSS, formula, layer, None, network.batch, loss=loss))
     last = Var("z", len(network.sizes))
@@ -194,6 +198,12 @@ def slips(target: Var, network: Network) -> tuple[Slip, ...]:
                 if carried != truth:
                     out.append(replace(s, formula=carried, layer=layer))
     return tuple(out)
+
+
+def _contains(formula: Formula, node: Formula) -> bool:
+    found: list[Formula] = []
+    rewrite(formula, lambda n: found.append(n) if n == node else None)
+    return bool(found)
 
 
 def in_rows(slip: Slip) -> Slip:

@@ -336,3 +336,12 @@ def test_the_report_typesets_the_output_identity_and_its_derivation():
     bce = verify_network(Network((4, 3), "relu", "bce"), points=20)
     tex_source = render_report(report_input(bce, "en", "2023-11-14", "figures/agreement.pdf"))
     assert r"\sigma\left(z_{2,j}\right) - y_{j}" in tex_source.replace("\\!", "")  # its index form
+
+
+def test_bce_s_delta_on_a_sigmoid_output_is_the_missing_f_prime_not_another_loss():
+    """With a sigmoid output, σ(z_2) − y is a_2 − y: under mse that is f' left out (FC-01's
+    ∂C/∂a^L carried back where ∂C/∂z^L belongs), not bce's output error copied."""
+    result = _refuted(Network((4, 3), "sigmoid", "mse"), sigmoid2)
+    assert result.verdict == Verdict.REFUTED and _named(result.slip, SlipKind.MISSING_FPRIME)
+    tanh = _refuted(Network((4, 3), "tanh", "mse"), sigmoid2)  # σ is not the output's f: bce's
+    assert _named(tanh.slip, SlipKind.OTHER_LOSS) and tanh.slip.loss == "bce"
