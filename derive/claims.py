@@ -624,7 +624,8 @@ BUILT_IN = "built-in"
 
 
 def builtin_claims(network: Network) -> tuple[Claim, ...]:
-    """The seed's four identities per layer as claims `∂L/∂X = rhs` about `network`."""
+    """The built-in identities as claims `∂L/∂X = rhs` about `network`: the output layer's
+    `dL/dz_L` (its loss's δ_L; none for the generic ℓ), then the seed's four per layer."""
     from derive.identities import network_identities
 
     return tuple(

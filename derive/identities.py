@@ -6,6 +6,11 @@ loss, `Δ_l` holds the per-example `δ_l` as columns and every gradient carries 
 `dL/dW_l = (1/B) Δ_{l+1} A_l^T`, `dL/db_l = (1/B) Δ_{l+1} 1` (no `1/B` for the sum).
 With the L2 penalty `(λ'/2) Σ_l ‖W_l‖_F²` in the loss (`Network.l2`), `dL/dW_l` gains `+ λ' W_l`;
 the others are unchanged (the penalty depends on the weights alone).
+
+Besides those, each network with a concrete loss has the output layer's own identity, where the
+backward pass starts: `dL/dz_L = δ_L`, the loss's output error (`(a_L − y) ∘ f'(z_L)` under mse,
+`softmax(z_L) − y` under softmax-ce, …), stated once, in the registry (`Loss.delta`); `(1/B) (…)`
+with matrices for a mini-batch mean. The generic `ℓ` has none: its `δ_L` is `∂ℓ/∂z_L` by definition.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from derive import formula as F
 from derive.formula import (
     Add,
     Formula,
@@ -28,6 +34,7 @@ from derive.formula import (
     to_latex,
     to_text,
 )
+from derive.registry import LOSSES
 
 
 @dataclass(frozen=True)
@@ -114,5 +121,28 @@ def seed_identities(
     return tuple(i for layer in range(1, depth + 1) for i in layer_identities(layer, batch, factor, l2))
 
 
+def output_error(loss: str, layer: int) -> Formula | None:
+    """`δ_L = ∂ℓ/∂z_L` of one example under the registry's loss `loss`, with `L = layer` (None for
+    the generic `ℓ`, whose δ_L is ∂ℓ/∂z_L itself)."""
+    delta = LOSSES[loss].delta
+    return None if delta is None else delta(F, layer)
+
+
+def output_identity(loss: str, last: int, batch: int = 1, factor: Fraction = Fraction(1)) -> Identity | None:
+    """`dL/dz_L = (1/B) Δ_L` for the output layer `last` under `loss`, with Δ_L written out (the
+    loss's output error, `factor` the batch reduction's); None for the generic loss."""
+    error = output_error(loss, last)
+    if error is None:
+        return None
+    if isinstance(error, Scale):  # sse's 2 (a_L − y) ∘ f'(z_L): one factor, (2/B)
+        factor, error = factor * error.factor, error.operand
+    formula = error if factor == 1 else Scale(factor, error)  # dL/dZ_L = (1/B) Δ_L, δ_L side by side
+    return Identity(identity_name("z", last), Var("z", last), formula, batch > 1)
+
+
 def network_identities(network) -> tuple[Identity, ...]:
-    return seed_identities(network.depth, network.batch, network.factor, network.l2)
+    """The output layer's `dL/dz_L` first (where the backward pass starts; none for the generic
+    loss), then the four of each layer boundary, layer 1 first."""
+    output = output_identity(network.loss, len(network.sizes), network.batch, network.factor)
+    layers = seed_identities(network.depth, network.batch, network.factor, network.l2)
+    return layers if output is None else (output, *layers)

@@ -16,6 +16,7 @@ import sympy as sp
 from derive.evaluate import quantity
 from derive.formula import (
     Add,
+    Apply,
     Dims,
     Formula,
     FPrime,
@@ -24,6 +25,7 @@ from derive.formula import (
     Ones,
     Scale,
     ShapeMismatch,
+    Softmax,
     Transpose,
     Unsupported,
     Var,
@@ -33,6 +35,7 @@ from derive.forward import symbolic_forward
 from derive.generic import f_prime
 from derive.identities import Identity
 from derive.model import Setting
+from derive.registry import function as registry_function
 from derive.symbols import Namer, network_symbols
 
 
@@ -103,6 +106,20 @@ def _base(var: Var, layered: bool) -> sp.IndexedBase:
     return sp.IndexedBase(f"{var.kind}_{var.layer}", real=True)
 
 
+@cache
+def _named(name: str) -> type[sp.Function]:
+    """A registry function for display: `\\sigma(z_{2,j})` in LaTeX, `sigmoid(z_2j)` in text."""
+    tex = registry_function(name).tex
+
+    def as_latex(self: sp.Function, printer: sp.printing.latex.LatexPrinter, exp: object = None) -> str:
+        return rf"{tex}\!\left({printer._print(self.args[0])}\right)"
+
+    def as_text(self: sp.Function, printer: sp.printing.str.StrPrinter) -> str:
+        return f"{name}({printer._print(self.args[0])})"
+
+    return type(name, (sp.Function,), {"nargs": 1, "_latex": as_latex, "_sympystr": as_text})
+
+
 def entrywise(identity: Identity, dims: Dims, layered: bool = False) -> tuple[sp.Expr, sp.Expr | None]:
     """(target entry, formula entry) with symbolic indices: `(w[i, j], delta_2[i]*a_1[j])`.
 
@@ -149,6 +166,13 @@ def entrywise(identity: Identity, dims: Dims, layered: bool = False) -> tuple[sp
                 return sp.Rational(factor.numerator, factor.denominator) * entry(x, r, c, used)
             case FPrime(x):
                 return f_prime(entry(x, r, c, used))
+            case Apply(function, x):  # σ(z_2j) of bce's output error: the named function, unexpanded
+                return _named(function.name)(entry(x, r, c, used))
+            case Softmax(x):  # softmax(z)_j = e^{z_j} / Σ_k e^{z_k}, within each example's column
+                name = next(n for n in _SUM_INDICES if n not in used)
+                k = sp.Symbol(name, integer=True, positive=True)
+                total = sp.Sum(sp.exp(entry(x, k, c, used | {name})), (k, 1, shape(x, dims)[0]))
+                return sp.exp(entry(x, r, c, used)) / total
         raise Unsupported(node, "entrywise")
 
     used = frozenset(str(s) for s in (row, col) if s.is_Symbol)

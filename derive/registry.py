@@ -1,5 +1,7 @@
 """The function registry: every activation and loss once, with its names, its LaTeX and its
-SymPy, NumPy and JAX *forward* definitions side by side — never a derivative.
+SymPy, NumPy and JAX *forward* definitions side by side — never a derivative a witness uses.
+The one derivative here, each loss's output error `δ_L = ∂ℓ/∂z_L` (`Loss.delta`, a formula), is
+a *claim*: the built-in identity `dL/dz_L` that the three witnesses check, never their input.
 
 SymPy differentiates its forward (`derive/model.py`), `jax.grad` the JAX one (the oracle), and
 the hand-written NumPy backward (`verify/numpy_backprop.py`, the implementation under test)
@@ -88,6 +90,11 @@ class Loss:
     why_min_outputs: str = ""
     stand_in: str = ""  # generic only: the loss the numeric witnesses use
     reads: Reads = "z"  # "a": ℓ(a_L, y) with a_L = f(z_L) (its forwards apply f); "z": the logits
+    # the output error δ_L = ∂ℓ/∂z_L of one example, `(F, L) → Formula`: `F` is derive/formula.py
+    # (which imports this module, so it comes as a namespace, as `sp` does to the forwards) and `L`
+    # the last layer. The one statement of each loss's δ_L: the built-in identity `dL/dz_L`
+    # (derive/identities.py) and the slips' "another loss's output error" read it. None for generic.
+    delta: Forward | None = None
 
 
 SLOPE = Parameter("α", r"\alpha", "the slope for z < 0", Fraction(1, 100), Fraction(0), Fraction(1))
@@ -308,6 +315,11 @@ def _bce_sympy(sp, z, y, f):
     )
 
 
+def _error(F, output, L):
+    # output − y, the difference every output error holds
+    return F.Add(output, F.Scale(Fraction(-1), F.Var("y", L)))
+
+
 GENERIC = "generic"
 NUMERIC_STAND_IN = "mse"  # what the numeric witnesses use for the generic loss
 
@@ -324,6 +336,8 @@ _LOSSES = (
         numpy=lambda np, z, y, f: 0.5 * ((f(z) - y) ** 2).sum(axis=-2),
         jax=lambda jax, z, y, f: 0.5 * jax.numpy.sum((f(z) - y) ** 2, axis=0),
         reads="a",
+        # δ_L = (a_L − y) ∘ f'(z_L)
+        delta=lambda F, L: F.Hadamard(_error(F, F.Var("a", L), L), F.FPrime(F.Var("z", L))),
     ),
     Loss(
         "sse",
@@ -338,6 +352,10 @@ _LOSSES = (
         numpy=lambda np, z, y, f: ((f(z) - y) ** 2).sum(axis=-2),
         jax=lambda jax, z, y, f: jax.numpy.sum((f(z) - y) ** 2, axis=0),
         reads="a",
+        # δ_L = 2 (a_L − y) ∘ f'(z_L)
+        delta=lambda F, L: F.Scale(
+            Fraction(2), F.Hadamard(_error(F, F.Var("a", L), L), F.FPrime(F.Var("z", L)))
+        ),
     ),
     Loss(
         "softmax-ce",
@@ -357,6 +375,8 @@ _LOSSES = (
         jax=lambda jax, z, y, f: -jax.numpy.sum(y * jax.nn.log_softmax(z, axis=0), axis=0),
         min_outputs=2,
         why_min_outputs="the softmax of one logit is 1, so the loss and every gradient are 0",
+        # δ_L = softmax(z_L) − y (as the targets sum to 1 in each example)
+        delta=lambda F, L: _error(F, F.Softmax(F.Var("z", L)), L),
     ),
     Loss(
         "bce",
@@ -371,6 +391,8 @@ _LOSSES = (
         jax=lambda jax, z, y, f: (
             -jax.numpy.sum(y * jax.nn.log_sigmoid(z) + (1 - y) * jax.nn.log_sigmoid(-z), axis=0)
         ),
+        # δ_L = σ(z_L) − y, on the logits whatever the output activation f_L
+        delta=lambda F, L: _error(F, F.Apply(F.Function("sigmoid"), F.Var("z", L)), L),
     ),
     Loss(
         GENERIC,
@@ -536,8 +558,10 @@ def check(
         if loss.reads not in get_args(Reads):
             raise RegistryError(f"loss {loss.name!r}: reads {loss.reads!r} is not one of {get_args(Reads)}")
         if all(callable(f) for f in forwards):
+            if not callable(loss.delta):
+                raise RegistryError(f"loss {loss.name!r} needs its output error delta (δ_L = ∂ℓ/∂z_L)")
             continue
-        if any(f is not None for f in forwards) or loss.stand_in not in concrete:
+        if any(f is not None for f in (*forwards, loss.delta)) or loss.stand_in not in concrete:
             raise RegistryError(
                 f"loss {loss.name!r} needs its sympy, numpy and jax forwards, or none and a stand-in"
                 f" among {sorted(concrete)} (received {loss.stand_in!r})"

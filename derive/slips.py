@@ -17,6 +17,7 @@ from derive.claim_binding import scale
 from derive.formula import (
     Activate,
     Add,
+    Apply,
     ApplyPrime,
     Broadcast,
     Fill,
@@ -35,7 +36,7 @@ from derive.formula import (
     Var,
     rewrite,
 )
-from derive.identities import layer_identities
+from derive.identities import layer_identities, output_error, output_identity
 from derive.network import Network
 from derive.registry import CONCRETE_LOSSES
 from derive.registry import activation as registry_activation
@@ -98,9 +99,10 @@ _SQUARED = {"mse": Fraction(1), "sse": Fraction(2)}  # the squared errors: the f
 
 
 def true_formula(target: Var, network: Network) -> Formula:
-    """The seed's formula for `∂L/∂target`; for the last layer's `a_L`, `z_L` the output error
-    where the loss has one the claims' IR writes (Nielsen's BP1 under mse, softmax(z_L) − y under
-    softmax-ce); else the gradient itself (it depends on the loss)."""
+    """The seed's formula for `∂L/∂target`; for the last layer's `z_L` the built-in output
+    identity, the registry's output error of the loss (Nielsen's BP1 under mse, softmax(z_L) − y
+    under softmax-ce, σ(z_L) − y under bce), for `a_L` the squared errors' `a_L − y`; else the
+    gradient itself (the generic ℓ: it depends on the loss)."""
     last = len(network.sizes)
     if target.layer < last:
         for identity in layer_identities(target.layer, network.batch, network.factor, network.l2):
@@ -110,11 +112,12 @@ def true_formula(target: Var, network: Network) -> Formula:
         # mse, ℓ = ½‖a_L − y‖²: dL/da_L = (1/B)(A_L − Y) (twice that for sse, ℓ = ‖a_L − y‖²)
         error = Add(Var("a", last), Scale(Fraction(-1), Var("y", last)))
         return scale(network.factor * _SQUARED[network.loss], error)
-    elif target.kind == "z" and network.loss in OUTPUT_ERRORS:
-        # dL/dz_L = (1/B)(A_L − Y) ∘ f'(Z_L) under mse (twice that for sse),
-        # (1/B)(softmax(Z_L) − Y) under softmax-ce
-        factor = network.factor * _SQUARED.get(network.loss, Fraction(1))
-        return scale(factor, OUTPUT_ERRORS[network.loss](last))
+    elif target.kind == "z" and (
+        output := output_identity(network.loss, last, network.batch, network.factor)
+    ):
+        # the built-in dL/dz_L: (1/B)(A_L − Y) ∘ f'(Z_L) under mse (twice that for sse),
+        # (1/B)(softmax(Z_L) − Y) under softmax-ce, (1/B)(σ(Z_L) − Y) under bce
+        return output.formula
     return Grad(target)
 
 
@@ -175,10 +178,14 @@ def slips(target: Var, network: Network) -> tuple[Slip, ...]:
         diagonal = Scale(Fraction(-1), Hadamard(y, Add(Fill(Fraction(1), s), Scale(Fraction(-1), s))))
         out.append(slip(SlipKind.SOFTMAX_DIAGONAL, scale(factor, diagonal)))
     if target == Var("z", len(network.sizes)) and network.loss in CONCRETE_LOSSES:
-        # the output error of another loss, as notes copy it from a network that had that loss
-        for loss, error in OUTPUT_ERRORS.items():
-            if loss != network.loss:
-                formula = scale(factor, error(target.layer))
+        # the output error of another loss, as notes copy it from a network that had that loss;
+        # not one that applies the network's own output activation (bce's σ(z_L) − y with a sigmoid
+        # output is a_L − y: f' left out, which the catalogue and the search name as such)
+        own = Apply(Function(network.activation_of(target.layer)), target)
+        for loss in CONCRETE_LOSSES:
+            error = output_error(loss, target.layer)
+            if loss != network.loss and error is not None and not _contains(error, own):
+                formula = scale(factor, error)
                 out.append(Slip(SlipKind.OTHER_LOSS, formula, layer, None, network.batch, loss=loss))
     last = Var("z", len(network.sizes))
     if target != last:  # the output error's slips, carried back through δ_L (FC-10's ∂E/∂w_ij)
@@ -193,14 +200,10 @@ def slips(target: Var, network: Network) -> tuple[Slip, ...]:
     return tuple(out)
 
 
-# ∂ℓ/∂z_L of one example under each loss whose output error the claims' IR can write
-OUTPUT_ERRORS: dict[str, Callable[[int], Formula]] = {
-    # ½‖f(z_L) − y‖²: (a_L − y) ∘ f'(z_L)
-    "mse": lambda L: Hadamard(Add(Var("a", L), Scale(Fraction(-1), Var("y", L))), FPrime(Var("z", L))),
-    # −Σ y_k log softmax(z_L)_k: softmax(z_L) − y
-    "softmax-ce": lambda L: Add(Softmax(Var("z", L)), Scale(Fraction(-1), Var("y", L))),
-}
-OUTPUT_ERRORS["sse"] = OUTPUT_ERRORS["mse"]  # ‖f(z_L) − y‖²: twice mse's (the factor in `_SQUARED`)
+def _contains(formula: Formula, node: Formula) -> bool:
+    found: list[Formula] = []
+    rewrite(formula, lambda n: found.append(n) if n == node else None)
+    return bool(found)
 
 
 def in_rows(slip: Slip) -> Slip:

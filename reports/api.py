@@ -211,8 +211,9 @@ def verify(
     dtype: str = "float64",
     include_kinks: bool = False,
 ) -> Run:
-    """The built-in network's identities (the seed's four per layer), proved by SymPy and checked
-    at `points` seeded points, and the hand-written NumPy backward against `jax.grad`:
+    """The built-in network's identities (the output layer's δ_L, the seed's four per layer),
+    proved by SymPy and checked at `points` seeded points, and the hand-written NumPy backward
+    against `jax.grad`:
     `derivcheck verify` as a function. Returns the `Run`; raises `InputError` for bad options."""
     net = network(
         sizes=sizes, activation=activation, loss=loss, batch=batch, reduction=reduction, slope=slope, l2=l2

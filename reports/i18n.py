@@ -289,6 +289,8 @@ EN: dict[str, str] = {
     "batch_rows_sum": "mini-batch of {b} = {B} examples as rows; the loss is the sum of the "
     "per-example losses (no 1/{b})",
     "stand_in": "the generic loss has no values: the numeric witnesses use {loss} in its place",
+    "no_output_identity": "no built-in identity for the output layer's ∂L/∂z_{L}: under the generic ℓ, "
+    "δ_{L} is ∂ℓ/∂z_{L} by definition",
     "run_penalty": "L2 penalty (weight decay): the loss adds {penalty} (biases not penalized), so "
     "∂L/∂W_l gains + {gradient}",
     "penalty_notes": "L2 penalty: line {line} of the document adds it to the loss",
@@ -778,6 +780,8 @@ KO: dict[str, str] = {
     "batch_rows_mean": "{b} = {B}개 예제를 행으로 둔 미니배치; 손실은 예제별 손실의 평균이므로 모든 기울기에 1/{b}가 붙는다",
     "batch_rows_sum": "{b} = {B}개 예제를 행으로 둔 미니배치; 손실은 예제별 손실의 합 (1/{b} 없음)",
     "stand_in": "일반 손실 함수는 값이 없으므로 수치 검증자는 대신 {loss}를 사용한다",
+    "no_output_identity": "출력층의 ∂L/∂z_{L}에 대한 기본 항등식은 없다: 일반 손실 ℓ에서는 "
+    "정의상 δ_{L} = ∂ℓ/∂z_{L}이다",
     "run_penalty": "L2 페널티(가중치 감쇠): 손실에 {penalty}를 더한다 (편향은 제외), 그래서 "
     "∂L/∂W_l에 + {gradient}가 붙는다",
     "penalty_notes": "L2 페널티: 문서의 {line}번째 줄이 손실에 더한다",

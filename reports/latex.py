@@ -399,7 +399,13 @@ def _facts(report: ReportInput, w: Words) -> dict:
             else ""
         ),
         "notation": w.notation(run),
-        "stand_in": w.say("stand_in", loss=w.esc(net.numeric.loss)) if net.numeric.loss != net.loss else "",
+        "stand_in": (
+            w.say("stand_in", loss=w.esc(net.numeric.loss))
+            # the built-in identities have none for the output layer's δ_L under the generic ℓ
+            + ("; " + w.say("no_output_identity", L=len(net.sizes)) if run.source is None else "")
+            if net.numeric.loss != net.loss
+            else ""
+        ),
         "seed": s.seed,
         "points": f"{s.points:,}",
         "dtype": s.dtype,

@@ -14,12 +14,14 @@ _WEIGHT = re.compile(r"^w(\d*)$")
 
 
 def _parts(indexed: sp.Indexed) -> tuple[str, str, tuple[sp.Expr, ...]]:
-    """(stem, layer, indices) of `delta_2[i]` or `w1[i, j]`."""
+    """(stem, layer, indices) of `delta_2[i]`, `w1[i, j]` or the target `y[j]` (layer "")."""
     name = str(indexed.base.label)
     if m := _VECTOR.match(name):
         return m.group(1), m.group(2), indexed.indices
     if m := _WEIGHT.match(name):
         return "w", m.group(1), indexed.indices
+    if name == "y":  # the target: no layer
+        return "y", "", indexed.indices
     raise ValueError(f"unexpected indexed name {name!r}")
 
 
@@ -36,7 +38,7 @@ class TextPrinter(StrPrinter):
         stem = "δ" if stem == "delta" else stem
         if stem == "w":
             return f"w{layer}_{''.join(map(str, idx))}" if layer else f"w_{''.join(map(str, idx))}"
-        return f"{stem}_{layer}{''.join(map(str, idx))}"
+        return f"{stem}_{layer}{''.join(map(str, idx))}"  # y_j: no layer
 
     def _print_Sum(self, expr: sp.Sum) -> str:
         ((k, _, _),) = expr.limits
@@ -58,7 +60,7 @@ class SeedLatexPrinter(LatexPrinter):
         if stem == "w":
             return f"w^{{({layer})}}_{{{sub}}}" if layer else f"w_{{{sub}}}"
         stem = r"\delta" if stem == "delta" else stem
-        return f"{stem}_{{{layer},{sub}}}"
+        return f"{stem}_{{{layer},{sub}}}" if layer else f"{stem}_{{{sub}}}"
 
 
 def text(expr: sp.Expr) -> str:

@@ -16,6 +16,7 @@ from derive.course import Layout
 from derive.derivation import Derivation
 from derive.model_ir import GIVEN
 from derive.proof import Status
+from derive.registry import GENERIC
 from derive.scalar_model import PROOF_M
 from reports.encoding import can_show, spell
 from reports.math_print import partial_text, text
@@ -177,6 +178,8 @@ def conventions(run: Run, w: Words) -> list[str]:
         lines.append(w.say("stand_in_mse"))
     elif net.numeric.loss != net.loss:
         lines.append(w.say("stand_in", loss=net.numeric.loss) + f" ({LOSSES[net.numeric.loss].convention})")
+    if net.loss == GENERIC and run.source is None:  # the built-in identities: none for δ_L
+        lines.append(w.say("no_output_identity", L=len(net.sizes)))
     if net.l2:  # the L2 penalty: a line only where there is one
         lines.append(w.say("run_penalty", penalty=w.penalty_text(net), gradient=w.penalty_gradient(net)))
     return lines

@@ -37,17 +37,17 @@ from derive.formula import (
     to_text,
 )
 from derive.function_claims import function_claim
-from derive.identities import Identity
+from derive.identities import Identity, output_error
 from derive.model_ir import Role
 from derive.network import Network
 from derive.proof import Method, Proof, Status
 from derive.reading import NG, Reading
-from derive.registry import GENERIC
+from derive.registry import GENERIC, LOSSES
 from derive.registry import function as registry_function
 from derive.roles import Naming, entry_naming, names_every_tensor, naming
 from derive.scalar_model import PROOF_M, ModelNotStated
 from derive.slip_search import Move, Step
-from derive.slips import OUTPUT_ERRORS, Slip, SlipKind
+from derive.slips import Slip, SlipKind
 from reports.i18n import LATEX, strings
 from reports.tex import code_tex, fill, tex
 from verify.results import (
@@ -550,7 +550,7 @@ class Words:
             "z": math(z),
             "o": o if o is None or self.written is None else self.written("z", o),
             "loss": self.esc(s.loss),
-            "error": math(OUTPUT_ERRORS[s.loss](l)) if s.loss in OUTPUT_ERRORS else "",
+            "error": math(error) if s.loss in LOSSES and (error := output_error(s.loss, l)) else "",
         }
         if s.kind == SlipKind.OTHER_GRADIENT:  # the right side is the other quantity's gradient
             target = s.formula.target if isinstance(s.formula, Grad) else None

@@ -26,9 +26,9 @@ def run(*args):
 def test_verify_default_passes_and_shows_the_table():
     result = run("verify", "--points", "200")
     assert result.exit_code == 0, result.output
-    for name in ("dL/da1", "dL/dz1", "dL/dW1", "dL/db1"):
+    for name in ("dL/dz2", "dL/da1", "dL/dz1", "dL/dW1", "dL/db1"):
         assert name in result.output
-    assert "W1ᵀ δ2 ∘ f'(z1)" in result.output
+    assert "W1ᵀ δ2 ∘ f'(z1)" in result.output and "(a2 - y) ∘ f'(z2)" in result.output
     assert "sizes 4,3 (W_1 is 3×4)" in result.output and "seed 0" in result.output
     assert "result: PASSED: every claim is proved and every witness agrees" in result.output
 
@@ -50,7 +50,8 @@ def test_verify_json_shape(pair):
     }
     validate(data)
     assert data["settings"]["seed"] == 0 and data["settings"]["points"] == 100 and data["passed"] is True
-    assert [c["name"] for c in data["claims"]] == ["dL/da1", "dL/dz1", "dL/dW1", "dL/db1"]
+    output = [] if pair[1] == "generic" else ["dL/dz2"]  # the generic ℓ has no output identity
+    assert [c["name"] for c in data["claims"]] == [*output, "dL/da1", "dL/dz1", "dL/dW1", "dL/db1"]
     for item in data["claims"]:
         assert item["verdict"] == "proved" and item["proofs"]["generic"]["status"] == "proved"
         assert set(item["agreement"]["witnesses"]) == {"sympy", "numpy", "jax"}
@@ -140,7 +141,8 @@ def test_derive_prints_entrywise_rules_and_matrices():
     assert "∂L/∂w_ij = a_1j δ_2i" in result.output
     assert "∂L/∂a_1j = Σ_i (δ_2i w_ij)" in result.output
     assert "SymPy, entry by entry (3×4, generic f, generic ℓ(z_2)):" in result.output
-    assert result.output.count("proved — derived − claimed = 0") == 8
+    assert "∂L/∂z_2j = (a_2j - y_j) f'(z_2j)" in result.output  # the output layer's δ_2 under mse
+    assert result.output.count("proved — derived − claimed = 0") == 10  # 5 identities, 2 proofs each
 
 
 @needs_engine
@@ -167,7 +169,8 @@ def test_new_options_run_end_to_end():
     data = json.loads(result.output)
     assert data["network"]["slope"] == "1/10" and data["network"]["batch"] == 2
     assert [c["name"] for c in data["claims"]][-4:] == ["dL/da2", "dL/dz2", "dL/dW2", "dL/db2"]
-    assert data["claims"][2]["parsed"] == "dL/dW1 = Δ2 A1ᵀ"
+    assert data["claims"][0]["parsed"] == "dL/dZ3 = sigmoid(Z3) - Y"  # bce's δ_3, summed: no 1/B
+    assert data["claims"][3]["parsed"] == "dL/dW1 = Δ2 A1ᵀ"
 
 
 @needs_engine

@@ -206,15 +206,17 @@ def test_sampling_is_seeded_and_targets_follow_the_loss():
 def test_deeper_network_checks_every_layer():
     run = verify_network(Network((3, 4, 2), "tanh", "mse"), points=200)
     assert run.passed
-    assert [r.claim.name for r in run.claims] == [i.name for i in seed_identities(2)]
-    assert set(run.implementation.gradients) >= {f"dL/d{k}{layer}" for k in "azWb" for layer in (1, 2)}
+    # the output layer's dL/dz3 first, then the four of each layer
+    assert [r.claim.name for r in run.claims] == ["dL/dz3", *(i.name for i in seed_identities(2))]
+    expected = {f"dL/d{k}{layer}" for k in "azWb" for layer in (1, 2)} | {"dL/dz3"}
+    assert set(run.implementation.gradients) >= expected
 
 
 def test_deep_network_beyond_the_budget_runs_numpy_and_jax():
     run = verify_network(Network((8, 16, 16, 4), "silu", "softmax-ce"), points=100)
     assert run.passed
     assert run.sympy_skipped == Reason.SIZE and run.budget is not None
-    assert len(run.claims) == 12
+    assert len(run.claims) == 13  # four per layer boundary and the output layer's dL/dz4
     for r in run.claims:
         assert set(r.agreement.witnesses) == {"numpy", "jax"}
         assert r.generic.status == Status.PROVED and r.concrete is None  # the generic slice settles it

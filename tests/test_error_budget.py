@@ -204,7 +204,8 @@ def test_float32_gives_per_witness_ulps_within_the_budget():
     in float32's units, entry by entry, and the share of the budget used."""
     run = verify_network(Network(), points=100, dtype="float32")
     assert run.passed and run.settings.dtype == "float32" and run.reference.points == 100
-    sizes = {"dL/da1": 4, "dL/dz1": 4, "dL/dW1": 12, "dL/db1": 3}
+    sizes = {"dL/dz2": 3, "dL/da1": 4, "dL/dz1": 4, "dL/dW1": 12, "dL/db1": 3}
+    assert [r.claim.name for r in run.claims] == list(sizes)
     for r in run.claims:
         for w in WITNESSES:
             errors = r.agreement.witnesses[w]

@@ -226,7 +226,8 @@ def test_definitions_users_claims(notes):
 
 def test_definitions_built_in():
     run = verify_network(Network(), points=20)
-    assert run.definitions == () and len(run.claims) == 4  # the seed's four identities, all claims
+    # the output layer's dL/dz2 and the seed's four identities, all claims
+    assert run.definitions == () and len(run.claims) == 5
 
 
 # --- chunked sweeps -------------------------------------------------------------------------------

@@ -56,11 +56,13 @@ def test_shapes():
 
 
 def _entry_symbol(indexed: sp.Indexed, key) -> sp.Symbol:
-    """The display symbol of an index-form entry such as delta_2[1] or w1[2, 3]."""
+    """The display symbol of an index-form entry such as delta_2[1], w1[2, 3] or y[1]."""
     s, d = network_symbols(key), display_symbols(key)
     name, idx = str(indexed.base.label), [int(k) - 1 for k in indexed.indices]
     if name.startswith("w"):
         return s.W[s.at(int(name[1:] or key.first_layer))][idx[0], idx[1]]
+    if name == "y":  # the target (the output layer's δ_L reads it)
+        return s.y[idx[0], idx[1]] if len(idx) == 2 else s.y[idx[0]]
     kind, layer = name.split("_")
     table = {"a": d.a, "z": d.z, "delta": d.delta, "b": s.b}[kind][s.at(int(layer))]
     return table[idx[0], idx[1]] if len(idx) == 2 else table[idx[0]]

@@ -118,8 +118,8 @@ INSTANCES: dict[type, Formula] = {
 
 # the nodes an interpreter deliberately leaves out (it raises Unsupported for them)
 UNSUPPORTED: dict[str, set[type]] = {
-    # the seed's index forms only
-    "entrywise": {Activate, Softmax, Grad, Diag, SumAxis, Broadcast, Fill, Column, Apply, ApplyPrime},
+    # the index forms of the built-in identities only (softmax and σ: the output layer's δ_L)
+    "entrywise": {Activate, Grad, Diag, SumAxis, Broadcast, Fill, Column, ApplyPrime},
 }
 # forward-equation nodes: interpreted by the model IR's own interpreters (the JAX oracle, SymPy's
 # forward pass, model validation); the claim interpreters name them as unsupported

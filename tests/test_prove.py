@@ -58,10 +58,19 @@ def test_identities_hold_for_other_sizes():
 def test_deep_network_every_layer_generic_and_concrete():
     network = Network((3, 4, 2), "softplus", "bce")
     identities = network_identities(network)
-    assert [i.name for i in identities][4:] == ["dL/da2", "dL/dz2", "dL/dW2", "dL/db2"]
+    assert [i.name for i in identities] == [
+        "dL/dz3",  # the output layer's δ_3 = σ(z_3) − y first, where the backward pass starts
+        *("dL/da1", "dL/dz1", "dL/dW1", "dL/db1"),
+        *("dL/da2", "dL/dz2", "dL/dW2", "dL/db2"),
+    ]
     for identity in identities:
         generic = prove(identity, network, generic=True)
         assert generic.status == Status.PROVED, (identity.name, generic.method)
+        if identity.name == "dL/dz3":  # δ_3 is bce's own: the output layer alone, generic f, bce
+            assert generic.setting.activation == "generic" and generic.setting.loss == "bce"
+            assert generic.setting.first_layer == 3 and generic.setting.sizes == (2,)
+            assert prove(identity, network, generic=False).status == Status.PROVED
+            continue
         layer = identity.target.layer  # the slice l, l+1 with a generic ℓ(z_{l+1})
         assert generic.setting.generic and generic.setting.first_layer == layer
         assert generic.setting.sizes == network.sizes[layer - 1 : layer + 1]
@@ -70,7 +79,7 @@ def test_deep_network_every_layer_generic_and_concrete():
 
 def test_beyond_the_budget_the_concrete_proof_is_skipped_not_failed():
     network = Network((8, 16, 16, 4), "relu", "mse")
-    identity = network_identities(network)[2]  # dL/dW1
+    identity = next(i for i in network_identities(network) if i.name == "dL/dW1")
     concrete = prove(identity, network, generic=False)
     assert concrete.status == Status.SKIPPED and concrete.method == Method.SIZE
     assert concrete.derived is None and concrete.budget is not None
@@ -88,9 +97,12 @@ def test_batch_identities(reduction):
             assert proof.status == Status.PROVED, (identity.name, generic, proof.method)
     texts = [i.formula_text for i in network_identities(network)]
     if reduction == "mean":
-        assert texts == ["1/3 W1ᵀ Δ2", "1/3 (W1ᵀ Δ2 ∘ f'(Z1))", "1/3 Δ2 A1ᵀ", "1/3 Δ2 1"]
+        assert texts == [
+            "1/3 (softmax(Z2) - Y)",
+            *("1/3 W1ᵀ Δ2", "1/3 (W1ᵀ Δ2 ∘ f'(Z1))", "1/3 Δ2 A1ᵀ", "1/3 Δ2 1"),
+        ]
     else:
-        assert texts == ["W1ᵀ Δ2", "W1ᵀ Δ2 ∘ f'(Z1)", "Δ2 A1ᵀ", "Δ2 1"]
+        assert texts == ["softmax(Z2) - Y", "W1ᵀ Δ2", "W1ᵀ Δ2 ∘ f'(Z1)", "Δ2 A1ᵀ", "Δ2 1"]
 
 
 def test_generic_loss_with_a_concrete_activation():
@@ -139,7 +151,9 @@ def test_wrong_batch_variant_is_refuted(name, target, slip, formula, generic):
 
 
 def test_every_identity_has_at_least_three_wrong_variants():
-    counts = {i.name: sum(v[0] == i.name for v in FORMULA_VARIANTS) for i in seed_identities()}
+    # the seed's built-in identities: the four of layer 1 and the output layer's dL/dz2
+    counts = {i.name: sum(v[0] == i.name for v in FORMULA_VARIANTS) for i in network_identities(Network())}
+    assert len(counts) == 5
     assert min(counts.values()) >= 3, counts
 
 
@@ -193,5 +207,6 @@ def test_all_zero_derivative_is_not_trusted(monkeypatch):
 def test_dimension_free_proofs_hold_and_wrong_variants_do_not():
     assert [p.status for p in dimension_free_proofs()] == ["proved"] * 4
     for name, _, formula, same_shape in FORMULA_VARIANTS:
-        if same_shape:
+        # this form covers one layer boundary's four identities, not the output layer's δ_L
+        if same_shape and name != "dL/dz2":
             assert prove_dimension_free(variant_identity(name, formula)).status == "not proved", name

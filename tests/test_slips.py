@@ -42,12 +42,13 @@ def _fits(identity: Identity, formula: Formula, network: Network) -> bool:
 def test_every_slip_is_refuted_and_named(network: Network, identity: Identity):
     catalogue = slips(identity.target, network)
     assert catalogue, f"no slips for {identity.name}"
-    names = [(s.kind, s.other) for s in catalogue]
+    # a slip is named by its kind, the layer it confused and, for another loss's output error, that loss
+    names = [(s.kind, s.other, s.loss) for s in catalogue]
     assert len(set(names)) == len(names), f"a slip name twice: {names}"
     for slip in catalogue:
         assert slip.formula != identity.formula, slip.kind
-        named = [(s.kind, s.other) for s in matching(slip.formula, catalogue, network.factor)]
-        assert (slip.kind, slip.other) in named, f"{slip.kind}: matching names {named}"
+        named = [(s.kind, s.other, s.loss) for s in matching(slip.formula, catalogue, network.factor)]
+        assert (slip.kind, slip.other, slip.loss) in named, f"{slip.kind}: matching names {named}"
         wrong = Identity(identity.name, identity.target, slip.formula, identity.batched)
         proof = prove(wrong, network, generic=True)
         assert proof.status == "refuted", f"{identity.name}, {slip.kind}: {proof.status} ({proof.method})"

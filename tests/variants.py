@@ -19,10 +19,16 @@ from derive.slips import Slip, SlipKind
 W, a1, z1, b1 = Var("W", 1), Var("a", 1), Var("z", 1), Var("b", 1)
 delta2, z2 = Var("delta", 2), Var("z", 2)
 back = MatMul(Transpose(W), delta2)
+a2, y = Var("a", 2), Var("y", 2)
 
 
 def neg(x):
     return Scale(Fraction(-1), x)
+
+
+# the seed's output layer under mse: δ_2 = (a_2 − y) ∘ f'(z_2)
+error2 = Add(a2, neg(y))
+output2 = Hadamard(error2, FPrime(z2))
 
 
 # (identity name, slip, wrong formula, does the slip keep the shape?)
@@ -43,6 +49,13 @@ FORMULA_VARIANTS = [
     ("dL/db1", "f'(z2) applied twice", Hadamard(delta2, FPrime(z2)), True),
     ("dL/db1", "sign flip", neg(delta2), True),
     ("dL/db1", "plus b1", Add(delta2, b1), True),
+    # the output layer's δ_2 (the seed's mse, sigmoid): appended, so the indices above stay; only
+    # generic functions, so a generic counterexample is exact (another loss's δ: test_output_delta)
+    ("dL/dz2", "missing f'(z2)", error2, True),
+    ("dL/dz2", "sign flip (y − a2)", Hadamard(Add(y, neg(a2)), FPrime(z2)), True),
+    ("dL/dz2", "factor 2 (sse's δ under mse)", Scale(Fraction(2), output2), True),
+    ("dL/dz2", "f' of a2 instead of z2", Hadamard(error2, FPrime(a2)), True),
+    ("dL/dz2", "transposed", Transpose(output2), False),
 ]
 
 # (identity name, slip) → the slip diagnosis must name: a catalogue kind, or the search's first
@@ -65,6 +78,11 @@ SLIP_KINDS: dict[tuple[str, str], SlipKind | Move | None] = {
     ("dL/db1", "f'(z2) applied twice"): Move.EXTRA_FPRIME,
     ("dL/db1", "sign flip"): SlipKind.SIGN,
     ("dL/db1", "plus b1"): Move.EXTRA_TERM,
+    ("dL/dz2", "missing f'(z2)"): SlipKind.MISSING_FPRIME,
+    ("dL/dz2", "sign flip (y − a2)"): SlipKind.SIGN,
+    ("dL/dz2", "factor 2 (sse's δ under mse)"): SlipKind.TWICE,
+    ("dL/dz2", "f' of a2 instead of z2"): Move.A_FOR_Z,
+    ("dL/dz2", "transposed"): SlipKind.TRANSPOSED,
 }
 
 
@@ -75,7 +93,7 @@ def is_named(slip: Slip | None, expected: SlipKind | Move | None) -> bool:
     return (slip.kind if slip else None) == expected
 
 
-TARGETS = {"dL/da1": a1, "dL/dz1": z1, "dL/dW1": W, "dL/db1": b1}
+TARGETS = {"dL/da1": a1, "dL/dz1": z1, "dL/dW1": W, "dL/db1": b1, "dL/dz2": z2}
 
 
 def variant_identity(name: str, formula) -> Identity:

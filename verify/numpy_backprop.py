@@ -175,7 +175,8 @@ def forward(
 def backward(
     cache, weights, y, activation, loss: str, slope: float = 0.01, reduction: str = "mean", l2: float = 0.0
 ):
-    """Every gradient the seed derives, keyed "dL/da1", "dL/dz1", "dL/dW1", "dL/db1", …
+    """Every gradient the seed derives, keyed "dL/dz{L}" (the output layer's, where it starts),
+    "dL/da1", "dL/dz1", "dL/dW1", "dL/db1", …
     (`activation` as in `forward`: one name, or one per layer; `l2` the L2 penalty's λ')."""
     depth = len(weights)
     functions = layer_functions(activation, depth + 1, slope)
@@ -183,7 +184,7 @@ def backward(
     batch = cache["z1"].shape[-1]
     factor = 1.0 / batch if reduction == "mean" else 1.0  # L = (1/B) sum_b ℓ_b for the mean
     delta = loss_delta(cache[f"z{depth + 1}"], y, *functions[-1])  # Δ_L: per-example δ_L as columns
-    grads = {}
+    grads = {f"dL/dz{depth + 1}": factor * delta}  # dL/dZ_L = (1/B) Δ_L
     for layer in range(depth, 0, -1):
         W, a, z = weights[layer - 1], cache[f"a{layer}"], cache[f"z{layer}"]
         grads[f"dL/dW{layer}"] = factor * (delta @ a.mT)  # dL/dW_l = (1/B) Δ_{l+1} A_l^T

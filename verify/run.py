@@ -402,8 +402,8 @@ def verify_network(
     progress: Progress | None = None,
     implementation: Code = HAND_WRITTEN,
 ) -> Run:
-    """The built-in claims (the seed's four identities per layer) and the hand-written NumPy
-    backward as the implementation under test."""
+    """The built-in claims (the output layer's δ_L and the seed's four identities per layer) and
+    the hand-written NumPy backward as the implementation under test."""
     return check(
         network,
         builtin_claims(network),
