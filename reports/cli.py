@@ -8,6 +8,7 @@ stays fast.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -478,11 +479,19 @@ def report(
 def main() -> None:
     """Console-script entry point. SIGINT and SIGTERM end any command with one line and exit
     130 or 143 (128 + the signal), having written nothing half (`reports.output`)."""
-    from reports.output import Interrupted, handle_signals
+    import signal
+
+    from reports.output import SIGNALS, Interrupted, handle_signals
 
     handle_signals()
     try:
         sys.exit(app())
     except Interrupted as e:
+        for s in SIGNALS:  # a second Ctrl-C while this one is reported changes nothing
+            signal.signal(s, signal.SIG_IGN)
         typer.echo(f"derivcheck: {e.line()}", err=True)
-        sys.exit(e.exit_code)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # no interpreter shutdown: the run was stopped anywhere, and a library it stopped (JAX's
+        # C++ runtime) may crash on the way out; what had to be cleaned up was, on the way here
+        os._exit(e.exit_code)

@@ -44,7 +44,7 @@ LATEX_TIMEOUT = 180  # seconds; the seed's report compiles in ~5 s (two or three
 TEX_PACKAGES = "texlive-latex-base texlive-latex-recommended texlive-pictures latexmk"
 WORK_PREFIX, PARTIAL = ".derivcheck-", ".partial"  # the private folder and temporary files' names
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
-_RETRY_SECONDS = 0.01  # how soon a signal whose exception Python dropped comes again
+_RETRY_SECONDS = 0.02  # how soon a signal comes again that could not be raised where it landed
 
 
 class LatexError(RuntimeError):
@@ -85,9 +85,29 @@ class Interrupted(BaseException):
 _held = {"depth": 0, "pending": 0}
 
 
+def _in_import(frame) -> bool:
+    """Whether `frame` runs inside an import: a module half imported (a C extension's init, as
+    jaxlib's) may crash the process when an exception goes through it."""
+    while frame is not None:
+        if frame.f_code.co_filename.startswith("<frozen importlib"):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _again(signum: int) -> None:
+    """Send `signum` to this process again in a moment (from a timer thread)."""
+    timer = threading.Timer(_RETRY_SECONDS, os.kill, (os.getpid(), signum))
+    timer.daemon = True
+    timer.start()
+
+
 def _on_signal(signum: int, frame) -> None:
     if _held["depth"]:  # publishing or cleaning up: raised when that is done
         _held["pending"] = _held["pending"] or signum
+        return
+    if _in_import(frame):  # raised once the import is done
+        _again(signum)
         return
     raise Interrupted(signum)
 
@@ -97,12 +117,10 @@ def _on_unraisable(previous, unraisable) -> None:
     callback or a `__del__`: an `Interrupted` dropped there is sent again a moment later, so the
     signal is never lost."""
     error = unraisable.exc_value
-    if not isinstance(error, Interrupted):
+    if isinstance(error, Interrupted):
+        _again(error.signum)
+    else:
         previous(unraisable)
-        return
-    timer = threading.Timer(_RETRY_SECONDS, os.kill, (os.getpid(), error.signum))
-    timer.daemon = True
-    timer.start()
 
 
 def handle_signals() -> None:

@@ -326,6 +326,29 @@ def test_a_signal_whose_exception_python_drops_is_not_lost(where):
     assert fired
 
 
+def test_a_signal_during_an_import_is_raised_once_the_module_is_whole(tmp_path, monkeypatch):
+    """An exception through a module's import can leave a C extension half initialised (jaxlib's
+    crashed the process): the signal is raised after the import instead."""
+    (tmp_path / "slow_module.py").write_text(
+        "import os, signal, time\n"
+        "os.kill(os.getpid(), signal.SIGINT)\n"
+        "for _ in range(50):\n    time.sleep(0.001)\n"
+        "WHOLE = True\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    previous = signal.getsignal(signal.SIGINT)
+    handle_signals()
+    try:
+        with pytest.raises(Interrupted):
+            import slow_module  # noqa: F401  # type: ignore[import-not-found]
+
+            for _ in range(2000):
+                time.sleep(0.001)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert sys.modules.pop("slow_module").WHOLE
+
+
 # --- a user's file is checked before it is read
 
 
