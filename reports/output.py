@@ -190,15 +190,15 @@ def atomic_file(path: Path) -> Iterator[IO[bytes]]:
     a unique temporary name beside it (created with O_EXCL, never through a symlink), then renamed
     over `path` (a symlink there is replaced, its target untouched). Nothing is left on failure."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=PARTIAL, dir=path.parent)
+    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=PARTIAL, dir=path.parent)
     try:
         os.fchmod(fd, _file_mode())
         with os.fdopen(fd, "wb") as file:
             yield file
-        os.replace(partial, path)
+        os.replace(temporary, path)
     except BaseException:
         with signals_held():
-            Path(partial).unlink(missing_ok=True)
+            Path(temporary).unlink(missing_ok=True)
         raise
 
 
@@ -242,24 +242,27 @@ def publish(work: Path, out: Path, files: Sequence[str], remove: Sequence[str] =
     after removing `out/name` for each of `remove` that is there, holding an exclusive lock on
     `out` and SIGINT/SIGTERM until all of it is done. The final paths of `files`."""
     final = tuple(out / name for name in files)
+    done: list[Path] = []  # what a signal that arrived meanwhile reports as written
     top = os.open(out, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     folders: dict[str, int] = {"": top}
+    name = ""
     try:
         fcntl.flock(top, fcntl.LOCK_EX)  # another run publishing into `out`: wait for it (a moment)
-        with signals_held(final):
+        with signals_held(done):
             try:
                 for name in (*remove, *files):
-                    parent = _parent(name)
-                    if parent not in folders:
-                        folders[parent] = _folder_fd(parent, top, out)
+                    if _parent(name) not in folders:
+                        folders[_parent(name)] = _folder_fd(_parent(name), top, out)
                 for name in remove:
                     with suppress(FileNotFoundError):
                         os.unlink(Path(name).name, dir_fd=folders[_parent(name)])
                 for name in files:
                     os.replace(work / name, Path(name).name, dst_dir_fd=folders[_parent(name)])
             except OSError as e:
-                where = f"{out / e.filename} ({e.strerror})" if e.filename else f"{out} ({e.strerror})"
-                raise InputError("--out", "a folder derivcheck can write its report in", where) from None
+                raise InputError(
+                    "--out", "a folder derivcheck can write its report in", f"{out / name} ({e.strerror})"
+                ) from None
+            done.extend(final)
     finally:
         for fd in folders.values():
             os.close(fd)  # closing `top` releases the lock
