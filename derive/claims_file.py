@@ -19,7 +19,9 @@ Both are a reading of the file (derive/course.py): the network and the witnesses
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -114,13 +116,43 @@ class Document:
     model: ModelFile | None = None  # a model file (derive/model_file.py): its model and claims
 
 
+_KINDS = {
+    stat.S_IFDIR: "a folder",
+    stat.S_IFIFO: "a FIFO",
+    stat.S_IFCHR: "a character device",
+    stat.S_IFBLK: "a block device",
+    stat.S_IFSOCK: "a socket",
+}
+
+
+def _regular(path: Path, mode: int) -> None:
+    if not stat.S_ISREG(mode):
+        kind = _KINDS.get(stat.S_IFMT(mode), "not a regular file")
+        raise InputError("FILE", "a regular file", f"{path} ({kind})")
+
+
 def read_text(path: Path) -> str:
+    """The text of a user's file (a document, claims file or model file), the one place every
+    reader reads one: only a regular file (a FIFO would block, /dev/zero never end), checked
+    before it is opened, and never more than `MAX_DOCUMENT_CHARS` + 1 bytes of it."""
+    too_big = f"a document of at most {MAX_DOCUMENT_CHARS:,} bytes"
     try:
-        raw = path.read_bytes()
+        _regular(path, os.stat(path).st_mode)
+        # O_NONBLOCK: a FIFO swapped in since the check opens without waiting for a writer
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as e:
         raise InputError("FILE", "a readable file", str(path), e.strerror or "") from None
+    with os.fdopen(fd, "rb") as file:
+        found = os.fstat(fd)
+        _regular(path, found.st_mode)
+        if found.st_size > MAX_DOCUMENT_CHARS:
+            raise InputError("FILE", too_big, f"{found.st_size:,} bytes")
+        try:
+            raw = file.read(MAX_DOCUMENT_CHARS + 1)  # a file that grew since: still no more
+        except OSError as e:
+            raise InputError("FILE", "a readable file", str(path), e.strerror or "") from None
     if len(raw) > MAX_DOCUMENT_CHARS:
-        raise InputError("FILE", f"a document of at most {MAX_DOCUMENT_CHARS:,} bytes", f"{len(raw):,} bytes")
+        raise InputError("FILE", too_big, f"more than {MAX_DOCUMENT_CHARS:,} bytes")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:

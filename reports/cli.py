@@ -8,6 +8,7 @@ stays fast.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -125,6 +126,20 @@ def _points(text: str | int) -> int:
     except InputError as e:
         typer.echo(f"derivcheck: error: {e}", err=True)
         raise typer.Exit(2) from None
+
+
+def _out_folder(text: str | Path) -> Path:
+    """`--out`: a folder's name; an empty one is an error (Path("") would be the current folder)."""
+    if isinstance(text, Path):  # the default
+        return text
+    if not text:
+        typer.echo(
+            "derivcheck: error: --out: expected a folder's name (e.g. derivcheck-report, or . for the "
+            "current folder); received ''",
+            err=True,
+        )
+        raise typer.Exit(2)
+    return Path(text)
 
 
 PointsOpt = Annotated[
@@ -425,7 +440,9 @@ def report(
     seed: Seed = 0,
     include_kinks: Kinks = False,
     dtype: Dtype = "float64",
-    out: Annotated[Path, typer.Option("--out", "-o", help="Output folder.")] = Path("derivcheck-report"),
+    out: Annotated[
+        Path, typer.Option("--out", "-o", parser=_out_folder, metavar="FOLDER", help="Output folder.")
+    ] = Path("derivcheck-report"),
     lang: Annotated[str, typer.Option("--lang", help="Report language: en or ko.")] = "en",
     no_pdf: Annotated[bool, typer.Option("--no-pdf", help="Write the .tex only.")] = False,
     claims: Annotated[
@@ -441,12 +458,13 @@ def report(
     """Check, then write a LaTeX report (report.tex, figures/, report.pdf when TeX is installed)."""
     with _input_errors(), _write_errors(out):
         from reports.i18n import strings
-        from reports.output import prepare_folder
+        from reports.output import check_folder, prepare_folder
         from reports.tex import source_date
         from verify.sampling import check_dtype
 
         strings(lang)  # validate before the work
         check_dtype(dtype)
+        check_folder(out)
         date = source_date()  # SOURCE_DATE_EPOCH, read once (matplotlib reads it too)
         given = given_options(
             activation=activation,
@@ -476,6 +494,12 @@ def report(
             raise typer.Exit(2) from None
     if built.hint:
         typer.echo(f"derivcheck: {built.hint}", err=True)
+    if built.removed:
+        typer.echo(
+            f"derivcheck: removed {', '.join(map(str, built.removed))}: the earlier PDF (and its "
+            "log), built from another report.tex",
+            err=True,
+        )
     from reports.terminal import render_run
     from reports.wording import Words
 
@@ -486,8 +510,23 @@ def report(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    from reports.encoding import install
+    """Console-script entry point. SIGINT and SIGTERM end any command with one line and exit
+    130 or 143 (128 + the signal), having written nothing half (`reports.output`)."""
+    import signal
 
+    from reports.encoding import install
+    from reports.output import SIGNALS, Interrupted, handle_signals
+
+    handle_signals()
     install()  # before anything is printed: any stdout encoding, no UnicodeEncodeError
-    sys.exit(app())
+    try:
+        sys.exit(app())
+    except Interrupted as e:
+        for s in SIGNALS:  # a second Ctrl-C while this one is reported changes nothing
+            signal.signal(s, signal.SIG_IGN)
+        typer.echo(f"derivcheck: {e.line()}", err=True)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        # no interpreter shutdown: the run was stopped anywhere, and a library it stopped (JAX's
+        # C++ runtime) may crash on the way out; what had to be cleaned up was, on the way here
+        os._exit(e.exit_code)

@@ -104,11 +104,17 @@ def _label(r: ClaimResult, t: dict[str, str]) -> str:
 
 
 def _save(fig, path: Path) -> Path:
+    """`fig` as PDF at `path`: drawn into a temporary beside it and renamed (`atomic_file`), so an
+    interrupted or failed savefig never leaves a truncated figure under the final name."""
     import matplotlib.pyplot as plt
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="pdf", metadata={"CreationDate": None, "ModDate": None})
-    plt.close(fig)
+    from reports.output import atomic_file
+
+    try:
+        with atomic_file(path) as file:
+            fig.savefig(file, format="pdf", metadata={"CreationDate": None, "ModDate": None})
+    finally:
+        plt.close(fig)
     return path
 
 

@@ -114,7 +114,7 @@ def build(tmp_path: Path, *args: str) -> Path:
 
 
 def assert_fits(out: Path) -> None:
-    log = (out / ".latex-build" / "report.log").read_text(errors="replace")
+    log = (out / "report.log").read_text(errors="replace")  # published beside the PDF
     assert not overfull(log), "\n".join(overfull(log))
     assert not missing_glyphs(log), "\n".join(missing_glyphs(log))
 
