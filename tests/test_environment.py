@@ -197,7 +197,7 @@ def built(out: Path, *args: str) -> None:
     result = runner.invoke(app, ["report", "--out", str(out), "--points", "20", *args])
     assert result.exit_code in (0, 1), result.output
     assert "Traceback" not in result.output and (out / "report.pdf").exists()
-    log = (out / ".latex-build" / "report.log").read_text(errors="replace")
+    log = (out / "report.log").read_text(errors="replace")
     assert not _MISSING.findall(log)
 
 
