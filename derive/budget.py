@@ -24,6 +24,10 @@ CONCRETE_COST = 384  # Σ n_l n_{l+1} × B × depth of a whole network with its 
 
 
 def weights(key: Setting) -> int:
+    """Σ n_l n_{l+1} × B; a slice of the output layer alone (the output δ_L's) has no weights but
+    n_L entries each reading up to n_L outputs (softmax), so it counts n_L² × B."""
+    if len(key.sizes) == 1:
+        return key.sizes[0] ** 2 * key.batch
     return sum(a * b for a, b in zip(key.sizes, key.sizes[1:], strict=False)) * key.batch
 
 
@@ -42,7 +46,7 @@ class Budget:
 
 def over_budget(key: Setting) -> Budget | None:
     """Why SymPy should not be asked to derive this setting entry by entry, or None."""
-    depth = len(key.sizes) - 1
+    depth = max(len(key.sizes) - 1, 1)  # the output layer alone (δ_L's slice) counts as one
     plain = weights(key) // key.batch
     if key.generic:
         if weights(key) > GENERIC_WEIGHTS:

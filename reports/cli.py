@@ -9,6 +9,7 @@ stays fast.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -191,6 +192,8 @@ def _write_errors(out: Path) -> Iterator[None]:
         yield
     except OSError as e:
         path = e.filename if e.filename is not None else out
+        # a file of the run's private folder is named by the place it was to be published at
+        path = re.sub(r"/\.derivcheck-[^/]+\.partial(?=/|$)", "", str(path))
         reason = e.strerror or type(e).__name__
         typer.echo(f"derivcheck: error: could not write the report to {out}: {path}: {reason}", err=True)
         raise typer.Exit(2) from None

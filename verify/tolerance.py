@@ -12,7 +12,9 @@ within 1–2 ulp), so by the standard bound for a computed sum (|fl(Σ tᵢ) −
 
 - eps: the dtype's machine epsilon (2^-52 for float64, 2^-23 for float32);
 - n: the number of terms summed on the way to the entry, `B + Σ_{k=l+1..L} n_k` (the seed's
-  `dL/da_1 = W_1ᵀ δ_2`: n = 1 + 3 = 4);
+  `dL/da_1 = W_1ᵀ δ_2`: n = 1 + 3 = 4); for the output layer's `δ_L` itself, `B + n_L`: the
+  loss sums its n_L outputs (softmax's normaliser; gelu-tanh's f' near saturation, with n = B
+  alone, used 1.36 of 2·budget over 10^5 points);
 - scale: `max(1, Σ|tᵢ|)`, the magnitude of the terms both sides of a claim sum (every quantity by
   its absolute value, `verify/claim_values.value(absolute=True)`); it is of the order of the largest entry,
   or of 1 where an entry is small through cancellation: δ_L subtracts O(1) quantities
@@ -46,6 +48,8 @@ def terms(sizes: tuple[int, ...], batch: int, layer: int) -> int:
     widths summed on the way up, plus B for the loss's mean."""
     if layer == 0:
         return batch + sum(sizes)
+    if layer == len(sizes):  # δ_L itself: the loss's sum over the n_L outputs (softmax's normaliser)
+        return batch + sizes[-1]
     return batch + sum(sizes[layer:])
 
 
