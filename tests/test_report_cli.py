@@ -41,7 +41,8 @@ def test_bad_source_date_epoch_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "yesterday")
     result, _ = report(tmp_path, "--no-pdf")
     assert result.exit_code == 2
-    assert "SOURCE_DATE_EPOCH: expected a non-negative integer" in result.output
+    assert "SOURCE_DATE_EPOCH: expected an integer of seconds since 1970-01-01 UTC" in result.output
+    assert "received 'yesterday'" in result.output
 
 
 @needs_engine
