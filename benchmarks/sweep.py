@@ -10,7 +10,8 @@ process's maximum resident set size; with chunked points it should not grow with
 points. The trees' processes alternate, `--repeat` rounds; medians are printed, with the load
 average before and after (other work on the machine slows both alike).
 
-Then the stages of one slice (the unit a chunk is checked in), one thread, each timed alone: the
+Then the stages of one slice (the unit a chunk is checked in), one thread, each timed alone in
+CPU time (the process's, XLA's threads included; robust to other load, unlike wall time): the
 sampling (per point of a whole chunk), the three witnesses, the claims' right sides over the
 oracle's values, the comparisons; "glue" is the whole slice less its timed parts (Python work per
 slice). A stage's share is its part of one point's CPU time (sampling + the whole slice).
@@ -68,10 +69,10 @@ args = (numeric.activation, numeric.loss, float(numeric.slope), numeric.reductio
 size, chunk = SLICE, sampling.block(numeric)
 times = {}
 
-def timed(label, fn, *a):
-    start = time.perf_counter()
+def timed(label, fn, *a):  # CPU time of the process (XLA's threads too): other work on the
+    start = time.process_time()  # machine does not count, as it does in wall time
     out = fn(*a)
-    times.setdefault(label, []).append(time.perf_counter() - start)
+    times.setdefault(label, []).append(time.process_time() - start)
     return out
 
 for k in range(9):
@@ -171,7 +172,7 @@ def main() -> None:
         name: {label: statistics.median(r[label] for r in runs) for label in runs[0]}
         for name, runs in stages.items()
     }
-    print(f"stages, ns per point on one thread (median of {args.repeat} processes), share of a point's time:")
+    print(f"stages, CPU ns per point, one thread (median of {args.repeat} processes), share of a point's:")
     header = "".join(f"{name:>19}" for name in trees)
     print(f"  {'stage':<26}{header}")
     for name in trees:
