@@ -35,7 +35,7 @@ forward, grads = jax_oracle.gradients(points.z1, points.W, points.b, points.y, "
 split = jax_oracle.sharding()
 run = verify_network(Network(), points=5000, implementation=Code(backward=doubled_dW1))
 print(json.dumps({
-    "devices": len(split.mesh.devices.flat) if split is not None else 1,
+    "devices": len(split.device_set) if split is not None else 1,
     "spec": str(split.spec) if split is not None else None,
     "values": {k: v.tolist() for k, v in {**forward, **grads}.items()},
     "claims": [r.verdict.value for r in run.claims],

@@ -278,7 +278,7 @@ def _padded(block: int) -> int:
     """The points a call is padded to: the block, rounded up to a multiple of the devices'
     count, so that each device gets as many points."""
     split = sharding()
-    devices = 1 if split is None else len(split.mesh.devices.flat)
+    devices = 1 if split is None else len(split.device_set)
     return -(-block // devices) * devices
 
 
