@@ -10,8 +10,10 @@ compared with `jax.grad` variable by variable, apart from the claims.
 
 Points are drawn and checked chunk by chunk (`verify/sampling.py`), each chunk in slices that
 stay in a core's cache, so memory stays flat; chunk 0 runs here beside the later chunks on
-`WORKERS` threads (NumPy and XLA release the GIL) and the 50-digit reference. All SymPy work
-(proofs, compilations) is done first, in the main thread, within its time limits.
+`WORKERS` threads (NumPy and XLA release the GIL) and the 50-digit reference. In each slice
+the oracle's call is dispatched first (`verify/jax_oracle.dispatch`): XLA computes it on its own
+threads, split over every device JAX has, while the SymPy and NumPy witnesses run here. All
+SymPy work (proofs, compilations) is done first, in the main thread, within its time limits.
 """
 
 from __future__ import annotations
