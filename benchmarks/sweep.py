@@ -8,7 +8,8 @@ high-precision reference on the first 1,000 points is). End to end means samplin
 witnesses, the comparison and the reference, on `verify.run.WORKERS` threads. Peak memory is the
 process's maximum resident set size; with chunked points it should not grow with the number of
 points. The trees' processes alternate, `--repeat` rounds; medians are printed, with the load
-average before and after (other work on the machine slows both alike).
+average before and after (other work on the machine slows both alike), and the CPU time a point
+took (the process's, every thread's): what the points a second would be on idle cores.
 
 Then the stages of one slice (the unit a chunk is checked in), one thread, each timed alone in
 CPU time (the process's, XLA's threads included; robust to other load, unlike wall time): the
@@ -38,11 +39,11 @@ from derive import Network
 from verify import verify_network
 points, dtype = int(sys.argv[1]), sys.argv[2]
 verify_network(Network(), points=1000, dtype=dtype)
-start = time.perf_counter()
+start, cpu = time.perf_counter(), time.process_time()
 run = verify_network(Network(), points=points, seed=1, dtype=dtype)
-seconds = time.perf_counter() - start
+seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
 import jax
-print(json.dumps({"seconds": seconds, "passed": run.passed, "chunks": run.settings.chunks,
+print(json.dumps({"seconds": seconds, "cpu": cpu, "passed": run.passed, "chunks": run.settings.chunks,
                   "reference": run.reference.seconds, "devices": [str(d) for d in jax.devices()],
                   "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 """
@@ -144,26 +145,34 @@ def main() -> None:
         )
         print(f"  {name}: {tree} at {head.stdout.strip()[:70]}")
     rates: dict[str, dict[int, list[float]]] = {name: {p: [] for p in args.points} for name in trees}
+    cpus: dict[str, dict[int, list[float]]] = {name: {p: [] for p in args.points} for name in trees}
     last: dict[tuple[str, int], dict] = {}
     for _ in range(args.repeat):
         for points in args.points:
             for name, tree in trees.items():
                 r = child(END_TO_END, tree, str(points), args.dtype)
                 rates[name][points].append(points / r["seconds"])
+                cpus[name][points].append(r["cpu"] / points)
                 last[name, points] = r
     print(f"end to end (median of {args.repeat}, alternating), load average now {load()}:")
     for points in args.points:
         for name in trees:
             r, rate = last[name, points], statistics.median(rates[name][points])
+            cpu = statistics.median(cpus[name][points])
             spread = ", ".join(f"{x / 1e6:.2f}" for x in rates[name][points])
             print(
-                f"  {name:>6} {points:>11,} points: {rate / 1e6:5.2f} M points/s ({spread}); "
+                f"  {name:>6} {points:>11,} points: {rate / 1e6:5.2f} M points/s ({spread}), "
+                f"CPU {1e9 * cpu:.0f} ns a point; "
                 f"{r['chunks']} chunks, reference {r['reference']:.2f} s, peak RSS {r['rss']:.0f} MiB, "
                 f"{'passed' if r['passed'] else 'FAILED'}; devices {', '.join(r['devices'])}"
             )
         if len(trees) == 2:
             before, after = (statistics.median(rates[n][points]) for n in trees)
-            print(f"  {'':>6} {points:>11,} points: after / before = {after / before:.2f}")
+            cpu_before, cpu_after = (statistics.median(cpus[n][points]) for n in trees)
+            print(
+                f"  {'':>6} {points:>11,} points: after / before = {after / before:.2f} in points a second, "
+                f"{cpu_before / cpu_after:.2f} in points a CPU second (load moves the first far more)"
+            )
     stages = {name: [] for name in trees}
     for _ in range(args.repeat):
         for name, tree in trees.items():
