@@ -11,6 +11,13 @@ the windows, summed against the kernel or reduced by `jnp.max`:
 [1, 3, 3, 2] has the gradient [0, ½, ½, 0]; `lax.reduce_window` would give the first one all).
 
 Everything in the inputs' dtype: float64 (x64 is enabled here) or float32.
+
+A sweep scales past one device on JAX's own machinery: where `jax.devices()` lists several
+(GPUs, TPU cores, or CPUs split by `XLA_FLAGS=--xla_force_host_platform_device_count=N`), each
+block of points is placed split over them along the points axis (a `NamedSharding` over a
+one-axis `Mesh`), and the compiled call runs on every device at once (XLA partitions it); with
+one device, on it. Calls are dispatched asynchronously (`dispatch`): XLA computes while the
+caller evaluates the other witnesses.
 """
 
 from __future__ import annotations
@@ -256,10 +263,36 @@ def _block(per_point_bytes: int) -> int:
     return 1 << (fit.bit_length() - 1)
 
 
+@cache
+def sharding():
+    """How a block of points is laid over the devices: split along the points axis (axis 0)
+    when JAX has several devices, None (its default device) when it has one."""
+    devices = jax.devices()
+    if len(devices) < 2:
+        return None
+    mesh = jax.sharding.Mesh(np.array(devices), ("points",))
+    return jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec("points"))
+
+
+def _padded(block: int) -> int:
+    """The points a call is padded to: the block, rounded up to a multiple of the devices'
+    count, so that each device gets as many points."""
+    split = sharding()
+    devices = 1 if split is None else len(split.device_set)
+    return -(-block // devices) * devices
+
+
 def model_gradients(model: Model, arrays: Mapping[str, np.ndarray]):
     """Forward values and every gradient at all points: `arrays` holds every input, target and
     parameter by name, (P, rows, cols). Returns ({"z1", "a1", …, "L"}, {"dL/dW1", …}) as NumPy
     arrays in the same layout (`L`: (P,)); evaluated in blocks of `_block` points."""
+    return dispatch(model, arrays)()
+
+
+def dispatch(model: Model, arrays: Mapping[str, np.ndarray]):
+    """`model_gradients`, started: every block is handed to XLA at once, and the function
+    returned waits for the values and gives them. In between, the caller's thread is free (XLA
+    computes on its own threads, beside NumPy)."""
     given = model.named(Role.INPUT, Role.TARGET, Role.PARAMETER)
     count = arrays[given[0]].shape[0]
     for name in given:
@@ -269,30 +302,41 @@ def model_gradients(model: Model, arrays: Mapping[str, np.ndarray]):
         if arrays[name].shape != want:
             raise ValueError(f"model_gradients: {name!r} is {arrays[name].shape}; expected {want}")
     block = _block(sum(arrays[name][0].nbytes for name in given))
-    parts = [
-        _model_block(model, {n: arrays[n][s : s + block] for n in given}, block)
+    started = [
+        _model_block(model, {n: arrays[n][s : s + block] for n in given}, _padded(block))
         for s in range(0, count, block)
     ]
-    if len(parts) == 1:
-        return parts[0]
-    return jax.tree_util.tree_map(lambda *xs: np.concatenate(xs), *parts)
+
+    def result():
+        parts = [finish() for finish in started]
+        if len(parts) == 1:
+            return parts[0]
+        return jax.tree_util.tree_map(lambda *xs: np.concatenate(xs), *parts)
+
+    return result
 
 
 def _model_block(model: Model, arrays: dict[str, np.ndarray], padded: int):
+    """One block handed to XLA; returns the function that waits for its values."""
     count = next(iter(arrays.values())).shape[0]
+    split = sharding()
 
     def put(x):  # padded to `padded` points by repeating the last one: one compiled shape
         x = np.ascontiguousarray(x)
         if padded > count:
             x = np.concatenate([x, np.broadcast_to(x[-1:], (padded - count, *x.shape[1:]))])
-        return x  # NumPy arrays straight to the compiled call: 20% faster than jax.device_put first
+        # NumPy arrays straight to the compiled call on one device: 20% faster than
+        # jax.device_put first; over several, placed split along the points axis
+        return x if split is None else jax.device_put(x, split)
 
     params = {name: put(arrays[name]) for name in model.named(Role.PARAMETER)}
     given = {name: put(arrays[name]) for name in model.named(Role.INPUT, Role.TARGET)}
-    g_params, g_taps, outputs = _compiled(model)(params, given)
-    g_params, g_taps, outputs = jax.tree_util.tree_map(
-        lambda v: np.asarray(v)[:count], (g_params, g_taps, outputs)
-    )
+    running = _compiled(model)(params, given)  # returns at once; XLA computes on
+    return partial(_collect, model, running, count)
+
+
+def _collect(model: Model, running, count: int):
+    g_params, g_taps, outputs = jax.tree_util.tree_map(lambda v: np.asarray(v)[:count], running)
     forward = {
         name: outputs[name] for name in (*model.named(Role.INPUT), *(eq.target for eq in model.equations))
     }
@@ -300,7 +344,12 @@ def _model_block(model: Model, arrays: dict[str, np.ndarray], padded: int):
     return forward, grads
 
 
-def gradients(
+def gradients(*args, **kwargs):
+    """`dispatch_gradients`, waited for: ({"z1", "a1", …, "L"}, {"dL/dW1", …})."""
+    return dispatch_gradients(*args, **kwargs)()
+
+
+def dispatch_gradients(
     z1,
     weights,
     biases,
@@ -314,7 +363,8 @@ def gradients(
 ):
     """`model_gradients` of the seed's network (`Network.model`) with one activation for all
     layers (or `activations`, one per layer) and the L2 penalty `l2` (λ', 0: none), from its
-    arrays: z1, y (P, n, B), W_l (P, n_{l+1}, n_l), b_l (P, n_{l+1}, 1)."""
+    arrays: z1, y (P, n, B), W_l (P, n_{l+1}, n_l), b_l (P, n_{l+1}, 1); started (`dispatch`):
+    call the function returned for the values."""
     sizes = (z1.shape[1], *(W.shape[1] for W in weights))
     network = Network(
         sizes, activation_name, loss, z1.shape[2], reduction, Fraction(slope), activations, l2=Fraction(l2)
@@ -322,4 +372,4 @@ def gradients(
     arrays = {"z1": z1, "y": y}
     for layer, (W, b) in enumerate(zip(weights, biases, strict=True), start=1):
         arrays[f"W{layer}"], arrays[f"b{layer}"] = W, b
-    return model_gradients(network.model, arrays)
+    return dispatch(network.model, arrays)

@@ -10,8 +10,10 @@ compared with `jax.grad` variable by variable, apart from the claims.
 
 Points are drawn and checked chunk by chunk (`verify/sampling.py`), each chunk in slices that
 stay in a core's cache, so memory stays flat; chunk 0 runs here beside the later chunks on
-`WORKERS` threads (NumPy and XLA release the GIL) and the 50-digit reference. All SymPy work
-(proofs, compilations) is done first, in the main thread, within its time limits.
+`WORKERS` threads (NumPy and XLA release the GIL) and the 50-digit reference. In each slice
+the oracle's call is dispatched first (`verify/jax_oracle.dispatch`): XLA computes it on its own
+threads, split over every device JAX has, while the SymPy and NumPy witnesses run here. All
+SymPy work (proofs, compilations) is done first, in the main thread, within its time limits.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from derive.model import setting
 from verify import agreement as agree
 from verify import numpy_backprop, tolerance, verdict
 from verify import reference as high_precision
-from verify.claim_values import OracleValues, Unavailable, oracle_values, value
+from verify.claim_values import OracleValues, Unavailable, value
 from verify.forward_equations import check_forward_equation
 from verify.results import (
     ORACLE,
@@ -281,7 +283,7 @@ def _check_slice(
 ) -> tuple[_Slice, OracleValues, list]:
     """Every witness on one slice of points, compared."""
     numeric = network.numeric
-    oracle = oracle_values(network, part)
+    oracle_pending = _dispatch_oracle(numeric, part)  # XLA computes while NumPy runs the others
     forwards: dict[str, dict[str, np.ndarray]] = {}
     sympy_right: list = [None] * len(live)
     if not sympy_skip:
@@ -300,7 +302,10 @@ def _check_slice(
         try:
             code_grads = (code.backward or numpy_backprop.backward)(cache, part.W, part.y, *args, **penalty)
         except (ValueError, TypeError, KeyError, IndexError) as e:  # a shape slip, a missing key
-            code_failures = {name: f"{type(e).__name__}: {e}" for name in oracle.gradients}
+            code_failures = {"": f"{type(e).__name__}: {e}"}
+    oracle = OracleValues(numeric, part, *oracle_pending())
+    if "" in code_failures:  # every gradient failed, for the one reason
+        code_failures = {name: code_failures[""] for name in oracle.gradients}
     forwards[ORACLE] = oracle.forward
     # the forward passes first: a disagreement there names the witness that is wrong
     n_forward = tolerance.terms(network.sizes, network.batch, 0)
@@ -375,6 +380,16 @@ def _check_slice(
         oracle,
         sides,
     )
+
+
+def _dispatch_oracle(numeric: Network, part: Points):
+    """`claim_values.oracle_values`, started: call the function returned for (forward, gradients)."""
+    from verify import jax_oracle  # imported on use: JAX takes a second to load
+
+    return jax_oracle.dispatch_gradients(
+        part.z1, part.W, part.b, part.y, numeric.activation, numeric.loss, float(numeric.slope),
+        numeric.reduction, numeric.activations, numeric.l2,
+    )  # fmt: skip
 
 
 def _timed(fn, *args):

@@ -81,7 +81,9 @@ def _definitions(exprs: Sequence[sp.Expr]) -> dict[str, object]:
             if hasattr(app.func, "definition") and name not in found:
                 t = sp.Symbol("t", real=True)
                 body = explicit(_constants_as_floats(app.func.definition(t)))
-                found[name] = sp.lambdify(t, _constants_as_floats(body), modules=[_NUMPY, "numpy"])
+                # cse: sigmoid's F' = e^-t / (1 + e^-t)^2 computes e^-t once (the same values)
+                body = _constants_as_floats(body)
+                found[name] = sp.lambdify(t, body, modules=[_NUMPY, "numpy"], cse=True)
     return found
 
 
