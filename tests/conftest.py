@@ -1,4 +1,8 @@
+import atexit
+import os
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -6,6 +10,13 @@ import pytest
 from derive import ACTIVATIONS, LOSSES
 
 sys.path.insert(0, str(Path(__file__).parent))  # tests/run_fixtures.py: Runs built by hand
+
+# the disk cache (derive/disk_cache.py) of this session — and of every derivcheck it starts, which
+# inherit the environment — in a folder of its own: the user's real cache is neither read nor
+# written, and a test sees no entry of an earlier session
+_CACHE = tempfile.mkdtemp(prefix="derivcheck-test-cache-")
+os.environ["DERIVCHECK_CACHE_DIR"] = _CACHE
+atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
 ALL_PAIRS = [(act, loss) for act in ACTIVATIONS for loss in LOSSES]
 # the fast default: every activation with mse, every loss with tanh (the full sweep is marked slow)

@@ -1,0 +1,206 @@
+"""The disk cache (derive/disk_cache.py) and the CLI's direct path: what a rerun reads instead of
+computing, and that nothing read from a stale, corrupt or missing cache changes an answer.
+
+Every assertion is on what was computed or read (a builder patched to raise, JAX's own cache
+events, the output), never on time: timing lives in benchmarks/startup.py."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from importlib.resources import files
+from pathlib import Path
+
+import pytest
+
+from derive import disk_cache
+
+ROOT = Path(__file__).resolve().parent.parent
+CLI = "import sys; from reports.cli import main; sys.argv[0] = 'derivcheck'; main()"
+LATEX = files("derive").joinpath("grammars", "latex.lark").read_text(encoding="utf-8")
+OPTIONS = {"parser": "lalr", "propagate_positions": True, "maybe_placeholders": False}
+CLAIM = r"\frac{\partial L}{\partial W_1} = \delta_2 a_1^T"
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    """A cache folder of the test's own."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(disk_cache.ENV, str(folder))
+    return folder
+
+
+def _derivcheck(args: list[str], cache_dir: str | Path, prelude: str = "") -> subprocess.CompletedProcess:
+    env = {**os.environ, disk_cache.ENV: str(cache_dir)}
+    return subprocess.run(
+        [sys.executable, "-c", prelude + CLI, *args], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+
+
+# --- where ------------------------------------------------------------------------------------
+def test_location_follows_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv(disk_cache.ENV, str(tmp_path / "mine"))
+    assert disk_cache.location() == tmp_path / "mine"
+    monkeypatch.setenv(disk_cache.ENV, "")
+    assert disk_cache.location() is None  # set and empty: no cache
+    assert disk_cache.folder("proof") is None
+    monkeypatch.delenv(disk_cache.ENV)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert disk_cache.location() == tmp_path / "xdg" / "derivcheck"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    assert disk_cache.location() == tmp_path / "home" / ".cache" / "derivcheck"
+
+
+def test_the_folder_is_user_private(cache):
+    folder = disk_cache.folder("proof")
+    assert folder is not None
+    assert (cache.stat().st_mode & 0o777, folder.stat().st_mode & 0o777) == (0o700, 0o700)
+
+
+def test_the_suite_does_not_use_the_users_cache():
+    """conftest.py points every test, and every derivcheck a test starts, at a folder of its own."""
+    given = os.environ.get(disk_cache.ENV)
+    assert given and Path(given).name.startswith("derivcheck-test-cache-")
+
+
+# --- entries ----------------------------------------------------------------------------------
+VALUE = {"status": "proved", "entries": 12, "pair": (1, 2), "by_int": {3: ("a", None)}, "x": 0.5}
+
+
+def test_an_entry_is_read_back_as_written(cache):
+    assert disk_cache.load("proof", "claim A") is None
+    disk_cache.store("proof", "claim A", VALUE)
+    assert disk_cache.load("proof", "claim A") == VALUE
+    assert disk_cache.load("proof", "claim B") is None
+    (entry,) = (cache / "proof").iterdir()
+    assert entry.stat().st_mode & 0o777 == 0o600
+
+
+def test_an_entry_of_another_fingerprint_is_not_used(cache, monkeypatch):
+    """Editing derive/ or verify/ (or another SymPy) changes the fingerprint: the old entry is unseen."""
+    disk_cache.store("proof", "claim A", VALUE)
+    monkeypatch.setattr(disk_cache, "fingerprint", lambda: "another derivcheck")
+    assert disk_cache.load("proof", "claim A") is None
+
+
+def test_the_fingerprint_covers_the_source(tmp_path, monkeypatch):
+    source = tmp_path / "derive"
+    source.mkdir()
+    (source / "proof.py").write_text("PROBES = 8\n")
+    monkeypatch.setattr(disk_cache, "_SOURCES", (source,))
+    disk_cache.fingerprint.cache_clear()
+    try:
+        before = disk_cache.fingerprint()
+        (source / "proof.py").write_text("PROBES = 9\n")
+        disk_cache.fingerprint.cache_clear()
+        assert disk_cache.fingerprint() != before
+    finally:
+        disk_cache.fingerprint.cache_clear()
+
+
+def test_an_entry_holding_other_content_is_not_used(cache):
+    """The file names a hash; the content inside decides (a collision, a file copied over)."""
+    disk_cache.store("proof", "claim A", VALUE)
+    (entry,) = (cache / "proof").iterdir()
+    data = json.loads(entry.read_text())
+    data["content"] = "claim B"
+    entry.write_text(json.dumps(data))
+    assert disk_cache.load("proof", "claim A") is None
+
+
+@pytest.mark.parametrize("damage", ["", "{", '{"content": "claim A"}', "[1, 2]", "\x00\xff"])
+def test_a_corrupt_or_truncated_entry_is_ignored_and_replaced(cache, damage):
+    disk_cache.store("proof", "claim A", VALUE)
+    (entry,) = (cache / "proof").iterdir()
+    entry.write_text(damage, encoding="latin-1")
+    assert disk_cache.load("proof", "claim A") is None
+    disk_cache.store("proof", "claim A", VALUE)
+    assert disk_cache.load("proof", "claim A") == VALUE
+
+
+def test_an_unusable_folder_means_no_cache(tmp_path, monkeypatch):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    monkeypatch.setenv(disk_cache.ENV, str(blocker / "cache"))
+    disk_cache.store("proof", "claim A", VALUE)  # no error
+    assert disk_cache.load("proof", "claim A") is None
+
+
+def test_a_value_json_cannot_hold_is_not_kept(cache):
+    disk_cache.store("proof", "claim A", {"a set": {1, 2}})
+    assert disk_cache.load("proof", "claim A") is None
+    assert not list((cache / "proof").iterdir())
+
+
+# --- lark's tables ----------------------------------------------------------------------------
+def test_lark_tables_are_read_back_not_rebuilt(cache, monkeypatch):
+    from lark.parsers import lalr_analysis
+
+    built = disk_cache.lark_parser(LATEX, **OPTIONS)
+
+    def no_building(*args, **kwargs):
+        raise AssertionError("the LALR tables were built again")
+
+    monkeypatch.setattr(lalr_analysis.LALR_Analyzer, "compute_lalr", no_building)
+    read = disk_cache.lark_parser(LATEX, **OPTIONS)
+    assert read is not built
+    assert read.parse(CLAIM) == built.parse(CLAIM)
+    assert read.options.propagate_positions and read.options.parser == "lalr"
+    with pytest.raises(AssertionError, match="built again"):  # the patch bites without the cache
+        disk_cache.lark_parser(LATEX + "\n// another grammar\n", **OPTIONS)
+
+
+def test_a_corrupt_lark_entry_is_rebuilt(cache):
+    disk_cache.lark_parser(LATEX, **OPTIONS)
+    (entry,) = (cache / "lalr").iterdir()
+    data = json.loads(entry.read_text())
+    data["value"]["data"] = {"not": "lark's tables"}
+    entry.write_text(json.dumps(data))
+    parser = disk_cache.lark_parser(LATEX, **OPTIONS)
+    assert parser.parse(CLAIM).data
+
+
+def test_lark_without_a_cache(monkeypatch):
+    monkeypatch.setenv(disk_cache.ENV, "")
+    assert disk_cache.lark_parser(LATEX, **OPTIONS).parse(CLAIM).data
+
+
+# --- JAX's compilation cache, and whole runs --------------------------------------------------
+JAX_EVENTS = (
+    "import jax.monitoring, atexit, sys; events = []; "
+    "jax.monitoring.register_event_listener(lambda name, **kw: events.append(name)); "
+    "atexit.register(lambda: print('hits', events.count('/jax/compilation_cache/cache_hits'), "
+    "'misses', events.count('/jax/compilation_cache/cache_misses'), file=sys.stderr)); "
+)
+
+
+def _events(stderr: str) -> tuple[int, int]:
+    line = next(line for line in stderr.splitlines() if line.startswith("hits "))
+    _, hits, _, misses = line.split()
+    return int(hits), int(misses)
+
+
+def test_a_rerun_reads_the_compiled_oracle(tmp_path):
+    first = _derivcheck(["verify"], tmp_path / "cache", JAX_EVENTS)
+    assert first.returncode == 0, first.stderr
+    hits, misses = _events(first.stderr)
+    assert hits == 0 and misses > 0
+    assert list((tmp_path / "cache" / "jax").iterdir())
+    second = _derivcheck(["verify"], tmp_path / "cache", JAX_EVENTS)
+    assert second.returncode == 0, second.stderr
+    assert second.stdout == first.stdout
+    assert _events(second.stderr) == (misses, 0)  # every program read, none compiled
+
+
+def test_without_a_usable_folder_a_run_is_the_same(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    cached = _derivcheck(["check", "examples/seed-notes.md"], tmp_path / "cache")
+    for where in (blocker / "cache", ""):
+        run = _derivcheck(["check", "examples/seed-notes.md"], where, JAX_EVENTS)
+        assert (run.returncode, run.stdout) == (0, cached.stdout)
+        assert _events(run.stderr) == (0, 0)  # JAX's cache off
+        assert run.stderr.startswith("hits ")  # nothing else on stderr: no warning, no traceback
