@@ -204,3 +204,23 @@ def test_without_a_usable_folder_a_run_is_the_same(tmp_path):
         assert (run.returncode, run.stdout) == (0, cached.stdout)
         assert _events(run.stderr) == (0, 0)  # JAX's cache off
         assert run.stderr.startswith("hits ")  # nothing else on stderr: no warning, no traceback
+
+
+# --- the CLI's direct path --------------------------------------------------------------------
+PYDANTIC = "import atexit, sys; atexit.register(lambda: print('pydantic' in sys.modules, file=sys.stderr)); "
+
+
+@pytest.mark.parametrize(
+    "direct, through_typer",
+    [
+        (["check", "examples/seed-notes.md"], ["check", "examples/seed-notes.md", "--seed", "0"]),
+        (["check", "examples/mistakes.md"], ["check", "examples/mistakes.md", "--points", "1000"]),
+        (["check", "no-such-notes.md"], ["check", "no-such-notes.md", "--seed", "0"]),
+    ],
+)
+def test_the_direct_path_answers_as_typer_does(tmp_path, direct, through_typer):
+    fast = _derivcheck(direct, tmp_path / "cache", PYDANTIC)
+    slow = _derivcheck(through_typer, tmp_path / "cache", PYDANTIC)
+    assert (fast.returncode, fast.stdout) == (slow.returncode, slow.stdout)
+    assert fast.stderr.replace("False\n", "") == slow.stderr.replace("True\n", "")
+    assert fast.stderr.endswith("False\n") and slow.stderr.endswith("True\n")  # typer's parser: pydantic
