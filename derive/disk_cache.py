@@ -6,7 +6,8 @@ besides the imports is the same each time. Three kinds of it are kept on disk:
 - `jax/`: JAX's persistent compilation cache (the oracle's XLA executables), keyed and checked by
   JAX itself (its key covers the program, the JAX and XLA versions, the device and the flags);
 - `lalr/`: the LALR tables lark builds from our grammars (`lark_parser`);
-- `proof/`: SymPy's verdicts on claims (`verify/proof_json.py` writes and reads them).
+- `proof/`: SymPy's proofs of claims (`verify/verdict.py`'s `timed_prove`, in the format of
+  `derive/proof_json.py`), except a time limit reached: that depends on the machine's speed.
 
 Location: `$DERIVCHECK_CACHE_DIR` when it is set — set and empty, `DERIVCHECK_CACHE_DIR=`, turns
 the cache off — else `$XDG_CACHE_HOME/derivcheck`, else `~/.cache/derivcheck`. The folder is

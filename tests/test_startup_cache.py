@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from derive import disk_cache
+from derive.proof import Method, Status
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = "import sys; from reports.cli import main; sys.argv[0] = 'derivcheck'; main()"
@@ -224,3 +225,120 @@ def test_the_direct_path_answers_as_typer_does(tmp_path, direct, through_typer):
     assert (fast.returncode, fast.stdout) == (slow.returncode, slow.stdout)
     assert fast.stderr.replace("False\n", "") == slow.stderr.replace("True\n", "")
     assert fast.stderr.endswith("False\n") and slow.stderr.endswith("True\n")  # typer's parser: pydantic
+
+
+# --- SymPy's proofs ---------------------------------------------------------------------------
+def _seed_proofs(network=None) -> list:
+    from derive import Network
+    from derive.claims import builtin_claims
+    from verify.verdict import prepare
+
+    network = network or Network()
+    return [prepare(claim, network) for claim in builtin_claims(network)]
+
+
+def _no_proving(monkeypatch):
+    from verify import verdict
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("SymPy was asked to prove again")
+
+    monkeypatch.setattr(verdict, "prove", refuse)
+    monkeypatch.setattr(verdict, "_PROOFS", {})  # a new process: nothing proved in memory
+
+
+def test_a_kept_proof_is_read_back_equal(cache, monkeypatch):
+    from verify import verdict
+
+    monkeypatch.setattr(verdict, "_PROOFS", {})
+    proved = _seed_proofs()
+    assert len(list((cache / "proof").iterdir())) == len(verdict._PROOFS) > 0
+    _no_proving(monkeypatch)
+    read = _seed_proofs()
+    assert [(p.generic, p.concrete) for p in read] == [(p.generic, p.concrete) for p in proved]
+    assert all(p.generic.derived is not None for p in read)
+    assert all(type(p.generic.status) is Status and type(p.generic.method) is Method for p in read)
+
+
+def test_a_proof_of_another_fingerprint_is_proved_again(cache, monkeypatch):
+    from verify import verdict
+
+    monkeypatch.setattr(verdict, "_PROOFS", {})
+    _seed_proofs()
+    monkeypatch.setattr(disk_cache, "fingerprint", lambda: "derive/proof.py edited")
+    _no_proving(monkeypatch)
+    with pytest.raises(AssertionError, match="prove again"):
+        _seed_proofs()
+
+
+@pytest.mark.parametrize(
+    "nodes",
+    [
+        [["a", "__import__", []]],  # not a SymPy class: refused, never called
+        [["a", "sympify", []]],  # a SymPy function, not a class
+        [["a", "Add", [7]]],  # an argument that is no earlier node
+        [["g", ["layer", 99, 0], []]],  # a layer the setting does not have
+        [["s", "x", {"real": "yes"}]],
+        "not a list",
+    ],
+)
+def test_a_forged_or_damaged_proof_entry_is_proved_again(cache, monkeypatch, nodes):
+    from verify import verdict
+
+    monkeypatch.setattr(verdict, "_PROOFS", {})
+    proved = _seed_proofs()
+    for entry in (cache / "proof").iterdir():
+        data = json.loads(entry.read_text())
+        data["value"]["nodes"] = nodes
+        entry.write_text(json.dumps(data))
+    monkeypatch.setattr(verdict, "_PROOFS", {})
+    again = _seed_proofs()  # proved afresh, the same
+    assert [(p.generic, p.concrete) for p in again] == [(p.generic, p.concrete) for p in proved]
+
+
+def test_a_time_limit_reached_is_not_kept(cache, monkeypatch):
+    from verify import verdict
+    from verify.time_limit import ProofTimeout
+
+    def slow(*args, **kwargs):
+        raise ProofTimeout
+
+    monkeypatch.setattr(verdict, "_PROOFS", {})
+    monkeypatch.setattr(verdict, "prove", slow)
+    (first, *_) = _seed_proofs()
+    assert first.generic.method == "time limit"
+    assert not (cache / "proof").exists() or not list((cache / "proof").iterdir())
+
+
+def test_no_proof_is_kept_with_the_cache_off(monkeypatch, tmp_path):
+    from verify import verdict
+
+    monkeypatch.setenv(disk_cache.ENV, "")
+    monkeypatch.setattr(verdict, "_PROOFS", {})
+    assert _seed_proofs()[0].generic.status == "proved"
+    assert not list(tmp_path.iterdir())
+
+
+def test_every_pair_s_proofs_are_written_and_read_back(pair, monkeypatch):
+    from derive import Network, proof_json
+    from verify import verdict
+
+    monkeypatch.setattr(verdict, "_PROOFS", {})
+    activation, loss = pair
+    _seed_proofs(Network(activation=activation, loss=loss))
+    for (identity, setting, _), proof in verdict._PROOFS.items():
+        read = proof_json.from_data(proof_json.to_data(proof), identity, setting)
+        assert read == proof and proof_json._same(read, proof)  # the fields' types too
+
+
+def test_a_rerun_in_a_new_process_proves_nothing(tmp_path):
+    first = _derivcheck(["check", "examples/seed-notes.md"], tmp_path / "cache")
+    assert first.returncode == 0, first.stderr
+    refuse = (
+        "import verify.verdict as v; "
+        "v.prove = lambda *a, **k: (_ for _ in ()).throw(AssertionError('proved again')); "
+    )
+    second = _derivcheck(["check", "examples/seed-notes.md"], tmp_path / "cache", refuse)
+    assert (second.returncode, second.stdout, second.stderr) == (0, first.stdout, "")
+    empty = _derivcheck(["check", "examples/seed-notes.md"], tmp_path / "empty", refuse)
+    assert empty.returncode != 0 and "proved again" in empty.stderr  # the patch bites without the cache
