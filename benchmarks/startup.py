@@ -15,7 +15,8 @@ The commands run the code of `--tree` (default: this checkout) by `python -c` fr
 two checkouts can be compared with the same script; the cache lives in a temporary folder
 (`DERIVCHECK_CACHE_DIR`), never the user's.
 
-Run: .venv/bin/python benchmarks/startup.py [--repeat 5] [--tree PATH] [--stages]
+Run: .venv/bin/python benchmarks/startup.py [--repeat 5] [--tree PATH] [--versus PATH] [--stages]
+(`--versus` times a second checkout's commands in the same rounds, e.g. the code before a change).
 """
 
 from __future__ import annotations
@@ -51,31 +52,34 @@ def wall(cmd: list[str], tree: Path, cache: Path) -> float:
     return elapsed
 
 
-def cold_start(repeat: int, tree: Path) -> None:
+def cold_start(repeat: int, trees: list[Path]) -> None:
+    """Each round: the floor, then every tree's commands, rerun and first run, in turn."""
     floor_cmd = [sys.executable, "-c", "import jax, sympy, numpy"]
     runs = {name: [sys.executable, "-c", CLI, *args] for name, args in COMMANDS.items()}
-    times: dict[str, list[float]] = {"floor": []}
+    floor: list[float] = []
+    times: dict[tuple[Path, str, str], list[float]] = {}
     with tempfile.TemporaryDirectory(prefix="derivcheck-bench-") as scratch:
-        warm = Path(scratch) / "warm"
-        for cmd in runs.values():  # fill the cache the reruns read (untimed)
-            wall(cmd, tree, warm)
+        warm = {tree: Path(scratch) / f"warm{k}" for k, tree in enumerate(trees)}
+        empty = Path(scratch) / "empty"
+        for tree in trees:
+            for cmd in runs.values():  # fill the cache the reruns read (untimed)
+                wall(cmd, tree, warm[tree])
         for _ in range(repeat):
-            times["floor"].append(wall(floor_cmd, tree, warm))
-            for name, cmd in runs.items():
-                times.setdefault(f"{name}, rerun", []).append(wall(cmd, tree, warm))
-                empty = Path(scratch) / "empty"
-                shutil.rmtree(empty, ignore_errors=True)
-                times.setdefault(f"{name}, first run", []).append(wall(cmd, tree, empty))
-    floor = statistics.median(times["floor"])
-    print(f"cold start of {tree}, median of {repeat} rounds, alternating ({machine()}):")
+            floor.append(wall(floor_cmd, ROOT, empty))
+            for tree in trees:
+                for name, cmd in runs.items():
+                    times.setdefault((tree, name, "rerun"), []).append(wall(cmd, tree, warm[tree]))
+                    shutil.rmtree(empty, ignore_errors=True)
+                    times.setdefault((tree, name, "first run"), []).append(wall(cmd, tree, empty))
+    base = statistics.median(floor)
+    print(f"cold start, median of {repeat} rounds, alternating ({machine()} at the end):")
     floor_label = "python -c 'import jax, sympy, numpy'"
-    print(f"  {floor_label:<56} {floor:6.2f} s")
-    for label, values in times.items():
-        if label != "floor":
-            m = statistics.median(values)
-            name, case = label.split(", ")
-            what = f"derivcheck {' '.join(COMMANDS[name])} ({case})"
-            print(f"  {what:<56} {m:6.2f} s   ratio {m / floor:5.2f}")
+    print(f"  {floor_label:<60} {base:6.2f} s")
+    for (tree, name, case), values in times.items():
+        m = statistics.median(values)
+        what = f"derivcheck {' '.join(COMMANDS[name])} ({case})"
+        where = f" [{tree.name}]" if len(trees) > 1 else ""
+        print(f"  {what + where:<60} {m:6.2f} s   ratio {m / base:5.2f}")
     print("  (rerun: the disk cache filled by an earlier run; first run: an empty cache folder)")
 
 
@@ -122,9 +126,11 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--tree", type=Path, default=ROOT, help="the checkout whose code runs")
+    parser.add_argument("--versus", type=Path, help="another checkout, timed in the same rounds")
     parser.add_argument("--stages", action="store_true", help="also time one run's stages")
     args = parser.parse_args()
-    cold_start(args.repeat, args.tree.resolve())
+    trees = [args.tree.resolve()] + ([args.versus.resolve()] if args.versus else [])
+    cold_start(args.repeat, trees)
     if args.stages:
         stages()
 
