@@ -65,8 +65,9 @@ class _Functions:
                     for k, made in enumerate(concrete_activation(name, slope)):
                         if made is cls:
                             return ["act", name, _fraction(slope), k]
-        nargs = getattr(cls, "nargs", None)
-        for outputs in nargs if isinstance(nargs, (set, frozenset, sp.FiniteSet)) else ():
+        nargs: Any = getattr(cls, "nargs", ())  # a FiniteSet of argument counts
+        counts = list(nargs) if isinstance(nargs, (set, frozenset, sp.FiniteSet)) else []
+        for outputs in counts:
             ell, partials = generic_loss(int(outputs))
             for k, made in enumerate((ell, *partials)):
                 if made is cls:
