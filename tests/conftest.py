@@ -18,6 +18,16 @@ _CACHE = tempfile.mkdtemp(prefix="derivcheck-test-cache-")
 os.environ["DERIVCHECK_CACHE_DIR"] = _CACHE
 atexit.register(shutil.rmtree, _CACHE, ignore_errors=True)
 
+
+@pytest.fixture(autouse=True)
+def _fresh_cache(monkeypatch):
+    """Each test starts with an empty cache of its own, as a new user would: a test that patches
+    `prove` and empties the in-memory proofs must not be answered by an earlier test's proof on
+    disk. (JAX's compilation cache is configured once per process and stays shared: JAX keys it.)"""
+    folder = tempfile.mkdtemp(prefix="test-", dir=_CACHE)
+    monkeypatch.setenv("DERIVCHECK_CACHE_DIR", folder)
+
+
 ALL_PAIRS = [(act, loss) for act in ACTIVATIONS for loss in LOSSES]
 # the fast default: every activation with mse, every loss with tanh (the full sweep is marked slow)
 FAST_PAIRS = [(act, "mse") for act in ACTIVATIONS] + [("tanh", loss) for loss in LOSSES if loss != "mse"]

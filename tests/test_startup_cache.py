@@ -64,7 +64,8 @@ def test_the_folder_is_user_private(cache):
 def test_the_suite_does_not_use_the_users_cache():
     """conftest.py points every test, and every derivcheck a test starts, at a folder of its own."""
     given = os.environ.get(disk_cache.ENV)
-    assert given and Path(given).name.startswith("derivcheck-test-cache-")
+    assert given and Path(given).parent.name.startswith("derivcheck-test-cache-")
+    assert not list(Path(given).iterdir())  # and a test's own, empty
 
 
 # --- entries ----------------------------------------------------------------------------------
