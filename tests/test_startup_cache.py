@@ -197,6 +197,18 @@ def test_a_rerun_reads_the_compiled_oracle(tmp_path):
     assert _events(second.stderr) == (misses, 0)  # every program read, none compiled
 
 
+def test_damaged_compiled_programs_are_compiled_again(tmp_path):
+    """JAX writes its entries in place: a reader may find one half written (or a disk's error)."""
+    first = _derivcheck(["verify"], tmp_path / "cache", JAX_EVENTS)
+    entries = list((tmp_path / "cache" / "jax").iterdir())
+    assert entries
+    for entry in entries:
+        entry.write_bytes(entry.read_bytes()[: entry.stat().st_size // 2])
+    second = _derivcheck(["verify"], tmp_path / "cache", JAX_EVENTS)
+    assert (second.returncode, second.stdout) == (0, first.stdout)
+    assert second.stderr.startswith("hits ") and len(second.stderr.splitlines()) == 1  # no warning
+
+
 def test_without_a_usable_folder_a_run_is_the_same(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder")
