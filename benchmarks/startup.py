@@ -74,12 +74,12 @@ def cold_start(repeat: int, trees: list[Path]) -> None:
     base = statistics.median(floor)
     print(f"cold start, median of {repeat} rounds, alternating ({machine()} at the end):")
     floor_label = "python -c 'import jax, sympy, numpy'"
-    print(f"  {floor_label:<60} {base:6.2f} s")
+    print(f"  {floor_label:<66} {base:6.2f} s")
     for (tree, name, case), values in times.items():
         m = statistics.median(values)
         what = f"derivcheck {' '.join(COMMANDS[name])} ({case})"
         where = f" [{tree.name}]" if len(trees) > 1 else ""
-        print(f"  {what + where:<60} {m:6.2f} s   ratio {m / base:5.2f}")
+        print(f"  {what + where:<66} {m:6.2f} s   ratio {m / base:5.2f}")
     print("  (rerun: the disk cache filled by an earlier run; first run: an empty cache folder)")
 
 
