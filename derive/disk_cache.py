@@ -50,10 +50,13 @@ _TAGS = ("§d", "§t")  # JSON objects that stand for a dict with non-string key
 def location() -> Path | None:
     """Where the cache lives, by the environment; None when it is turned off."""
     given = os.environ.get(ENV)
-    if given is not None:
-        return Path(given).expanduser() if given else None
     xdg = os.environ.get("XDG_CACHE_HOME")
-    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
+    try:
+        if given is not None:
+            return Path(given).expanduser() if given else None
+        base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
+    except (RuntimeError, KeyError, OSError):  # no home folder to find ~ in
+        return None
     return base / "derivcheck"
 
 
@@ -68,7 +71,7 @@ def folder(kind: str) -> Path | None:
         path.mkdir(mode=0o700, exist_ok=True)
         if not os.access(path, os.W_OK | os.X_OK):
             return None
-    except (OSError, RuntimeError):  # RuntimeError: no home folder to expand ~ in
+    except OSError:
         return None
     return path
 

@@ -55,6 +55,20 @@ def test_location_follows_the_environment(monkeypatch, tmp_path):
     assert disk_cache.location() == tmp_path / "home" / ".cache" / "derivcheck"
 
 
+def test_no_home_folder_means_no_cache(monkeypatch):
+    def homeless(*args):
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv(disk_cache.ENV)
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.setattr(Path, "home", homeless)
+    assert disk_cache.location() is None
+    monkeypatch.setenv(disk_cache.ENV, "~/cache")
+    monkeypatch.setattr(Path, "expanduser", homeless)
+    assert disk_cache.folder("proof") is None
+    disk_cache.store("proof", "claim A", {"x": 1})  # no error
+
+
 def test_the_folder_is_user_private(cache):
     folder = disk_cache.folder("proof")
     assert folder is not None
