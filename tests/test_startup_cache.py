@@ -369,3 +369,20 @@ def test_a_rerun_in_a_new_process_proves_nothing(tmp_path):
     assert (second.returncode, second.stdout, second.stderr) == (0, first.stdout, "")
     empty = _derivcheck(["check", "examples/seed-notes.md"], tmp_path / "empty", refuse)
     assert empty.returncode != 0 and "proved again" in empty.stderr  # the patch bites without the cache
+
+
+def test_a_report_from_kept_proofs_is_the_same_report(tmp_path):
+    """The LaTeX report shows the proofs' matrices and counterexamples: from the disk it is
+    byte for byte the report SymPy's fresh proofs give (mistakes.md: refuted claims too)."""
+    args = ["report", "--no-pdf", "--claims", "examples/mistakes.md", "--out"]
+    first = _derivcheck([*args, str(tmp_path / "fresh")], tmp_path / "cache")
+    assert first.returncode == 1, first.stderr  # the notes' mistakes
+    refuse = (
+        "import verify.verdict as v; "
+        "v.prove = lambda *a, **k: (_ for _ in ()).throw(AssertionError('proved again')); "
+    )
+    second = _derivcheck([*args, str(tmp_path / "kept")], tmp_path / "cache", refuse)
+    assert second.returncode == 1, second.stderr
+    fresh = (tmp_path / "fresh" / "report.tex").read_bytes()
+    assert (tmp_path / "kept" / "report.tex").read_bytes() == fresh
+    assert b"Counterexample" in fresh or b"counterexample" in fresh
