@@ -36,6 +36,7 @@ from derive.model import Setting, concrete_activation, layer_functions
 from derive.proof import Counterexample, Method, Proof, Status
 from derive.registry import ACTIVATIONS
 
+_PACKAGE = __name__.rpartition(".")[0] + "."  # "derive.", or "derivcheck.derive." in the wheel
 _RECORDS: dict[str, type] = {"Counterexample": Counterexample, "Budget": Budget}
 _ENUMS: dict[str, type[Enum]] = {"Status": Status, "Method": Method}
 
@@ -134,7 +135,7 @@ class _Writer:
         if not e.args:
             raise Unwritable(f"atom {type(e).__name__}")
         args = [self.add(a) for a in e.args]
-        if isinstance(e, sp.Function) and type(e).__module__.startswith("derive"):
+        if isinstance(e, sp.Function) and type(e).__module__.startswith(_PACKAGE):
             return ["g", self.functions.recipe(type(e)), args]
         if _sympy_class(type(e).__name__) is not type(e):
             raise Unwritable(f"class {type(e).__module__}.{type(e).__name__}")
