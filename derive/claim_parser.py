@@ -16,6 +16,8 @@ from importlib.resources import files
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from derive.disk_cache import lark_parser
+
 MAX_EQUATION_CHARS = 2_000  # one equation; longer text is not a claim anyone writes by hand
 MAX_DEPTH = 60  # nesting of the parse tree: `a + a + …` or `((…))`; binding recurses over it
 
@@ -130,7 +132,7 @@ class ClaimSyntaxError(ValueError):
 @cache
 def _parser(grammar: str) -> Lark:
     text = files(__package__ or "derive").joinpath("grammars", f"{grammar}.lark").read_text(encoding="utf-8")
-    return Lark(text, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+    return lark_parser(text, parser="lalr", propagate_positions=True, maybe_placeholders=False)
 
 
 def _expected(names: Iterable[str]) -> str:

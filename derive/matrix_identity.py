@@ -35,6 +35,7 @@ from lark.exceptions import UnexpectedInput, VisitError
 
 from derive.claim_parser import MAX_EQUATION_CHARS, ClaimSyntaxError, _syntax_error
 from derive.claims import Claim, ClaimNote
+from derive.disk_cache import lark_parser
 from derive.formula import (
     Add,
     Broadcast,
@@ -124,7 +125,7 @@ def describe(shapes: Shapes) -> str:
 @cache
 def _parser() -> Lark:
     text = files(__package__ or "derive").joinpath("grammars", "matrix.lark").read_text(encoding="utf-8")
-    return Lark(text, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+    return lark_parser(text, parser="lalr", propagate_positions=True, maybe_placeholders=False)
 
 
 def _scalar(node: Formula) -> bool:

@@ -41,6 +41,7 @@ from lark import Lark, Token, Transformer, Tree
 from lark.exceptions import UnexpectedInput, VisitError
 
 from derive.claim_parser import ClaimSyntaxError, _syntax_error
+from derive.disk_cache import lark_parser
 from derive.formula import (
     Add,
     Apply,
@@ -122,7 +123,7 @@ class FormulaShapeError(ClaimSyntaxError):
 @cache
 def _parser() -> Lark:
     text = files("derive").joinpath("grammars", "model.lark").read_text(encoding="utf-8")
-    return Lark(
+    return lark_parser(
         text, parser="lalr", propagate_positions=True, maybe_placeholders=False, start=["equation", "formula"]
     )
 

@@ -29,6 +29,7 @@ from lark import Lark, Token, Transformer
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput
 
 from derive.claim_parser import ClaimSyntaxError
+from derive.disk_cache import lark_parser
 
 PROOF_M = 3  # the batch size of the symbolic graph (and of the numeric one, verify/scalar_check.py)
 POSITIVE = (r"\epsilon", r"\varepsilon")  # parameters that are positive by convention
@@ -150,7 +151,7 @@ def rename(node: Node, powered: frozenset[str]) -> Node:
 @cache
 def _parser() -> Lark:
     text = files(__package__ or "derive").joinpath("grammars", "scalar.lark").read_text(encoding="utf-8")
-    return Lark(text, parser="lalr", propagate_positions=True, maybe_placeholders=False)
+    return lark_parser(text, parser="lalr", propagate_positions=True, maybe_placeholders=False)
 
 
 class _ToNodes(Transformer):

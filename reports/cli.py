@@ -8,11 +8,13 @@ stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -512,6 +514,31 @@ def report(
     raise typer.Exit(run.exit_code)
 
 
+def _direct(argv: list[str]) -> Callable[[], None] | None:
+    """`derivcheck verify` and `derivcheck check FILE` as a student types them after each edit,
+    with no option: the command itself, without typer's parser, whose construction imports
+    pydantic to coerce the options (a twentieth of a cold run). Anything else goes to typer."""
+    if argv == ["verify"]:
+        return verify
+    if len(argv) == 2 and argv[0] == "check" and argv[1] and not argv[1].startswith("-"):
+        return partial(check, Path(argv[1]))
+    return None
+
+
+def _call(command: Callable[[], None]) -> int:
+    """Run a command as typer would: its `typer.Exit` is the exit status; a reader that closed the
+    pipe (`derivcheck verify | head -1`) ends it with status 1 and no traceback, as click does."""
+    try:
+        command()
+    except typer.Exit as e:
+        return e.exit_code
+    except BrokenPipeError:
+        with contextlib.suppress(OSError):  # nothing left to flush into the closed pipe
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    return 0
+
+
 def main() -> None:
     """Console-script entry point. SIGINT and SIGTERM end any command with one line and exit
     130 or 143 (128 + the signal), having written nothing half (`reports.output`)."""
@@ -523,7 +550,8 @@ def main() -> None:
     handle_signals()
     install()  # before anything is printed: any stdout encoding, no UnicodeEncodeError
     try:
-        sys.exit(app())
+        command = _direct(sys.argv[1:])
+        sys.exit(app() if command is None else _call(command))
     except Interrupted as e:
         for s in SIGNALS:  # a second Ctrl-C while this one is reported changes nothing
             signal.signal(s, signal.SIG_IGN)

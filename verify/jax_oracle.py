@@ -28,7 +28,10 @@ from functools import cache, partial
 
 import jax
 
+from derive.disk_cache import use_for_jax
+
 jax.config.update("jax_enable_x64", True)
+use_for_jax(jax.config)  # compiled programs kept between runs (derive/disk_cache.py)
 
 import jax.numpy as jnp  # noqa: E402  (after enabling float64)
 import numpy as np  # noqa: E402

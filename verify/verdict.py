@@ -10,13 +10,14 @@ points differ.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
 import sympy as sp
 
-from derive import Network, Proof, prove
+from derive import Network, Proof, disk_cache, proof_json, prove
 from derive.budget import over_budget
 from derive.claim_binding import scale
 from derive.claims import Claim, head_variable, link_identity
@@ -68,17 +69,44 @@ def timed_prove(identity, network: Network, generic: bool) -> Proof:
     Cached by content — the claim's sides and the setting proved in — whatever the outcome, a
     time limit reached included: the same claim gets the same proof, computed once, whether it
     comes first or third (a limit reached twice, then answered by what the first two attempts
-    left in SymPy's caches, gave one claim three verdicts)."""
+    left in SymPy's caches, gave one claim three verdicts). Kept on disk too, for the next run
+    (derive/disk_cache.py: keyed by the same content and the code's fingerprint), except a time
+    limit reached: that depends on the machine's speed."""
     key = (identity, proof_setting(identity, network, generic), PROOF_SECONDS)
     if key in _PROOFS:
         return _PROOFS[key]
-    try:
-        with time_limit(PROOF_SECONDS):
-            proof = prove(identity, network, generic=generic)
-    except ProofTimeout:
-        proof = Proof(identity, Status.UNDECIDED, Method.TIME, None, setting=key[1], seconds=PROOF_SECONDS)
+    proof = _disk_proof(key)
+    if proof is None:
+        try:
+            with time_limit(PROOF_SECONDS):
+                proof = prove(identity, network, generic=generic)
+        except ProofTimeout:  # how far SymPy gets in the time depends on the machine: not kept
+            proof = Proof(
+                identity, Status.UNDECIDED, Method.TIME, None, setting=key[1], seconds=PROOF_SECONDS
+            )
+        else:
+            _keep_proof(key, proof)
     _PROOFS[key] = proof
     return proof
+
+
+def _disk_proof(key: tuple[Identity, Setting, float]) -> Proof | None:
+    """The proof an earlier run kept on disk for `key` (derive/disk_cache.py), or None."""
+    data = disk_cache.load("proof", repr(key))
+    if not isinstance(data, dict):
+        return None
+    try:
+        return proof_json.from_data(data, key[0], key[1])
+    except proof_json.Unwritable:
+        return None
+
+
+def _keep_proof(key: tuple[Identity, Setting, float], proof: Proof) -> None:
+    """Keep `proof` on disk for later runs, when the cache is on and the format holds it."""
+    if disk_cache.location() is None:
+        return
+    with suppress(proof_json.Unwritable):
+        disk_cache.store("proof", repr(key), proof_json.to_data(proof))
 
 
 @dataclass(frozen=True)
