@@ -9,7 +9,7 @@ Arrays are (P, rows, cols) float64.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 
 import numpy as np
@@ -53,6 +53,9 @@ class OracleValues:
     points: Points
     forward: dict[str, np.ndarray]
     gradients: dict[str, np.ndarray]
+    # each subformula's value, computed once for all claims at these points (the seed's
+    # W_1ᵀ δ_2 in two claims, δ_2 in four); read-only, as the oracle's own arrays are
+    memo: dict[Formula, np.ndarray] = field(default_factory=dict, repr=False)
 
 
 def oracle_values(network: Network, points: Points) -> OracleValues:
@@ -91,6 +94,18 @@ def _elementwise(values: OracleValues, name: str, x: np.ndarray, derivative: boo
     return np.asarray(function(x.reshape(-1))).reshape(x.shape)
 
 
+def _matmul(left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Point by point matrix products. NumPy's `@` on stacks of tiny matrices costs ~2 ns a
+    number (the seed's W_1ᵀ δ_2: 28 ns a point); einsum's own loops take half that. Beyond a
+    few rows `@` (BLAS) is the faster, and a claim's side is compared under the error budget,
+    so either order of summation will do in float64. Not in float32: there the slip search
+    (`verify/diagnosis.differing`) measures with float64's tolerance, and finds `W_1ᵀ δ_2` equal
+    to jax.grad's ∂L/∂a_1 only because `@` gives XLA's bits."""
+    if left.dtype == right.dtype == np.float64 and max(left.shape[1:] + right.shape[1:]) <= 8:
+        return np.einsum("pij,pjk->pik", left, right)
+    return left @ right
+
+
 def value(formula: Formula, values: OracleValues, absolute: bool = False) -> np.ndarray:
     """The formula at every point; shapes must already fit (`derive.formula.shape`).
 
@@ -105,7 +120,12 @@ def value(formula: Formula, values: OracleValues, absolute: bool = False) -> np.
 
     def walk(node: Formula) -> np.ndarray:
         functions = Var | Grad | FPrime | Activate | Apply | ApplyPrime | Softmax
-        return leaf(_walk(node)) if isinstance(node, functions) else _walk(node)
+        if absolute:
+            return leaf(_walk(node)) if isinstance(node, functions) else _walk(node)
+        found = values.memo.get(node)
+        if found is None:
+            found = values.memo[node] = _walk(node)
+        return found
 
     def _walk(node: Formula) -> np.ndarray:
         match node:
@@ -117,7 +137,8 @@ def value(formula: Formula, values: OracleValues, absolute: bool = False) -> np.
                 return points.y  # the sampled targets, n_L × B at each point
             case Var("delta", layer):
                 # Δ_l: the per-example δ_l side by side, dL/dZ_l without the batch's factor
-                return values.gradients[f"dL/dz{layer}"] / factor
+                gradient = values.gradients[f"dL/dz{layer}"]
+                return gradient if factor == 1.0 else gradient / factor
             case Var(kind, layer):
                 if f"{kind}{layer}" in values.forward:
                     return values.forward[f"{kind}{layer}"]
@@ -136,9 +157,11 @@ def value(formula: Formula, values: OracleValues, absolute: bool = False) -> np.
             case Transpose(x):
                 return np.swapaxes(walk(x), 1, 2)
             case MatMul(left, right):
-                return walk(left) @ walk(right)
+                return _matmul(walk(left), walk(right))
             case Hadamard(left, right) | Broadcast(left, right):
                 return walk(left) * walk(right)  # NumPy broadcasts size-1 dimensions
+            case Add(left, Scale(c, right)) if c == -1 and not absolute:
+                return walk(left) - walk(right)  # a − y: the same bits as a + (−1)·y, one pass fewer
             case Add(left, right):
                 return walk(left) + walk(right)
             case Scale(c, x):
