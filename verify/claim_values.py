@@ -9,6 +9,7 @@ Arrays are (P, rows, cols) float64.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 
@@ -58,15 +59,22 @@ class OracleValues:
     memo: dict[Formula, np.ndarray] = field(default_factory=dict, repr=False)
 
 
-def oracle_values(network: Network, points: Points) -> OracleValues:
+def dispatch(network: Network, points: Points) -> Callable[[], OracleValues]:
+    """`oracle_values`, started (`jax_oracle.dispatch`): XLA computes while the caller runs the
+    other witnesses; call the function returned for the values. The one place the oracle's
+    arguments are listed (`verify/run.py` checks every slice through it)."""
     from verify import jax_oracle  # imported on use: JAX takes a second to load
 
     numeric = network.numeric
-    forward, gradients = jax_oracle.gradients(
+    pending = jax_oracle.dispatch_gradients(
         points.z1, points.W, points.b, points.y, numeric.activation, numeric.loss, float(numeric.slope),
         numeric.reduction, numeric.activations, numeric.l2,
     )  # fmt: skip
-    return OracleValues(numeric, points, forward, gradients)
+    return lambda: OracleValues(numeric, points, *pending())
+
+
+def oracle_values(network: Network, points: Points) -> OracleValues:
+    return dispatch(network, points)()
 
 
 @cache
