@@ -70,7 +70,12 @@ def dispatch(network: Network, points: Points) -> Callable[[], OracleValues]:
         points.z1, points.W, points.b, points.y, numeric.activation, numeric.loss, float(numeric.slope),
         numeric.reduction, numeric.activations, numeric.l2,
     )  # fmt: skip
-    return lambda: OracleValues(numeric, points, *pending())
+
+    def values() -> OracleValues:
+        forward, gradients = pending()
+        return OracleValues(numeric, points, forward, gradients)
+
+    return values
 
 
 def oracle_values(network: Network, points: Points) -> OracleValues:
