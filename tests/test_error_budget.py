@@ -417,3 +417,48 @@ def test_merged_chunks_blame_every_witness_that_differs_in_any_chunk():
     later = agreement.merge([agreement.compare(truth_only, 4, "float64") for truth_only in (
         {"numpy": truth[0], ORACLE: truth[0]}, second)], [0, 30])  # fmt: skip
     assert later.disagreement.point == 30 + chunks[1].disagreement.point
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_largest_difference_in_blocks_is_the_plain_one(dtype):
+    """The comparisons take a slice's differences a block of points at a time: the largest
+    |a − b| over several blocks is the one computed whole, wherever it lies, and a NaN in the
+    last block only still gives NaN (never agreement)."""
+    rng = np.random.default_rng(5)
+    count = 3 * agreement._BLOCK // 12 + 7  # three blocks of (3, 4) entries and a partial one
+    a = rng.standard_normal((count, 3, 4)).astype(dtype)
+    b = (a + rng.standard_normal(a.shape) * 1e-6).astype(dtype)
+    for point, sign in ((count - 1, 1.0), (count // 2, -1.0), (0, 1.0)):
+        off = b.copy()
+        off[point, 2, 3] += sign * 0.5
+        plain = float(np.abs(np.subtract(a, off, dtype=np.float64)).max())
+        assert agreement._largest_abs(a, off) == plain > 0.4
+    swapped = a.transpose(0, 2, 1)  # a view, not contiguous: blocks of its own points
+    assert agreement._largest_abs(swapped, b.transpose(0, 2, 1)) == float(
+        np.abs(np.subtract(a, b, dtype=np.float64)).max()
+    )
+    for bad in (np.nan, np.inf):
+        off = b.copy()
+        off[count - 1, 0, 0] = bad
+        twice = off.copy() if bad == np.inf else a
+        with np.errstate(invalid="ignore"):  # inf − inf is NaN too
+            result = agreement._largest_abs(twice, off)
+        assert result != result
+
+
+def test_a_subformula_shared_by_claims_is_computed_once_and_magnitudes_are_not_memoized():
+    """`value` keeps each subformula's value for the other claims at the same points, never a
+    magnitude (Σ|terms|) for a value or the other way round."""
+    from derive.formula import MatMul, Transpose, Var
+
+    oracle64 = oracle_values(Network(), sampling.sample(Network(), 200, 1))
+    shared = MatMul(Transpose(Var("W", 1)), Var("delta", 2))
+    signed = value(shared, oracle64)
+    assert value(shared, oracle64) is signed  # the second claim's W_1ᵀ δ_2: the first one's
+    magnitude = value(shared, oracle64, absolute=True)
+    assert (signed < 0).any() and (magnitude >= np.abs(signed)).all()
+    W, delta = oracle64.points.W[0], oracle64.gradients["dL/dz2"]
+    np.testing.assert_allclose(signed, np.swapaxes(W, 1, 2) @ delta, rtol=1e-13, atol=1e-16)
+    np.testing.assert_allclose(magnitude, np.abs(np.swapaxes(W, 1, 2)) @ np.abs(delta), rtol=1e-13)
+    fresh = oracle_values(Network(), oracle64.points)  # other values: a memo of their own
+    assert value(shared, fresh) is not signed

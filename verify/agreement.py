@@ -13,8 +13,10 @@ any point, all points agree without computing per-point scales.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import replace
+from functools import cache
 from itertools import combinations
 
 import numpy as np
@@ -24,29 +26,46 @@ from verify import tolerance
 from verify.results import ORACLE, Agreement, Disagreement, ForwardAgreement, WitnessErrors
 
 _per_point = tolerance.max_abs_per_point  # max |entry| at each point: (P, ...) → (P,)
+_floor = cache(tolerance.allowed_floor)  # a dozen NumPy calls, once per (n, dtype) instead of per slice
 
 
 def _as_matrix(x: np.ndarray) -> np.ndarray:
     return x.reshape(x.shape[0], 1, 1) if x.ndim == 1 else x
 
 
+# numbers of a difference computed at once: 256 KiB of float64, which stays in a core's L2
+# cache while it is reduced (a whole slice's 1.5 MiB difference did not: 1.15 ns a number
+# subtracted and reduced, against 0.81 in blocks)
+_BLOCK = 1 << 15
+_scratch = threading.local()  # each thread's reused buffer for differences
+
+
+def _buffer(size: int) -> np.ndarray:
+    buffer = getattr(_scratch, "buffer", None)
+    if buffer is None or buffer.size < size:
+        buffer = _scratch.buffer = np.empty(max(size, _BLOCK), dtype=np.float64)
+    return buffer[:size]
+
+
 def _largest_abs(a: np.ndarray, b: np.ndarray) -> float:
-    """max |a − b| over every entry of every point (NaN if there is a NaN), in float64: two
-    read-only reductions of the difference instead of an absolute value and a third pass."""
-    d = np.subtract(a, b, dtype=np.float64)
-    top, bottom = float(d.max()), float(d.min())
-    return top if top >= -bottom else -bottom if top < -bottom else float("nan")
-
-
-def _spread(arrays: Sequence[np.ndarray]) -> np.ndarray:
-    """Per point, the largest difference between any two of the arrays in any entry (max − min
-    entry by entry): the largest pairwise difference, in one reduction instead of one a pair."""
-    top = np.maximum(arrays[0], arrays[1], dtype=np.float64)
-    bottom = np.minimum(arrays[0], arrays[1], dtype=np.float64)
-    for a in arrays[2:]:
-        np.maximum(top, a, out=top)
-        np.minimum(bottom, a, out=bottom)
-    return _per_point(np.subtract(top, bottom, out=top))
+    """max |a − b| over every entry of every point (NaN if there is a NaN), in float64: the
+    difference taken a block of points at a time into a reused buffer, and two read-only
+    reductions of it (its max and min) instead of an absolute value and a third pass."""
+    if a.shape != b.shape or a.ndim == 0 or a.size == 0:
+        d = np.subtract(a, b, dtype=np.float64)
+        top, bottom = float(d.max()), float(d.min())
+        return top if top >= -bottom else -bottom if top < -bottom else float("nan")
+    count = a.shape[0]
+    step = max(1, _BLOCK // max(1, a.size // count))  # points a block
+    top, bottom = -np.inf, np.inf
+    for start in range(0, count, step):
+        x, y = a[start : start + step], b[start : start + step]
+        d = np.subtract(x, y, dtype=np.float64, out=_buffer(x.size).reshape(x.shape))
+        high, low = float(d.max()), float(d.min())
+        if high != high:  # a NaN: the min is NaN too
+            return float("nan")
+        top, bottom = max(top, high), min(bottom, low)
+    return top if top >= -bottom else -bottom
 
 
 def _truth(arrays: dict[str, np.ndarray]) -> np.ndarray:
@@ -75,7 +94,7 @@ def quick(arrays: dict[str, np.ndarray], n: int, dtype: str) -> Agreement | None
         return None
     pairs = {(a, b): _largest_abs(arrays[a], arrays[b]) for a, b in combinations(arrays, 2)}
     largest = max(pairs.values())
-    ratio = largest / tolerance.allowed_floor(n, dtype)
+    ratio = largest / _floor(n, dtype)
     if not (ratio <= 1.0 and all(d == d for d in pairs.values())):  # NaN: the full check says
         return None
     errors = {ORACLE: 0.0}
@@ -235,7 +254,7 @@ def forward(values: dict[str, dict[str, np.ndarray]], n: int, dtype: str) -> For
     When every difference from the oracle is within the least tolerance of any point, all
     points pass and the worst is that largest difference: two reductions a quantity and
     witness; otherwise the tolerance is computed point by point."""
-    floor = tolerance.allowed_floor(n, dtype)
+    floor = _floor(n, dtype)
     names = list(values)
     worst = 0.0
     quantities = [q for q in values[names[0]] if all(q in v for v in values.values())]

@@ -37,6 +37,7 @@ from verify import agreement as agree
 from verify import numpy_backprop, tolerance, verdict
 from verify import reference as high_precision
 from verify.claim_values import OracleValues, Unavailable, value
+from verify.claim_values import dispatch as dispatch_oracle
 from verify.forward_equations import check_forward_equation
 from verify.results import (
     ORACLE,
@@ -283,7 +284,7 @@ def _check_slice(
 ) -> tuple[_Slice, OracleValues, list]:
     """Every witness on one slice of points, compared."""
     numeric = network.numeric
-    oracle_pending = _dispatch_oracle(numeric, part)  # XLA computes while NumPy runs the others
+    oracle_pending = dispatch_oracle(numeric, part)  # XLA computes while NumPy runs the others
     forwards: dict[str, dict[str, np.ndarray]] = {}
     sympy_right: list = [None] * len(live)
     if not sympy_skip:
@@ -303,7 +304,7 @@ def _check_slice(
             code_grads = (code.backward or numpy_backprop.backward)(cache, part.W, part.y, *args, **penalty)
         except (ValueError, TypeError, KeyError, IndexError) as e:  # a shape slip, a missing key
             code_failures = {"": f"{type(e).__name__}: {e}"}
-    oracle = OracleValues(numeric, part, *oracle_pending())
+    oracle = oracle_pending()
     if "" in code_failures:  # every gradient failed, for the one reason
         code_failures = {name: code_failures[""] for name in oracle.gradients}
     forwards[ORACLE] = oracle.forward
@@ -380,16 +381,6 @@ def _check_slice(
         oracle,
         sides,
     )
-
-
-def _dispatch_oracle(numeric: Network, part: Points):
-    """`claim_values.oracle_values`, started: call the function returned for (forward, gradients)."""
-    from verify import jax_oracle  # imported on use: JAX takes a second to load
-
-    return jax_oracle.dispatch_gradients(
-        part.z1, part.W, part.b, part.y, numeric.activation, numeric.loss, float(numeric.slope),
-        numeric.reduction, numeric.activations, numeric.l2,
-    )  # fmt: skip
 
 
 def _timed(fn, *args):

@@ -95,13 +95,20 @@ def _evaluate(key: Setting, matrices: Sequence[sp.ImmutableMatrix], points: Poin
         flat = fn(*(np.ascontiguousarray(c) for c in columns(points)))
     out, k = [], 0
     for rows, cols in shapes:
-        block = np.empty((count, rows, cols), dtype=dtype)
-        for i in range(rows):
-            for j in range(cols):
-                block[:, i, j] = flat[k]  # a (P,) array, or a constant broadcast to it
-                k += 1
-        out.append(block)
+        # entry (i, j) is flat[k + i·cols + j]: stacked along a last axis, one matrix's entries
+        # are one point's row-major (rows, cols) block. np.stack writes them 2.6× faster than
+        # one strided column at a time (42 against 112 ns a point for the seed's 41 entries)
+        entries = [_column(e, count, dtype) for e in flat[k : k + rows * cols]]
+        out.append(np.stack(entries, axis=-1, dtype=dtype).reshape(count, rows, cols))
+        k += rows * cols
     return out
+
+
+def _column(entry, count: int, dtype) -> np.ndarray:
+    """A (P,) array as it is; a constant (an entry lambdify leaves a number) broadcast to P."""
+    if isinstance(entry, np.ndarray) and entry.shape == (count,):
+        return entry
+    return np.broadcast_to(np.asarray(entry, dtype=dtype), (count,))
 
 
 def forward_and_formulas(
@@ -112,21 +119,35 @@ def forward_and_formulas(
     sigmoids are computed once, not twice). A formula whose shapes do not fit gives the
     `ShapeMismatch` text instead of an array."""
     key = setting(network, generic=False)
+    names, matrices, fitting, formulas = _symbolic(key, tuple(identities))
+    values = _evaluate(key, matrices, points)
+    out = dict(zip(names, values[: len(names)], strict=True))
+    out["L"] = values[len(names)][:, 0, 0]
+    found: list[np.ndarray | str] = list(formulas)
+    for k, v in zip(fitting, values[len(names) + 1 :], strict=True):
+        found[k] = v
+    return out, found
+
+
+@cache
+def _symbolic(
+    key: Setting, identities: tuple[Identity, ...]
+) -> tuple[list[str], list[sp.ImmutableMatrix], list[int], list[str]]:
+    """The SymPy side of `forward_and_formulas`, once per setting and claims, not per slice (a
+    1×1 matrix built for L, and the lookups, took ~0.15 ms a slice): the forward quantities'
+    names, every matrix to evaluate (the forward pass's, then the fitting formulas'), the
+    indices of the identities that fit, and the `ShapeMismatch` text of each (empty: fits)."""
     fw = symbolic_forward(key)
     # a_L = f(z_L) too: the oracle computes it where the loss reads it (mse), and compares it
     names = [f"z{k}" for k in range(1, len(fw.z) + 1)] + [f"a{k}" for k in range(1, len(fw.a) + 1)]
-    forward_matrices = [*fw.z, *fw.a, sp.ImmutableMatrix([[fw.loss]])]
-    formulas: list[np.ndarray | str] = []
-    fitting: list[tuple[int, sp.ImmutableMatrix]] = []
+    matrices = [*fw.z, *fw.a, sp.ImmutableMatrix([[fw.loss]])]
+    fitting: list[int] = []
+    formulas: list[str] = []
     for k, identity in enumerate(identities):
         try:
-            fitting.append((k, evaluate(identity.formula, key)))
+            matrices.append(evaluate(identity.formula, key))
+            fitting.append(k)
             formulas.append("")
         except ShapeMismatch as e:
             formulas.append(str(e))
-    values = _evaluate(key, [*forward_matrices, *(m for _, m in fitting)], points)
-    out = dict(zip(names, values[: len(names)], strict=True))
-    out["L"] = values[len(names)][:, 0, 0]
-    for (k, _), v in zip(fitting, values[len(names) + 1 :], strict=True):
-        formulas[k] = v
-    return out, formulas
+    return names, matrices, fitting, formulas
