@@ -462,3 +462,14 @@ def test_a_subformula_shared_by_claims_is_computed_once_and_magnitudes_are_not_m
     np.testing.assert_allclose(magnitude, np.abs(np.swapaxes(W, 1, 2)) @ np.abs(delta), rtol=1e-13)
     fresh = oracle_values(Network(), oracle64.points)  # other values: a memo of their own
     assert value(shared, fresh) is not signed
+
+
+def test_the_slip_search_judges_a_float32_run_by_float32_rounding():
+    from verify.diagnosis import differing
+
+    exact = np.full((4, 3, 1), 1.0, dtype=np.float32)
+    rounded = exact + 3 * np.finfo(np.float32).eps  # three float32 roundings away: agreeing
+    magnitude = np.ones(4)
+    assert not differing(exact, rounded, 4, magnitude).any()
+    # the same gap between float64 values is far beyond float64 rounding
+    assert differing(exact.astype(np.float64), rounded.astype(np.float64), 4, magnitude).all()

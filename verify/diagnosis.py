@@ -48,9 +48,11 @@ MATCHES = 3  # the matches a slip lists (the best first)
 
 
 def differing(left: np.ndarray, right: np.ndarray, n: int, magnitude: np.ndarray) -> np.ndarray:
-    """Per point: the two sides differ beyond the error budget of `n` summed terms."""
+    """Per point: the two sides differ beyond the error budget of `n` summed terms, in the
+    precision they were computed in (float32's eps for a float32 run)."""
     err = np.abs(left - right).reshape(left.shape[0], -1).max(axis=1)
-    return err > allowed(magnitude, n)
+    dtype = "float32" if np.result_type(left, right) == np.float32 else "float64"
+    return err > allowed(magnitude, n, dtype)
 
 
 def _candidates(claim: Claim, network: Network) -> tuple[Slip, ...]:
