@@ -23,13 +23,13 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from derive import InputError, Network
 from derive.budget import over_budget
 from derive.claims import Claim, ForwardEquation, builtin_claims
-from derive.claims_file import Document, alternatives
 from derive.course import CodeReading
 from derive.formula import Grad, Var
 from derive.model import setting
@@ -56,6 +56,9 @@ from verify.sampling import SLICE, Points, check_dtype, check_points, chunks, sa
 from verify.sympy_numeric import forward_and_formulas
 from verify.time_limit import ProofTimeout, time_limit
 from verify.verdict import Prepared, judge, prepare, terms_of
+
+if TYPE_CHECKING:  # the notes reader (lark and its grammars, 50 ms) is imported by check_document
+    from derive.claims_file import Document
 
 Progress = Callable[[int, int], None]  # (points done, points in all)
 WORKERS = min(2, os.cpu_count() or 1)  # threads checking chunks side by side
@@ -481,6 +484,8 @@ def check_document(
     primary = run(document)
     if not any(r.verdict in _WRONG for r in primary.claims):
         return primary
+    from derive.claims_file import alternatives
+
     others = alternatives(document)
     return with_conventions(primary, [run(d) for d in others]) if others else primary
 
