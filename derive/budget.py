@@ -21,6 +21,9 @@ from derive.model import Setting
 
 GENERIC_WEIGHTS = 576  # n_l × n_{l+1} × B of a generic slice: up to 24×24 for one example
 CONCRETE_COST = 384  # Σ n_l n_{l+1} × B × depth of a whole network with its own f and loss
+# up to these `sp.diff` of the whole loss per entry (the forms reports have always shown)
+SHARED_FROM_GENERIC = 576
+SHARED_FROM_CONCRETE = 384
 
 
 def weights(key: Setting) -> int:
@@ -44,15 +47,24 @@ class Budget:
     generic: bool  # a generic slice (else a whole network with its own functions)
 
 
+def _depth(key: Setting) -> int:
+    return max(len(key.sizes) - 1, 1)  # the output layer alone (δ_L's slice) counts as one
+
+
+def cost(key: Setting) -> int:
+    """What the limits are compared with: weights × batch, × depth for a whole network."""
+    return weights(key) if key.generic else weights(key) * _depth(key)
+
+
+def shared_derivation(key: Setting) -> bool:
+    """Whether to derive by reverse accumulation (`derive/reverse_mode.py`) rather than by
+    `sp.diff` of the whole loss per entry: beyond the sizes `sp.diff` took ≤ 10 s for."""
+    return cost(key) > (SHARED_FROM_GENERIC if key.generic else SHARED_FROM_CONCRETE)
+
+
 def over_budget(key: Setting) -> Budget | None:
     """Why SymPy should not be asked to derive this setting entry by entry, or None."""
-    depth = max(len(key.sizes) - 1, 1)  # the output layer alone (δ_L's slice) counts as one
-    plain = weights(key) // key.batch
-    if key.generic:
-        if weights(key) > GENERIC_WEIGHTS:
-            return Budget(plain, key.batch, depth, weights(key), GENERIC_WEIGHTS, True)
-        return None
-    cost = weights(key) * depth
-    if cost > CONCRETE_COST:
-        return Budget(plain, key.batch, depth, cost, CONCRETE_COST, False)
+    limit = GENERIC_WEIGHTS if key.generic else CONCRETE_COST
+    if cost(key) > limit:
+        return Budget(weights(key) // key.batch, key.batch, _depth(key), cost(key), limit, key.generic)
     return None
