@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from derive.model import Setting
 
-GENERIC_WEIGHTS = 576  # n_l × n_{l+1} × B of a generic slice: up to 24×24 for one example
-CONCRETE_COST = 384  # Σ n_l n_{l+1} × B × depth of a whole network with its own f and loss
+GENERIC_WEIGHTS = 4096  # n_l × n_{l+1} × B of a generic slice: up to 64×64 for one example
+CONCRETE_COST = 4096  # Σ n_l n_{l+1} × B × depth of a whole network with its own f and loss
 # up to these `sp.diff` of the whole loss per entry (the forms reports have always shown)
 SHARED_FROM_GENERIC = 576
 SHARED_FROM_CONCRETE = 384

@@ -15,6 +15,7 @@ from functools import cache
 
 import sympy as sp
 
+from derive.budget import shared_derivation
 from derive.formula import (
     Add,
     Apply,
@@ -40,7 +41,6 @@ from derive.model import (
     sympy_activation,
 )
 from derive.registry import MATRIX
-from derive.budget import shared_derivation
 from derive.symbols import network_symbols
 
 

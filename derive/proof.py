@@ -24,6 +24,7 @@ import sympy as sp
 from sympy.core.function import Application
 
 from derive.budget import Budget, over_budget
+from derive.dag import substitute
 from derive.evaluate import dims, evaluate
 from derive.formula import Formula, Grad, ShapeMismatch, Var, layers_of, rewrite, shape
 from derive.forward import derived_gradient, symbolic_forward
@@ -31,9 +32,8 @@ from derive.identities import Identity
 from derive.model import Setting, explicit, setting, slice_setting
 from derive.network import Network
 from derive.registry import LOSSES
-from derive.reverse_mode import substitute
-from derive.symengine_backend import expands_to_zero
 from derive.symbols import network_symbols
+from derive.symengine_backend import expands_to_zero
 
 PROBES = 8  # random points tried when algebra cannot settle a residual
 DIGITS = 50  # working precision for concrete residuals

@@ -23,6 +23,7 @@ from functools import cache
 
 import sympy as sp
 
+from derive.dag import substitute
 from derive.model import Setting, drop_point_masses, model, setting_model
 from derive.symbols import network_symbols
 from derive.symengine_backend import partials
@@ -84,20 +85,6 @@ def gradient(key: Setting, name: str) -> sp.ImmutableMatrix | None:
         return None
     memo: dict[sp.Expr, sp.Expr] = {}
     zero = sp.Integer(0)
-    return sp.ImmutableMatrix(t.held[name].applyfunc(lambda h: substitute(t.adjoint.get(h, zero), t.full, memo)))
-
-
-def substitute(e: sp.Expr, mapping: dict[sp.Symbol, sp.Expr], memo: dict[sp.Expr, sp.Expr]) -> sp.Expr:
-    """`e` with each held symbol replaced by its forward expression, each distinct subtree once."""
-    done = memo.get(e)
-    if done is not None:
-        return done
-    if e in mapping:
-        out = mapping[e]
-    elif not e.args:
-        out = e
-    else:
-        args = tuple(substitute(a, mapping, memo) for a in e.args)
-        out = e if args == e.args else e.func(*args)
-    memo[e] = out
-    return out
+    return sp.ImmutableMatrix(
+        t.held[name].applyfunc(lambda h: substitute(t.adjoint.get(h, zero), t.full, memo))
+    )
