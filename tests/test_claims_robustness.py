@@ -191,7 +191,7 @@ def test_non_finite_values_are_not_agreement(tmp_path, monkeypatch):
 
 def test_one_point_never_refutes_on_its_own(tmp_path):
     path = write(tmp_path, r"$\delta_1 = W_1 \delta_2 \circ f'(z_1)$")  # wrong: W_1 for W_1^T
-    (r,) = check(path, points=1, sizes=(70, 70)).claims  # beyond SymPy's budget (4,096 for a slice): numbers only
+    (r,) = check(path, points=1, sizes=(70, 70)).claims  # beyond the 4,096 budget: numbers only
     assert r.generic.status == Status.SKIPPED
     assert r.verdict == Verdict.UNDECIDED and r.reason == Reason.ONE_POINT
     (r,) = check(path, points=20, sizes=(70, 70)).claims

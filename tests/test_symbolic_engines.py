@@ -84,7 +84,7 @@ def same_verdicts(network: Network, generic: bool, monkeypatch: pytest.MonkeyPat
 FEW = [("sigmoid", "mse"), ("tanh", "softmax-ce"), ("relu", "bce"), ("gelu-tanh", "sse")]
 
 
-@pytest.mark.parametrize(("activation", "loss"), FEW, ids=[f"{a}-{l}" for a, l in FEW])
+@pytest.mark.parametrize(("activation", "loss"), FEW, ids=[f"{a}-{b}" for a, b in FEW])
 def test_engines_agree(activation, loss, monkeypatch):
     same_verdicts(Network((4, 3), activation, loss), False, monkeypatch)
 
@@ -94,7 +94,7 @@ def test_engines_agree_generic(monkeypatch):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("activation", "loss"), FAST_PAIRS, ids=[f"{a}-{l}" for a, l in FAST_PAIRS])
+@pytest.mark.parametrize(("activation", "loss"), FAST_PAIRS, ids=[f"{a}-{b}" for a, b in FAST_PAIRS])
 def test_engines_agree_on_every_activation_and_loss(activation, loss, monkeypatch):
     assert set(FAST_PAIRS) <= set(ALL_PAIRS)
     same_verdicts(Network((4, 3), activation, loss), False, monkeypatch)
