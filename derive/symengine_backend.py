@@ -21,6 +21,7 @@ raises `NotPolynomial` and the caller does that entry in SymPy. Without symengin
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import sympy as sp
 
@@ -46,18 +47,18 @@ class Converter:
     def __init__(self, atoms: Iterable[sp.Expr] | None = None) -> None:
         assert se is not None
         self.opaque = atoms is not None
-        self.memo: dict[sp.Expr, object] = {}
-        self.back: dict[object, sp.Expr] = {}  # symengine symbol → SymPy symbol
+        self.memo: dict[sp.Expr, Any] = {}
+        self.back: dict[Any, Any] = {}  # symengine symbol → SymPy symbol
         for node in atoms or ():
             self.memo[node] = self._symbol(None)
 
-    def _symbol(self, original: sp.Expr | None):
+    def _symbol(self, original: sp.Expr | None) -> Any:
         assert se is not None
         s = se.Symbol(f"_x{len(self.back)}")
         self.back[s] = original if original is not None else s
         return s
 
-    def __call__(self, e: sp.Expr):
+    def __call__(self, e: sp.Expr) -> Any:  # a symengine expression (no type stubs)
         assert se is not None
         found = self.memo.get(e)
         if found is not None:
@@ -83,7 +84,7 @@ class Converter:
         self.memo[e] = out
         return out
 
-    def _atom(self, e: sp.Expr):
+    def _atom(self, e: sp.Expr) -> Any:
         found = self.memo.get(e)
         if found is None:
             found = self.memo[e] = self._symbol(None)
