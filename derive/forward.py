@@ -15,6 +15,7 @@ from functools import cache
 
 import sympy as sp
 
+from derive.budget import shared_derivation
 from derive.formula import (
     Add,
     Apply,
@@ -120,7 +121,16 @@ def symbolic_forward(key: Setting) -> SymbolicForward:
 @cache
 def derived_gradient(key: Setting, kind: str, layer: int) -> sp.ImmutableMatrix:
     """`dL/dX` for X = `a_l`, `z_l`, `W_l` or `b_l` (kind "a", "z", "W", "b"; `layer` absolute),
-    entry by entry. Same shape as X: `[dL/dW]_ij = dL/dw_ij`."""
+    entry by entry. Same shape as X: `[dL/dW]_ij = dL/dw_ij`.
+
+    Within the old budget (`derive/budget.py`) `sp.diff` of the whole loss per entry, the forms
+    the reports have always shown; beyond it, reverse accumulation over the forward equations
+    (`derive/reverse_mode.py`), each layer's derivatives derived once for all its entries."""
+    if shared_derivation(key):
+        from derive.reverse_mode import gradient
+
+        if (shared := gradient(key, f"{kind}{layer}")) is not None:
+            return shared
     s = network_symbols(key)
     if kind in ("W", "b"):
         variable = (s.W if kind == "W" else s.b)[s.at(layer)]

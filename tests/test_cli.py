@@ -184,9 +184,9 @@ def test_include_kinks_and_generic_loss_say_what_they_did():
 
 @needs_engine
 def test_deep_network_says_what_was_skipped():
-    result = run("verify", "--sizes", "8,16,16,4", "--points", "50")
+    result = run("verify", "--sizes", "8,32,32,4", "--points", "50")
     assert result.exit_code == 0, result.output
-    assert "witness sympy: not run" in result.output and "beyond the budget of 384" in result.output
+    assert "witness sympy: not run" in result.output and "beyond the budget of 1,536" in result.output
     # the generic proofs on each layer's slice cover the concrete pair: no whole-network proof is due
     assert "every claim is proved where SymPy's budget allows" in result.output
 

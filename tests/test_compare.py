@@ -213,7 +213,7 @@ def test_deeper_network_checks_every_layer():
 
 
 def test_deep_network_beyond_the_budget_runs_numpy_and_jax():
-    run = verify_network(Network((8, 16, 16, 4), "silu", "softmax-ce"), points=100)
+    run = verify_network(Network((8, 32, 32, 4), "silu", "softmax-ce"), points=100)
     assert run.passed
     assert run.sympy_skipped == Reason.SIZE and run.budget is not None
     assert len(run.claims) == 13  # four per layer boundary and the output layer's dL/dz4

@@ -78,7 +78,7 @@ def test_deep_network_every_layer_generic_and_concrete():
 
 
 def test_beyond_the_budget_the_concrete_proof_is_skipped_not_failed():
-    network = Network((8, 16, 16, 4), "relu", "mse")
+    network = Network((8, 32, 32, 4), "relu", "mse")
     identity = next(i for i in network_identities(network) if i.name == "dL/dW1")
     concrete = prove(identity, network, generic=False)
     assert concrete.status == Status.SKIPPED and concrete.method == Method.SIZE

@@ -27,9 +27,10 @@ import numpy as np
 import sympy as sp
 
 from derive import Network, network_symbols
-from derive.budget import Budget, over_budget
+from derive.budget import Budget, over_budget, shared_derivation
+from derive.dag import lambdify_shared, rewrite
 from derive.forward import derived_gradient
-from derive.model import Setting, explicit, setting
+from derive.model import Setting, setting
 from verify.sampling import Points
 
 DIGITS = 50
@@ -114,14 +115,26 @@ def _compiled(key: Setting, targets: tuple[tuple[str, int], ...]):
     plain = sp.symbols(f"x0:{len(inputs)}", real=True)
     rename = dict(zip(inputs, plain, strict=True))
     matrices = [derived_gradient(key, kind, layer) for kind, layer in targets]
-    with sp.evaluate(False):
-        flat = [explicit(e).xreplace(rename) for m in matrices for e in m]
-    fn = sp.lambdify(plain, flat, modules=[{"Heaviside": _heaviside}, "mpmath"], cse=True)
+    memo: dict[sp.Expr, sp.Expr] = {}
+
+    def written_out(e: sp.Expr) -> sp.Expr | None:  # `explicit` and the renaming, node by node
+        if e in rename:
+            return rename[e]
+        return (
+            e.func.definition(e.args[0])
+            if isinstance(e, sp.Function) and hasattr(e.func, "definition")
+            else None
+        )
+
+    with sp.evaluate(False):  # each shared subtree once (derive/dag.py): a gradient at size is a DAG
+        flat = [rewrite(e, written_out, memo) for m in matrices for e in m]
+    small = not shared_derivation(key)  # within the old budget: the code as it was
+    fn = lambdify_shared(plain, flat, [{"Heaviside": _heaviside}, "mpmath"], small)
     names = set(fn.__code__.co_names)
     fn_arb = None
     if names <= ARB_FUNCTIONS:
         with _arb_precision():
-            fn_arb = sp.lambdify(plain, flat, modules=[_arb_namespace(), "mpmath"], cse=True)
+            fn_arb = lambdify_shared(plain, flat, [_arb_namespace(), "mpmath"], small)
     return fn, fn_arb, [m.shape for m in matrices]
 
 

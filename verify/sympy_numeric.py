@@ -20,6 +20,8 @@ from derive import (
     network_symbols,
     symbolic_forward,
 )
+from derive.budget import shared_derivation
+from derive.dag import applications, lambdify_shared, rewrite
 from derive.model import Setting, explicit, setting
 from verify.sampling import Points
 
@@ -59,12 +61,33 @@ def _compiled(key: Setting, matrices: tuple[sp.ImmutableMatrix, ...]):
     # and lambdify would otherwise rewrite every expression once per such symbol
     plain = sp.symbols(f"x0:{len(inputs)}", real=True)
     rename = dict(zip(inputs, plain, strict=True))
+    memo: dict[sp.Expr, sp.Expr] = {}  # each shared subtree once (derive/dag.py)
     with sp.evaluate(False):  # rebuilding Max(…) of big arguments evaluated would query assumptions
-        flat = [_constants_as_floats(e.xreplace(rename)) for m in matrices for e in m]
+        constant: dict[sp.Expr, bool] = {}
+        flat = [
+            rewrite(e, lambda x: rename.get(x) or _constant_as_float(x, constant), memo)
+            for m in matrices
+            for e in m
+        ]
     # Heaviside(x, 1/2) → numpy.heaviside (SymPy 1.14 prints a numpy.select that NumPy 2 rejects);
     # erf → scipy.special.erf (NumPy has none)
     modules = [{**_NUMPY, **_definitions(flat)}, "numpy"]
-    return sp.lambdify(plain, flat, modules=modules, cse=True), [m.shape for m in matrices]
+    fn = lambdify_shared(plain, flat, modules, canonical=not shared_derivation(key))
+    return fn, [m.shape for m in matrices]
+
+
+def _constant_as_float(e: sp.Expr, constant: dict[sp.Expr, bool]) -> sp.Expr | None:
+    """`_constants_as_floats` at one node, its arguments done; `constant` remembers which nodes
+    have no free symbols (`free_symbols` walks the tree each time)."""
+    if not _free_of_symbols(e, constant) or e.is_Rational or e.is_Float:
+        return None
+    return e.evalf(17) if e.is_number else None
+
+
+def _free_of_symbols(e: sp.Expr, constant: dict[sp.Expr, bool]) -> bool:
+    if e not in constant:
+        constant[e] = not e.is_Symbol if not e.args else all(_free_of_symbols(a, constant) for a in e.args)
+    return constant[e]
 
 
 _NUMPY = {"Heaviside": np.heaviside, "erf": _erf}
@@ -75,15 +98,13 @@ def _definitions(exprs: Sequence[sp.Expr]) -> dict[str, object]:
     compiled once: written out (`explicit`) through every layer instead, gelu-tanh's definition
     nested its tanh in every later layer's, and 2,2,2,2 did not compile within the time limit."""
     found: dict[str, object] = {}
-    for expr in exprs:
-        for app in expr.atoms(sp.Function):
-            name = type(app).__name__
-            if hasattr(app.func, "definition") and name not in found:
-                t = sp.Symbol("t", real=True)
-                body = explicit(_constants_as_floats(app.func.definition(t)))
-                # cse: sigmoid's F' = e^-t / (1 + e^-t)^2 computes e^-t once (the same values)
-                body = _constants_as_floats(body)
-                found[name] = sp.lambdify(t, body, modules=[_NUMPY, "numpy"], cse=True)
+    for app in applications(exprs):
+        name = type(app).__name__
+        if hasattr(app.func, "definition") and name not in found:
+            t = sp.Symbol("t", real=True)
+            body = explicit(_constants_as_floats(app.func.definition(t)))
+            # cse: sigmoid's F' = e^-t / (1 + e^-t)^2 computes e^-t once (the same values)
+            found[name] = sp.lambdify(t, _constants_as_floats(body), modules=[_NUMPY, "numpy"], cse=True)
     return found
 
 
