@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import partial
 
-import symengine
 import sympy as sp
 
+from derive import symengine_backend
 from derive.formula import Formula, gradient_key, gradients_in
 from derive.ir_sympy import sympy_value
 from derive.model_ir import GIVEN, Model, Role
@@ -147,14 +147,14 @@ def _stable(D: sp.Matrix) -> sp.Matrix:
 
 
 def expands_to_zero(e: sp.Expr) -> bool:
-    """symengine's `expand(e)` is 0. The terms of a claim built from SymPy's own `∂L/∂z` cancel
-    one by one: 0.5 ms for an attention score's entry, where `cancel(together(·))` takes 50 s
-    putting it over one denominator and SymPy's `expand` 0.4–0.8 s. Sound only one way: its
-    symbols carry no assumptions and a function it does not know stays an opaque atom, so a
-    nonzero answer proves nothing."""
+    """symengine's `expand(e)` is 0, its function applications and powers of sums held as atoms
+    (derive/symengine_backend.py). The terms of a claim built from SymPy's own `∂L/∂z` cancel one
+    by one: milliseconds for an attention score's entry, where `cancel(together(·))` takes 50 s
+    putting it over one denominator and SymPy's `expand` 0.4–0.8 s. Sound only one way: a
+    nonzero answer proves nothing (atoms may be related, tanh² = 1 − sech²)."""
     try:
-        return symengine.expand(symengine.sympify(e)) == 0
-    except (symengine.SympifyError, RuntimeError, TypeError, NotImplementedError):
+        return (symengine_backend.expands_to_zero([e], ()) or [False])[0]
+    except (RuntimeError, TypeError, NotImplementedError):
         return False
 
 
