@@ -81,7 +81,10 @@ def test_oracle_never_sees_our_formulas():
         "derive.model_ir",
         "derive.network",
         "derive.registry",
+        "derive.disk_cache",  # where JAX keeps its compiled programs between runs
     }
+    # the cache is storage, no mathematics: it imports nothing of ours
+    assert not imported_from_derive(ROOT / "derive" / "disk_cache.py")
     # and what those import in turn is the forward definitions' registries, nothing derived
     # (derive.unicode_tex writes a tensor's name θ as \theta for LaTeX: no mathematics in it)
     forward_only = {
