@@ -140,3 +140,20 @@ def expands_to_zero(residuals: list[sp.Expr], atoms: Iterable[sp.Expr]) -> list[
         return None
     convert = Converter(atoms)
     return [se.expand(convert(r)) == 0 for r in residuals]
+
+
+def at_point(exprs: list[sp.Expr], point: dict[sp.Symbol, sp.Rational]) -> list[float] | None:
+    """Each expression's float64 value at `point` (every free symbol given a rational), or None
+    without symengine, or where one is not a real number symengine can evaluate (a function it
+    does not know stays symbolic, a complex value, a pole)."""
+    if se is None:
+        return None
+    try:
+        at = {se.sympify(k): se.sympify(v) for k, v in point.items()}
+        out = []
+        for e in exprs:
+            x = se.sympify(e).subs(at).n(53, real=True)
+            out.append(float(x))
+        return out
+    except (se.SympifyError, RuntimeError, TypeError, ValueError, NotImplementedError, ZeroDivisionError):
+        return None
