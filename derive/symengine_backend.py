@@ -149,11 +149,16 @@ def at_point(exprs: list[sp.Expr], point: dict[sp.Symbol, sp.Rational]) -> list[
     if se is None:
         return None
     try:
-        at = {se.sympify(k): se.sympify(v) for k, v in point.items()}
-        out = []
-        for e in exprs:
-            x = se.sympify(e).subs(at).n(53, real=True)
-            out.append(float(x))
-        return out
+        at = {_from_sympy(k): _from_sympy(v) for k, v in point.items()}
+        return [float(_from_sympy(e).subs(at).n(53, real=True)) for e in exprs]
     except (se.SympifyError, RuntimeError, TypeError, ValueError, NotImplementedError, ZeroDivisionError):
         return None
+
+
+def _from_sympy(e: sp.Basic) -> Any:
+    """A SymPy object in symengine, functions included (symengine's converter of SymPy trees;
+    never text: anything but a SymPy object is refused)."""
+    assert se is not None
+    if not isinstance(e, sp.Basic):
+        raise TypeError(f"a SymPy expression, not {type(e).__name__}")
+    return se.sympify(e)
