@@ -10,6 +10,9 @@ The test is staged, cheapest first, and the proof says which stage settled it:
 4. `expand` with the concrete activation's definition written out (a user's formula may leave
    out a factor that is 1 for this activation, such as f' of the identity);
 5. more random points, then `cancel(together(·))` for rational residues `expand` leaves.
+With symengine (derive/symengine_backend.py) stage 3's expansion with atoms runs in C++ before
+stage 2, so a right formula at size never evaluates its entries at a point; a wrong one goes on
+to stage 2's counterexample as before.
 Zeros at every point only make the result `undecided`: sampling never proves.
 """
 
